@@ -1,0 +1,52 @@
+// mandate: accountability for work that humans authorize and machines do.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/cli_context.h"
+#include "core/error.h"
+
+namespace {
+
+int exit_code_for(mandate::ErrorKind kind) {
+  using mandate::ErrorKind;
+  switch (kind) {
+    case ErrorKind::check_failed: return mandate::cli::kExitCheckFailed;
+    case ErrorKind::bad_input:
+    case ErrorKind::not_found:
+    case ErrorKind::conflict: return mandate::cli::kExitBadInput;
+    case ErrorKind::io: return mandate::cli::kExitEnvironment;
+  }
+  return mandate::cli::kExitEnvironment;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"mandate — accountable delegation from humans to machines", "mandate"};
+  app.require_subcommand(1);
+  mandate::cli::GlobalOptions options;
+  int exit_code = mandate::cli::kExitOk;
+  app.add_option("--home", options.home, "Home directory (default: $MANDATE_HOME, else ./.mandate)");
+  mandate::cli::add_init_command(app, options);
+  mandate::cli::add_ledger_commands(app, options, exit_code);
+  mandate::cli::add_keys_commands(app, options);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "mandate: " << e.what() << "\n";
+    return mandate::cli::kExitBadInput;
+  } catch (const mandate::Error& e) {
+    std::cerr << "mandate: " << e.what() << "\n";
+    return exit_code_for(e.kind());
+  } catch (const std::exception& e) {
+    std::cerr << "mandate: " << e.what() << "\n";
+    return mandate::cli::kExitEnvironment;
+  }
+  return exit_code;
+}

@@ -1,0 +1,126 @@
+#include "crypto/ed25519.h"
+
+#include <stdexcept>
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+namespace mandate::crypto {
+namespace {
+
+struct PkeyFree {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct CtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+struct BioFree {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
+using Bio = std::unique_ptr<BIO, BioFree>;
+
+Pkey public_pkey(const Ed25519PublicKey& key) {
+  return Pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size()));
+}
+
+Ed25519PublicKey raw_public(EVP_PKEY* pkey) {
+  Ed25519PublicKey out{};
+  std::size_t len = out.size();
+  if (EVP_PKEY_get_raw_public_key(pkey, out.data(), &len) != 1 || len != out.size()) {
+    throw std::runtime_error("cannot read Ed25519 public key");
+  }
+  return out;
+}
+
+Bio memory_bio(std::string_view text) {
+  return Bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
+}
+
+std::string drain(BIO* bio) {
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio, &data);
+  return std::string(data, static_cast<std::size_t>(len));
+}
+
+}  // namespace
+
+struct Ed25519PrivateKey::Handle {
+  Pkey pkey;
+};
+
+Ed25519PrivateKey::Ed25519PrivateKey(std::unique_ptr<Handle> handle)
+    : handle_(std::move(handle)), public_key_(raw_public(handle_->pkey.get())) {}
+Ed25519PrivateKey::~Ed25519PrivateKey() = default;
+Ed25519PrivateKey::Ed25519PrivateKey(Ed25519PrivateKey&&) noexcept = default;
+Ed25519PrivateKey& Ed25519PrivateKey::operator=(Ed25519PrivateKey&&) noexcept = default;
+
+Ed25519PrivateKey Ed25519PrivateKey::generate() {
+  EVP_PKEY* raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+  if (raw == nullptr) throw std::runtime_error("Ed25519 key generation failed");
+  return Ed25519PrivateKey(std::make_unique<Handle>(Handle{Pkey(raw)}));
+}
+
+std::expected<Ed25519PrivateKey, std::string> Ed25519PrivateKey::from_seed(
+    std::span<const std::uint8_t> seed32) {
+  if (seed32.size() != 32) return std::unexpected("an Ed25519 seed is 32 bytes");
+  Pkey pkey(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed32.data(), seed32.size()));
+  if (!pkey) return std::unexpected("not a valid Ed25519 seed");
+  return Ed25519PrivateKey(std::make_unique<Handle>(Handle{std::move(pkey)}));
+}
+
+std::expected<Ed25519PrivateKey, std::string> Ed25519PrivateKey::from_pem(std::string_view pem) {
+  Bio bio = memory_bio(pem);
+  Pkey pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  if (!pkey) return std::unexpected("not a PEM private key");
+  if (EVP_PKEY_get_id(pkey.get()) != EVP_PKEY_ED25519) return std::unexpected("the PEM key is not an Ed25519 key");
+  return Ed25519PrivateKey(std::make_unique<Handle>(Handle{std::move(pkey)}));
+}
+
+std::string Ed25519PrivateKey::to_pem() const {
+  Bio bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_PrivateKey(bio.get(), handle_->pkey.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    throw std::runtime_error("cannot encode Ed25519 private key");
+  }
+  return drain(bio.get());
+}
+
+Ed25519Signature Ed25519PrivateKey::sign(std::span<const std::uint8_t> message) const {
+  std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
+  Ed25519Signature sig{};
+  std::size_t len = sig.size();
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, handle_->pkey.get()) != 1 ||
+      EVP_DigestSign(ctx.get(), sig.data(), &len, message.data(), message.size()) != 1 || len != sig.size()) {
+    throw std::runtime_error("Ed25519 signing failed");
+  }
+  return sig;
+}
+
+bool ed25519_verify(const Ed25519PublicKey& key, std::span<const std::uint8_t> message,
+                    std::span<const std::uint8_t> signature) {
+  if (signature.size() != 64) return false;
+  Pkey pkey = public_pkey(key);
+  std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
+  if (!pkey || !ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1) return false;
+  return EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(), message.size()) == 1;
+}
+
+std::string ed25519_public_key_to_pem(const Ed25519PublicKey& key) {
+  Pkey pkey = public_pkey(key);
+  Bio bio(BIO_new(BIO_s_mem()));
+  if (!pkey || !bio || PEM_write_bio_PUBKEY(bio.get(), pkey.get()) != 1) {
+    throw std::runtime_error("cannot encode Ed25519 public key");
+  }
+  return drain(bio.get());
+}
+
+std::expected<Ed25519PublicKey, std::string> ed25519_public_key_from_pem(std::string_view pem) {
+  Bio bio = memory_bio(pem);
+  Pkey pkey(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+  if (!pkey) return std::unexpected("not a PEM public key");
+  if (EVP_PKEY_get_id(pkey.get()) != EVP_PKEY_ED25519) return std::unexpected("the PEM key is not an Ed25519 key");
+  return raw_public(pkey.get());
+}
+
+}  // namespace mandate::crypto

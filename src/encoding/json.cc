@@ -1,0 +1,323 @@
+#include "encoding/json.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace mandate::encoding {
+namespace {
+
+using json = nlohmann::json;
+
+// Builds the DOM itself so that it can refuse duplicate member names, which
+// nlohmann's parser would silently merge.
+class StrictDomBuilder final : public nlohmann::json_sax<json> {
+ public:
+  explicit StrictDomBuilder(int max_depth) : max_depth_(max_depth) {}
+
+  bool null() override { return put(json(nullptr)); }
+  bool boolean(bool v) override { return put(json(v)); }
+  bool number_integer(number_integer_t v) override { return put(json(v)); }
+  bool number_unsigned(number_unsigned_t v) override { return put(json(v)); }
+  bool number_float(number_float_t v, const string_t&) override { return put(json(v)); }
+  bool string(string_t& v) override { return put(json(std::move(v))); }
+  bool binary(binary_t&) override { return fail("binary values are not JSON"); }
+
+  bool start_object(std::size_t) override { return open(json::object()); }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(json::array()); }
+  bool end_array() override { return close(); }
+
+  bool key(string_t& k) override {
+    if (stack_.back()->contains(k)) return fail("duplicate member name \"" + k + "\"");
+    pending_key_ = std::move(k);
+    return true;
+  }
+
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) override {
+    std::string what = ex.what();
+    // Drop nlohmann's "[json.exception.parse_error.101] parse error at " prefix;
+    // keep "line L, column C: reason".
+    if (auto at = what.find(" at line "); at != std::string::npos) what = what.substr(at + 4);
+    error_ = what;
+    return false;
+  }
+
+  const std::string& error() const { return error_; }
+  json take() { return std::move(root_); }
+
+ private:
+  bool fail(std::string message) {
+    error_ = std::move(message);
+    return false;
+  }
+
+  json* insert(json value) {
+    if (stack_.empty()) {
+      root_ = std::move(value);
+      return &root_;
+    }
+    json& parent = *stack_.back();
+    if (parent.is_array()) {
+      parent.push_back(std::move(value));
+      return &parent.back();
+    }
+    return &(parent[pending_key_] = std::move(value));
+  }
+
+  bool put(json value) {
+    insert(std::move(value));
+    return true;
+  }
+
+  bool open(json container) {
+    if (static_cast<int>(stack_.size()) >= max_depth_) {
+      return fail("nesting deeper than " + std::to_string(max_depth_) + " levels");
+    }
+    stack_.push_back(insert(std::move(container)));
+    return true;
+  }
+
+  bool close() {
+    stack_.pop_back();
+    return true;
+  }
+
+  int max_depth_;
+  json root_;
+  std::vector<json*> stack_;
+  std::string pending_key_;
+  std::string error_;
+};
+
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    int extra = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      extra = 1;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      extra = 2;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + static_cast<std::size_t>(extra) >= s.size()) return false;
+    for (int k = 1; k <= extra; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    static constexpr std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += static_cast<std::size_t>(extra) + 1;
+  }
+  return true;
+}
+
+std::u16string to_utf16(std::string_view s) {
+  std::u16string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::uint32_t cp;
+    std::size_t len;
+    if (c < 0x80) {
+      cp = c;
+      len = 1;
+    } else if ((c & 0xe0) == 0xc0) {
+      cp = c & 0x1fu;
+      len = 2;
+    } else if ((c & 0xf0) == 0xe0) {
+      cp = c & 0x0fu;
+      len = 3;
+    } else {
+      cp = c & 0x07u;
+      len = 4;
+    }
+    for (std::size_t k = 1; k < len && i + k < s.size(); ++k) {
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3fu);
+    }
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      out += static_cast<char16_t>(0xd800 + (cp >> 10));
+      out += static_cast<char16_t>(0xdc00 + (cp & 0x3ff));
+    } else {
+      out += static_cast<char16_t>(cp);
+    }
+    i += len;
+  }
+  return out;
+}
+
+void append_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+std::expected<void, std::string> append_value(std::string& out, const json& v);
+
+std::expected<void, std::string> append_integer(std::string& out, const json& v) {
+  // I-JSON numbers are doubles: an integer a double cannot hold exactly would
+  // hash differently after a round trip through any other JCS implementation.
+  const double d = v.is_number_unsigned() ? static_cast<double>(v.get<std::uint64_t>())
+                                          : static_cast<double>(v.get<std::int64_t>());
+  const bool exact = v.is_number_unsigned()
+                         ? (d < 18446744073709551616.0 && static_cast<std::uint64_t>(d) == v.get<std::uint64_t>())
+                         : (d < 9223372036854775808.0 && static_cast<std::int64_t>(d) == v.get<std::int64_t>());
+  if (!exact) return std::unexpected("integer " + v.dump() + " cannot be represented exactly as an I-JSON number");
+  out += format_es_number(d);
+  return {};
+}
+
+std::expected<void, std::string> append_object(std::string& out, const json& v) {
+  std::vector<std::pair<std::u16string, const json::object_t::value_type*>> members;
+  members.reserve(v.size());
+  for (const auto& member : v.get_ref<const json::object_t&>()) {
+    if (!valid_utf8(member.first)) return std::unexpected("member name is not valid UTF-8");
+    members.emplace_back(to_utf16(member.first), &member);
+  }
+  std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  out += '{';
+  bool first = true;
+  for (const auto& [key16, member] : members) {
+    if (!first) out += ',';
+    first = false;
+    append_string(out, member->first);
+    out += ':';
+    if (auto r = append_value(out, member->second); !r) return r;
+  }
+  out += '}';
+  return {};
+}
+
+std::expected<void, std::string> append_value(std::string& out, const json& v) {
+  switch (v.type()) {
+    case json::value_t::null: out += "null"; return {};
+    case json::value_t::boolean: out += v.get<bool>() ? "true" : "false"; return {};
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: return append_integer(out, v);
+    case json::value_t::number_float: {
+      const double d = v.get<double>();
+      if (!std::isfinite(d)) return std::unexpected("NaN and infinities are not JSON numbers");
+      out += format_es_number(d);
+      return {};
+    }
+    case json::value_t::string: {
+      const auto& s = v.get_ref<const std::string&>();
+      if (!valid_utf8(s)) return std::unexpected("string is not valid UTF-8");
+      append_string(out, s);
+      return {};
+    }
+    case json::value_t::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& item : v) {
+        if (!first) out += ',';
+        first = false;
+        if (auto r = append_value(out, item); !r) return r;
+      }
+      out += ']';
+      return {};
+    }
+    case json::value_t::object: return append_object(out, v);
+    case json::value_t::binary:
+    case json::value_t::discarded: break;
+  }
+  return std::unexpected("value has no JSON form");
+}
+
+}  // namespace
+
+std::expected<json, std::string> parse_json_strict(std::string_view text, int max_depth) {
+  StrictDomBuilder builder(max_depth);
+  const bool ok = json::sax_parse(text.begin(), text.end(), &builder, json::input_format_t::json, true);
+  if (!ok) return std::unexpected(builder.error().empty() ? std::string("malformed JSON") : builder.error());
+  return builder.take();
+}
+
+std::string format_es_number(double value) {
+  if (value == 0) return "0";  // also -0, as ECMAScript prints it
+  std::string out;
+  if (value < 0) {
+    out += '-';
+    value = -value;
+  }
+  // Shortest round-trip digits, then ECMAScript's placement rules
+  // (ECMA-262 Number::toString, RFC 8785 §3.2.2.3).
+  char buf[64];
+  const auto res = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
+  const std::string_view sci(buf, static_cast<std::size_t>(res.ptr - buf));
+  const auto e_pos = sci.find('e');
+  std::string digits;
+  for (const char c : sci.substr(0, e_pos)) {
+    if (c != '.') digits += c;
+  }
+  int exponent = 0;
+  std::from_chars(sci.data() + e_pos + (sci[e_pos + 1] == '+' ? 2 : 1), sci.data() + sci.size(), exponent);
+  const int k = static_cast<int>(digits.size());
+  const int n = exponent + 1;
+  if (k <= n && n <= 21) {
+    out += digits;
+    out.append(static_cast<std::size_t>(n - k), '0');
+  } else if (0 < n && n <= 21) {
+    out += digits.substr(0, static_cast<std::size_t>(n));
+    out += '.';
+    out += digits.substr(static_cast<std::size_t>(n));
+  } else if (-6 < n && n <= 0) {
+    out += "0.";
+    out.append(static_cast<std::size_t>(-n), '0');
+    out += digits;
+  } else {
+    out += digits[0];
+    if (k > 1) {
+      out += '.';
+      out += digits.substr(1);
+    }
+    out += 'e';
+    out += n - 1 >= 0 ? '+' : '-';
+    out += std::to_string(std::abs(n - 1));
+  }
+  return out;
+}
+
+std::expected<std::string, std::string> canonicalize(const json& value) {
+  std::string out;
+  if (auto r = append_value(out, value); !r) return std::unexpected(r.error());
+  return out;
+}
+
+}  // namespace mandate::encoding

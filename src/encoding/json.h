@@ -1,0 +1,27 @@
+#pragma once
+// Strict JSON in and canonical JSON out. Every byte that mandate hashes or
+// signs goes through canonicalize(), so one value has exactly one encoding.
+#include <expected>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace mandate::encoding {
+
+// Parses untrusted text as I-JSON (RFC 7493): well-formed UTF-8, no duplicate
+// member names, nesting at most `max_depth`. The error names line, column and
+// reason.
+std::expected<nlohmann::json, std::string> parse_json_strict(std::string_view text,
+                                                             int max_depth = 64);
+
+// RFC 8785 JSON Canonicalization Scheme: members sorted by UTF-16 code units,
+// ECMAScript number form, minimal string escapes, no whitespace. Fails for
+// values JCS cannot represent (NaN, integers a double cannot hold exactly,
+// invalid UTF-8).
+std::expected<std::string, std::string> canonicalize(const nlohmann::json& value);
+
+// The ECMAScript Number.prototype.toString form of a finite double.
+std::string format_es_number(double value);
+
+}  // namespace mandate::encoding

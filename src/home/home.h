@@ -1,0 +1,50 @@
+#pragma once
+// A mandate home: the directory that holds config.toml, the store and the
+// signing keys. Edges (CLI, server) open one and use its parts.
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "home/config.h"
+#include "keys/keyring.h"
+#include "ledger/ledger.h"
+#include "ledger/note.h"
+#include "store/store.h"
+
+namespace mandate::home {
+
+// --home, else $MANDATE_HOME, else ./.mandate
+std::filesystem::path resolve_home(const std::optional<std::string>& flag);
+
+class Home {
+ public:
+  // Creates the directory (mode 0700), a signing key, the store and the
+  // config. Refuses a directory that already holds a home.
+  static std::unique_ptr<Home> init(const std::filesystem::path& dir, const std::string& origin);
+  static std::unique_ptr<Home> open(const std::filesystem::path& dir);
+
+  const std::filesystem::path& dir() const { return dir_; }
+  const Config& config() const { return config_; }
+  store::Store& store() { return *store_; }
+  keys::Keyring& keys() { return keyring_; }
+  ledger::Ledger& ledger() { return *ledger_; }
+
+  // One verifier per key in the keyring, all under the origin's name, so
+  // checkpoints signed before a rotation still verify.
+  std::vector<ledger::NoteVerifier> verifiers() const;
+  ledger::NoteVerifier active_verifier() const;
+  std::string sign_checkpoint();
+
+  Home(std::filesystem::path dir, Config config, keys::Keyring keyring, std::unique_ptr<store::Store> store);
+
+ private:
+  std::filesystem::path dir_;
+  Config config_;
+  keys::Keyring keyring_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<ledger::Ledger> ledger_;
+};
+
+}  // namespace mandate::home

@@ -1,0 +1,128 @@
+#include "ledger/entry.h"
+
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+
+#include "encoding/json.h"
+
+namespace mandate::ledger {
+namespace {
+
+bool is_lower_hex(std::string_view s) {
+  for (const char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+bool valid_ref_name(std::string_view name) {
+  if (name.empty() || name.size() > 64 || !(name[0] >= 'a' && name[0] <= 'z')) return false;
+  for (const char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
+bool has_control_chars(std::string_view s) {
+  for (const char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+std::expected<std::string, std::string> canonical(const nlohmann::json& value, std::string_view what) {
+  auto text = encoding::canonicalize(value);
+  if (!text) return std::unexpected(std::string(what) + ": " + text.error());
+  return text;
+}
+
+}  // namespace
+
+bool valid_entry_type(std::string_view type) {
+  if (type.empty() || type.size() > 64 || !(type[0] >= 'a' && type[0] <= 'z')) return false;
+  for (const char c : type) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')) return false;
+  }
+  return true;
+}
+
+bool valid_traceparent(std::string_view tp) {
+  // 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>, ids not all zero.
+  if (tp.size() != 55 || tp.substr(0, 3) != "00-" || tp[35] != '-' || tp[52] != '-') return false;
+  const auto trace = tp.substr(3, 32), parent = tp.substr(36, 16), flags = tp.substr(53, 2);
+  if (!is_lower_hex(trace) || !is_lower_hex(parent) || !is_lower_hex(flags)) return false;
+  return trace.find_first_not_of('0') != std::string_view::npos &&
+         parent.find_first_not_of('0') != std::string_view::npos;
+}
+
+std::string format_rfc3339(std::chrono::system_clock::time_point time) {
+  using namespace std::chrono;
+  const auto micros = time_point_cast<microseconds>(time).time_since_epoch().count();
+  std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
+  long fraction = static_cast<long>(micros % 1000000);
+  if (fraction < 0) {
+    fraction += 1000000;
+    --seconds;
+  }
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, fraction);
+  return buf;
+}
+
+std::expected<EncodedEntry, std::string> encode_entry(const EntryDraft& draft) {
+  if (!valid_entry_type(draft.type)) {
+    return std::unexpected("entry type \"" + draft.type + "\" must match [a-z][a-z0-9._-]{0,63}");
+  }
+  if (draft.actor.id.empty() || draft.actor.id.size() > 512 || has_control_chars(draft.actor.id)) {
+    return std::unexpected("actor id must be 1-512 characters without control characters");
+  }
+  const std::string& kind = draft.actor.kind;
+  if (kind != "human" && kind != "workload" && kind != "agent" && kind != "system") {
+    return std::unexpected("actor kind \"" + kind + "\" is not one of human, workload, agent, system");
+  }
+  nlohmann::json refs = nlohmann::json::object();
+  for (const auto& [name, id] : draft.refs) {
+    if (!valid_ref_name(name)) return std::unexpected("reference name \"" + name + "\" must match [a-z][a-z0-9_]*");
+    if (id.empty() || has_control_chars(id)) return std::unexpected("reference " + name + " needs a printable id");
+    refs[name] = id;
+  }
+  if (draft.traceparent && !valid_traceparent(*draft.traceparent)) {
+    return std::unexpected("traceparent is not a W3C trace context (00-<trace id>-<parent id>-<flags>)");
+  }
+
+  // Members in RFC 8785 order: actor, data, index, refs, time, traceparent, type.
+  auto actor = canonical({{"id", draft.actor.id}, {"kind", kind}}, "actor");
+  if (!actor) return std::unexpected(actor.error());
+  auto data = canonical(draft.data, "data");
+  if (!data) return std::unexpected(data.error());
+  auto refs_text = canonical(refs, "refs");
+  if (!refs_text) return std::unexpected(refs_text.error());
+
+  EncodedEntry e;
+  e.type_ = draft.type;
+  e.head_ = "{\"actor\":" + *actor + ",\"data\":" + *data + ",\"index\":";
+  e.tail_ = ",\"refs\":" + *refs_text + ",\"time\":\"" + format_rfc3339(draft.time) + "\"";
+  if (draft.traceparent) e.tail_ += ",\"traceparent\":\"" + *draft.traceparent + "\"";
+  e.tail_ += ",\"type\":\"" + draft.type + "\"}";
+  return e;
+}
+
+std::optional<std::uint64_t> entry_index(std::string_view bytes) {
+  static constexpr std::string_view kKey = ",\"index\":";
+  for (auto at = bytes.rfind(kKey); at != std::string_view::npos; at = at == 0 ? at - 1 : bytes.rfind(kKey, at - 1)) {
+    const char* begin = bytes.data() + at + kKey.size();
+    std::uint64_t index = 0;
+    const auto [ptr, ec] = std::from_chars(begin, bytes.data() + bytes.size(), index);
+    if (ec != std::errc() || ptr == begin) continue;
+    if (std::string_view(ptr, static_cast<std::size_t>(bytes.data() + bytes.size() - ptr)).starts_with(",\"refs\":{")) {
+      return index;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace mandate::ledger

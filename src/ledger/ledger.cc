@@ -1,0 +1,159 @@
+#include "ledger/ledger.h"
+
+#include <exception>
+
+#include "core/error.h"
+
+namespace mandate::ledger {
+
+// Reads perfect-subtree hashes from the store; a missing node means the
+// store was damaged, which proofs must not paper over.
+class Ledger::StoreNodes final : public NodeSource {
+ public:
+  explicit StoreNodes(store::LedgerStore& store) : store_(store) {}
+  Hash node(unsigned level, std::uint64_t index) override {
+    auto hash = store_.ledger_node(level, index);
+    if (!hash) {
+      fail(ErrorKind::check_failed, "ledger node (level " + std::to_string(level) + ", index " +
+                                        std::to_string(index) + ") is missing from the store");
+    }
+    return *hash;
+  }
+
+ private:
+  store::LedgerStore& store_;
+};
+
+struct Ledger::Waiter {
+  const EncodedEntry* entry = nullptr;
+  std::uint64_t index = 0;
+  bool done = false;
+  std::exception_ptr error;
+  std::condition_variable cv;
+};
+
+Ledger::Ledger(store::LedgerStore& store, std::string origin) : store_(store), origin_(std::move(origin)) {}
+
+std::uint64_t Ledger::append(const EntryDraft& draft) {
+  auto encoded = encode_entry(draft);
+  if (!encoded) fail(ErrorKind::bad_input, encoded.error());
+  return append(*encoded);
+}
+
+std::uint64_t Ledger::append(const EncodedEntry& entry) {
+  Waiter self;
+  self.entry = &entry;
+  std::unique_lock lock(queue_mu_);
+  queue_.push_back(&self);
+  // Followers wait; the appender at the front leads and commits everyone
+  // queued so far in one transaction (LevelDB's writer queue).
+  self.cv.wait(lock, [&] { return self.done || queue_.front() == &self; });
+  if (!self.done) {
+    constexpr std::size_t kMaxBatch = 4096;
+    std::vector<Waiter*> batch(queue_.begin(),
+                               queue_.begin() + static_cast<std::ptrdiff_t>(std::min(queue_.size(), kMaxBatch)));
+    lock.unlock();
+    std::exception_ptr error;
+    try {
+      commit_batch(batch);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    lock.lock();
+    for (Waiter* w : batch) {
+      queue_.pop_front();
+      w->error = error;
+      w->done = true;
+      if (w != &self) w->cv.notify_one();
+    }
+    if (!queue_.empty()) queue_.front()->cv.notify_one();
+  }
+  if (self.error) std::rethrow_exception(self.error);
+  return self.index;
+}
+
+void Ledger::commit_batch(const std::vector<Waiter*>& batch) {
+  StoreNodes nodes(store_);
+  for (int attempt = 0;; ++attempt) {
+    if (!frontier_loaded_) {
+      frontier_ = Frontier::load(nodes, store_.ledger_size());
+      frontier_loaded_ = true;
+    }
+    Frontier next = frontier_;
+    std::vector<store::LedgerRow> rows;
+    rows.reserve(batch.size());
+    std::vector<Frontier::CompletedNode> completed;
+    for (const Waiter* w : batch) {
+      store::LedgerRow row;
+      row.index = next.size();
+      row.type = w->entry->type();
+      row.body = w->entry->bytes(row.index);
+      row.leaf_hash = leaf_hash({reinterpret_cast<const std::uint8_t*>(row.body.data()), row.body.size()});
+      completed.clear();
+      next.append(row.leaf_hash, completed);
+      for (const auto& node : completed) row.nodes.append(reinterpret_cast<const char*>(node.hash.data()), 32);
+      rows.push_back(std::move(row));
+    }
+    try {
+      store_.append_ledger_rows(rows);
+    } catch (const Error& e) {
+      // Another process appended: reload the frontier and try again.
+      frontier_loaded_ = false;
+      if (e.kind() == ErrorKind::conflict && attempt < 8) continue;
+      throw;
+    } catch (...) {
+      frontier_loaded_ = false;
+      throw;
+    }
+    frontier_ = std::move(next);
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->index = rows[i].index;
+    return;
+  }
+}
+
+std::uint64_t Ledger::size() { return store_.ledger_size(); }
+
+Hash Ledger::root(std::uint64_t size) {
+  StoreNodes nodes(store_);
+  return tree_root(nodes, size);
+}
+
+std::string Ledger::entry_bytes(std::uint64_t index) {
+  auto row = store_.ledger_row(index);
+  if (!row) fail(ErrorKind::not_found, "no ledger entry " + std::to_string(index));
+  return row->body;
+}
+
+Hash Ledger::entry_leaf_hash(std::uint64_t index) {
+  auto hash = store_.ledger_node(0, index);
+  if (!hash) fail(ErrorKind::not_found, "no ledger entry " + std::to_string(index));
+  return *hash;
+}
+
+std::vector<Hash> Ledger::inclusion_proof(std::uint64_t index, std::uint64_t size) {
+  const std::uint64_t current = store_.ledger_size();
+  if (size > current) fail(ErrorKind::not_found, "tree size " + std::to_string(size) + " exceeds the ledger's " + std::to_string(current));
+  if (index >= size) fail(ErrorKind::not_found, "entry " + std::to_string(index) + " is not in a tree of size " + std::to_string(size));
+  StoreNodes nodes(store_);
+  return ledger::inclusion_proof(nodes, index, size);
+}
+
+std::vector<Hash> Ledger::consistency_proof(std::uint64_t first, std::uint64_t second) {
+  const std::uint64_t current = store_.ledger_size();
+  if (second > current) fail(ErrorKind::not_found, "tree size " + std::to_string(second) + " exceeds the ledger's " + std::to_string(current));
+  if (first > second) fail(ErrorKind::bad_input, "first size " + std::to_string(first) + " exceeds second size " + std::to_string(second));
+  StoreNodes nodes(store_);
+  return ledger::consistency_proof(nodes, first, second);
+}
+
+std::string Ledger::checkpoint(const crypto::Ed25519PublicKey& key, const SignFunction& sign) {
+  Checkpoint cp;
+  cp.origin = origin_;
+  cp.size = store_.ledger_size();
+  cp.root = root(cp.size);
+  std::string note = sign_checkpoint(cp, key, sign);
+  store_.add_checkpoint({cp.size, note});
+  return note;
+}
+
+}  // namespace mandate::ledger

@@ -1,0 +1,63 @@
+#pragma once
+// The tamper-evident ledger: an append-only RFC 9162 Merkle log over a
+// Store. Appends are durable when they return; concurrent appenders share
+// one transaction (group commit), so durability costs one fsync per batch,
+// not per entry.
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/ed25519.h"
+#include "ledger/checkpoint.h"
+#include "ledger/entry.h"
+#include "ledger/merkle.h"
+#include "store/store.h"
+
+namespace mandate::ledger {
+
+class Ledger {
+ public:
+  Ledger(store::LedgerStore& store, std::string origin);
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  const std::string& origin() const { return origin_; }
+
+  // Appends one entry; returns its index once it is committed to disk.
+  // Throws Error{bad_input} for an invalid draft (nothing is written).
+  std::uint64_t append(const EntryDraft& draft);
+  std::uint64_t append(const EncodedEntry& entry);
+
+  std::uint64_t size();
+  Hash root(std::uint64_t size);
+  std::string entry_bytes(std::uint64_t index);
+  Hash entry_leaf_hash(std::uint64_t index);
+  std::vector<Hash> inclusion_proof(std::uint64_t index, std::uint64_t size);
+  std::vector<Hash> consistency_proof(std::uint64_t first, std::uint64_t second);
+
+  // Signs a checkpoint of the current size with `key` (key name = origin),
+  // stores it and returns the signed note.
+  std::string checkpoint(const crypto::Ed25519PublicKey& key, const SignFunction& sign);
+
+ private:
+  struct Waiter;
+  class StoreNodes;
+
+  void commit_batch(const std::vector<Waiter*>& batch);
+
+  store::LedgerStore& store_;
+  std::string origin_;
+
+  std::mutex queue_mu_;
+  std::deque<Waiter*> queue_;
+
+  // Owned by whichever appender is the current batch leader.
+  Frontier frontier_;
+  bool frontier_loaded_ = false;
+};
+
+}  // namespace mandate::ledger

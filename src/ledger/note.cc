@@ -1,0 +1,147 @@
+#include "ledger/note.h"
+
+#include <cstdio>
+
+#include "crypto/sha256.h"
+#include "encoding/base64.h"
+#include "encoding/hex.h"
+
+namespace mandate::ledger {
+namespace {
+
+constexpr std::string_view kSignaturePrefix = "\xe2\x80\x94 ";  // "— " (U+2014, space)
+constexpr std::uint8_t kEd25519Type = 0x01;
+
+std::string_view as_text(const encoding::Bytes& bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+}  // namespace
+
+bool valid_key_name(std::string_view name) {
+  if (name.empty()) return false;
+  for (const char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || c == '+' || u == 0x7f) return false;
+  }
+  return true;
+}
+
+std::uint32_t note_key_hash(std::string_view name, const crypto::Ed25519PublicKey& key) {
+  crypto::Sha256 h;
+  const crypto::Hash digest = h.update(name).update(std::string_view("\n")).update(kEd25519Type).update(key).finish();
+  return (std::uint32_t{digest[0]} << 24) | (std::uint32_t{digest[1]} << 16) | (std::uint32_t{digest[2]} << 8) |
+         std::uint32_t{digest[3]};
+}
+
+std::expected<SignedNote, std::string> parse_signed_note(std::string_view note) {
+  const auto split = note.rfind("\n\n");
+  if (split == std::string_view::npos) return std::unexpected("not a signed note: no blank line before the signatures");
+  SignedNote out;
+  out.text = std::string(note.substr(0, split + 1));
+  for (const char c : out.text) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\n') || u == 0x7f) return std::unexpected("note text holds a control character");
+  }
+  std::string_view rest = note.substr(split + 2);
+  if (rest.empty() || rest.back() != '\n') return std::unexpected("signature lines must end with a newline");
+  std::size_t line_no = 0;
+  while (!rest.empty()) {
+    ++line_no;
+    const auto end = rest.find('\n');
+    std::string_view line = rest.substr(0, end);
+    rest.remove_prefix(end + 1);
+    const std::string where = "signature line " + std::to_string(line_no) + ": ";
+    if (!line.starts_with(kSignaturePrefix)) return std::unexpected(where + "does not start with \"— \"");
+    line.remove_prefix(kSignaturePrefix.size());
+    const auto space = line.find(' ');
+    if (space == std::string_view::npos) return std::unexpected(where + "has no signature after the key name");
+    NoteSignature sig;
+    sig.name = std::string(line.substr(0, space));
+    if (!valid_key_name(sig.name)) return std::unexpected(where + "invalid key name");
+    const auto blob = encoding::base64_decode(line.substr(space + 1));
+    if (!blob || blob->size() < 5) return std::unexpected(where + "signature is not base64 of key hash and signature");
+    sig.key_hash = (std::uint32_t{(*blob)[0]} << 24) | (std::uint32_t{(*blob)[1]} << 16) |
+                   (std::uint32_t{(*blob)[2]} << 8) | std::uint32_t{(*blob)[3]};
+    sig.signature = std::string(as_text(*blob).substr(4));
+    out.signatures.push_back(std::move(sig));
+  }
+  return out;
+}
+
+std::string format_signed_note(const SignedNote& note) {
+  std::string out = note.text;
+  out += '\n';
+  for (const NoteSignature& sig : note.signatures) {
+    std::string blob;
+    blob += static_cast<char>(sig.key_hash >> 24);
+    blob += static_cast<char>((sig.key_hash >> 16) & 0xff);
+    blob += static_cast<char>((sig.key_hash >> 8) & 0xff);
+    blob += static_cast<char>(sig.key_hash & 0xff);
+    blob += sig.signature;
+    out += kSignaturePrefix;
+    out += sig.name;
+    out += ' ';
+    out += encoding::base64_encode(blob);
+    out += '\n';
+  }
+  return out;
+}
+
+NoteVerifier NoteVerifier::for_key(std::string name, const crypto::Ed25519PublicKey& key) {
+  NoteVerifier v;
+  v.key_hash = note_key_hash(name, key);
+  v.name = std::move(name);
+  v.key = key;
+  return v;
+}
+
+std::expected<NoteVerifier, std::string> NoteVerifier::parse(std::string_view vkey) {
+  const auto first = vkey.find('+');
+  const auto second = first == std::string_view::npos ? first : vkey.find('+', first + 1);
+  if (second == std::string_view::npos) return std::unexpected("a verifier key is name+hash+key");
+  const std::string name(vkey.substr(0, first));
+  if (!valid_key_name(name)) return std::unexpected("invalid key name in verifier key");
+  const std::string_view hash_hex = vkey.substr(first + 1, second - first - 1);
+  const auto hash = encoding::hex_decode(hash_hex);
+  if (hash_hex.size() != 8 || !hash) return std::unexpected("verifier key hash must be 8 hex digits");
+  const auto key = encoding::base64_decode(vkey.substr(second + 1));
+  if (!key || key->size() != 33 || (*key)[0] != kEd25519Type) {
+    return std::unexpected("verifier key is not an Ed25519 key (type 0x01 followed by 32 bytes)");
+  }
+  crypto::Ed25519PublicKey pub{};
+  std::copy(key->begin() + 1, key->end(), pub.begin());
+  NoteVerifier v = for_key(name, pub);
+  const std::uint32_t claimed = (std::uint32_t{(*hash)[0]} << 24) | (std::uint32_t{(*hash)[1]} << 16) |
+                                (std::uint32_t{(*hash)[2]} << 8) | std::uint32_t{(*hash)[3]};
+  if (claimed != v.key_hash) return std::unexpected("verifier key hash does not match its name and key");
+  return v;
+}
+
+std::string NoteVerifier::to_string() const {
+  char hash_hex[9];
+  std::snprintf(hash_hex, sizeof hash_hex, "%08x", key_hash);
+  std::string blob(1, static_cast<char>(kEd25519Type));
+  blob.append(reinterpret_cast<const char*>(key.data()), key.size());
+  return name + "+" + hash_hex + "+" + encoding::base64_encode(blob);
+}
+
+bool NoteVerifier::verify(std::string_view text, const NoteSignature& sig) const {
+  if (!matches(sig)) return false;
+  return crypto::ed25519_verify(
+      key, text, std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(sig.signature.data()),
+                                               sig.signature.size()));
+}
+
+NoteSignature sign_note_text(std::string_view text, std::string_view name, const crypto::Ed25519PrivateKey& key) {
+  return sign_note_text(text, name, key.public_key(), [&](std::string_view t) { return key.sign(t); });
+}
+
+NoteSignature sign_note_text(std::string_view text, std::string_view name, const crypto::Ed25519PublicKey& key,
+                             const SignFunction& sign) {
+  const crypto::Ed25519Signature sig = sign(text);
+  return NoteSignature{std::string(name), note_key_hash(name, key),
+                       std::string(reinterpret_cast<const char*>(sig.data()), sig.size())};
+}
+
+}  // namespace mandate::ledger

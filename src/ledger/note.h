@@ -1,0 +1,57 @@
+#pragma once
+// C2SP signed-note (https://c2sp.org/signed-note) with Ed25519 keys
+// (signature type 0x01). A note is UTF-8 text ending in a newline, a blank
+// line, then one line per signature: "— <name> <base64(keyhash || sig)>".
+#include <cstdint>
+#include <functional>
+#include <expected>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crypto/ed25519.h"
+
+namespace mandate::ledger {
+
+struct NoteSignature {
+  std::string name;
+  std::uint32_t key_hash = 0;
+  std::string signature;  // raw signature bytes
+};
+
+struct SignedNote {
+  std::string text;  // ends with '\n'; what the signatures cover
+  std::vector<NoteSignature> signatures;
+};
+
+std::expected<SignedNote, std::string> parse_signed_note(std::string_view note);
+std::string format_signed_note(const SignedNote& note);
+
+// A key name is non-empty UTF-8 without whitespace or '+'.
+bool valid_key_name(std::string_view name);
+
+// SHA-256(name || "\n" || 0x01 || public key), first four bytes, big-endian.
+std::uint32_t note_key_hash(std::string_view name, const crypto::Ed25519PublicKey& key);
+
+struct NoteVerifier {
+  std::string name;
+  std::uint32_t key_hash = 0;
+  crypto::Ed25519PublicKey key{};
+
+  static NoteVerifier for_key(std::string name, const crypto::Ed25519PublicKey& key);
+  // Parses the vkey form "<name>+<hex key hash>+<base64(0x01 || key)>".
+  static std::expected<NoteVerifier, std::string> parse(std::string_view vkey);
+  std::string to_string() const;
+  bool matches(const NoteSignature& sig) const { return sig.name == name && sig.key_hash == key_hash; }
+  bool verify(std::string_view text, const NoteSignature& sig) const;
+};
+
+// Signing goes through a function so that keys held elsewhere (a keyring,
+// later an HSM) never have to hand out their private bytes.
+using SignFunction = std::function<crypto::Ed25519Signature(std::string_view)>;
+
+NoteSignature sign_note_text(std::string_view text, std::string_view name, const crypto::Ed25519PrivateKey& key);
+NoteSignature sign_note_text(std::string_view text, std::string_view name, const crypto::Ed25519PublicKey& key,
+                             const SignFunction& sign);
+
+}  // namespace mandate::ledger

@@ -1,0 +1,99 @@
+#include "store/sqlite/sqlite_db.h"
+
+#include <sqlite3.h>
+
+#include "core/error.h"
+
+namespace mandate::store::sqlite {
+
+void throw_sqlite(sqlite3* db, std::string_view what) {
+  const int code = db != nullptr ? sqlite3_errcode(db) : SQLITE_ERROR;
+  const std::string message = std::string(what) + ": " + (db != nullptr ? sqlite3_errmsg(db) : "unknown error");
+  // A file that is not a database is the caller's input, not a disk failure.
+  const bool input = code == SQLITE_NOTADB || code == SQLITE_CANTOPEN || code == SQLITE_CORRUPT;
+  fail(input ? ErrorKind::bad_input : ErrorKind::io, message);
+}
+
+Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
+  if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt_,
+                         nullptr) != SQLITE_OK) {
+    throw_sqlite(db, "cannot prepare statement");
+  }
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
+
+Statement& Statement::bind(int pos, std::int64_t value) {
+  sqlite3_bind_int64(stmt_, pos, value);
+  return *this;
+}
+
+Statement& Statement::bind(int pos, std::string_view text) {
+  sqlite3_bind_text(stmt_, pos, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::bind_blob(int pos, std::span<const std::uint8_t> blob) {
+  sqlite3_bind_blob(stmt_, pos, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::bind_blob(int pos, std::string_view blob) {
+  sqlite3_bind_blob(stmt_, pos, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+bool Statement::step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  const std::string message = sqlite3_errmsg(db_);
+  sqlite3_reset(stmt_);
+  if (rc == SQLITE_CONSTRAINT) fail(ErrorKind::conflict, "constraint failed: " + message);
+  throw_sqlite(db_, "statement failed");
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+std::int64_t Statement::column_int(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+std::string Statement::column_text(int col) const {
+  const auto* text = sqlite3_column_text(stmt_, col);
+  return text == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(text),
+                                                       static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+
+std::string Statement::column_blob(int col) const {
+  const void* blob = sqlite3_column_blob(stmt_, col);
+  return blob == nullptr ? std::string()
+                         : std::string(static_cast<const char*>(blob),
+                                       static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+
+bool Statement::column_is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+Database::Database(const std::string& path, Mode mode) {
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX |
+                    (mode == Mode::create ? SQLITE_OPEN_CREATE : 0);
+  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    fail(ErrorKind::bad_input, "cannot open store " + path + ": " + message);
+  }
+  sqlite3_extended_result_codes(db_, 0);
+  sqlite3_busy_timeout(db_, 10000);
+}
+
+Database::~Database() { sqlite3_close_v2(db_); }
+
+void Database::exec(std::string_view sql) {
+  const std::string text(sql);
+  if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) throw_sqlite(db_, "cannot execute");
+}
+
+}  // namespace mandate::store::sqlite

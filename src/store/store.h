@@ -1,0 +1,64 @@
+#pragma once
+// The persistence interface. Use cases depend on this header only; SQLite
+// (embedded default) and PostgreSQL implement it. Every method that writes
+// is one transaction that is durable when it returns.
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace mandate::store {
+
+using Hash = std::array<std::uint8_t, 32>;
+
+// One ledger entry as stored. `nodes` holds the interior Merkle nodes this
+// leaf completes (levels 1..k, 32 bytes each, k = trailing zeros of index+1),
+// so node (level, j) lives in row ((j + 1) << level) - 1: any node is one
+// keyed read, and a full scan meets the nodes in the order they were made.
+struct LedgerRow {
+  std::uint64_t index = 0;
+  std::string type;
+  std::string body;  // the canonical bytes the leaf hash covers
+  Hash leaf_hash{};
+  std::string nodes;
+};
+
+struct StoredCheckpoint {
+  std::uint64_t size = 0;
+  std::string note;  // the signed note, verbatim
+};
+
+class LedgerStore {
+ public:
+  virtual ~LedgerStore() = default;
+
+  virtual std::uint64_t ledger_size() = 0;
+  // Appends rows whose indices continue the ledger without a gap, in one
+  // durable transaction. Throws Error{conflict} when another writer moved
+  // the ledger on, and nothing is written then.
+  virtual void append_ledger_rows(std::span<const LedgerRow> rows) = 0;
+  virtual std::optional<LedgerRow> ledger_row(std::uint64_t index) = 0;
+  // The hash of a perfect subtree; level 0 is a leaf hash.
+  virtual std::optional<Hash> ledger_node(unsigned level, std::uint64_t index) = 0;
+  // Visits rows with index in [from, to) in index order until `visit`
+  // returns false. Rows missing from the table are simply not visited.
+  virtual void scan_ledger(std::uint64_t from, std::uint64_t to,
+                           const std::function<bool(const LedgerRow&)>& visit) = 0;
+
+  virtual void add_checkpoint(const StoredCheckpoint& checkpoint) = 0;
+  virtual std::vector<StoredCheckpoint> checkpoints() = 0;  // by size, ascending
+};
+
+class Store : public LedgerStore {
+ public:
+  virtual std::optional<std::string> meta(const std::string& key) = 0;
+  virtual void set_meta(const std::string& key, const std::string& value) = 0;
+};
+
+// The format tag every mandate store carries; opening a store without it fails.
+inline constexpr const char* kStoreFormat = "mandate-store/1";
+
+}  // namespace mandate::store
