@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
-  libssl-dev openssl
+  libssl-dev openssl python3
   libsqlite3-dev sqlite3
   nlohmann-json3-dev
   libcli11-dev

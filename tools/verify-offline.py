@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Verify mandate ledger evidence offline, independently of mandate's code.
+
+Uses only Python's standard library (SHA-256, base64) and the OpenSSL
+command line (Ed25519), so an auditor can check what mandate printed without
+trusting mandate:
+
+  verify-offline.py checkpoint --vkey VKEY --checkpoint CP
+  verify-offline.py inclusion  --vkey VKEY --checkpoint CP --entry ENTRY_FILE --proof PROOF_JSON
+  verify-offline.py consistency --vkey VKEY --old OLD_CP --checkpoint NEW_CP --proof PROOF_JSON
+
+VKEY is the output of `mandate ledger public-key` (C2SP vkey), CP a signed
+checkpoint (`mandate ledger checkpoint`), ENTRY_FILE the exact bytes of
+`mandate ledger entry N`, PROOF_JSON the output of `mandate ledger proof ...
+--json`. Exit 0 when everything verifies, 1 when a check fails, 2 on bad input.
+"""
+import argparse
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")
+EM_DASH = "\u2014 "
+
+
+class CheckFailed(Exception):
+    pass
+
+
+class BadInput(Exception):
+    pass
+
+
+def parse_vkey(vkey):
+    try:
+        name, hash_hex, key_b64 = vkey.strip().split("+", 2)
+        key = base64.b64decode(key_b64, validate=True)
+    except ValueError as e:
+        raise BadInput(f"verifier key: {e}")
+    if len(key) != 33 or key[0] != 0x01:
+        raise BadInput("verifier key is not an Ed25519 key")
+    key_hash = hashlib.sha256(name.encode() + b"\n" + key).digest()[:4]
+    if key_hash.hex() != hash_hex:
+        raise BadInput("verifier key hash does not match name and key")
+    return name, key_hash, key[1:]
+
+
+def ed25519_verify(public_key, message, signature):
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = {n: os.path.join(tmp, n) for n in ("pub.der", "msg", "sig")}
+        with open(paths["pub.der"], "wb") as f:
+            f.write(ED25519_SPKI_PREFIX + public_key)
+        with open(paths["msg"], "wb") as f:
+            f.write(message)
+        with open(paths["sig"], "wb") as f:
+            f.write(signature)
+        result = subprocess.run(
+            ["openssl", "pkeyutl", "-verify", "-pubin", "-keyform", "DER", "-inkey", paths["pub.der"],
+             "-rawin", "-in", paths["msg"], "-sigfile", paths["sig"]],
+            capture_output=True)
+        return result.returncode == 0
+
+
+def open_checkpoint(note, vkey):
+    name, key_hash, public_key = parse_vkey(vkey)
+    if "\n\n" not in note:
+        raise BadInput("checkpoint is not a signed note")
+    split = note.rindex("\n\n")
+    text, signatures = note[:split + 1], note[split + 2:]
+    lines = text.split("\n")
+    if len(lines) < 4 or lines[0] != name:
+        raise BadInput(f"checkpoint origin {lines[0]!r} is not {name!r}")
+    size = int(lines[1])
+    root = base64.b64decode(lines[2], validate=True)
+    for line in signatures.splitlines():
+        if not line.startswith(EM_DASH):
+            raise BadInput("bad signature line")
+        sig_name, blob = line[len(EM_DASH):].split(" ", 1)
+        raw = base64.b64decode(blob, validate=True)
+        if sig_name == name and raw[:4] == key_hash:
+            if ed25519_verify(public_key, text.encode(), raw[4:]):
+                return size, root
+            raise CheckFailed("checkpoint signature does not verify")
+    raise CheckFailed("checkpoint carries no signature by this key")
+
+
+def node(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def verify_inclusion(index, size, leaf, proof, root):
+    # RFC 9162 section 2.1.3.2
+    if index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = node(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
+
+
+def verify_consistency(first, second, first_root, second_root, proof):
+    # RFC 9162 section 2.1.4.2
+    if first == second:
+        return not proof and first_root == second_root
+    if first == 0 or first > second or not proof:
+        return first == 0 and not proof
+    path = list(proof)
+    if first & (first - 1) == 0:
+        path.insert(0, first_root)
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = node(c, fr), node(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == first_root and sr == second_root
+
+
+def read(path, mode="r"):
+    try:
+        with open(path, mode) as f:
+            return f.read()
+    except OSError as e:
+        raise BadInput(str(e))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=["checkpoint", "inclusion", "consistency"])
+    parser.add_argument("--vkey", required=True, help="file holding the verifier key")
+    parser.add_argument("--checkpoint", required=True)
+    parser.add_argument("--old", help="older checkpoint (consistency)")
+    parser.add_argument("--entry", help="file with the entry's exact bytes (inclusion)")
+    parser.add_argument("--proof", help="proof JSON from mandate")
+    args = parser.parse_args()
+    try:
+        vkey = read(args.vkey)
+        size, root = open_checkpoint(read(args.checkpoint), vkey)
+        if args.what == "inclusion":
+            proof = json.loads(read(args.proof))
+            leaf = hashlib.sha256(b"\x00" + read(args.entry, "rb")).digest()
+            path = [base64.b64decode(p, validate=True) for p in proof["proof"]]
+            if proof["tree_size"] != size:
+                raise BadInput(f"proof is for tree size {proof['tree_size']}, checkpoint for {size}")
+            if not verify_inclusion(proof["index"], size, leaf, path, root):
+                raise CheckFailed(f"entry {proof['index']} is not included in the checkpoint's tree")
+        elif args.what == "consistency":
+            old_size, old_root = open_checkpoint(read(args.old), vkey)
+            proof = json.loads(read(args.proof))
+            path = [base64.b64decode(p, validate=True) for p in proof["proof"]]
+            if (proof["first"], proof["second"]) != (old_size, size):
+                raise BadInput("proof sizes do not match the checkpoints")
+            if not verify_consistency(old_size, size, old_root, root, path):
+                raise CheckFailed("the newer checkpoint does not extend the older one")
+        print(f"OK: {args.what} verified against checkpoint of size {size}")
+        return 0
+    except CheckFailed as e:
+        print(f"FAILED: {e}", file=sys.stderr)
+        return 1
+    except (BadInput, ValueError, KeyError) as e:
+        print(f"bad input: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
