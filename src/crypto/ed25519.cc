@@ -72,7 +72,9 @@ std::expected<Ed25519PrivateKey, std::string> Ed25519PrivateKey::from_seed(
 
 std::expected<Ed25519PrivateKey, std::string> Ed25519PrivateKey::from_pem(std::string_view pem) {
   Bio bio = memory_bio(pem);
-  Pkey pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  // Refuse encrypted keys instead of letting OpenSSL prompt on the terminal.
+  pem_password_cb* no_passphrase = [](char*, int, int, void*) -> int { return -1; };
+  Pkey pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr));
   if (!pkey) return std::unexpected("not a PEM private key");
   if (EVP_PKEY_get_id(pkey.get()) != EVP_PKEY_ED25519) return std::unexpected("the PEM key is not an Ed25519 key");
   return Ed25519PrivateKey(std::make_unique<Handle>(Handle{std::move(pkey)}));

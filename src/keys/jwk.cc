@@ -1,5 +1,9 @@
 #include "keys/jwk.h"
 
+#include <algorithm>
+#include <initializer_list>
+#include <stdexcept>
+
 #include <nlohmann/json.hpp>
 
 #include "crypto/sha256.h"
