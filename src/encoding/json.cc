@@ -3,95 +3,12 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <iterator>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace mandate::encoding {
-namespace {
-
-using json = nlohmann::json;
-
-// Builds the DOM itself so that it can refuse duplicate member names, which
-// nlohmann's parser would silently merge.
-class StrictDomBuilder final : public nlohmann::json_sax<json> {
- public:
-  explicit StrictDomBuilder(int max_depth) : max_depth_(max_depth) {}
-
-  bool null() override { return put(json(nullptr)); }
-  bool boolean(bool v) override { return put(json(v)); }
-  bool number_integer(number_integer_t v) override { return put(json(v)); }
-  bool number_unsigned(number_unsigned_t v) override { return put(json(v)); }
-  bool number_float(number_float_t v, const string_t&) override { return put(json(v)); }
-  bool string(string_t& v) override { return put(json(std::move(v))); }
-  bool binary(binary_t&) override { return fail("binary values are not JSON"); }
-
-  bool start_object(std::size_t) override { return open(json::object()); }
-  bool end_object() override { return close(); }
-  bool start_array(std::size_t) override { return open(json::array()); }
-  bool end_array() override { return close(); }
-
-  bool key(string_t& k) override {
-    if (stack_.back()->contains(k)) return fail("duplicate member name \"" + k + "\"");
-    pending_key_ = std::move(k);
-    return true;
-  }
-
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) override {
-    std::string what = ex.what();
-    // Drop nlohmann's "[json.exception.parse_error.101] parse error at " prefix;
-    // keep "line L, column C: reason".
-    if (auto at = what.find(" at line "); at != std::string::npos) what = what.substr(at + 4);
-    error_ = what;
-    return false;
-  }
-
-  const std::string& error() const { return error_; }
-  json take() { return std::move(root_); }
-
- private:
-  bool fail(std::string message) {
-    error_ = std::move(message);
-    return false;
-  }
-
-  json* insert(json value) {
-    if (stack_.empty()) {
-      root_ = std::move(value);
-      return &root_;
-    }
-    json& parent = *stack_.back();
-    if (parent.is_array()) {
-      parent.push_back(std::move(value));
-      return &parent.back();
-    }
-    return &(parent[pending_key_] = std::move(value));
-  }
-
-  bool put(json value) {
-    insert(std::move(value));
-    return true;
-  }
-
-  bool open(json container) {
-    if (static_cast<int>(stack_.size()) >= max_depth_) {
-      return fail("nesting deeper than " + std::to_string(max_depth_) + " levels");
-    }
-    stack_.push_back(insert(std::move(container)));
-    return true;
-  }
-
-  bool close() {
-    stack_.pop_back();
-    return true;
-  }
-
-  int max_depth_;
-  json root_;
-  std::vector<json*> stack_;
-  std::string pending_key_;
-  std::string error_;
-};
 
 bool valid_utf8(std::string_view s) {
   std::size_t i = 0;
@@ -126,6 +43,139 @@ bool valid_utf8(std::string_view s) {
   }
   return true;
 }
+
+namespace {
+
+using json = nlohmann::json;
+
+// "line L, column C" of the byte before `offset`, counted as nlohmann counts:
+// lines from 1, columns as bytes read on the current line.
+std::string position_of(std::string_view text, std::size_t offset) {
+  const std::string_view read = text.substr(0, std::min(offset, text.size()));
+  const auto last_newline = read.rfind('\n');
+  const std::size_t line = 1 + static_cast<std::size_t>(std::count(read.begin(), read.end(), '\n'));
+  const std::size_t column = last_newline == std::string_view::npos ? read.size() : read.size() - last_newline - 1;
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+// Feeds the text to nlohmann's parser and counts the bytes it has read, so
+// that errors the builder raises itself can say where they are.
+class CountingIterator {
+ public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+
+  CountingIterator(const char* at, std::size_t* consumed) : at_(at), consumed_(consumed) {}
+  reference operator*() const { return *at_; }
+  CountingIterator& operator++() {
+    ++at_;
+    ++*consumed_;
+    return *this;
+  }
+  CountingIterator operator++(int) {
+    CountingIterator before = *this;
+    ++*this;
+    return before;
+  }
+  bool operator==(const CountingIterator& other) const { return at_ == other.at_; }
+
+ private:
+  const char* at_;
+  std::size_t* consumed_;
+};
+
+// Builds the DOM itself so that it can refuse duplicate member names, which
+// nlohmann's parser would silently merge.
+class StrictDomBuilder final : public nlohmann::json_sax<json> {
+ public:
+  StrictDomBuilder(std::string_view text, const std::size_t* consumed, int max_depth)
+      : text_(text), consumed_(consumed), max_depth_(max_depth) {}
+
+  bool null() override { return put(json(nullptr)); }
+  bool boolean(bool v) override { return put(json(v)); }
+  bool number_integer(number_integer_t v) override { return put(json(v)); }
+  bool number_unsigned(number_unsigned_t v) override { return put(json(v)); }
+  bool number_float(number_float_t v, const string_t&) override { return put(json(v)); }
+  bool string(string_t& v) override { return put(json(std::move(v))); }
+  bool binary(binary_t&) override { return fail("binary values are not JSON"); }
+
+  bool start_object(std::size_t) override { return open(json::object()); }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(json::array()); }
+  bool end_array() override { return close(); }
+
+  bool key(string_t& k) override {
+    if (stack_.back()->contains(k)) return fail("duplicate member name \"" + k + "\"");
+    pending_key_ = std::move(k);
+    return true;
+  }
+
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) override {
+    std::string what = ex.what();
+    // Drop nlohmann's "[json.exception.parse_error.101] parse error at " prefix;
+    // keep "line L, column C: reason". Errors without a position of their
+    // own (number overflow) get one from the byte count.
+    if (auto at = what.find(" at line "); at != std::string::npos) {
+      what = what.substr(at + 4);
+    } else {
+      if (what.starts_with("[json.exception.")) what = what.substr(what.find("] ") + 2);
+      what = position_of(text_, position) + ": " + what;
+    }
+    error_ = what;
+    return false;
+  }
+
+  const std::string& error() const { return error_; }
+  json take() { return std::move(root_); }
+
+ private:
+  bool fail(const std::string& message) {
+    error_ = position_of(text_, *consumed_) + ": " + message;
+    return false;
+  }
+
+  json* insert(json value) {
+    if (stack_.empty()) {
+      root_ = std::move(value);
+      return &root_;
+    }
+    json& parent = *stack_.back();
+    if (parent.is_array()) {
+      parent.push_back(std::move(value));
+      return &parent.back();
+    }
+    return &(parent[pending_key_] = std::move(value));
+  }
+
+  bool put(json value) {
+    insert(std::move(value));
+    return true;
+  }
+
+  bool open(json container) {
+    if (static_cast<int>(stack_.size()) >= max_depth_) {
+      return fail("nesting deeper than " + std::to_string(max_depth_) + " levels");
+    }
+    stack_.push_back(insert(std::move(container)));
+    return true;
+  }
+
+  bool close() {
+    stack_.pop_back();
+    return true;
+  }
+
+  std::string_view text_;
+  const std::size_t* consumed_;
+  int max_depth_;
+  json root_;
+  std::vector<json*> stack_;
+  std::string pending_key_;
+  std::string error_;
+};
 
 std::u16string to_utf16(std::string_view s) {
   std::u16string out;
@@ -198,8 +248,14 @@ std::expected<void, std::string> append_integer(std::string& out, const json& v)
   const bool exact = v.is_number_unsigned()
                          ? (d < 18446744073709551616.0 && static_cast<std::uint64_t>(d) == v.get<std::uint64_t>())
                          : (d < 9223372036854775808.0 && static_cast<std::int64_t>(d) == v.get<std::int64_t>());
-  if (!exact) return std::unexpected("integer " + v.dump() + " cannot be represented exactly as an I-JSON number");
-  out += format_es_number(d);
+  // Above 2^53 an exact double may still print as another integer (2^60 is
+  // 1152921504606847000): that text would not name the value given, nor
+  // canonicalize again once parsed.
+  const std::string text = format_es_number(d);
+  if (!exact || text != v.dump()) {
+    return std::unexpected("integer " + v.dump() + " cannot be represented exactly as an I-JSON number");
+  }
+  out += text;
   return {};
 }
 
@@ -263,8 +319,16 @@ std::expected<void, std::string> append_value(std::string& out, const json& v) {
 }  // namespace
 
 std::expected<json, std::string> parse_json_strict(std::string_view text, int max_depth) {
-  StrictDomBuilder builder(max_depth);
-  const bool ok = json::sax_parse(text.begin(), text.end(), &builder, json::input_format_t::json, true);
+  // nlohmann's lexer takes a NUL byte for the end of input and would ignore
+  // whatever follows it; JSON text never holds one.
+  if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
+    return std::unexpected(position_of(text, nul + 1) + ": NUL byte in JSON text");
+  }
+  std::size_t consumed = 0;
+  StrictDomBuilder builder(text, &consumed, max_depth);
+  const bool ok = json::sax_parse(CountingIterator(text.data(), &consumed),
+                                  CountingIterator(text.data() + text.size(), &consumed), &builder,
+                                  json::input_format_t::json, true);
   if (!ok) return std::unexpected(builder.error().empty() ? std::string("malformed JSON") : builder.error());
   return builder.take();
 }

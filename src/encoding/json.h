@@ -17,11 +17,15 @@ std::expected<nlohmann::json, std::string> parse_json_strict(std::string_view te
 
 // RFC 8785 JSON Canonicalization Scheme: members sorted by UTF-16 code units,
 // ECMAScript number form, minimal string escapes, no whitespace. Fails for
-// values JCS cannot represent (NaN, integers a double cannot hold exactly,
-// invalid UTF-8).
+// values JCS cannot represent (NaN, integers a double cannot hold exactly
+// or whose ECMAScript form names another integer, invalid UTF-8).
 std::expected<std::string, std::string> canonicalize(const nlohmann::json& value);
 
 // The ECMAScript Number.prototype.toString form of a finite double.
 std::string format_es_number(double value);
+
+// Well-formed UTF-8 (RFC 3629): no overlong forms, surrogates, or code
+// points above U+10FFFF.
+bool valid_utf8(std::string_view text);
 
 }  // namespace mandate::encoding

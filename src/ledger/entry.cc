@@ -58,7 +58,9 @@ bool valid_traceparent(std::string_view tp) {
 
 std::string format_rfc3339(std::chrono::system_clock::time_point time) {
   using namespace std::chrono;
-  const auto micros = time_point_cast<microseconds>(time).time_since_epoch().count();
+  // floor, not time_point_cast: before 1970 truncation toward zero would
+  // move the time forward.
+  const auto micros = floor<microseconds>(time).time_since_epoch().count();
   std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
   long fraction = static_cast<long>(micros % 1000000);
   if (fraction < 0) {

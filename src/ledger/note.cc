@@ -5,6 +5,7 @@
 #include "crypto/sha256.h"
 #include "encoding/base64.h"
 #include "encoding/hex.h"
+#include "encoding/json.h"
 
 namespace mandate::ledger {
 namespace {
@@ -19,10 +20,22 @@ std::string_view as_text(const encoding::Bytes& bytes) {
 }  // namespace
 
 bool valid_key_name(std::string_view name) {
-  if (name.empty()) return false;
+  if (name.empty() || !encoding::valid_utf8(name)) return false;
   for (const char c : name) {
     const auto u = static_cast<unsigned char>(c);
     if (u <= 0x20 || c == '+' || u == 0x7f) return false;
+  }
+  // The non-ASCII Unicode White_Space characters, as UTF-8: U+0085, U+00A0,
+  // U+1680, U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
+  for (std::size_t i = 0; i + 1 < name.size(); ++i) {
+    const auto b0 = static_cast<unsigned char>(name[i]);
+    const auto b1 = static_cast<unsigned char>(name[i + 1]);
+    const auto b2 = i + 2 < name.size() ? static_cast<unsigned char>(name[i + 2]) : 0;
+    if (b0 == 0xc2 && (b1 == 0x85 || b1 == 0xa0)) return false;
+    if (b0 == 0xe1 && b1 == 0x9a && b2 == 0x80) return false;
+    if (b0 == 0xe2 && b1 == 0x80 && (b2 <= 0x8a || b2 == 0xa8 || b2 == 0xa9 || b2 == 0xaf)) return false;
+    if (b0 == 0xe2 && b1 == 0x81 && b2 == 0x9f) return false;
+    if (b0 == 0xe3 && b1 == 0x80 && b2 == 0x80) return false;
   }
   return true;
 }
@@ -43,6 +56,7 @@ std::expected<SignedNote, std::string> parse_signed_note(std::string_view note) 
     const auto u = static_cast<unsigned char>(c);
     if ((u < 0x20 && c != '\n') || u == 0x7f) return std::unexpected("note text holds a control character");
   }
+  if (!encoding::valid_utf8(out.text)) return std::unexpected("note text is not valid UTF-8");
   std::string_view rest = note.substr(split + 2);
   if (rest.empty() || rest.back() != '\n') return std::unexpected("signature lines must end with a newline");
   std::size_t line_no = 0;
