@@ -1,35 +1,32 @@
 #pragma once
 #include <array>
 #include <cstdint>
-#include <memory>
 #include <span>
 #include <string_view>
+
+#include <openssl/sha.h>
 
 namespace mandate::crypto {
 
 using Hash = std::array<std::uint8_t, 32>;
 
-// Incremental SHA-256 over OpenSSL's EVP interface. Reusable: finish() resets
-// the context, so hot loops pay the context allocation once.
+// Incremental SHA-256. Built on OpenSSL's SHA256_CTX rather than EVP: the
+// ledger hashes millions of 65-byte tree nodes, and EVP's per-context
+// allocation and algorithm fetch cost more than the hashing itself there.
+// The state lives inline, so a Sha256 is cheap to create and to copy.
 class Sha256 {
  public:
   Sha256();
-  ~Sha256();
-  Sha256(Sha256&&) noexcept;
-  Sha256& operator=(Sha256&&) noexcept;
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-
   Sha256& update(std::span<const std::uint8_t> data);
   Sha256& update(std::string_view data) {
     return update({reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
   }
   Sha256& update(std::uint8_t byte) { return update(std::span<const std::uint8_t>(&byte, 1)); }
+  // Returns the digest and starts over, ready for the next message.
   Hash finish();
 
  private:
-  struct Context;
-  std::unique_ptr<Context> ctx_;
+  SHA256_CTX ctx_;
 };
 
 Hash sha256(std::span<const std::uint8_t> data);

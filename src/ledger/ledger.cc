@@ -6,13 +6,31 @@
 
 namespace mandate::ledger {
 
-// Reads perfect-subtree hashes from the store; a missing node means the
-// store was damaged, which proofs must not paper over.
-class Ledger::StoreNodes final : public NodeSource {
+namespace {
+
+// The proof algorithms ask for nodes in an order that depends only on
+// indices and sizes, never on hash values. So a planning pass records what
+// they will read, one batched store read fetches it, and a second pass
+// computes with the fetched hashes.
+class PlannedNodes final : public NodeSource {
  public:
-  explicit StoreNodes(store::LedgerStore& store) : store_(store) {}
+  std::vector<store::NodeId> ids;
   Hash node(unsigned level, std::uint64_t index) override {
-    auto hash = store_.ledger_node(level, index);
+    ids.push_back({level, index});
+    return Hash{};
+  }
+};
+
+class FetchedNodes final : public NodeSource {
+ public:
+  FetchedNodes(const std::vector<store::NodeId>& ids, std::vector<std::optional<Hash>> hashes)
+      : ids_(ids), hashes_(std::move(hashes)) {}
+  Hash node(unsigned level, std::uint64_t index) override {
+    if (next_ >= ids_.size() || ids_[next_].level != level || ids_[next_].index != index) {
+      fail(ErrorKind::io, "Merkle node reads differ between planning and computing");
+    }
+    const auto& hash = hashes_[next_++];
+    // A missing node means the store was damaged; proofs must not paper over it.
     if (!hash) {
       fail(ErrorKind::check_failed, "ledger node (level " + std::to_string(level) + ", index " +
                                         std::to_string(index) + ") is missing from the store");
@@ -21,8 +39,20 @@ class Ledger::StoreNodes final : public NodeSource {
   }
 
  private:
-  store::LedgerStore& store_;
+  const std::vector<store::NodeId>& ids_;
+  std::vector<std::optional<Hash>> hashes_;
+  std::size_t next_ = 0;
 };
+
+template <class Algorithm>
+auto with_stored_nodes(store::LedgerStore& store, Algorithm&& algorithm) {
+  PlannedNodes plan;
+  algorithm(plan);
+  FetchedNodes fetched(plan.ids, store.ledger_nodes(plan.ids));
+  return algorithm(fetched);
+}
+
+}  // namespace
 
 struct Ledger::Waiter {
   const EncodedEntry* entry = nullptr;
@@ -44,39 +74,56 @@ std::uint64_t Ledger::append(const EncodedEntry& entry) {
   Waiter self;
   self.entry = &entry;
   std::unique_lock lock(queue_mu_);
+  ++appenders_;
   queue_.push_back(&self);
+  if (queue_.size() > 1) more_arrived_.notify_one();
   // Followers wait; the appender at the front leads and commits everyone
   // queued so far in one transaction (LevelDB's writer queue).
   self.cv.wait(lock, [&] { return self.done || queue_.front() == &self; });
-  if (!self.done) {
-    constexpr std::size_t kMaxBatch = 4096;
-    std::vector<Waiter*> batch(queue_.begin(),
-                               queue_.begin() + static_cast<std::ptrdiff_t>(std::min(queue_.size(), kMaxBatch)));
-    lock.unlock();
-    std::exception_ptr error;
-    try {
-      commit_batch(batch);
-    } catch (...) {
-      error = std::current_exception();
-    }
-    lock.lock();
-    for (Waiter* w : batch) {
-      queue_.pop_front();
-      w->error = error;
-      w->done = true;
-      if (w != &self) w->cv.notify_one();
-    }
-    if (!queue_.empty()) queue_.front()->cv.notify_one();
-  }
+  if (!self.done) lead(lock);
+  --appenders_;
   if (self.error) std::rethrow_exception(self.error);
   return self.index;
 }
 
+void Ledger::lead(std::unique_lock<std::mutex>& lock) {
+  constexpr std::size_t kMaxBatch = 4096;
+  // Appenders of the last batch that have not returned yet are usually on
+  // their way back with their next entry. Waiting for them briefly, at most
+  // half a commit's time (PostgreSQL's commit_delay idea), lets one fsync
+  // carry them all instead of splitting appenders into alternating
+  // half-size batches. A lone appender never waits.
+  if (queue_.size() < std::min(appenders_, kMaxBatch)) {
+    const auto patience = std::min(last_commit_duration_ / 2, std::chrono::nanoseconds(std::chrono::milliseconds(1)));
+    more_arrived_.wait_for(lock, patience, [&] { return queue_.size() >= std::min(appenders_, kMaxBatch); });
+  }
+  std::vector<Waiter*> batch(queue_.begin(),
+                             queue_.begin() + static_cast<std::ptrdiff_t>(std::min(queue_.size(), kMaxBatch)));
+  lock.unlock();
+  const auto started = std::chrono::steady_clock::now();
+  std::exception_ptr error;
+  try {
+    commit_batch(batch);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  const auto took = std::chrono::steady_clock::now() - started;
+  lock.lock();
+  last_commit_duration_ = std::chrono::duration_cast<std::chrono::nanoseconds>(took);
+  for (Waiter* w : batch) {
+    queue_.pop_front();
+    w->error = error;
+    w->done = true;
+    w->cv.notify_one();
+  }
+  if (!queue_.empty()) queue_.front()->cv.notify_one();
+}
+
 void Ledger::commit_batch(const std::vector<Waiter*>& batch) {
-  StoreNodes nodes(store_);
   for (int attempt = 0;; ++attempt) {
     if (!frontier_loaded_) {
-      frontier_ = Frontier::load(nodes, store_.ledger_size());
+      const std::uint64_t size = store_.ledger_size();
+      frontier_ = with_stored_nodes(store_, [&](NodeSource& nodes) { return Frontier::load(nodes, size); });
       frontier_loaded_ = true;
     }
     Frontier next = frontier_;
@@ -114,8 +161,7 @@ void Ledger::commit_batch(const std::vector<Waiter*>& batch) {
 std::uint64_t Ledger::size() { return store_.ledger_size(); }
 
 Hash Ledger::root(std::uint64_t size) {
-  StoreNodes nodes(store_);
-  return tree_root(nodes, size);
+  return with_stored_nodes(store_, [&](NodeSource& nodes) { return tree_root(nodes, size); });
 }
 
 std::string Ledger::entry_bytes(std::uint64_t index) {
@@ -134,16 +180,15 @@ std::vector<Hash> Ledger::inclusion_proof(std::uint64_t index, std::uint64_t siz
   const std::uint64_t current = store_.ledger_size();
   if (size > current) fail(ErrorKind::not_found, "tree size " + std::to_string(size) + " exceeds the ledger's " + std::to_string(current));
   if (index >= size) fail(ErrorKind::not_found, "entry " + std::to_string(index) + " is not in a tree of size " + std::to_string(size));
-  StoreNodes nodes(store_);
-  return ledger::inclusion_proof(nodes, index, size);
+  return with_stored_nodes(store_, [&](NodeSource& nodes) { return ledger::inclusion_proof(nodes, index, size); });
 }
 
 std::vector<Hash> Ledger::consistency_proof(std::uint64_t first, std::uint64_t second) {
   const std::uint64_t current = store_.ledger_size();
   if (second > current) fail(ErrorKind::not_found, "tree size " + std::to_string(second) + " exceeds the ledger's " + std::to_string(current));
   if (first > second) fail(ErrorKind::bad_input, "first size " + std::to_string(first) + " exceeds second size " + std::to_string(second));
-  StoreNodes nodes(store_);
-  return ledger::consistency_proof(nodes, first, second);
+  return with_stored_nodes(store_,
+                           [&](NodeSource& nodes) { return ledger::consistency_proof(nodes, first, second); });
 }
 
 std::string Ledger::checkpoint(const crypto::Ed25519PublicKey& key, const SignFunction& sign) {

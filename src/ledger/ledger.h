@@ -3,6 +3,7 @@
 // Store. Appends are durable when they return; concurrent appenders share
 // one transaction (group commit), so durability costs one fsync per batch,
 // not per entry.
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -45,8 +46,8 @@ class Ledger {
 
  private:
   struct Waiter;
-  class StoreNodes;
 
+  void lead(std::unique_lock<std::mutex>& lock);
   void commit_batch(const std::vector<Waiter*>& batch);
 
   store::LedgerStore& store_;
@@ -54,6 +55,9 @@ class Ledger {
 
   std::mutex queue_mu_;
   std::deque<Waiter*> queue_;
+  std::condition_variable more_arrived_;  // the waiting leader listens here
+  std::size_t appenders_ = 0;  // threads inside append(), queued or returning
+  std::chrono::nanoseconds last_commit_duration_{0};
 
   // Owned by whichever appender is the current batch leader.
   Frontier frontier_;

@@ -26,6 +26,11 @@ struct LedgerRow {
   std::string nodes;
 };
 
+struct NodeId {
+  unsigned level = 0;
+  std::uint64_t index = 0;
+};
+
 struct StoredCheckpoint {
   std::uint64_t size = 0;
   std::string note;  // the signed note, verbatim
@@ -43,6 +48,8 @@ class LedgerStore {
   virtual std::optional<LedgerRow> ledger_row(std::uint64_t index) = 0;
   // The hash of a perfect subtree; level 0 is a leaf hash.
   virtual std::optional<Hash> ledger_node(unsigned level, std::uint64_t index) = 0;
+  // Many nodes in one read transaction (a proof needs ~2 log n of them).
+  virtual std::vector<std::optional<Hash>> ledger_nodes(std::span<const NodeId> ids) = 0;
   // Visits rows with index in [from, to) in index order until `visit`
   // returns false. Rows missing from the table are simply not visited.
   virtual void scan_ledger(std::uint64_t from, std::uint64_t to,

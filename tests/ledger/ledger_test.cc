@@ -33,6 +33,9 @@ class CountingStore final : public store::LedgerStore {
   std::optional<store::Hash> ledger_node(unsigned level, std::uint64_t i) override {
     return inner_.ledger_node(level, i);
   }
+  std::vector<std::optional<store::Hash>> ledger_nodes(std::span<const store::NodeId> ids) override {
+    return inner_.ledger_nodes(ids);
+  }
   void scan_ledger(std::uint64_t from, std::uint64_t to,
                    const std::function<bool(const store::LedgerRow&)>& visit) override {
     inner_.scan_ledger(from, to, visit);

@@ -74,6 +74,13 @@ std::string Statement::column_blob(int col) const {
                                        static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
 }
 
+std::string_view Statement::column_view(int col) const {
+  const void* blob = sqlite3_column_blob(stmt_, col);
+  return blob == nullptr ? std::string_view()
+                         : std::string_view(static_cast<const char*>(blob),
+                                            static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+
 bool Statement::column_is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
 Database::Database(const std::string& path, Mode mode) {

@@ -31,6 +31,8 @@ class Statement {
   std::int64_t column_int(int col) const;
   std::string column_text(int col) const;
   std::string column_blob(int col) const;
+  // Valid until the next step() or reset().
+  std::string_view column_view(int col) const;
   bool column_is_null(int col) const;
 
  private:

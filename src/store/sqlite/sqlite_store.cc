@@ -31,7 +31,7 @@ CREATE TABLE ledger_checkpoint (
 );
 )sql";
 
-Hash to_hash(const std::string& blob) {
+Hash to_hash(std::string_view blob) {
   Hash h{};
   if (blob.size() != h.size()) fail(ErrorKind::check_failed, "stored hash has " + std::to_string(blob.size()) + " bytes");
   std::copy(blob.begin(), blob.end(), h.begin());
@@ -86,37 +86,54 @@ class SqliteStore final : public Store {
     Statement& s = *select_entry_;
     s.bind(1, static_cast<std::int64_t>(index));
     std::optional<LedgerRow> row;
-    if (s.step()) row = read_row(s);
+    if (s.step()) read_row(s, row.emplace());
     s.reset();
     return row;
   }
 
   std::optional<Hash> ledger_node(unsigned level, std::uint64_t index) override {
     std::lock_guard lock(mu_);
-    const std::uint64_t row_index = ((index + 1) << level) - 1;
-    Statement& s = level == 0 ? *select_leaf_ : *select_nodes_;
-    s.bind(1, static_cast<std::int64_t>(row_index));
-    std::optional<Hash> out;
-    if (s.step()) {
-      const std::string blob = s.column_blob(0);
-      if (level == 0) {
-        out = to_hash(blob);
-      } else if (blob.size() >= level * 32) {
-        out = to_hash(blob.substr((level - 1) * 32, 32));
-      }
+    return node_locked({level, index});
+  }
+
+  std::vector<std::optional<Hash>> ledger_nodes(std::span<const NodeId> ids) override {
+    std::lock_guard lock(mu_);
+    // One read transaction instead of one per statement: the WAL read lock
+    // is taken once for the whole proof.
+    db_.exec("BEGIN");
+    std::vector<std::optional<Hash>> out;
+    out.reserve(ids.size());
+    try {
+      for (const NodeId& id : ids) out.push_back(node_locked(id));
+    } catch (...) {
+      db_.exec("ROLLBACK");
+      throw;
     }
-    s.reset();
+    db_.exec("COMMIT");
     return out;
   }
 
   void scan_ledger(std::uint64_t from, std::uint64_t to,
                    const std::function<bool(const LedgerRow&)>& visit) override {
-    std::lock_guard lock(mu_);
-    Statement s = db_.prepare("SELECT idx, leaf_hash, nodes, type, body FROM ledger_entry "
-                              "WHERE idx >= ?1 AND idx < ?2 ORDER BY idx");
-    s.bind(1, static_cast<std::int64_t>(from)).bind(2, static_cast<std::int64_t>(to));
-    while (s.step()) {
-      if (!visit(read_row(s))) break;
+    // Chunks keep the lock short (appends go on during a long verification)
+    // and the rows' buffers are reused from chunk to chunk.
+    constexpr std::uint64_t kChunk = 4096;
+    std::vector<LedgerRow> rows;
+    for (std::uint64_t start = from; start < to; start += std::min(kChunk, to - start)) {
+      std::size_t count = 0;
+      {
+        std::lock_guard lock(mu_);
+        Statement& s = *scan_entries_;
+        s.bind(1, static_cast<std::int64_t>(start)).bind(2, static_cast<std::int64_t>(std::min(to, start + kChunk)));
+        while (s.step()) {
+          if (count == rows.size()) rows.emplace_back();
+          read_row(s, rows[count++]);
+        }
+        s.reset();
+      }
+      for (std::size_t i = 0; i < count; ++i) {
+        if (!visit(rows[i])) return;
+      }
     }
   }
 
@@ -176,9 +193,26 @@ class SqliteStore final : public Store {
     insert_entry_.emplace(db_.prepare(
         "INSERT INTO ledger_entry(idx, leaf_hash, nodes, type, body) VALUES (?1, ?2, ?3, ?4, ?5)"));
     select_entry_.emplace(db_.prepare("SELECT idx, leaf_hash, nodes, type, body FROM ledger_entry WHERE idx = ?1"));
-    select_leaf_.emplace(db_.prepare("SELECT leaf_hash FROM ledger_entry WHERE idx = ?1"));
-    select_nodes_.emplace(db_.prepare("SELECT nodes FROM ledger_entry WHERE idx = ?1"));
+    select_node_row_.emplace(db_.prepare("SELECT leaf_hash, nodes FROM ledger_entry WHERE idx = ?1"));
     select_size_.emplace(db_.prepare("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entry"));
+    scan_entries_.emplace(db_.prepare("SELECT idx, leaf_hash, nodes, type, body FROM ledger_entry "
+                                      "WHERE idx >= ?1 AND idx < ?2 ORDER BY idx"));
+  }
+
+  std::optional<Hash> node_locked(NodeId id) {
+    const std::uint64_t row_index = ((id.index + 1) << id.level) - 1;
+    Statement& s = *select_node_row_;
+    s.bind(1, static_cast<std::int64_t>(row_index));
+    std::optional<Hash> out;
+    if (s.step()) {
+      if (id.level == 0) {
+        out = to_hash(s.column_view(0));
+      } else if (const std::string_view nodes = s.column_view(1); nodes.size() >= id.level * 32) {
+        out = to_hash(nodes.substr((id.level - 1) * 32, 32));
+      }
+    }
+    s.reset();
+    return out;
   }
 
   std::uint64_t size_locked() {
@@ -189,19 +223,17 @@ class SqliteStore final : public Store {
     return size;
   }
 
-  static LedgerRow read_row(const Statement& s) {
-    LedgerRow row;
+  static void read_row(const Statement& s, LedgerRow& row) {
     row.index = static_cast<std::uint64_t>(s.column_int(0));
-    row.leaf_hash = to_hash(s.column_blob(1));
-    row.nodes = s.column_blob(2);
-    row.type = s.column_text(3);
-    row.body = s.column_blob(4);
-    return row;
+    row.leaf_hash = to_hash(s.column_view(1));
+    row.nodes.assign(s.column_view(2));
+    row.type.assign(s.column_view(3));
+    row.body.assign(s.column_view(4));
   }
 
   std::mutex mu_;
   Database db_;
-  std::optional<Statement> insert_entry_, select_entry_, select_leaf_, select_nodes_, select_size_;
+  std::optional<Statement> insert_entry_, select_entry_, select_node_row_, select_size_, scan_entries_;
 };
 
 }  // namespace
