@@ -30,8 +30,11 @@ std::uint64_t test_seed() {
 std::vector<Hash> random_leaves(std::mt19937_64& rng, std::size_t count) {
   std::vector<Hash> leaves;
   for (std::size_t i = 0; i < count; ++i) {
-    std::vector<std::uint8_t> data(rng() % 40);
+    // Distinct leaves, as in the ledger (each entry holds its index): two
+    // equal neighbours would make one proof valid for both positions.
+    std::vector<std::uint8_t> data(8 + rng() % 40);
     for (auto& b : data) b = static_cast<std::uint8_t>(rng());
+    for (int k = 0; k < 8; ++k) data[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(i >> (8 * k));
     leaves.push_back(leaf_hash(data));
   }
   return leaves;
