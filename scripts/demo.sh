@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-./scripts/build.sh >/dev/null
+BUILD_TARGET=mandate ./scripts/build.sh >/dev/null
 M="$PWD/build/src/cli/mandate"
 HOME_DIR=$(mktemp -d "${TMPDIR:-/tmp}/mandate-demo.XXXXXX")
 trap 'rm -rf "$HOME_DIR"' EXIT
