@@ -74,28 +74,28 @@ std::uint64_t Ledger::append(const EncodedEntry& entry) {
   Waiter self;
   self.entry = &entry;
   std::unique_lock lock(queue_mu_);
-  ++appenders_;
   queue_.push_back(&self);
   if (queue_.size() > 1) more_arrived_.notify_one();
   // Followers wait; the appender at the front leads and commits everyone
   // queued so far in one transaction (LevelDB's writer queue).
   self.cv.wait(lock, [&] { return self.done || queue_.front() == &self; });
   if (!self.done) lead(lock);
-  --appenders_;
   if (self.error) std::rethrow_exception(self.error);
   return self.index;
 }
 
 void Ledger::lead(std::unique_lock<std::mutex>& lock) {
   constexpr std::size_t kMaxBatch = 4096;
-  // Appenders of the last batch that have not returned yet are usually on
-  // their way back with their next entry. Waiting for them briefly, at most
-  // half a commit's time (PostgreSQL's commit_delay idea), lets one fsync
-  // carry them all instead of splitting appenders into alternating
-  // half-size batches. A lone appender never waits.
-  if (queue_.size() < std::min(appenders_, kMaxBatch)) {
+  // Appenders of the last batch are usually on their way back with their
+  // next entry. Waiting for as many as were active around the last commit,
+  // at most half a commit's time (PostgreSQL's commit_delay idea), lets one
+  // fsync carry them all instead of splitting them into alternating
+  // half-size batches. A lone appender never waits; when the load drops,
+  // one wait runs out and the expectation follows.
+  const std::size_t expected = std::min(expected_batch_, kMaxBatch);
+  if (queue_.size() < expected) {
     const auto patience = std::min(last_commit_duration_ / 2, std::chrono::nanoseconds(std::chrono::milliseconds(1)));
-    more_arrived_.wait_for(lock, patience, [&] { return queue_.size() >= std::min(appenders_, kMaxBatch); });
+    more_arrived_.wait_for(lock, patience, [&] { return queue_.size() >= expected; });
   }
   std::vector<Waiter*> batch(queue_.begin(),
                              queue_.begin() + static_cast<std::ptrdiff_t>(std::min(queue_.size(), kMaxBatch)));
@@ -116,6 +116,7 @@ void Ledger::lead(std::unique_lock<std::mutex>& lock) {
     w->done = true;
     w->cv.notify_one();
   }
+  expected_batch_ = batch.size() + queue_.size();
   if (!queue_.empty()) queue_.front()->cv.notify_one();
 }
 

@@ -56,7 +56,7 @@ class Ledger {
   std::mutex queue_mu_;
   std::deque<Waiter*> queue_;
   std::condition_variable more_arrived_;  // the waiting leader listens here
-  std::size_t appenders_ = 0;  // threads inside append(), queued or returning
+  std::size_t expected_batch_ = 0;  // appenders active around the last commit
   std::chrono::nanoseconds last_commit_duration_{0};
 
   // Owned by whichever appender is the current batch leader.

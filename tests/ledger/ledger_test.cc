@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <iostream>
 #include <set>
 #include <thread>
 
@@ -74,7 +75,8 @@ TEST(Ledger, ConcurrentAppendsAreGroupCommittedWithoutGaps) {
   for (const auto& v : indices) all.insert(v.begin(), v.end());
   ASSERT_EQ(all.size(), std::size_t{kThreads * kPerThread});
   EXPECT_EQ(*all.rbegin(), std::uint64_t{kThreads * kPerThread - 1});
-  EXPECT_LT(counting.transactions.load(), kThreads * kPerThread) << "no appends were batched";
+  EXPECT_LT(counting.transactions.load(), kThreads * kPerThread / 2) << "appends were hardly batched";
+  std::cout << kThreads * kPerThread << " appends in " << counting.transactions.load() << " transactions\n";
   // Each thread's entries are where append said they are.
   for (int t = 0; t < kThreads; ++t) {
     const std::string body = ledger.entry_bytes(indices[t][7]);
