@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "ledger/checkpoint.h"
 #include "ledger/entry.h"
+#include "ledger/read_ahead.h"
 
 namespace mandate::ledger {
 namespace {
@@ -34,7 +35,7 @@ class Verifier {
     auto next_trusted = trusted.begin();
     while (next_trusted != trusted.end() && next_trusted->first == 0) ++next_trusted;
 
-    store_.scan_ledger(0, report_.size, [&](const store::LedgerRow& row) {
+    read_ahead_scan(store_, 0, report_.size, [&](const store::LedgerRow& row) {
       const std::uint64_t k = frontier.size();
       if (row.index != k) {
         problem(k, "entry " + std::to_string(k) + " is missing");
