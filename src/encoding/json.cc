@@ -241,18 +241,15 @@ void append_string(std::string& out, std::string_view s) {
 std::expected<void, std::string> append_value(std::string& out, const json& v);
 
 std::expected<void, std::string> append_integer(std::string& out, const json& v) {
-  // I-JSON numbers are doubles: an integer a double cannot hold exactly would
-  // hash differently after a round trip through any other JCS implementation.
+  // I-JSON numbers are doubles. An integer is accepted when the nearest
+  // double prints (in ECMAScript form) as exactly the digits given: then
+  // the text names that double and canonicalizes to itself, however often
+  // it is parsed again. 2^53 + 1 or 2^60 (1152921504606846976, which prints
+  // as 1152921504606847000) would silently become another number: refused.
   const double d = v.is_number_unsigned() ? static_cast<double>(v.get<std::uint64_t>())
                                           : static_cast<double>(v.get<std::int64_t>());
-  const bool exact = v.is_number_unsigned()
-                         ? (d < 18446744073709551616.0 && static_cast<std::uint64_t>(d) == v.get<std::uint64_t>())
-                         : (d < 9223372036854775808.0 && static_cast<std::int64_t>(d) == v.get<std::int64_t>());
-  // Above 2^53 an exact double may still print as another integer (2^60 is
-  // 1152921504606847000): that text would not name the value given, nor
-  // canonicalize again once parsed.
   const std::string text = format_es_number(d);
-  if (!exact || text != v.dump()) {
+  if (text != v.dump()) {
     return std::unexpected("integer " + v.dump() + " cannot be represented exactly as an I-JSON number");
   }
   out += text;

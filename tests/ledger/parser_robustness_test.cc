@@ -54,7 +54,9 @@ TEST_F(ParserRobustness, JsonParserAndCanonicalizer) {
         // Canonical text parses back to the same canonical text.
         auto again = encoding::parse_json_strict(*canonical);
         ASSERT_TRUE(again) << *canonical;
-        ASSERT_EQ(encoding::canonicalize(*again).value(), *canonical);
+        const auto twice = encoding::canonicalize(*again);
+        ASSERT_TRUE(twice) << "input " << input << "\ncanonical " << *canonical << "\nerror " << twice.error();
+        ASSERT_EQ(*twice, *canonical);
       }
     } else {
       ASSERT_FALSE(parsed.error().empty());
