@@ -1,0 +1,61 @@
+#pragma once
+// Cedar runtime values. Sets and records are shared immutably so that
+// copying a value (attribute access, set literals) never deep-copies.
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "policy/extensions.h"
+
+namespace mandate::policy {
+
+// Type names may be namespaced: `A::B::User` is stored as "A::B::User".
+struct EntityUid {
+  std::string type;
+  std::string id;
+  bool operator==(const EntityUid&) const = default;
+  auto operator<=>(const EntityUid&) const = default;
+};
+
+struct EntityUidHash {
+  std::size_t operator()(const EntityUid& uid) const noexcept;
+};
+
+struct Value;
+// Kept sorted and free of duplicates, so equality is element-wise.
+using SetPtr = std::shared_ptr<const std::vector<Value>>;
+using Record = std::map<std::string, Value>;
+using RecordPtr = std::shared_ptr<const Record>;
+
+struct Value {
+  std::variant<bool, std::int64_t, std::string, EntityUid, SetPtr, RecordPtr, Decimal, IpAddr, Datetime,
+               Duration>
+      data;
+
+  bool is_bool() const { return std::holds_alternative<bool>(data); }
+  bool is_long() const { return std::holds_alternative<std::int64_t>(data); }
+  bool is_string() const { return std::holds_alternative<std::string>(data); }
+  bool is_entity() const { return std::holds_alternative<EntityUid>(data); }
+  bool is_set() const { return std::holds_alternative<SetPtr>(data); }
+  bool is_record() const { return std::holds_alternative<RecordPtr>(data); }
+};
+
+// Structural equality as Cedar's `==`: values of different types are unequal.
+bool operator==(const Value& a, const Value& b);
+// A total order used only to keep sets canonical; it has no Cedar meaning.
+std::strong_ordering canonical_order(const Value& a, const Value& b);
+
+Value make_set(std::vector<Value> elements);
+Value make_record(Record fields);
+
+// The Cedar type name used in error messages ("Long", "Set", ...).
+std::string type_name(const Value& v);
+// Cedar-like rendering, for messages and tests.
+std::string to_string(const Value& v);
+
+}  // namespace mandate::policy
