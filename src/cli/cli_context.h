@@ -33,5 +33,6 @@ inline constexpr int kExitEnvironment = 3;
 void add_init_command(CLI::App& app, GlobalOptions& options);
 void add_ledger_commands(CLI::App& app, GlobalOptions& options, int& exit_code);
 void add_keys_commands(CLI::App& app, GlobalOptions& options);
+void add_policy_commands(CLI::App& app, int& exit_code);
 
 }  // namespace mandate::cli

@@ -1,0 +1,48 @@
+// `mandate policy test DIR` over the shared Cedar conformance cases and over
+// hand-made test files that must fail.
+#include "cli/cli_fixture.h"
+
+namespace mandate::testing {
+namespace {
+
+TEST_F(CliTest, PolicyTestPassesEverySharedConformanceCase) {
+  const RunResult r = mandate({"policy", "test", std::string(MANDATE_SHARED_DIR) + "/conformance/cedar"});
+  EXPECT_EQ(r.exit_code, 0) << r.out.substr(0, 4000) << r.err;
+  EXPECT_EQ(r.out, "4530 passed, 0 failed\n");
+}
+
+TEST_F(CliTest, PolicyTestReportsAWrongExpectationAndExits1) {
+  std::filesystem::create_directories(tmp / "cases" / "sub");
+  write_file(tmp / "cases" / "policies.cedar", "permit(principal == User::\"alice\", action, resource);\n");
+  write_file(tmp / "cases" / "entities.json", "[]");
+  const std::string request =
+      R"({"description":"%D","principal":{"type":"User","id":"%P"},"action":{"type":"Action","id":"view"},)"
+      R"("resource":{"type":"Photo","id":"p"},"context":{},"decision":"%W","reason":[%R],"errors":[]})";
+  auto make = [&](std::string d, std::string p, std::string w, std::string reason) {
+    std::string out = request;
+    out.replace(out.find("%D"), 2, d);
+    out.replace(out.find("%P"), 2, p);
+    out.replace(out.find("%W"), 2, w);
+    out.replace(out.find("%R"), 2, reason);
+    return out;
+  };
+  write_file(tmp / "cases" / "sub" / "t.json",
+             R"({"policies":"policies.cedar","entities":"entities.json","shouldValidate":false,"requests":[)" +
+                 make("alice may", "alice", "allow", "\"policy0\"") + "," +
+                 make("bob may not, but the file says he may", "bob", "allow", "\"policy0\"") + "]}");
+  write_file(tmp / "cases" / "broken.json", "{\"requests\": [");
+  const RunResult r = mandate({"policy", "test", (tmp / "cases").string()});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("FAIL sub/t.json#1: bob may not"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("got deny {} errors {}, want allow {policy0}"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("FAIL broken.json"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\n1 passed, 2 failed\n"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, PolicyTestRefusesAMissingFolder) {
+  const RunResult r = mandate({"policy", "test", (tmp / "nothing").string()});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace mandate::testing
