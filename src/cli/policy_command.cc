@@ -1,14 +1,95 @@
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/cli_context.h"
 #include "core/error.h"
+#include "policy/authorizer.h"
 #include "policy/conformance.h"
+#include "policy/parser.h"
 
 namespace mandate::cli {
 namespace {
+
+std::string read_file(const std::string& what, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(ErrorKind::bad_input, what + ": cannot read " + path);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+policy::PolicySet load_policies(const std::string& path) {
+  auto policies = policy::parse_policies(read_file("policies", path));
+  // file:line:column, so editors jump to the error.
+  if (!policies) fail(ErrorKind::bad_input, path + ":" + policies.error().to_string());
+  return std::move(*policies);
+}
+
+// An entity UID in Cedar syntax, e.g. User::"alice" or Action::"view".
+policy::EntityUid parse_uid(const std::string& what, const std::string& text) {
+  auto expr = policy::parse_expression(text);
+  if (expr) {
+    auto value = policy::evaluate(**expr, policy::Request{}, policy::Entities{});
+    if (value && value->is_entity()) return std::get<policy::EntityUid>(value->data);
+  }
+  fail(ErrorKind::bad_input, what + ": \"" + text + "\" is not an entity UID such as User::\"alice\"");
+}
+
+void add_policy_check(CLI::App& policy) {
+  auto file = std::make_shared<std::string>();
+  auto* cmd = policy.add_subcommand("check", "Parse a policy file; errors name file:line:column");
+  cmd->add_option("FILE", *file, "Cedar policy file")->required();
+  cmd->callback([file] {
+    const auto policies = load_policies(*file);
+    nlohmann::json ids = nlohmann::json::array();
+    for (const auto& p : policies.policies) ids.push_back(p.id);
+    print_json({{"policies", ids}});
+  });
+}
+
+void add_policy_eval(CLI::App& policy) {
+  struct Args {
+    std::string policies, entities, principal, action, resource, context = "{}";
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = policy.add_subcommand("eval", "Decide one request: {decision, reasons, errors}");
+  cmd->add_option("--policies", args->policies, "Cedar policy file")->required();
+  cmd->add_option("--entities", args->entities, "Cedar entities JSON file");
+  cmd->add_option("--principal", args->principal, "e.g. User::\"alice\"")->required();
+  cmd->add_option("--action", args->action, "e.g. Action::\"view\"")->required();
+  cmd->add_option("--resource", args->resource, "e.g. Photo::\"vacation.jpg\"")->required();
+  cmd->add_option("--context", args->context, "JSON record")->capture_default_str();
+  cmd->callback([args] {
+    const auto policies = load_policies(args->policies);
+    policy::Entities entities;
+    if (!args->entities.empty()) {
+      auto parsed = policy::parse_entities(read_file("entities", args->entities));
+      if (!parsed) fail(ErrorKind::bad_input, args->entities + ": " + parsed.error());
+      entities = std::move(*parsed);
+    }
+    policy::Request request;
+    request.principal = parse_uid("--principal", args->principal);
+    request.action = parse_uid("--action", args->action);
+    request.resource = parse_uid("--resource", args->resource);
+    const auto context_json = nlohmann::json::parse(args->context, nullptr, false);
+    auto context = context_json.is_object() ? policy::value_from_json(context_json)
+                                            : std::expected<policy::Value, std::string>(std::unexpected("not a JSON object"));
+    if (!context) fail(ErrorKind::bad_input, "--context: " + context.error());
+    request.context = *context;
+    const auto response = policy::authorize(policies, request, entities);
+    nlohmann::json errors = nlohmann::json::array();
+    for (const auto& e : response.errors) errors.push_back({{"policy", e.policy_id}, {"message", e.message}});
+    print_json({{"decision", response.decision == policy::Decision::Allow ? "allow" : "deny"},
+                {"reasons", response.reasons},
+                {"errors", errors}});
+  });
+}
 
 void add_policy_test(CLI::App& policy, int& exit_code) {
   auto dir = std::make_shared<std::string>();
@@ -39,6 +120,8 @@ void add_policy_test(CLI::App& policy, int& exit_code) {
 void add_policy_commands(CLI::App& app, int& exit_code) {
   auto* policy = app.add_subcommand("policy", "Cedar policies");
   policy->require_subcommand(1);
+  add_policy_check(*policy);
+  add_policy_eval(*policy);
   add_policy_test(*policy, exit_code);
 }
 

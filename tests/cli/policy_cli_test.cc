@@ -46,3 +46,40 @@ TEST_F(CliTest, PolicyTestRefusesAMissingFolder) {
 
 }  // namespace
 }  // namespace mandate::testing
+
+namespace mandate::testing {
+namespace {
+
+const std::string kCedar = std::string(MANDATE_SHARED_DIR) + "/conformance/cedar";
+
+TEST_F(CliTest, PolicyEvalDecidesOneRequest) {
+  const std::vector<std::string> base = {"policy", "eval", "--policies",
+                                         kCedar + "/tests/example_use_cases/policies_1a.cedar", "--entities",
+                                         kCedar + "/sample-data/sandbox_a/entities.json", "--action",
+                                         "Action::\"view\"", "--resource", "Photo::\"VacationPhoto94.jpg\""};
+  auto with = [&](std::string principal) {
+    auto args = base;
+    args.insert(args.end(), {"--principal", principal});
+    return args;
+  };
+  auto allow = mandate_json(with("User::\"alice\""));
+  EXPECT_EQ(allow["decision"], "allow");
+  EXPECT_EQ(allow["reasons"], nlohmann::json::array({"policy0"}));
+  auto deny = mandate_json(with("User::\"bob\""));
+  EXPECT_EQ(deny["decision"], "deny");
+  EXPECT_TRUE(deny["reasons"].empty());
+  EXPECT_EQ(mandate(with("alice")).exit_code, 2);
+}
+
+TEST_F(CliTest, PolicyCheckNamesFileLineAndColumn) {
+  write_file(tmp / "bad.cedar", "permit(principal, action, resource)\nwhen { 1 + };\n");
+  const RunResult r = mandate({"policy", "check", (tmp / "bad.cedar").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("bad.cedar:2:12:"), std::string::npos) << r.err;
+  write_file(tmp / "good.cedar", "permit(principal, action, resource);\nforbid(principal, action, resource) when { false };\n");
+  const auto ok = mandate_json({"policy", "check", (tmp / "good.cedar").string()});
+  EXPECT_EQ(ok["policies"], nlohmann::json::array({"policy0", "policy1"}));
+}
+
+}  // namespace
+}  // namespace mandate::testing
