@@ -1,23 +1,15 @@
 #include "support.h"
 
 #include <array>
-#include <cerrno>
 #include <chrono>
-#include <cstdlib>
 #include <fstream>
 #include <stdexcept>
-#include <system_error>
 
 #include "core/error.h"
 #include "ledger/checkpoint.h"
 
 namespace mandate::bench {
 namespace {
-
-std::filesystem::path temp_root() {
-  const char* env = std::getenv("TMPDIR");
-  return env != nullptr && *env != '\0' ? std::filesystem::path(env) : std::filesystem::path("/tmp");
-}
 
 // Deterministic lowercase hex of `digits` characters derived from `seed`
 // (splitmix64), so the sample entries look like real ids and digests.
@@ -39,19 +31,6 @@ std::string pseudo_hex(std::uint64_t seed, std::size_t digits) {
 }
 
 }  // namespace
-
-TempDir::TempDir() {
-  std::string pattern = (temp_root() / "mandate-bench-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) {
-    throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
-  }
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;  // a destructor must not throw; leftovers are only scratch
-  std::filesystem::remove_all(path_, ec);
-}
 
 ledger::EntryDraft sample_draft(std::uint64_t seed) {
   ledger::EntryDraft d;

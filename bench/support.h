@@ -15,24 +15,14 @@
 #include "ledger/note.h"
 #include "ledger/verify.h"
 #include "store/store.h"
+#include "support/process.h"
 
 namespace mandate::bench {
 
 inline constexpr const char* kOrigin = "bench.mandate.example/ledger";
 
-// A fresh directory from mkdtemp under $TMPDIR (else /tmp), removed with
-// everything in it when this goes out of scope.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+// Scratch directories come from the tests' support library.
+using mandate::testing::TempDir;
 
 // An "operator.record" entry of about 300 canonical bytes: a workload actor,
 // task and mandate refs and a small data object. `seed` varies the ids and
