@@ -7,6 +7,7 @@
 #include "ledger/checkpoint.h"
 #include "ledger/entry.h"
 #include "ledger/read_ahead.h"
+#include "ledger/stored_nodes.h"
 
 namespace mandate::ledger {
 namespace {
@@ -88,19 +89,6 @@ class Verifier {
   VerifyReport& report_;
 };
 
-class StoredNodes final : public NodeSource {
- public:
-  explicit StoredNodes(store::LedgerStore& store) : store_(store) {}
-  Hash node(unsigned level, std::uint64_t index) override {
-    auto h = store_.ledger_node(level, index);
-    if (!h) fail(ErrorKind::check_failed, "tree node missing");
-    return *h;
-  }
-
- private:
-  store::LedgerStore& store_;
-};
-
 }  // namespace
 
 VerifyReport verify_ledger(store::LedgerStore& store, std::string_view origin,
@@ -151,9 +139,10 @@ VerifyReport verify_ledger(store::LedgerStore& store, std::string_view origin,
 
   // Each stored checkpoint matched the entries; prove the chain of them
   // append-only too, with the same proofs a client would be given.
-  StoredNodes nodes(store);
   for (std::size_t i = 1; i < stored.size(); ++i) {
-    const auto proof = consistency_proof(nodes, stored[i - 1].size, stored[i].size);
+    const auto proof = with_stored_nodes(store, [&](NodeSource& nodes) {
+      return consistency_proof(nodes, stored[i - 1].size, stored[i].size);
+    });
     if (!verify_consistency(stored[i - 1].size, stored[i].size, stored[i - 1].root, stored[i].root, proof)) {
       verifier.problem(stored[i - 1].size, "checkpoints of size " + std::to_string(stored[i - 1].size) + " and " +
                                                std::to_string(stored[i].size) + " are not consistent");
