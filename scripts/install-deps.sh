@@ -21,13 +21,19 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if ((${#missing[@]} == 0)); then
-  exit 0
-fi
-
+if ((${#missing[@]} > 0)); then
 echo "install-deps: installing ${missing[*]}" >&2
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Reference implementations for interop tests and benchmarks (package.json,
+# pinned by package-lock.json). Node.js and npm come with the machine.
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [[ ! -d "$root/node_modules/jose" || ! -d "$root/node_modules/@cedar-policy/cedar-wasm" ]]; then
+  echo "install-deps: npm ci" >&2
+  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
+fi
