@@ -1,6 +1,9 @@
 #include "ledger/ledger.h"
 
+#include <algorithm>
 #include <exception>
+#include <map>
+#include <utility>
 
 #include "core/error.h"
 #include "ledger/stored_nodes.h"
@@ -10,6 +13,7 @@ namespace mandate::ledger {
 
 struct Ledger::Waiter {
   const EncodedEntry* entry = nullptr;
+  std::span<const store::RecordPut> puts;
   std::uint64_t index = 0;
   bool done = false;
   std::exception_ptr error;
@@ -24,9 +28,18 @@ std::uint64_t Ledger::append(const EntryDraft& draft) {
   return append(*encoded);
 }
 
-std::uint64_t Ledger::append(const EncodedEntry& entry) {
+std::uint64_t Ledger::append(const EncodedEntry& entry) { return append(entry, {}); }
+
+std::uint64_t Ledger::append(const EntryDraft& draft, std::span<const store::RecordPut> puts) {
+  auto encoded = encode_entry(draft);
+  if (!encoded) fail(ErrorKind::bad_input, encoded.error());
+  return append(*encoded, puts);
+}
+
+std::uint64_t Ledger::append(const EncodedEntry& entry, std::span<const store::RecordPut> puts) {
   Waiter self;
   self.entry = &entry;
+  self.puts = puts;
   std::unique_lock lock(queue_mu_);
   queue_.push_back(&self);
   if (queue_.size() > 1) more_arrived_.notify_one();
@@ -66,7 +79,7 @@ void Ledger::lead(std::unique_lock<std::mutex>& lock) {
   last_commit_duration_ = std::chrono::duration_cast<std::chrono::nanoseconds>(took);
   for (Waiter* w : batch) {
     queue_.pop_front();
-    w->error = error;
+    if (!w->error) w->error = error;
     w->done = true;
     w->cv.notify_one();
   }
@@ -74,8 +87,44 @@ void Ledger::lead(std::unique_lock<std::mutex>& lock) {
   if (!queue_.empty()) queue_.front()->cv.notify_one();
 }
 
-void Ledger::commit_batch(const std::vector<Waiter*>& batch) {
+std::vector<Ledger::Waiter*> Ledger::admit(const std::vector<Waiter*>& batch) {
+  std::map<std::pair<std::string, std::string>, std::int64_t> versions;  // as the batch leaves them
+  std::vector<Waiter*> admitted;
+  admitted.reserve(batch.size());
+  for (Waiter* w : batch) {
+    w->error = nullptr;
+    std::vector<std::pair<std::pair<std::string, std::string>, std::int64_t>> mine;  // this entry's own puts
+    try {
+      for (const store::RecordPut& put : w->puts) {
+        auto key = std::make_pair(put.kind, put.id);
+        std::int64_t current = 0;
+        if (auto own = std::find_if(mine.rbegin(), mine.rend(), [&](const auto& m) { return m.first == key; });
+            own != mine.rend()) {
+          current = own->second;
+        } else if (auto it = versions.find(key); it != versions.end()) {
+          current = it->second;
+        } else {
+          current = store_.record_version(put.kind, put.id);
+        }
+        if (put.expected_version != store::kAnyVersion && put.expected_version != current) {
+          fail(ErrorKind::conflict, put.kind + " " + put.id + " changed concurrently; nothing was recorded");
+        }
+        mine.emplace_back(std::move(key), current + 1);
+      }
+    } catch (...) {
+      w->error = std::current_exception();
+      continue;
+    }
+    for (auto& [key, version] : mine) versions[key] = version;
+    admitted.push_back(w);
+  }
+  return admitted;
+}
+
+void Ledger::commit_batch(const std::vector<Waiter*>& all) {
   for (int attempt = 0;; ++attempt) {
+    const std::vector<Waiter*> batch = admit(all);
+    if (batch.empty()) return;
     if (!frontier_loaded_) {
       const std::uint64_t size = store_.ledger_size();
       frontier_ = with_stored_nodes(store_, [&](NodeSource& nodes) { return Frontier::load(nodes, size); });
@@ -84,6 +133,7 @@ void Ledger::commit_batch(const std::vector<Waiter*>& batch) {
     Frontier next = frontier_;
     std::vector<store::LedgerRow> rows;
     rows.reserve(batch.size());
+    std::vector<store::RecordPut> puts;
     std::vector<Frontier::CompletedNode> completed;
     for (const Waiter* w : batch) {
       store::LedgerRow row;
@@ -95,11 +145,13 @@ void Ledger::commit_batch(const std::vector<Waiter*>& batch) {
       next.append(row.leaf_hash, completed);
       for (const auto& node : completed) row.nodes.append(reinterpret_cast<const char*>(node.hash.data()), 32);
       rows.push_back(std::move(row));
+      puts.insert(puts.end(), w->puts.begin(), w->puts.end());
     }
     try {
-      store_.append_ledger_rows(rows);
+      store_.append_ledger_rows(rows, puts);
     } catch (const Error& e) {
-      // Another process appended: reload the frontier and try again.
+      // Another process appended or changed a record: reload the frontier
+      // and try again; admit() then sees the other writer's versions.
       frontier_loaded_ = false;
       if (e.kind() == ErrorKind::conflict && attempt < 8) continue;
       throw;

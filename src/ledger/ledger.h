@@ -9,6 +9,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,13 @@ class Ledger {
   // Throws Error{bad_input} for an invalid draft (nothing is written).
   std::uint64_t append(const EntryDraft& draft);
   std::uint64_t append(const EncodedEntry& entry);
+  // As above, and applies `puts` to the state records in the same durable
+  // transaction. When a put's expected version does not hold (checked
+  // against the store and the earlier entries of the same batch), throws
+  // Error{conflict} and neither the entry nor its puts are written; the
+  // other entries of the batch are not affected.
+  std::uint64_t append(const EntryDraft& draft, std::span<const store::RecordPut> puts);
+  std::uint64_t append(const EncodedEntry& entry, std::span<const store::RecordPut> puts);
 
   std::uint64_t size();
   Hash root(std::uint64_t size);
@@ -49,6 +57,8 @@ class Ledger {
 
   void lead(std::unique_lock<std::mutex>& lock);
   void commit_batch(const std::vector<Waiter*>& batch);
+  // Fails the waiters whose puts conflict; returns the ones still to commit.
+  std::vector<Waiter*> admit(const std::vector<Waiter*>& batch);
 
   store::LedgerStore& store_;
   std::string origin_;

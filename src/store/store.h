@@ -31,6 +31,32 @@ struct NodeId {
   std::uint64_t index = 0;
 };
 
+// The workflow's current state (actors, tasks, mandates, ...), kept as one
+// JSON document per (kind, id) beside the ledger. Every change to a record is
+// written in the same transaction as the ledger entry that explains it, so
+// the state never says more than the ledger can prove.
+struct Record {
+  std::string kind;
+  std::string id;
+  std::string ref;  // a secondary key, e.g. the task a mandate belongs to
+  std::int64_t version = 0;  // 1 when first written, +1 per change
+  std::string body;
+};
+
+// Optimistic concurrency: a put names the version it read. kAnyVersion
+// writes unconditionally; kAbsent requires that no record exists yet (a
+// proof's jti seen twice is a replay).
+inline constexpr std::int64_t kAnyVersion = -1;
+inline constexpr std::int64_t kAbsent = 0;
+
+struct RecordPut {
+  std::string kind;
+  std::string id;
+  std::string ref;
+  std::string body;
+  std::int64_t expected_version = kAnyVersion;
+};
+
 struct StoredCheckpoint {
   std::uint64_t size = 0;
   std::string note;  // the signed note, verbatim
@@ -41,10 +67,14 @@ class LedgerStore {
   virtual ~LedgerStore() = default;
 
   virtual std::uint64_t ledger_size() = 0;
-  // Appends rows whose indices continue the ledger without a gap, in one
-  // durable transaction. Throws Error{conflict} when another writer moved
-  // the ledger on, and nothing is written then.
-  virtual void append_ledger_rows(std::span<const LedgerRow> rows) = 0;
+  // Appends rows whose indices continue the ledger without a gap, and
+  // applies `puts`, in one durable transaction. Throws Error{conflict} when
+  // another writer moved the ledger on or a put's expected version does not
+  // hold, and nothing is written then.
+  virtual void append_ledger_rows(std::span<const LedgerRow> rows, std::span<const RecordPut> puts) = 0;
+  void append_ledger_rows(std::span<const LedgerRow> rows) { append_ledger_rows(rows, {}); }
+  // The current version of a record, 0 (kAbsent) when there is none.
+  virtual std::int64_t record_version(const std::string& kind, const std::string& id) = 0;
   virtual std::optional<LedgerRow> ledger_row(std::uint64_t index) = 0;
   // The hash of a perfect subtree; level 0 is a leaf hash.
   virtual std::optional<Hash> ledger_node(unsigned level, std::uint64_t index) = 0;
@@ -61,6 +91,9 @@ class LedgerStore {
 
 class Store : public LedgerStore {
  public:
+  virtual std::optional<Record> record(const std::string& kind, const std::string& id) = 0;
+  // All records of a kind (with `ref` when given), ordered by id.
+  virtual std::vector<Record> records(const std::string& kind, const std::optional<std::string>& ref = std::nullopt) = 0;
   virtual std::optional<std::string> meta(const std::string& key) = 0;
   virtual void set_meta(const std::string& key, const std::string& value) = 0;
 };

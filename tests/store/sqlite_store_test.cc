@@ -112,3 +112,54 @@ TEST(SqliteStore, RefusesFilesThatAreNotMandateStores) {
 
 }  // namespace
 }  // namespace mandate::store
+
+namespace mandate::store {
+namespace {
+
+TEST(SqliteStoreRecords, PutsCommitWithTheirRowsAndCountVersions) {
+  TempDir tmp;
+  auto store = create_sqlite_store((tmp / "m.db").string());
+  EXPECT_EQ(store->record_version("task", "t1"), kAbsent);
+  store->append_ledger_rows(std::vector<LedgerRow>{row(0)},
+                            std::vector<RecordPut>{{"task", "t1", "", R"({"s":1})", kAbsent}});
+  store->append_ledger_rows(std::vector<LedgerRow>{row(1)},
+                            std::vector<RecordPut>{{"task", "t1", "alice", R"({"s":2})", 1},
+                                                   {"mandate", "m1", "t1", "{}", kAnyVersion}});
+  auto task = store->record("task", "t1");
+  ASSERT_TRUE(task);
+  EXPECT_EQ(task->version, 2);
+  EXPECT_EQ(task->body, R"({"s":2})");
+  EXPECT_EQ(task->ref, "alice");
+  EXPECT_EQ(store->records("mandate", std::string("t1")).size(), 1u);
+  EXPECT_TRUE(store->records("mandate", std::string("t2")).empty());
+  EXPECT_EQ(store->records("task").size(), 1u);
+}
+
+TEST(SqliteStoreRecords, AStaleVersionWritesNeitherRowsNorPuts) {
+  TempDir tmp;
+  auto store = create_sqlite_store((tmp / "m.db").string());
+  store->append_ledger_rows(std::vector<LedgerRow>{row(0)}, std::vector<RecordPut>{{"proof", "j1", "", "{}", kAbsent}});
+  try {
+    store->append_ledger_rows(std::vector<LedgerRow>{row(1)},
+                              std::vector<RecordPut>{{"mandate", "m1", "", "{}", kAnyVersion},
+                                                     {"proof", "j1", "", "{}", kAbsent}});
+    FAIL() << "a replayed jti was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::conflict);
+  }
+  EXPECT_EQ(store->ledger_size(), 1u);
+  EXPECT_FALSE(store->record("mandate", "m1"));
+}
+
+TEST(SqliteStoreRecords, AStoreMadeBeforeRecordsExistedOpensAndGainsThem) {
+  TempDir tmp;
+  const std::string path = (tmp / "m.db").string();
+  create_sqlite_store(path)->append_ledger_rows(std::vector<LedgerRow>{row(0)});
+  mandate::testing::run({"sqlite3", path, "DROP TABLE state_record;"});
+  auto store = open_sqlite_store(path);
+  EXPECT_EQ(store->ledger_size(), 1u);
+  EXPECT_EQ(store->record_version("task", "x"), kAbsent);
+}
+
+}  // namespace
+}  // namespace mandate::store

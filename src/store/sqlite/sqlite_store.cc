@@ -31,6 +31,20 @@ CREATE TABLE ledger_checkpoint (
 );
 )sql";
 
+// Added after the first release of the format: created when missing, so a
+// store made before the workflow existed opens unchanged.
+constexpr std::string_view kRecordSchema = R"sql(
+CREATE TABLE IF NOT EXISTS state_record (
+  kind    TEXT NOT NULL,
+  id      TEXT NOT NULL,
+  ref     TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  body    TEXT NOT NULL,
+  PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS state_record_by_ref ON state_record(kind, ref, id);
+)sql";
+
 Hash to_hash(std::string_view blob) {
   Hash h{};
   if (blob.size() != h.size()) fail(ErrorKind::check_failed, "stored hash has " + std::to_string(blob.size()) + " bytes");
@@ -47,6 +61,7 @@ class SqliteStore final : public Store {
       check_format(path);
     }
     db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+    db_.exec(kRecordSchema);
     prepare();
   }
 
@@ -55,13 +70,13 @@ class SqliteStore final : public Store {
     return size_locked();
   }
 
-  void append_ledger_rows(std::span<const LedgerRow> rows) override {
-    if (rows.empty()) return;
+  void append_ledger_rows(std::span<const LedgerRow> rows, std::span<const RecordPut> puts) override {
+    if (rows.empty() && puts.empty()) return;
     std::lock_guard lock(mu_);
     db_.exec("BEGIN IMMEDIATE");
     try {
       const std::uint64_t size = size_locked();
-      if (rows.front().index != size) {
+      if (!rows.empty() && rows.front().index != size) {
         fail(ErrorKind::conflict, "ledger moved to " + std::to_string(size) + " entries under this writer");
       }
       for (const LedgerRow& row : rows) {
@@ -73,9 +88,12 @@ class SqliteStore final : public Store {
         insert_entry_->step();
         insert_entry_->reset();
       }
+      for (const RecordPut& put : puts) apply_put(put);
       db_.exec("COMMIT");
     } catch (...) {
       insert_entry_->reset();
+      select_version_->reset();
+      upsert_record_->reset();
       db_.exec("ROLLBACK");
       throw;
     }
@@ -137,6 +155,32 @@ class SqliteStore final : public Store {
     }
   }
 
+  std::int64_t record_version(const std::string& kind, const std::string& id) override {
+    std::lock_guard lock(mu_);
+    return version_locked(kind, id);
+  }
+
+  std::optional<Record> record(const std::string& kind, const std::string& id) override {
+    std::lock_guard lock(mu_);
+    Statement& s = *select_record_;
+    s.bind(1, kind).bind(2, id);
+    std::optional<Record> out;
+    if (s.step()) out = Record{kind, id, s.column_text(0), s.column_int(1), s.column_text(2)};
+    s.reset();
+    return out;
+  }
+
+  std::vector<Record> records(const std::string& kind, const std::optional<std::string>& ref) override {
+    std::lock_guard lock(mu_);
+    Statement s = ref ? db_.prepare("SELECT id, ref, version, body FROM state_record WHERE kind = ?1 AND ref = ?2 ORDER BY id")
+                      : db_.prepare("SELECT id, ref, version, body FROM state_record WHERE kind = ?1 ORDER BY id");
+    s.bind(1, kind);
+    if (ref) s.bind(2, *ref);
+    std::vector<Record> out;
+    while (s.step()) out.push_back(Record{kind, s.column_text(0), s.column_text(1), s.column_int(2), s.column_text(3)});
+    return out;
+  }
+
   void add_checkpoint(const StoredCheckpoint& checkpoint) override {
     std::lock_guard lock(mu_);
     Statement s = db_.prepare("INSERT OR REPLACE INTO ledger_checkpoint(size, note) VALUES (?1, ?2)");
@@ -195,8 +239,31 @@ class SqliteStore final : public Store {
     select_entry_.emplace(db_.prepare("SELECT idx, leaf_hash, nodes, type, body FROM ledger_entry WHERE idx = ?1"));
     select_node_row_.emplace(db_.prepare("SELECT leaf_hash, nodes FROM ledger_entry WHERE idx = ?1"));
     select_size_.emplace(db_.prepare("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entry"));
+    select_version_.emplace(db_.prepare("SELECT version FROM state_record WHERE kind = ?1 AND id = ?2"));
+    select_record_.emplace(db_.prepare("SELECT ref, version, body FROM state_record WHERE kind = ?1 AND id = ?2"));
+    upsert_record_.emplace(db_.prepare("INSERT OR REPLACE INTO state_record(kind, id, ref, version, body) "
+                                       "VALUES (?1, ?2, ?3, ?4, ?5)"));
     scan_entries_.emplace(db_.prepare("SELECT idx, leaf_hash, nodes, type, body FROM ledger_entry "
                                       "WHERE idx >= ?1 AND idx < ?2 ORDER BY idx"));
+  }
+
+  std::int64_t version_locked(const std::string& kind, const std::string& id) {
+    Statement& s = *select_version_;
+    s.bind(1, kind).bind(2, id);
+    const std::int64_t version = s.step() ? s.column_int(0) : kAbsent;
+    s.reset();
+    return version;
+  }
+
+  void apply_put(const RecordPut& put) {
+    const std::int64_t current = version_locked(put.kind, put.id);
+    if (put.expected_version != kAnyVersion && put.expected_version != current) {
+      fail(ErrorKind::conflict, put.kind + " " + put.id + " changed under this writer (version " +
+                                    std::to_string(current) + ", expected " + std::to_string(put.expected_version) + ")");
+    }
+    upsert_record_->bind(1, put.kind).bind(2, put.id).bind(3, put.ref).bind(4, current + 1).bind(5, put.body);
+    upsert_record_->step();
+    upsert_record_->reset();
   }
 
   std::optional<Hash> node_locked(NodeId id) {
@@ -234,6 +301,7 @@ class SqliteStore final : public Store {
   std::mutex mu_;
   Database db_;
   std::optional<Statement> insert_entry_, select_entry_, select_node_row_, select_size_, scan_entries_;
+  std::optional<Statement> select_version_, select_record_, upsert_record_;
 };
 
 }  // namespace
