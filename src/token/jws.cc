@@ -57,7 +57,9 @@ std::expected<CompactParts, std::string> split_compact(std::string_view compact,
                                               compact.substr(second + 1)};
   std::array<std::string, 3> decoded;
   for (std::size_t i = 0; i < texts.size(); ++i) {
-    if (texts[i].empty()) return Refusal(std::string("the JWS ") + kNames[i] + " is empty");
+    // An empty signature is left for the signature check to refuse, so that
+    // an unsecured JWS ("alg":"none") is reported as an algorithm problem.
+    if (texts[i].empty() && i < 2) return Refusal(std::string("the JWS ") + kNames[i] + " is empty");
     auto bytes = encoding::base64url_decode(texts[i]);
     if (!bytes) return Refusal(std::string("the JWS ") + kNames[i] + " is not unpadded base64url");
     decoded[i] = as_text(*bytes);
