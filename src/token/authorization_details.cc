@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "encoding/json.h"
+#include "token/json_writer.h"
 
 namespace mandate::token {
 namespace {
@@ -52,6 +53,22 @@ std::expected<core::AuthorizationDetail, std::string> detail_from_json(const Jso
   return detail;
 }
 
+// The members of a detail's `extra`: a JSON object that repeats none of
+// the common fields.
+std::expected<Json, std::string> extra_members(const std::string& extra, std::size_t index) {
+  if (extra.empty()) return Json::object();
+  auto json = encoding::parse_json_strict(extra);
+  if (!json || !json->is_object()) {
+    return Refusal("authorization detail " + std::to_string(index) + ": extra is not a JSON object");
+  }
+  for (const auto& [name, value] : json->items()) {
+    if (is_common_field(name)) {
+      return Refusal("authorization detail " + std::to_string(index) + ": extra repeats the member \"" + name + "\"");
+    }
+  }
+  return std::move(*json);
+}
+
 }  // namespace
 
 std::expected<core::Scope, std::string> scope_from_json(const Json& details) {
@@ -77,19 +94,9 @@ std::expected<Json, std::string> scope_to_json(const core::Scope& scope) {
   Json out = Json::array();
   for (std::size_t i = 0; i < scope.size(); ++i) {
     const core::AuthorizationDetail& detail = scope[i];
-    Json item = Json::object();
-    if (!detail.extra.empty()) {
-      auto extra = encoding::parse_json_strict(detail.extra);
-      if (!extra || !extra->is_object()) {
-        return Refusal("authorization detail " + std::to_string(i) + ": extra is not a JSON object");
-      }
-      for (auto& [name, value] : extra->items()) {
-        if (is_common_field(name)) {
-          return Refusal("authorization detail " + std::to_string(i) + ": extra repeats the member \"" + name + "\"");
-        }
-        item[name] = std::move(value);
-      }
-    }
+    auto extra = extra_members(detail.extra, i);
+    if (!extra) return Refusal(extra.error());
+    Json item = std::move(*extra);
     item["type"] = detail.type;
     for (std::size_t f = 0; f < kListFields.size(); ++f) {
       if (!list_of(detail, f).empty()) item[kListFields[f]] = list_of(detail, f);
@@ -98,5 +105,36 @@ std::expected<Json, std::string> scope_to_json(const core::Scope& scope) {
   }
   return out;
 }
+
+namespace detail {
+
+std::expected<void, std::string> write_scope(JsonWriter& out, const core::Scope& scope) {
+  out.open_array();
+  for (std::size_t i = 0; i < scope.size(); ++i) {
+    const core::AuthorizationDetail& d = scope[i];
+    out.open_object();
+    out.member("type", d.type);
+    for (std::size_t f = 0; f < kListFields.size(); ++f) {
+      if (list_of(d, f).empty()) continue;
+      out.key(kListFields[f]);
+      out.open_array();
+      for (const std::string& entry : list_of(d, f)) out.value(entry);
+      out.close_array();
+    }
+    if (!d.extra.empty() && d.extra != "{}") {
+      auto extra = extra_members(d.extra, i);
+      if (!extra) return Refusal(extra.error());
+      for (const auto& [name, value] : extra->items()) {
+        out.key(name);
+        out.raw(value.dump());
+      }
+    }
+    out.close_object();
+  }
+  out.close_array();
+  return {};
+}
+
+}  // namespace detail
 
 }  // namespace mandate::token

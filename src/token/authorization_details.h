@@ -16,6 +16,10 @@
 
 namespace mandate::token {
 
+namespace detail {
+class JsonWriter;
+}
+
 // Refuses a non-array, a detail that is not an object, a missing or
 // non-string "type", a common field that is not an array of strings, and
 // whatever core::validate_scope refuses. Messages name the detail by index.
@@ -25,5 +29,10 @@ std::expected<core::Scope, std::string> scope_from_json_text(std::string_view te
 // Refuses an `extra` that is not a JSON object or that repeats one of the
 // common members.
 std::expected<nlohmann::json, std::string> scope_to_json(const core::Scope& scope);
+
+namespace detail {
+// scope_to_json's output written as text (the issuing hot path).
+std::expected<void, std::string> write_scope(JsonWriter& out, const core::Scope& scope);
+}  // namespace detail
 
 }  // namespace mandate::token

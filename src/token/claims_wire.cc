@@ -1,12 +1,14 @@
 #include "token/claims_wire.h"
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "token/authorization_details.h"
+#include "token/json_writer.h"
 
 namespace mandate::token::detail {
 namespace {
@@ -16,17 +18,6 @@ using Refusal = std::unexpected<std::string>;
 
 // 9999-12-31T23:59:59Z: core::Timestamp's canonical text stops there.
 constexpr std::int64_t kMaxNumericDate = 253402300799;
-
-Json act_chain(const std::vector<std::string>& on_behalf_of) {
-  // Innermost first: the initiator, then each delegating executor wraps it.
-  Json act;
-  for (const std::string& actor : on_behalf_of) {
-    Json level = {{"sub", actor}};
-    if (!act.is_null()) level["act"] = std::move(act);
-    act = std::move(level);
-  }
-  return act;
-}
 
 std::expected<std::string, std::string> required_string(const Json& payload, const char* name) {
   const auto it = payload.find(name);
@@ -80,6 +71,16 @@ std::expected<core::KeyBinding, std::string> read_key_binding(const Json& payloa
   return core::KeyBinding{jkt ? core::KeyBindingKind::jkt : core::KeyBindingKind::x5t_s256, std::move(*thumbprint)};
 }
 
+// Innermost last: the most recent actor outermost, the initiator deepest.
+void write_act_chain(JsonWriter& out, const std::vector<std::string>& on_behalf_of) {
+  for (auto it = on_behalf_of.rbegin(); it != on_behalf_of.rend(); ++it) {
+    out.open_object();
+    out.member("sub", *it);
+    if (std::next(it) != on_behalf_of.rend()) out.key("act");
+  }
+  for (std::size_t i = 0; i < on_behalf_of.size(); ++i) out.close_object();
+}
+
 }  // namespace
 
 std::int64_t to_numeric_date(core::Timestamp t) {
@@ -95,29 +96,35 @@ std::expected<core::Timestamp, std::string> read_numeric_date(const Json& payloa
   return core::Timestamp{std::chrono::seconds{it->get<std::int64_t>()}};
 }
 
-Json claims_to_payload(const MandateClaims& claims) {
-  auto details = scope_to_json(claims.scope);
-  if (!details) fail(ErrorKind::bad_input, "cannot issue a mandate token: " + details.error());
-  Json payload = {
-      {"iss", claims.issuer},
-      {"sub", claims.subject},
-      {"aud", claims.audience},
-      {"client_id", claims.client_id},
-      {"jti", claims.jti},
-      {"iat", to_numeric_date(claims.issued_at)},
-      {"nbf", to_numeric_date(claims.not_before)},
-      {"exp", to_numeric_date(claims.expires_at)},
-      {"act", act_chain(claims.on_behalf_of)},
-      {"authorization_details", std::move(*details)},
-      {"cnf", {{std::string(core::to_string(claims.key_binding.kind)), claims.key_binding.thumbprint}}},
-      {"task_id", claims.task_id},
-      {"depth", claims.depth},
-      {"max_uses", claims.max_uses},
-      {"break_glass", claims.break_glass},
-  };
-  if (!claims.approval_hash.empty()) payload["approval_hash"] = claims.approval_hash;
-  if (claims.parent_jti) payload["parent_jti"] = *claims.parent_jti;
-  return payload;
+std::string claims_to_payload(const MandateClaims& claims) {
+  JsonWriter out;
+  out.open_object();
+  out.member("iss", claims.issuer);
+  out.member("sub", claims.subject);
+  out.member("aud", claims.audience);
+  out.member("client_id", claims.client_id);
+  out.member("jti", claims.jti);
+  out.member("iat", to_numeric_date(claims.issued_at));
+  out.member("nbf", to_numeric_date(claims.not_before));
+  out.member("exp", to_numeric_date(claims.expires_at));
+  out.key("act");
+  write_act_chain(out, claims.on_behalf_of);
+  out.key("authorization_details");
+  if (auto ok = write_scope(out, claims.scope); !ok) {
+    fail(ErrorKind::bad_input, "cannot issue a mandate token: " + ok.error());
+  }
+  out.key("cnf");
+  out.open_object();
+  out.member(core::to_string(claims.key_binding.kind), claims.key_binding.thumbprint);
+  out.close_object();
+  out.member("task_id", claims.task_id);
+  if (!claims.approval_hash.empty()) out.member("approval_hash", claims.approval_hash);
+  if (claims.parent_jti) out.member("parent_jti", *claims.parent_jti);
+  out.member("depth", claims.depth);
+  out.member("max_uses", claims.max_uses);
+  out.member("break_glass", claims.break_glass);
+  out.close_object();
+  return out.take();
 }
 
 std::expected<void, std::string> read_claims(const Json& payload, MandateClaims& out) {

@@ -12,9 +12,12 @@ namespace mandate::token::detail {
 // Limits the nesting of "act" claims a token may carry (depth + 1 levels).
 inline constexpr std::size_t kMaxActChain = 16;
 
-// The claims set of validated claims. Throws mandate::Error(bad_input) when
-// an `extra` of the scope cannot be merged.
-nlohmann::json claims_to_payload(const MandateClaims& claims);
+// The claims set of validated claims, as compact JSON text. Written
+// directly rather than through a JSON DOM: issuing is measured against raw
+// Ed25519 signing, and building the DOM cost more than the rest together.
+// Throws mandate::Error(bad_input) when an `extra` of the scope cannot be
+// merged.
+std::string claims_to_payload(const MandateClaims& claims);
 
 // Fills everything but iss, aud, iat, nbf and exp (which verification checks
 // earlier, each in its own step) from the payload; errors name the claim.

@@ -65,7 +65,7 @@ std::expected<void, std::string> validate_claims(const MandateClaims& claims) {
 
 std::string issue_mandate_token(const MandateClaims& claims, const keys::SigningKey& key) {
   if (auto ok = validate_claims(claims); !ok) fail(ErrorKind::bad_input, "cannot issue a mandate token: " + ok.error());
-  return sign_compact(header_json(key), detail::claims_to_payload(claims).dump(), [&](std::string_view input) {
+  return sign_compact(header_json(key), detail::claims_to_payload(claims), [&](std::string_view input) {
     const auto signature = key.sign(input);
     return std::string(signature.begin(), signature.end());
   });

@@ -77,6 +77,16 @@ TEST_F(MandateTokenTest, RoundTrip) {
   EXPECT_EQ(*verified, claims);
 }
 
+TEST_F(MandateTokenTest, RoundTripsQuotesBackslashesAndNonAscii) {
+  claims.subject = claims.client_id = R"(urn:x:"quoted"\back\slash)";
+  claims.on_behalf_of = {"zoë@example.com"};
+  claims.scope[0].resources = {"https://k8s.example.com/ns/shop?q=\"x\"", "ресурс/日本"};
+  claims.scope[0].extra = R"({"note":"tab\tand \"quote\" and \u0001"})";
+  auto verified = verify(issue());
+  ASSERT_TRUE(verified.has_value()) << verified.error().reason;
+  EXPECT_EQ(*verified, claims);
+}
+
 TEST_F(MandateTokenTest, TimesAreTruncatedToWholeSeconds) {
   claims.issued_at += std::chrono::microseconds(999'999);
   claims.not_before = claims.issued_at;

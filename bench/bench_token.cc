@@ -1,0 +1,243 @@
+// Token benchmarks: issuing and verifying mandate tokens and verifying
+// proofs, each against the raw OpenSSL operation it cannot avoid (one
+// Ed25519 signature, or one signature verification over the same bytes),
+// measured in the same run. Repetitions are interleaved at random so that
+// drift on a shared machine hits measurement and reference alike; the
+// summary uses the median of the repetitions.
+//
+//   bench_token [--benchmark_filter=...] [--benchmark_repetitions=N]
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <iostream>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <openssl/evp.h>
+
+#include "crypto/ed25519.h"
+#include "keys/signing_key.h"
+#include "summary.h"
+#include "token/jws.h"
+#include "token/mandate_token.h"
+#include "token/private_key.h"
+#include "token/proof.h"
+
+namespace mandate::bench {
+namespace {
+
+using namespace mandate::token;
+
+constexpr double kIssueTarget = 0.80;  // of raw Ed25519 signing
+
+core::Timestamp bench_now() { return core::Timestamp{std::chrono::seconds{1795896000}}; }
+
+// A realistic mandate: one deployment detail with two actions, a resource
+// and one type-specific member; an initiator and one delegating executor.
+MandateClaims bench_claims(const PublicKey& executor) {
+  MandateClaims c;
+  c.issuer = "https://mandate.example.com";
+  c.audience = "https://deploy.example.com";
+  c.subject = "spiffe://example.com/ci/deployer";
+  c.client_id = c.subject;
+  c.jti = "m-7f3c2a1e-54b1-4c1e-9d1b-2f0e6a9c8d71";
+  c.issued_at = c.not_before = bench_now();
+  c.expires_at = bench_now() + std::chrono::minutes(15);
+  c.on_behalf_of = {"alice@example.com"};
+  c.scope = {core::AuthorizationDetail{"deployment", {"deploy", "rollback"}, {}, {"https://k8s.example.com/ns/shop"},
+                                       R"({"environment":"prod"})"}};
+  c.key_binding = {core::KeyBindingKind::jkt, executor.thumbprint()};
+  c.task_id = "t-42";
+  c.approval_hash = std::string(64, 'a');
+  return c;
+}
+
+struct PkeyFree {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct CtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
+using MdCtx = std::unique_ptr<EVP_MD_CTX, CtxFree>;
+
+const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+
+Pkey keygen(const char* type, const char* curve = nullptr) {
+  EVP_PKEY* p = curve == nullptr ? EVP_PKEY_Q_keygen(nullptr, nullptr, type) : EVP_PKEY_Q_keygen(nullptr, nullptr, type, curve);
+  if (p == nullptr) throw std::runtime_error("keygen failed");
+  return Pkey(p);
+}
+
+// The reference: OpenSSL's one-shot sign with a key already loaded and a
+// context reused across calls — the least any Ed25519 signer must do.
+std::string raw_sign(EVP_MD_CTX* ctx, EVP_PKEY* pkey, const EVP_MD* md, std::string_view message) {
+  unsigned char sig[80];
+  std::size_t len = sizeof sig;
+  if (EVP_DigestSignInit(ctx, nullptr, md, nullptr, pkey) != 1 ||
+      EVP_DigestSign(ctx, sig, &len, bytes(message), message.size()) != 1) {
+    throw std::runtime_error("raw sign failed");
+  }
+  return std::string(reinterpret_cast<const char*>(sig), len);
+}
+
+bool raw_verify(EVP_MD_CTX* ctx, EVP_PKEY* pkey, const EVP_MD* md, std::string_view message, std::string_view sig) {
+  return EVP_DigestVerifyInit(ctx, nullptr, md, nullptr, pkey) == 1 &&
+         EVP_DigestVerify(ctx, bytes(sig), sig.size(), bytes(message), message.size()) == 1;
+}
+
+struct Fixture {
+  keys::SigningKey issuer{crypto::Ed25519PrivateKey::generate()};
+  PrivateKey ed_executor = PrivateKey::generate(Algorithm::EdDSA);
+  PrivateKey es_executor = PrivateKey::generate(Algorithm::ES256);
+  MandateClaims claims = bench_claims(ed_executor.public_key());
+  std::string token = issue_mandate_token(claims, issuer);
+  std::string signing_input = token.substr(0, token.rfind('.'));
+  KeyLookup lookup = [key = PublicKey::from_signing_key(issuer)](std::string_view kid) -> std::optional<PublicKey> {
+    if (kid == key.thumbprint()) return key;
+    return std::nullopt;
+  };
+  VerifyOptions options{claims.issuer, claims.audience, bench_now() + std::chrono::seconds(1)};
+  std::string ed_proof = make_proof(ed_executor, token, "deploy", "https://k8s.example.com/ns/shop", bench_now());
+  std::string es_proof = make_proof(es_executor, token, "deploy", "https://k8s.example.com/ns/shop", bench_now());
+  ProofOptions proof_options{bench_now() + std::chrono::seconds(1)};
+  // Raw OpenSSL keys of the same types for the references.
+  Pkey raw_ed = keygen("ED25519");
+  Pkey raw_es = keygen("EC", "P-256");
+};
+
+void set_rate(benchmark::State& state, std::size_t bytes_per_item) {
+  state.SetItemsProcessed(state.iterations());
+  state.counters["bytes"] = static_cast<double>(bytes_per_item);
+}
+
+void register_benchmarks(const Fixture& f) {
+  benchmark::RegisterBenchmark("raw_ed25519_sign", [&f](benchmark::State& state) {
+    MdCtx ctx(EVP_MD_CTX_new());
+    for (auto _ : state) benchmark::DoNotOptimize(raw_sign(ctx.get(), f.raw_ed.get(), nullptr, f.signing_input));
+    set_rate(state, f.signing_input.size());
+  });
+  // What issuing cannot avoid with the keyring's API (keys::SigningKey, a
+  // fresh OpenSSL context per signature): separates the keyring's share of
+  // the gap from the token module's.
+  benchmark::RegisterBenchmark("keyring_sign", [&f](benchmark::State& state) {
+    for (auto _ : state) benchmark::DoNotOptimize(f.issuer.sign(f.signing_input));
+    set_rate(state, f.signing_input.size());
+  });
+  benchmark::RegisterBenchmark("issue_mandate_token", [&f](benchmark::State& state) {
+    for (auto _ : state) benchmark::DoNotOptimize(issue_mandate_token(f.claims, f.issuer));
+    set_rate(state, f.signing_input.size());
+  });
+
+  const std::string ed_sig = [&] {
+    MdCtx ctx(EVP_MD_CTX_new());
+    return raw_sign(ctx.get(), f.raw_ed.get(), nullptr, f.signing_input);
+  }();
+  benchmark::RegisterBenchmark("raw_ed25519_verify", [&f, ed_sig](benchmark::State& state) {
+    MdCtx ctx(EVP_MD_CTX_new());
+    for (auto _ : state) {
+      if (!raw_verify(ctx.get(), f.raw_ed.get(), nullptr, f.signing_input, ed_sig)) state.SkipWithError("raw verify");
+    }
+    set_rate(state, f.signing_input.size());
+  });
+  benchmark::RegisterBenchmark("verify_mandate_token", [&f](benchmark::State& state) {
+    for (auto _ : state) {
+      if (!verify_mandate_token(f.token, f.lookup, f.options)) state.SkipWithError("token refused");
+    }
+    set_rate(state, f.signing_input.size());
+  });
+
+  for (const auto& [name, proof, raw, md] :
+       {std::tuple{"eddsa", &f.ed_proof, f.raw_ed.get(), static_cast<const EVP_MD*>(nullptr)},
+        std::tuple{"es256", &f.es_proof, f.raw_es.get(), EVP_sha256()}}) {
+    const std::string input = proof->substr(0, proof->rfind('.'));
+    const std::string sig = [&, raw_key = raw, digest = md] {
+      MdCtx ctx(EVP_MD_CTX_new());
+      return raw_sign(ctx.get(), raw_key, digest, input);
+    }();
+    benchmark::RegisterBenchmark((std::string("raw_verify_proof_") + name).c_str(),
+                                 [input, sig, raw_key = raw, digest = md](benchmark::State& state) {
+                                   MdCtx ctx(EVP_MD_CTX_new());
+                                   for (auto _ : state) {
+                                     if (!raw_verify(ctx.get(), raw_key, digest, input, sig)) state.SkipWithError("raw");
+                                   }
+                                   set_rate(state, input.size());
+                                 });
+    const std::string jkt = (std::string(name) == "eddsa" ? f.ed_executor : f.es_executor).public_key().thumbprint();
+    benchmark::RegisterBenchmark((std::string("verify_proof_") + name).c_str(),
+                                 [&f, proof = *proof, jkt, input](benchmark::State& state) {
+                                   for (auto _ : state) {
+                                     if (!verify_proof(proof, f.token, jkt, "deploy", "https://k8s.example.com/ns/shop",
+                                                       f.proof_options)) {
+                                       state.SkipWithError("proof refused");
+                                     }
+                                   }
+                                   set_rate(state, input.size());
+                                 });
+  }
+}
+
+double median_rate(const Collector& collector, const std::string& name) {
+  std::vector<double> rates;
+  for (const Result& r : collector.results()) {
+    if (r.name == name) rates.push_back(r.measurement.items_per_second);
+  }
+  if (rates.empty()) return 0;
+  std::sort(rates.begin(), rates.end());
+  return rates[rates.size() / 2];
+}
+
+SummaryRow ratio_row(const Collector& collector, const std::string& measurement, const std::string& name,
+                     const std::string& reference, const std::string& target_text, double target) {
+  const double value = median_rate(collector, name);
+  const double ref = median_rate(collector, reference);
+  if (value == 0 || ref == 0) return {measurement, "(not run)", reference, "", target_text};
+  const double ratio = value / ref;
+  std::string target_cell = target_text;
+  if (target > 0) target_cell += ratio >= target ? ": met" : ": **missed**";
+  return {measurement, format_count(value) + "/s (" + format_micros(1 / value) + ")",
+          reference + ": " + format_count(ref) + "/s (" + format_micros(1 / ref) + ")",
+          format_fixed(100 * ratio, 1) + " %", target_cell};
+}
+
+int run_suite() {
+  const Fixture fixture;
+  std::cerr << "token " << fixture.token.size() << " B (signing input " << fixture.signing_input.size()
+            << " B); EdDSA proof " << fixture.ed_proof.size() << " B; ES256 proof " << fixture.es_proof.size() << " B\n";
+  register_benchmarks(fixture);
+  Collector collector;
+  benchmark::RunSpecifiedBenchmarks(&collector);
+  print_summary({
+      ratio_row(collector, "issue_mandate_token", "issue_mandate_token", "raw_ed25519_sign", "≥ 80 %", kIssueTarget),
+      ratio_row(collector, "verify_mandate_token", "verify_mandate_token", "raw_ed25519_verify", "–", 0),
+      ratio_row(collector, "verify_proof (EdDSA)", "verify_proof_eddsa", "raw_verify_proof_eddsa", "–", 0),
+      ratio_row(collector, "verify_proof (ES256)", "verify_proof_es256", "raw_verify_proof_es256", "–", 0),
+  });
+  std::cout << "\nValues are medians over the repetitions; ratio = rate ÷ the raw OpenSSL rate over the same bytes.\n";
+  return 0;
+}
+
+}  // namespace
+}  // namespace mandate::bench
+
+int main(int argc, char** argv) {
+  // Defaults a caller can override: repetitions, interleaved at random.
+  std::vector<char*> args(argv, argv + argc);
+  std::string repetitions = "--benchmark_repetitions=5";
+  std::string interleave = "--benchmark_enable_random_interleaving=true";
+  std::string report = "--benchmark_report_aggregates_only=false";
+  args.insert(args.begin() + 1, {repetitions.data(), interleave.data(), report.data()});
+  int count = static_cast<int>(args.size());
+  benchmark::Initialize(&count, args.data());
+  if (benchmark::ReportUnrecognizedArguments(count, args.data())) return 1;
+  int rc = 1;
+  try {
+    rc = mandate::bench::run_suite();
+  } catch (const std::exception& e) {
+    std::cerr << "bench_token: " << e.what() << '\n';
+  }
+  benchmark::Shutdown();
+  return rc;
+}
