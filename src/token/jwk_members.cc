@@ -80,4 +80,13 @@ std::expected<JwkMembers, std::string> read_jwk(const nlohmann::json& jwk) {
   return members;
 }
 
+std::string canonical_public_jwk(Algorithm algorithm, std::span<const std::uint8_t> x,
+                                 std::span<const std::uint8_t> y) {
+  if (algorithm == Algorithm::EdDSA) {
+    return R"({"crv":"Ed25519","kty":"OKP","x":")" + encoding::base64url_encode(x) + "\"}";
+  }
+  return R"({"crv":"P-256","kty":"EC","x":")" + encoding::base64url_encode(x) + R"(","y":")" +
+         encoding::base64url_encode(y) + "\"}";
+}
+
 }  // namespace mandate::token::detail

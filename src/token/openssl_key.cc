@@ -10,7 +10,7 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
-#include "encoding/base64.h"
+#include "token/jwk_members.h"
 
 namespace mandate::token::detail {
 namespace {
@@ -71,15 +71,12 @@ std::string ed25519_jwk(EVP_PKEY* pkey) {
   if (EVP_PKEY_get_raw_public_key(pkey, x.data(), &len) != 1 || len != x.size()) {
     throw std::runtime_error("cannot read an Ed25519 public key");
   }
-  // RFC 7638 §3.2: required members only, lexicographic order, no spaces.
-  return R"({"crv":"Ed25519","kty":"OKP","x":")" + encoding::base64url_encode(x) + "\"}";
+  return canonical_public_jwk(Algorithm::EdDSA, x, {});
 }
 
 std::string p256_jwk(EVP_PKEY* pkey) {
-  const Coordinate x = bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_X);
-  const Coordinate y = bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_Y);
-  return R"({"crv":"P-256","kty":"EC","x":")" + encoding::base64url_encode(x) + R"(","y":")" +
-         encoding::base64url_encode(y) + "\"}";
+  return canonical_public_jwk(Algorithm::ES256, bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_X),
+                              bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_Y));
 }
 
 // EVP_PKEY_fromdata for a P-256 key from its uncompressed point (and `d`).
@@ -107,10 +104,13 @@ std::expected<Pkey, std::string> p256_from_data(std::span<const std::uint8_t> x,
     return std::unexpected("the coordinates are not a point on P-256");
   }
   Pkey pkey(raw);
-  // fromdata already refuses most bad points; the explicit checks make
-  // "on the curve, not the identity, and d matches" independent of that.
+  // fromdata already refuses most bad points; the explicit check makes "on
+  // the curve and not the identity" independent of that. The quick check
+  // skips the order test (a scalar multiplication as costly as verifying a
+  // signature), which P-256 does not need: its cofactor is 1, so every
+  // point on the curve but the identity has the group's prime order.
   PkeyCtx check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
-  if (!check || EVP_PKEY_public_check(check.get()) != 1) {
+  if (!check || EVP_PKEY_public_check_quick(check.get()) != 1) {
     return std::unexpected("the coordinates are not a point on P-256");
   }
   if (d != nullptr && EVP_PKEY_pairwise_check(check.get()) != 1) {

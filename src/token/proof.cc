@@ -9,6 +9,7 @@
 #include "crypto/sha256.h"
 #include "encoding/base64.h"
 #include "token/claims_wire.h"
+#include "token/jwk_members.h"
 #include "token/jws.h"
 
 namespace mandate::token {
@@ -50,9 +51,18 @@ std::expected<ProofClaims, ProofRejection> read_proof_claims(const Json& payload
   return claims;
 }
 
-std::expected<PublicKey, ProofRejection> header_key(const Json& header, Algorithm algorithm) {
+std::expected<PublicKey, ProofRejection> header_key(const Json& header, Algorithm algorithm,
+                                                    const std::optional<PublicKey>& registered) {
   const auto jwk = header.find("jwk");
   if (jwk == header.end()) return reject(ProofCheck::key, "the proof header has no \"jwk\"");
+  if (registered && jwk->is_object() && !jwk->contains("d")) {
+    // The same members checks as a full parse, without building a key.
+    auto members = detail::read_jwk(*jwk);
+    if (members && members->algorithm == registered->algorithm() && members->algorithm == algorithm &&
+        detail::canonical_public_jwk(members->algorithm, members->x, members->y) == registered->jwk_json()) {
+      return *registered;
+    }
+  }
   auto key = PublicKey::from_jwk(*jwk);
   if (!key) return reject(ProofCheck::key, "the proof header's jwk: " + key.error());
   if (key->algorithm() != algorithm) return reject(ProofCheck::key, "the proof's jwk is not a key for its alg");
@@ -96,7 +106,7 @@ std::expected<VerifiedProof, ProofRejection> verify_proof(std::string_view proof
   if (!claims) return std::unexpected(std::move(claims.error()));
   const std::string* typ = string_claim(jws->header, "typ");
   if (typ == nullptr || !media_type_is(*typ, "dpop+jwt")) return reject(ProofCheck::type, "the proof's typ is not dpop+jwt");
-  auto key = header_key(jws->header, jws->algorithm);
+  auto key = header_key(jws->header, jws->algorithm, options.registered_key);
   if (!key) return std::unexpected(std::move(key.error()));
   if (!key->verify(jws->signing_input, jws->signature)) return reject(ProofCheck::signature, "the proof's signature is not valid");
 

@@ -6,6 +6,7 @@
 // action and "htu" the resource, each compared exactly.
 #include <chrono>
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -56,6 +57,12 @@ struct ProofOptions {
   core::Timestamp now{};
   std::chrono::seconds max_age{60};  // oldest accepted iat: now - max_age - skew
   std::chrono::seconds skew{5};      // newest accepted iat: now + skew
+  // The executor's registered public key, when the caller has it. A proof
+  // whose jwk is this very key is verified with it, which saves building an
+  // OpenSSL key from the JWK on every call (for P-256 that is as costly as
+  // the signature check). It decides nothing: binding is still checked
+  // against expected_jkt, and any other jwk is parsed as usual.
+  std::optional<PublicKey> registered_key{};
 };
 
 std::expected<VerifiedProof, ProofRejection> verify_proof(std::string_view proof, std::string_view token,

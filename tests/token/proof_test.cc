@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <optional>
 #include <set>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -22,17 +24,23 @@ constexpr const char* kToken = "header.payload.signature-of-some-mandate";
 constexpr const char* kAction = "deploy";
 constexpr const char* kResource = "https://k8s.example.com/ns/shop";
 
-class ProofTest : public ::testing::TestWithParam<Algorithm> {
+// Parameters: the key type, and whether the caller passes the executor's
+// registered key (ProofOptions::registered_key), which must not change any
+// outcome.
+class ProofTest : public ::testing::TestWithParam<std::tuple<Algorithm, bool>> {
  protected:
-  PrivateKey key = PrivateKey::generate(GetParam());
+  static Algorithm algorithm() { return std::get<0>(GetParam()); }
+  PrivateKey key = PrivateKey::generate(algorithm());
+  std::optional<PublicKey> registered =
+      std::get<1>(GetParam()) ? std::optional<PublicKey>(key.public_key()) : std::nullopt;
   std::string jkt = key.public_key().thumbprint();
 
   std::string proof() const { return make_proof(key, kToken, kAction, kResource, test_now()); }
 
   std::expected<VerifiedProof, ProofRejection> verify(std::string_view text,
                                                       core::Timestamp now = test_now() + std::chrono::seconds(1)) const {
-    return verify_proof(text, kToken, jkt, kAction, kResource, ProofOptions{now, std::chrono::seconds{60},
-                                                                            std::chrono::seconds{5}});
+    return verify_proof(text, kToken, jkt, kAction, kResource,
+                        ProofOptions{now, std::chrono::seconds{60}, std::chrono::seconds{5}, registered});
   }
 
   // A proof with header and payload changed, signed by `signer`.
@@ -63,7 +71,7 @@ TEST_P(ProofTest, VerifiesAndReturnsTheJti) {
   auto decoded = decode_compact(text);
   ASSERT_TRUE(decoded.has_value());
   EXPECT_EQ(decoded->header["typ"], "dpop+jwt");
-  EXPECT_EQ(decoded->header["alg"], to_string(GetParam()));
+  EXPECT_EQ(decoded->header["alg"], to_string(algorithm()));
   EXPECT_EQ(decoded->header["jwk"], Json::parse(key.public_key().jwk_json()));
   EXPECT_EQ(decoded->payload["htm"], kAction);
   EXPECT_EQ(decoded->payload["htu"], kResource);
@@ -108,14 +116,14 @@ TEST_P(ProofTest, Key) {
   expect_rejected(crafted([](Json& h, Json&) { h["jwk"]["kty"] = "RSA"; }), ProofCheck::key, "RSA");
   expect_rejected(crafted([](Json& h, Json&) { h["jwk"]["d"] = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"; }),
                   ProofCheck::key, "private jwk");
-  const PrivateKey other_type = PrivateKey::generate(GetParam() == Algorithm::EdDSA ? Algorithm::ES256 : Algorithm::EdDSA);
+  const PrivateKey other_type = PrivateKey::generate(algorithm() == Algorithm::EdDSA ? Algorithm::ES256 : Algorithm::EdDSA);
   expect_rejected(crafted([&](Json& h, Json&) { h["jwk"] = Json::parse(other_type.public_key().jwk_json()); }),
                   ProofCheck::key, "jwk of the other type");
 }
 
 TEST_P(ProofTest, Signature) {
   // Signed by someone else, but naming the bound key.
-  const PrivateKey thief = PrivateKey::generate(GetParam());
+  const PrivateKey thief = PrivateKey::generate(algorithm());
   expect_rejected(crafted([](Json&, Json&) {}, &thief), ProofCheck::signature, "another signer");
   // Claims changed after signing.
   const std::string text = proof();
@@ -129,7 +137,7 @@ TEST_P(ProofTest, Signature) {
 
 TEST_P(ProofTest, BindingTokenActionResource) {
   // A valid proof by a key the mandate is not bound to: someone else's proof.
-  const PrivateKey other = PrivateKey::generate(GetParam());
+  const PrivateKey other = PrivateKey::generate(algorithm());
   expect_rejected(make_proof(other, kToken, kAction, kResource, test_now()), ProofCheck::binding, "someone else's key");
   expect_rejected(make_proof(key, "another.token.x", kAction, kResource, test_now()), ProofCheck::token, "other token");
   expect_rejected(make_proof(key, kToken, "rollback", kResource, test_now()), ProofCheck::action, "other action");
@@ -146,8 +154,28 @@ TEST_P(ProofTest, Freshness) {
   expect_rejected(text, ProofCheck::freshness, "from the future", test_now() - std::chrono::seconds(6));
 }
 
-INSTANTIATE_TEST_SUITE_P(Both, ProofTest, ::testing::Values(Algorithm::EdDSA, Algorithm::ES256),
-                         [](const auto& param_info) { return std::string(to_string(param_info.param)); });
+INSTANTIATE_TEST_SUITE_P(Both, ProofTest,
+                         ::testing::Combine(::testing::Values(Algorithm::EdDSA, Algorithm::ES256), ::testing::Bool()),
+                         [](const auto& param_info) {
+                           return std::string(to_string(std::get<0>(param_info.param))) +
+                                  (std::get<1>(param_info.param) ? "_registered" : "_parsed");
+                         });
+
+TEST(RegisteredKey, AnotherRegisteredKeyDoesNotHelpAForeignProof) {
+  const PrivateKey executor = PrivateKey::generate(Algorithm::ES256);
+  const PrivateKey other = PrivateKey::generate(Algorithm::ES256);
+  const std::string proof = make_proof(other, kToken, kAction, kResource, test_now());
+  ProofOptions options{test_now()};
+  options.registered_key = executor.public_key();
+  auto result = verify_proof(proof, kToken, executor.public_key().thumbprint(), kAction, kResource, options);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().check, ProofCheck::binding);
+  // Registered key of the other type than the proof's: parsed as usual.
+  options.registered_key = PrivateKey::generate(Algorithm::EdDSA).public_key();
+  auto parsed = verify_proof(make_proof(executor, kToken, kAction, kResource, test_now()), kToken,
+                             executor.public_key().thumbprint(), kAction, kResource, options);
+  EXPECT_TRUE(parsed.has_value());
+}
 
 TEST(ProofCheckNames, AreStable) {
   EXPECT_EQ(to_string(ProofCheck::missing), "missing");
