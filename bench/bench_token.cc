@@ -167,11 +167,12 @@ void register_benchmarks(const Fixture& f) {
                                  });
     const PrivateKey& executor = std::string(name) == "eddsa" ? f.ed_executor : f.es_executor;
     for (const bool registered : {false, true}) {
-      ProofOptions options = f.proof_options;
-      if (registered) options.registered_key = executor.public_key();
       benchmark::RegisterBenchmark(
           (std::string("verify_proof_") + name + (registered ? "_registered" : "")).c_str(),
-          [&f, proof = *proof, jkt = executor.public_key().thumbprint(), input, options](benchmark::State& state) {
+          [&f, &executor, registered, proof = *proof, input](benchmark::State& state) {
+            ProofOptions options{f.proof_options.now};
+            if (registered) options.registered_key.emplace(executor.public_key());
+            const std::string jkt = executor.public_key().thumbprint();
             for (auto _ : state) {
               if (!verify_proof(proof, f.token, jkt, "deploy", "https://k8s.example.com/ns/shop", options)) {
                 state.SkipWithError("proof refused");
