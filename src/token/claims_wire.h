@@ -1,0 +1,30 @@
+#pragma once
+// Internal: MandateClaims to and from the JWT claims set.
+#include <expected>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "token/mandate_token.h"
+
+namespace mandate::token::detail {
+
+// Limits the nesting of "act" claims a token may carry (depth + 1 levels).
+inline constexpr std::size_t kMaxActChain = 16;
+
+// The claims set of validated claims, as compact JSON text. Written
+// directly rather than through a JSON DOM: issuing is measured against raw
+// Ed25519 signing, and building the DOM cost more than the rest together.
+// Throws mandate::Error(bad_input) when an `extra` of the scope cannot be
+// merged.
+std::string claims_to_payload(const MandateClaims& claims);
+
+// Fills everything but iss, aud, iat, nbf and exp (which verification checks
+// earlier, each in its own step) from the payload; errors name the claim.
+std::expected<void, std::string> read_claims(const nlohmann::json& payload, MandateClaims& out);
+
+// NumericDate (integer seconds since the epoch, 0 through year 9999).
+std::expected<core::Timestamp, std::string> read_numeric_date(const nlohmann::json& payload, const char* name);
+std::int64_t to_numeric_date(core::Timestamp t);
+
+}  // namespace mandate::token::detail
