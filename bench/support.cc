@@ -35,7 +35,7 @@ std::string pseudo_hex(std::uint64_t seed, std::size_t digits) {
 ledger::EntryDraft sample_draft(std::uint64_t seed) {
   ledger::EntryDraft d;
   d.type = "operator.record";
-  d.actor = {"wl_pipeline-" + pseudo_hex(seed, 8), "workload"};
+  d.actor = {"wl_pipeline-" + pseudo_hex(seed, 8), "workload", ""};
   d.refs = {{"task", "tsk_" + pseudo_hex(seed + 1, 26)}, {"mandate", "mdt_" + pseudo_hex(seed + 2, 26)}};
   d.data = {{"action", "deploy"}, {"resource", "k8s://prod-eu-1/payments/api"}, {"result", "success"}};
   d.time = std::chrono::sys_days{std::chrono::year{2026} / 11 / 28} + std::chrono::seconds(seed);

@@ -62,7 +62,7 @@ void add_append(CLI::App& ledger, GlobalOptions& options) {
   cmd->callback([&options, args] {
     ledger::EntryDraft draft;
     draft.type = args->type;
-    draft.actor = {args->actor, args->kind};
+    draft.actor = {args->actor, args->kind, "local-operator"};
     draft.data = parse_data(args->data);
     draft.traceparent = args->traceparent;
     for (const std::string& ref : args->refs) {

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/cli_context.h"
+#include "cli/workflow_context.h"
 #include "core/error.h"
 
 namespace {
@@ -32,6 +33,15 @@ int main(int argc, char** argv) {
   mandate::cli::add_ledger_commands(app, options, exit_code);
   mandate::cli::add_keys_commands(app, options);
   mandate::cli::add_policy_commands(app, exit_code);
+  mandate::cli::add_policy_load_commands(app, options);
+  mandate::cli::add_actor_commands(app, options);
+  mandate::cli::add_rules_commands(app, options);
+  mandate::cli::add_task_commands(app, options);
+  mandate::cli::add_token_commands(app, options);
+  mandate::cli::add_authorize_command(app, options, exit_code);
+  mandate::cli::add_review_commands(app, options);
+  mandate::cli::add_trace_command(app, options);
+  mandate::cli::add_evidence_commands(app, options, exit_code);
 
   try {
     app.parse(argc, argv);

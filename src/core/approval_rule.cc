@@ -68,6 +68,13 @@ std::expected<void, std::string> validate_rule(const ApprovalRule& rule) {
   if (rule.max_duration <= std::chrono::seconds::zero()) {
     return detail::refuse("a rule's maximum duration must be positive");
   }
+  if (rule.max_mandate_lifetime <= std::chrono::seconds::zero()) {
+    return detail::refuse("a rule's maximum mandate lifetime must be positive");
+  }
+  if (rule.max_uses < 1) return detail::refuse("a rule must allow at least one use per mandate");
+  if (rule.break_glass_allowed && rule.review_within <= std::chrono::seconds::zero()) {
+    return detail::refuse("a rule allowing break-glass needs a positive review deadline");
+  }
   return {};
 }
 

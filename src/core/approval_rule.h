@@ -30,8 +30,18 @@ struct ApprovalRule {
   // An eligible approver belongs to at least one of these groups. Empty means
   // any human that separation of duties allows.
   std::vector<std::string> approver_groups;
-  // Upper bound on a mandate's lifetime for tasks under this rule.
+  // Upper bound on a task's requested duration (the window in which its
+  // mandates may be issued and used) under this rule.
   std::chrono::seconds max_duration{0};
+  // Upper bound on one mandate's lifetime (its `exp` - `nbf`): short tokens
+  // renewed within the task window, so a leaked one dies quickly.
+  std::chrono::seconds max_mandate_lifetime{std::chrono::minutes(15)};
+  // How many decisions one mandate may be used for.
+  std::uint32_t max_uses = 1;
+  // Break-glass: issue at once without approval, flagged, and reviewed by a
+  // person within review_within or reported as overdue.
+  bool break_glass_allowed = false;
+  std::chrono::seconds review_within{std::chrono::hours(24)};
 
   friend bool operator==(const ApprovalRule&, const ApprovalRule&) = default;
 };

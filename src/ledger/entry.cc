@@ -97,7 +97,14 @@ std::expected<EncodedEntry, std::string> encode_entry(const EntryDraft& draft) {
   }
 
   // Members in RFC 8785 order: actor, data, index, refs, time, traceparent, type.
-  auto actor = canonical({{"id", draft.actor.id}, {"kind", kind}}, "actor");
+  nlohmann::json actor_json = {{"id", draft.actor.id}, {"kind", kind}};
+  if (!draft.actor.authenticated_by.empty()) {
+    if (draft.actor.authenticated_by.size() > 512 || has_control_chars(draft.actor.authenticated_by)) {
+      return std::unexpected("actor authenticated_by must be at most 512 characters without control characters");
+    }
+    actor_json["authenticated_by"] = draft.actor.authenticated_by;
+  }
+  auto actor = canonical(actor_json, "actor");
   if (!actor) return std::unexpected(actor.error());
   auto data = canonical(draft.data, "data");
   if (!data) return std::unexpected(data.error());

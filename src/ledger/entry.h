@@ -1,6 +1,6 @@
 #pragma once
 // Ledger entries and their canonical bytes (RFC 8785). An entry is the JSON
-// object {"actor":{"id","kind"},"data","index","refs","time","traceparent"?,
+// object {"actor":{"authenticated_by"?,"id","kind"},"data","index","refs","time","traceparent"?,
 // "type"}; the leaf hash covers exactly its canonical encoding.
 #include <chrono>
 #include <cstdint>
@@ -17,6 +17,11 @@ namespace mandate::ledger {
 struct ActorRef {
   std::string id;
   std::string kind;  // human | workload | agent | system
+  // How the actor was proven at this step, so the record shows which
+  // credential was used: "local-operator" (asserted by whoever runs the CLI
+  // on the home), "oidc:<issuer>", "spiffe:x509-svid", "mandate:<jti hash>"...
+  // Empty only for entries written before attribution existed.
+  std::string authenticated_by;
 };
 
 struct EntryDraft {

@@ -96,6 +96,7 @@ std::vector<Ledger::Waiter*> Ledger::admit(const std::vector<Waiter*>& batch) {
     std::vector<std::pair<std::pair<std::string, std::string>, std::int64_t>> mine;  // this entry's own puts
     try {
       for (const store::RecordPut& put : w->puts) {
+        if (put.keyed_by_entry) continue;  // a fresh id: cannot conflict
         auto key = std::make_pair(put.kind, put.id);
         std::int64_t current = 0;
         if (auto own = std::find_if(mine.rbegin(), mine.rend(), [&](const auto& m) { return m.first == key; });
@@ -145,7 +146,10 @@ void Ledger::commit_batch(const std::vector<Waiter*>& all) {
       next.append(row.leaf_hash, completed);
       for (const auto& node : completed) row.nodes.append(reinterpret_cast<const char*>(node.hash.data()), 32);
       rows.push_back(std::move(row));
-      puts.insert(puts.end(), w->puts.begin(), w->puts.end());
+      for (const store::RecordPut& put : w->puts) {
+        puts.push_back(put);
+        if (put.keyed_by_entry) puts.back().id = store::entry_record_id(rows.back().index);
+      }
     }
     try {
       store_.append_ledger_rows(rows, puts);

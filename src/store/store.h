@@ -55,7 +55,14 @@ struct RecordPut {
   std::string ref;
   std::string body;
   std::int64_t expected_version = kAnyVersion;
+  // An index record: the ledger sets `id` to the index of the entry this put
+  // is committed with (20 digits, zero-padded, so ids sort by index), which
+  // the writer cannot know beforehand. Lets "all entries about task T" be
+  // one keyed read instead of a scan of the ledger.
+  bool keyed_by_entry = false;
 };
+
+std::string entry_record_id(std::uint64_t index);
 
 struct StoredCheckpoint {
   std::uint64_t size = 0;

@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
       for (long seq = 0;; ++seq) {
         mandate::ledger::EntryDraft draft;
         draft.type = "test.crash";
-        draft.actor = {"writer-" + std::to_string(t), "workload"};
+        draft.actor = {"writer-" + std::to_string(t), "workload", ""};
         draft.data = {{"round", round}, {"writer", t}, {"seq", seq}};
         const std::uint64_t index = home->ledger().append(draft);
         const std::string line = std::to_string(index) + " " + round + " " + std::to_string(t) + " " +

@@ -27,7 +27,7 @@ system_clock::time_point fixed_time() {
 EntryDraft sample_draft() {
   EntryDraft d;
   d.type = "task.requested";
-  d.actor = {"alice@example.com", "human"};
+  d.actor = {"alice@example.com", "human", ""};
   d.refs = {{"task", "tsk_01"}, {"mandate", "mdt_7"}};
   d.data = json{{"intent", "deploy \xe2\x82\xac service"}, {"duration_s", 900}, {"scope", {{"b", 1}, {"a", 2.5}}},
                 {"list", {3, 1, 2}}};
@@ -86,7 +86,7 @@ TEST(Entry, BytesAreTheCanonicalFormOfTheEntryObject) {
 TEST(Entry, OptionalPartsAndEscaping) {
   EntryDraft d;
   d.type = "operator.record";
-  d.actor = {"svc \"quoted\" \\ \xc3\xa9", "system"};
+  d.actor = {"svc \"quoted\" \\ \xc3\xa9", "system", ""};
   d.time = system_clock::time_point{};
   const std::string bytes = bytes_of(d, 0);
   EXPECT_EQ(bytes,
@@ -107,7 +107,7 @@ TEST(Entry, RandomDraftsMatchTheirCanonicalObject) {
   for (int i = 0; i < 200; ++i) {
     EntryDraft d;
     d.type = "t" + std::to_string(rng() % 1000) + ".x";
-    d.actor = {"actor-" + std::to_string(rng()), kinds[rng() % 4]};
+    d.actor = {"actor-" + std::to_string(rng()), kinds[rng() % 4], ""};
     for (int r = 0; r < static_cast<int>(rng() % 4); ++r) d.refs["ref_" + std::to_string(rng() % 10)] = "v" + std::to_string(rng());
     d.data = json::object();
     for (int k = 0; k < static_cast<int>(rng() % 6); ++k) {

@@ -54,7 +54,7 @@ class CountingStore final : public store::LedgerStore {
 EntryDraft draft(int writer, int seq) {
   EntryDraft d;
   d.type = "test.entry";
-  d.actor = {"writer-" + std::to_string(writer), "workload"};
+  d.actor = {"writer-" + std::to_string(writer), "workload", ""};
   d.data = {{"writer", writer}, {"seq", seq}};
   return d;
 }

@@ -96,7 +96,7 @@ TEST_F(ParserRobustness, EntryIndexScanner) {
   SCOPED_TRACE("seed " + std::to_string(seed));
   EntryDraft draft;
   draft.type = "operator.record";
-  draft.actor = {"alice", "human"};
+  draft.actor = {"alice", "human", ""};
   draft.data = {{"index", 5}, {"refs", nlohmann::json::object()}};
   const std::string bytes = encode_entry(draft).value().bytes(42);
   ASSERT_EQ(entry_index(bytes), 42u);

@@ -1,0 +1,35 @@
+#include "broker/broker.h"
+
+#include "broker/journal.h"
+#include "broker/policy_context.h"
+#include "core/error.h"
+#include "ledger/ledger.h"
+#include "store/store.h"
+
+namespace mandate::broker {
+
+Clock system_clock() {
+  return [] { return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()); };
+}
+
+Broker::Broker(store::Store& store, ledger::Ledger& ledger, const keys::Keyring& keyring, Settings settings, Clock clock)
+    : store_(store), ledger_(ledger), keyring_(keyring), settings_(std::move(settings)), clock_(std::move(clock)) {}
+
+Broker::~Broker() = default;
+
+Recorded Broker::load_rules(const Caller& caller, const std::vector<core::ApprovalRule>& rules, const std::string& text) {
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& rule : rules) {
+    if (auto ok = core::validate_rule(rule); !ok) fail(ErrorKind::bad_input, "rule " + rule.id + ": " + ok.error());
+    all.push_back(to_json(rule));
+  }
+  const nlohmann::json body = {{"rules", all}, {"hash", sha256_hex(text)}};
+  Step step("rules.loaded", caller, now());
+  step.ref("rules", sha256_hex(text)).data("rules", all).data("text", text);
+  step.put(kRulesKind, "current", "", body, store_.record_version(kRulesKind, "current"));
+  return {step.commit(ledger_)};
+}
+
+std::vector<core::ApprovalRule> Broker::rules() { return loaded_rules(store_); }
+
+}  // namespace mandate::broker

@@ -1,0 +1,215 @@
+#pragma once
+// The accountability workflow as use cases: actors, approval rules, tasks and
+// approvals, mandates (issue, attenuate), runtime decisions, outcomes,
+// revocation, break-glass reviews, policies and entity data. Edges (CLI,
+// server) authenticate the caller and call these; nothing here knows about
+// arguments, HTTP or files.
+//
+// Every method that changes something writes exactly one ledger entry and
+// the state records it explains in one durable transaction, and returns only
+// after that commit (invariant 4). Invalid input throws Error{bad_input}
+// (or not_found) before anything is written (invariant 6).
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "broker/records.h"
+#include "core/time.h"
+
+namespace mandate::store {
+class Store;
+}
+namespace mandate::ledger {
+class Ledger;
+}
+namespace mandate::keys {
+class Keyring;
+}
+
+namespace mandate::broker {
+
+// Who is calling, and how that was proven. The CLI on a local home asserts
+// identities as the operator ("local-operator"); the server fills in what
+// it verified (an OIDC issuer, a SPIFFE SVID, ...). The ledger records both.
+struct Caller {
+  std::string actor_id;
+  std::string kind = "human";  // human | workload | agent | system (the operator of a home)
+  std::string authenticated_by = "local-operator";
+};
+
+struct Settings {
+  std::string issuer;    // the mandates' `iss`
+  std::string audience;  // the mandates' `aud`: who accepts them
+  std::chrono::seconds clock_skew{30};
+  std::chrono::seconds proof_max_age{60};
+  std::uint32_t max_delegation_depth = core::kDefaultMaxDelegationDepth;
+  // How long a rotated-out signing key still verifies mandates: long enough
+  // for the mandates it signed to run out, no longer.
+  std::chrono::seconds key_grace{std::chrono::hours(1)};
+};
+
+using Clock = std::function<core::Timestamp()>;
+Clock system_clock();
+
+struct TaskRequest {
+  std::string intent;
+  std::optional<std::string> ref;
+  std::string executor;
+  core::Scope scope;
+  std::chrono::seconds duration{0};
+};
+
+struct Recorded {
+  std::uint64_t ledger_index = 0;
+};
+
+struct TaskView {
+  TaskRecord record;
+  std::vector<core::Approval> approvals;
+  std::vector<MandateRecord> mandates;
+  std::string rule_status;  // pending | satisfied | denied
+};
+
+struct IssuedMandate {
+  std::string token;  // the credential itself: returned once, never stored
+  MandateRecord record;
+  std::uint64_t ledger_index = 0;
+};
+
+struct DecisionRequest {
+  std::string token;
+  std::string proof;
+  std::string action;
+  std::string resource;
+  std::string context_json = "{}";
+  std::optional<std::string> traceparent;
+};
+
+struct DecisionResult {
+  bool allow = false;
+  // The fixed check that failed ("signature", "revocation", "proof", "scope",
+  // ...), or "policy" when the checks passed and Cedar decided.
+  std::string decided_by;
+  std::vector<std::string> reasons;  // the failure, or the determining policies
+  std::vector<std::string> policy_errors;
+  std::string policy_set_hash;
+  std::string mandate_id;
+  std::string task_id;
+  std::uint64_t ledger_index = 0;
+};
+
+struct PendingReview {
+  TaskRecord task;
+  bool overdue = false;
+};
+
+class Broker {
+ public:
+  Broker(store::Store& store, ledger::Ledger& ledger, const keys::Keyring& keyring, Settings settings,
+         Clock clock = system_clock());
+  ~Broker();
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  // Actors. `public_key` is a JWK or PEM; workloads and agents need one to
+  // receive mandates. Offboarding revokes every live mandate the actor
+  // executes, and those of every actor it owns.
+  Recorded add_actor(const Caller& caller, const core::Actor& actor, const std::optional<std::string>& public_key);
+  std::vector<ActorRecord> actors();
+  ActorRecord actor(const std::string& id);
+  Recorded suspend_actor(const Caller& caller, const std::string& id, const std::string& reason);
+  struct Offboarded {
+    std::uint64_t ledger_index = 0;
+    std::vector<std::string> revoked_mandates;
+  };
+  Offboarded offboard_actor(const Caller& caller, const std::string& id, const std::string& reason);
+
+  // Approval rules: replaces the whole set; the text is recorded verbatim.
+  Recorded load_rules(const Caller& caller, const std::vector<core::ApprovalRule>& rules, const std::string& text);
+  std::vector<core::ApprovalRule> rules();
+
+  // Tasks and approvals.
+  struct TaskCreated {
+    std::string task_id;
+    std::vector<std::string> rules;
+    std::uint64_t ledger_index = 0;
+  };
+  TaskCreated request_task(const Caller& caller, const TaskRequest& request);
+  TaskView task(const std::string& id);
+  std::vector<TaskRecord> tasks();
+  struct ApprovalRecorded {
+    std::string task_state;
+    std::string rule_status;
+    std::uint64_t ledger_index = 0;
+  };
+  ApprovalRecorded approve(const Caller& caller, const std::string& task_id, const std::string& comment);
+  ApprovalRecorded deny(const Caller& caller, const std::string& task_id, const std::string& reason);
+  Recorded cancel(const Caller& caller, const std::string& task_id, const std::string& reason);
+
+  // Mandates.
+  IssuedMandate issue(const Caller& caller, const std::string& task_id);
+  struct Attenuation {
+    std::string parent_token;
+    std::string parent_proof;  // the parent's holder proves possession (action "mandate:attenuate")
+    std::optional<std::string> executor;  // the downstream workload; default the parent's executor
+    core::Scope scope;
+    std::chrono::seconds ttl{0};
+    std::optional<std::uint32_t> max_uses;
+  };
+  IssuedMandate attenuate(const Attenuation& request);
+  Recorded revoke_mandate(const Caller& caller, const std::string& jti, const std::string& reason);
+
+  // The runtime decision (invariant 3). A malformed request (not a JWS, bad
+  // context JSON) throws bad_input and records nothing; every decision on a
+  // well-formed request, allow or deny, is recorded before it is returned.
+  DecisionResult authorize(const DecisionRequest& request);
+
+  // Outcome: records it, ends the task and revokes all its mandates.
+  Recorded complete(const Caller& caller, const std::string& task_id, core::OutcomeResult result,
+                    const std::string& result_digest);
+
+  // Break-glass: a task issued at once where a rule allows it.
+  struct BreakGlass {
+    TaskCreated task;
+    IssuedMandate mandate;
+  };
+  BreakGlass break_glass(const Caller& caller, const TaskRequest& request, const std::string& reason);
+  std::vector<PendingReview> pending_reviews();
+  Recorded approve_review(const Caller& caller, const std::string& task_id, const std::string& comment);
+
+  // Cedar policies and entity data for the policy step of authorize().
+  struct PolicySetLoaded {
+    std::string hash;
+    std::size_t policies = 0;
+    std::uint64_t ledger_index = 0;
+  };
+  PolicySetLoaded load_policies(const Caller& caller, const std::string& text, const std::vector<std::string>& sources);
+  Recorded load_entities(const Caller& caller, const std::string& text);
+
+  // Ledger indices of every entry about a task, in order.
+  std::vector<std::uint64_t> task_entries(const std::string& task_id);
+
+  core::Timestamp now() const { return clock_(); }
+  const Settings& settings() const { return settings_; }
+
+  struct PolicyContext;  // parsed policy set + entities, cached between decisions
+  struct VerifiedToken;  // a token whose signature was checked, cached by hash
+
+ private:
+  store::Store& store_;
+  ledger::Ledger& ledger_;
+  const keys::Keyring& keyring_;
+  Settings settings_;
+  Clock clock_;
+  std::mutex cache_mu_;
+  std::shared_ptr<const PolicyContext> policy_context_;
+  std::unordered_map<std::string, std::shared_ptr<const VerifiedToken>> verified_tokens_;
+};
+
+}  // namespace mandate::broker

@@ -1,0 +1,276 @@
+// The runtime decision (invariant 3): the fixed checks in their order, then
+// Cedar, then the durable record, before the answer leaves.
+#include <algorithm>
+
+#include "broker/broker.h"
+#include "broker/journal.h"
+#include "core/ids.h"
+#include "broker/policy_context.h"
+#include "core/error.h"
+#include "encoding/json.h"
+#include "keys/keyring.h"
+#include "ledger/ledger.h"
+#include "store/store.h"
+#include "token/jws.h"
+#include "token/mandate_token.h"
+#include "token/proof.h"
+#include "token/public_key.h"
+
+namespace mandate::broker {
+
+struct Broker::VerifiedToken {
+  token::MandateClaims claims;
+  std::string kid;
+};
+
+namespace {
+
+constexpr std::size_t kMaxCachedTokens = 4096;
+
+// A mandate's decision so far: the facts gathered and, once a check fails,
+// which one and why.
+struct Verdict {
+  std::string failed_check;
+  std::string reason;
+  bool failed() const { return !failed_check.empty(); }
+  void fail_with(std::string check, std::string why) {
+    failed_check = std::move(check);
+    reason = std::move(why);
+  }
+};
+
+// The keyring key with this kid, if it may still verify at `now`: the
+// active key always, a rotated-out one only within the grace period after
+// its successor was made.
+std::optional<token::PublicKey> acceptable_key(const keys::Keyring& keyring, std::string_view kid, core::Timestamp now,
+                                               std::chrono::seconds grace) {
+  const auto keys = keyring.list();
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (keys[i].kid != kid) continue;
+    if (i + 1 < keys.size() && core::Timestamp(keys[i + 1].created) + grace < now) return std::nullopt;
+    auto key = token::PublicKey::from_jwk(keys[i].public_jwk);
+    if (!key) return std::nullopt;
+    return *key;
+  }
+  return std::nullopt;
+}
+
+bool scope_allows(const core::Scope& scope, const std::string& action, const std::string& resource) {
+  const auto has = [](const std::vector<std::string>& list, const std::string& v) {
+    return std::find(list.begin(), list.end(), v) != list.end();
+  };
+  return std::any_of(scope.begin(), scope.end(), [&](const core::AuthorizationDetail& d) {
+    return has(d.actions, action) && (has(d.resources, resource) || has(d.locations, resource));
+  });
+}
+
+nlohmann::json parse_context(const std::string& text) {
+  auto context = encoding::parse_json_strict(text.empty() ? "{}" : text);
+  if (!context) fail(ErrorKind::bad_input, "context: " + context.error());
+  if (!context->is_object()) fail(ErrorKind::bad_input, "context must be a JSON object");
+  if (context->contains("mandate")) fail(ErrorKind::bad_input, "context.mandate is set by mandate itself");
+  return *context;
+}
+
+}  // namespace
+
+DecisionResult Broker::authorize(const DecisionRequest& request) {
+  if (auto ok = core::check_id(request.action); !ok) fail(ErrorKind::bad_input, "action: " + ok.error());
+  if (auto ok = core::check_id(request.resource); !ok) fail(ErrorKind::bad_input, "resource: " + ok.error());
+  const nlohmann::json user_context = parse_context(request.context_json);
+  const std::string token_hash = token::token_hash(request.token);
+
+  for (int attempt = 0;; ++attempt) {
+    const core::Timestamp at = now();
+    DecisionResult result;
+    Verdict verdict;
+    Caller actor{"unauthenticated", "system", "none"};
+    std::optional<std::string> proof_jti;
+    std::int64_t uses = 0;
+    const token::MandateClaims* claims = nullptr;
+
+    // 1-4: signature and key id, issuer, audience, time.
+    std::shared_ptr<const VerifiedToken> verified;
+    {
+      std::lock_guard lock(cache_mu_);
+      if (auto it = verified_tokens_.find(token_hash); it != verified_tokens_.end()) verified = it->second;
+    }
+    if (verified) {
+      // Signature, issuer and audience cannot change; the key's standing and the time can.
+      const auto& c = verified->claims;
+      if (!acceptable_key(keyring_, verified->kid, at, settings_.key_grace)) {
+        verdict.fail_with("key_id", "the signing key is no longer accepted");
+      } else if (at + settings_.clock_skew < c.not_before) {
+        verdict.fail_with("time", "the mandate is not valid yet");
+      } else if (at >= c.expires_at + settings_.clock_skew) {
+        verdict.fail_with("time", "the mandate has expired");
+      }
+    } else {
+      const token::KeyLookup lookup = [&](std::string_view kid) {
+        return acceptable_key(keyring_, kid, at, settings_.key_grace);
+      };
+      auto checked = token::verify_mandate_token(request.token, lookup,
+                                                 {settings_.issuer, settings_.audience, at, settings_.clock_skew});
+      if (!checked) {
+        if (checked.error().check == token::TokenCheck::format) fail(ErrorKind::bad_input, "token: " + checked.error().reason);
+        verdict.fail_with(std::string(token::to_string(checked.error().check)), checked.error().reason);
+      } else {
+        auto decoded = token::decode_compact(request.token);
+        auto entry = std::make_shared<VerifiedToken>(VerifiedToken{std::move(*checked), decoded ? decoded->header.value("kid", "") : ""});
+        std::lock_guard lock(cache_mu_);
+        if (verified_tokens_.size() >= kMaxCachedTokens) verified_tokens_.clear();
+        verified_tokens_[token_hash] = entry;
+        verified = entry;
+      }
+    }
+    if (verified) claims = &verified->claims;
+
+    // 5: revocation, of this mandate, its parents, its task and its executor.
+    std::optional<Versioned<MandateRecord>> mandate;
+    if (claims) {
+      result.mandate_id = claims->jti;
+      result.task_id = claims->task_id;
+      mandate = find_mandate(store_, claims->jti);
+    }
+    if (!verdict.failed() && claims) {
+      if (!mandate || mandate->value.token_hash != token_hash) {
+        verdict.fail_with("revocation", "no such mandate was issued here");
+      } else if (mandate->value.revocation) {
+        verdict.fail_with("revocation", "the mandate was revoked (" + std::string(core::to_string(mandate->value.revocation->reason)) + ")");
+      } else {
+        for (auto parent = mandate->value.mandate.parent_id; parent && !verdict.failed();) {
+          auto p = find_mandate(store_, *parent);
+          if (!p || p->value.revocation) verdict.fail_with("revocation", "a parent mandate was revoked");
+          else parent = p->value.mandate.parent_id;
+        }
+      }
+      if (!verdict.failed()) {
+        const auto task = get_task(store_, claims->task_id).value;
+        if (task.task.state != core::TaskState::active) {
+          verdict.fail_with("revocation", "the task is " + std::string(core::to_string(task.task.state)));
+        } else if (task.window_ends_at && *task.window_ends_at <= at) {
+          verdict.fail_with("revocation", "the task's window has ended");
+        }
+      }
+      if (!verdict.failed()) {
+        auto executor = find_actor(store_, claims->subject);
+        if (!executor || executor->value.actor.state != core::LifecycleState::active) {
+          verdict.fail_with("revocation", "the executor is not active");
+        } else {
+          actor = {executor->value.actor.id, std::string(core::to_string(executor->value.actor.kind)),
+                   "proof-of-possession:jkt=" + claims->key_binding.thumbprint};
+        }
+      }
+    }
+    // 6: use count.
+    if (!verdict.failed() && claims) {
+      uses = store_.record_version(kUsesKind, claims->jti);
+      if (uses >= static_cast<std::int64_t>(claims->max_uses)) {
+        verdict.fail_with("uses", "the mandate's " + std::to_string(claims->max_uses) + " use(s) are spent");
+      }
+    }
+    // 7: proof of possession: fresh, bound to this token and key, unreplayed.
+    if (!verdict.failed() && claims) {
+      if (claims->key_binding.kind != core::KeyBindingKind::jkt) {
+        verdict.fail_with("proof", "certificate-bound mandates are presented over mTLS to the server");
+      } else {
+        auto proof = token::verify_proof(request.proof, request.token, claims->key_binding.thumbprint, request.action,
+                                         request.resource, {at, settings_.proof_max_age, std::chrono::seconds(5)});
+        if (!proof) {
+          verdict.fail_with("proof", std::string(token::to_string(proof.error().check)) + ": " + proof.error().reason);
+        } else {
+          proof_jti = proof->jti;
+          if (store_.record_version(kProofKind, proof->jti) != store::kAbsent) {
+            verdict.fail_with("proof", "replayed: this proof was already presented");
+            proof_jti.reset();
+          }
+        }
+      }
+    }
+    // 8: scope.
+    if (!verdict.failed() && claims && !scope_allows(claims->scope, request.action, request.resource)) {
+      verdict.fail_with("scope", "the action on this resource is outside the approved authorization_details");
+    }
+    // 9: Cedar.
+    std::shared_ptr<const PolicyContext> context;
+    {
+      std::lock_guard lock(cache_mu_);
+      context = policy_context_;
+    }
+    if (!context || !is_current(store_, *context)) {
+      context = build_policy_context(store_);
+      std::lock_guard lock(cache_mu_);
+      policy_context_ = context;
+    }
+    result.policy_set_hash = context->policy_set_hash;
+    if (!verdict.failed() && claims) {
+      if (context->policy_set_hash.empty()) {
+        verdict.fail_with("policy", "no policy set is loaded (mandate policy load)");
+      } else {
+        const auto task = get_task(store_, claims->task_id).value;
+        nlohmann::json approvers = nlohmann::json::array();
+        for (const auto& a : task_approvals(store_, claims->task_id)) {
+          if (a.decision == core::ApprovalDecision::approve) approvers.push_back(a.approver);
+        }
+        nlohmann::json ctx = user_context;
+        ctx["mandate"] = {{"initiator", claims->on_behalf_of.front()},
+                          {"on_behalf_of", claims->on_behalf_of},
+                          {"approvers", approvers},
+                          {"task", claims->task_id},
+                          {"task_ref", task.task.external_ref.value_or("")},
+                          {"break_glass", claims->break_glass},
+                          {"depth", claims->depth},
+                          {"jti", claims->jti}};
+        auto ctx_value = policy::value_from_json(ctx);
+        if (!ctx_value) fail(ErrorKind::bad_input, "context: " + ctx_value.error());
+        auto executor = get_actor(store_, claims->subject).value;
+        policy::Request cedar{actor_uid(claims->subject, executor.actor.kind), {"Action", request.action},
+                              {"Resource", request.resource}, *ctx_value};
+        const policy::Response response = policy::authorize(context->policies, cedar, context->entities);
+        for (const auto& e : response.errors) result.policy_errors.push_back(e.policy_id + ": " + e.message);
+        if (response.decision == policy::Decision::Allow) {
+          result.allow = true;
+          result.decided_by = "policy";
+          result.reasons = response.reasons;
+        } else {
+          verdict.fail_with("policy", response.reasons.empty() ? "no policy permits it"
+                                                               : "forbidden by " + response.reasons.front());
+          result.reasons = response.reasons;
+        }
+      }
+    }
+    if (verdict.failed()) {
+      result.allow = false;
+      result.decided_by = verdict.failed_check;
+      if (verdict.failed_check != "policy" || result.reasons.empty()) result.reasons = {verdict.reason};
+    }
+
+    Step step("decision", actor, at);
+    if (claims) step.about_task(claims->task_id).ref("mandate", claims->jti);
+    if (request.traceparent) step.entry().traceparent = request.traceparent;
+    step.data("decision", result.allow ? "allow" : "deny")
+        .data("decided_by", result.decided_by)
+        .data("reasons", result.reasons)
+        .data("policy_errors", result.policy_errors)
+        .data("policy_set", result.policy_set_hash)
+        .data("token_hash", token_hash)
+        .data("action", request.action)
+        .data("resource", request.resource)
+        .data("context_hash", sha256_hex(encoding::canonicalize(user_context).value()));
+    if (proof_jti) {
+      step.data("proof_jti", *proof_jti);
+      step.put(kProofKind, *proof_jti, claims->jti, nlohmann::json::object(), store::kAbsent);
+    }
+    if (result.allow) step.put(kUsesKind, claims->jti, claims->task_id, {{"uses", uses + 1}}, uses);
+    try {
+      result.ledger_index = step.commit(ledger_);
+    } catch (const Error& e) {
+      // Another decision used the same mandate or proof meanwhile: decide again on fresh state.
+      if (e.kind() == ErrorKind::conflict && attempt < 8) continue;
+      throw;
+    }
+    return result;
+  }
+}
+
+}  // namespace mandate::broker

@@ -1,0 +1,112 @@
+// Mandates: issue for an approved task, attenuate for a downstream tool.
+#include <algorithm>
+
+#include "broker/broker.h"
+#include "broker/journal.h"
+#include "core/error.h"
+#include "encoding/json.h"
+#include "keys/keyring.h"
+#include "ledger/ledger.h"
+#include "store/store.h"
+#include "token/mandate_token.h"
+#include "token/public_key.h"
+
+namespace mandate::broker {
+namespace {
+
+core::Timestamp whole_seconds(core::Timestamp t) { return std::chrono::floor<std::chrono::seconds>(t); }
+
+// What the approvals of a task were, as one hash the token carries: changing,
+// adding or removing any approval record changes it.
+std::string approval_hash(const std::vector<core::Approval>& approvals) {
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& a : approvals) all.push_back(to_json(a));
+  return sha256_hex(encoding::canonicalize(all).value());
+}
+
+token::MandateClaims claims_for(const core::Mandate& m, const Settings& settings, core::Timestamp issued_at,
+                                const std::string& approvals, bool break_glass) {
+  token::MandateClaims c;
+  c.issuer = settings.issuer;
+  c.audience = settings.audience;
+  c.subject = m.executor;
+  c.client_id = m.executor;
+  c.jti = m.id;
+  c.issued_at = issued_at;
+  c.not_before = m.not_before;
+  c.expires_at = m.expires_at;
+  c.on_behalf_of = m.on_behalf_of;
+  c.scope = m.scope;
+  c.key_binding = m.key_binding;
+  c.task_id = m.task_id;
+  c.approval_hash = approvals;
+  c.parent_jti = m.parent_id;
+  c.depth = m.depth;
+  c.max_uses = m.max_uses;
+  c.break_glass = break_glass;
+  return c;
+}
+
+}  // namespace
+
+IssuedMandate Broker::issue(const Caller& caller, const std::string& task_id) {
+  auto task = get_task(store_, task_id);
+  const core::Timestamp at = now();
+  const core::Task& t = task.value.task;
+  const bool break_glass_pending = t.break_glass && t.state == core::TaskState::requested;
+  if (t.state != core::TaskState::approved && t.state != core::TaskState::active && !break_glass_pending) {
+    fail(ErrorKind::bad_input, "task " + task_id + " is " + std::string(core::to_string(t.state)) +
+                                   "; mandates are issued only for approved tasks");
+  }
+  if (caller.actor_id != t.executor) {
+    fail(ErrorKind::bad_input, "mandates for task " + task_id + " are issued to its executor " + t.executor + " only");
+  }
+  if (!task.value.window_ends_at || *task.value.window_ends_at <= at) {
+    fail(ErrorKind::bad_input, "task " + task_id + "'s window has ended; request a new task");
+  }
+  const ActorRecord executor = get_actor(store_, t.executor).value;
+  if (executor.actor.state != core::LifecycleState::active || !executor.key_thumbprint) {
+    fail(ErrorKind::bad_input, "executor " + t.executor + " is not active with a registered key");
+  }
+  const auto rules = applicable_rules(store_, t);
+  const Limits limits = combine(rules);
+
+  MandateRecord record;
+  core::Mandate& m = record.mandate;
+  m.id = new_id("m-");
+  m.task_id = t.id;
+  m.executor = t.executor;
+  m.on_behalf_of = {t.initiator};
+  m.scope = t.requested_scope;
+  m.not_before = whole_seconds(at);
+  m.expires_at = std::min(m.not_before + limits.max_mandate_lifetime, whole_seconds(*task.value.window_ends_at));
+  m.max_uses = limits.max_uses;
+  m.key_binding = {core::KeyBindingKind::jkt, *executor.key_thumbprint};
+  if (m.expires_at <= m.not_before) fail(ErrorKind::bad_input, "task " + task_id + "'s window ends within the second");
+  // Invariant 2, decided by the model. An active task is still an approved
+  // one: renewing a short-lived mandate within the window needs no new
+  // approval, so the model sees it as it was when approved.
+  core::Task as_approved = t;
+  if (t.state == core::TaskState::active) as_approved.state = core::TaskState::approved;
+  if (auto fault = core::check_issuance(m, as_approved, limits.max_mandate_lifetime)) {
+    fail(ErrorKind::check_failed, "refusing to issue: " + std::string(core::to_string(*fault)));
+  }
+  record.break_glass = t.break_glass;
+  record.approval_hash = t.break_glass ? std::string() : approval_hash(task_approvals(store_, task_id));
+  record.issued_at = at;
+  const std::string token = token::issue_mandate_token(
+      claims_for(m, settings_, m.not_before, record.approval_hash, record.break_glass), keyring_.active());
+  record.token_hash = token::token_hash(token);
+
+  Step step("mandate.issued", caller, at);
+  step.about_task(task_id).ref("mandate", m.id).data("mandate", to_json(record)).data("kid", keyring_.active().kid());
+  if (t.state != core::TaskState::active) {
+    task.value.task.state = *core::next_state(t, t.break_glass ? core::TaskEvent::issue_break_glass : core::TaskEvent::issue);
+    step.put(kTaskKind, task_id, t.initiator, to_json(task.value), task.version);
+  }
+  step.put(kMandateKind, m.id, task_id, to_json(record), store::kAbsent);
+  const std::uint64_t index = step.commit(ledger_);
+  return {token, record, index};
+}
+
+}  // namespace mandate::broker

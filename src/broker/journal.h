@@ -1,0 +1,81 @@
+#pragma once
+// Internal to the broker: how a use case turns into one committed step (a
+// ledger entry plus the state records it changes) and how it reads state
+// back with the versions it must still hold at commit time.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "broker/broker.h"
+#include "broker/records.h"
+#include "ledger/entry.h"
+#include "store/store.h"
+
+namespace mandate::ledger {
+class Ledger;
+}
+
+namespace mandate::broker {
+
+template <typename T>
+struct Versioned {
+  T value;
+  std::int64_t version = 0;
+};
+
+class Step {
+ public:
+  Step(std::string type, const Caller& caller, core::Timestamp at);
+  Step& ref(const std::string& name, const std::string& id);
+  Step& data(const std::string& key, nlohmann::json value);
+  Step& put(const std::string& kind, const std::string& id, const std::string& ref, const nlohmann::json& body,
+            std::int64_t expected_version);
+  // Files the entry under the task, for trace and evidence.
+  Step& about_task(const std::string& task_id);
+  // Files the entry under (kind, key): records(kind, key) then lists it.
+  Step& index_under(const std::string& kind, const std::string& key);
+  ledger::EntryDraft& entry() { return entry_; }
+  // Durable when it returns; Error{conflict} when a record moved meanwhile.
+  std::uint64_t commit(ledger::Ledger& ledger);
+
+ private:
+  ledger::EntryDraft entry_;
+  std::vector<store::RecordPut> puts_;
+};
+
+std::optional<Versioned<ActorRecord>> find_actor(store::Store& store, const std::string& id);
+Versioned<ActorRecord> get_actor(store::Store& store, const std::string& id);  // not_found
+Versioned<TaskRecord> get_task(store::Store& store, const std::string& id);    // not_found
+std::optional<Versioned<MandateRecord>> find_mandate(store::Store& store, const std::string& jti);
+std::vector<core::Approval> task_approvals(store::Store& store, const std::string& task_id);
+std::vector<Versioned<MandateRecord>> task_mandates(store::Store& store, const std::string& task_id);
+std::vector<core::ApprovalRule> loaded_rules(store::Store& store);
+// The loaded rules that apply to `task`, or the default rule when none does.
+std::vector<core::ApprovalRule> applicable_rules(store::Store& store, const core::Task& task);
+
+// The caller as an active registered actor of an allowed kind, or a
+// bad_input error saying why not.
+ActorRecord require_active_actor(store::Store& store, const Caller& caller, std::initializer_list<core::ActorKind> kinds,
+                                 const std::string& role);
+
+std::string new_id(const std::string& prefix);  // prefix + 128 random bits, base32-ish
+std::string sha256_hex(std::string_view text);
+
+// The limits of all applicable rules combined: the strictest of each.
+struct Limits {
+  std::chrono::seconds max_task_duration{0};
+  std::chrono::seconds max_mandate_lifetime{0};
+  std::uint32_t max_uses = 0;
+  bool break_glass_allowed = true;
+  std::chrono::seconds review_within{0};
+};
+Limits combine(const std::vector<core::ApprovalRule>& rules);
+
+// A mandate record ends: the revocation is stored and the entry records it.
+void revoke_into(Step& step, Versioned<MandateRecord>& mandate, core::RevocationReason reason,
+                 const std::optional<std::string>& by, core::Timestamp at);
+
+}  // namespace mandate::broker

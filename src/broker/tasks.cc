@@ -1,0 +1,200 @@
+// Tasks and approvals: intent, the rules that apply, separation of duties.
+#include <algorithm>
+
+#include "broker/broker.h"
+#include "broker/journal.h"
+#include "core/ids.h"
+#include "broker/rules_file.h"
+#include "core/error.h"
+#include "ledger/ledger.h"
+#include "store/store.h"
+
+namespace mandate::broker {
+namespace {
+
+ActorRecord require_executor(store::Store& store, const std::string& id) {
+  auto executor = find_actor(store, id);
+  if (!executor) fail(ErrorKind::bad_input, "executor " + id + " is not a registered actor");
+  const core::Actor& a = executor->value.actor;
+  if (a.kind == core::ActorKind::human) {
+    fail(ErrorKind::bad_input, "executor " + id + " is a human; mandates are issued to workloads and agents");
+  }
+  if (a.state != core::LifecycleState::active) {
+    fail(ErrorKind::bad_input, "executor " + id + " is " + std::string(core::to_string(a.state)));
+  }
+  if (!executor->value.key_thumbprint) {
+    fail(ErrorKind::bad_input, "executor " + id + " has no registered key to bind a mandate to");
+  }
+  return executor->value;
+}
+
+// Where the task stands under every applicable rule: denied if any denies,
+// satisfied when all are.
+core::RuleStatus overall_status(store::Store& store, const TaskRecord& task) {
+  const auto approvals = task_approvals(store, task.task.id);
+  std::vector<core::Actor> approvers;
+  for (const core::Approval& a : approvals) {
+    if (auto actor = find_actor(store, a.approver)) approvers.push_back(actor->value.actor);
+  }
+  std::vector<core::ApprovalRule> rules;
+  for (const core::ApprovalRule& rule : loaded_rules(store)) {
+    if (std::find(task.rule_ids.begin(), task.rule_ids.end(), rule.id) != task.rule_ids.end()) rules.push_back(rule);
+  }
+  if (rules.empty()) rules.push_back(default_rule());  // the rules in force when it was requested may have been replaced
+  bool all = true;
+  for (const core::ApprovalRule& rule : rules) {
+    const auto status = core::evaluate_rule(rule, task.task, approvals, approvers);
+    if (status == core::RuleStatus::denied) return status;
+    all = all && status == core::RuleStatus::satisfied;
+  }
+  return all ? core::RuleStatus::satisfied : core::RuleStatus::pending;
+}
+
+void require_state(const TaskRecord& task, std::initializer_list<core::TaskState> states, const std::string& doing) {
+  if (std::find(states.begin(), states.end(), task.task.state) == states.end()) {
+    fail(ErrorKind::bad_input, "task " + task.task.id + " is " + std::string(core::to_string(task.task.state)) +
+                                   "; cannot " + doing);
+  }
+}
+
+}  // namespace
+
+Broker::TaskCreated Broker::request_task(const Caller& caller, const TaskRequest& request) {
+  const ActorRecord initiator = require_active_actor(
+      store_, caller, {core::ActorKind::human, core::ActorKind::workload, core::ActorKind::agent}, "initiator");
+  require_executor(store_, request.executor);
+  TaskRecord record;
+  core::Task& task = record.task;
+  task.id = new_id("task-");
+  task.intent = request.intent;
+  task.external_ref = request.ref;
+  task.initiator = initiator.actor.id;
+  task.executor = request.executor;
+  task.requested_scope = request.scope;
+  task.requested_duration = request.duration;
+  task.created_at = now();
+  if (auto ok = core::validate_task(task); !ok) fail(ErrorKind::bad_input, "task: " + ok.error());
+  const auto rules = applicable_rules(store_, task);
+  const Limits limits = combine(rules);
+  if (task.requested_duration > limits.max_task_duration) {
+    fail(ErrorKind::bad_input, "requested duration " + format_duration(task.requested_duration) +
+                                   " exceeds the " + format_duration(limits.max_task_duration) + " the rules allow");
+  }
+  for (const auto& rule : rules) record.rule_ids.push_back(rule.id);
+
+  Step step("task.requested", {caller.actor_id, std::string(core::to_string(initiator.actor.kind)), caller.authenticated_by}, task.created_at);
+  step.about_task(task.id).data("task", to_json(record));
+  step.put(kTaskKind, task.id, task.initiator, to_json(record), store::kAbsent);
+  return {task.id, record.rule_ids, step.commit(ledger_)};
+}
+
+TaskView Broker::task(const std::string& id) {
+  TaskView view;
+  view.record = get_task(store_, id).value;
+  view.approvals = task_approvals(store_, id);
+  for (auto& m : task_mandates(store_, id)) view.mandates.push_back(std::move(m.value));
+  view.rule_status = std::string(core::to_string(overall_status(store_, view.record)));
+  return view;
+}
+
+std::vector<TaskRecord> Broker::tasks() {
+  std::vector<TaskRecord> out;
+  for (const store::Record& r : store_.records(kTaskKind)) out.push_back(task_from_json(nlohmann::json::parse(r.body)));
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.task.created_at < b.task.created_at; });
+  return out;
+}
+
+namespace {
+
+Broker::ApprovalRecorded decide(Broker& broker, store::Store& store, ledger::Ledger& ledger, const Caller& caller,
+                                const std::string& task_id, core::ApprovalDecision decision, const std::string& text) {
+  auto task = get_task(store, task_id);
+  require_state(task.value, {core::TaskState::requested}, decision == core::ApprovalDecision::approve ? "approve it" : "deny it");
+  auto approver = find_actor(store, caller.actor_id);
+  if (!approver) fail(ErrorKind::bad_input, "approver " + caller.actor_id + " is not a registered actor");
+  // Invariant 1, decided by the model: no rule or caller can relax it.
+  if (auto refusal = core::check_approver(task.value.task, approver->value.actor)) {
+    fail(ErrorKind::bad_input, caller.actor_id + " may not approve or deny task " + task_id + ": " +
+                                   std::string(core::to_string(*refusal)));
+  }
+  core::Approval approval{task_id, caller.actor_id, decision, text, broker.now()};
+  if (auto ok = core::validate_approval(approval); !ok) fail(ErrorKind::bad_input, "approval: " + ok.error());
+  if (store.record_version(kApprovalKind, task_id + "/" + caller.actor_id) != store::kAbsent) {
+    fail(ErrorKind::bad_input, caller.actor_id + " has already decided on task " + task_id);
+  }
+  // Count the new approval with those recorded so far.
+  std::vector<core::Approval> approvals = task_approvals(store, task_id);
+  approvals.push_back(approval);
+  std::vector<core::Actor> approvers;
+  for (const core::Approval& a : approvals) {
+    if (auto actor = find_actor(store, a.approver)) approvers.push_back(actor->value.actor);
+  }
+  std::vector<core::ApprovalRule> rules;
+  for (const auto& rule : loaded_rules(store)) {
+    if (std::find(task.value.rule_ids.begin(), task.value.rule_ids.end(), rule.id) != task.value.rule_ids.end()) rules.push_back(rule);
+  }
+  if (rules.empty()) rules.push_back(default_rule());
+  bool eligible = false;
+  core::RuleStatus status = core::RuleStatus::satisfied;
+  nlohmann::json per_rule = nlohmann::json::object();
+  for (const auto& rule : rules) {
+    eligible = eligible || core::is_eligible_approver(rule, task.value.task, approver->value.actor);
+    const auto s = core::evaluate_rule(rule, task.value.task, approvals, approvers);
+    per_rule[rule.id] = core::to_string(s);
+    if (s == core::RuleStatus::denied) status = s;
+    else if (s == core::RuleStatus::pending && status != core::RuleStatus::denied) status = s;
+  }
+  if (!eligible) {
+    fail(ErrorKind::bad_input, caller.actor_id + " is not in an approver group of the rules for task " + task_id);
+  }
+  Step step(decision == core::ApprovalDecision::approve ? "task.approval" : "task.denial", caller, approval.decided_at);
+  step.about_task(task_id).data("approval", to_json(approval)).data("rules", per_rule);
+  step.put(kApprovalKind, task_id + "/" + caller.actor_id, task_id, to_json(approval), store::kAbsent);
+  if (status == core::RuleStatus::satisfied) {
+    task.value.task.state = core::TaskState::approved;
+    task.value.window_ends_at = approval.decided_at + task.value.task.requested_duration;
+  } else if (status == core::RuleStatus::denied) {
+    task.value.task.state = core::TaskState::denied;
+    task.value.end_reason = text;
+  }
+  if (status != core::RuleStatus::pending) {
+    step.data("task_state", core::to_string(task.value.task.state));
+    step.put(kTaskKind, task_id, task.value.task.initiator, to_json(task.value), task.version);
+  }
+  const std::uint64_t index = step.commit(ledger);
+  return {std::string(core::to_string(task.value.task.state)), std::string(core::to_string(status)), index};
+}
+
+}  // namespace
+
+Broker::ApprovalRecorded Broker::approve(const Caller& caller, const std::string& task_id, const std::string& comment) {
+  return decide(*this, store_, ledger_, caller, task_id, core::ApprovalDecision::approve, comment);
+}
+
+Broker::ApprovalRecorded Broker::deny(const Caller& caller, const std::string& task_id, const std::string& reason) {
+  if (reason.empty()) fail(ErrorKind::bad_input, "a denial needs a reason");
+  return decide(*this, store_, ledger_, caller, task_id, core::ApprovalDecision::deny, reason);
+}
+
+Recorded Broker::cancel(const Caller& caller, const std::string& task_id, const std::string& reason) {
+  auto task = get_task(store_, task_id);
+  require_state(task.value, {core::TaskState::requested, core::TaskState::approved}, "cancel it");
+  if (caller.actor_id != task.value.task.initiator) {
+    fail(ErrorKind::bad_input, "only the initiator " + task.value.task.initiator + " may cancel task " + task_id);
+  }
+  if (auto ok = core::check_text(reason); !ok) fail(ErrorKind::bad_input, "reason: " + ok.error());
+  task.value.task.state = core::TaskState::cancelled;
+  task.value.end_reason = reason;
+  Step step("task.cancelled", caller, now());
+  step.about_task(task_id).data("reason", reason);
+  step.put(kTaskKind, task_id, task.value.task.initiator, to_json(task.value), task.version);
+  return {step.commit(ledger_)};
+}
+
+std::vector<std::uint64_t> Broker::task_entries(const std::string& task_id) {
+  std::vector<std::uint64_t> out;
+  for (const store::Record& r : store_.records(kTaskEntryKind, task_id)) out.push_back(std::stoull(r.id));
+  return out;
+}
+
+}  // namespace mandate::broker

@@ -1,0 +1,68 @@
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "broker/journal.h"
+#include "broker/trace.h"
+#include "cli/workflow_context.h"
+#include "core/error.h"
+#include "evidence/bundle.h"
+#include "home/home.h"
+#include "ledger/ledger.h"
+#include "store/store.h"
+
+namespace mandate::cli {
+
+void add_trace_command(CLI::App& app, GlobalOptions& options) {
+  struct Args {
+    std::string id, format = "text";
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("trace", "The whole chain behind a task, mandate (jti) or decision (ledger index)");
+  cmd->add_option("id", args->id)->required();
+  cmd->add_option("--format", args->format, "text | json | dot")->check(CLI::IsMember({"text", "json", "dot"}));
+  cmd->callback([&options, args] {
+    auto home = open_home(options);
+    const auto trace = broker::build_trace(home->store(), home->ledger(), args->id);
+    if (args->format == "json") print_json(broker::render_json(trace));
+    else if (args->format == "dot") std::cout << broker::render_dot(trace);
+    else std::cout << broker::render_text(trace);
+  });
+}
+
+void add_evidence_commands(CLI::App& app, GlobalOptions& options, int& exit_code) {
+  auto* evidence = app.add_subcommand("evidence", "Self-contained, offline-verifiable evidence about a task");
+  evidence->require_subcommand(1);
+  auto task = std::make_shared<std::string>();
+  auto* exp = evidence->add_subcommand("export", "Print a bundle: the task's entries with inclusion proofs to a fresh signed checkpoint");
+  exp->add_option("task", *task)->required();
+  exp->callback([&options, task] {
+    auto home = open_home(options);
+    const auto trace = broker::build_trace(home->store(), home->ledger(), *task);
+    evidence::BundleSource source;
+    source.origin = home->config().origin;
+    source.task_id = trace.task.task.id;
+    for (const auto& s : trace.steps) source.indices.push_back(s.index);
+    source.indices.insert(source.indices.end(), trace.policy_entries.begin(), trace.policy_entries.end());
+    source.checkpoint_note = home->sign_checkpoint();
+    source.verifier_key = home->active_verifier().to_string();
+    source.jwks = home->keys().jwks();
+    print_json(evidence::export_bundle(home->ledger(), source));
+  });
+  struct VerifyArgs {
+    std::string file, key;
+  };
+  auto verify = std::make_shared<VerifyArgs>();
+  auto* ver = evidence->add_subcommand("verify", "Verify a bundle offline (no store needed); exit 1 if it does not verify");
+  ver->add_option("bundle", verify->file, "Bundle file, or - for stdin")->required();
+  ver->add_option("--key", verify->key, "The checkpoint signer's verifier key you trust (C2SP vkey)");
+  ver->callback([&exit_code, verify] {
+    const std::string text = argument_value(verify->file == "-" ? "-" : "@" + verify->file, "bundle");
+    const auto report = evidence::verify_bundle(text, verify->key.empty() ? std::nullopt : std::optional(verify->key));
+    print_json({{"valid", report.valid}, {"problems", report.problems}, {"proves", report.proves}, {"summary", report.summary}});
+    if (!report.valid) exit_code = kExitCheckFailed;
+  });
+}
+
+}  // namespace mandate::cli

@@ -1,0 +1,51 @@
+#pragma once
+// Evidence: a self-contained bundle about one task that verifies offline.
+// It holds the task's ledger entries (and the policy.loaded entries its
+// decisions name), each with an RFC 9162 inclusion proof to one signed C2SP
+// checkpoint, the checkpoint's verifier key and the JWKS of the mandate
+// signing keys. Nothing in it is trusted by itself: verification recomputes
+// every leaf hash and proof, checks the checkpoint signature, and only then
+// reads what the entries say.
+//
+// {"format":"mandate-evidence/1","origin":…,"task":…,"checkpoint":"<note>",
+//  "verifier_key":"<vkey>","jwks":{…},
+//  "entries":[{"index":n,"entry":"<canonical entry bytes>","proof":["<hex>",…]},…]}
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace mandate::ledger {
+class Ledger;
+}
+
+namespace mandate::evidence {
+
+inline constexpr const char* kBundleFormat = "mandate-evidence/1";
+
+struct BundleSource {
+  std::string origin;
+  std::string task_id;
+  std::string checkpoint_note;  // signed at a size that covers every index
+  std::string verifier_key;     // C2SP vkey of the checkpoint signer
+  nlohmann::json jwks;
+  std::vector<std::uint64_t> indices;
+};
+
+nlohmann::json export_bundle(ledger::Ledger& ledger, const BundleSource& source);
+
+struct VerifyReport {
+  bool valid = false;
+  std::vector<std::string> problems;  // why it is not valid
+  std::vector<std::string> proves;    // plain statements, once valid
+  nlohmann::json summary;             // machine-readable form of the same
+};
+
+// `trusted_key`: a vkey the verifier already trusts. Without it, the bundle's
+// own key is used and the report says the signer must be checked separately.
+VerifyReport verify_bundle(std::string_view bundle_text, const std::optional<std::string>& trusted_key);
+
+}  // namespace mandate::evidence

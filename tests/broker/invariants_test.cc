@@ -1,0 +1,200 @@
+// One test per invariant, each trying to break it (DESIGN.md, issue 4).
+#include <atomic>
+#include <thread>
+
+#include "broker/records.h"
+#include "broker_fixture.h"
+#include "encoding/base64.h"
+#include "token/jws.h"
+#include "token/mandate_token.h"
+
+namespace mandate::broker {
+namespace {
+
+void expect_refused(const std::function<void()>& step, ErrorKind kind = ErrorKind::bad_input) {
+  try {
+    step();
+    ADD_FAILURE() << "the step was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), kind) << e.what();
+  }
+}
+
+TEST_F(BrokerTest, NobodyApprovesTheirOwnRequest) {
+  const auto id = broker->request_task(as("bob"), {"x", std::nullopt, kWorkload, scope(), std::chrono::minutes(5)}).task_id;
+  const auto before = ledger->size();
+  expect_refused([&] { broker->approve(as("bob"), id, ""); });
+  EXPECT_EQ(ledger->size(), before);
+}
+
+TEST_F(BrokerTest, TheExecutorAndWorkloadsCannotApprove) {
+  core::Actor agent;
+  agent.id = "agent:release-bot";
+  agent.kind = core::ActorKind::agent;
+  agent.owner = "carol";
+  broker->add_actor({"operator", "system", "test"}, agent, token::PrivateKey::generate(token::Algorithm::ES256).public_key().jwk_json());
+  const auto id = broker->request_task(as("alice"), {"x", std::nullopt, kWorkload, scope(), std::chrono::minutes(5)}).task_id;
+  expect_refused([&] { broker->approve(as(kWorkload, "workload"), id, ""); });
+  expect_refused([&] { broker->approve(as("agent:release-bot", "agent"), id, ""); });
+  EXPECT_EQ(broker->task(id).approvals.size(), 0u);
+}
+
+TEST_F(BrokerTest, AMandateCarriesExactlyTheApprovedScope) {
+  const auto m = issued(approved_task(scope()));
+  EXPECT_EQ(m.record.mandate.scope, scope());
+  EXPECT_EQ(use(m.token, "deploy", "prod/ledger").decided_by, "scope");
+  EXPECT_EQ(use(m.token, "delete", "prod/payments").decided_by, "scope");
+}
+
+TEST_F(BrokerTest, NoMandateOutlivesItsRule) {
+  expect_refused([&] { broker->request_task(as("alice"), {"x", std::nullopt, kWorkload, scope(), std::chrono::hours(2)}); });
+  const auto m = issued(approved_task(scope()));
+  EXPECT_LE(m.record.mandate.expires_at - m.record.mandate.not_before, std::chrono::minutes(10));
+}
+
+TEST_F(BrokerTest, AttenuationCannotWidenScopeOrLifetime) {
+  const auto parent = issued(approved_task(scope()));
+  const auto attenuate = [&](core::Scope s, std::chrono::seconds ttl) {
+    Broker::Attenuation a;
+    a.parent_token = parent.token;
+    a.parent_proof = prove(parent.token, "mandate:attenuate", kWorkload);
+    a.scope = std::move(s);
+    a.ttl = ttl;
+    return broker->attenuate(a);
+  };
+  expect_refused([&] { attenuate(scope("deploy", "prod/ledger"), std::chrono::minutes(1)); });
+  expect_refused([&] { attenuate(scope(), std::chrono::hours(1)); });
+  const auto child = attenuate(scope(), std::chrono::minutes(2));
+  EXPECT_EQ(child.record.mandate.depth, 1u);
+  EXPECT_EQ(child.record.mandate.parent_id, parent.record.mandate.id);
+  EXPECT_TRUE(use(child.token).allow);
+  // Revoking the parent ends the child too.
+  broker->revoke_mandate(as("bob"), parent.record.mandate.id, "done early");
+  EXPECT_EQ(use(child.token).decided_by, "revocation");
+}
+
+TEST_F(BrokerTest, AttenuationNeedsTheParentHoldersProof) {
+  const auto parent = issued(approved_task(scope()));
+  const auto thief = token::PrivateKey::generate(token::Algorithm::EdDSA);
+  Broker::Attenuation a;
+  a.parent_token = parent.token;
+  a.parent_proof = prove(parent.token, "mandate:attenuate", kWorkload, &thief);
+  a.scope = scope();
+  a.ttl = std::chrono::minutes(1);
+  expect_refused([&] { broker->attenuate(a); });
+}
+
+TEST_F(BrokerTest, ExpiredMandatesAreDenied) {
+  const auto m = issued(approved_task(scope()));
+  clock_now += std::chrono::minutes(11);
+  EXPECT_EQ(use(m.token).decided_by, "time");
+}
+
+TEST_F(BrokerTest, RevokedMandatesAreDeniedAtOnce) {
+  const auto m = issued(approved_task(scope()));
+  EXPECT_TRUE(use(m.token).allow);
+  broker->revoke_mandate(as("carol"), m.record.mandate.id, "suspicious");
+  EXPECT_EQ(use(m.token).decided_by, "revocation");
+}
+
+TEST_F(BrokerTest, UsesAreCountedEvenUnderConcurrency) {
+  const auto m = issued(approved_task(scope()));  // max_uses 3
+  std::atomic<int> allowed{0}, spent{0};
+  {
+    std::vector<std::jthread> callers;
+    for (int i = 0; i < 8; ++i) {
+      callers.emplace_back([&] {
+        const auto d = use(m.token);
+        if (d.allow) ++allowed;
+        else if (d.decided_by == "uses") ++spent;
+      });
+    }
+  }
+  EXPECT_EQ(allowed.load(), 3);
+  EXPECT_EQ(spent.load(), 5);
+}
+
+TEST_F(BrokerTest, APresentationWithoutOrWithAnotherProofIsDenied) {
+  const auto m = issued(approved_task(scope()));
+  EXPECT_EQ(broker->authorize({m.token, "", "deploy", "prod/payments", "{}", std::nullopt}).decided_by, "proof");
+  const auto other = token::PrivateKey::generate(token::Algorithm::EdDSA);
+  EXPECT_EQ(broker->authorize({m.token, prove(m.token, "deploy", "prod/payments", &other), "deploy", "prod/payments", "{}",
+                               std::nullopt}).decided_by, "proof");
+  // A proof for another action, or another token, does not transfer.
+  EXPECT_EQ(broker->authorize({m.token, prove(m.token, "deploy", "prod/other"), "deploy", "prod/payments", "{}",
+                               std::nullopt}).decided_by, "proof");
+  const auto second = issued(approved_task(scope()));
+  EXPECT_EQ(broker->authorize({m.token, prove(second.token), "deploy", "prod/payments", "{}", std::nullopt}).decided_by,
+            "proof");
+  EXPECT_TRUE(use(m.token).allow);
+}
+
+TEST_F(BrokerTest, AReplayedProofIsDenied) {
+  const auto m = issued(approved_task(scope()));
+  const std::string proof = prove(m.token);
+  EXPECT_TRUE(broker->authorize({m.token, proof, "deploy", "prod/payments", "{}", std::nullopt}).allow);
+  const auto replay = broker->authorize({m.token, proof, "deploy", "prod/payments", "{}", std::nullopt});
+  EXPECT_FALSE(replay.allow);
+  EXPECT_EQ(replay.decided_by, "proof");
+}
+
+TEST_F(BrokerTest, AlgNoneIsNeverAccepted) {
+  const auto m = issued(approved_task(scope()));
+  const auto dot = m.token.find('.');
+  const std::string header = encoding::base64url_encode(std::string_view(R"({"alg":"none","typ":"at+jwt"})"));
+  const std::string forged = header + m.token.substr(dot, m.token.rfind('.') - dot) + ".";
+  try {
+    const auto d = broker->authorize({forged, prove(forged), "deploy", "prod/payments", "{}", std::nullopt});
+    EXPECT_FALSE(d.allow);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::bad_input);
+  }
+}
+
+TEST_F(BrokerTest, AForeignKeyIsRefusedEvenWithOurKid) {
+  const auto m = issued(approved_task(scope()));
+  auto decoded = token::decode_compact(m.token).value();
+  const auto foreign = token::PrivateKey::generate(token::Algorithm::EdDSA);
+  const std::string forged = token::encode_compact(decoded.header, decoded.payload,
+                                                   [&](std::string_view input) { return foreign.sign(input); });
+  EXPECT_EQ(broker->authorize({forged, prove(forged), "deploy", "prod/payments", "{}", std::nullopt}).decided_by, "signature");
+}
+
+TEST_F(BrokerTest, ARotatedOutKeyStopsVerifyingAfterItsGrace) {
+  settings.key_grace = std::chrono::minutes(2);
+  broker = std::make_unique<Broker>(*store, *ledger, *keyring, settings, [this] { return clock_now; });
+  const auto m = issued(approved_task(scope()));
+  ASSERT_TRUE(keyring->rotate());
+  EXPECT_TRUE(use(m.token).allow);  // within the grace period
+  clock_now += std::chrono::minutes(3);
+  EXPECT_EQ(use(m.token).decided_by, "key_id");
+  // New mandates are signed with the new key and verify.
+  EXPECT_TRUE(use(issued(approved_task(scope())).token).allow);
+}
+
+TEST_F(BrokerTest, OffboardingAnOwnerRevokesItsMachinesMandates) {
+  const auto m = issued(approved_task(scope()));
+  const auto done = broker->offboard_actor({"operator", "system", "test"}, "alice", "left");
+  EXPECT_EQ(done.revoked_mandates, std::vector<std::string>{m.record.mandate.id});
+  EXPECT_EQ(use(m.token).decided_by, "revocation");
+}
+
+TEST_F(BrokerTest, ASuspendedExecutorIsDenied) {
+  const auto m = issued(approved_task(scope()));
+  broker->suspend_actor({"operator", "system", "test"}, kWorkload, "investigating");
+  EXPECT_EQ(use(m.token).decided_by, "revocation");
+}
+
+TEST_F(BrokerTest, TheLedgerNeverHoldsATokenOrAProof) {
+  const auto m = issued(approved_task(scope()));
+  const std::string proof = prove(m.token);
+  broker->authorize({m.token, proof, "deploy", "prod/payments", "{}", std::nullopt});
+  for (std::uint64_t i = 0; i < ledger->size(); ++i) {
+    const std::string entry = ledger->entry_bytes(i);
+    EXPECT_EQ(entry.find(m.token.substr(m.token.rfind('.') + 1)), std::string::npos) << "signature in entry " << i;
+    EXPECT_EQ(entry.find(proof.substr(proof.rfind('.') + 1)), std::string::npos) << "proof in entry " << i;
+  }
+}
+
+}  // namespace
+}  // namespace mandate::broker

@@ -1,0 +1,63 @@
+// The workflow through the broker API: trace attribution and evidence,
+// including a bundle in which every single byte is changed in turn.
+#include "broker/trace.h"
+#include "broker_fixture.h"
+#include "evidence/bundle.h"
+#include "ledger/note.h"
+
+namespace mandate::broker {
+namespace {
+
+class EvidenceTest : public BrokerTest {
+ protected:
+  std::string bundle_for(const std::string& task_id, ledger::NoteVerifier& verifier) {
+    const auto& key = keyring->active();
+    verifier = ledger::NoteVerifier::for_key("test/broker", key.public_key());
+    const std::string note = ledger->checkpoint(key.public_key(), [&](std::string_view m) { return key.sign(m); });
+    const Trace trace = build_trace(*store, *ledger, task_id);
+    evidence::BundleSource source{"test/broker", task_id, note, verifier.to_string(), keyring->jwks(), {}};
+    for (const auto& s : trace.steps) source.indices.push_back(s.index);
+    source.indices.insert(source.indices.end(), trace.policy_entries.begin(), trace.policy_entries.end());
+    return evidence::export_bundle(*ledger, source).dump();
+  }
+};
+
+TEST_F(EvidenceTest, TraceStatesWhatIsProvenForEachAction) {
+  const std::string task = approved_task(scope());
+  const auto m = issued(task);
+  EXPECT_TRUE(use(m.token).allow);
+  EXPECT_FALSE(use(m.token, "deploy", "prod/ledger").allow);
+  broker->complete(as(kWorkload, "workload"), task, core::OutcomeResult::success, "sha256:ab");
+  const Trace trace = build_trace(*store, *ledger, m.record.mandate.id);
+  ASSERT_EQ(trace.attribution.size(), 2u);
+  EXPECT_EQ(trace.attribution[0].depth(), "initiation+approval+execution");
+  EXPECT_EQ(trace.attribution[1].depth(), "initiation+approval");
+  EXPECT_EQ(trace.task.task.state, core::TaskState::completed);
+  EXPECT_EQ(trace.policy_entries.size(), 1u);
+  const std::string dot = render_dot(trace);
+  EXPECT_NE(dot.find("mandate:" + m.record.mandate.id), std::string::npos);
+}
+
+TEST_F(EvidenceTest, ABundleVerifiesAndAnyChangedByteBreaksIt) {
+  const std::string task = approved_task(scope());
+  const auto m = issued(task);
+  EXPECT_TRUE(use(m.token).allow);
+  broker->complete(as(kWorkload, "workload"), task, core::OutcomeResult::success, "sha256:ab");
+  ledger::NoteVerifier verifier;
+  const std::string bundle = bundle_for(task, verifier);
+  const auto report = evidence::verify_bundle(bundle, verifier.to_string());
+  ASSERT_TRUE(report.valid) << nlohmann::json(report.problems).dump();
+  EXPECT_FALSE(report.proves.empty());
+  // A different trusted key refuses it.
+  const auto other = ledger::NoteVerifier::for_key("test/broker", crypto::Ed25519PrivateKey::generate().public_key());
+  EXPECT_FALSE(evidence::verify_bundle(bundle, other.to_string()).valid);
+  for (std::size_t i = 0; i < bundle.size(); ++i) {
+    std::string tampered = bundle;
+    tampered[i] = static_cast<char>(tampered[i] ^ 0x01);
+    EXPECT_FALSE(evidence::verify_bundle(tampered, std::nullopt).valid) << "byte " << i << " of " << bundle.size()
+                                                                        << ": " << bundle.substr(i > 20 ? i - 20 : 0, 40);
+  }
+}
+
+}  // namespace
+}  // namespace mandate::broker
