@@ -106,8 +106,9 @@ class Resolver {
       if (auto b = builtin(name.substr(9))) return *b;
       fail(where, "unknown built-in type " + name);
     }
-    std::vector<std::string> candidates{qualify(ns, name)};
-    if (!ns.empty() && name.find("::") == std::string::npos) candidates.push_back(name);
+    const bool qualified = name.find("::") != std::string::npos;
+    std::vector<std::string> candidates{qualified ? name : qualify(ns, name)};
+    if (!ns.empty() && !qualified) candidates.push_back(name);
     for (const auto& c : candidates) {
       if (auto t = common(c)) return *t;
       if (entity_names_.contains(c)) return entity_type(c);
