@@ -12,6 +12,8 @@
 #include "policy/authorizer.h"
 #include "policy/conformance.h"
 #include "policy/parser.h"
+#include "policy/schema.h"
+#include "policy/validator.h"
 
 namespace mandate::cli {
 namespace {
@@ -41,15 +43,42 @@ policy::EntityUid parse_uid(const std::string& what, const std::string& text) {
   fail(ErrorKind::bad_input, what + ": \"" + text + "\" is not an entity UID such as User::\"alice\"");
 }
 
-void add_policy_check(CLI::App& policy) {
-  auto file = std::make_shared<std::string>();
-  auto* cmd = policy.add_subcommand("check", "Parse a policy file; errors name file:line:column");
-  cmd->add_option("FILE", *file, "Cedar policy file")->required();
-  cmd->callback([file] {
-    const auto policies = load_policies(*file);
-    nlohmann::json ids = nlohmann::json::array();
-    for (const auto& p : policies.policies) ids.push_back(p.id);
-    print_json({{"policies", ids}});
+policy::Schema load_schema_file(const std::string& path) {
+  // Format by extension (.json / .cedarschema), else by content.
+  auto schema = policy::load_schema(read_file("schema", path), path);
+  if (!schema) fail(ErrorKind::bad_input, path + ":" + schema.error());
+  return std::move(*schema);
+}
+
+std::string counts(const policy::PolicySet& set) {
+  return std::to_string(set.policies.size()) + " policies, " + std::to_string(set.templates.size()) + " templates";
+}
+
+void add_policy_check(CLI::App& policy, int& exit_code) {
+  struct Args {
+    std::string file, schema;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = policy.add_subcommand(
+      "check", "Parse a policy file and, with --schema, validate it strictly; errors name file:line:column");
+  cmd->add_option("FILE", args->file, "Cedar policy file")->required();
+  cmd->add_option("--schema", args->schema, "Cedar schema (.cedarschema or .json)");
+  cmd->callback([args, &exit_code] {
+    const auto policies = load_policies(args->file);
+    if (args->schema.empty()) {
+      std::cout << "ok: " << counts(policies) << "\n";
+      return;
+    }
+    const auto schema = load_schema_file(args->schema);
+    const auto result = policy::validate(policies, schema);
+    for (const auto& w : result.warnings) std::cerr << args->file << ":" << w.to_string() << " (warning)\n";
+    if (!result.passed()) {
+      for (const auto& e : result.errors) std::cout << args->file << ":" << e.to_string() << "\n";
+      std::cout << result.errors.size() << " validation errors\n";
+      exit_code = kExitCheckFailed;
+      return;
+    }
+    std::cout << "ok: " << counts(policies) << ", valid against " << args->schema << "\n";
   });
 }
 
@@ -120,7 +149,7 @@ void add_policy_test(CLI::App& policy, int& exit_code) {
 void add_policy_commands(CLI::App& app, int& exit_code) {
   auto* policy = app.add_subcommand("policy", "Cedar policies");
   policy->require_subcommand(1);
-  add_policy_check(*policy);
+  add_policy_check(*policy, exit_code);
   add_policy_eval(*policy);
   add_policy_test(*policy, exit_code);
 }
