@@ -1,5 +1,6 @@
 #include "policy/schema.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -151,6 +152,8 @@ class Resolver {
         t.kind = SchemaType::Kind::RecordType;
         t.open = ref.open;
         for (const auto& [name, field] : ref.fields) t.fields.emplace_back(name, type(ns, field));
+        // Both forms give the same model: JSON objects have no order.
+        std::sort(t.fields.begin(), t.fields.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
         break;
     }
     t.required = ref.required;
@@ -184,7 +187,6 @@ class Resolver {
       if (!action_names_.contains(uid)) fail(ref.where, "undeclared action " + uid.type + "::\"" + ref.id + "\"");
       def.member_of.insert(uid);
     }
-    def.has_applies_to = decl.has_applies_to;
     for (const auto& p : decl.principals) def.principals.insert(entity_name(ns, p.name, p.where));
     for (const auto& r : decl.resources) def.resources.insert(entity_name(ns, r.name, r.where));
     def.context.kind = SchemaType::Kind::RecordType;

@@ -26,7 +26,7 @@ struct SchemaType {
   Kind kind = Kind::RecordType;
   std::string name;                                        // entity type or extension name
   std::vector<SchemaType> element;                         // Set: exactly one
-  std::vector<std::pair<std::string, SchemaType>> fields;  // Record, in declaration order
+  std::vector<std::pair<std::string, SchemaType>> fields;  // Record, sorted by name
   bool required = true;                                    // as a record field
   bool open = false;                                       // Record: may carry undeclared attributes
   bool operator==(const SchemaType&) const = default;
@@ -42,7 +42,7 @@ struct EntityTypeDef {
 
 struct ActionDef {
   std::set<EntityUid> member_of;  // declared action groups
-  bool has_applies_to = false;
+  // Empty (or no appliesTo): the action applies to no request.
   std::set<std::string> principals;
   std::set<std::string> resources;
   SchemaType context;  // a Record; empty when not declared

@@ -154,7 +154,6 @@ ActionDecl action(const std::string& id, const json& j, const std::string& path)
     const json& applies = j["appliesTo"];
     if (!applies.is_object()) fail(p, "expected an object");
     only_keys(applies, {"principalTypes", "resourceTypes", "context"}, p);
-    decl.has_applies_to = true;
     if (applies.contains("principalTypes"))
       decl.principals = names(applies["principalTypes"], child(p, "principalTypes"));
     if (applies.contains("resourceTypes"))

@@ -46,7 +46,6 @@ struct EntityDecl {
 struct ActionDecl {
   std::string id;
   std::vector<ActionRef> member_of;
-  bool has_applies_to = false;
   std::vector<NameRef> principals;
   std::vector<NameRef> resources;
   std::optional<TypeRef> context;

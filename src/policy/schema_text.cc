@@ -204,7 +204,6 @@ class SchemaParser {
     }
     if (is_word("appliesTo")) {
       next();
-      decl.has_applies_to = true;
       applies_to(decl);
     }
     if (is_word("attributes") || accept("=")) {  // action attributes: no longer supported by Cedar

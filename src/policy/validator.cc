@@ -201,7 +201,6 @@ class PolicyValidator {
   void typecheck_all(const Policy& p) {
     bool all_false = true;
     for (const auto& [uid, def] : schema().actions) {
-      if (!def.has_applies_to) continue;
       for (const auto& principal : def.principals) {
         for (const auto& resource : def.resources) {
           for (const auto& ps : slot_links(p.principal, principal)) {
