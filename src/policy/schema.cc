@@ -89,10 +89,39 @@ class Resolver {
     const auto it = commons_.find(qualified);
     if (it == commons_.end()) return std::nullopt;
     if (resolving_.contains(qualified)) fail(it->second.first->where, "common type " + qualified + " refers to itself");
+    // Common types are expanded in place; nesting can double the model at
+    // every level, so a hostile schema is refused before it is expanded.
+    if (expanded_size(qualified) > kMaxExpandedTypes)
+      fail(it->second.first->where, "common type " + qualified + " is too large once expanded");
     resolving_.insert(qualified);
     SchemaType t = type(it->second.second, it->second.first->type);
     resolving_.erase(qualified);
     return t;
+  }
+
+  // Nodes in the expansion of a common type (saturating; cycles count as
+  // small here and are reported by common()).
+  std::size_t expanded_size(const std::string& qualified) {
+    if (const auto it = sizes_.find(qualified); it != sizes_.end()) return it->second;
+    sizes_[qualified] = 1;
+    const auto& [decl, ns] = commons_.at(qualified);
+    const std::size_t size = ref_size(ns, decl->type);
+    sizes_[qualified] = size;
+    return size;
+  }
+
+  std::size_t ref_size(const std::string& ns, const TypeRef& ref) {
+    std::size_t size = 1;
+    if (ref.kind == TypeRef::Kind::Name && !ref.name.starts_with("__cedar::")) {
+      const bool qualified = ref.name.find("::") != std::string::npos;
+      for (const auto& c : {qualified ? ref.name : qualify(ns, ref.name), ref.name}) {
+        if (commons_.contains(c)) return expanded_size(c);
+        if (entity_names_.contains(c)) return 1;
+      }
+    }
+    for (const auto& e : ref.element) size += ref_size(ns, e);
+    for (const auto& [name, field] : ref.fields) size = std::min(size + ref_size(ns, field), kMaxExpandedTypes + 1);
+    return size;
   }
 
   static SchemaType entity_type(const std::string& name) {
@@ -215,6 +244,8 @@ class Resolver {
   std::set<std::string> entity_names_;
   std::set<EntityUid> action_names_;
   std::set<std::string> resolving_;
+  static constexpr std::size_t kMaxExpandedTypes = 100'000;
+  std::map<std::string, std::size_t> sizes_;
 };
 
 std::expected<Schema, std::string> resolve(const Declarations& decls) {

@@ -148,6 +148,18 @@ TEST(PolicySchemaForms, HumanErrorsCarryLineAndColumn) {
   EXPECT_FALSE(parse_schema("type C = Long; action a appliesTo { context: C };").has_value());
 }
 
+TEST(PolicySchemaForms, ExponentialCommonTypesAreRefused) {
+  std::string text = "type T0 = Long;\n";
+  for (int i = 1; i <= 40; ++i) {
+    const std::string prev = "T" + std::to_string(i - 1);
+    text += "type T" + std::to_string(i) + " = { a: " + prev + ", b: " + prev + " };\n";
+  }
+  text += "entity E = { t: T40 };";
+  const auto schema = parse_schema(text);
+  ASSERT_FALSE(schema.has_value());
+  EXPECT_NE(schema.error().message.find("too large"), std::string::npos) << schema.error().to_string();
+}
+
 TEST(PolicySchemaForms, JsonErrorsNameThePath) {
   const auto missing = parse_schema_json(R"({"NS": {"entityTypes": {"A": {"shape": {"type": "Record",
       "attributes": {"x": {"type": "Set"}}}}}}})");
