@@ -47,22 +47,6 @@ struct Fixture {
   std::string validation_mismatch;  // non-empty: strict validation disagrees with shouldValidate
 };
 
-// Entities JSON plus the action entities the schema declares but the file
-// does not, as the reference reads entities with a schema.
-nlohmann::json with_schema_actions(nlohmann::json entities, const Schema& schema) {
-  if (!entities.is_array()) return entities;
-  std::set<std::pair<std::string, std::string>> present;
-  for (const auto& e : entities) {
-    if (e.is_object() && e.contains("uid") && e["uid"].is_object()) {
-      present.emplace(e["uid"].value("type", ""), e["uid"].value("id", ""));
-    }
-  }
-  for (auto& action : schema_action_entities(schema)) {
-    if (!present.contains({action["uid"]["type"], action["uid"]["id"]})) entities.push_back(std::move(action));
-  }
-  return entities;
-}
-
 std::string check_validation(const PolicySet& policies, const Schema& schema, const nlohmann::json& test) {
   if (!test.contains("shouldValidate") || !test["shouldValidate"].is_boolean()) return {};
   const bool want = test["shouldValidate"].get<bool>();

@@ -342,15 +342,22 @@ std::expected<Value, std::string> value_from_json(const nlohmann::json& json, co
   return value_from_json(json);
 }
 
-nlohmann::json schema_action_entities(const Schema& schema) {
+nlohmann::json with_schema_actions(nlohmann::json entities, const Schema& schema) {
+  if (!entities.is_array()) return entities;
+  std::set<EntityUid> present;
+  for (const auto& e : entities) {
+    if (e.is_object() && e.contains("uid")) {
+      if (auto uid = uid_from_json(e["uid"])) present.insert(std::move(*uid));
+    }
+  }
   auto uid_json = [](const EntityUid& uid) { return nlohmann::json{{"type", uid.type}, {"id", uid.id}}; };
-  nlohmann::json out = nlohmann::json::array();
   for (const auto& [uid, def] : schema.actions) {
+    if (present.contains(uid)) continue;
     nlohmann::json parents = nlohmann::json::array();
     for (const auto& p : def.member_of) parents.push_back(uid_json(p));
-    out.push_back({{"uid", uid_json(uid)}, {"attrs", nlohmann::json::object()}, {"parents", parents}});
+    entities.push_back({{"uid", uid_json(uid)}, {"attrs", nlohmann::json::object()}, {"parents", parents}});
   }
-  return out;
+  return entities;
 }
 
 }  // namespace mandate::policy

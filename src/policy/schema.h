@@ -76,8 +76,10 @@ std::expected<Schema, std::string> load_schema(std::string_view text, std::strin
 // plain reading where the schema says nothing.
 std::expected<Value, std::string> value_from_json(const nlohmann::json& json, const SchemaType& type);
 
-// The action entities the schema declares, as entities JSON
-// ({uid, attrs, parents}), so that action groups take part in `in`.
-nlohmann::json schema_action_entities(const Schema& schema);
+// Entities JSON (an array) plus the action entities the schema declares and
+// the array does not hold ({uid, attrs, parents}), so that action groups
+// declared only in the schema take part in `in`, as the reference reads
+// entities with a schema.
+nlohmann::json with_schema_actions(nlohmann::json entities, const Schema& schema);
 
 }  // namespace mandate::policy

@@ -97,6 +97,28 @@ TEST_F(CliTest, PolicyEvalDecidesOneRequest) {
   EXPECT_EQ(mandate(with("alice")).exit_code, 2);
 }
 
+TEST_F(CliTest, PolicyEvalReadsWithASchema) {
+  write_file(tmp / "s.cedarschema",
+             "entity User; entity Photo = { owner: User };\naction all;\n"
+             "action view in [all] appliesTo { principal: User, resource: Photo, context: { ip: ipaddr } };\n");
+  write_file(tmp / "p.cedar",
+             "permit(principal, action in Action::\"all\", resource)\n"
+             "  when { resource.owner == principal && context.ip.isLoopback() };\n");
+  // A bare {"type","id"} is an entity reference and "127.0.0.1" an ipaddr only by the schema.
+  write_file(tmp / "e.json",
+             R"([{"uid": {"type": "Photo", "id": "p"}, "attrs": {"owner": {"type": "User", "id": "alice"}}, "parents": []}])");
+  std::vector<std::string> args = {"policy", "eval", "--policies", (tmp / "p.cedar").string(), "--entities",
+                                   (tmp / "e.json").string(), "--principal", "User::\"alice\"", "--action",
+                                   "Action::\"view\"", "--resource", "Photo::\"p\"", "--context",
+                                   R"({"ip": "127.0.0.1"})"};
+  const auto plain = mandate_json(args);
+  EXPECT_EQ(plain["decision"], "deny");
+  args.insert(args.end(), {"--schema", (tmp / "s.cedarschema").string()});
+  const auto with_schema = mandate_json(args);
+  EXPECT_EQ(with_schema["decision"], "allow") << with_schema.dump();
+  EXPECT_EQ(with_schema["reasons"], nlohmann::json::array({"policy0"}));
+}
+
 TEST_F(CliTest, PolicyCheckNamesFileLineAndColumn) {
   write_file(tmp / "bad.cedar", "permit(principal, action, resource)\nwhen { 1 + };\n");
   const RunResult r = mandate({"policy", "check", (tmp / "bad.cedar").string()});
