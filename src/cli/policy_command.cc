@@ -121,7 +121,8 @@ void add_policy_eval(CLI::App& policy) {
       const auto it = schema->actions.find(request.action);
       if (it != schema->actions.end()) context_type = &it->second.context;
     }
-    auto context = context_type ? policy::value_from_json(context_json, *context_type) : policy::value_from_json(context_json);
+    auto context = context_type ? policy::value_from_json(context_json, *context_type)
+                                : policy::value_from_json(context_json);
     if (!context) fail(ErrorKind::bad_input, "--context: " + context.error());
     request.context = *context;
     const auto response = policy::authorize(policies, request, entities);

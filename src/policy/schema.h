@@ -33,9 +33,9 @@ struct SchemaType {
 };
 
 struct EntityTypeDef {
-  SchemaType attrs;                               // a Record
-  std::optional<SchemaType> tags;                 // absent: the type has no tags
-  std::set<std::string> member_of;                // declared parent types
+  SchemaType attrs;                                  // a Record
+  std::optional<SchemaType> tags;                    // absent: the type has no tags
+  std::set<std::string> member_of;                   // declared parent types
   std::optional<std::vector<std::string>> enum_ids;  // enumerated entity type
   bool operator==(const EntityTypeDef&) const = default;
 };
@@ -59,9 +59,7 @@ struct Schema {
   std::unordered_map<std::string, SchemaType> action_context;  // by action uid "Type::id"
 
   // The model, without the derived views.
-  bool same_model(const Schema& other) const {
-    return entity_types == other.entity_types && actions == other.actions;
-  }
+  bool same_model(const Schema& other) const { return entity_types == other.entity_types && actions == other.actions; }
 };
 
 // Human-readable form; errors carry line:column.

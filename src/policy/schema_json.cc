@@ -156,8 +156,7 @@ ActionDecl action(const std::string& id, const json& j, const std::string& path)
     only_keys(applies, {"principalTypes", "resourceTypes", "context"}, p);
     if (applies.contains("principalTypes"))
       decl.principals = names(applies["principalTypes"], child(p, "principalTypes"));
-    if (applies.contains("resourceTypes"))
-      decl.resources = names(applies["resourceTypes"], child(p, "resourceTypes"));
+    if (applies.contains("resourceTypes")) decl.resources = names(applies["resourceTypes"], child(p, "resourceTypes"));
     if (applies.contains("context")) decl.context = type_ref(applies["context"], child(p, "context"), 0);
   }
   return decl;
@@ -185,10 +184,12 @@ std::expected<Declarations, std::string> parse_schema_json_declarations(std::str
       only_keys(ns, {"entityTypes", "actions", "commonTypes", "annotations"}, path);
       Namespace decl;
       decl.name = name;
-      each_member(ns, "entityTypes", path,
-                  [&](const std::string& n, const json& v, const std::string& p) { decl.entities.push_back(entity(n, v, p)); });
-      each_member(ns, "actions", path,
-                  [&](const std::string& n, const json& v, const std::string& p) { decl.actions.push_back(action(n, v, p)); });
+      each_member(ns, "entityTypes", path, [&](const std::string& n, const json& v, const std::string& p) {
+        decl.entities.push_back(entity(n, v, p));
+      });
+      each_member(ns, "actions", path, [&](const std::string& n, const json& v, const std::string& p) {
+        decl.actions.push_back(action(n, v, p));
+      });
       each_member(ns, "commonTypes", path, [&](const std::string& n, const json& v, const std::string& p) {
         decl.commons.push_back({n, type_ref(v, p, 0), p});
       });

@@ -17,8 +17,10 @@ std::vector<ExprPtr> clone_all(const std::vector<ExprPtr>& list) {
 
 std::expected<void, std::string> fill(EntityScope& scope, const std::optional<EntityUid>& value, const char* slot,
                                       const std::string& template_id) {
-  if (scope.slot && !value) return std::unexpected(std::string("template ") + template_id + " needs a value for ?" + slot);
-  if (!scope.slot && value) return std::unexpected(std::string("template ") + template_id + " has no ?" + slot + " slot");
+  if (scope.slot && !value)
+    return std::unexpected(std::string("template ") + template_id + " needs a value for ?" + slot);
+  if (!scope.slot && value)
+    return std::unexpected(std::string("template ") + template_id + " has no ?" + slot + " slot");
   if (scope.slot) {
     scope.entity = *value;
     scope.slot = false;

@@ -1,8 +1,8 @@
 #include "policy/validator.h"
 
 #include <algorithm>
-#include <tuple>
 #include <set>
+#include <tuple>
 #include <type_traits>
 
 #include "policy/validator_typecheck.h"
@@ -32,8 +32,7 @@ void collect(const Expr& e, PolicyNames& out) {
           }
         } else if constexpr (std::is_same_v<T, UnaryExpr>) {
           sub(n.operand);
-        } else if constexpr (std::is_same_v<T, BinaryExpr> || std::is_same_v<T, AndExpr> ||
-                             std::is_same_v<T, OrExpr>) {
+        } else if constexpr (std::is_same_v<T, BinaryExpr> || std::is_same_v<T, AndExpr> || std::is_same_v<T, OrExpr>) {
           sub(n.lhs);
           sub(n.rhs);
         } else if constexpr (std::is_same_v<T, IfExpr>) {
@@ -64,7 +63,8 @@ void collect(const Expr& e, PolicyNames& out) {
 PolicyNames names_of(const Policy& p) {
   PolicyNames out;
   for (const EntityScope* s : {&p.principal, &p.resource}) {
-    if (s->kind == EntityScope::Kind::Is || s->kind == EntityScope::Kind::IsIn) out.types.emplace_back(s->entity_type, p.pos);
+    if (s->kind == EntityScope::Kind::Is || s->kind == EntityScope::Kind::IsIn)
+      out.types.emplace_back(s->entity_type, p.pos);
     if (s->kind != EntityScope::Kind::Any && s->kind != EntityScope::Kind::Is && !s->slot) {
       out.uids.emplace_back(s->entity, p.pos);
       out.types.emplace_back(s->entity.type, p.pos);
@@ -113,8 +113,9 @@ class PolicyValidator {
       if (it == schema().entity_types.end() || !it->second.enum_ids) continue;
       const auto& ids = *it->second.enum_ids;
       if (std::find(ids.begin(), ids.end(), uid.id) == ids.end())
-        error(p, pos, "entity `" + uid_text(uid) + "` is not one of the declared ids of the enumerated type `" +
-                          uid.type + "`");
+        error(
+            p, pos,
+            "entity `" + uid_text(uid) + "` is not one of the declared ids of the enumerated type `" + uid.type + "`");
     }
   }
 

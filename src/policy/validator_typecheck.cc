@@ -136,8 +136,7 @@ std::optional<ExtensionFn> extension_fn(const std::string& name) {
   if (name == "durationSince") return ExtensionFn{{ext("datetime"), ext("datetime")}, ext("duration")};
   if (name == "toDate") return ExtensionFn{{ext("datetime")}, ext("datetime")};
   if (name == "toTime") return ExtensionFn{{ext("datetime")}, ext("duration")};
-  if (name == "toDays" || name == "toHours" || name == "toMinutes" || name == "toSeconds" ||
-      name == "toMilliseconds")
+  if (name == "toDays" || name == "toHours" || name == "toMinutes" || name == "toSeconds" || name == "toMilliseconds")
     return ExtensionFn{{ext("duration")}, vtypes::simple(Kind::Long)};
   return std::nullopt;
 }
@@ -164,13 +163,16 @@ class Checker {
   Answer policy() {
     const Answer principal = scope(policy_.principal, Var::Principal);
     const auto rest = [&](const Caps& prior) {
-      return and_op(prior, [&](const Caps&) { return action_scope(); },
-                    [&](const Caps& p) {
-                      return and_op(p, [&](const Caps&) { return scope(policy_.resource, Var::Resource); },
-                                    [&](const Caps& q) { return conditions(q); });
-                    });
+      return and_op(
+          prior, [&](const Caps&) { return action_scope(); },
+          [&](const Caps& p) {
+            return and_op(
+                p, [&](const Caps&) { return scope(policy_.resource, Var::Resource); },
+                [&](const Caps& q) { return conditions(q); });
+          });
     };
-    return and_op({}, [&](const Caps&) { return principal; }, rest);
+    return and_op(
+        {}, [&](const Caps&) { return principal; }, rest);
   }
 
  private:
@@ -229,8 +231,8 @@ class Checker {
       type = vtypes::boolean(*l_lit == *r_lit);
     }
     if (type.kind == Kind::Bool && l.type && r.type && !vtypes::least_upper_bound(*l.type, *r.type)) {
-      error(pos, "the types " + vtypes::to_string(*l.type) + " and " + vtypes::to_string(*r.type) +
-                     " are not compatible");
+      error(pos,
+            "the types " + vtypes::to_string(*l.type) + " and " + vtypes::to_string(*r.type) + " are not compatible");
       return failure(type);
     }
     return {ok, type, {}};
@@ -304,8 +306,9 @@ class Checker {
       case EntityScope::Kind::Is:
         return is_op(v, s.entity_type, pos);
       case EntityScope::Kind::IsIn:
-        return and_op({}, [&](const Caps&) { return is_op(v, s.entity_type, pos); },
-                      [&](const Caps&) { return in_op(v, target, std::nullopt, std::nullopt, pos, pos); });
+        return and_op(
+            {}, [&](const Caps&) { return is_op(v, s.entity_type, pos); },
+            [&](const Caps&) { return in_op(v, target, std::nullopt, std::nullopt, pos, pos); });
     }
     return failure();
   }
@@ -335,8 +338,8 @@ class Checker {
         return not_op(expect_expr(q, *c.expr, {boolean()}));
       };
       if (n == 1) return one(p, conds[0]);
-      return and_op(p, [&](const Caps& q) { return upto(q, n - 1); },
-                    [&](const Caps& q) { return one(q, conds[n - 1]); });
+      return and_op(
+          p, [&](const Caps& q) { return upto(q, n - 1); }, [&](const Caps& q) { return one(q, conds[n - 1]); });
     };
     return upto(prior, conds.size());
   }
@@ -475,8 +478,9 @@ class Checker {
   }
 
   Answer node(const Caps& prior, const Expr&, const AndExpr& n) {
-    return and_op(prior, [&](const Caps& p) { return expect_expr(p, *n.lhs, {boolean()}); },
-                  [&](const Caps& p) { return expect_expr(p, *n.rhs, {boolean()}); });
+    return and_op(
+        prior, [&](const Caps& p) { return expect_expr(p, *n.lhs, {boolean()}); },
+        [&](const Caps& p) { return expect_expr(p, *n.rhs, {boolean()}); });
   }
 
   Answer node(const Caps& prior, const Expr&, const OrExpr& n) {
@@ -508,8 +512,8 @@ class Checker {
     if (!t.type || !f.type) return failure();
     auto lub = vtypes::least_upper_bound(*t.type, *f.type);
     if (!lub) {
-      error(e.pos, "the types " + vtypes::to_string(*t.type) + " and " + vtypes::to_string(*f.type) +
-                       " are not compatible");
+      error(e.pos,
+            "the types " + vtypes::to_string(*t.type) + " and " + vtypes::to_string(*f.type) + " are not compatible");
       return failure();
     }
     const bool ok = c.ok && t.ok && f.ok;
@@ -559,8 +563,8 @@ class Checker {
       return failure();
     }
     if (!attr->required && !prior.contains(attr_cap(*n.target, n.attr))) {
-      error(e.pos, "unable to guarantee safety of access to optional attribute `" + n.attr + "` on " +
-                       owner(*target.type));
+      error(e.pos,
+            "unable to guarantee safety of access to optional attribute `" + n.attr + "` on " + owner(*target.type));
       return failure(*attr->type);
     }
     return {target.ok, *attr->type, {}};
@@ -586,11 +590,12 @@ class Checker {
   Answer node(const Caps& prior, const Expr& e, const IsExpr& n) {
     if (!n.in) return is_op(check(prior, *n.target), n.entity_type, n.target->pos);
     // `e is T in x` means `e is T && e in x`.
-    return and_op(prior, [&](const Caps& p) { return is_op(check(p, *n.target), n.entity_type, n.target->pos); },
-                  [&](const Caps& p) {
-                    return in_op(check(p, *n.target), check(p, *n.in), uid_or_action(*n.target),
-                                 uids_or_actions(*n.in), n.target->pos, e.pos);
-                  });
+    return and_op(
+        prior, [&](const Caps& p) { return is_op(check(p, *n.target), n.entity_type, n.target->pos); },
+        [&](const Caps& p) {
+          return in_op(check(p, *n.target), check(p, *n.in), uid_or_action(*n.target), uids_or_actions(*n.in),
+                       n.target->pos, e.pos);
+        });
   }
 
   Answer node(const Caps& prior, const Expr& e, const SetExpr& n) {
@@ -625,8 +630,8 @@ class Checker {
     std::vector<const Expr*> args{n.receiver.get()};
     for (const auto& a : n.args) args.push_back(a.get());
     const std::string& m = n.name;
-    const bool builtin = m == "contains" || m == "containsAll" || m == "containsAny" || m == "isEmpty" ||
-                         m == "getTag" || m == "hasTag";
+    const bool builtin =
+        m == "contains" || m == "containsAll" || m == "containsAny" || m == "isEmpty" || m == "getTag" || m == "hasTag";
     if (!builtin) return extension_call(prior, e, m, args);
     const std::size_t want = m == "isEmpty" ? 1 : 2;
     if (args.size() != want) {
@@ -790,9 +795,7 @@ SchemaIndex::SchemaIndex(const Schema& s) : schema(s) {
   }
 }
 
-bool SchemaIndex::is_action_type(const std::string& type) {
-  return type == "Action" || type.ends_with("::Action");
-}
+bool SchemaIndex::is_action_type(const std::string& type) { return type == "Action" || type.ends_with("::Action"); }
 
 bool SchemaIndex::may_be_in(const std::string& lhs, const std::string& rhs) const {
   if (lhs == rhs) return true;

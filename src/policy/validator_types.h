@@ -34,7 +34,7 @@ VType any_record();  // {} with open attributes: the top of the record types
 VType from_schema(const SchemaType& type);
 
 bool operator==(const VType& a, const VType& b);
-bool is_boolean(const VType& t);  // True, False or Bool
+bool is_boolean(const VType& t);      // True, False or Bool
 bool is_entity_like(const VType& t);  // Entity or Action
 
 // `strict` off gives width subtyping and entity <: AnyEntity, which the

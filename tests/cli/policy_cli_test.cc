@@ -44,7 +44,8 @@ TEST_F(CliTest, PolicyTestReportsAWrongExpectationAndExits1) {
 TEST_F(CliTest, PolicyTestChecksValidationAndUsesSchemaActions) {
   std::filesystem::create_directories(tmp / "v");
   write_file(tmp / "v" / "schema.cedarschema",
-             "entity User; entity Photo;\naction all;\naction view in [all] appliesTo { principal: User, resource: Photo };\n");
+             "entity User; entity Photo;\naction all;\n"
+             "action view in [all] appliesTo { principal: User, resource: Photo };\n");
   write_file(tmp / "v" / "p.cedar", "permit(principal, action in Action::\"all\", resource);\n");
   write_file(tmp / "v" / "entities.json", "[]");
   const std::string request =
@@ -105,8 +106,8 @@ TEST_F(CliTest, PolicyEvalReadsWithASchema) {
              "permit(principal, action in Action::\"all\", resource)\n"
              "  when { resource.owner == principal && context.ip.isLoopback() };\n");
   // A bare {"type","id"} is an entity reference and "127.0.0.1" an ipaddr only by the schema.
-  write_file(tmp / "e.json",
-             R"([{"uid": {"type": "Photo", "id": "p"}, "attrs": {"owner": {"type": "User", "id": "alice"}}, "parents": []}])");
+  write_file(tmp / "e.json", R"([{"uid": {"type": "Photo", "id": "p"}, "parents": [],
+                                 "attrs": {"owner": {"type": "User", "id": "alice"}}}])");
   std::vector<std::string> args = {"policy", "eval", "--policies", (tmp / "p.cedar").string(), "--entities",
                                    (tmp / "e.json").string(), "--principal", "User::\"alice\"", "--action",
                                    "Action::\"view\"", "--resource", "Photo::\"p\"", "--context",
@@ -167,7 +168,8 @@ TEST_F(CliTest, PolicyCheckReadsJsonSchemasAndRejectsBadOnes) {
     "entityTypes": {"User": {}, "Photo": {"shape": {"type": "Record", "attributes": {"public": {"type": "Boolean"}}}}},
     "actions": {"view": {"appliesTo": {"principalTypes": ["User"], "resourceTypes": ["Photo"]}}}}})");
   write_file(tmp / "p.cedar", "permit(principal, action, resource) when { resource.public };\n");
-  const RunResult ok = mandate({"policy", "check", (tmp / "p.cedar").string(), "--schema", (tmp / "schema.json").string()});
+  const RunResult ok =
+      mandate({"policy", "check", (tmp / "p.cedar").string(), "--schema", (tmp / "schema.json").string()});
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
 
   write_file(tmp / "broken.json", R"({"": {"entityTypes": {"User": {"memberOfTypes": ["Team"]}}}})");

@@ -103,7 +103,8 @@ TEST(PolicySchemaForms, HumanAndJsonGiveTheSameModel) {
   EXPECT_TRUE(human->action_context.contains("Shop::Action::gift card"));
 
   // A change on one side is seen.
-  auto other = parse_schema_json(std::string(kJson).replace(std::string(kJson).find("\"S\", \"M\""), 8, "\"S\", \"L\""));
+  auto other =
+      parse_schema_json(std::string(kJson).replace(std::string(kJson).find("\"S\", \"M\""), 8, "\"S\", \"L\""));
   ASSERT_TRUE(other.has_value()) << other.error();
   EXPECT_FALSE(human->same_model(*other));
 }

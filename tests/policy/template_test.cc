@@ -41,8 +41,9 @@ TEST(PolicyTemplates, MisplacedSlotsAreSyntaxErrors) {
   ASSERT_FALSE(in_body.has_value());
   EXPECT_EQ(in_body.error().to_string(), "2:21: template slots are allowed only in the policy scope");
   EXPECT_FALSE(parse_policies("permit(principal, action == ?action, resource);").has_value());
-  EXPECT_FALSE(parse_policies("permit(principal is User, action, resource);\npermit(principal == ?p, action, resource);")
-                   .has_value());
+  EXPECT_FALSE(
+      parse_policies("permit(principal is User, action, resource);\npermit(principal == ?p, action, resource);")
+          .has_value());
 }
 
 TEST(PolicyTemplates, LinkedPoliciesAuthorize) {
@@ -59,8 +60,7 @@ TEST(PolicyTemplates, LinkedPoliciesAuthorize) {
     {"uid": {"type": "Doc", "id": "plan"}, "attrs": {"public": false}, "parents": [{"type": "Folder", "id": "docs"}]}
   ])");
   ASSERT_TRUE(entities.has_value()) << entities.error();
-  Request request{uid("User", "alice"), uid("Action", "edit"), uid("Doc", "plan"),
-                  make_record({{"mfa", Value{true}}})};
+  Request request{uid("User", "alice"), uid("Action", "edit"), uid("Doc", "plan"), make_record({{"mfa", Value{true}}})};
   const auto allow = authorize(*set, request, *entities);
   EXPECT_EQ(allow.decision, Decision::Allow);
   EXPECT_EQ(allow.reasons, std::vector<std::string>{"alice-docs"});
@@ -100,7 +100,8 @@ TEST(PolicyTemplates, CloneCopiesTheWholeTree) {
       R"(if principal has a then [1, -2, {k: "v"}].contains(context.x) else ip("10.0.0.1").isLoopback() && ("s" like "s*"))");
   ASSERT_TRUE(expr.has_value());
   const ExprPtr copy = clone(**expr);
-  const Request request{uid("User", "u"), uid("Action", "a"), uid("Doc", "d"), make_record({{"x", Value{std::int64_t{1}}}})};
+  const Request request{uid("User", "u"), uid("Action", "a"), uid("Doc", "d"),
+                        make_record({{"x", Value{std::int64_t{1}}}})};
   const auto a = evaluate(**expr, request, Entities{});
   const auto b = evaluate(*copy, request, Entities{});
   ASSERT_EQ(a.has_value(), b.has_value());

@@ -37,7 +37,8 @@ namespace App {
 
 TEST(PolicyValidatorDifferential, AgreesWithCedarWasm) {
   const fs::path project(MANDATE_SOURCE_DIR);
-  if (!fs::exists(project / "node_modules/@cedar-policy/cedar-wasm") || testing::run({"node", "--version"}).exit_code != 0) {
+  if (!fs::exists(project / "node_modules/@cedar-policy/cedar-wasm") ||
+      testing::run({"node", "--version"}).exit_code != 0) {
     GTEST_SKIP() << "node or node_modules/@cedar-policy/cedar-wasm missing (run npm ci)";
   }
   const char* env_seed = std::getenv("MANDATE_VALIDATOR_SEED");
