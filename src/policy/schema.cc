@@ -1,7 +1,7 @@
 #include "policy/schema.h"
 
 #include <algorithm>
-#include <cstdio>
+#include <charconv>
 #include <functional>
 #include <nlohmann/json.hpp>
 
@@ -79,7 +79,7 @@ class Resolver {
           fail(e.where, "entity type " + qualify(ns.name, e.name) + " is declared twice");
       }
       for (const auto& a : ns.actions) {
-        if (!action_names_.insert(EntityUid{qualify(ns.name, "Action"), a.id}).second)
+        if (!action_names_.emplace(EntityUid{qualify(ns.name, "Action"), a.id}, a.where).second)
           fail(a.where, "action \"" + a.id + "\" is declared twice");
       }
     }
@@ -229,7 +229,9 @@ class Resolver {
     std::function<void(const EntityUid&)> visit = [&](const EntityUid& uid) {
       state[uid] = 1;
       for (const auto& parent : schema.actions.at(uid).member_of) {
-        if (state[parent] == 1) fail("", "action groups form a cycle through " + uid.type + "::\"" + uid.id + "\"");
+        if (state[parent] == 1) {
+          fail(action_names_.at(uid), "action groups form a cycle through " + uid.type + "::\"" + uid.id + "\"");
+        }
         if (state[parent] == 0) visit(parent);
       }
       state[uid] = 2;
@@ -242,18 +244,30 @@ class Resolver {
   const Declarations& decls_;
   std::map<std::string, std::pair<const CommonDecl*, std::string>> commons_;
   std::set<std::string> entity_names_;
-  std::set<EntityUid> action_names_;
+  std::map<EntityUid, std::string> action_names_;  // where each is declared
   std::set<std::string> resolving_;
   static constexpr std::size_t kMaxExpandedTypes = 100'000;
   std::map<std::string, std::size_t> sizes_;
 };
 
-std::expected<Schema, std::string> resolve(const Declarations& decls) {
+std::expected<Schema, ResolveError> resolve(const Declarations& decls) {
   try {
     return Resolver(decls).resolve();
   } catch (const ResolveError& e) {
-    return std::unexpected(e.where.empty() ? e.message : e.where + ": " + e.message);
+    return std::unexpected(e);
   }
+}
+
+std::string to_string(const ResolveError& e) { return e.where.empty() ? e.message : e.where + ": " + e.message; }
+
+// The human form's places are "line:column".
+SourcePos position(const std::string& where) {
+  SourcePos pos{0, 0};
+  const auto colon = where.find(':');
+  if (colon == std::string::npos) return pos;
+  std::from_chars(where.data(), where.data() + colon, pos.line);
+  std::from_chars(where.data() + colon + 1, where.data() + where.size(), pos.column);
+  return pos;
 }
 
 }  // namespace
@@ -262,22 +276,16 @@ std::expected<Schema, SyntaxError> parse_schema(std::string_view text) {
   auto decls = parse_schema_text(text);
   if (!decls) return std::unexpected(decls.error());
   auto schema = resolve(*decls);
-  if (schema) return std::move(*schema);
-  // Resolution errors start with "line:column: " (the declaration's place).
-  SyntaxError err{{0, 0}, schema.error()};
-  int line = 0, column = 0;
-  char colon = 0;
-  if (std::sscanf(schema.error().c_str(), "%d:%d%c", &line, &column, &colon) == 3 && colon == ':') {
-    err.pos = {line, column};
-    err.message = schema.error().substr(schema.error().find(": ") + 2);
-  }
-  return std::unexpected(err);
+  if (!schema) return std::unexpected(SyntaxError{position(schema.error().where), schema.error().message});
+  return std::move(*schema);
 }
 
 std::expected<Schema, std::string> parse_schema_json(std::string_view text) {
   auto decls = parse_schema_json_declarations(text);
   if (!decls) return std::unexpected(decls.error());
-  return resolve(*decls);
+  auto schema = resolve(*decls);
+  if (!schema) return std::unexpected(to_string(schema.error()));
+  return std::move(*schema);
 }
 
 std::expected<Schema, std::string> load_schema(std::string_view text, std::string_view file_name) {

@@ -142,7 +142,9 @@ TEST(PolicySchemaForms, HumanErrorsCarryLineAndColumn) {
   EXPECT_EQ(parent.error().pos.column, 14);
   EXPECT_NE(parent.error().message.find("undeclared entity type Ghost"), std::string::npos);
   EXPECT_FALSE(parse_schema("entity A; entity A;").has_value());
-  EXPECT_FALSE(parse_schema("action a in [b]; action b in [a];").has_value());  // cycle
+  const auto cycle = parse_schema("action a in [b];\naction b in [a];");
+  ASSERT_FALSE(cycle.has_value());
+  EXPECT_EQ(cycle.error().to_string(), "1:1: action groups form a cycle through Action::\"a\"");
   EXPECT_FALSE(parse_schema("type T = T; entity A = { t: T };").has_value());
   EXPECT_FALSE(parse_schema("entity A = { x: Long, x: String };").has_value());
   EXPECT_FALSE(parse_schema("entity A; action a appliesTo { principal: [A], owner: [A] };").has_value());
