@@ -144,7 +144,7 @@ TEST(PolicySchemaForms, HumanErrorsCarryLineAndColumn) {
   EXPECT_FALSE(parse_schema("entity A; entity A;").has_value());
   const auto cycle = parse_schema("action a in [b];\naction b in [a];");
   ASSERT_FALSE(cycle.has_value());
-  EXPECT_EQ(cycle.error().to_string(), "1:1: action groups form a cycle through Action::\"a\"");
+  EXPECT_EQ(cycle.error().to_string(), "2:1: action groups form a cycle through Action::\"b\"");
   EXPECT_FALSE(parse_schema("type T = T; entity A = { t: T };").has_value());
   EXPECT_FALSE(parse_schema("entity A = { x: Long, x: String };").has_value());
   EXPECT_FALSE(parse_schema("entity A; action a appliesTo { principal: [A], owner: [A] };").has_value());
