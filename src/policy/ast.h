@@ -109,6 +109,7 @@ struct EntityScope {
   Kind kind = Kind::Any;
   EntityUid entity;         // for Eq, In, IsIn
   std::string entity_type;  // for Is, IsIn
+  bool slot = false;        // a template's `?principal`/`?resource` stands for `entity`
 };
 
 // Scope constraint on `action`: `==`, `in E` or `in [E, ...]`.
@@ -132,10 +133,12 @@ struct Policy {
   EntityScope resource;
   std::vector<Condition> conditions;
   SourcePos pos;
+  bool is_template() const { return principal.slot || resource.slot; }
 };
 
 struct PolicySet {
-  std::vector<Policy> policies;
+  std::vector<Policy> policies;   // static and template-linked: what the authorizer evaluates
+  std::vector<Policy> templates;  // policies with slots; ids share the policy0.. sequence
 };
 
 }  // namespace mandate::policy

@@ -12,6 +12,7 @@
 #include "policy/entities.h"
 #include "policy/parser.h"
 #include "policy/schema.h"
+#include "policy/validator.h"
 
 namespace mandate::policy {
 namespace {
@@ -43,7 +44,19 @@ struct Fixture {
   std::optional<Schema> schema;
   std::optional<Entities> entities;
   std::string problem;
+  std::string validation_mismatch;  // non-empty: strict validation disagrees with shouldValidate
 };
+
+std::string check_validation(const PolicySet& policies, const Schema& schema, const nlohmann::json& test) {
+  if (!test.contains("shouldValidate") || !test["shouldValidate"].is_boolean()) return {};
+  const bool want = test["shouldValidate"].get<bool>();
+  const ValidationResult result = validate(policies, schema);
+  if (result.passed() == want) return {};
+  std::string detail = std::string("validation ") + (result.passed() ? "passed" : "failed") + ", want " +
+                       (want ? "passed" : "failed");
+  for (const auto& e : result.errors) detail += "\n    " + e.to_string();
+  return detail;
+}
 
 std::string read_named(const fs::path& root, const nlohmann::json& test, const char* key, std::string& problem) {
   if (!test.contains(key) || !test[key].is_string()) {
@@ -68,13 +81,29 @@ Fixture load_fixture(const fs::path& root, const nlohmann::json& test) {
   // As the reference harness does, entities and context are read with the
   // test's schema when there is one.
   if (test.contains("schema") && test["schema"].is_string()) {
-    if (auto text = read_text(root / test["schema"].get<std::string>())) {
-      if (auto schema = parse_schema(*text)) f.schema = std::move(*schema);
+    const std::string schema_path = test["schema"].get<std::string>();
+    const auto text = read_text(root / schema_path);
+    if (!text) {
+      f.problem = "cannot read " + schema_path;
+      return f;
     }
+    auto schema = load_schema(*text, schema_path);
+    if (!schema) {
+      f.problem = "schema " + schema_path + ": " + schema.error();
+      return f;
+    }
+    f.schema = std::move(*schema);
+    f.validation_mismatch = check_validation(*f.policies, *f.schema, test);
   }
   const std::string entities_text = read_named(root, test, "entities", f.problem);
   if (!f.problem.empty()) return f;
-  auto entities = parse_entities(entities_text, f.schema ? &*f.schema : nullptr);
+  nlohmann::json entities_json = nlohmann::json::parse(entities_text, nullptr, false);
+  if (entities_json.is_discarded()) {
+    f.problem = "entities: not valid JSON";
+    return f;
+  }
+  if (f.schema) entities_json = with_schema_actions(std::move(entities_json), *f.schema);
+  auto entities = entities_from_json(entities_json, f.schema ? &*f.schema : nullptr);
   if (!entities) {
     f.problem = "entities: " + entities.error();
     return f;
@@ -140,8 +169,9 @@ std::vector<ConformanceCase> run_conformance_file(const fs::path& root, const fs
   for (const auto& req : test["requests"]) {
     std::string name = rel + "#" + std::to_string(index++) + ": " +
                        (req.is_object() ? req.value("description", "") : std::string());
-    if (!fixture.problem.empty()) {
-      results.push_back({std::move(name), false, fixture.problem});
+    if (!fixture.problem.empty() || !fixture.validation_mismatch.empty()) {
+      results.push_back(
+          {std::move(name), false, fixture.problem.empty() ? fixture.validation_mismatch : fixture.problem});
       continue;
     }
     try {

@@ -32,10 +32,11 @@ class Parser {
 
   PolicySet policy_set() {
     PolicySet set;
+    std::size_t count = 0;
     while (peek().kind != TokenKind::End) {
       Policy p = policy();
-      p.id = "policy" + std::to_string(set.policies.size());
-      set.policies.push_back(std::move(p));
+      p.id = "policy" + std::to_string(count++);
+      (p.is_template() ? set.templates : set.policies).push_back(std::move(p));
     }
     return set;
   }
@@ -123,13 +124,13 @@ class Parser {
     next();
     expect("(");
     expect_word("principal");
-    p.principal = entity_scope();
+    p.principal = entity_scope("principal");
     expect(",");
     expect_word("action");
     p.action = action_scope();
     expect(",");
     expect_word("resource");
-    p.resource = entity_scope();
+    p.resource = entity_scope("resource");
     expect(")");
     while (is_ident("when") || is_ident("unless")) {
       Condition c;
@@ -143,15 +144,16 @@ class Parser {
     return p;
   }
 
-  EntityScope entity_scope() {
+  // `var`: "principal" or "resource", the only slot the scope may name.
+  EntityScope entity_scope(std::string_view var) {
     EntityScope s;
     if (accept("==")) {
       s.kind = EntityScope::Kind::Eq;
-      s.entity = entity_literal();
+      scope_target(s, var);
     } else if (is_ident("in")) {
       next();
       s.kind = EntityScope::Kind::In;
-      s.entity = entity_literal();
+      scope_target(s, var);
     } else if (is_ident("is")) {
       next();
       s.kind = EntityScope::Kind::Is;
@@ -159,10 +161,24 @@ class Parser {
       if (is_ident("in")) {
         next();
         s.kind = EntityScope::Kind::IsIn;
-        s.entity = entity_literal();
+        scope_target(s, var);
       }
     }
     return s;
+  }
+
+  // An entity literal or the template slot `?var`.
+  void scope_target(EntityScope& s, std::string_view var) {
+    if (!is_punct("?")) {
+      s.entity = entity_literal();
+      return;
+    }
+    const SourcePos pos = next().pos;
+    if (peek().kind != TokenKind::Ident || peek().text != var) {
+      throw SyntaxError{pos, "expected the slot ?" + std::string(var) + " here, found ?" + peek().text};
+    }
+    next();
+    s.slot = true;
   }
 
   ActionScope action_scope() {
@@ -447,6 +463,7 @@ class Parser {
 
   ExprPtr punct_primary() {
     const SourcePos pos = peek().pos;
+    if (is_punct("?")) fail("template slots are allowed only in the policy scope");
     if (accept("(")) {
       auto e = expr();
       expect(")");

@@ -1,7 +1,7 @@
 // Runs the Cedar integration-test cases (../shared/conformance/cedar) through
 // parser, entity loader and authorizer, comparing decision, reasons and
-// erroring policies as sets. The schema is used only to read entities and
-// context JSON; `shouldValidate` is not checked yet (no validator).
+// erroring policies as sets, and strict validation against the test's schema
+// with `shouldValidate`. Entities and context are read with the schema.
 #include <gtest/gtest.h>
 
 #include <algorithm>

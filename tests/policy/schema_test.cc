@@ -26,12 +26,18 @@ TEST(PolicySchema, ParsesDeclarations) {
   ASSERT_TRUE(schema.has_value()) << schema.error().to_string();
   ASSERT_TRUE(schema->entity_attrs.contains("Photos::Account"));
   const auto& fields = schema->entity_attrs.at("Photos::Account").fields;
+  // Fields are sorted by name: admins, net, owner, score.
   ASSERT_EQ(fields.size(), 4u);
-  EXPECT_EQ(fields[0].second.kind, SchemaType::Kind::Entity);
-  EXPECT_EQ(fields[0].second.name, "Photos::User");
-  EXPECT_EQ(fields[1].second.kind, SchemaType::Kind::Set);
-  EXPECT_EQ(fields[2].second.name, "ip");
+  EXPECT_EQ(fields[0].second.kind, SchemaType::Kind::Set);
+  EXPECT_EQ(fields[1].second.name, "ipaddr");
+  EXPECT_FALSE(fields[1].second.required);
+  EXPECT_EQ(fields[2].second.kind, SchemaType::Kind::Entity);
+  EXPECT_EQ(fields[2].second.name, "Photos::User");
   EXPECT_EQ(fields[3].second.name, "decimal");
+  EXPECT_EQ(schema->entity_types.at("Photos::Account").member_of, std::set<std::string>{"Photos::Group"});
+  const auto& view = schema->actions.at(EntityUid{"Photos::Action", "view"});
+  EXPECT_EQ(view.principals, std::set<std::string>{"Photos::User"});
+  EXPECT_EQ(view.resources, std::set<std::string>{"Photos::Account"});
   EXPECT_TRUE(schema->entity_attrs.contains("Photos::Group"));
   EXPECT_TRUE(schema->entity_tags.contains("Photos::Doc"));
   EXPECT_TRUE(schema->action_context.contains("Photos::Action::view"));
