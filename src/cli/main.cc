@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
   mandate::cli::add_ledger_commands(app, options, exit_code);
   mandate::cli::add_keys_commands(app, options);
   mandate::cli::add_policy_commands(app, exit_code);
+  mandate::cli::add_ingest_commands(app, options);
+  mandate::cli::add_analyze_commands(app, options, exit_code);
 
   try {
     app.parse(argc, argv);
