@@ -77,7 +77,11 @@ void read_identity(JsonReader& r, core::AuditEvent& e) {
     e.actor.name = std::string(r.text("/userIdentity/userName"));
   } else if (type == "AssumedRole") {
     const std::string_view issuer = r.text("/userIdentity/sessionContext/sessionIssuer/arn");
-    const auto [role, session] = assumed_role_parts(arn);
+    auto [role, session] = assumed_role_parts(arn);
+    // principalId is "roleId:sessionName" and survives a malformed arn.
+    if (const auto colon = principal_id.find(':'); colon != std::string_view::npos) {
+      session = principal_id.substr(colon + 1);
+    }
     e.actor.name = std::string(arn);
     if (!issuer.empty()) e.actor.id = std::string(issuer);
     if (contains(issuer, "/aws-reserved/sso.amazonaws.com/") || contains(role, "AWSReservedSSO_")) {
@@ -150,6 +154,7 @@ class CloudTrailParser final : public RecordParser {
     if (!r.node("/userIdentity")) return sink.refuse(origin, "missing userIdentity");
     e.time = *time;
     read_identity(r, e);
+    if (!r.ok()) return sink.refuse(origin, r.error());
     if (e.actor.id.empty()) return sink.refuse(origin, "userIdentity names nobody (no arn, principalId or invokedBy)");
     std::string_view service = event_source.substr(0, event_source.find('.'));
     e.action = std::string(service) + ":" + std::string(name);

@@ -16,6 +16,8 @@ PrincipalKind kind_of(std::string_view username) {
     return PrincipalKind::workload;
   }
   if (username == "system:anonymous") return PrincipalKind::unknown;
+  // The cluster administrator's client certificate: a person at kubectl.
+  if (username == "system:admin" || username == "kubernetes-admin") return PrincipalKind::human;
   // system:kube-controller-manager, system:kube-scheduler, system:apiserver…
   if (username.starts_with("system:")) return PrincipalKind::service;
   return PrincipalKind::human;
