@@ -83,7 +83,8 @@ std::string_view provider(std::string_view source) {
   if (source == "k8s-audit") return "Kubernetes";
   if (source == "vault") return "HashiCorp Vault";
   if (source == "github") return "GitHub";
-  return source;
+  if (source == "ledger") return "mandate";
+  return source.empty() ? "unknown" : source;
 }
 
 json chain_json(const core::AuditEvent& e) {
