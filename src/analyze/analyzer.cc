@@ -169,7 +169,7 @@ struct Analyzer::State {
     if (id.all.empty()) id.first = e.time;
     id.kind = kind;
     id.last = e.time;
-    id.all.add(e, 0);
+    id.all.add(e, limit());
     observe_work(e, kind, reach);
     observe_credential(e);
     observe_signals(e, id);

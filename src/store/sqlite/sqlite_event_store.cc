@@ -47,8 +47,10 @@ CREATE TABLE IF NOT EXISTS observed_event (
 CREATE INDEX IF NOT EXISTS observed_event_time ON observed_event(time);
 CREATE INDEX IF NOT EXISTS observed_event_actor ON observed_event(actor_id, time);
 CREATE INDEX IF NOT EXISTS observed_event_credential ON observed_event(credential);
-CREATE INDEX IF NOT EXISTS observed_event_issued ON observed_event(issued_credential) WHERE issued_credential != '';
-CREATE INDEX IF NOT EXISTS observed_event_parent ON observed_event(parent_id) WHERE parent_id != '';
+-- Full indexes, not partial ones: the correlated lookups compare with the
+-- outer row's value and SQLite would not use a partial index for them.
+CREATE INDEX IF NOT EXISTS observed_event_issued ON observed_event(issued_credential);
+CREATE INDEX IF NOT EXISTS observed_event_parent ON observed_event(parent_id);
 )sql";
 
 constexpr std::string_view kColumns =
