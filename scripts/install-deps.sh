@@ -12,6 +12,7 @@ packages=(
   libtomlplusplus-dev
   libgtest-dev libgmock-dev
   libbenchmark-dev
+  libsimdjson-dev zlib1g-dev gzip
 )
 
 missing=()

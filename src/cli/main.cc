@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
   mandate::cli::add_review_commands(app, options);
   mandate::cli::add_trace_command(app, options);
   mandate::cli::add_evidence_commands(app, options, exit_code);
+  mandate::cli::add_ingest_commands(app, options);
+  mandate::cli::add_analyze_commands(app, options, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,462 @@
+#include "analyze/analyzer.h"
+
+#include <algorithm>
+#include <deque>
+#include <set>
+#include <unordered_map>
+
+namespace mandate::analyze {
+
+void AttributionCounts::add(bool initiator, bool approval) {
+  ++actions;
+  if (initiator && approval) {
+    ++initiator_and_approval;
+  } else if (initiator) {
+    ++initiator_only;
+  } else if (approval) {
+    ++approval_only;
+  } else {
+    ++neither;
+  }
+}
+
+namespace {
+
+using core::AuditEvent;
+using core::EventCategory;
+using core::PrincipalKind;
+using core::Timestamp;
+
+// Event ids that show a finding: the first `limit`, and the full count.
+struct Evidence {
+  std::vector<std::string> ids;
+  std::size_t count = 0;
+  Timestamp first{}, last{};
+
+  void add(const AuditEvent& e, int limit) {
+    if (count == 0) first = e.time;
+    last = e.time;
+    ++count;
+    if (ids.size() < static_cast<std::size_t>(limit)) ids.push_back(e.id);
+  }
+  bool empty() const { return count == 0; }
+};
+
+// Distinct values up to a cap: enough to tell "more than N" without keeping
+// every address a busy identity ever used.
+struct BoundedSet {
+  std::set<std::string> values;
+  void add(const std::string& v, std::size_t cap) {
+    if (!v.empty() && values.size() < cap) values.insert(v);
+  }
+};
+
+struct IdentityState {
+  PrincipalKind kind = PrincipalKind::unknown;
+  Timestamp first{}, last{};
+  BoundedSet systems, addresses, agents;
+  Evidence reuse, human_use, human_credential, unattributed, overprivileged, break_glass, probing, all;
+  std::deque<Timestamp> denied;
+  std::set<std::string> signals;
+};
+
+struct CredentialState {
+  core::CredentialKind kind = core::CredentialKind::none;
+  std::string actor;
+  Timestamp first{}, last{};
+  std::optional<Timestamp> issued;
+  Evidence uses;
+};
+
+struct Reach {
+  std::string human;  // the nearest person behind the action, if any
+  bool approved = false;
+};
+
+struct WorkState {  // everything seen about one reference (task, run, change)
+  std::set<std::string> requesters, executors;
+  std::map<std::string, Evidence> approvers;
+  std::vector<std::string> execution_ids;
+};
+
+bool counts_as_action(EventCategory c) { return c != EventCategory::approval && c != EventCategory::request; }
+
+std::string plural(std::size_t n, std::string_view word) {
+  return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s");
+}
+
+std::string join(const std::set<std::string>& values, std::size_t max = 5) {
+  std::string out;
+  std::size_t i = 0;
+  for (const auto& v : values) {
+    if (i++ == max) {
+      out += ", …";
+      break;
+    }
+    out += (out.empty() ? "" : ", ") + v;
+  }
+  return out;
+}
+
+}  // namespace
+
+struct Analyzer::State {
+  State(const AnalyzeConfig& c, EventLookup l) : config(c), lookup(std::move(l)) {}
+
+  const AnalyzeConfig& config;
+  EventLookup lookup;
+  std::size_t events = 0;
+  Timestamp newest{};
+  std::unordered_map<std::string, IdentityState> identities;
+  std::unordered_map<std::string, CredentialState> credentials;
+  std::unordered_map<std::string, Reach> issuers;  // events that issued a credential
+  std::unordered_map<std::string, WorkState> work;
+  std::unordered_map<std::string, std::vector<std::string>> reviews;  // break-glass event id -> review ids
+  std::vector<std::pair<std::string, AuditEvent>> break_glass;        // actor id, event (without raw)
+  std::vector<Finding> findings;
+  AttributionReport attribution;
+
+  int limit() const { return config.thresholds.evidence_limit; }
+
+  PrincipalKind kind_of(const core::Principal& p) const {
+    const auto it = config.identities.find(p.id);
+    return it != config.identities.end() && it->second.kind ? *it->second.kind : p.kind;
+  }
+
+  bool approved_before(const std::string& reference) const {
+    if (reference.empty()) return false;
+    const auto it = work.find(reference);
+    return it != work.end() && !it->second.approvers.empty();
+  }
+
+  Reach reach_of_parent(const std::string& parent_id, int depth) {
+    if (parent_id.empty() || depth > 16) return {};
+    if (const auto it = issuers.find(parent_id); it != issuers.end()) return it->second;
+    // The issuer lies before the analyzed window: read it from the store.
+    const auto parent = lookup ? lookup(parent_id) : std::nullopt;
+    if (!parent) return {};
+    Reach r = reach_of(*parent, depth + 1);
+    issuers.emplace(parent_id, r);
+    return r;
+  }
+
+  // Who stands behind an event: a person in its own chain, or behind the
+  // event that issued its credential (and so on up a chain of roles).
+  Reach reach_of(const AuditEvent& e, int depth = 0) {
+    Reach r;
+    if (kind_of(e.actor) == PrincipalKind::human) r.human = e.actor.id;
+    for (const auto& link : e.chain) {
+      if (r.human.empty() && link.relation != core::Relation::owned_by && link.principal.kind == PrincipalKind::human) {
+        r.human = link.principal.id;
+      }
+    }
+    r.approved = approved_before(e.reference);
+    if (r.human.empty() || !r.approved) {
+      const Reach parent = reach_of_parent(e.parent_id, depth);
+      if (r.human.empty()) r.human = parent.human;
+      r.approved = r.approved || parent.approved;
+    }
+    return r;
+  }
+
+  void observe(const AuditEvent& e) {
+    ++events;
+    newest = std::max(newest, e.time);
+    const PrincipalKind kind = kind_of(e.actor);
+    const Reach reach = reach_of(e);
+    if (!e.issued_credential.empty()) issuers[e.id] = reach;
+    auto& id = identities[e.actor.id];
+    if (id.all.empty()) id.first = e.time;
+    id.kind = kind;
+    id.last = e.time;
+    id.all.add(e, limit());
+    observe_work(e, kind, reach);
+    observe_credential(e);
+    observe_signals(e, id);
+    if (!core::is_machine(kind)) {
+      observe_person_or_other(e, kind, id);
+      return;
+    }
+    const auto& t = config.thresholds;
+    id.systems.add(e.source + (e.account.empty() ? "" : "/" + e.account), static_cast<std::size_t>(t.reuse_max_systems) + 1);
+    id.addresses.add(e.source_address, static_cast<std::size_t>(t.reuse_max_source_addresses) + 1);
+    id.agents.add(e.user_agent, static_cast<std::size_t>(t.reuse_max_user_agents) + 1);
+    id.reuse.add(e, limit());
+    bool impersonated_by_person = false;
+    for (const auto& link : e.chain) {
+      impersonated_by_person = impersonated_by_person ||
+                               (link.relation == core::Relation::impersonated_by && link.principal.kind == PrincipalKind::human);
+    }
+    if (e.interactive || impersonated_by_person) id.human_use.add(e, limit());
+    if (counts_as_action(e.category)) {
+      const bool initiator = !reach.human.empty();
+      attribution.identities[e.actor.id].add(initiator, reach.approved);
+      attribution.total.add(initiator, reach.approved);
+      if (!initiator && !reach.approved) id.unattributed.add(e, limit());
+    }
+    observe_probing(e, id);
+  }
+
+  void observe_person_or_other(const AuditEvent& e, PrincipalKind kind, IdentityState& id) {
+    if (kind == PrincipalKind::human && e.credential_kind == core::CredentialKind::access_key && !e.interactive &&
+        !e.user_agent.empty() && e.user_agent != "AWS Internal") {
+      id.human_credential.add(e, limit());
+    }
+    if (kind == PrincipalKind::unknown) observe_probing(e, id);
+  }
+
+  void observe_probing(const AuditEvent& e, IdentityState& id) {
+    if (e.result != core::EventResult::denied) return;
+    const auto window = std::chrono::minutes(config.thresholds.probing_window_minutes);
+    id.denied.push_back(e.time);
+    while (!id.denied.empty() && e.time - id.denied.front() > window) id.denied.pop_front();
+    if (id.denied.size() >= static_cast<std::size_t>(config.thresholds.probing_denied)) id.probing.add(e, limit());
+  }
+
+  void observe_signals(const AuditEvent& e, IdentityState& id) {
+    for (const auto& s : e.signals) {
+      if (s == "admin_policy_attached" || s == "wildcard_action" || s == "root_policy") {
+        id.overprivileged.add(e, limit());
+        id.signals.insert(s);
+      } else if (s == "root_used" || s == "break_glass") {
+        AuditEvent copy = e;
+        copy.raw.clear();
+        break_glass.emplace_back(e.actor.id, std::move(copy));
+      } else if (s == "workflow_can_approve") {
+        Finding f;
+        f.rule = &rule("sod.approve_and_execute");
+        f.subject = e.resource;
+        f.explanation = e.actor.id + " allowed GitHub Actions workflows in " + e.resource +
+                        " to approve pull requests: a machine can approve the change it runs.";
+        Evidence ev;
+        ev.add(e, limit());
+        fill(f, ev);
+        findings.push_back(std::move(f));
+      }
+    }
+  }
+
+  void observe_credential(const AuditEvent& e) {
+    using core::CredentialKind;
+    if (e.credential.empty() || (e.credential_kind != CredentialKind::access_key && e.credential_kind != CredentialKind::token)) {
+      return;
+    }
+    auto& c = credentials[e.credential];
+    if (c.uses.empty()) {
+      c.first = e.time;
+      c.kind = e.credential_kind;
+      c.actor = e.actor.id;
+    }
+    c.last = e.time;
+    if (e.credential_issued_at && (!c.issued || *e.credential_issued_at < *c.issued)) c.issued = e.credential_issued_at;
+    c.uses.add(e, limit());
+  }
+
+  void observe_work(const AuditEvent& e, PrincipalKind kind, const Reach& reach) {
+    if (e.category == EventCategory::approval) {
+      if (e.reference.empty()) return;
+      work[e.reference].approvers[e.actor.id].add(e, limit());
+      reviews[e.reference].push_back(e.id);
+      if (core::is_machine(kind)) {
+        Finding f;
+        f.rule = &rule("sod.approve_and_execute");
+        f.subject = e.actor.id;
+        f.explanation = "Machine identity " + e.actor.id + " approved " + e.reference + "; only people may approve.";
+        Evidence ev;
+        ev.add(e, limit());
+        fill(f, ev);
+        findings.push_back(std::move(f));
+      }
+      return;
+    }
+    if (e.reference.empty()) return;
+    auto& w = work[e.reference];
+    if (e.category == EventCategory::request) {
+      w.requesters.insert(e.actor.id);
+      return;
+    }
+    w.executors.insert(e.actor.id);
+    if (!reach.human.empty()) w.executors.insert(reach.human);
+    if (w.execution_ids.size() < static_cast<std::size_t>(limit())) w.execution_ids.push_back(e.id);
+  }
+
+  void fill(Finding& f, const Evidence& ev) const {
+    f.evidence = ev.ids;
+    f.evidence_count = ev.count;
+    f.first_seen = ev.first;
+    f.last_seen = ev.last;
+  }
+
+  void add(std::string_view rule_id, const std::string& subject, std::string explanation, const Evidence& ev) {
+    Finding f;
+    f.rule = &rule(rule_id);
+    f.subject = subject;
+    f.explanation = std::move(explanation);
+    fill(f, ev);
+    findings.push_back(std::move(f));
+  }
+
+  void finish_identity(const std::string& name, IdentityState& id, Timestamp as_of) {
+    const auto& t = config.thresholds;
+    if (!core::is_machine(id.kind)) {
+      if (!id.human_credential.empty()) {
+        add("nhi.human_credential", name,
+            name + " is a person's identity, yet its long-lived access key was used by a program (" +
+                plural(id.human_credential.count, "call") + " without a browser or console).",
+            id.human_credential);
+      }
+      finish_common(name, id);
+      return;
+    }
+    std::vector<std::string> reasons;
+    if (id.systems.values.size() > static_cast<std::size_t>(t.reuse_max_systems)) {
+      reasons.push_back(std::to_string(id.systems.values.size()) + " systems (" + join(id.systems.values) + ")");
+    }
+    if (id.addresses.values.size() > static_cast<std::size_t>(t.reuse_max_source_addresses)) {
+      reasons.push_back("more than " + plural(static_cast<std::size_t>(t.reuse_max_source_addresses), "source address") + " (" +
+                        join(id.addresses.values) + ")");
+    }
+    if (id.agents.values.size() > static_cast<std::size_t>(t.reuse_max_user_agents)) {
+      reasons.push_back("more than " + plural(static_cast<std::size_t>(t.reuse_max_user_agents), "program") + " (" +
+                        join(id.agents.values, 3) + ")");
+    }
+    if (!reasons.empty()) {
+      std::string text = name + " was used from ";
+      for (std::size_t i = 0; i < reasons.size(); ++i) text += (i == 0 ? "" : " and ") + reasons[i];
+      add("nhi.reuse", name, text + ".", id.reuse);
+    }
+    if (!id.human_use.empty()) {
+      add("nhi.human_use", name,
+          "Machine identity " + name + " was used by a person: " + plural(id.human_use.count, "action") +
+              " from a browser, console or kubectl, or under impersonation by a human.",
+          id.human_use);
+    }
+    if (!id.unattributed.empty()) {
+      add("attribution.unattributed", name,
+          plural(id.unattributed.count, "action") + " by " + name +
+              " reach neither a human initiator nor an approval, in the record or through the credential that was used.",
+          id.unattributed);
+    }
+    if (as_of - id.last > std::chrono::days(t.stale_days)) {
+      add("nhi.stale", name,
+          name + " was last used " +
+              std::to_string(std::chrono::duration_cast<std::chrono::days>(as_of - id.last).count()) +
+              " days before " + core::format_timestamp(as_of) + " (threshold " + std::to_string(t.stale_days) + " days).",
+          id.all);
+    }
+    const auto note = config.identities.find(name);
+    const std::string owner = note == config.identities.end() ? "" : note->second.owner;
+    if (owner.empty()) {
+      add("nhi.orphaned", name, name + " has no accountable owner on record.", id.all);
+    } else if (config.offboarded.contains(owner)) {
+      add("nhi.orphaned", name, name + "'s owner " + owner + " has been offboarded.", id.all);
+    }
+    if (!id.probing.empty()) {
+      add("probing.denied", name,
+          name + " was denied at least " + std::to_string(t.probing_denied) + " times within " +
+              std::to_string(t.probing_window_minutes) + " minutes (" + plural(id.probing.count, "denial") +
+              " in such bursts).",
+          id.probing);
+    }
+    finish_common(name, id);
+  }
+
+  void finish_common(const std::string& name, const IdentityState& id) {
+    if (!id.overprivileged.empty()) {
+      add("nhi.overprivileged", name,
+          name + " granted or held administrative or wildcard privileges (" + join(id.signals) + ") in " +
+              plural(id.overprivileged.count, "event") + ".",
+          id.overprivileged);
+    }
+    if (id.kind == PrincipalKind::unknown && !id.probing.empty()) {
+      add("probing.denied", name,
+          name + " was denied at least " + std::to_string(config.thresholds.probing_denied) + " times within " +
+              std::to_string(config.thresholds.probing_window_minutes) + " minutes.",
+          id.probing);
+    }
+  }
+
+  void finish_credentials() {
+    const auto limit_days = std::chrono::days(config.thresholds.long_lived_days);
+    for (const auto& [key, c] : credentials) {
+      const auto span = c.last - c.first;
+      const bool old = c.issued && c.last - *c.issued > limit_days;
+      if (span <= limit_days && !old) continue;
+      const auto days = std::chrono::duration_cast<std::chrono::days>(old ? c.last - *c.issued : span).count();
+      add("credential.long_lived", key,
+          std::string(core::to_string(c.kind)) + " " + key + " of " + c.actor + " was in use " + std::to_string(days) +
+              (old ? " days after it was issued" : " days between first and last use") + " (threshold " +
+              std::to_string(config.thresholds.long_lived_days) + " days).",
+          c.uses);
+    }
+  }
+
+  void finish_work() {
+    for (const auto& [reference, w] : work) {
+      for (const auto& [approver, ev] : w.approvers) {
+        const bool requested = w.requesters.contains(approver);
+        const bool executed = w.executors.contains(approver);
+        if (!requested && !executed) continue;
+        add("sod.approve_and_execute", approver,
+            approver + " approved " + reference + " and also " + (requested ? "requested" : "") +
+                (requested && executed ? " and " : "") + (executed ? "executed (or initiated) it" : "it") + ".",
+            ev);
+      }
+    }
+  }
+
+  void finish_break_glass(Timestamp as_of) {
+    const auto deadline = std::chrono::hours(config.thresholds.break_glass_review_hours);
+    std::map<std::string, Evidence> unreviewed;
+    for (const auto& [actor, e] : break_glass) {
+      if (reviews.contains(e.id)) continue;
+      if (as_of - e.time <= deadline) continue;  // still within its review window
+      unreviewed[actor].add(e, limit());
+    }
+    for (const auto& [actor, ev] : unreviewed) {
+      add("breakglass.unreviewed", actor,
+          actor + " used break-glass access (" + plural(ev.count, "event") + ") with no review recorded within " +
+              std::to_string(config.thresholds.break_glass_review_hours) + " hours.",
+          ev);
+    }
+  }
+};
+
+Analyzer::Analyzer(const AnalyzeConfig& config, EventLookup lookup)
+    : state_(std::make_unique<State>(config, std::move(lookup))) {}
+Analyzer::~Analyzer() = default;
+
+void Analyzer::observe(const core::AuditEvent& event) { state_->observe(event); }
+
+Analysis Analyzer::finish(std::optional<core::Timestamp> as_of) {
+  State& s = *state_;
+  const Timestamp now = as_of.value_or(s.newest);
+  for (auto& [name, id] : s.identities) s.finish_identity(name, id, now);
+  s.finish_credentials();
+  s.finish_work();
+  s.finish_break_glass(now);
+  Analysis out;
+  out.findings = std::move(s.findings);
+  std::sort(out.findings.begin(), out.findings.end(), [](const Finding& a, const Finding& b) {
+    if (a.rule->severity != b.rule->severity) return a.rule->severity > b.rule->severity;
+    if (a.rule->id != b.rule->id) return a.rule->id < b.rule->id;
+    return a.subject < b.subject;
+  });
+  out.attribution = std::move(s.attribution);
+  out.events = s.events;
+  out.as_of = now;
+  return out;
+}
+
+Analysis analyze(store::EventStore& store, const AnalyzeConfig& config, const AnalyzeOptions& options) {
+  Analyzer analyzer(config, [&store](const std::string& id) { return store.event(id); });
+  store::EventQuery query;
+  query.since = options.since;
+  store.scan_events(query, [&](const core::AuditEvent& e) {
+    analyzer.observe(e);
+    return true;
+  });
+  return analyzer.finish(options.as_of);
+}
+
+}  // namespace mandate::analyze

@@ -1,0 +1,229 @@
+// mandate analyze / attribution / events: findings, the attribution report
+// and the normalized events, over what `mandate ingest` stored.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include "analyze/analyzer.h"
+#include "cli/cli_context.h"
+#include "core/error.h"
+#include "export/ocsf.h"
+#include "home/home.h"
+#include "store/sqlite/sqlite_event_store.h"
+
+namespace mandate::cli {
+namespace {
+
+using nlohmann::json;
+
+struct AnalyzeArgs {
+  std::string since, as_of, format = "text", config;
+};
+
+std::optional<core::Timestamp> time_option(const std::string& name, const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  auto t = core::parse_timestamp(text);
+  if (!t) fail(ErrorKind::bad_input, name + ": \"" + text + "\" is not an RFC 3339 UTC time such as 2026-11-01T00:00:00Z");
+  return t;
+}
+
+// <home>/analyze.toml when present; --config names another file.
+analyze::AnalyzeConfig load_config(const home::Home& home, const std::string& flag) {
+  const std::filesystem::path path = flag.empty() ? home.dir() / "analyze.toml" : std::filesystem::path(flag);
+  if (flag.empty() && !std::filesystem::exists(path)) return {};
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(ErrorKind::bad_input, path.string() + ": cannot read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto config = analyze::parse_analyze_config(text.str(), path.string());
+  if (!config) fail(ErrorKind::bad_input, config.error());
+  return *config;
+}
+
+struct Opened {
+  std::unique_ptr<home::Home> home;
+  std::unique_ptr<store::EventStore> events;
+};
+
+Opened open_events(const GlobalOptions& options) {
+  Opened o;
+  o.home = open_home(options);
+  o.events = store::open_sqlite_event_store((o.home->dir() / o.home->config().store_path).string());
+  return o;
+}
+
+json finding_json(const analyze::Finding& f) {
+  json mappings = json::array();
+  for (const auto& m : f.rule->mappings) mappings.push_back({{"framework", m.framework}, {"item", m.item}});
+  return {{"rule", f.rule->id},
+          {"title", f.rule->title},
+          {"severity", analyze::to_string(f.rule->severity)},
+          {"subject", f.subject},
+          {"explanation", f.explanation},
+          {"evidence", f.evidence},
+          {"evidence_count", f.evidence_count},
+          {"first_seen", core::format_timestamp(f.first_seen)},
+          {"last_seen", core::format_timestamp(f.last_seen)},
+          {"remediation", f.rule->remediation},
+          {"mappings", mappings}};
+}
+
+void print_findings_text(const analyze::Analysis& a) {
+  std::cout << a.findings.size() << " findings over " << a.events << " events (as of "
+            << core::format_timestamp(a.as_of) << ")\n";
+  for (const auto& f : a.findings) {
+    std::cout << "\n[" << analyze::to_string(f.rule->severity) << "] " << f.rule->id << "  " << f.subject << "\n  "
+              << f.explanation << "\n  evidence: ";
+    for (std::size_t i = 0; i < f.evidence.size() && i < 5; ++i) std::cout << (i ? ", " : "") << f.evidence[i];
+    std::cout << " (" << f.evidence_count << " events)\n  do: " << f.rule->remediation << "\n  maps to:";
+    for (const auto& m : f.rule->mappings) std::cout << " " << m.framework << ":" << m.item;
+    std::cout << "\n";
+  }
+}
+
+void add_analyze(CLI::App& app, const GlobalOptions& options) {
+  auto args = std::make_shared<AnalyzeArgs>();
+  auto* cmd = app.add_subcommand("analyze", "Run the finding rules over imported events");
+  cmd->add_option("--since", args->since, "Only events at or after this RFC 3339 UTC time");
+  cmd->add_option("--as-of", args->as_of, "What \"now\" is for staleness (default: the newest event)");
+  cmd->add_option("--format", args->format, "text, json or ocsf (one Detection Finding per line)")
+      ->check(CLI::IsMember({"text", "json", "ocsf"}));
+  cmd->add_option("--config", args->config, "Analyzer settings (default: <home>/analyze.toml when present)");
+  cmd->callback([&options, args] {
+    auto o = open_events(options);
+    const auto config = load_config(*o.home, args->config);
+    const auto analysis = analyze::analyze(*o.events, config,
+                                           {time_option("--since", args->since), time_option("--as-of", args->as_of)});
+    if (args->format == "text") return print_findings_text(analysis);
+    if (args->format == "ocsf") {
+      const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+      for (const auto& f : analysis.findings) std::cout << exporting::ocsf_detection_finding(f, now).dump() << "\n";
+      return;
+    }
+    json findings = json::array();
+    for (const auto& f : analysis.findings) findings.push_back(finding_json(f));
+    print_json({{"as_of", core::format_timestamp(analysis.as_of)}, {"events", analysis.events}, {"findings", findings}});
+  });
+}
+
+json counts_json(const analyze::AttributionCounts& c) {
+  return {{"actions", c.actions},
+          {"initiator_and_approval", c.initiator_and_approval},
+          {"initiator_only", c.initiator_only},
+          {"approval_only", c.approval_only},
+          {"neither", c.neither}};
+}
+
+void print_attribution_text(const analyze::AttributionReport& r) {
+  const auto pct = [](const analyze::AttributionCounts& c, std::size_t n) {
+    std::ostringstream s;
+    s.precision(1);
+    s << std::fixed << 100.0 * c.share(n) << "%";
+    return s.str();
+  };
+  std::cout << "machine identity actions: " << r.total.actions << "\n"
+            << "  human initiator and approval: " << r.total.initiator_and_approval << " ("
+            << pct(r.total, r.total.initiator_and_approval) << ")\n"
+            << "  human initiator only:         " << r.total.initiator_only << " (" << pct(r.total, r.total.initiator_only)
+            << ")\n"
+            << "  approval only:                " << r.total.approval_only << " (" << pct(r.total, r.total.approval_only)
+            << ")\n"
+            << "  neither:                      " << r.total.neither << " (" << pct(r.total, r.total.neither) << ")\n\n";
+  for (const auto& [id, c] : r.identities) {
+    std::cout << id << ": " << c.actions << " actions, both " << c.initiator_and_approval << ", initiator "
+              << c.initiator_only << ", approval " << c.approval_only << ", neither " << c.neither << "\n";
+  }
+}
+
+void add_attribution(CLI::App& app, const GlobalOptions& options) {
+  auto args = std::make_shared<AnalyzeArgs>();
+  auto* cmd = app.add_subcommand("attribution",
+                                 "For each machine identity: actions that reach a human initiator, an approval, both, neither");
+  cmd->add_option("--since", args->since, "Only events at or after this RFC 3339 UTC time");
+  cmd->add_option("--format", args->format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--config", args->config, "Analyzer settings (default: <home>/analyze.toml when present)");
+  cmd->callback([&options, args] {
+    auto o = open_events(options);
+    const auto config = load_config(*o.home, args->config);
+    const auto analysis = analyze::analyze(*o.events, config, {time_option("--since", args->since), std::nullopt});
+    const auto& r = analysis.attribution;
+    if (args->format == "text") return print_attribution_text(r);
+    json identities = json::array();
+    for (const auto& [id, c] : r.identities) {
+      json item = counts_json(c);
+      item["identity"] = id;
+      identities.push_back(item);
+    }
+    json total = counts_json(r.total);
+    total["shares"] = {{"initiator_and_approval", r.total.share(r.total.initiator_and_approval)},
+                       {"initiator_only", r.total.share(r.total.initiator_only)},
+                       {"approval_only", r.total.share(r.total.approval_only)},
+                       {"neither", r.total.share(r.total.neither)}};
+    print_json({{"identities", identities}, {"total", total}});
+  });
+}
+
+json event_json(const core::AuditEvent& e) {
+  json chain = json::array();
+  for (const auto& l : e.chain) {
+    chain.push_back({{"relation", core::to_string(l.relation)}, {"id", l.principal.id}, {"kind", core::to_string(l.principal.kind)}});
+  }
+  return {{"id", e.id},
+          {"source", e.source},
+          {"account", e.account},
+          {"time", core::format_timestamp(e.time)},
+          {"actor", {{"id", e.actor.id}, {"kind", core::to_string(e.actor.kind)}, {"name", e.actor.name}}},
+          {"credential", e.credential},
+          {"credential_kind", core::to_string(e.credential_kind)},
+          {"chain", chain},
+          {"category", core::to_string(e.category)},
+          {"action", e.action},
+          {"resource", e.resource},
+          {"result", core::to_string(e.result)},
+          {"source_address", e.source_address},
+          {"issued_credential", e.issued_credential},
+          {"parent", e.parent_id},
+          {"origin", e.origin}};
+}
+
+void add_events(CLI::App& app, const GlobalOptions& options) {
+  struct Args {
+    std::string since, until, actor, credential, session, format = "json";
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("events", "Print imported events (JSON lines, or OCSF API Activity)");
+  cmd->add_option("--since", args->since, "At or after this RFC 3339 UTC time");
+  cmd->add_option("--until", args->until, "Before this RFC 3339 UTC time");
+  cmd->add_option("--actor", args->actor, "Only this actor id");
+  cmd->add_option("--credential", args->credential, "Only events that used this credential");
+  cmd->add_option("--session", args->session, "A session: events that used this credential or one issued under it");
+  cmd->add_option("--format", args->format, "json or ocsf")->check(CLI::IsMember({"json", "ocsf"}));
+  cmd->callback([&options, args] {
+    auto o = open_events(options);
+    store::EventQuery q;
+    q.since = time_option("--since", args->since);
+    q.until = time_option("--until", args->until);
+    if (!args->actor.empty()) q.actor = args->actor;
+    if (!args->credential.empty()) q.credential = args->credential;
+    if (!args->session.empty()) q.session = args->session;
+    o.events->scan_events(q, [&](const core::AuditEvent& e) {
+      std::cout << (args->format == "ocsf" ? exporting::ocsf_api_activity(e) : event_json(e)).dump() << "\n";
+      return true;
+    });
+  });
+}
+
+}  // namespace
+
+void add_analyze_commands(CLI::App& app, GlobalOptions& options, int& /*exit_code*/) {
+  add_analyze(app, options);
+  add_attribution(app, options);
+  add_events(app, options);
+}
+
+}  // namespace mandate::cli

@@ -1,0 +1,57 @@
+#pragma once
+// Importing other systems' audit logs into normalized events.
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/audit_event.h"
+#include "ingest/source_text.h"
+#include "store/event_store.h"
+
+namespace mandate::ingest {
+
+enum class SourceKind { cloudtrail, k8s_audit, vault, github };
+
+std::string_view to_string(SourceKind kind);  // "cloudtrail", "k8s-audit", "vault", "github"
+std::optional<SourceKind> parse_source_kind(std::string_view text);
+
+struct MalformedRecord {
+  std::string where;   // file:line (or file:line#n inside a {"Records":[…]} document)
+  std::string reason;
+};
+
+struct FileReport {
+  std::string file;
+  std::size_t records = 0;  // records seen, malformed included
+  std::size_t events = 0;   // normalized events produced
+  std::size_t skipped = 0;  // well-formed records that are no action (e.g. Insights, RequestReceived)
+  std::size_t merged = 0;   // records folded into another's event (a Vault request into its response)
+  std::size_t malformed = 0;
+  std::vector<MalformedRecord> malformed_examples;  // the first kMaxReported
+  static constexpr std::size_t kMaxReported = 100;
+};
+
+struct ParsedInput {
+  FileReport report;
+  std::vector<core::AuditEvent> events;
+};
+
+// Parses one input already in memory. Never throws for bad records: they are
+// counted in the report.
+ParsedInput parse_source(SourceKind kind, const SourceText& text, const std::string& name);
+
+struct ImportReport {
+  std::vector<FileReport> files;
+  store::AddResult stored;
+};
+
+// Reads and parses every file, then stores all events in one transaction and
+// correlates them with what earlier imports stored. Throws Error{bad_input}
+// (and stores nothing) when a file cannot be read, is not valid gzip, or has
+// records but not one that could be read.
+ImportReport import_files(SourceKind kind, std::span<const std::string> paths, store::EventStore& store);
+
+}  // namespace mandate::ingest

@@ -1,0 +1,167 @@
+#include "ingest/record_splitter.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace mandate::ingest {
+namespace {
+
+// Counts lines forward from the last position asked for, so numbering every
+// record of a file costs one pass over it.
+class LineCounter {
+ public:
+  explicit LineCounter(std::string_view text) : text_(text) {}
+  std::size_t line_at(std::size_t offset) {
+    if (offset < pos_) {
+      pos_ = 0;
+      line_ = 1;
+    }
+    line_ += static_cast<std::size_t>(std::count(text_.begin() + static_cast<std::ptrdiff_t>(pos_),
+                                                 text_.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+    pos_ = offset;
+    return line_;
+  }
+
+ private:
+  std::string_view text_;
+  std::size_t pos_ = 0;
+  std::size_t line_ = 1;
+};
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// Where each element of the array opening at `open` starts. `text` has
+// already parsed as JSON, so only strings need care.
+std::vector<std::size_t> element_offsets(std::string_view text, std::size_t open) {
+  std::vector<std::size_t> offsets;
+  int depth = 0;
+  bool in_string = false, expect_element = true;
+  for (std::size_t i = open; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (is_space(c)) continue;
+    if (depth == 1 && expect_element && c != ']') {
+      offsets.push_back(i);
+      expect_element = false;
+    }
+    switch (c) {
+      case '"': in_string = true; break;
+      case '[':
+      case '{': ++depth; break;
+      case ']':
+      case '}':
+        if (--depth == 0) return offsets;
+        break;
+      case ',':
+        if (depth == 1) expect_element = true;
+        break;
+      default: break;
+    }
+  }
+  return offsets;
+}
+
+std::string reason_for(simdjson::error_code code) {
+  switch (code) {
+    case simdjson::UTF8_ERROR: return "invalid UTF-8";
+    case simdjson::DEPTH_ERROR: return "nested too deeply";
+    case simdjson::CAPACITY: return "record too large";
+    case simdjson::EMPTY: return "empty";
+    default: return std::string("not valid JSON (") + simdjson::error_message(code) + ")";
+  }
+}
+
+struct Splitter {
+  std::string_view text;
+  const std::string& name;
+  const RecordVisitor& record;
+  const RefusalVisitor& refuse;
+  LineCounter lines{text};
+
+  std::string where(std::size_t offset) { return name + ":" + std::to_string(lines.line_at(offset)); }
+
+  // One parsed document that starts at `offset` in the text.
+  void document(simdjson::dom::element root, std::size_t offset) {
+    simdjson::dom::array array;
+    simdjson::dom::element records;
+    if (root.get_array().get(array) == simdjson::SUCCESS) {
+      const auto offsets = element_offsets(text, offset);
+      std::size_t i = 0;
+      for (const auto item : array) {
+        record(item, where(i < offsets.size() ? offsets[i] : offset));
+        ++i;
+      }
+    } else if (root.is_object() && root.at_key("Records").get(records) == simdjson::SUCCESS) {
+      if (records.get_array().get(array) != simdjson::SUCCESS) {
+        refuse(where(offset), "Records must be an array");
+        return;
+      }
+      const std::string at = where(offset);
+      std::size_t i = 0;
+      for (const auto item : array) record(item, at + "#" + std::to_string(i++));
+    } else {
+      record(root, where(offset));
+    }
+  }
+};
+
+std::size_t first_content(std::string_view text, std::size_t from) {
+  while (from < text.size() && is_space(text[from])) ++from;
+  return from;
+}
+
+}  // namespace
+
+void split_records(const SourceText& source, const std::string& name, simdjson::dom::parser& parser,
+                   const RecordVisitor& record, const RefusalVisitor& refuse) {
+  std::string_view text = source.text();
+  std::size_t start = 0;
+  if (text.starts_with("\xEF\xBB\xBF")) start = 3;  // a UTF-8 byte-order mark
+  start = first_content(text, start);
+  if (start == text.size()) return;
+  Splitter splitter{text, name, record, refuse};
+
+  simdjson::dom::element root;
+  const auto whole = parser.parse(source.data() + start, text.size() - start, false).get(root);
+  if (whole == simdjson::SUCCESS) {
+    splitter.document(root, start);
+    return;
+  }
+  // Not one document: JSON lines. The buffer's padding lies after the last
+  // line, and every earlier line is followed by the rest of the text, so
+  // each line can be parsed in place.
+  std::size_t good = 0, bad = 0;
+  std::vector<std::pair<std::size_t, std::string>> refusals;
+  for (std::size_t pos = start; pos < text.size();) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    const std::size_t content = first_content(text.substr(0, end), pos);
+    if (content < end) {
+      const auto code = parser.parse(source.data() + content, end - content, false).get(root);
+      if (code == simdjson::SUCCESS) {
+        ++good;
+        splitter.document(root, content);
+      } else {
+        ++bad;
+        refusals.emplace_back(content, reason_for(code));
+      }
+    }
+    pos = end + 1;
+  }
+  if (good == 0) {
+    // Neither one document nor JSON lines: one refusal, with the reason the
+    // whole text failed (a truncated file, a binary file), not one per line.
+    refuse(splitter.where(start), reason_for(whole));
+    return;
+  }
+  for (const auto& [offset, reason] : refusals) refuse(splitter.where(offset), reason);
+}
+
+}  // namespace mandate::ingest

@@ -1,0 +1,49 @@
+#pragma once
+// Where normalized events from other systems' audit logs live. Narrow on
+// purpose: importers add events, analysis scans them. Kept apart from
+// store.h so the importers and the broker's workflow tables evolve
+// independently; both live in the same database file.
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "core/audit_event.h"
+
+namespace mandate::store {
+
+struct EventQuery {
+  std::optional<core::Timestamp> since;  // inclusive
+  std::optional<core::Timestamp> until;  // exclusive
+  std::optional<std::string> actor;
+  std::optional<std::string> credential;
+  // A session: every event that used this credential or a credential issued
+  // under it, following correlation links.
+  std::optional<std::string> session;
+  bool with_raw = false;  // the raw record is large; analysis does not need it
+};
+
+struct AddResult {
+  std::size_t added = 0;
+  std::size_t duplicates = 0;  // already stored: a re-imported record
+  std::size_t linked = 0;      // events whose credential's issuer was found
+};
+
+class EventStore {
+ public:
+  virtual ~EventStore() = default;
+
+  // Adds the events and links every unlinked event whose credential was
+  // issued by a stored event (this batch's or an earlier import's), in one
+  // durable transaction: all of it or nothing.
+  virtual AddResult add_events(std::span<const core::AuditEvent> events) = 0;
+
+  // Visits matching events in time order until `visit` returns false.
+  virtual void scan_events(const EventQuery& query,
+                           const std::function<bool(const core::AuditEvent&)>& visit) = 0;
+  virtual std::optional<core::AuditEvent> event(const std::string& id) = 0;
+  virtual std::size_t event_count() = 0;
+};
+
+}  // namespace mandate::store

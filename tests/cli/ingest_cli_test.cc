@@ -1,0 +1,138 @@
+// mandate ingest / analyze / attribution / events through the real binary.
+#include <set>
+#include <sstream>
+
+#include "cli/cli_fixture.h"
+
+namespace mandate::testing {
+namespace {
+
+std::string sample(const std::string& relative) { return std::string(MANDATE_SHARED_DIR) + "/samples/" + relative; }
+
+const std::string kLeave = "cloudtrail/stratus-red-team_detonation-logs/aws.defense-evasion.organizations-leave.json";
+const std::string kDocs = "cloudtrail/awsdocs_cloudtrail-user-guide_examples/examples.jsonl";
+
+class IngestCli : public CliTest {
+ protected:
+  std::size_t stored_events() {
+    const RunResult r = mandate({"events"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return static_cast<std::size_t>(std::count(r.out.begin(), r.out.end(), '\n'));
+  }
+};
+
+TEST_F(IngestCli, ImportsReportsMalformedLinesAndIsIdempotent) {
+  init();
+  const RunResult r = mandate({"ingest", "cloudtrail", sample(kLeave), sample(kDocs)});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto report = nlohmann::json::parse(r.out);
+  EXPECT_EQ(report["added"], 3 + 19);
+  EXPECT_EQ(report["files"][1]["malformed"], 1);
+  EXPECT_EQ(report["files"][1]["skipped"], 3);
+  EXPECT_NE(r.err.find("examples.jsonl:11: missing eventTime"), std::string::npos) << r.err;
+  // The LeaveOrganization call used the key christophe's AssumeRole returned.
+  EXPECT_EQ(report["linked"], 1);
+  const auto again = mandate_json({"ingest", "cloudtrail", sample(kLeave)});
+  EXPECT_EQ(again["added"], 0);
+  EXPECT_EQ(again["duplicates"], 3);
+  EXPECT_EQ(stored_events(), 22u);
+}
+
+TEST_F(IngestCli, CorrelatesAcrossSeparateImports) {
+  init();
+  const std::string session =
+      R"({"eventTime":"2024-08-02T08:31:00Z","eventName":"DeleteBucket","eventSource":"s3.amazonaws.com",)"
+      R"("userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/r/s","accessKeyId":"ASIALATER",)"
+      R"("sessionContext":{"sessionIssuer":{"arn":"arn:aws:iam::1:role/r"}}}})";
+  const std::string assume =
+      R"({"eventTime":"2024-08-02T08:30:00Z","eventName":"AssumeRole","eventSource":"sts.amazonaws.com",)"
+      R"("userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/dana","accessKeyId":"AKIADANA"},)"
+      R"("responseElements":{"credentials":{"accessKeyId":"ASIALATER","sessionToken":"s3cr3t"}}})";
+  write_file(tmp / "day2.json", session + "\n");
+  write_file(tmp / "day1.json", assume + "\n");
+  EXPECT_EQ(mandate_json({"ingest", "cloudtrail", (tmp / "day2.json").string()})["linked"], 0);
+  EXPECT_EQ(mandate_json({"ingest", "cloudtrail", (tmp / "day1.json").string()})["linked"], 1);
+  const RunResult events = mandate({"events", "--session", "ASIALATER"});
+  ASSERT_EQ(events.exit_code, 0);
+  const auto e = nlohmann::json::parse(events.out);
+  EXPECT_EQ(e["action"], "s3:DeleteBucket");
+  EXPECT_FALSE(e["parent"].get<std::string>().empty());
+  // The attribution report now reaches dana through the session.
+  const auto attribution = mandate_json({"attribution", "--format", "json"});
+  EXPECT_EQ(attribution["total"]["actions"], 1);
+  EXPECT_EQ(attribution["total"]["initiator_only"], 1);
+  // The session token never reaches the store.
+  const RunResult dump = run({"sqlite3", db_path(), "SELECT count(*) FROM observed_event WHERE raw LIKE '%s3cr3t%'"});
+  EXPECT_EQ(dump.exit_code, 0) << dump.err;
+  EXPECT_EQ(dump.out, "0\n");
+}
+
+TEST_F(IngestCli, BadInputExits2AndStoresNothing) {
+  init();
+  write_file(tmp / "notes.txt", "not\njson\n");
+  RunResult r = mandate({"ingest", "vault", sample("vault_audit/elastic_integrations_hashicorp_vault/test-audit.lines01-09.log"),
+                         (tmp / "notes.txt").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("notes.txt:1: not valid JSON"), std::string::npos) << r.err;
+  EXPECT_EQ(stored_events(), 0u);
+  r = mandate({"ingest", "vault", (tmp / "missing.log").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("missing.log: cannot read"), std::string::npos) << r.err;
+  write_file(tmp / "bad.gz", std::string("\x1f\x8b\x08\x00garbage", 12));
+  r = mandate({"ingest", "vault", (tmp / "bad.gz").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("gzip"), std::string::npos) << r.err;
+  EXPECT_EQ(mandate({"ingest", "syslog", "x"}).exit_code, 2);
+  EXPECT_EQ(mandate({"analyze", "--since", "yesterday"}).exit_code, 2);
+  write_file(std::filesystem::path(home) / "analyze.toml", "[thresholds]\nstale_days = \"soon\"\n");
+  r = mandate({"analyze"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("analyze.toml:2:"), std::string::npos) << r.err;
+  EXPECT_EQ(stored_events(), 0u);
+}
+
+TEST_F(IngestCli, GzipFromStdin) {
+  init();
+  const std::string log = sample("k8s_audit/audit2rbac_testdata/demo.lines01-09.log");
+  const RunResult r = run({"/bin/sh", "-c", "gzip -c '" + log + "' | '" + MANDATE_BINARY + "' --home '" + home +
+                                                "' ingest k8s-audit -"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto report = nlohmann::json::parse(r.out);
+  EXPECT_EQ(report["files"][0]["file"], "<stdin>");
+  EXPECT_EQ(report["added"], 9);
+}
+
+TEST_F(IngestCli, AnalyzeFindsWhatTheSamplesContain) {
+  init();
+  ASSERT_EQ(mandate({"ingest", "cloudtrail", sample(kLeave), sample(kDocs)}).exit_code, 0);
+  ASSERT_EQ(mandate({"ingest", "k8s-audit", sample("k8s_audit/audit2rbac_testdata/demo.lines01-09.log")}).exit_code, 0);
+  ASSERT_EQ(mandate({"ingest", "github", sample("github/azure-sentinel_github_audit_log_export/"
+                                                 "Github_sample_logs.2023-11-27_to_2024-03-12.jsonl")}).exit_code, 0);
+  const auto result = mandate_json({"analyze", "--format", "json"});
+  std::set<std::pair<std::string, std::string>> found;
+  for (const auto& f : result["findings"]) found.emplace(f["rule"], f["subject"]);
+  // christophe's long-lived key drives the stratus tooling.
+  EXPECT_TRUE(found.contains({"nhi.human_credential", "arn:aws:iam::307578594326:user/christophe"}));
+  // system:admin impersonates the service account sa1.
+  EXPECT_TRUE(found.contains({"nhi.human_use", "system:serviceaccount:ns1:sa1"}));
+  // Root sign-ins (AWS docs examples) with nobody recording a review.
+  EXPECT_TRUE(found.contains({"breakglass.unreviewed", "arn:aws:iam::111122223333:root"}));
+  // The GitHub account let workflows approve pull requests.
+  EXPECT_TRUE(found.contains({"sod.approve_and_execute", "siteshjha11/Sentinel-clone"}));
+  // Findings carry their framework mapping.
+  for (const auto& f : result["findings"]) EXPECT_FALSE(f["mappings"].empty());
+  const RunResult ocsf = mandate({"analyze", "--format", "ocsf"});
+  ASSERT_EQ(ocsf.exit_code, 0);
+  std::istringstream lines(ocsf.out);
+  std::size_t n = 0;
+  for (std::string line; std::getline(lines, line); ++n) EXPECT_EQ(nlohmann::json::parse(line)["class_uid"], 2004);
+  EXPECT_EQ(n, result["findings"].size());
+  const RunResult text = mandate({"analyze"});
+  EXPECT_NE(text.out.find("maps to: owasp-nhi-2025:NHI10"), std::string::npos);
+  const RunResult events = mandate({"events", "--format", "ocsf", "--actor", "system:serviceaccount:ns1:sa1"});
+  EXPECT_EQ(std::count(events.out.begin(), events.out.end(), '\n'), 5);
+  EXPECT_NE(events.out.find("\"class_uid\":6003"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mandate::testing
