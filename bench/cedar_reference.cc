@@ -1,0 +1,117 @@
+#include "cedar_reference.h"
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "support/process.h"
+
+namespace mandate::bench {
+namespace {
+
+using Json = nlohmann::json;
+
+std::string join(const std::vector<std::size_t>& sizes) {
+  std::string out;
+  for (std::size_t n : sizes) out += (out.empty() ? "" : ",") + std::to_string(n);
+  return out;
+}
+
+Latency latency(const Json& j) {
+  return {j.at("n").get<std::size_t>(), j.at("p50_ns").get<double>() * 1e-9, j.at("p99_ns").get<double>() * 1e-9,
+          j.at("mean_ns").get<double>() * 1e-9};
+}
+
+ReferenceSet reference_set(const Json& j) {
+  ReferenceSet set;
+  set.policies = j.at("policies").get<std::size_t>();
+  set.load_s = j.at("load_ns").get<double>() * 1e-9;
+  set.slice = latency(j.at("slice"));
+  for (const Json& d : j.at("decisions")) {
+    set.decisions.push_back({d.at("decision").get<std::string>(), d.at("reasons").get<std::set<std::string>>(),
+                             d.at("errors").get<std::set<std::string>>()});
+  }
+  return set;
+}
+
+std::string describe(const std::string& decision, const std::set<std::string>& reasons,
+                     const std::set<std::string>& errors) {
+  std::string out = decision + " reasons {";
+  for (const auto& r : reasons) out += r + " ";
+  out += "} errors {";
+  for (const auto& e : errors) out += e + " ";
+  return out + "}";
+}
+
+}  // namespace
+
+const ReferenceSet* ReferenceRun::find(std::size_t policies) const {
+  for (const ReferenceSet& set : sets) {
+    if (set.policies == policies) return &set;
+  }
+  return nullptr;
+}
+
+std::optional<ReferenceRun> run_cedar_wasm(const ReferenceOptions& options) {
+  const std::string script = std::string(MANDATE_SOURCE_DIR) + "/bench/cedar_wasm_bench.mjs";
+  const std::vector<std::string> args{script, options.dir.string(), "--sizes", join(options.sizes), "--rounds",
+                                      std::to_string(options.rounds), "--full-size", std::to_string(options.full_size),
+                                      "--full-requests", std::to_string(options.full_requests)};
+  // Node's optimising compiler first, as a user would run it; Node 20 has
+  // aborted with a V8 "unreachable code" error in long cedar-wasm loops, and
+  // then --no-opt (interpreter and baseline compiler only) avoids it.
+  testing::RunResult result;
+  std::string flags;
+  for (const char* extra : {"", "--no-opt"}) {
+    std::vector<std::string> argv{"node"};
+    if (*extra != '\0') argv.push_back(extra);
+    argv.insert(argv.end(), args.begin(), args.end());
+    result = testing::run(argv);
+    flags = *extra != '\0' ? extra : "default flags";
+    if (result.exit_code == 0) break;
+    std::cerr << "node (" << flags << ") exited " << result.exit_code << ": " << result.err.substr(0, 400) << '\n';
+  }
+  if (result.exit_code != 0) {
+    std::cerr << "cedar-wasm reference not run (`npm ci` installs it)\n";
+    return std::nullopt;
+  }
+  try {
+    const Json j = Json::parse(result.out);
+    ReferenceRun run;
+    run.cedar_version = j.at("cedar_version").get<std::string>();
+    run.node_flags = flags;
+    for (const Json& set : j.at("sets")) run.sets.push_back(reference_set(set));
+    if (j.contains("full_entities")) {
+      run.full_entities = latency(j.at("full_entities"));
+      run.full_entities_policies = j.at("full_entities").at("policies").get<std::size_t>();
+    }
+    return run;
+  } catch (const Json::exception& e) {
+    std::cerr << "cedar-wasm reference printed something unexpected: " << e.what() << '\n';
+    return std::nullopt;
+  }
+}
+
+std::vector<std::string> compare_decisions(const std::vector<policy::Response>& ours, const ReferenceSet& theirs) {
+  std::vector<std::string> mismatches;
+  if (ours.size() != theirs.decisions.size()) {
+    mismatches.push_back("request counts differ: " + std::to_string(ours.size()) + " against " +
+                         std::to_string(theirs.decisions.size()));
+    return mismatches;
+  }
+  for (std::size_t i = 0; i < ours.size(); ++i) {
+    const policy::Response& r = ours[i];
+    const std::string decision = r.decision == policy::Decision::Allow ? "allow" : "deny";
+    const std::set<std::string> reasons(r.reasons.begin(), r.reasons.end());
+    std::set<std::string> errors;
+    for (const auto& e : r.errors) errors.insert(e.policy_id);
+    const ReferenceDecision& want = theirs.decisions[i];
+    if (decision != want.decision || reasons != want.reasons || errors != want.errors) {
+      mismatches.push_back("policies " + std::to_string(theirs.policies) + " request " + std::to_string(i) +
+                           ": mandate " + describe(decision, reasons, errors) + ", cedar-wasm " +
+                           describe(want.decision, want.reasons, want.errors));
+    }
+  }
+  return mismatches;
+}
+
+}  // namespace mandate::bench
