@@ -10,12 +10,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::string join(const std::vector<std::size_t>& sizes) {
-  std::string out;
-  for (std::size_t n : sizes) out += (out.empty() ? "" : ",") + std::to_string(n);
-  return out;
-}
-
 Latency latency(const Json& j) {
   return {j.at("n").get<std::size_t>(), j.at("p50_ns").get<double>() * 1e-9, j.at("p99_ns").get<double>() * 1e-9,
           j.at("mean_ns").get<double>() * 1e-9};
@@ -51,44 +45,74 @@ const ReferenceSet* ReferenceRun::find(std::size_t policies) const {
   return nullptr;
 }
 
-std::optional<ReferenceRun> run_cedar_wasm(const ReferenceOptions& options) {
+namespace {
+
+// One Node process for one policy-set size. Node's optimising compiler
+// first, as a user would run it; Node 20 aborts now and then with a V8
+// "unreachable code" error in long cedar-wasm loops, and then the size is
+// run again with --no-opt (interpreter and baseline compiler only).
+std::optional<Json> run_size(const ReferenceOptions& options, std::size_t size, std::string& flags) {
   const std::string script = std::string(MANDATE_SOURCE_DIR) + "/bench/cedar_wasm_bench.mjs";
-  const std::vector<std::string> args{script, options.dir.string(), "--sizes", join(options.sizes), "--rounds",
-                                      std::to_string(options.rounds), "--full-size", std::to_string(options.full_size),
-                                      "--full-requests", std::to_string(options.full_requests)};
-  // Node's optimising compiler first, as a user would run it; Node 20 has
-  // aborted with a V8 "unreachable code" error in long cedar-wasm loops, and
-  // then --no-opt (interpreter and baseline compiler only) avoids it.
-  testing::RunResult result;
-  std::string flags;
+  const bool full = size == options.full_size;
+  const std::vector<std::string> args{script,
+                                      options.dir.string(),
+                                      "--sizes",
+                                      std::to_string(size),
+                                      "--rounds",
+                                      std::to_string(options.rounds),
+                                      "--budget-ms",
+                                      std::to_string(options.budget_ms),
+                                      "--full-size",
+                                      std::to_string(full ? size : 0),
+                                      "--full-requests",
+                                      std::to_string(full ? options.full_requests : 0)};
   for (const char* extra : {"", "--no-opt"}) {
     std::vector<std::string> argv{"node"};
     if (*extra != '\0') argv.push_back(extra);
     argv.insert(argv.end(), args.begin(), args.end());
-    result = testing::run(argv);
+    const testing::RunResult result = testing::run(argv);
     flags = *extra != '\0' ? extra : "default flags";
-    if (result.exit_code == 0) break;
-    std::cerr << "node (" << flags << ") exited " << result.exit_code << ": " << result.err.substr(0, 400) << '\n';
-  }
-  if (result.exit_code != 0) {
-    std::cerr << "cedar-wasm reference not run (`npm ci` installs it)\n";
-    return std::nullopt;
-  }
-  try {
-    const Json j = Json::parse(result.out);
-    ReferenceRun run;
-    run.cedar_version = j.at("cedar_version").get<std::string>();
-    run.node_flags = flags;
-    for (const Json& set : j.at("sets")) run.sets.push_back(reference_set(set));
-    if (j.contains("full_entities")) {
-      run.full_entities = latency(j.at("full_entities"));
-      run.full_entities_policies = j.at("full_entities").at("policies").get<std::size_t>();
+    if (result.exit_code == 0) {
+      try {
+        return Json::parse(result.out);
+      } catch (const Json::exception& e) {
+        std::cerr << "cedar-wasm printed something unexpected: " << e.what() << '\n';
+        return std::nullopt;
+      }
     }
-    return run;
-  } catch (const Json::exception& e) {
-    std::cerr << "cedar-wasm reference printed something unexpected: " << e.what() << '\n';
-    return std::nullopt;
+    std::cerr << "node (" << flags << ", " << size << " policies) exited " << result.exit_code << ": "
+              << result.err.substr(0, 200) << '\n';
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ReferenceRun> run_cedar_wasm(const ReferenceOptions& options) {
+  ReferenceRun run;
+  for (std::size_t size : options.sizes) {
+    std::string flags;
+    const auto j = run_size(options, size, flags);
+    if (!j) {
+      std::cerr << "cedar-wasm reference not run (`npm ci` installs it)\n";
+      return std::nullopt;
+    }
+    try {
+      run.cedar_version = j->at("cedar_version").get<std::string>();
+      for (const Json& set : j->at("sets")) {
+        run.sets.push_back(reference_set(set));
+        run.sets.back().node_flags = flags;
+      }
+      if (j->contains("full_entities")) {
+        run.full_entities = latency(j->at("full_entities"));
+        run.full_entities_policies = j->at("full_entities").at("policies").get<std::size_t>();
+      }
+    } catch (const Json::exception& e) {
+      std::cerr << "cedar-wasm printed something unexpected: " << e.what() << '\n';
+      return std::nullopt;
+    }
+  }
+  return run;
 }
 
 std::vector<std::string> compare_decisions(const std::vector<policy::Response>& ours, const ReferenceSet& theirs) {

@@ -27,11 +27,11 @@ struct ReferenceSet {
   double load_s = 0;  // preparsePolicySet
   Latency slice;      // per decision, entities of the request passed with it
   std::vector<ReferenceDecision> decisions;
+  std::string node_flags;  // "default flags", or "--no-opt" after a V8 abort
 };
 
 struct ReferenceRun {
   std::string cedar_version;
-  std::string node_flags;  // "default flags" or "--no-opt" (see run_cedar_wasm)
   std::vector<ReferenceSet> sets;
   std::optional<Latency> full_entities;  // every entity passed with every request
   std::size_t full_entities_policies = 0;
@@ -42,6 +42,7 @@ struct ReferenceOptions {
   std::filesystem::path dir;  // entities.json, policies-N.cedar, requests-N.json
   std::vector<std::size_t> sizes;
   int rounds = 5;
+  int budget_ms = 10'000;  // per size; at least one timed pass whatever it takes
   std::size_t full_size = 0, full_requests = 0;
 };
 

@@ -35,9 +35,10 @@ class Outcome {
 
 Response authorize_indexed(const std::vector<Policy>& policies, const PolicyIndex& index, const Request& request,
                            const Entities& entities) {
-  std::vector<PolicyPosition> candidates;
-  index.candidates(request.principal, request.action, request.resource, entities, candidates);
   const RequestEvaluator evaluator(request, entities);
+  std::vector<PolicyPosition> candidates;
+  index.candidates({request.principal, evaluator.principal_entity()}, {request.action, evaluator.action_entity()},
+                   {request.resource, evaluator.resource_entity()}, candidates);
   Outcome outcome;
   for (const PolicyPosition at : candidates) outcome.add(policies[at], evaluator.is_satisfied(policies[at]));
   return std::move(outcome).finish();

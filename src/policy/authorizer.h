@@ -39,6 +39,7 @@ class Authorizer {
   Response authorize(const Request& request, const Entities& entities) const;
 
   const PolicySet& policies() const { return policies_; }
+  const PolicyIndex& index() const { return index_; }
 
  private:
   PolicySet policies_;

@@ -31,6 +31,11 @@ class RequestEvaluator {
   // True when the scope matches and every `when` holds and no `unless` holds.
   std::expected<bool, std::string> is_satisfied(const Policy& policy) const;
 
+  // The store's entries for the request's entities (nullptr: not stored).
+  const Entity* principal_entity() const { return principal_entity_; }
+  const Entity* action_entity() const { return action_entity_; }
+  const Entity* resource_entity() const { return resource_entity_; }
+
  private:
   friend class ExpressionWalk;  // the tree walk, in evaluator.cc
 

@@ -1,6 +1,8 @@
 #include "policy/policy_index.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 
 namespace mandate::policy {
 
@@ -49,45 +51,79 @@ void PolicyIndex::add_action_scope(const ActionScope& scope, PolicyPosition at) 
   }
 }
 
-std::size_t PolicyIndex::VarIndex::gather(const EntityUid& uid, const Entity* entity,
-                                          std::vector<const Bucket*>& out) const {
-  std::size_t total = 0;
-  const auto take = [&](const Bucket& bucket) {
-    out.push_back(&bucket);
-    total += bucket.size();
-  };
+// The buckets gathered for one variable. Almost every request has a
+// handful of ancestors: an inline array avoids an allocation per decision.
+class PolicyIndex::Gathered {
+ public:
+  void add(const Bucket& bucket) {
+    if (bucket.empty()) return;
+    if (count_ < inline_.size()) {
+      inline_[count_] = &bucket;
+    } else {
+      overflow_.push_back(&bucket);
+    }
+    ++count_;
+    total_ += bucket.size();
+  }
+  std::size_t total() const { return total_; }
+  void clear() {
+    count_ = total_ = 0;
+    overflow_.clear();
+  }
+  void append_to(std::vector<PolicyPosition>& out) const {
+    for (std::size_t i = 0; i < count_; ++i) {
+      const Bucket& b = i < inline_.size() ? *inline_[i] : *overflow_[i - inline_.size()];
+      out.insert(out.end(), b.begin(), b.end());
+    }
+  }
+
+ private:
+  std::array<const Bucket*, 16> inline_{};
+  std::vector<const Bucket*> overflow_;
+  std::size_t count_ = 0, total_ = 0;
+};
+
+bool PolicyIndex::VarIndex::gather(Var var, std::size_t limit, Gathered& out) const {
   const auto take_from = [&](const auto& map, const auto& key) {
     if (map.empty()) return;
-    if (const auto it = map.find(key); it != map.end()) take(it->second);
+    if (const auto it = map.find(key); it != map.end()) out.add(it->second);
   };
-  if (!any.empty()) take(any);
-  take_from(eq, uid);
-  take_from(is, uid.type);
-  if (in.empty()) return total;
-  take_from(in, uid);
-  if (entity == nullptr) return total;
-  // Ancestor sets are small next to a large policy set; walking them costs
-  // a lookup each, whatever the number of policies.
-  for (const EntityUid& ancestor : entity->ancestors) take_from(in, ancestor);
-  return total;
+  out.add(any);
+  take_from(eq, var.uid);
+  take_from(is, var.uid.type);
+  take_from(in, var.uid);
+  if (var.entity != nullptr && !in.empty()) {
+    // Ancestor sets are small next to a large policy set; walking them
+    // costs a lookup each, whatever the number of policies.
+    for (const EntityUid& ancestor : var.entity->ancestors) {
+      if (out.total() > limit) return false;
+      take_from(in, ancestor);
+    }
+  }
+  return out.total() <= limit;
 }
 
-void PolicyIndex::candidates(const EntityUid& principal, const EntityUid& action, const EntityUid& resource,
-                             const Entities& entities, std::vector<PolicyPosition>& out) const {
+void PolicyIndex::candidates(Var principal, Var action, Var resource, std::vector<PolicyPosition>& out) const {
   out.clear();
-  std::vector<const Bucket*> buckets[3];
-  const std::size_t sizes[3] = {
-      principal_.gather(principal, entities.find(principal), buckets[0]),
-      action_.gather(action, entities.find(action), buckets[1]),
-      resource_.gather(resource, entities.find(resource), buckets[2]),
-  };
-  const auto smallest = static_cast<std::size_t>(std::min_element(std::begin(sizes), std::end(sizes)) - sizes);
-  out.reserve(sizes[smallest]);
-  for (const Bucket* bucket : buckets[smallest]) out.insert(out.end(), bucket->begin(), bucket->end());
+  // Resource and principal scopes are usually the narrow ones: they go
+  // first, so the others can stop as soon as they are no better.
+  Gathered best, other;
+  resource_.gather(resource, SIZE_MAX, best);
+  if (principal_.gather(principal, best.total(), other)) std::swap(best, other);
+  other.clear();
+  if (action_.gather(action, best.total(), other)) std::swap(best, other);
+  out.reserve(best.total());
+  best.append_to(out);
   // Buckets are each ascending; policies are evaluated in file order so that
   // reasons and errors come out exactly as a full scan lists them.
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
+}
+
+void PolicyIndex::candidates(const EntityUid& principal, const EntityUid& action, const EntityUid& resource,
+                             const Entities& entities, std::vector<PolicyPosition>& out) const {
+  candidates({principal, entities.find(principal)}, {action, entities.find(action)},
+             {resource, entities.find(resource)}, out);
 }
 
 }  // namespace mandate::policy

@@ -26,14 +26,24 @@ class PolicyIndex {
   PolicyIndex() = default;
   explicit PolicyIndex(const std::vector<Policy>& policies);
 
+  // A request variable: its uid and its entry in the store (nullptr when
+  // the store does not hold it).
+  struct Var {
+    const EntityUid& uid;
+    const Entity* entity;
+  };
+
   // Positions of every policy whose scope may match, ascending and unique.
   // `out` is cleared first; passing the same vector again reuses its memory.
+  void candidates(Var principal, Var action, Var resource, std::vector<PolicyPosition>& out) const;
   void candidates(const EntityUid& principal, const EntityUid& action, const EntityUid& resource,
                   const Entities& entities, std::vector<PolicyPosition>& out) const;
 
  private:
   using Bucket = std::vector<PolicyPosition>;
   using ByUid = std::unordered_map<EntityUid, Bucket, EntityUidHash>;
+
+  class Gathered;
 
   // The buckets for one scope variable.
   struct VarIndex {
@@ -42,8 +52,9 @@ class PolicyIndex {
     ByUid in;
     std::unordered_map<std::string, Bucket> is;
 
-    // The buckets that can hold a policy matching `uid`, and their total size.
-    std::size_t gather(const EntityUid& uid, const Entity* entity, std::vector<const Bucket*>& out) const;
+    // Collects the buckets that can hold a policy matching `var`; stops
+    // early, returning false, once they hold more than `limit` policies.
+    bool gather(Var var, std::size_t limit, Gathered& out) const;
   };
 
   void add_entity_scope(VarIndex& index, const EntityScope& scope, PolicyPosition at);

@@ -148,7 +148,7 @@ class RandomWorld {
 
 TEST(PolicyIndex, IndexedDecisionsEqualFullScan) {
   int compared = 0, allowed = 0, errored = 0;
-  for (std::uint32_t seed = 1; seed <= 150; ++seed) {
+  for (std::uint32_t seed = 1; seed <= 100; ++seed) {
     RandomWorld world(seed);
     const Entities entities = world.entities();
     const std::string text = world.policies(1 + static_cast<int>(seed % 40));
@@ -156,7 +156,7 @@ TEST(PolicyIndex, IndexedDecisionsEqualFullScan) {
     auto prepared = parse_policies(text);
     ASSERT_TRUE(scanned.has_value() && prepared.has_value()) << "seed " << seed << ": " << text;
     const Authorizer authorizer(std::move(*prepared));
-    for (int r = 0; r < 60; ++r) {
+    for (int r = 0; r < 50; ++r) {
       const Request request = world.request();
       const Response want = authorize_by_scan(*scanned, request, entities);
       EXPECT_EQ(authorizer.authorize(request, entities), want) << "seed " << seed << " request " << r;
