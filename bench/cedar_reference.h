@@ -15,6 +15,7 @@ namespace mandate::bench {
 struct Latency {
   std::size_t samples = 0;
   double p50_s = 0, p99_s = 0, mean_s = 0;
+  double cpu_mean_s = 0;  // process CPU time per decision
 };
 
 struct ReferenceDecision {
@@ -43,6 +44,8 @@ struct ReferenceOptions {
   std::vector<std::size_t> sizes;
   int rounds = 5;
   int budget_ms = 10'000;  // per size; at least one timed pass whatever it takes
+  // Requests given to cedar-wasm at the largest size (it scans every policy).
+  std::size_t large_set_requests = 100;
   std::size_t full_size = 0, full_requests = 0;
 };
 
