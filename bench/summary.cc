@@ -40,6 +40,7 @@ void Collector::ReportRuns(const std::vector<Run>& runs) {
     m.items_per_second = counter(run, "items_per_second");
     m.bytes_per_second = counter(run, "bytes_per_second");
     m.seconds_per_iteration = run.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(run.time_unit);
+    m.cpu_seconds_per_iteration = run.GetAdjustedCPUTime() / benchmark::GetTimeUnitMultiplier(run.time_unit);
     for (const auto& [name, c] : run.counters) m.counters[name] = c.value;
     results_.push_back({run.run_name.function_name, run.threads, m});
   }

@@ -17,6 +17,7 @@ struct Measurement {
   double items_per_second = 0;
   double bytes_per_second = 0;
   double seconds_per_iteration = 0;        // wall clock
+  double cpu_seconds_per_iteration = 0;    // this process's CPU time
   std::map<std::string, double> counters;  // user counters, as reported
   double counter(const std::string& name) const;
 };

@@ -52,82 +52,101 @@ const IpAddr& as_ip(const Value& v) {
   type_error("ipaddr", v);
 }
 
-std::vector<char32_t> code_points(std::string_view s) {
-  std::vector<char32_t> out;
-  for (std::size_t i = 0; i < s.size();) {
-    const auto b = static_cast<unsigned char>(s[i++]);
-    int extra = b >= 0xF0 ? 3 : b >= 0xE0 ? 2 : b >= 0xC0 ? 1 : 0;
-    char32_t cp = extra == 3 ? (b & 0x07) : extra == 2 ? (b & 0x0F) : extra == 1 ? (b & 0x1F) : b;
-    while (extra-- > 0 && i < s.size()) cp = (cp << 6) | (static_cast<unsigned char>(s[i++]) & 0x3F);
-    out.push_back(cp);
-  }
-  return out;
+// One UTF-8 code point at `at`, and how many bytes it takes. Malformed
+// sequences decode leniently: Cedar strings reach here already validated.
+std::pair<char32_t, std::size_t> decode(std::string_view s, std::size_t at) {
+  const auto b = static_cast<unsigned char>(s[at]);
+  std::size_t extra = b >= 0xF0 ? 3 : b >= 0xE0 ? 2 : b >= 0xC0 ? 1 : 0;
+  char32_t cp = extra == 3 ? (b & 0x07) : extra == 2 ? (b & 0x0F) : extra == 1 ? (b & 0x1F) : b;
+  std::size_t i = at + 1;
+  while (extra-- > 0 && i < s.size()) cp = (cp << 6) | (static_cast<unsigned char>(s[i++]) & 0x3F);
+  return {cp, i - at};
 }
 
-class Evaluator {
+bool in_entity(const EntityUid& uid, const Entity* entity, const EntityUid& ancestor) {
+  return uid == ancestor || (entity != nullptr && entity->ancestors.contains(ancestor));
+}
+
+}  // namespace
+
+// The tree walk. eval() returns a reference to the value wherever it already
+// lives -- the syntax tree, the request, the entity store -- and computes
+// into the caller's `scratch` only what is new, so attribute access and
+// variables copy nothing.
+class ExpressionWalk {
  public:
-  Evaluator(const Request& request, const Entities& entities) : request_(request), entities_(entities) {}
+  explicit ExpressionWalk(const RequestEvaluator& request) : r_(request) {}
 
-  Value eval(const Expr& e) {
-    return std::visit([this](const auto& node) { return eval_node(node); }, e.node);
-  }
-
-  bool in(const EntityUid& uid, const EntityUid& ancestor) const {
-    return entities_.is_descendant_or_self(uid, ancestor);
+  const Value& eval(const Expr& e, Value& scratch) const {
+    return std::visit([&](const auto& node) -> const Value& { return eval_node(node, scratch); }, e.node);
   }
 
  private:
-  Value eval_node(const LiteralExpr& n) { return n.value; }
-
-  Value eval_node(const VarExpr& n) {
-    switch (n.var) {
-      case Var::Principal:
-        return Value{request_.principal};
-      case Var::Action:
-        return Value{request_.action};
-      case Var::Resource:
-        return Value{request_.resource};
-      case Var::Context:
-        return request_.context;
-    }
-    return request_.context;
+  const Value& boolean(bool b) const { return b ? true_ : false_; }
+  static const Value& put(Value& scratch, Value v) {
+    scratch = std::move(v);
+    return scratch;
   }
 
-  Value eval_node(const UnaryExpr& n) {
-    const Value v = eval(*n.operand);
-    if (n.op == UnaryOp::Not) return Value{!as_bool(v)};
+  // The store's entry for `uid`; the request's own entities were looked up once.
+  const Entity* entity_of(const EntityUid& uid) const {
+    if (&uid == &std::get<EntityUid>(r_.principal_.data)) return r_.principal_entity_;
+    if (&uid == &std::get<EntityUid>(r_.resource_.data)) return r_.resource_entity_;
+    if (&uid == &std::get<EntityUid>(r_.action_.data)) return r_.action_entity_;
+    return r_.entities_.find(uid);
+  }
+
+  const Value& eval_node(const LiteralExpr& n, Value&) const { return n.value; }
+
+  const Value& eval_node(const VarExpr& n, Value&) const {
+    switch (n.var) {
+      case Var::Principal:
+        return r_.principal_;
+      case Var::Action:
+        return r_.action_;
+      case Var::Resource:
+        return r_.resource_;
+      case Var::Context:
+        return r_.request_.context;
+    }
+    return r_.request_.context;
+  }
+
+  const Value& eval_node(const UnaryExpr& n, Value& scratch) const {
+    Value tmp;
+    const Value& v = eval(*n.operand, tmp);
+    if (n.op == UnaryOp::Not) return boolean(!as_bool(v));
     const std::int64_t x = as_long(v);
     std::int64_t out = 0;
     if (__builtin_sub_overflow(std::int64_t{0}, x, &out)) throw EvalError{"integer overflow in negation"};
-    return Value{out};
+    return put(scratch, Value{out});
   }
 
-  Value eval_node(const BinaryExpr& n) {
-    const Value lhs = eval(*n.lhs);
-    const Value rhs = eval(*n.rhs);
+  const Value& eval_node(const BinaryExpr& n, Value& scratch) const {
+    Value lhs_tmp, rhs_tmp;
+    const Value& lhs = eval(*n.lhs, lhs_tmp);
+    const Value& rhs = eval(*n.rhs, rhs_tmp);
     switch (n.op) {
       case BinaryOp::Eq:
-        return Value{lhs == rhs};
+        return boolean(lhs == rhs);
       case BinaryOp::Ne:
-        return Value{!(lhs == rhs)};
+        return boolean(!(lhs == rhs));
       case BinaryOp::Lt:
-        return Value{compare(lhs, rhs) < 0};
+        return boolean(compare(lhs, rhs) < 0);
       case BinaryOp::Le:
-        return Value{compare(lhs, rhs) <= 0};
+        return boolean(compare(lhs, rhs) <= 0);
       case BinaryOp::Gt:
-        return Value{compare(lhs, rhs) > 0};
+        return boolean(compare(lhs, rhs) > 0);
       case BinaryOp::Ge:
-        return Value{compare(lhs, rhs) >= 0};
+        return boolean(compare(lhs, rhs) >= 0);
       case BinaryOp::Add:
-        return arithmetic(n.op, lhs, rhs);
       case BinaryOp::Sub:
-        return arithmetic(n.op, lhs, rhs);
       case BinaryOp::Mul:
-        return arithmetic(n.op, lhs, rhs);
+        return put(scratch, arithmetic(n.op, lhs, rhs));
       case BinaryOp::In:
-        return Value{eval_in(lhs, rhs)};
+        return boolean(eval_in(lhs, rhs));
     }
-    return Value{false};
+    return false_;
   }
 
   // Relational operators: Long with Long, datetime with datetime, duration
@@ -151,42 +170,49 @@ class Evaluator {
 
   bool eval_in(const Value& lhs, const Value& rhs) const {
     const EntityUid& uid = as_entity(lhs);
-    if (rhs.is_entity()) return in(uid, std::get<EntityUid>(rhs.data));
+    const Entity* entity = entity_of(uid);
+    if (rhs.is_entity()) return in_entity(uid, entity, std::get<EntityUid>(rhs.data));
     if (!rhs.is_set()) type_error("Entity or Set", rhs);
     bool found = false;
     for (const Value& candidate : as_set(rhs)) {
       // Every element must be an entity, even after a match.
-      found = in(uid, as_entity(candidate)) || found;
+      found = in_entity(uid, entity, as_entity(candidate)) || found;
     }
     return found;
   }
 
-  Value eval_node(const AndExpr& n) {
-    if (!as_bool(eval(*n.lhs))) return Value{false};
-    return Value{as_bool(eval(*n.rhs))};
+  const Value& eval_node(const AndExpr& n, Value&) const {
+    Value tmp;
+    if (!as_bool(eval(*n.lhs, tmp))) return false_;
+    return boolean(as_bool(eval(*n.rhs, tmp)));
   }
 
-  Value eval_node(const OrExpr& n) {
-    if (as_bool(eval(*n.lhs))) return Value{true};
-    return Value{as_bool(eval(*n.rhs))};
+  const Value& eval_node(const OrExpr& n, Value&) const {
+    Value tmp;
+    if (as_bool(eval(*n.lhs, tmp))) return true_;
+    return boolean(as_bool(eval(*n.rhs, tmp)));
   }
 
-  Value eval_node(const IfExpr& n) {
-    return as_bool(eval(*n.cond)) ? eval(*n.then_branch) : eval(*n.else_branch);
+  const Value& eval_node(const IfExpr& n, Value& scratch) const {
+    Value tmp;
+    return as_bool(eval(*n.cond, tmp)) ? eval(*n.then_branch, scratch) : eval(*n.else_branch, scratch);
   }
 
-  Value eval_node(const GetAttrExpr& n) {
-    const Value target = eval(*n.target);
+  const Value& eval_node(const GetAttrExpr& n, Value& scratch) const {
+    Value tmp;
+    const Value& target = eval(*n.target, tmp);
     const Record* fields = attributes_of(target, true);
     const auto it = fields->find(n.attr);
     if (it == fields->end()) throw EvalError{"attribute `" + n.attr + "` not found"};
+    // A record computed into `tmp` dies with it: copy out of that one only.
+    if (&target == &tmp && target.is_record()) return put(scratch, it->second);
     return it->second;
   }
 
-  Value eval_node(const HasAttrExpr& n) {
-    const Value target = eval(*n.target);
-    const Record* fields = attributes_of(target, false);
-    return Value{fields != nullptr && fields->contains(n.attr)};
+  const Value& eval_node(const HasAttrExpr& n, Value&) const {
+    Value tmp;
+    const Record* fields = attributes_of(eval(*n.target, tmp), false);
+    return boolean(fields != nullptr && fields->contains(n.attr));
   }
 
   // The record behind a record value or an entity; for an entity missing
@@ -194,8 +220,7 @@ class Evaluator {
   const Record* attributes_of(const Value& target, bool required) const {
     if (const auto* rec = std::get_if<RecordPtr>(&target.data)) return rec->get();
     if (!target.is_entity()) type_error("Entity or Record", target);
-    const EntityUid& uid = std::get<EntityUid>(target.data);
-    const Entity* entity = entities_.find(uid);
+    const Entity* entity = entity_of(std::get<EntityUid>(target.data));
     if (entity == nullptr) {
       if (required) throw EvalError{"entity " + to_string(target) + " does not exist"};
       return nullptr;
@@ -203,96 +228,128 @@ class Evaluator {
     return &entity->attrs;
   }
 
-  Value eval_node(const LikeExpr& n) { return Value{matches_pattern(as_string(eval(*n.target)), n.pattern)}; }
-
-  Value eval_node(const IsExpr& n) {
-    const Value target = eval(*n.target);
-    if (as_entity(target).type != n.entity_type) return Value{false};
-    if (!n.in) return Value{true};
-    return Value{eval_in(target, eval(*n.in))};
+  const Value& eval_node(const LikeExpr& n, Value&) const {
+    Value tmp;
+    return boolean(matches_pattern(as_string(eval(*n.target, tmp)), n.pattern));
   }
 
-  Value eval_node(const SetExpr& n) {
+  const Value& eval_node(const IsExpr& n, Value&) const {
+    Value tmp;
+    const Value& target = eval(*n.target, tmp);
+    if (as_entity(target).type != n.entity_type) return false_;
+    if (!n.in) return true_;
+    Value in_tmp;
+    return boolean(eval_in(target, eval(*n.in, in_tmp)));
+  }
+
+  const Value& eval_node(const SetExpr& n, Value& scratch) const {
     std::vector<Value> elements;
     elements.reserve(n.elements.size());
-    for (const auto& e : n.elements) elements.push_back(eval(*e));
-    return make_set(std::move(elements));
+    Value tmp;
+    for (const auto& e : n.elements) elements.push_back(eval(*e, tmp));
+    return put(scratch, make_set(std::move(elements)));
   }
 
-  Value eval_node(const RecordExpr& n) {
+  const Value& eval_node(const RecordExpr& n, Value& scratch) const {
     Record fields;
-    for (const auto& [key, e] : n.fields) fields.insert_or_assign(key, eval(*e));
-    return make_record(std::move(fields));
+    Value tmp;
+    for (const auto& [key, e] : n.fields) fields.insert_or_assign(key, eval(*e, tmp));
+    return put(scratch, make_record(std::move(fields)));
   }
 
-  Value eval_node(const CallExpr& n) {
-    std::vector<Value> args = eval_args(n.args);
+  // Arguments are evaluated in order, all of them, before the call checks
+  // its arity: an erroring argument is reported as such.
+  struct Args {
+    std::vector<Value> tmp;
+    std::vector<const Value*> values;
+    std::size_t size() const { return values.size(); }
+    const Value& operator[](std::size_t i) const { return *values[i]; }
+  };
+  void eval_args(const std::vector<ExprPtr>& exprs, Args& args) const {
+    args.tmp.resize(exprs.size());
+    args.values.reserve(exprs.size());
+    for (std::size_t i = 0; i < exprs.size(); ++i) args.values.push_back(&eval(*exprs[i], args.tmp[i]));
+  }
+
+  const Value& eval_node(const CallExpr& n, Value& scratch) const {
+    Args args;
+    eval_args(n.args, args);
     if (args.size() != 1) throw EvalError{n.name + " takes one argument"};
     const std::string& text = as_string(args[0]);
     if (n.name == "decimal") {
-      if (auto d = parse_decimal(text)) return Value{*d};
+      if (auto d = parse_decimal(text)) return put(scratch, Value{*d});
       throw EvalError{"invalid decimal literal \"" + text + "\""};
     }
     if (n.name == "ip") {
-      if (auto ip = parse_ip(text)) return Value{*ip};
+      if (auto ip = parse_ip(text)) return put(scratch, Value{*ip});
       throw EvalError{"invalid ip literal \"" + text + "\""};
     }
     if (n.name == "datetime") {
-      if (auto d = parse_datetime(text)) return Value{*d};
+      if (auto d = parse_datetime(text)) return put(scratch, Value{*d});
       throw EvalError{"invalid datetime literal \"" + text + "\""};
     }
     if (n.name == "duration") {
-      if (auto d = parse_duration(text)) return Value{*d};
+      if (auto d = parse_duration(text)) return put(scratch, Value{*d});
       throw EvalError{"invalid duration literal \"" + text + "\""};
     }
     throw EvalError{"unknown extension function " + n.name};
   }
 
-  std::vector<Value> eval_args(const std::vector<ExprPtr>& exprs) {
-    std::vector<Value> out;
-    out.reserve(exprs.size());
-    for (const auto& e : exprs) out.push_back(eval(*e));
-    return out;
-  }
-
-  Value eval_node(const MethodExpr& n) {
-    const Value recv = eval(*n.receiver);
-    const std::vector<Value> args = eval_args(n.args);
-    auto arity = [&](std::size_t count) {
-      if (args.size() != count) throw EvalError{n.name + ": wrong number of arguments"};
+  const Value& eval_node(const MethodExpr& n, Value& scratch) const {
+    Value recv_tmp;
+    const Value& recv = eval(*n.receiver, recv_tmp);
+    // Every method takes at most one argument: no allocation for those.
+    Value arg_tmp;
+    Args many;
+    const Value* arg = nullptr;
+    if (n.args.size() == 1) {
+      arg = &eval(*n.args[0], arg_tmp);
+    } else if (n.args.size() > 1) {
+      eval_args(n.args, many);
+    }
+    const auto arity = [&](std::size_t count) {
+      if (n.args.size() != count) throw EvalError{n.name + ": wrong number of arguments"};
     };
     const std::string& m = n.name;
     if (m == "contains") {
       arity(1);
       const auto& set = as_set(recv);
-      return Value{std::find(set.begin(), set.end(), args[0]) != set.end()};
+      return boolean(std::find(set.begin(), set.end(), *arg) != set.end());
     }
     if (m == "containsAll" || m == "containsAny") {
       arity(1);
       const auto& set = as_set(recv);
-      const auto& other = as_set(args[0]);
+      const auto& other = as_set(*arg);
       auto present = [&set](const Value& v) { return std::find(set.begin(), set.end(), v) != set.end(); };
-      return Value{m == "containsAll" ? std::all_of(other.begin(), other.end(), present)
-                                      : std::any_of(other.begin(), other.end(), present)};
+      return boolean(m == "containsAll" ? std::all_of(other.begin(), other.end(), present)
+                                        : std::any_of(other.begin(), other.end(), present));
     }
     if (m == "isEmpty") {
       arity(0);
-      return Value{as_set(recv).empty()};
+      return boolean(as_set(recv).empty());
     }
     if (m == "getTag" || m == "hasTag") {
       arity(1);
-      const EntityUid& uid = as_entity(recv);
-      const std::string& tag = as_string(args[0]);
-      const Entity* entity = entities_.find(uid);
-      if (m == "hasTag") return Value{entity != nullptr && entity->tags.contains(tag)};
+      const Entity* entity = entity_of(as_entity(recv));
+      const std::string& tag = as_string(*arg);
+      if (m == "hasTag") return boolean(entity != nullptr && entity->tags.contains(tag));
       if (entity == nullptr) throw EvalError{"entity " + to_string(recv) + " does not exist"};
       const auto it = entity->tags.find(tag);
       if (it == entity->tags.end()) throw EvalError{"tag `" + tag + "` not found"};
       return it->second;
     }
+    return put(scratch, extension_method(n, recv, arg));
+  }
+
+  // The decimal, ipaddr, datetime and duration methods.
+  static Value extension_method(const MethodExpr& n, const Value& recv, const Value* arg) {
+    const auto arity = [&](std::size_t count) {
+      if (n.args.size() != count) throw EvalError{n.name + ": wrong number of arguments"};
+    };
+    const std::string& m = n.name;
     if (m == "lessThan" || m == "lessThanOrEqual" || m == "greaterThan" || m == "greaterThanOrEqual") {
       arity(1);
-      const Decimal a = as_decimal(recv), b = as_decimal(args[0]);
+      const Decimal a = as_decimal(recv), b = as_decimal(*arg);
       if (m == "lessThan") return Value{a < b};
       if (m == "lessThanOrEqual") return Value{a <= b};
       if (m == "greaterThan") return Value{a > b};
@@ -308,21 +365,19 @@ class Evaluator {
     }
     if (m == "isInRange") {
       arity(1);
-      return Value{is_in_range(as_ip(recv), as_ip(args[0]))};
+      return Value{is_in_range(as_ip(recv), as_ip(*arg))};
     }
     if (m == "offset" || m == "durationSince" || m == "toDate" || m == "toTime") {
       const Datetime dt = as_datetime(recv);
       std::int64_t out = 0;
       if (m == "offset") {
         arity(1);
-        if (__builtin_add_overflow(dt.ms, as_duration(args[0]).ms, &out))
-          throw EvalError{"datetime overflow"};
+        if (__builtin_add_overflow(dt.ms, as_duration(*arg).ms, &out)) throw EvalError{"datetime overflow"};
         return Value{Datetime{out}};
       }
       if (m == "durationSince") {
         arity(1);
-        if (__builtin_sub_overflow(dt.ms, as_datetime(args[0]).ms, &out))
-          throw EvalError{"duration overflow"};
+        if (__builtin_sub_overflow(dt.ms, as_datetime(*arg).ms, &out)) throw EvalError{"duration overflow"};
         return Value{Duration{out}};
       }
       arity(0);
@@ -348,55 +403,31 @@ class Evaluator {
     throw EvalError{"unknown method " + m};
   }
 
-  const Request& request_;
-  const Entities& entities_;
+  const RequestEvaluator& r_;
+  const Value true_{true};
+  const Value false_{false};
 };
 
-bool scope_matches(const EntityScope& scope, const EntityUid& uid, const Evaluator& ev) {
-  switch (scope.kind) {
-    case EntityScope::Kind::Any:
-      return true;
-    case EntityScope::Kind::Eq:
-      return uid == scope.entity;
-    case EntityScope::Kind::In:
-      return ev.in(uid, scope.entity);
-    case EntityScope::Kind::Is:
-      return uid.type == scope.entity_type;
-    case EntityScope::Kind::IsIn:
-      return uid.type == scope.entity_type && ev.in(uid, scope.entity);
-  }
-  return false;
-}
-
-bool action_matches(const ActionScope& scope, const EntityUid& uid, const Evaluator& ev) {
-  switch (scope.kind) {
-    case ActionScope::Kind::Any:
-      return true;
-    case ActionScope::Kind::Eq:
-      return uid == scope.entities.front();
-    case ActionScope::Kind::In:
-      return std::any_of(scope.entities.begin(), scope.entities.end(),
-                         [&](const EntityUid& a) { return ev.in(uid, a); });
-  }
-  return false;
-}
-
+namespace {
+const Entity* find_entity(const Entities& entities, const EntityUid& uid) { return entities.find(uid); }
 }  // namespace
 
 bool matches_pattern(std::string_view text, const std::vector<PatternElem>& pattern) {
-  const std::vector<char32_t> s = code_points(text);
-  // Greedy matching with one backtrack point: linear-ish, no recursion.
+  // Greedy matching with one backtrack point over the UTF-8 bytes, decoding
+  // one code point at a time: linear-ish, no recursion, no allocation.
   std::size_t si = 0, pi = 0, star_p = std::string_view::npos, star_s = 0;
-  while (si < s.size()) {
-    if (pi < pattern.size() && !pattern[pi].wildcard && pattern[pi].ch == s[si]) {
-      ++si;
+  while (si < text.size()) {
+    const auto [cp, width] = decode(text, si);
+    if (pi < pattern.size() && !pattern[pi].wildcard && pattern[pi].ch == cp) {
+      si += width;
       ++pi;
     } else if (pi < pattern.size() && pattern[pi].wildcard) {
       star_p = pi++;
       star_s = si;
     } else if (star_p != std::string_view::npos) {
       pi = star_p + 1;
-      si = ++star_s;
+      star_s += decode(text, star_s).second;
+      si = star_s;
     } else {
       return false;
     }
@@ -405,32 +436,78 @@ bool matches_pattern(std::string_view text, const std::vector<PatternElem>& patt
   return pi == pattern.size();
 }
 
-std::expected<Value, std::string> evaluate(const Expr& expr, const Request& request,
-                                           const Entities& entities) {
+RequestEvaluator::RequestEvaluator(const Request& request, const Entities& entities)
+    : request_(request),
+      entities_(entities),
+      principal_{request.principal},
+      action_{request.action},
+      resource_{request.resource},
+      principal_entity_(find_entity(entities, request.principal)),
+      action_entity_(find_entity(entities, request.action)),
+      resource_entity_(find_entity(entities, request.resource)) {}
+
+bool RequestEvaluator::scope_matches(const EntityScope& scope, const EntityUid& uid, const Entity* entity) const {
+  switch (scope.kind) {
+    case EntityScope::Kind::Any:
+      return true;
+    case EntityScope::Kind::Eq:
+      return uid == scope.entity;
+    case EntityScope::Kind::In:
+      return in_entity(uid, entity, scope.entity);
+    case EntityScope::Kind::Is:
+      return uid.type == scope.entity_type;
+    case EntityScope::Kind::IsIn:
+      return uid.type == scope.entity_type && in_entity(uid, entity, scope.entity);
+  }
+  return false;
+}
+
+bool RequestEvaluator::action_matches(const ActionScope& scope) const {
+  const EntityUid& uid = request_.action;
+  switch (scope.kind) {
+    case ActionScope::Kind::Any:
+      return true;
+    case ActionScope::Kind::Eq:
+      return uid == scope.entities.front();
+    case ActionScope::Kind::In:
+      return std::any_of(scope.entities.begin(), scope.entities.end(),
+                         [&](const EntityUid& a) { return in_entity(uid, action_entity_, a); });
+  }
+  return false;
+}
+
+std::expected<Value, std::string> RequestEvaluator::evaluate(const Expr& expr) const {
   try {
-    Evaluator ev(request, entities);
-    return ev.eval(expr);
+    Value scratch;
+    return ExpressionWalk(*this).eval(expr, scratch);
   } catch (const EvalError& e) {
     return std::unexpected(e.message);
   }
 }
 
-std::expected<bool, std::string> is_satisfied(const Policy& policy, const Request& request,
-                                              const Entities& entities) {
+std::expected<bool, std::string> RequestEvaluator::is_satisfied(const Policy& policy) const {
+  if (!scope_matches(policy.principal, request_.principal, principal_entity_) || !action_matches(policy.action) ||
+      !scope_matches(policy.resource, request_.resource, resource_entity_)) {
+    return false;
+  }
   try {
-    Evaluator ev(request, entities);
-    if (!scope_matches(policy.principal, request.principal, ev) ||
-        !action_matches(policy.action, request.action, ev) ||
-        !scope_matches(policy.resource, request.resource, ev)) {
-      return false;
-    }
+    const ExpressionWalk walk(*this);
+    Value scratch;
     for (const auto& c : policy.conditions) {
-      if (as_bool(ev.eval(*c.expr)) != c.is_when) return false;
+      if (as_bool(walk.eval(*c.expr, scratch)) != c.is_when) return false;
     }
     return true;
   } catch (const EvalError& e) {
     return std::unexpected(e.message);
   }
+}
+
+std::expected<Value, std::string> evaluate(const Expr& expr, const Request& request, const Entities& entities) {
+  return RequestEvaluator(request, entities).evaluate(expr);
+}
+
+std::expected<bool, std::string> is_satisfied(const Policy& policy, const Request& request, const Entities& entities) {
+  return RequestEvaluator(request, entities).is_satisfied(policy);
 }
 
 }  // namespace mandate::policy

@@ -5,11 +5,6 @@
 
 namespace mandate::policy {
 
-std::size_t EntityUidHash::operator()(const EntityUid& uid) const noexcept {
-  const std::size_t h = std::hash<std::string>{}(uid.type);
-  return h ^ (std::hash<std::string>{}(uid.id) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
-}
-
 std::strong_ordering canonical_order(const Value& a, const Value& b) {
   if (a.data.index() != b.data.index()) return a.data.index() <=> b.data.index();
   return std::visit(

@@ -89,6 +89,24 @@ TEST_F(EvaluatorTest, StringsSetsRecords) {
   expect_error("1.contains(1)");
 }
 
+// `like` works on code points, not bytes: a `*` and a literal both step
+// over multi-byte characters whole.
+TEST_F(EvaluatorTest, LikeMatchesCodePoints) {
+  expect_true(R"("h\u{e9}llo" like "h*o" && "h\u{e9}llo" like "h\u{e9}*" && !("h\u{e9}llo" like "he*"))");
+  expect_true(R"("\u{65e5}\u{672c}\u{8a9e}" like "*\u{8a9e}" && "\u{65e5}\u{672c}" like "\u{65e5}*\u{672c}")");
+  expect_true(R"("aXbXc" like "a*b*c" && !("aXbX" like "a*b*c") && "\u{1F600}x" like "*x" && "h\u{e9}" like "h*")");
+  expect_true(R"(!("\u{e9}" like "\u{e8}") && "\u{e9}\u{e9}" like "*\u{e9}")");
+}
+
+// Values computed on the way (record literals, if-then-else, attributes of
+// attributes) must outlive the expression that reads from them.
+TEST_F(EvaluatorTest, AttributesOfComputedValues) {
+  expect_true("{a: {b: {c: \"deep\"}}}.a.b.c == \"deep\"");
+  expect_true("(if context.s == \"hello\" then {x: [1, 2]} else {x: [3]}).x.contains(2)");
+  expect_true("principal.manager.age == 50 && (if true then principal else resource).age == 30");
+  expect_true("{r: principal}.r.manager == User::\"bob\" && [principal.tags, [1]].contains([\"a\", \"b\"])");
+}
+
 TEST_F(EvaluatorTest, Extensions) {
   expect_true(
       "decimal(\"1.5\").lessThan(decimal(\"1.51\")) && decimal(\"-0.1\").lessThanOrEqual(decimal(\"0.0\"))");
