@@ -37,14 +37,22 @@ ninja -C "$build" -j2 "${targets[@]}" >/dev/null
 
 # Seeds: every file of the shared cases of the kind each target reads; the
 # evaluator's seeds are each test's policies, a NUL byte, and its entities.
+copy_seeds() {  # DIR FIND-TESTS...: files named by their path, as names repeat across folders
+  local dir=$1 file
+  shift
+  while IFS= read -r -d '' file; do
+    local rel=${file#"$shared"/}
+    cp "$file" "$dir/${rel//\//_}"
+  done < <(find "$shared" "$@" -print0)
+}
 seed() {
   local target=$1 dir=$build/corpus/$1
   mkdir -p "$dir"
   [[ -n $(ls -A "$dir") ]] && return 0  # keep what earlier runs found
   case $target in
-    policy_parser_fuzz) find "$shared" -name '*.cedar' -exec cp -t "$dir" {} + ;;
-    schema_fuzz) find "$shared" -name '*.cedarschema' -exec cp -t "$dir" {} + ;;
-    entities_fuzz) find "$shared" -name '*.json' -path '*entities*' -exec cp -t "$dir" {} + ;;
+    policy_parser_fuzz) copy_seeds "$dir" -name '*.cedar' ;;
+    schema_fuzz) copy_seeds "$dir" -name '*.cedarschema' ;;
+    entities_fuzz) copy_seeds "$dir" -name '*.json' -path '*entities*' ;;
     authorizer_fuzz) python3 - "$shared" "$dir" <<'PY'
 import json, pathlib, sys
 root, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
