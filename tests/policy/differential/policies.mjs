@@ -68,6 +68,7 @@ export class PolicyGen {
       else if (r.chance(0.15)) out += '*';  // a wildcard standing in for the character
       else out += cedarString(r, ch).slice(1, -1);
     }
+    if (r.chance(0.1)) out += '\\*';  // a literal star, which only some strings hold
     if (r.chance(0.3)) out += '*';
     return out + '"';
   }
@@ -192,7 +193,7 @@ export class PolicyGen {
       [1, () => `-${this.paren(sub())}`],
       [1, () => `-${r.pick(SAFE_LONGS.filter((n) => n >= 0))}`],
       [1, () => this.ite('Long', depth)],
-      [1, () => `${this.paren(this.expr('duration', depth - 1))}.${r.pick(['toDays', 'toHours', 'toMinutes', 'toSeconds', 'toMilliseconds'])}()`],
+      [2, () => `${this.paren(this.expr('duration', depth - 1))}.${r.pick(['toDays', 'toHours', 'toMinutes', 'toSeconds', 'toMilliseconds'])}()`],
     ])();
   }
 
@@ -272,9 +273,11 @@ export class PolicyGen {
 
   entityScope(variable) {
     const r = this.r;
-    const groupish = () => cedarUid(r, r.weighted([[5, () => r.pick(this.world.uids)], [1, () => r.pick(GHOSTS)]])());
+    const groups = this.world.uids.filter((u) => ['Group', 'Album', 'Org::Team'].includes(u.type));
+    const groupish = () => cedarUid(r, r.weighted([[groups.length ? 4 : 0, () => r.pick(groups)],
+      [3, () => r.pick(this.world.uids)], [1, () => r.pick(GHOSTS)]])());
     return r.weighted([
-      [4, () => variable],
+      [7, () => variable],
       [2, () => `${variable} == ${groupish()}`],
       [3, () => `${variable} in ${groupish()}`],
       [2, () => `${variable} is ${r.pick(ENTITY_TYPES)}`],
@@ -286,7 +289,7 @@ export class PolicyGen {
     const r = this.r;
     const action = () => cedarUid(r, r.chance(0.9) ? r.pick(this.world.actions) : { type: 'Action', id: 'ghost' });
     return r.weighted([
-      [4, () => 'action'],
+      [6, () => 'action'],
       [2, () => `action == ${action()}`],
       [2, () => `action in ${action()}`],
       [2, () => `action in [${Array.from({ length: r.range(0, 3) }, action).join(', ')}]`],
@@ -301,10 +304,10 @@ export class PolicyGen {
 
   policy(depth) {
     const r = this.r;
-    const effect = r.chance(0.7) ? 'permit' : 'forbid';
+    const effect = r.chance(0.75) ? 'permit' : 'forbid';
     const scope = [this.entityScope('principal'), this.actionScope(), this.entityScope('resource')];
     const sep = r.pick([', ', ',\n  ', ',']);
-    const clauses = Array.from({ length: r.weighted([[2, 0], [5, 1], [2, 2], [1, 3]]) },
+    const clauses = Array.from({ length: r.weighted([[3, 0], [5, 1], [2, 2], [1, 3]]) },
       () => `${r.chance(0.8) ? 'when' : 'unless'} { ${this.expr('Bool', depth)} }`);
     const comment = r.chance(0.1) ? '// generated\n' : '';
     return `${comment}${this.annotations()}${effect} (${scope.join(sep)})${clauses.map((c) => `\n${c}`).join('')};\n`;
