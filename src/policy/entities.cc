@@ -109,6 +109,11 @@ std::expected<Value, std::string> extension_from_json(const nlohmann::json& extn
   return std::unexpected("unsupported extension function " + fn);
 }
 
+// `Action` or `Namespace::Action`.
+bool is_action_type(std::string_view type) {
+  return type == "Action" || (type.size() > 8 && type.ends_with("::Action"));
+}
+
 bool is_extension_call(const nlohmann::json& extn) {
   return extn.is_object() && extn.contains("fn") && extn["fn"].is_string() &&
          (extn.contains("arg") || (extn.contains("args") && extn["args"].is_array()));
@@ -222,6 +227,11 @@ std::expected<Entities, std::string> entities_from_json(const nlohmann::json& js
       for (const auto& p : item["parents"]) {
         auto parent = uid_from_json(p);
         if (!parent) return std::unexpected(parent.error());
+        // The reference keeps action groups among actions.
+        if (is_action_type(e.uid.type) && !is_action_type(parent->type)) {
+          return std::unexpected("action " + to_string(Value{e.uid}) + " has a non-action parent " +
+                                 to_string(Value{*parent}));
+        }
         e.parents.push_back(std::move(*parent));
       }
     }

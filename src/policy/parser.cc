@@ -141,6 +141,7 @@ class Parser {
     expect(",");
     expect_word("resource");
     p.resource = entity_scope();
+    accept(",");
     expect(")");
     while (is_ident("when") || is_ident("unless")) {
       Condition c;
@@ -188,7 +189,7 @@ class Parser {
         if (!is_punct("]")) {
           do {
             s.entities.push_back(entity_literal());
-          } while (accept(","));
+          } while (accept(",") && !is_punct("]"));  // Cedar's lists take a trailing comma
         }
         expect("]");
       } else {
@@ -429,7 +430,7 @@ class Parser {
     if (!accept(")")) {
       do {
         args.push_back(expr());
-      } while (accept(","));
+      } while (accept(",") && !is_punct(")"));
       expect(")");
     }
     return args;
@@ -492,7 +493,7 @@ class Parser {
       if (!accept("]")) {
         do {
           s.elements.push_back(expr());
-        } while (accept(","));
+        } while (accept(",") && !is_punct("]"));
         expect("]");
       }
       return make(pos, std::move(s));
@@ -504,7 +505,7 @@ class Parser {
           std::string key = peek().kind == TokenKind::String ? string_literal() : name();
           expect(":");
           r.fields.emplace_back(std::move(key), expr());
-        } while (accept(","));
+        } while (accept(",") && !is_punct("}"));
         expect("}");
       }
       for (std::size_t i = 0; i < r.fields.size(); ++i) {

@@ -100,5 +100,34 @@ TEST(ReferenceAgreement, MalformedEscapesAreRecords) {
     "attrs": {"x": {"__extn": {"fn": "ip", "arg": "nonsense"}}}}])").has_value());
 }
 
+TEST(ReferenceAgreement, ListsTakeATrailingComma) {
+  for (const char* text : {"[1, 2,] == [1, 2]", "[1,] == [1]", "{a: 1,} == {a: 1}", "ip(\"1.1.1.1\",).isIpv4()",
+                           "[1].contains(1,)"}) {
+    const auto expr = parse_expression(text);
+    ASSERT_TRUE(expr.has_value()) << text << ": " << expr.error().to_string();
+    EXPECT_EQ(evaluate(**expr, Request{}, Entities{}), Value{true}) << text;
+  }
+  for (const char* text : {"[,] == []", "{,} == {}", "[1,,] == [1]", "ip(,)"}) {
+    EXPECT_FALSE(parse_expression(text).has_value()) << text;
+  }
+  EXPECT_TRUE(parse_policies("permit(principal, action in [Action::\"a\",], resource,);").has_value());
+  EXPECT_FALSE(parse_policies("permit(principal, action in [,], resource);").has_value());
+  EXPECT_FALSE(parse_policies("permit(principal, action, resource,,);").has_value());
+}
+
+TEST(ReferenceAgreement, ActionsHaveOnlyActionParents) {
+  const auto entity = [](const std::string& type, const std::string& parent_type) {
+    return "[{\"uid\": {\"type\": \"" + type + "\", \"id\": \"a\"}, \"attrs\": {}, \"parents\": [{\"type\": \"" +
+           parent_type + "\", \"id\": \"p\"}]}]";
+  };
+  EXPECT_FALSE(parse_entities(entity("Action", "Photo")).has_value());
+  EXPECT_FALSE(parse_entities(entity("NS::Action", "User")).has_value());
+  EXPECT_TRUE(parse_entities(entity("Action", "NS::Action")).has_value());
+  EXPECT_TRUE(parse_entities(entity("NS::Action", "Action")).has_value());
+  EXPECT_TRUE(parse_entities(entity("User", "Action")).has_value());
+  EXPECT_TRUE(parse_entities(entity("Actions", "User")).has_value());
+  EXPECT_TRUE(parse_entities(entity("Action::X", "User")).has_value());
+}
+
 }  // namespace
 }  // namespace mandate::policy

@@ -175,13 +175,15 @@ export class PolicyGen {
 
   setLiteral(t, depth) {
     const n = this.r.weighted([[1, 0], [3, 1], [3, 2], [2, 3]]);
-    return `[${Array.from({ length: n }, () => this.expr(t.set, depth - 1)).join(', ')}]`;
+    const comma = n > 0 && this.r.chance(0.1) ? ',' : '';  // Cedar's lists take a trailing comma
+    return `[${Array.from({ length: n }, () => this.expr(t.set, depth - 1)).join(', ')}${comma}]`;
   }
 
   recordLiteral(t, depth) {
     const r = this.r;
     const fields = Object.entries(t.record).filter(() => r.chance(0.85));
-    return `{${fields.map(([k, ft]) => `${isIdent(k) && r.chance(0.7) ? k : cedarString(r, k)}: ${this.expr(ft, depth - 1)}`).join(', ')}}`;
+    const comma = fields.length > 0 && r.chance(0.1) ? ',' : '';
+    return `{${fields.map(([k, ft]) => `${isIdent(k) && r.chance(0.7) ? k : cedarString(r, k)}: ${this.expr(ft, depth - 1)}`).join(', ')}${comma}}`;
   }
 
   longExpr(depth) {
