@@ -109,11 +109,6 @@ std::expected<Value, std::string> extension_from_json(const nlohmann::json& extn
   return std::unexpected("unsupported extension function " + fn);
 }
 
-// `Action` or `Namespace::Action`.
-bool is_action_type(std::string_view type) {
-  return type == "Action" || (type.size() > 8 && type.ends_with("::Action"));
-}
-
 bool is_extension_call(const nlohmann::json& extn) {
   return extn.is_object() && extn.contains("fn") && extn["fn"].is_string() &&
          (extn.contains("arg") || (extn.contains("args") && extn["args"].is_array()));

@@ -177,23 +177,31 @@ class Parser {
     return s;
   }
 
+  // The reference accepts only actions in the action scope.
+  EntityUid action_literal() {
+    const SourcePos pos = peek().pos;
+    EntityUid uid = entity_literal();
+    if (!is_action_type(uid.type)) throw SyntaxError{pos, "expected an action, found " + uid.type + " entity"};
+    return uid;
+  }
+
   ActionScope action_scope() {
     ActionScope s;
     if (accept("==")) {
       s.kind = ActionScope::Kind::Eq;
-      s.entities.push_back(entity_literal());
+      s.entities.push_back(action_literal());
     } else if (is_ident("in")) {
       next();
       s.kind = ActionScope::Kind::In;
       if (accept("[")) {
         if (!is_punct("]")) {
           do {
-            s.entities.push_back(entity_literal());
+            s.entities.push_back(action_literal());
           } while (accept(",") && !is_punct("]"));  // Cedar's lists take a trailing comma
         }
         expect("]");
       } else {
-        s.entities.push_back(entity_literal());
+        s.entities.push_back(action_literal());
       }
     }
     return s;

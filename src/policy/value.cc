@@ -10,6 +10,10 @@ std::size_t EntityUidHash::operator()(const EntityUid& uid) const noexcept {
   return h ^ (std::hash<std::string>{}(uid.id) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
 }
 
+bool is_action_type(std::string_view type) {
+  return type == "Action" || (type.size() > 8 && type.ends_with("::Action"));
+}
+
 std::strong_ordering canonical_order(const Value& a, const Value& b) {
   if (a.data.index() != b.data.index()) return a.data.index() <=> b.data.index();
   return std::visit(

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct EntityUid {
 struct EntityUidHash {
   std::size_t operator()(const EntityUid& uid) const noexcept;
 };
+
+// Actions are the entities of type `Action` or `Namespace::Action`.
+bool is_action_type(std::string_view type);
 
 struct Value;
 // Kept sorted and free of duplicates, so equality is element-wise.

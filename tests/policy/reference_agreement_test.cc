@@ -129,5 +129,15 @@ TEST(ReferenceAgreement, ActionsHaveOnlyActionParents) {
   EXPECT_TRUE(parse_entities(entity("Action::X", "User")).has_value());
 }
 
+TEST(ReferenceAgreement, ActionScopeHoldsOnlyActions) {
+  for (const char* scope : {"action == User::\"a\"", "action in User::\"a\"", "action in [Action::\"a\", User::\"b\"]",
+                            "action == Action::X::\"a\"", "action in [Acti::\"read\"]"}) {
+    EXPECT_FALSE(parse_policies(std::string("permit(principal, ") + scope + ", resource);").has_value()) << scope;
+  }
+  EXPECT_TRUE(parse_policies("permit(principal, action == NS::Action::\"a\", resource);").has_value());
+  EXPECT_TRUE(parse_policies("permit(principal in Action::\"a\", action, resource) when "
+                             "{ action == User::\"a\" };").has_value());
+}
+
 }  // namespace
 }  // namespace mandate::policy
