@@ -4,17 +4,31 @@
 
 namespace mandate::policy {
 
+namespace {
+
+bool same_entity(const Entity& a, const Entity& b) {
+  const std::unordered_set<EntityUid, EntityUidHash> a_parents(a.parents.begin(), a.parents.end());
+  const std::unordered_set<EntityUid, EntityUidHash> b_parents(b.parents.begin(), b.parents.end());
+  return a.attrs == b.attrs && a.tags == b.tags && a_parents == b_parents;
+}
+
+}  // namespace
+
 std::expected<Entities, std::string> Entities::build(std::vector<Entity> entities) {
   Entities out;
   auto& index = out.by_uid_;
   for (auto& e : entities) {
-    // The reference rejects a duplicate uid rather than picking one.
-    if (index.contains(e.uid)) return std::unexpected("duplicate entity " + to_string(Value{e.uid}));
+    // The reference rejects a duplicate uid rather than picking one, unless
+    // both entries say the same thing.
+    if (const auto it = index.find(e.uid); it != index.end()) {
+      if (same_entity(it->second, e)) continue;
+      return std::unexpected("duplicate entity " + to_string(Value{e.uid}));
+    }
     EntityUid uid = e.uid;
     index.emplace(std::move(uid), std::move(e));
   }
-  // Depth-first closure: each entity walks its parents' chains once; cycles
-  // simply stop at entities already visited.
+  // Depth-first closure: each entity walks its parents' chains once,
+  // stopping at entities already visited.
   for (auto& [uid, entity] : index) {
     std::vector<EntityUid> stack(entity.parents.begin(), entity.parents.end());
     while (!stack.empty()) {
@@ -24,6 +38,11 @@ std::expected<Entities, std::string> Entities::build(std::vector<Entity> entitie
       if (const auto it = index.find(next); it != index.end()) {
         stack.insert(stack.end(), it->second.parents.begin(), it->second.parents.end());
       }
+    }
+    // The reference refuses a hierarchy with a cycle (an entity among its
+    // own ancestors) rather than reading `in` through it.
+    if (entity.ancestors.contains(uid)) {
+      return std::unexpected("the entity hierarchy has a cycle containing " + to_string(Value{uid}));
     }
   }
   return out;
@@ -90,6 +109,11 @@ std::expected<Value, std::string> extension_from_json(const nlohmann::json& extn
   return std::unexpected("unsupported extension function " + fn);
 }
 
+bool is_extension_call(const nlohmann::json& extn) {
+  return extn.is_object() && extn.contains("fn") && extn["fn"].is_string() &&
+         (extn.contains("arg") || (extn.contains("args") && extn["args"].is_array()));
+}
+
 // `field_type` types every member (tags); `record_type` types each by name
 // (attributes); with neither, members are read without a schema.
 std::expected<Record, std::string> record_from_json(const nlohmann::json& json,
@@ -139,12 +163,15 @@ std::expected<Value, std::string> value_from_json(const nlohmann::json& json) {
       return make_set(std::move(elements));
     }
     case nlohmann::json::value_t::object: {
+      // An object that only looks like an escape (`__entity` without an
+      // id, `__extn` without `fn` and `arg`) is a record, as the
+      // reference's untagged JSON reading has it.
       if (json.size() == 1 && json.contains("__entity")) {
-        auto uid = uid_from_json(json);
-        if (!uid) return std::unexpected(uid.error());
-        return Value{std::move(*uid)};
+        if (auto uid = uid_from_json(json)) return Value{std::move(*uid)};
       }
-      if (json.size() == 1 && json.contains("__extn")) return extension_from_json(json["__extn"]);
+      if (json.size() == 1 && json.contains("__extn") && is_extension_call(json["__extn"])) {
+        return extension_from_json(json["__extn"]);
+      }
       auto rec = record_from_json(json);
       if (!rec) return std::unexpected(rec.error());
       return make_record(std::move(*rec));
@@ -168,6 +195,13 @@ std::expected<Entities, std::string> entities_from_json(const nlohmann::json& js
   for (const auto& item : json) {
     if (!item.is_object() || !item.contains("uid"))
       return std::unexpected("entity without uid: " + item.dump());
+    // As in the reference: `attrs` and `parents` are required, and `tags`,
+    // when present, is an object too.
+    if (!item.contains("attrs") || !item["attrs"].is_object() || !item.contains("parents") ||
+        !item["parents"].is_array() || (item.contains("tags") && !item["tags"].is_object())) {
+      return std::unexpected("entity " + item["uid"].dump() +
+                             ": needs \"attrs\" (an object) and \"parents\" (an array); \"tags\" is an object");
+    }
     Entity e;
     auto uid = uid_from_json(item["uid"]);
     if (!uid) return std::unexpected(uid.error());
@@ -188,6 +222,11 @@ std::expected<Entities, std::string> entities_from_json(const nlohmann::json& js
       for (const auto& p : item["parents"]) {
         auto parent = uid_from_json(p);
         if (!parent) return std::unexpected(parent.error());
+        // The reference keeps action groups among actions.
+        if (is_action_type(e.uid.type) && !is_action_type(parent->type)) {
+          return std::unexpected("action " + to_string(Value{e.uid}) + " has a non-action parent " +
+                                 to_string(Value{*parent}));
+        }
         e.parents.push_back(std::move(*parent));
       }
     }

@@ -228,8 +228,12 @@ std::optional<Duration> parse_duration(std::string_view text) {
   while (pos < text.size()) {
     std::int64_t n = 0;
     const std::size_t start = pos;
+    // A negative duration's numbers count down from zero, so that
+    // "-9223372036854775808ms" (the least duration) parses, as in Cedar.
     while (pos < text.size() && is_digit(text[pos])) {
-      if (__builtin_mul_overflow(n, 10, &n) || __builtin_add_overflow(n, text[pos] - '0', &n))
+      const int digit = text[pos] - '0';
+      if (__builtin_mul_overflow(n, 10, &n) ||
+          (negative ? __builtin_sub_overflow(n, digit, &n) : __builtin_add_overflow(n, digit, &n)))
         return std::nullopt;
       ++pos;
     }
@@ -242,10 +246,7 @@ std::optional<Duration> parse_duration(std::string_view text) {
     next_unit = u + 1;
     std::int64_t part = 0;
     if (__builtin_mul_overflow(n, kUnits[u].second, &part)) return std::nullopt;
-    if (negative ? __builtin_sub_overflow(total, part, &total)
-                 : __builtin_add_overflow(total, part, &total)) {
-      return std::nullopt;
-    }
+    if (__builtin_add_overflow(total, part, &total)) return std::nullopt;
     any = true;
   }
   if (!any) return std::nullopt;

@@ -89,6 +89,17 @@ class Parser {
     if (peek().kind != TokenKind::Ident) fail("expected identifier, found " + describe(peek()));
     return next().text;
   }
+  // An identifier that names something (type, attribute, record key,
+  // method): Cedar reserves its keywords and the `__cedar` namespace there.
+  std::string name() {
+    const SourcePos pos = peek().pos;
+    std::string id = ident();
+    static constexpr std::string_view kReserved[] = {"true", "false", "if",  "then", "else",
+                                                     "in",   "is",    "like", "has"};
+    if (is_known(kReserved, id)) throw SyntaxError{pos, "this identifier is reserved and cannot be used: " + id};
+    if (id == "__cedar") throw SyntaxError{pos, "the name `__cedar` is reserved"};
+    return id;
+  }
   std::string string_literal() {
     if (peek().kind != TokenKind::String) fail("expected string literal, found " + describe(peek()));
     const Token& t = next();
@@ -131,6 +142,7 @@ class Parser {
     expect(",");
     expect_word("resource");
     p.resource = entity_scope("resource");
+    accept(",");  // Cedar takes a trailing comma after the scope
     expect(")");
     while (is_ident("when") || is_ident("unless")) {
       Condition c;
@@ -181,23 +193,31 @@ class Parser {
     s.slot = true;
   }
 
+  // The reference accepts only actions in the action scope.
+  EntityUid action_literal() {
+    const SourcePos pos = peek().pos;
+    EntityUid uid = entity_literal();
+    if (!is_action_type(uid.type)) throw SyntaxError{pos, "expected an action, found " + uid.type + " entity"};
+    return uid;
+  }
+
   ActionScope action_scope() {
     ActionScope s;
     if (accept("==")) {
       s.kind = ActionScope::Kind::Eq;
-      s.entities.push_back(entity_literal());
+      s.entities.push_back(action_literal());
     } else if (is_ident("in")) {
       next();
       s.kind = ActionScope::Kind::In;
       if (accept("[")) {
         if (!is_punct("]")) {
           do {
-            s.entities.push_back(entity_literal());
-          } while (accept(","));
+            s.entities.push_back(action_literal());
+          } while (accept(",") && !is_punct("]"));  // Cedar's lists take a trailing comma
         }
         expect("]");
       } else {
-        s.entities.push_back(entity_literal());
+        s.entities.push_back(action_literal());
       }
     }
     return s;
@@ -205,10 +225,10 @@ class Parser {
 
   // `A::B` (stops before `::"id"`).
   std::string path() {
-    std::string name = ident();
+    std::string name = this->name();
     while (is_punct("::") && peek(1).kind == TokenKind::Ident) {
       next();
-      name += "::" + next().text;
+      name += "::" + this->name();
     }
     return name;
   }
@@ -283,6 +303,7 @@ class Parser {
   }
 
   ExprPtr relation() {
+    const std::size_t lhs_start = pos_;
     auto lhs = add();
     const SourcePos pos = peek().pos;
     static constexpr std::pair<std::string_view, BinaryOp> kOps[] = {
@@ -300,8 +321,8 @@ class Parser {
     }
     if (is_ident("has")) {
       next();
-      std::string attr = peek().kind == TokenKind::String ? string_literal() : ident();
-      return make(pos, HasAttrExpr{std::move(lhs), std::move(attr)});
+      if (peek().kind == TokenKind::String) return make(pos, HasAttrExpr{std::move(lhs), string_literal()});
+      return has_path(pos, std::move(lhs), lhs_start);
     }
     if (is_ident("like")) {
       next();
@@ -321,6 +342,29 @@ class Parser {
       return make(pos, std::move(is));
     }
     return lhs;
+  }
+
+  // `e has a.b.c` is Cedar's shorthand for `e has a && e.a has b && e.a.b has c`.
+  // The tree has no copy operation, so each repetition of `e` is parsed
+  // again from its tokens; a budget stops nested paths from multiplying.
+  ExprPtr has_path(SourcePos pos, ExprPtr lhs, std::size_t lhs_start) {
+    std::vector<std::string> attrs{name()};
+    while (is_punct(".") && peek(1).kind == TokenKind::Ident) {
+      next();
+      attrs.push_back(name());
+    }
+    ExprPtr result = make(pos, HasAttrExpr{std::move(lhs), attrs[0]});
+    const std::size_t resume = pos_;
+    for (std::size_t i = 1; i < attrs.size(); ++i) {
+      reparsed_tokens_ += resume - lhs_start;
+      if (reparsed_tokens_ > kMaxReparsedTokens) fail("`has` attribute paths repeat too much text");
+      pos_ = lhs_start;
+      ExprPtr target = add();
+      for (std::size_t j = 0; j < i; ++j) target = make(pos, GetAttrExpr{std::move(target), attrs[j]});
+      result = make(pos, AndExpr{std::move(result), make(pos, HasAttrExpr{std::move(target), attrs[i]})});
+    }
+    pos_ = resume;
+    return result;
   }
 
   ExprPtr add() {
@@ -385,7 +429,7 @@ class Parser {
       const SourcePos pos = peek().pos;
       if (accept(".")) {
         const SourcePos name_pos = peek().pos;
-        std::string name = ident();
+        std::string name = this->name();
         if (accept("(")) {
           if (!is_known(kMethods, name)) throw SyntaxError{name_pos, "`" + name + "` is not a valid method"};
           MethodExpr m{std::move(target), std::move(name), arguments()};
@@ -410,7 +454,7 @@ class Parser {
     if (!accept(")")) {
       do {
         args.push_back(expr());
-      } while (accept(","));
+      } while (accept(",") && !is_punct(")"));
       expect(")");
     }
     return args;
@@ -474,7 +518,7 @@ class Parser {
       if (!accept("]")) {
         do {
           s.elements.push_back(expr());
-        } while (accept(","));
+        } while (accept(",") && !is_punct("]"));
         expect("]");
       }
       return make(pos, std::move(s));
@@ -483,10 +527,10 @@ class Parser {
       RecordExpr r;
       if (!accept("}")) {
         do {
-          std::string key = peek().kind == TokenKind::String ? string_literal() : ident();
+          std::string key = peek().kind == TokenKind::String ? string_literal() : name();
           expect(":");
           r.fields.emplace_back(std::move(key), expr());
-        } while (accept(","));
+        } while (accept(",") && !is_punct("}"));
         expect("}");
       }
       for (std::size_t i = 0; i < r.fields.size(); ++i) {
@@ -502,6 +546,8 @@ class Parser {
   std::vector<Token> tokens_;
   std::size_t pos_ = 0;
   int depth_ = 0;
+  static constexpr std::size_t kMaxReparsedTokens = 1 << 20;
+  std::size_t reparsed_tokens_ = 0;
 };
 
 }  // namespace

@@ -5,6 +5,10 @@
 
 namespace mandate::policy {
 
+bool is_action_type(std::string_view type) {
+  return type == "Action" || (type.size() > 8 && type.ends_with("::Action"));
+}
+
 std::strong_ordering canonical_order(const Value& a, const Value& b) {
   if (a.data.index() != b.data.index()) return a.data.index() <=> b.data.index();
   return std::visit(

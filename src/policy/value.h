@@ -48,6 +48,9 @@ struct EntityUidHash {
   }
 };
 
+// Actions are the entities of type `Action` or `Namespace::Action`.
+bool is_action_type(std::string_view type);
+
 struct Value;
 // Kept sorted and free of duplicates, so equality is element-wise.
 using SetPtr = std::shared_ptr<const std::vector<Value>>;

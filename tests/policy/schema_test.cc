@@ -64,7 +64,8 @@ TEST(PolicySchema, DirectsEntityJson) {
     {"uid": {"type": "Photos::Account", "id": "a"}, "parents": [],
      "attrs": {"owner": {"type": "Photos::User", "id": "u"}, "admins": [{"type": "Photos::User", "id": "v"}],
                "net": "10.0.0.0/8", "score": "0.5"}},
-    {"uid": {"type": "Photos::Doc", "id": "d"}, "attrs": {}, "tags": {"t": [{"type": "Photos::User", "id": "u"}]}}
+    {"uid": {"type": "Photos::Doc", "id": "d"}, "attrs": {}, "parents": [],
+     "tags": {"t": [{"type": "Photos::User", "id": "u"}]}}
   ])",
                                        &*schema);
   ASSERT_TRUE(entities.has_value()) << entities.error();
