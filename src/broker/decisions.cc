@@ -226,7 +226,7 @@ DecisionResult Broker::authorize(const DecisionRequest& request) {
         auto executor = get_actor(store_, claims->subject).value;
         policy::Request cedar{actor_uid(claims->subject, executor.actor.kind), {"Action", request.action},
                               {"Resource", request.resource}, *ctx_value};
-        const policy::Response response = policy::authorize(context->policies, cedar, context->entities);
+        const policy::Response response = context->authorizer.authorize(cedar, context->entities);
         for (const auto& e : response.errors) result.policy_errors.push_back(e.policy_id + ": " + e.message);
         if (response.decision == policy::Decision::Allow) {
           result.allow = true;

@@ -71,7 +71,7 @@ std::shared_ptr<const Broker::PolicyContext> build_policy_context(store::Store& 
     context->policy_set_hash = body.at("hash").get<std::string>();
     auto parsed = policy::parse_policies(body.at("text").get<std::string>());
     if (!parsed) fail(ErrorKind::check_failed, "the stored policy set no longer parses: " + parsed.error().message);
-    context->policies = std::move(*parsed);
+    context->authorizer = policy::Authorizer(std::move(*parsed));
   }
   return context;
 }

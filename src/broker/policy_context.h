@@ -20,7 +20,7 @@ struct Broker::PolicyContext {
   std::int64_t entities_version = 0;
   std::int64_t actors_version = 0;
   std::string policy_set_hash;  // "" when no policy set was ever loaded
-  policy::PolicySet policies;
+  policy::Authorizer authorizer;  // parsed and indexed by scope once
   policy::Entities entities;
 };
 
