@@ -1,36 +1,76 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs mandate's main job on a fresh
-# embedded (SQLite) home: record operator evidence in the ledger, sign a
-# checkpoint, prove an entry's inclusion and the log's consistency, verify
-# everything, then show that tampering with the store is caught.
+# embedded (SQLite) home: a person asks for a change, two others approve,
+# a workload gets a mandate bound to its key, acts within scope, is refused
+# outside it, reports the outcome (which ends the mandate), and the chain is
+# traced and exported as evidence that verifies offline. Then an edit behind
+# mandate's back is caught by ledger verification.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 BUILD_TARGET=mandate ./scripts/build.sh >/dev/null
 M="$PWD/build/src/cli/mandate"
-HOME_DIR=$(mktemp -d "${TMPDIR:-/tmp}/mandate-demo.XXXXXX")
-trap 'rm -rf "$HOME_DIR"' EXIT
-export MANDATE_HOME="$HOME_DIR/home"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mandate-demo.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+export MANDATE_HOME="$WORK/home"
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+W=spiffe://demo.example/ci/deployer
 
-step "$M" init --origin demo.example/mandate
-step "$M" ledger append --type operator.record --actor alice@example.com \
-  --ref change=CHG-1042 --data '{"intent":"rotate the payments DB password","ticket":"CHG-1042"}'
-step "$M" ledger append --type operator.record --actor bob@example.com \
-  --ref change=CHG-1042 --data '{"approved":true,"comment":"ok for tonight"}'
-step "$M" ledger append --type operator.record --actor spiffe://demo.example/ci/deployer --actor-kind workload \
-  --ref change=CHG-1042 --traceparent 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 \
-  --data '{"outcome":"success"}'
-"$M" ledger checkpoint > "$HOME_DIR/checkpoint.txt"
-step cat "$HOME_DIR/checkpoint.txt"
-step "$M" ledger entry 1; echo
-step "$M" ledger proof inclusion 1 --json
-step "$M" ledger proof consistency 1 3 --json
-step "$M" ledger public-key
-step "$M" ledger verify --checkpoint "$HOME_DIR/checkpoint.txt"
+cat > "$WORK/rules.toml" <<'TOML'
+[[rule]]
+id = "prod-deploy"
+detail_types = ["deploy"]
+approvals = 2
+approver_groups = ["sre"]
+max_task_duration = "1h"
+max_mandate_lifetime = "10m"
+max_uses = 3
+TOML
+cat > "$WORK/policies.cedar" <<'CEDAR'
+@id("deploys-need-two-sre-approvals")
+permit (principal in Group::"deployers", action == Action::"deploy", resource)
+when { context.mandate.approvers.containsAll(["bob", "carol"]) };
+CEDAR
 
-printf '\n\033[1m# an administrator edits entry 1 directly in the database...\033[0m\n'
-sqlite3 "$MANDATE_HOME/mandate.db" "UPDATE ledger_entry SET body = replace(body, 'true', 'false') WHERE idx = 1"
+step "$M" init --origin demo.example/mandate --rules "$WORK/rules.toml"
+for who in "alice dev" "bob sre" "carol sre"; do set -- $who; "$M" actor add --kind human --id "$1" --groups "$2" >/dev/null; done
+"$M" actor keygen --out "$WORK/deployer.pem" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["jwk"]))' > "$WORK/deployer.jwk"
+step "$M" actor add --kind workload --id "$W" --owner alice --groups deployers --key "@$WORK/deployer.jwk"
+step "$M" policy load "$WORK/policies.cedar"
+TASK=$("$M" task request --as alice --intent "Deploy payments v2.3.1" --ref CHG-1042 --executor "$W" --duration 30m \
+  --scope '[{"type":"deploy","actions":["deploy"],"resources":["prod/payments"]}]' | field task)
+echo "task: $TASK"
 set +e
-step "$M" ledger verify --checkpoint "$HOME_DIR/checkpoint.txt"
+step "$M" approve "$TASK" --as alice; echo "exit code $? (2 = refused: nobody approves their own request)"
+set -e
+step "$M" approve "$TASK" --as bob --comment "diff reviewed"
+step "$M" approve "$TASK" --as carol
+TOKEN=$("$M" token issue "$TASK" | field token)
+echo "mandate issued (a JWT bound to the deployer's key; the ledger keeps only its hash)"
+proof() { "$M" token prove --key "$WORK/deployer.pem" --token "$TOKEN" --action "$1" --resource "$2"; }
+# Shown without the token and proof themselves: they are credentials.
+decide() {
+  printf '\n\033[1m$ mandate authorize --token $TOKEN --proof "$(mandate token prove … --action %s --resource %s)" --action %s --resource %s\033[0m\n' "$1" "$2" "$1" "$2"
+  "$M" authorize --token "$TOKEN" --proof "$(proof "$1" "$2")" --action "$1" --resource "$2"
+}
+decide deploy prod/payments
+set +e
+decide deploy prod/ledger
+echo "exit code $? (1 = denied: outside the approved scope)"
+set -e
+step "$M" task complete "$TASK" --outcome success --result-digest sha256:9f2c4e
+set +e
+decide deploy prod/payments
+echo "exit code $? (1 = denied: the task ended, so did the mandate)"
+set -e
+step "$M" trace "$TASK"
+"$M" evidence export "$TASK" > "$WORK/bundle.json"
+step "$M" evidence verify "$WORK/bundle.json"
+
+"$M" ledger checkpoint > "$WORK/checkpoint.txt"
+printf '\n\033[1m# an administrator edits the approval entry directly in the database...\033[0m\n'
+sqlite3 "$MANDATE_HOME/mandate.db" "UPDATE ledger_entry SET body = replace(body, 'diff reviewed', 'no review!!!') WHERE type = 'task.approval'"
+set +e
+step "$M" ledger verify --checkpoint "$WORK/checkpoint.txt"
 echo "exit code $? (1 = check failed)"

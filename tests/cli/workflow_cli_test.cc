@@ -200,5 +200,19 @@ TEST_F(WorkflowCliTest, OffboardingTheOwnerRevokesTheWorkloadsMandates) {
   EXPECT_EQ(nlohmann::json::parse(denied.out)["decided_by"], "revocation");
 }
 
+TEST(WorkflowInit, RulesLoadAtInitAndABadFileMakesNoHome) {
+  TempDir dir;
+  write_file(dir / "rules.toml", "[[rule]]\nid = \"all\"\nmax_task_duration = \"2h\"\napprovals = 3\n");
+  write_file(dir / "bad.toml", "[[rule]]\nid = \"all\"\n");
+  const std::string bad_home = (dir / "bad-home").string();
+  EXPECT_EQ(run({MANDATE_BINARY, "--home", bad_home, "init", "--origin", "t.example/m", "--rules", (dir / "bad.toml").string()}).exit_code, 2);
+  EXPECT_FALSE(std::filesystem::exists(bad_home));
+  const std::string home = (dir / "home").string();
+  ASSERT_EQ(run({MANDATE_BINARY, "--home", home, "init", "--origin", "t.example/m", "--rules", (dir / "rules.toml").string()}).exit_code, 0);
+  const auto shown = nlohmann::json::parse(run({MANDATE_BINARY, "--home", home, "rules", "show"}).out);
+  ASSERT_EQ(shown.size(), 1u);
+  EXPECT_EQ(shown[0]["approvals"], 3);
+}
+
 }  // namespace
 }  // namespace mandate::testing
