@@ -58,6 +58,7 @@ struct IdentityState {
   Evidence reuse, human_use, human_credential, unattributed, overprivileged, break_glass, probing, all;
   std::deque<Timestamp> denied;
   std::set<std::string> signals;
+  std::string owner;  // from an owned_by link the record itself carries (mandate's registered actors)
 };
 
 struct CredentialState {
@@ -170,6 +171,9 @@ struct Analyzer::State {
     id.kind = kind;
     id.last = e.time;
     id.all.add(e, limit());
+    for (const auto& link : e.chain) {
+      if (link.relation == core::Relation::owned_by) id.owner = link.principal.id;
+    }
     observe_work(e, kind, reach);
     observe_credential(e);
     observe_signals(e, id);
@@ -345,7 +349,7 @@ struct Analyzer::State {
           id.all);
     }
     const auto note = config.identities.find(name);
-    const std::string owner = note == config.identities.end() ? "" : note->second.owner;
+    const std::string owner = note != config.identities.end() && !note->second.owner.empty() ? note->second.owner : id.owner;
     if (owner.empty()) {
       add("nhi.orphaned", name, name + " has no accountable owner on record.", id.all);
     } else if (config.offboarded.contains(owner)) {

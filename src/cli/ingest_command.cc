@@ -10,6 +10,8 @@
 #include "home/home.h"
 #include "ingest/importer.h"
 #include "store/sqlite/sqlite_event_store.h"
+#include "ingest/ledger_source.h"
+#include "home/home.h"
 
 namespace mandate::cli {
 namespace {
@@ -57,6 +59,14 @@ void add_ingest_commands(CLI::App& app, GlobalOptions& options) {
   add_ingest_source(*ingest, options, ingest::SourceKind::vault, "HashiCorp Vault audit device lines");
   add_ingest_source(*ingest, options, ingest::SourceKind::github,
                     "GitHub audit log entries, Actions OIDC claim sets, webhook payloads");
+  ingest->add_subcommand("ledger", "This home's own workflow ledger (requests, approvals, mandates, decisions)")
+      ->callback([&options] {
+        auto home = open_home(options);
+        auto events = store::open_sqlite_event_store((home->dir() / home->config().store_path).string());
+        const auto found = ingest::events_from_ledger(home->store(), home->config().origin);
+        const auto stored = events->add_events(found);
+        print_json({{"events", found.size()}, {"added", stored.added}, {"duplicates", stored.duplicates}, {"linked", stored.linked}});
+      });
 }
 
 }  // namespace mandate::cli

@@ -200,6 +200,27 @@ TEST_F(WorkflowCliTest, OffboardingTheOwnerRevokesTheWorkloadsMandates) {
   EXPECT_EQ(nlohmann::json::parse(denied.out)["decided_by"], "revocation");
 }
 
+TEST_F(WorkflowCliTest, TheAnalyzerReadsTheWorkflowLedger) {
+  const std::string task = request_task();
+  mandate_json({"approve", task, "--as", "bob"});
+  mandate_json({"approve", task, "--as", "carol"});
+  const std::string token = mandate_json({"token", "issue", task})["token"];
+  ASSERT_EQ(authorize(token, prove(token, "deploy", "prod/payments"), "deploy", "prod/payments").exit_code, 0);
+  const auto first = mandate_json({"ingest", "ledger"});
+  EXPECT_GT(first["added"].get<int>(), 0);
+  EXPECT_EQ(mandate_json({"ingest", "ledger"})["added"], 0);  // re-reading adds nothing
+  const auto report = mandate_json({"attribution", "--format", "json"});
+  ASSERT_EQ(report["identities"].size(), 1u);
+  EXPECT_EQ(report["identities"][0]["identity"], kWorkload);
+  EXPECT_GE(report["identities"][0]["initiator_and_approval"].get<int>(), 1);
+  EXPECT_EQ(report["identities"][0]["neither"], 0);
+  const auto findings = mandate({"analyze", "--format", "json"});
+  ASSERT_EQ(findings.exit_code, 0) << findings.err;
+  // The workload's owner is the registered one: not orphaned; nobody approved their own work.
+  EXPECT_EQ(findings.out.find("nhi.orphaned"), std::string::npos) << findings.out;
+  EXPECT_EQ(findings.out.find("sod.approve_and_execute"), std::string::npos) << findings.out;
+}
+
 TEST(WorkflowInit, RulesLoadAtInitAndABadFileMakesNoHome) {
   TempDir dir;
   write_file(dir / "rules.toml", "[[rule]]\nid = \"all\"\nmax_task_duration = \"2h\"\napprovals = 3\n");
