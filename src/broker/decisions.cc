@@ -39,22 +39,6 @@ struct Verdict {
   }
 };
 
-// The keyring key with this kid, if it may still verify at `now`: the
-// active key always, a rotated-out one only within the grace period after
-// its successor was made.
-std::optional<token::PublicKey> acceptable_key(const keys::Keyring& keyring, std::string_view kid, core::Timestamp now,
-                                               std::chrono::seconds grace) {
-  const auto keys = keyring.list();
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (keys[i].kid != kid) continue;
-    if (i + 1 < keys.size() && core::Timestamp(keys[i + 1].created) + grace < now) return std::nullopt;
-    auto key = token::PublicKey::from_jwk(keys[i].public_jwk);
-    if (!key) return std::nullopt;
-    return *key;
-  }
-  return std::nullopt;
-}
-
 bool scope_allows(const core::Scope& scope, const std::string& action, const std::string& resource) {
   const auto has = [](const std::vector<std::string>& list, const std::string& v) {
     return std::find(list.begin(), list.end(), v) != list.end();
@@ -127,6 +111,8 @@ DecisionResult Broker::authorize(const DecisionRequest& request) {
 
     // 5: revocation, of this mandate, its parents, its task and its executor.
     std::optional<Versioned<MandateRecord>> mandate;
+    std::optional<TaskRecord> task;          // read once, for revocation and then for Cedar's context
+    std::optional<core::ActorKind> executor_kind;
     if (claims) {
       result.mandate_id = claims->jti;
       result.task_id = claims->task_id;
@@ -145,10 +131,10 @@ DecisionResult Broker::authorize(const DecisionRequest& request) {
         }
       }
       if (!verdict.failed()) {
-        const auto task = get_task(store_, claims->task_id).value;
-        if (task.task.state != core::TaskState::active) {
-          verdict.fail_with("revocation", "the task is " + std::string(core::to_string(task.task.state)));
-        } else if (task.window_ends_at && *task.window_ends_at <= at) {
+        task = get_task(store_, claims->task_id).value;
+        if (task->task.state != core::TaskState::active) {
+          verdict.fail_with("revocation", "the task is " + std::string(core::to_string(task->task.state)));
+        } else if (task->window_ends_at && *task->window_ends_at <= at) {
           verdict.fail_with("revocation", "the task's window has ended");
         }
       }
@@ -157,6 +143,7 @@ DecisionResult Broker::authorize(const DecisionRequest& request) {
         if (!executor || executor->value.actor.state != core::LifecycleState::active) {
           verdict.fail_with("revocation", "the executor is not active");
         } else {
+          executor_kind = executor->value.actor.kind;
           actor = {executor->value.actor.id, std::string(core::to_string(executor->value.actor.kind)),
                    "proof-of-possession:jkt=" + claims->key_binding.thumbprint};
         }
@@ -207,7 +194,6 @@ DecisionResult Broker::authorize(const DecisionRequest& request) {
       if (context->policy_set_hash.empty()) {
         verdict.fail_with("policy", "no policy set is loaded (mandate policy load)");
       } else {
-        const auto task = get_task(store_, claims->task_id).value;
         nlohmann::json approvers = nlohmann::json::array();
         for (const auto& a : task_approvals(store_, claims->task_id)) {
           if (a.decision == core::ApprovalDecision::approve) approvers.push_back(a.approver);
@@ -217,14 +203,13 @@ DecisionResult Broker::authorize(const DecisionRequest& request) {
                           {"on_behalf_of", claims->on_behalf_of},
                           {"approvers", approvers},
                           {"task", claims->task_id},
-                          {"task_ref", task.task.external_ref.value_or("")},
+                          {"task_ref", task->task.external_ref.value_or("")},
                           {"break_glass", claims->break_glass},
                           {"depth", claims->depth},
                           {"jti", claims->jti}};
         auto ctx_value = policy::value_from_json(ctx);
         if (!ctx_value) fail(ErrorKind::bad_input, "context: " + ctx_value.error());
-        auto executor = get_actor(store_, claims->subject).value;
-        policy::Request cedar{actor_uid(claims->subject, executor.actor.kind), {"Action", request.action},
+        policy::Request cedar{actor_uid(claims->subject, *executor_kind), {"Action", request.action},
                               {"Resource", request.resource}, *ctx_value};
         const policy::Response response = context->authorizer.authorize(cedar, context->entities);
         for (const auto& e : response.errors) result.policy_errors.push_back(e.policy_id + ": " + e.message);

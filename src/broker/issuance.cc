@@ -24,6 +24,8 @@ std::string approval_hash(const std::vector<core::Approval>& approvals) {
   return sha256_hex(encoding::canonicalize(all).value());
 }
 
+}  // namespace
+
 token::MandateClaims claims_for(const core::Mandate& m, const Settings& settings, core::Timestamp issued_at,
                                 const std::string& approvals, bool break_glass) {
   token::MandateClaims c;
@@ -47,7 +49,18 @@ token::MandateClaims claims_for(const core::Mandate& m, const Settings& settings
   return c;
 }
 
-}  // namespace
+std::optional<token::PublicKey> acceptable_key(const keys::Keyring& keyring, std::string_view kid, core::Timestamp now,
+                                               std::chrono::seconds grace) {
+  const auto keys = keyring.list();
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (keys[i].kid != kid) continue;
+    if (i + 1 < keys.size() && core::Timestamp(keys[i + 1].created) + grace < now) return std::nullopt;
+    auto key = token::PublicKey::from_jwk(keys[i].public_jwk);
+    if (!key) return std::nullopt;
+    return *key;
+  }
+  return std::nullopt;
+}
 
 IssuedMandate Broker::issue(const Caller& caller, const std::string& task_id) {
   auto task = get_task(store_, task_id);
@@ -64,10 +77,7 @@ IssuedMandate Broker::issue(const Caller& caller, const std::string& task_id) {
   if (!task.value.window_ends_at || *task.value.window_ends_at <= at) {
     fail(ErrorKind::bad_input, "task " + task_id + "'s window has ended; request a new task");
   }
-  const ActorRecord executor = get_actor(store_, t.executor).value;
-  if (executor.actor.state != core::LifecycleState::active || !executor.key_thumbprint) {
-    fail(ErrorKind::bad_input, "executor " + t.executor + " is not active with a registered key");
-  }
+  const ActorRecord executor = require_executor(store_, t.executor);
   const auto rules = applicable_rules(store_, t);
   const Limits limits = combine(rules);
 

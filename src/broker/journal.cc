@@ -126,6 +126,46 @@ ActorRecord require_active_actor(store::Store& store, const Caller& caller, std:
   return actor->value;
 }
 
+ActorRecord require_executor(store::Store& store, const std::string& id) {
+  auto executor = find_actor(store, id);
+  if (!executor) fail(ErrorKind::bad_input, "executor " + id + " is not a registered actor");
+  const core::Actor& a = executor->value.actor;
+  if (a.kind == core::ActorKind::human) {
+    fail(ErrorKind::bad_input, "executor " + id + " is a human; mandates are issued to workloads and agents");
+  }
+  if (a.state != core::LifecycleState::active) {
+    fail(ErrorKind::bad_input, "executor " + id + " is " + std::string(core::to_string(a.state)));
+  }
+  if (!executor->value.key_thumbprint) {
+    fail(ErrorKind::bad_input, "executor " + id + " has no registered key to bind a mandate to");
+  }
+  return executor->value;
+}
+
+DraftTask draft_task(store::Store& store, const std::string& initiator, const TaskRequest& request, core::Timestamp at,
+                     bool break_glass) {
+  DraftTask draft;
+  core::Task& task = draft.record.task;
+  task.id = new_id("task-");
+  task.intent = request.intent;
+  task.external_ref = request.ref;
+  task.initiator = initiator;
+  task.executor = request.executor;
+  task.requested_scope = request.scope;
+  task.requested_duration = request.duration;
+  task.created_at = at;
+  task.break_glass = break_glass;
+  if (auto ok = core::validate_task(task); !ok) fail(ErrorKind::bad_input, "task: " + ok.error());
+  const auto rules = applicable_rules(store, task);
+  draft.limits = combine(rules);
+  if (task.requested_duration > draft.limits.max_task_duration) {
+    fail(ErrorKind::bad_input, "requested duration " + format_duration(task.requested_duration) + " exceeds the " +
+                                   format_duration(draft.limits.max_task_duration) + " the rules allow");
+  }
+  for (const auto& rule : rules) draft.record.rule_ids.push_back(rule.id);
+  return draft;
+}
+
 std::string new_id(const std::string& prefix) {
   // 128 random bits: unguessable, so an id reveals nothing and cannot be
   // predicted to pre-register a replay.

@@ -13,9 +13,13 @@
 #include "broker/records.h"
 #include "ledger/entry.h"
 #include "store/store.h"
+#include "token/mandate_token.h"
 
 namespace mandate::ledger {
 class Ledger;
+}
+namespace mandate::keys {
+class Keyring;
 }
 
 namespace mandate::broker {
@@ -61,6 +65,10 @@ std::vector<core::ApprovalRule> applicable_rules(store::Store& store, const core
 ActorRecord require_active_actor(store::Store& store, const Caller& caller, std::initializer_list<core::ActorKind> kinds,
                                  const std::string& role);
 
+// An active workload or agent with a registered key, or a bad_input error
+// saying which of those it is not: whom a mandate can be bound to.
+ActorRecord require_executor(store::Store& store, const std::string& id);
+
 std::string new_id(const std::string& prefix);  // prefix + 128 random bits, base32-ish
 std::string sha256_hex(std::string_view text);
 
@@ -73,6 +81,25 @@ struct Limits {
   std::chrono::seconds review_within{0};
 };
 Limits combine(const std::vector<core::ApprovalRule>& rules);
+
+// A new task for `request`, checked on its own and against the rules that
+// apply (their longest task duration); rule_ids filled. Writes nothing.
+struct DraftTask {
+  TaskRecord record;
+  Limits limits;
+};
+DraftTask draft_task(store::Store& store, const std::string& initiator, const TaskRequest& request, core::Timestamp at,
+                     bool break_glass);
+
+// The token claims describing mandate `m` (issuance.cc).
+token::MandateClaims claims_for(const core::Mandate& m, const Settings& settings, core::Timestamp issued_at,
+                                const std::string& approval_hash, bool break_glass);
+
+// The keyring key with this kid, if it may still verify at `now`: the
+// active key always, a rotated-out one only within `grace` after its
+// successor was made. Used wherever a mandate is verified.
+std::optional<token::PublicKey> acceptable_key(const keys::Keyring& keyring, std::string_view kid, core::Timestamp now,
+                                               std::chrono::seconds grace);
 
 // A mandate record ends: the revocation is stored and the entry records it.
 void revoke_into(Step& step, Versioned<MandateRecord>& mandate, core::RevocationReason reason,

@@ -63,14 +63,8 @@ Recorded Broker::revoke_mandate(const Caller& caller, const std::string& jti, co
 
 IssuedMandate Broker::attenuate(const Attenuation& request) {
   const core::Timestamp at = now();
-  const token::KeyLookup lookup = [&](std::string_view kid) -> std::optional<token::PublicKey> {
-    for (const auto& k : keyring_.list()) {
-      if (k.kid == kid) {
-        auto key = token::PublicKey::from_jwk(k.public_jwk);
-        if (key) return *key;
-      }
-    }
-    return std::nullopt;
+  const token::KeyLookup lookup = [&](std::string_view kid) {
+    return acceptable_key(keyring_, kid, at, settings_.key_grace);
   };
   auto parent_claims = token::verify_mandate_token(request.parent_token, lookup,
                                                    {settings_.issuer, settings_.audience, at, settings_.clock_skew});
@@ -96,11 +90,7 @@ IssuedMandate Broker::attenuate(const Attenuation& request) {
                                    proof.error().reason);
   }
   if (store_.record_version(kProofKind, proof->jti) != store::kAbsent) fail(ErrorKind::bad_input, "parent proof replayed");
-  auto executor = find_actor(store_, child_executor);
-  if (!executor || executor->value.actor.kind == core::ActorKind::human ||
-      executor->value.actor.state != core::LifecycleState::active || !executor->value.key_thumbprint) {
-    fail(ErrorKind::bad_input, "child executor " + child_executor + " must be an active workload or agent with a key");
-  }
+  const ActorRecord executor = require_executor(store_, child_executor);
   if (request.ttl <= std::chrono::seconds::zero()) fail(ErrorKind::bad_input, "ttl must be positive");
 
   const core::Mandate& p = parent->value.mandate;
@@ -115,7 +105,7 @@ IssuedMandate Broker::attenuate(const Attenuation& request) {
   m.not_before = std::max(core::Timestamp(std::chrono::floor<std::chrono::seconds>(at)), p.not_before);
   m.expires_at = std::min(m.not_before + request.ttl, p.expires_at);
   m.max_uses = request.max_uses.value_or(p.max_uses);
-  m.key_binding = {core::KeyBindingKind::jkt, *executor->value.key_thumbprint};
+  m.key_binding = {core::KeyBindingKind::jkt, *executor.key_thumbprint};
   m.parent_id = p.id;
   m.depth = p.depth + 1;
   if (auto ok = core::validate_scope(m.scope); !ok || m.scope.empty()) {
@@ -131,18 +121,7 @@ IssuedMandate Broker::attenuate(const Attenuation& request) {
   record.approval_hash = parent->value.approval_hash;
   record.break_glass = parent->value.break_glass;
   record.issued_at = at;
-  token::MandateClaims c = *parent_claims;
-  c.subject = c.client_id = m.executor;
-  c.jti = m.id;
-  c.issued_at = m.not_before;
-  c.not_before = m.not_before;
-  c.expires_at = m.expires_at;
-  c.on_behalf_of = m.on_behalf_of;
-  c.scope = m.scope;
-  c.key_binding = m.key_binding;
-  c.parent_jti = p.id;
-  c.depth = m.depth;
-  c.max_uses = m.max_uses;
+  const token::MandateClaims c = claims_for(m, settings_, m.not_before, record.approval_hash, record.break_glass);
   const std::string token = token::issue_mandate_token(c, keyring_.active());
   record.token_hash = token::token_hash(token);
 

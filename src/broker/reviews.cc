@@ -14,38 +14,18 @@ namespace mandate::broker {
 Broker::BreakGlass Broker::break_glass(const Caller& caller, const TaskRequest& request, const std::string& reason) {
   const ActorRecord initiator = require_active_actor(store_, caller, {core::ActorKind::human}, "break-glass requester");
   if (auto ok = core::check_text(reason); !ok) fail(ErrorKind::bad_input, "reason: " + ok.error());
-  auto executor = find_actor(store_, request.executor);
-  if (!executor || executor->value.actor.kind == core::ActorKind::human ||
-      executor->value.actor.state != core::LifecycleState::active || !executor->value.key_thumbprint) {
-    fail(ErrorKind::bad_input, "executor " + request.executor + " must be an active workload or agent with a key");
-  }
+  const ActorRecord executor = require_executor(store_, request.executor);
   const core::Timestamp at = now();
-  TaskRecord record;
-  core::Task& task = record.task;
-  task.id = new_id("task-");
-  task.intent = request.intent;
-  task.external_ref = request.ref;
-  task.initiator = initiator.actor.id;
-  task.executor = request.executor;
-  task.requested_scope = request.scope;
-  task.requested_duration = request.duration;
-  task.created_at = at;
-  task.break_glass = true;
-  if (auto ok = core::validate_task(task); !ok) fail(ErrorKind::bad_input, "task: " + ok.error());
-  const auto rules = applicable_rules(store_, task);
-  const Limits limits = combine(rules);
-  if (!limits.break_glass_allowed) {
+  DraftTask draft = draft_task(store_, initiator.actor.id, request, at, true);
+  if (!draft.limits.break_glass_allowed) {
     fail(ErrorKind::bad_input, "no applicable rule allows break-glass for this scope");
   }
-  if (task.requested_duration > limits.max_task_duration) {
-    fail(ErrorKind::bad_input, "requested duration " + format_duration(task.requested_duration) + " exceeds the " +
-                                   format_duration(limits.max_task_duration) + " the rules allow");
-  }
-  for (const auto& rule : rules) record.rule_ids.push_back(rule.id);
+  TaskRecord& record = draft.record;
+  const core::Task& task = record.task;
   // Stays `requested` until the mandate is issued, a moment later: the
   // model's issue_break_glass arrow is taken by issue().
   record.window_ends_at = at + task.requested_duration;
-  record.review = Review{at + limits.review_within, std::nullopt, std::nullopt, ""};
+  record.review = Review{at + draft.limits.review_within, std::nullopt, std::nullopt, ""};
   record.break_glass_reason = reason;
 
   Step step("task.break_glass", caller, at);
@@ -53,7 +33,7 @@ Broker::BreakGlass Broker::break_glass(const Caller& caller, const TaskRequest& 
   step.put(kTaskKind, task.id, task.initiator, to_json(record), store::kAbsent);
   BreakGlass out;
   out.task = {task.id, record.rule_ids, step.commit(ledger_)};
-  out.mandate = issue({task.executor, std::string(core::to_string(executor->value.actor.kind)),
+  out.mandate = issue({task.executor, std::string(core::to_string(executor.actor.kind)),
                        "break-glass requested by " + initiator.actor.id},
                       task.id);
   return out;

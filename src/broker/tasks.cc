@@ -12,42 +12,33 @@
 namespace mandate::broker {
 namespace {
 
-ActorRecord require_executor(store::Store& store, const std::string& id) {
-  auto executor = find_actor(store, id);
-  if (!executor) fail(ErrorKind::bad_input, "executor " + id + " is not a registered actor");
-  const core::Actor& a = executor->value.actor;
-  if (a.kind == core::ActorKind::human) {
-    fail(ErrorKind::bad_input, "executor " + id + " is a human; mandates are issued to workloads and agents");
-  }
-  if (a.state != core::LifecycleState::active) {
-    fail(ErrorKind::bad_input, "executor " + id + " is " + std::string(core::to_string(a.state)));
-  }
-  if (!executor->value.key_thumbprint) {
-    fail(ErrorKind::bad_input, "executor " + id + " has no registered key to bind a mandate to");
-  }
-  return executor->value;
-}
+// Where the task stands under the rules recorded when it was requested
+// (the default rule when those were replaced meanwhile), given `approvals`:
+// denied if any rule denies, satisfied when all are.
+struct Standing {
+  core::RuleStatus status = core::RuleStatus::satisfied;
+  std::vector<core::ApprovalRule> rules;
+  nlohmann::json per_rule = nlohmann::json::object();
+};
 
-// Where the task stands under every applicable rule: denied if any denies,
-// satisfied when all are.
-core::RuleStatus overall_status(store::Store& store, const TaskRecord& task) {
-  const auto approvals = task_approvals(store, task.task.id);
+Standing standing(store::Store& store, const TaskRecord& task, const std::vector<core::Approval>& approvals) {
   std::vector<core::Actor> approvers;
   for (const core::Approval& a : approvals) {
     if (auto actor = find_actor(store, a.approver)) approvers.push_back(actor->value.actor);
   }
-  std::vector<core::ApprovalRule> rules;
+  Standing out;
   for (const core::ApprovalRule& rule : loaded_rules(store)) {
-    if (std::find(task.rule_ids.begin(), task.rule_ids.end(), rule.id) != task.rule_ids.end()) rules.push_back(rule);
+    if (std::find(task.rule_ids.begin(), task.rule_ids.end(), rule.id) != task.rule_ids.end()) out.rules.push_back(rule);
   }
-  if (rules.empty()) rules.push_back(default_rule());  // the rules in force when it was requested may have been replaced
-  bool all = true;
-  for (const core::ApprovalRule& rule : rules) {
-    const auto status = core::evaluate_rule(rule, task.task, approvals, approvers);
-    if (status == core::RuleStatus::denied) return status;
-    all = all && status == core::RuleStatus::satisfied;
+  if (out.rules.empty()) out.rules.push_back(default_rule());
+  for (const core::ApprovalRule& rule : out.rules) {
+    const auto s = core::evaluate_rule(rule, task.task, approvals, approvers);
+    out.per_rule[rule.id] = core::to_string(s);
+    if (s == core::RuleStatus::denied || (s == core::RuleStatus::pending && out.status != core::RuleStatus::denied)) {
+      out.status = s;
+    }
   }
-  return all ? core::RuleStatus::satisfied : core::RuleStatus::pending;
+  return out;
 }
 
 void require_state(const TaskRecord& task, std::initializer_list<core::TaskState> states, const std::string& doing) {
@@ -63,24 +54,8 @@ Broker::TaskCreated Broker::request_task(const Caller& caller, const TaskRequest
   const ActorRecord initiator = require_active_actor(
       store_, caller, {core::ActorKind::human, core::ActorKind::workload, core::ActorKind::agent}, "initiator");
   require_executor(store_, request.executor);
-  TaskRecord record;
-  core::Task& task = record.task;
-  task.id = new_id("task-");
-  task.intent = request.intent;
-  task.external_ref = request.ref;
-  task.initiator = initiator.actor.id;
-  task.executor = request.executor;
-  task.requested_scope = request.scope;
-  task.requested_duration = request.duration;
-  task.created_at = now();
-  if (auto ok = core::validate_task(task); !ok) fail(ErrorKind::bad_input, "task: " + ok.error());
-  const auto rules = applicable_rules(store_, task);
-  const Limits limits = combine(rules);
-  if (task.requested_duration > limits.max_task_duration) {
-    fail(ErrorKind::bad_input, "requested duration " + format_duration(task.requested_duration) +
-                                   " exceeds the " + format_duration(limits.max_task_duration) + " the rules allow");
-  }
-  for (const auto& rule : rules) record.rule_ids.push_back(rule.id);
+  const TaskRecord record = draft_task(store_, initiator.actor.id, request, now(), false).record;
+  const core::Task& task = record.task;
 
   Step step("task.requested", {caller.actor_id, std::string(core::to_string(initiator.actor.kind)), caller.authenticated_by}, task.created_at);
   step.about_task(task.id).data("task", to_json(record));
@@ -93,7 +68,7 @@ TaskView Broker::task(const std::string& id) {
   view.record = get_task(store_, id).value;
   view.approvals = task_approvals(store_, id);
   for (auto& m : task_mandates(store_, id)) view.mandates.push_back(std::move(m.value));
-  view.rule_status = std::string(core::to_string(overall_status(store_, view.record)));
+  view.rule_status = std::string(core::to_string(standing(store_, view.record, view.approvals).status));
   return view;
 }
 
@@ -125,30 +100,16 @@ Broker::ApprovalRecorded decide(Broker& broker, store::Store& store, ledger::Led
   // Count the new approval with those recorded so far.
   std::vector<core::Approval> approvals = task_approvals(store, task_id);
   approvals.push_back(approval);
-  std::vector<core::Actor> approvers;
-  for (const core::Approval& a : approvals) {
-    if (auto actor = find_actor(store, a.approver)) approvers.push_back(actor->value.actor);
-  }
-  std::vector<core::ApprovalRule> rules;
-  for (const auto& rule : loaded_rules(store)) {
-    if (std::find(task.value.rule_ids.begin(), task.value.rule_ids.end(), rule.id) != task.value.rule_ids.end()) rules.push_back(rule);
-  }
-  if (rules.empty()) rules.push_back(default_rule());
-  bool eligible = false;
-  core::RuleStatus status = core::RuleStatus::satisfied;
-  nlohmann::json per_rule = nlohmann::json::object();
-  for (const auto& rule : rules) {
-    eligible = eligible || core::is_eligible_approver(rule, task.value.task, approver->value.actor);
-    const auto s = core::evaluate_rule(rule, task.value.task, approvals, approvers);
-    per_rule[rule.id] = core::to_string(s);
-    if (s == core::RuleStatus::denied) status = s;
-    else if (s == core::RuleStatus::pending && status != core::RuleStatus::denied) status = s;
-  }
+  const Standing now_standing = standing(store, task.value, approvals);
+  const core::RuleStatus status = now_standing.status;
+  const bool eligible = std::any_of(now_standing.rules.begin(), now_standing.rules.end(), [&](const auto& rule) {
+    return core::is_eligible_approver(rule, task.value.task, approver->value.actor);
+  });
   if (!eligible) {
     fail(ErrorKind::bad_input, caller.actor_id + " is not in an approver group of the rules for task " + task_id);
   }
   Step step(decision == core::ApprovalDecision::approve ? "task.approval" : "task.denial", caller, approval.decided_at);
-  step.about_task(task_id).data("approval", to_json(approval)).data("rules", per_rule);
+  step.about_task(task_id).data("approval", to_json(approval)).data("rules", now_standing.per_rule);
   step.put(kApprovalKind, task_id + "/" + caller.actor_id, task_id, to_json(approval), store::kAbsent);
   if (status == core::RuleStatus::satisfied) {
     task.value.task.state = core::TaskState::approved;

@@ -3,7 +3,6 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "broker/journal.h"
 #include "broker/trace.h"
 #include "cli/workflow_context.h"
 #include "core/error.h"
