@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libgmock-dev
   libbenchmark-dev
   libsimdjson-dev zlib1g-dev gzip
+  libboost-dev libcurl4-openssl-dev
+  wrk curl
 )
 
 missing=()
@@ -34,7 +36,7 @@ fi
 # Reference implementations for interop tests and benchmarks (package.json,
 # pinned by package-lock.json). Node.js and npm come with the machine.
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-if [[ ! -d "$root/node_modules/jose" || ! -d "$root/node_modules/@cedar-policy/cedar-wasm" ]]; then
+if [[ ! -d "$root/node_modules/jose" || ! -d "$root/node_modules/@cedar-policy/cedar-wasm" || ! -d "$root/node_modules/oidc-provider" ]]; then
   echo "install-deps: npm ci" >&2
   (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
 fi
