@@ -1,0 +1,448 @@
+// Boost.Beast stays in this file: nothing else in mandate includes it.
+#include "server/http_server.h"
+
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "core/error.h"
+#include "encoding/hex.h"
+
+namespace mandate::server {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void close_if_idle() = 0;
+  virtual void force_close() = 0;
+};
+
+std::string error_body(std::string_view message) {
+  std::string out = R"({"error":")";
+  for (char c : message) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "\"}";
+}
+
+bool acceptable_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (unsigned char c : id) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  ListenSettings settings;
+  Handler handler;
+  Observer observer;
+  net::io_context ioc;
+  std::optional<ssl::context> tls;
+  tcp::acceptor acceptor;
+  net::signal_set signals;
+  net::steady_timer drain_timer;
+  net::thread_pool workers;
+  std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> connections{0};
+  std::atomic<std::uint64_t> request_counter{0};
+  std::string request_id_prefix;
+  std::mutex sessions_mu;
+  std::vector<std::weak_ptr<SessionBase>> sessions;
+
+  Impl(ListenSettings s, Handler h, Observer o)
+      : settings(std::move(s)),
+        handler(std::move(h)),
+        observer(std::move(o)),
+        ioc(static_cast<int>(std::max(1u, settings.network_threads))),
+        acceptor(ioc),
+        signals(ioc),
+        drain_timer(ioc),
+        workers(std::max(1u, settings.handler_threads)) {
+    unsigned char random[6];
+    RAND_bytes(random, sizeof random);
+    request_id_prefix = encoding::hex_encode({random, sizeof random}) + "-";
+    if (settings.tls) configure_tls(*settings.tls);
+    bind();
+  }
+
+  void configure_tls(const TlsSettings& t) {
+    tls.emplace(ssl::context::tls_server);
+    tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                     ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+    beast::error_code ec;
+    tls->use_certificate_chain_file(t.certificate_chain.string(), ec);
+    if (ec) fail(ErrorKind::bad_input, "tls.certificate: cannot use " + t.certificate_chain.string() + ": " + ec.message());
+    tls->use_private_key_file(t.private_key.string(), ssl::context::pem, ec);
+    if (ec) fail(ErrorKind::bad_input, "tls.private_key: cannot use " + t.private_key.string() + ": " + ec.message());
+    if (t.request_client_certificate) {
+      // Any chain is accepted here; identity/ verifies it against the bundle
+      // of the trust domain its SPIFFE ID names, which OpenSSL cannot choose.
+      tls->set_verify_mode(ssl::verify_peer);
+      tls->set_verify_callback([](bool, ssl::verify_context&) { return true; });
+    }
+  }
+
+  void bind() {
+    beast::error_code ec;
+    const auto address = net::ip::make_address(settings.address, ec);
+    if (ec) fail(ErrorKind::bad_input, "listen.address: \"" + settings.address + "\" is not an IP address");
+    const tcp::endpoint endpoint{address, settings.port};
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      fail(ErrorKind::bad_input,
+           "listen: cannot listen on " + settings.address + ":" + std::to_string(settings.port) + ": " + ec.message());
+    }
+  }
+
+  std::string next_request_id() { return request_id_prefix + std::to_string(++request_counter); }
+
+  void accept();
+  void on_accept(beast::error_code ec, tcp::socket socket);
+  void register_session(const std::shared_ptr<SessionBase>& session) {
+    std::lock_guard lock(sessions_mu);
+    std::erase_if(sessions, [](const auto& w) { return w.expired(); });
+    sessions.push_back(session);
+  }
+  void session_ended() {
+    if (--connections == 0 && stopping) net::post(ioc, [this] { drain_timer.cancel(); });
+  }
+  void begin_stop() {
+    if (stopping.exchange(true)) return;
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    signals.cancel(ignored);
+    std::vector<std::shared_ptr<SessionBase>> live;
+    {
+      std::lock_guard lock(sessions_mu);
+      for (auto& w : sessions) {
+        if (auto s = w.lock()) live.push_back(std::move(s));
+      }
+    }
+    for (auto& s : live) s->close_if_idle();
+    if (connections == 0) return;
+    drain_timer.expires_after(settings.limits.drain_timeout);
+    drain_timer.async_wait([this](beast::error_code ec) {
+      if (ec) return;  // drained in time
+      std::lock_guard lock(sessions_mu);
+      for (auto& w : sessions) {
+        if (auto s = w.lock()) s->force_close();
+      }
+    });
+  }
+};
+
+namespace {
+
+// One connection. `Stream` is beast::tcp_stream or an ssl_stream over one.
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(HttpServer::Impl& server, Stream stream) : server_(server), stream_(std::move(stream)) {
+    beast::error_code ec;
+    const auto endpoint = tcp_layer().socket().remote_endpoint(ec);
+    if (!ec) remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  }
+  ~Session() override { server_.session_ended(); }
+
+  void start() {
+    if constexpr (kTls) {
+      tcp_layer().expires_after(server_.settings.limits.request_timeout);
+      stream_.async_handshake(ssl::stream_base::server,
+                              beast::bind_front_handler(&Session::on_handshake, this->shared_from_this()));
+    } else {
+      wait_for_request();
+    }
+  }
+
+  void close_if_idle() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (self->idle_) self->cancel();
+    });
+  }
+  void force_close() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->cancel(); });
+  }
+
+ private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  beast::tcp_stream& tcp_layer() { return beast::get_lowest_layer(stream_); }
+
+  void cancel() {
+    beast::error_code ignored;
+    tcp_layer().socket().cancel(ignored);
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+  }
+
+  void on_handshake(beast::error_code ec) {
+    if (ec) return;  // not TLS, or timed out: nothing to answer
+    collect_peer_chain();
+    wait_for_request();
+  }
+
+  void collect_peer_chain() {
+    if constexpr (kTls) {
+      SSL* handle = stream_.native_handle();
+      auto der = [](X509* cert) {
+        unsigned char* out = nullptr;
+        const int n = i2d_X509(cert, &out);
+        std::string bytes;
+        if (n > 0) bytes.assign(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
+        OPENSSL_free(out);
+        return bytes;
+      };
+      X509* leaf = SSL_get0_peer_certificate(handle);
+      if (!leaf) return;
+      peer_chain_.push_back(der(leaf));
+      // On the server side this stack holds the intermediates, not the leaf.
+      if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(handle)) {
+        for (int i = 0; i < sk_X509_num(chain); ++i) {
+          X509* cert = sk_X509_value(chain, i);
+          if (X509_cmp(cert, leaf) != 0) peer_chain_.push_back(der(cert));
+        }
+      }
+    }
+  }
+
+  // Idle between requests: the idle timeout applies until the first byte,
+  // then the request timeout to the whole request.
+  void wait_for_request() {
+    idle_ = true;
+    if (server_.stopping) return close();
+    if (buffer_.size() > 0) return read_request();
+    tcp_layer().expires_never();
+    idle_timer_ = std::make_unique<net::steady_timer>(stream_.get_executor());
+    idle_timer_->expires_after(server_.settings.limits.idle_timeout);
+    idle_timer_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (!ec) self->cancel();
+    });
+    tcp_layer().socket().async_wait(tcp::socket::wait_read, [self = this->shared_from_this()](beast::error_code ec) {
+      self->idle_timer_->cancel();
+      if (ec) return self->close();
+      self->read_request();
+    });
+  }
+
+  void read_request() {
+    idle_ = false;
+    started_ = SteadyClock::now();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(server_.settings.limits.max_header_bytes));
+    parser_->body_limit(server_.settings.limits.max_body_bytes);
+    tcp_layer().expires_after(server_.settings.limits.request_timeout);
+    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
+        ec == net::error::connection_reset || ec == net::error::eof) {
+      return close();
+    }
+    if (ec == http::error::body_limit) return refuse(413, "the request body exceeds the limit of " + std::to_string(server_.settings.limits.max_body_bytes) + " bytes");
+    if (ec == http::error::header_limit) return refuse(431, "the request header exceeds the limit of " + std::to_string(server_.settings.limits.max_header_bytes) + " bytes");
+    if (ec) return refuse(400, "malformed HTTP request: " + ec.message());
+    dispatch(parser_->release());
+  }
+
+  void refuse(int status, const std::string& why) {
+    Request request;
+    request.remote_address = remote_;
+    request.request_id = server_.next_request_id();
+    Response response;
+    response.status = status;
+    response.body = error_body(why);
+    response.route = "(refused)";
+    keep_alive_ = false;
+    finish(request, std::move(response));
+  }
+
+  Request to_request(http::request<http::string_body>& message) {
+    Request request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    const auto q = request.target.find('?');
+    request.path = request.target.substr(0, q);
+    if (q != std::string::npos) request.query = request.target.substr(q + 1);
+    for (const auto& field : message) {
+      std::string name(field.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    request.body = std::move(message.body());
+    request.remote_address = remote_;
+    request.peer_certificates_der = peer_chain_;
+    const auto sent_id = request.header("x-request-id");
+    request.request_id = sent_id && acceptable_request_id(*sent_id) ? std::string(*sent_id) : server_.next_request_id();
+    return request;
+  }
+
+  void dispatch(http::request<http::string_body> message) {
+    keep_alive_ = message.keep_alive();
+    auto request = std::make_shared<Request>(to_request(message));
+    // The work guard keeps the network threads running while a handler works.
+    net::post(server_.workers, [self = this->shared_from_this(), request,
+                                guard = net::make_work_guard(stream_.get_executor())]() mutable {
+      Response response;
+      try {
+        response = self->server_.handler(*request);
+      } catch (...) {
+        response = Response{};
+        response.status = 500;
+        response.body = error_body("internal error");
+      }
+      net::post(self->stream_.get_executor(), [self, request, response = std::move(response)]() mutable {
+        self->finish(*request, std::move(response));
+      });
+    });
+  }
+
+  void finish(const Request& request, Response response) {
+    const auto elapsed = SteadyClock::now() - started_;
+    if (server_.observer) server_.observer(request, response, elapsed);
+    auto message = std::make_shared<http::response<http::string_body>>();
+    message->version(11);
+    message->result(static_cast<unsigned>(response.status));
+    message->set(http::field::content_type, response.content_type);
+    message->set(http::field::cache_control, "no-store");
+    message->set("X-Request-ID", request.request_id);
+    for (const auto& [name, value] : response.headers) message->set(name, value);
+    const bool keep = keep_alive_ && !server_.stopping;
+    message->keep_alive(keep);
+    message->body() = std::move(response.body);
+    message->prepare_payload();
+    tcp_layer().expires_after(server_.settings.limits.request_timeout);
+    http::async_write(stream_, *message,
+                      [self = this->shared_from_this(), message, keep](beast::error_code ec, std::size_t) {
+                        if (ec || !keep) return self->close();
+                        self->wait_for_request();
+                      });
+  }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    if constexpr (kTls) {
+      tcp_layer().expires_after(std::chrono::seconds(2));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        beast::error_code ignored;
+        self->tcp_layer().socket().close(ignored);
+      });
+    } else {
+      beast::error_code ignored;
+      tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      tcp_layer().socket().close(ignored);
+    }
+  }
+
+  HttpServer::Impl& server_;
+  Stream stream_;
+  std::string remote_;
+  std::vector<std::string> peer_chain_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::unique_ptr<net::steady_timer> idle_timer_;
+  SteadyClock::time_point started_ = SteadyClock::now();
+  bool idle_ = true;
+  bool keep_alive_ = true;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+void HttpServer::Impl::accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    on_accept(ec, std::move(socket));
+  });
+}
+
+void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
+  if (stopping || !acceptor.is_open()) return;
+  if (!ec) {
+    if (connections >= settings.limits.max_connections) {
+      beast::error_code ignored;
+      socket.close(ignored);
+    } else {
+      ++connections;
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      std::shared_ptr<SessionBase> session;
+      if (tls) {
+        auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+            *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls));
+        register_session(s);
+        s->start();
+      } else {
+        auto s = std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(socket)));
+        register_session(s);
+        s->start();
+      }
+    }
+  }
+  accept();
+}
+
+HttpServer::HttpServer(ListenSettings settings, Handler handler, Observer observer)
+    : impl_(std::make_unique<Impl>(std::move(settings), std::move(handler), std::move(observer))) {}
+
+HttpServer::~HttpServer() {
+  impl_->workers.join();
+}
+
+std::uint16_t HttpServer::port() const {
+  beast::error_code ec;
+  return impl_->acceptor.local_endpoint(ec).port();
+}
+
+void HttpServer::run(bool handle_signals) {
+  if (handle_signals) {
+    impl_->signals.add(SIGTERM);
+    impl_->signals.add(SIGINT);
+    impl_->signals.async_wait([this](beast::error_code ec, int) {
+      if (!ec) impl_->begin_stop();
+    });
+  }
+  impl_->accept();
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < std::max(1u, impl_->settings.network_threads); ++i) {
+    threads.emplace_back([this] { impl_->ioc.run(); });
+  }
+  impl_->ioc.run();
+  for (auto& t : threads) t.join();
+  impl_->workers.join();
+}
+
+void HttpServer::stop() {
+  net::post(impl_->ioc, [this] { impl_->begin_stop(); });
+}
+
+}  // namespace mandate::server

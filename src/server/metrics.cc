@@ -1,0 +1,79 @@
+#include "server/metrics.h"
+
+#include <sstream>
+
+namespace mandate::server {
+
+namespace {
+// Label values escape backslash, double quote and newline.
+std::string label(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+}  // namespace
+
+void Metrics::observe_request(const std::string& method, const std::string& route, int status,
+                              std::chrono::nanoseconds latency) {
+  const double seconds = std::chrono::duration<double>(latency).count();
+  std::lock_guard lock(mu_);
+  ++requests_[{method, route, status}];
+  auto& h = latency_[route];
+  for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) ++h.buckets[i];
+  }
+  ++h.count;
+  h.sum += seconds;
+}
+
+void Metrics::observe_decision(bool allow) {
+  std::lock_guard lock(mu_);
+  ++(allow ? allowed_ : denied_);
+}
+
+void Metrics::add_gauge(std::string name, std::string help, std::function<double()> read) {
+  std::lock_guard lock(mu_);
+  gauges_[std::move(name)] = {std::move(help), std::move(read)};
+}
+
+std::string Metrics::render() const {
+  std::ostringstream out;
+  std::lock_guard lock(mu_);
+  out << "# HELP mandate_http_requests_total HTTP requests answered, by method, route and status.\n"
+      << "# TYPE mandate_http_requests_total counter\n";
+  for (const auto& [key, n] : requests_) {
+    const auto& [method, route, status] = key;
+    out << "mandate_http_requests_total{method=\"" << label(method) << "\",route=\"" << label(route)
+        << "\",status=\"" << status << "\"} " << n << "\n";
+  }
+  out << "# HELP mandate_http_request_duration_seconds Time from a request's first byte to its answer.\n"
+      << "# TYPE mandate_http_request_duration_seconds histogram\n";
+  for (const auto& [route, h] : latency_) {
+    for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+      out << "mandate_http_request_duration_seconds_bucket{route=\"" << label(route) << "\",le=\"" << kBuckets[i]
+          << "\"} " << h.buckets[i] << "\n";
+    }
+    out << "mandate_http_request_duration_seconds_bucket{route=\"" << label(route) << "\",le=\"+Inf\"} " << h.count
+        << "\n"
+        << "mandate_http_request_duration_seconds_sum{route=\"" << label(route) << "\"} " << h.sum << "\n"
+        << "mandate_http_request_duration_seconds_count{route=\"" << label(route) << "\"} " << h.count << "\n";
+  }
+  out << "# HELP mandate_decisions_total Recorded decisions, by result.\n"
+      << "# TYPE mandate_decisions_total counter\n"
+      << "mandate_decisions_total{result=\"allow\"} " << allowed_ << "\n"
+      << "mandate_decisions_total{result=\"deny\"} " << denied_ << "\n";
+  for (const auto& [name, gauge] : gauges_) {
+    out << "# HELP " << name << " " << gauge.help << "\n# TYPE " << name << " gauge\n"
+        << name << " " << gauge.read() << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace mandate::server

@@ -1,0 +1,224 @@
+#include "server/http_server.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "server/raw_http.h"
+#include "server/router.h"
+
+namespace mandate::server {
+namespace {
+
+using testing::RawConnection;
+using namespace std::chrono_literals;
+
+// A server on a free loopback port, run on its own thread, stopped at the end.
+class RunningServer {
+ public:
+  RunningServer(Handler handler, Limits limits = {}) {
+    ListenSettings settings;
+    settings.port = 0;
+    settings.handler_threads = 4;
+    settings.limits = limits;
+    server_ = std::make_unique<HttpServer>(settings, std::move(handler), [this](const Request&, const Response& r, auto) {
+      ++answered_;
+      last_status_ = r.status;
+    });
+    thread_ = std::thread([this] { server_->run(false); });
+  }
+  ~RunningServer() { stop(); }
+  void stop() {
+    if (thread_.joinable()) {
+      server_->stop();
+      thread_.join();
+    }
+  }
+  std::uint16_t port() const { return server_->port(); }
+  int answered() const { return answered_; }
+  bool running() const { return thread_.joinable(); }
+  std::thread& thread() { return thread_; }
+  HttpServer& server() { return *server_; }
+
+ private:
+  std::unique_ptr<HttpServer> server_;
+  std::thread thread_;
+  std::atomic<int> answered_{0};
+  std::atomic<int> last_status_{0};
+};
+
+Response echo(Request& request) {
+  Response response;
+  response.body = request.method + " " + request.path + " " + request.body;
+  response.content_type = "text/plain";
+  return response;
+}
+
+TEST(HttpServer, AnswersAndEchoesTheRequestId) {
+  RunningServer server(echo);
+  RawConnection c(server.port());
+  c.send("POST /v1/x?a=1 HTTP/1.1\r\nHost: t\r\nX-Request-ID: abc-123\r\nContent-Length: 5\r\n\r\nhello");
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(testing::status_of(*r), 200);
+  EXPECT_EQ(testing::body_of(*r), "POST /v1/x hello");
+  EXPECT_EQ(testing::header_of(*r, "X-Request-ID"), "abc-123");
+  EXPECT_EQ(testing::header_of(*r, "Cache-Control"), "no-store");
+}
+
+TEST(HttpServer, MakesARequestIdWhenNoneOrAHostileOneIsSent) {
+  RunningServer server(echo);
+  RawConnection c(server.port());
+  c.send("GET / HTTP/1.1\r\nHost: t\r\nX-Request-ID: has space\r\n\r\n");
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  auto id = testing::header_of(*r, "X-Request-ID");
+  ASSERT_TRUE(id);
+  EXPECT_NE(*id, "has space");
+  EXPECT_FALSE(id->empty());
+}
+
+TEST(HttpServer, KeepsTheConnectionAliveBetweenRequests) {
+  RunningServer server(echo);
+  RawConnection c(server.port());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(c.send("GET /n" + std::to_string(i) + " HTTP/1.1\r\nHost: t\r\n\r\n"));
+    auto r = c.read_response();
+    ASSERT_TRUE(r) << i;
+    EXPECT_EQ(testing::body_of(*r), "GET /n" + std::to_string(i) + " ");
+  }
+}
+
+TEST(HttpServer, RefusesAnOversizedBodyWith413AndNeverCallsTheHandler) {
+  std::atomic<int> called{0};
+  Limits limits;
+  limits.max_body_bytes = 1000;
+  RunningServer server([&](Request& r) { ++called; return echo(r); }, limits);
+  RawConnection c(server.port());
+  c.send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n" + std::string(5000, 'x'));
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(testing::status_of(*r), 413);
+  EXPECT_EQ(called, 0);
+}
+
+TEST(HttpServer, RefusesAnOversizedHeaderWith431) {
+  Limits limits;
+  limits.max_header_bytes = 2048;
+  RunningServer server(echo, limits);
+  RawConnection c(server.port());
+  c.send("GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(4096, 'a') + "\r\n\r\n");
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(testing::status_of(*r), 431);
+}
+
+TEST(HttpServer, RefusesGarbageWith400) {
+  RunningServer server(echo);
+  RawConnection c(server.port());
+  c.send("THIS IS NOT HTTP\r\n\r\n");
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(testing::status_of(*r), 400);
+}
+
+TEST(HttpServer, ClosesASlowClientAfterTheRequestTimeout) {
+  Limits limits;
+  limits.request_timeout = 300ms;
+  RunningServer server(echo, limits);
+  RawConnection c(server.port());
+  c.send("GET / HTTP/1.1\r\nHost: t\r\n");  // and never the end of the header
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c.closed_by_peer(5s));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+}
+
+TEST(HttpServer, ClosesAnIdleConnectionAfterTheIdleTimeout) {
+  Limits limits;
+  limits.idle_timeout = 300ms;
+  RunningServer server(echo, limits);
+  RawConnection c(server.port());
+  EXPECT_TRUE(c.closed_by_peer(5s));
+}
+
+TEST(HttpServer, AHandlerThatThrowsGives500AndTheServerGoesOn) {
+  RunningServer server([](Request& r) -> Response {
+    if (r.path == "/boom") throw std::runtime_error("secret detail");
+    return echo(r);
+  });
+  RawConnection c(server.port());
+  c.send("GET /boom HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(testing::status_of(*r), 500);
+  EXPECT_EQ(testing::body_of(*r).find("secret"), std::string::npos);
+  c.send("GET /ok HTTP/1.1\r\nHost: t\r\n\r\n");
+  r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(testing::status_of(*r), 200);
+}
+
+TEST(HttpServer, StopAnswersTheRequestsInFlightThenReturns) {
+  std::promise<void> entered;
+  RunningServer server([&](Request& r) {
+    entered.set_value();
+    std::this_thread::sleep_for(400ms);
+    return echo(r);
+  });
+  RawConnection busy(server.port());
+  RawConnection idle(server.port());
+  busy.send("POST /slow HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nok");
+  entered.get_future().wait();
+  server.server().stop();
+  auto r = busy.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(testing::body_of(*r), "POST /slow ok");
+  EXPECT_EQ(testing::header_of(*r, "Connection"), "close");
+  EXPECT_TRUE(idle.closed_by_peer(5s));
+  server.thread().join();
+  EXPECT_THROW(RawConnection{server.port()}, std::runtime_error);
+}
+
+TEST(Router, MatchesParametersAndAnswers404And405) {
+  Router router;
+  router.add("GET", "/v1/tasks/{id}", [](Request&, const PathParameters& p) {
+    Response r;
+    r.body = p.at("id");
+    return r;
+  });
+  Request get;
+  get.method = "GET";
+  get.path = "/v1/tasks/t%2D1";
+  EXPECT_EQ(router.route(get).body, "t-1");
+  EXPECT_EQ(router.route(get).route, "/v1/tasks/{id}");
+  Request post;
+  post.method = "POST";
+  post.path = "/v1/tasks/t1";
+  auto r405 = router.route(post);
+  EXPECT_EQ(r405.status, 405);
+  Request unknown;
+  unknown.method = "GET";
+  unknown.path = "/v1/nothing";
+  EXPECT_EQ(router.route(unknown).status, 404);
+  Request bad_escape;
+  bad_escape.method = "GET";
+  bad_escape.path = "/v1/tasks/%zz";
+  EXPECT_EQ(router.route(bad_escape).status, 404);
+}
+
+TEST(Form, ParsesAndRefusesRepeatedOrMalformedParameters) {
+  auto ok = parse_form("grant_type=urn%3Aietf%3Aparams&scope=a+b");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ((*ok)[0].second, "urn:ietf:params");
+  EXPECT_EQ((*ok)[1].second, "a b");
+  EXPECT_FALSE(parse_form("a=1&a=2"));
+  EXPECT_FALSE(parse_form("a=%G1"));
+  EXPECT_FALSE(parse_form("a=%4"));
+  EXPECT_TRUE(media_type_matches("Application/JSON; charset=utf-8", "application/json"));
+  EXPECT_FALSE(media_type_matches("text/json", "application/json"));
+}
+
+}  // namespace
+}  // namespace mandate::server
