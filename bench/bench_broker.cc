@@ -94,7 +94,7 @@ void bm_authorize(benchmark::State& state, World& world) {
   latencies.reserve(kDecisionsPerCaller);
   for (auto _ : state) {
     const auto started = std::chrono::steady_clock::now();
-    const auto d = world.broker->authorize({world.tokens[caller], world.proofs[caller][next++], "deploy", "prod/payments", "{}", std::nullopt});
+    const auto d = world.broker->authorize({world.tokens[caller], world.proofs[caller][next++], "deploy", "prod/payments", "{}", std::nullopt, std::nullopt});
     latencies.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count());
     if (!d.allow) {
       state.SkipWithError(("denied: " + d.decided_by).c_str());

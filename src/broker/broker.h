@@ -89,6 +89,10 @@ struct DecisionRequest {
   std::string resource;
   std::string context_json = "{}";
   std::optional<std::string> traceparent;
+  // For certificate-bound mandates: the x5t#S256 of the client certificate
+  // the presenter authenticated with, as the party that terminated its mTLS
+  // saw it. A certificate-bound mandate needs this instead of a proof.
+  std::optional<std::string> certificate_thumbprint;
 };
 
 struct DecisionResult {
@@ -152,8 +156,12 @@ class Broker {
   ApprovalRecorded deny(const Caller& caller, const std::string& task_id, const std::string& reason);
   Recorded cancel(const Caller& caller, const std::string& task_id, const std::string& reason);
 
-  // Mandates.
-  IssuedMandate issue(const Caller& caller, const std::string& task_id);
+  // Mandates. A mandate is bound to the executor's registered key (cnf.jkt,
+  // DPoP-style proofs), or, when `certificate_thumbprint` is given (the
+  // executor called over mTLS), to that client certificate (RFC 8705
+  // cnf.x5t#S256).
+  IssuedMandate issue(const Caller& caller, const std::string& task_id,
+                      const std::optional<std::string>& certificate_thumbprint = std::nullopt);
   struct Attenuation {
     std::string parent_token;
     std::string parent_proof;  // the parent's holder proves possession (action "mandate:attenuate")
@@ -164,6 +172,15 @@ class Broker {
   };
   IssuedMandate attenuate(const Attenuation& request);
   Recorded revoke_mandate(const Caller& caller, const std::string& jti, const std::string& reason);
+  // RFC 7662: is this token a live mandate of ours right now, and its
+  // claims (the verified JWT payload) when it is. Records nothing.
+  struct Introspection {
+    bool active = false;
+    std::string jti;            // when the token verified, active or not
+    std::string payload_json;   // the claims, when active
+    std::string inactive_because;
+  };
+  Introspection introspect(const std::string& token);
 
   // The runtime decision (invariant 3). A malformed request (not a JWS, bad
   // context JSON) throws bad_input and records nothing; every decision on a

@@ -145,7 +145,8 @@ DecisionResult Broker::authorize(const DecisionRequest& request) {
         } else {
           executor_kind = executor->value.actor.kind;
           actor = {executor->value.actor.id, std::string(core::to_string(executor->value.actor.kind)),
-                   "proof-of-possession:jkt=" + claims->key_binding.thumbprint};
+                   "proof-of-possession:" + std::string(core::to_string(claims->key_binding.kind)) + "=" +
+                       claims->key_binding.thumbprint};
         }
       }
     }
@@ -158,8 +159,12 @@ DecisionResult Broker::authorize(const DecisionRequest& request) {
     }
     // 7: proof of possession: fresh, bound to this token and key, unreplayed.
     if (!verdict.failed() && claims) {
-      if (claims->key_binding.kind != core::KeyBindingKind::jkt) {
-        verdict.fail_with("proof", "certificate-bound mandates are presented over mTLS to the server");
+      if (claims->key_binding.kind == core::KeyBindingKind::x5t_s256) {
+        if (!request.certificate_thumbprint) {
+          verdict.fail_with("proof", "a certificate-bound mandate is presented over mTLS with its certificate");
+        } else if (*request.certificate_thumbprint != claims->key_binding.thumbprint) {
+          verdict.fail_with("proof", "the presenter's certificate is not the one the mandate is bound to");
+        }
       } else {
         auto proof = token::verify_proof(request.proof, request.token, claims->key_binding.thumbprint, request.action,
                                          request.resource, {at, settings_.proof_max_age, std::chrono::seconds(5)});

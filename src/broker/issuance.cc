@@ -62,7 +62,8 @@ std::optional<token::PublicKey> acceptable_key(const keys::Keyring& keyring, std
   return std::nullopt;
 }
 
-IssuedMandate Broker::issue(const Caller& caller, const std::string& task_id) {
+IssuedMandate Broker::issue(const Caller& caller, const std::string& task_id,
+                            const std::optional<std::string>& certificate_thumbprint) {
   auto task = get_task(store_, task_id);
   const core::Timestamp at = now();
   const core::Task& t = task.value.task;
@@ -91,7 +92,11 @@ IssuedMandate Broker::issue(const Caller& caller, const std::string& task_id) {
   m.not_before = whole_seconds(at);
   m.expires_at = std::min(m.not_before + limits.max_mandate_lifetime, whole_seconds(*task.value.window_ends_at));
   m.max_uses = limits.max_uses;
-  m.key_binding = {core::KeyBindingKind::jkt, *executor.key_thumbprint};
+  m.key_binding = {core::KeyBindingKind::jkt, executor.key_thumbprint.value_or("")};
+  if (certificate_thumbprint) {
+    if (certificate_thumbprint->size() != 43) fail(ErrorKind::bad_input, "a certificate thumbprint is 43 base64url characters");
+    m.key_binding = {core::KeyBindingKind::x5t_s256, *certificate_thumbprint};
+  }
   if (m.expires_at <= m.not_before) fail(ErrorKind::bad_input, "task " + task_id + "'s window ends within the second");
   // Invariant 2, decided by the model. An active task is still an approved
   // one: renewing a short-lived mandate within the window needs no new

@@ -10,6 +10,7 @@
 #include "encoding/base64.h"
 #include "encoding/json.h"
 #include "home/home.h"
+#include "ledger/proof_json.h"
 #include "ledger/verify.h"
 
 namespace mandate::cli {
@@ -37,12 +38,6 @@ nlohmann::json parse_data(const std::string& arg) {
   if (!data) fail(ErrorKind::bad_input, "--data: " + data.error());
   if (!data->is_object()) fail(ErrorKind::bad_input, "--data: must be a JSON object");
   return *data;
-}
-
-nlohmann::json hashes_json(const std::vector<ledger::Hash>& hashes) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& h : hashes) out.push_back(encoding::base64_encode(h));
-  return out;
 }
 
 void add_append(CLI::App& ledger, GlobalOptions& options) {
@@ -97,12 +92,7 @@ void add_proofs(CLI::App& ledger, GlobalOptions& options) {
     auto home = open_home(options);
     auto& l = home->ledger();
     const std::uint64_t size = inc->size.value_or(l.size());
-    const auto path = l.inclusion_proof(inc->index, size);
-    print_json({{"index", inc->index},
-                {"tree_size", size},
-                {"leaf_hash", encoding::base64_encode(l.entry_leaf_hash(inc->index))},
-                {"proof", hashes_json(path)},
-                {"root_hash", encoding::base64_encode(l.root(size))}});
+    print_json(ledger::inclusion_json(l, inc->index, size));
   });
 
   struct Consistency {
@@ -117,12 +107,7 @@ void add_proofs(CLI::App& ledger, GlobalOptions& options) {
   consistency->callback([&options, con] {
     auto home = open_home(options);
     auto& l = home->ledger();
-    const auto path = l.consistency_proof(con->first, con->second);
-    print_json({{"first", con->first},
-                {"second", con->second},
-                {"first_root", encoding::base64_encode(l.root(con->first))},
-                {"second_root", encoding::base64_encode(l.root(con->second))},
-                {"proof", hashes_json(path)}});
+    print_json(ledger::consistency_json(l, con->first, con->second));
   });
 }
 

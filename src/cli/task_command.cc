@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/records.h"
+#include "broker/views.h"
 #include "cli/workflow_context.h"
 #include "core/error.h"
 
@@ -31,16 +32,6 @@ broker::TaskRequest task_request(const RequestArgs& args) {
   return request;
 }
 
-nlohmann::json task_view(const broker::TaskView& view) {
-  nlohmann::json out = broker::to_json(view.record);
-  out["rule_status"] = view.rule_status;
-  out["approvals"] = nlohmann::json::array();
-  for (const auto& a : view.approvals) out["approvals"].push_back(broker::to_json(a));
-  out["mandates"] = nlohmann::json::array();
-  for (const auto& m : view.mandates) out["mandates"].push_back(broker::to_json(m));
-  return out;
-}
-
 }  // namespace
 
 void add_task_commands(CLI::App& app, GlobalOptions& options) {
@@ -59,7 +50,7 @@ void add_task_commands(CLI::App& app, GlobalOptions& options) {
 
   auto show_id = std::make_shared<std::string>();
   task->add_subcommand("show", "Show a task with its approvals and mandates")->callback([&options, show_id] {
-    print_json(task_view(open_workspace(options).broker->task(*show_id)));
+    print_json(broker::to_json(open_workspace(options).broker->task(*show_id)));
   })->add_option("task", *show_id)->required();
 
   task->add_subcommand("list", "List tasks, oldest first")->callback([&options] {

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/records.h"
+#include "broker/views.h"
 #include "cli/workflow_context.h"
 #include "core/error.h"
 #include "core/time.h"
@@ -10,24 +11,6 @@
 #include "token/proof.h"
 
 namespace mandate::cli {
-namespace {
-
-nlohmann::json issued_json(const broker::IssuedMandate& issued) {
-  const auto& m = issued.record.mandate;
-  nlohmann::json out = {{"token", issued.token},
-                        {"jti", m.id},
-                        {"task", m.task_id},
-                        {"executor", m.executor},
-                        {"expires_at", core::format_timestamp(m.expires_at)},
-                        {"max_uses", m.max_uses},
-                        {"depth", m.depth},
-                        {"ledger_index", issued.ledger_index}};
-  if (m.parent_id) out["parent"] = *m.parent_id;
-  return out;
-}
-
-}  // namespace
-
 void add_token_commands(CLI::App& app, GlobalOptions& options) {
   auto* token = app.add_subcommand("token", "Mandates: short-lived credentials bound to one workload and one task");
   token->require_subcommand(1);
@@ -38,7 +21,7 @@ void add_token_commands(CLI::App& app, GlobalOptions& options) {
   issue->callback([&options, task_id] {
     auto ws = open_workspace(options);
     const std::string executor = ws.broker->task(*task_id).record.task.executor;
-    print_json(issued_json(ws.broker->issue(asserted(ws, executor), *task_id)));
+    print_json(broker::to_json(ws.broker->issue(asserted(ws, executor), *task_id)));
   });
 
   struct AttenuateArgs {
@@ -62,7 +45,7 @@ void add_token_commands(CLI::App& app, GlobalOptions& options) {
     request.scope = broker::parse_scope(argument_value(att->scope, "--scope"));
     request.ttl = duration_argument(att->ttl, "--ttl");
     if (att->max_uses > 0) request.max_uses = att->max_uses;
-    print_json(issued_json(open_workspace(options).broker->attenuate(request)));
+    print_json(broker::to_json(open_workspace(options).broker->attenuate(request)));
   });
 
   struct ProveArgs {
@@ -118,14 +101,7 @@ void add_authorize_command(CLI::App& app, GlobalOptions& options, int& exit_code
     if (!args->traceparent.empty()) request.traceparent = args->traceparent;
     auto ws = open_workspace(options);
     const auto d = ws.broker->authorize(request);
-    print_json({{"decision", d.allow ? "allow" : "deny"},
-                {"decided_by", d.decided_by},
-                {"reasons", d.reasons},
-                {"policy_errors", d.policy_errors},
-                {"policy_set", d.policy_set_hash},
-                {"mandate", d.mandate_id},
-                {"task", d.task_id},
-                {"ledger_index", d.ledger_index}});
+    print_json(broker::to_json(d));
     if (!d.allow) exit_code = kExitCheckFailed;
   });
 }

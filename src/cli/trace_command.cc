@@ -7,6 +7,7 @@
 #include "cli/workflow_context.h"
 #include "core/error.h"
 #include "evidence/bundle.h"
+#include "evidence/task_bundle.h"
 #include "home/home.h"
 #include "ledger/ledger.h"
 #include "store/store.h"
@@ -37,17 +38,7 @@ void add_evidence_commands(CLI::App& app, GlobalOptions& options, int& exit_code
   auto* exp = evidence->add_subcommand("export", "Print a bundle: the task's entries with inclusion proofs to a fresh signed checkpoint");
   exp->add_option("task", *task)->required();
   exp->callback([&options, task] {
-    auto home = open_home(options);
-    const auto trace = broker::build_trace(home->store(), home->ledger(), *task);
-    evidence::BundleSource source;
-    source.origin = home->config().origin;
-    source.task_id = trace.task.task.id;
-    for (const auto& s : trace.steps) source.indices.push_back(s.index);
-    source.indices.insert(source.indices.end(), trace.policy_entries.begin(), trace.policy_entries.end());
-    source.checkpoint_note = home->sign_checkpoint();
-    source.verifier_key = home->active_verifier().to_string();
-    source.jwks = home->keys().jwks();
-    print_json(evidence::export_bundle(home->ledger(), source));
+    print_json(evidence::export_task_bundle(*open_home(options), *task));
   });
   struct VerifyArgs {
     std::string file, key;

@@ -67,7 +67,7 @@ std::string BrokerTest::prove(const std::string& token, const std::string& actio
 }
 
 DecisionResult BrokerTest::use(const std::string& token, const std::string& action, const std::string& resource) {
-  return broker->authorize({token, prove(token, action, resource), action, resource, "{}", std::nullopt});
+  return broker->authorize({token, prove(token, action, resource), action, resource, "{}", std::nullopt, std::nullopt});
 }
 
 }  // namespace mandate::broker

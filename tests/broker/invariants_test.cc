@@ -116,15 +116,15 @@ TEST_F(BrokerTest, UsesAreCountedEvenUnderConcurrency) {
 
 TEST_F(BrokerTest, APresentationWithoutOrWithAnotherProofIsDenied) {
   const auto m = issued(approved_task(scope()));
-  EXPECT_EQ(broker->authorize({m.token, "", "deploy", "prod/payments", "{}", std::nullopt}).decided_by, "proof");
+  EXPECT_EQ(broker->authorize({m.token, "", "deploy", "prod/payments", "{}", std::nullopt, std::nullopt}).decided_by, "proof");
   const auto other = token::PrivateKey::generate(token::Algorithm::EdDSA);
   EXPECT_EQ(broker->authorize({m.token, prove(m.token, "deploy", "prod/payments", &other), "deploy", "prod/payments", "{}",
-                               std::nullopt}).decided_by, "proof");
+                               std::nullopt, std::nullopt}).decided_by, "proof");
   // A proof for another action, or another token, does not transfer.
   EXPECT_EQ(broker->authorize({m.token, prove(m.token, "deploy", "prod/other"), "deploy", "prod/payments", "{}",
-                               std::nullopt}).decided_by, "proof");
+                               std::nullopt, std::nullopt}).decided_by, "proof");
   const auto second = issued(approved_task(scope()));
-  EXPECT_EQ(broker->authorize({m.token, prove(second.token), "deploy", "prod/payments", "{}", std::nullopt}).decided_by,
+  EXPECT_EQ(broker->authorize({m.token, prove(second.token), "deploy", "prod/payments", "{}", std::nullopt, std::nullopt}).decided_by,
             "proof");
   EXPECT_TRUE(use(m.token).allow);
 }
@@ -132,8 +132,8 @@ TEST_F(BrokerTest, APresentationWithoutOrWithAnotherProofIsDenied) {
 TEST_F(BrokerTest, AReplayedProofIsDenied) {
   const auto m = issued(approved_task(scope()));
   const std::string proof = prove(m.token);
-  EXPECT_TRUE(broker->authorize({m.token, proof, "deploy", "prod/payments", "{}", std::nullopt}).allow);
-  const auto replay = broker->authorize({m.token, proof, "deploy", "prod/payments", "{}", std::nullopt});
+  EXPECT_TRUE(broker->authorize({m.token, proof, "deploy", "prod/payments", "{}", std::nullopt, std::nullopt}).allow);
+  const auto replay = broker->authorize({m.token, proof, "deploy", "prod/payments", "{}", std::nullopt, std::nullopt});
   EXPECT_FALSE(replay.allow);
   EXPECT_EQ(replay.decided_by, "proof");
 }
@@ -144,7 +144,7 @@ TEST_F(BrokerTest, AlgNoneIsNeverAccepted) {
   const std::string header = encoding::base64url_encode(std::string_view(R"({"alg":"none","typ":"at+jwt"})"));
   const std::string forged = header + m.token.substr(dot, m.token.rfind('.') - dot) + ".";
   try {
-    const auto d = broker->authorize({forged, prove(forged), "deploy", "prod/payments", "{}", std::nullopt});
+    const auto d = broker->authorize({forged, prove(forged), "deploy", "prod/payments", "{}", std::nullopt, std::nullopt});
     EXPECT_FALSE(d.allow);
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::bad_input);
@@ -157,7 +157,7 @@ TEST_F(BrokerTest, AForeignKeyIsRefusedEvenWithOurKid) {
   const auto foreign = token::PrivateKey::generate(token::Algorithm::EdDSA);
   const std::string forged = token::encode_compact(decoded.header, decoded.payload,
                                                    [&](std::string_view input) { return foreign.sign(input); });
-  EXPECT_EQ(broker->authorize({forged, prove(forged), "deploy", "prod/payments", "{}", std::nullopt}).decided_by, "signature");
+  EXPECT_EQ(broker->authorize({forged, prove(forged), "deploy", "prod/payments", "{}", std::nullopt, std::nullopt}).decided_by, "signature");
 }
 
 TEST_F(BrokerTest, ARotatedOutKeyStopsVerifyingAfterItsGrace) {
@@ -188,7 +188,7 @@ TEST_F(BrokerTest, ASuspendedExecutorIsDenied) {
 TEST_F(BrokerTest, TheLedgerNeverHoldsATokenOrAProof) {
   const auto m = issued(approved_task(scope()));
   const std::string proof = prove(m.token);
-  broker->authorize({m.token, proof, "deploy", "prod/payments", "{}", std::nullopt});
+  broker->authorize({m.token, proof, "deploy", "prod/payments", "{}", std::nullopt, std::nullopt});
   for (std::uint64_t i = 0; i < ledger->size(); ++i) {
     const std::string entry = ledger->entry_bytes(i);
     EXPECT_EQ(entry.find(m.token.substr(m.token.rfind('.') + 1)), std::string::npos) << "signature in entry " << i;
@@ -197,4 +197,38 @@ TEST_F(BrokerTest, TheLedgerNeverHoldsATokenOrAProof) {
 }
 
 }  // namespace
+}  // namespace mandate::broker
+
+namespace mandate::broker {
+
+TEST_F(BrokerTest, ACertificateBoundMandateNeedsThePresentersCertificateNotAProof) {
+  const std::string thumbprint(43, 'A');  // an x5t#S256 as the server computes it
+  const auto m = broker->issue(as(kWorkload, "workload"), approved_task(scope()), thumbprint);
+  EXPECT_EQ(m.record.mandate.key_binding.kind, core::KeyBindingKind::x5t_s256);
+  auto request = [&](std::optional<std::string> presented) {
+    return broker->authorize({m.token, "", "deploy", "prod/payments", "{}", std::nullopt, std::move(presented)});
+  };
+  EXPECT_EQ(request(std::nullopt).decided_by, "proof");
+  EXPECT_EQ(request(std::string(43, 'B')).decided_by, "proof");
+  const auto allowed = request(thumbprint);
+  EXPECT_TRUE(allowed.allow) << allowed.decided_by;
+  EXPECT_THROW(broker->issue(as(kWorkload, "workload"), approved_task(scope()), std::string("short")), Error);
+}
+
+TEST_F(BrokerTest, IntrospectionSaysWhetherAMandateIsLiveAndRecordsNothing) {
+  const auto task = approved_task(scope());
+  const auto m = issued(task);
+  const auto size = ledger->size();
+  const auto live = broker->introspect(m.token);
+  EXPECT_TRUE(live.active);
+  EXPECT_EQ(live.jti, m.record.mandate.id);
+  EXPECT_NE(live.payload_json.find("\"task_id\""), std::string::npos);
+  EXPECT_EQ(ledger->size(), size);
+  EXPECT_FALSE(broker->introspect("not.a.token").active);
+  broker->complete(as(kWorkload, "workload"), task, core::OutcomeResult::success, "");
+  const auto ended = broker->introspect(m.token);
+  EXPECT_FALSE(ended.active);
+  EXPECT_EQ(ended.jti, m.record.mandate.id);
+}
+
 }  // namespace mandate::broker

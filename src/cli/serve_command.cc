@@ -1,0 +1,17 @@
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/cli_context.h"
+#include "server/serve.h"
+
+namespace mandate::cli {
+
+void add_serve_command(CLI::App& app) {
+  auto config = std::make_shared<std::string>("mandate.toml");
+  auto* cmd = app.add_subcommand("serve", "Serve the workflow, OAuth, AuthZEN and ledger endpoints over HTTP(S)");
+  cmd->add_option("--config", *config, "The server's config file (see README: Running the server)")->capture_default_str();
+  cmd->callback([config] { server::serve(*config, std::cout); });
+}
+
+}  // namespace mandate::cli
