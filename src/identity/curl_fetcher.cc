@@ -1,0 +1,98 @@
+#include "identity/curl_fetcher.h"
+
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+
+#include <curl/curl.h>
+
+namespace mandate::identity {
+namespace {
+
+using Refusal = std::unexpected<std::string>;
+
+// curl_global_init is not thread-safe and must run once before any handle
+// is made; a once_flag does that on first use without a global constructor.
+// It is never undone: curl_global_cleanup at exit would race with other
+// threads still holding handles, and the OS reclaims the memory anyway.
+void init_curl_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
+  });
+}
+
+struct EasyFree {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+using Easy = std::unique_ptr<CURL, EasyFree>;
+
+struct Body {
+  std::string text;
+  std::size_t limit;
+  bool overflowed = false;
+};
+
+std::size_t append(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* body = static_cast<Body*>(user);
+  const std::size_t n = size * count;
+  if (body->text.size() + n > body->limit) {
+    body->overflowed = true;
+    return 0;  // makes curl fail with CURLE_WRITE_ERROR
+  }
+  body->text.append(data, n);
+  return n;
+}
+
+bool is_http(const std::string& url) { return url.rfind("http://", 0) == 0; }
+bool is_https(const std::string& url) { return url.rfind("https://", 0) == 0; }
+
+// Applies every option; false if libcurl refused one (too old a libcurl).
+bool configure(CURL* curl, const std::string& url, const FetchOptions& options, Body& body, char* error) {
+  const long timeout_ms = static_cast<long>(options.timeout.count());
+  const char* protocols = options.allow_http ? "http,https" : "https";
+  bool ok = curl_easy_setopt(curl, CURLOPT_URL, url.c_str()) == CURLE_OK &&
+            curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, protocols) == CURLE_OK &&
+            curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+            curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
+            curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
+            curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK &&
+            curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms) == CURLE_OK &&
+            // Signals are process-wide; threads must not use them for timeouts.
+            curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+            curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.max_bytes)) == CURLE_OK &&
+            curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &append) == CURLE_OK &&
+            curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body) == CURLE_OK &&
+            curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error) == CURLE_OK &&
+            curl_easy_setopt(curl, CURLOPT_USERAGENT, "mandate") == CURLE_OK;
+  if (ok && options.ca_file) ok = curl_easy_setopt(curl, CURLOPT_CAINFO, options.ca_file->c_str()) == CURLE_OK;
+  return ok;
+}
+
+}  // namespace
+
+CurlJwksFetcher::CurlJwksFetcher() { init_curl_once(); }
+
+std::expected<std::string, std::string> CurlJwksFetcher::fetch(const std::string& url, const FetchOptions& options) {
+  if (!is_https(url) && !(options.allow_http && is_http(url))) {
+    return Refusal("GET " + url + ": only https:// URLs are fetched (allow_http is for tests)");
+  }
+  Easy curl(curl_easy_init());
+  if (!curl) return Refusal("GET " + url + ": cannot create a libcurl handle");
+  Body body{{}, options.max_bytes};
+  char error[CURL_ERROR_SIZE] = {};
+  if (!configure(curl.get(), url, options, body, error)) return Refusal("GET " + url + ": libcurl refused an option");
+  const CURLcode code = curl_easy_perform(curl.get());
+  if (body.overflowed || code == CURLE_FILESIZE_EXCEEDED) {
+    return Refusal("GET " + url + ": the response exceeds " + std::to_string(options.max_bytes) + " bytes");
+  }
+  if (code != CURLE_OK) {
+    return Refusal("GET " + url + ": " + (error[0] != '\0' ? std::string(error) : curl_easy_strerror(code)));
+  }
+  long status = 0;
+  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+  if (status != 200) return Refusal("GET " + url + ": HTTP status " + std::to_string(status));
+  return std::move(body.text);
+}
+
+}  // namespace mandate::identity

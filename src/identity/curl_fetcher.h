@@ -1,0 +1,15 @@
+#pragma once
+// JwksFetcher over libcurl: TLS verification always on, https only unless
+// FetchOptions::allow_http, no redirects, a timeout and a size limit.
+#include "identity/jwks_fetcher.h"
+
+namespace mandate::identity {
+
+class CurlJwksFetcher final : public JwksFetcher {
+ public:
+  // Initialises libcurl once per process (see curl_fetcher.cc).
+  CurlJwksFetcher();
+  std::expected<std::string, std::string> fetch(const std::string& url, const FetchOptions& options) override;
+};
+
+}  // namespace mandate::identity
