@@ -3,6 +3,7 @@
 
 #include "broker/broker.h"
 #include "broker/journal.h"
+#include "broker/policy_context.h"
 #include "core/ids.h"
 #include "core/error.h"
 #include "ledger/ledger.h"
@@ -34,7 +35,9 @@ Recorded Broker::add_actor(const Caller& caller, const core::Actor& actor, const
   step.ref("actor", actor.id).data("actor", to_json(record));
   step.put(kActorKind, actor.id, actor.owner.value_or(""), to_json(record), store::kAbsent);
   step.put(kEpochKind, "actors", "", nlohmann::json::object(), store::kAnyVersion);
-  return {step.commit(ledger_)};
+  const std::uint64_t index = step.commit(ledger_);
+  mark_stale(cache_mu_, policy_context_);  // actors are entities of the policy context
+  return {index};
 }
 
 std::vector<ActorRecord> Broker::actors() {
@@ -56,7 +59,9 @@ Recorded Broker::suspend_actor(const Caller& caller, const std::string& id, cons
   step.ref("actor", id).data("reason", reason);
   step.put(kActorKind, id, actor.value.actor.owner.value_or(""), to_json(actor.value), actor.version);
   step.put(kEpochKind, "actors", "", nlohmann::json::object(), store::kAnyVersion);
-  return {step.commit(ledger_)};
+  const std::uint64_t index = step.commit(ledger_);
+  mark_stale(cache_mu_, policy_context_);  // actors are entities of the policy context
+  return {index};
 }
 
 Broker::Offboarded Broker::offboard_actor(const Caller& caller, const std::string& id, const std::string& reason) {
@@ -86,6 +91,7 @@ Broker::Offboarded Broker::offboard_actor(const Caller& caller, const std::strin
   }
   step.data("revoked_mandates", out.revoked_mandates);
   out.ledger_index = step.commit(ledger_);
+  mark_stale(cache_mu_, policy_context_);
   return out;
 }
 

@@ -108,6 +108,47 @@ struct DecisionResult {
   std::uint64_t ledger_index = 0;
 };
 
+// A general Cedar decision (the AuthZEN decision point, src/authzen): the
+// caller names the entities; `attributes` (Cedar entity-JSON values) replace
+// or add attributes of the stored entity for this decision only, or stand
+// in for an entity that is not stored. Parents always come from the store.
+struct EntityRef {
+  std::string type;  // a Cedar entity type, namespaced as written in Cedar: "Todo::User"
+  std::string id;
+  nlohmann::json attributes = nlohmann::json::object();
+};
+
+struct Evaluation {
+  EntityRef principal;
+  EntityRef action;  // type "Action" (or "Ns::Action"); attributes ignored
+  EntityRef resource;
+  nlohmann::json context = nlohmann::json::object();
+  std::optional<std::string> traceparent;
+};
+
+struct EvaluationResult {
+  bool allow = false;
+  std::vector<std::string> reasons;  // determining policies, or why nothing could decide
+  std::vector<std::string> policy_errors;
+  std::string policy_set_hash;
+  std::uint64_t ledger_index = 0;
+};
+
+// Which entities a decision would allow: the one element of `pattern`
+// named by `find` is the unknown (its type kept, its id ignored; for
+// actions, every action the policies or entities know).
+struct Search {
+  enum class Find { principal, action, resource };
+  Find find = Find::principal;
+  Evaluation pattern;
+};
+
+struct SearchResult {
+  std::vector<EntityRef> matches;  // sorted by type, then id
+  std::string policy_set_hash;
+  std::uint64_t ledger_index = 0;
+};
+
 struct PendingReview {
   TaskRecord task;
   bool overdue = false;
@@ -186,6 +227,22 @@ class Broker {
   // context JSON) throws bad_input and records nothing; every decision on a
   // well-formed request, allow or deny, is recorded before it is returned.
   DecisionResult authorize(const DecisionRequest& request);
+  // The same, recording also who asked (a resource server checking a
+  // presented mandate on the executor's behalf).
+  DecisionResult authorize(const DecisionRequest& request, const std::optional<Caller>& asked_by);
+
+  // General Cedar decisions over the registered entities and policy set
+  // (evaluations.cc). Only `may_ask_decisions` callers get here; each
+  // decision or search is recorded durably before it returns, and shares
+  // its commit with concurrent ones. No policy set loaded: deny, and say so.
+  // Malformed entity values or context throw bad_input; nothing is written.
+  EvaluationResult evaluate(const Caller& caller, const Evaluation& request);
+  SearchResult search(const Caller& caller, const Search& request);
+  // Who may ask for decisions: the operator of the home (kind system) and
+  // active registered workloads (resource servers, gateways). Humans and
+  // agents are refused: they present mandates, they do not judge them.
+  // Answered from the cached policy context, without a store read.
+  bool may_ask_decisions(const Caller& caller);
 
   // Outcome: records it, ends the task and revokes all its mandates.
   Recorded complete(const Caller& caller, const std::string& task_id, core::OutcomeResult result,
@@ -224,6 +281,9 @@ class Broker {
   const keys::Keyring& keyring_;
   Settings settings_;
   Clock clock_;
+  // The cached policy context, rebuilt when a record it was built from moved.
+  std::shared_ptr<const PolicyContext> current_policy_context();
+
   std::mutex cache_mu_;
   std::shared_ptr<const PolicyContext> policy_context_;
   std::unordered_map<std::string, std::shared_ptr<const VerifiedToken>> verified_tokens_;

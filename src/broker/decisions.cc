@@ -58,7 +58,32 @@ nlohmann::json parse_context(const std::string& text) {
 
 }  // namespace
 
-DecisionResult Broker::authorize(const DecisionRequest& request) {
+std::shared_ptr<const Broker::PolicyContext> Broker::current_policy_context() {
+  std::shared_ptr<const PolicyContext> context;
+  {
+    std::lock_guard lock(cache_mu_);
+    context = policy_context_;
+  }
+  const std::int64_t now_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  if (context) {
+    std::int64_t seen = context->checked_at.load();
+    if (seen > 0 && now_ns - seen < std::chrono::nanoseconds(kPolicyRecheck).count()) return context;
+    if (is_current(store_, *context)) {
+      context->checked_at.compare_exchange_strong(seen, now_ns);  // unless marked stale meanwhile
+      return context;
+    }
+  }
+  context = build_policy_context(store_);
+  context->checked_at.store(now_ns);
+  std::lock_guard lock(cache_mu_);
+  policy_context_ = context;
+  return context;
+}
+
+DecisionResult Broker::authorize(const DecisionRequest& request) { return authorize(request, std::nullopt); }
+
+DecisionResult Broker::authorize(const DecisionRequest& request, const std::optional<Caller>& asked_by) {
   if (auto ok = core::check_id(request.action); !ok) fail(ErrorKind::bad_input, "action: " + ok.error());
   if (auto ok = core::check_id(request.resource); !ok) fail(ErrorKind::bad_input, "resource: " + ok.error());
   const nlohmann::json user_context = parse_context(request.context_json);
@@ -184,16 +209,7 @@ DecisionResult Broker::authorize(const DecisionRequest& request) {
       verdict.fail_with("scope", "the action on this resource is outside the approved authorization_details");
     }
     // 9: Cedar.
-    std::shared_ptr<const PolicyContext> context;
-    {
-      std::lock_guard lock(cache_mu_);
-      context = policy_context_;
-    }
-    if (!context || !is_current(store_, *context)) {
-      context = build_policy_context(store_);
-      std::lock_guard lock(cache_mu_);
-      policy_context_ = context;
-    }
+    const std::shared_ptr<const PolicyContext> context = current_policy_context();
     result.policy_set_hash = context->policy_set_hash;
     if (!verdict.failed() && claims) {
       if (context->policy_set_hash.empty()) {
@@ -247,6 +263,7 @@ DecisionResult Broker::authorize(const DecisionRequest& request) {
         .data("action", request.action)
         .data("resource", request.resource)
         .data("context_hash", sha256_hex(encoding::canonicalize(user_context).value()));
+    if (asked_by) step.data("asked_by", {{"id", asked_by->actor_id}, {"kind", asked_by->kind}, {"authenticated_by", asked_by->authenticated_by}});
     if (proof_jti) {
       step.data("proof_jti", *proof_jti);
       step.put(kProofKind, *proof_jti, claims->jti, nlohmann::json::object(), store::kAbsent);

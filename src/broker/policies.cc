@@ -35,6 +35,14 @@ policy::EntityUid actor_uid(const std::string& id, core::ActorKind kind) {
   return {"Workload", id};
 }
 
+void mark_stale(std::mutex& mu, const std::shared_ptr<const Broker::PolicyContext>& context) {
+  std::lock_guard lock(mu);
+  if (!context) return;
+  std::int64_t seen = context->checked_at.load();
+  while (!context->checked_at.compare_exchange_weak(seen, seen > 0 ? -1 : seen - 1)) {
+  }
+}
+
 bool is_current(store::Store& store, const Broker::PolicyContext& context) {
   return store.record_version(kPolicySetKind, "current") == context.policy_version &&
          store.record_version(kEntitiesKind, "current") == context.entities_version &&
@@ -89,7 +97,9 @@ Broker::PolicySetLoaded Broker::load_policies(const Caller& caller, const std::s
   step.ref("policy_set", hash).data("policy_set", body);
   step.index_under("policy_entry", hash);
   step.put(kPolicySetKind, "current", "", body, store_.record_version(kPolicySetKind, "current"));
-  return {hash, parsed->policies.size(), step.commit(ledger_)};
+  const std::uint64_t index = step.commit(ledger_);
+  mark_stale(cache_mu_, policy_context_);
+  return {hash, parsed->policies.size(), index};
 }
 
 Recorded Broker::load_entities(const Caller& caller, const std::string& text) {
@@ -111,7 +121,9 @@ Recorded Broker::load_entities(const Caller& caller, const std::string& text) {
   Step step("entities.loaded", caller, now());
   step.ref("entities", hash).data("entities", body);
   step.put(kEntitiesKind, "current", "", body, store_.record_version(kEntitiesKind, "current"));
-  return {step.commit(ledger_)};
+  const std::uint64_t index = step.commit(ledger_);
+  mark_stale(cache_mu_, policy_context_);
+  return {index};
 }
 
 }  // namespace mandate::broker

@@ -2,7 +2,11 @@
 // Internal to the broker: the Cedar side of a decision. The policy set and
 // the entity data (loaded entities plus every registered actor as an entity)
 // are parsed once and shared by decisions until one of them changes.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "broker/broker.h"
@@ -22,7 +26,21 @@ struct Broker::PolicyContext {
   std::string policy_set_hash;  // "" when no policy set was ever loaded
   policy::Authorizer authorizer;  // parsed and indexed by scope once
   policy::Entities entities;
+  // When the versions above were last found current (steady-clock ns), or
+  // a negative mark, unique per change, once this process changed one of
+  // them: between checks a decision reads no store record at all, so it
+  // never waits behind a commit holding the store.
+  mutable std::atomic<std::int64_t> checked_at{0};
 };
+
+// How late a decision may see a change made by another process on the same
+// store. Changes made through this broker are seen by every decision that
+// starts after they return (mark_stale), bar one racing with a rebuild
+// already under way, which may keep the older context this long.
+inline constexpr std::chrono::milliseconds kPolicyRecheck{100};
+
+// After this broker changed the policy set, the entities or an actor.
+void mark_stale(std::mutex& mu, const std::shared_ptr<const Broker::PolicyContext>& context);
 
 std::shared_ptr<const Broker::PolicyContext> build_policy_context(store::Store& store);
 bool is_current(store::Store& store, const Broker::PolicyContext& context);

@@ -48,9 +48,29 @@ std::expected<Entities, std::string> Entities::build(std::vector<Entity> entitie
   return out;
 }
 
+Entities Entities::overlay(const Entities& base, std::vector<Entity> overrides) {
+  Entities out;
+  out.base_ = &base;
+  for (auto& e : overrides) {
+    EntityUid uid = e.uid;
+    out.by_uid_.insert_or_assign(std::move(uid), std::move(e));
+  }
+  for (auto& [uid, entity] : out.by_uid_) {
+    entity.ancestors.clear();
+    std::vector<EntityUid> stack(entity.parents.begin(), entity.parents.end());
+    while (!stack.empty()) {
+      EntityUid next = std::move(stack.back());
+      stack.pop_back();
+      if (next == uid || !entity.ancestors.insert(next).second) continue;
+      if (const Entity* parent = out.find(next)) stack.insert(stack.end(), parent->parents.begin(), parent->parents.end());
+    }
+  }
+  return out;
+}
+
 const Entity* Entities::find(const EntityUid& uid) const {
-  const auto it = by_uid_.find(uid);
-  return it == by_uid_.end() ? nullptr : &it->second;
+  if (const auto it = by_uid_.find(uid); it != by_uid_.end()) return &it->second;
+  return base_ ? base_->find(uid) : nullptr;
 }
 
 bool Entities::is_descendant_or_self(const EntityUid& uid, const EntityUid& ancestor) const {

@@ -1,0 +1,198 @@
+// General Cedar decisions (the AuthZEN decision point): entities named by
+// the caller, evaluated against the cached policy context, and recorded.
+// The cache is what keeps this cheap: no store read per decision beyond the
+// three record versions that say the cache is current, and the ledger's
+// group commit shares one fsync among concurrent decisions.
+#include <algorithm>
+#include <set>
+
+#include "broker/broker.h"
+#include "broker/journal.h"
+#include "broker/policy_context.h"
+#include "core/error.h"
+#include "ledger/ledger.h"
+
+namespace mandate::broker {
+namespace {
+
+policy::EntityUid uid_of(const EntityRef& ref, const char* field) {
+  if (ref.type.empty()) fail(ErrorKind::bad_input, std::string(field) + ".type: must not be empty");
+  return {ref.type, ref.id};
+}
+
+policy::Value context_value(const nlohmann::json& context) {
+  if (!context.is_object()) fail(ErrorKind::bad_input, "context: must be a JSON object");
+  auto value = policy::value_from_json(context);
+  if (!value) fail(ErrorKind::bad_input, "context: " + value.error());
+  return *value;
+}
+
+// The stored entity with `attributes` laid over its own, or a new entity
+// carrying just them.
+void add_override(const policy::Entities& stored, const policy::EntityUid& uid, const nlohmann::json& attributes,
+                  const char* field, std::vector<policy::Entity>& overrides) {
+  if (attributes.is_null() || (attributes.is_object() && attributes.empty())) return;
+  if (!attributes.is_object()) fail(ErrorKind::bad_input, std::string(field) + ".properties: must be a JSON object");
+  auto same = std::find_if(overrides.begin(), overrides.end(), [&](const policy::Entity& e) { return e.uid == uid; });
+  if (same == overrides.end()) {
+    const policy::Entity* base = stored.find(uid);
+    same = overrides.insert(overrides.end(), base ? *base : policy::Entity{uid, {}, {}, {}, {}});
+  }
+  for (const auto& [name, json] : attributes.items()) {
+    auto value = policy::value_from_json(json);
+    if (!value) fail(ErrorKind::bad_input, std::string(field) + ".properties." + name + ": " + value.error());
+    same->attrs.insert_or_assign(name, std::move(*value));
+  }
+}
+
+nlohmann::json ref_json(const EntityRef& ref) { return {{"type", ref.type}, {"id", ref.id}}; }
+
+nlohmann::json request_json(const Evaluation& request) {
+  nlohmann::json out = {{"principal", ref_json(request.principal)},
+                        {"action", ref_json(request.action)},
+                        {"resource", ref_json(request.resource)},
+                        {"context", request.context}};
+  if (!request.principal.attributes.empty()) out["principal"]["attributes"] = request.principal.attributes;
+  if (!request.resource.attributes.empty()) out["resource"]["attributes"] = request.resource.attributes;
+  return out;
+}
+
+nlohmann::json caller_json(const Caller& caller) {
+  return {{"id", caller.actor_id}, {"kind", caller.kind}, {"authenticated_by", caller.authenticated_by}};
+}
+
+// The request as Cedar sees it, with the store overlaid by the request's
+// attributes. Holds the overlay the request's evaluation reads.
+struct Prepared {
+  policy::Request request;
+  policy::Entities view;
+  const policy::Entities* entities = nullptr;
+};
+
+void prepare(const Broker::PolicyContext& context, const Evaluation& e, Prepared& out) {
+  out.request = {uid_of(e.principal, "subject"), uid_of(e.action, "action"), uid_of(e.resource, "resource"),
+                 context_value(e.context)};
+  if (!policy::is_action_type(e.action.type)) fail(ErrorKind::bad_input, "action: " + e.action.type + " is not an action type");
+  std::vector<policy::Entity> overrides;
+  add_override(context.entities, out.request.principal, e.principal.attributes, "subject", overrides);
+  add_override(context.entities, out.request.resource, e.resource.attributes, "resource", overrides);
+  if (overrides.empty()) {
+    out.entities = &context.entities;
+  } else {
+    out.view = policy::Entities::overlay(context.entities, std::move(overrides));
+    out.entities = &out.view;
+  }
+}
+
+EvaluationResult decide(const Broker::PolicyContext& context, const Prepared& prepared) {
+  EvaluationResult result;
+  result.policy_set_hash = context.policy_set_hash;
+  if (context.policy_set_hash.empty()) {
+    result.reasons = {"no policy set is loaded (mandate policy load)"};
+    return result;
+  }
+  const policy::Response response = context.authorizer.authorize(prepared.request, *prepared.entities);
+  result.allow = response.decision == policy::Decision::Allow;
+  result.reasons = response.reasons;
+  if (!result.allow && result.reasons.empty()) result.reasons = {"no policy permits it"};
+  for (const auto& e : response.errors) result.policy_errors.push_back(e.policy_id + ": " + e.message);
+  return result;
+}
+
+// Every action the policy set names in a scope, and every action entity.
+std::vector<policy::EntityUid> known_actions(const Broker::PolicyContext& context) {
+  std::set<policy::EntityUid> actions;
+  for (const auto& p : context.authorizer.policies().policies) actions.insert(p.action.entities.begin(), p.action.entities.end());
+  for (auto& uid : context.entities.uids_where([](const policy::EntityUid& u) { return policy::is_action_type(u.type); })) {
+    actions.insert(std::move(uid));
+  }
+  return {actions.begin(), actions.end()};
+}
+
+std::vector<policy::EntityUid> candidates(const Broker::PolicyContext& context, const Search& search) {
+  if (search.find == Search::Find::action) return known_actions(context);
+  const std::string& type = search.find == Search::Find::principal ? search.pattern.principal.type : search.pattern.resource.type;
+  if (type.empty()) fail(ErrorKind::bad_input, std::string(search.find == Search::Find::principal ? "subject" : "resource") + ".type: must not be empty");
+  return context.entities.uids_where([&](const policy::EntityUid& u) { return u.type == type; });
+}
+
+const char* to_string(Search::Find find) {
+  switch (find) {
+    case Search::Find::principal: return "subject";
+    case Search::Find::action: return "action";
+    case Search::Find::resource: return "resource";
+  }
+  return "subject";
+}
+
+}  // namespace
+
+bool Broker::may_ask_decisions(const Caller& caller) {
+  if (caller.kind == "system") return true;
+  if (caller.kind != "workload") return false;
+  const auto context = current_policy_context();
+  const policy::Entity* entity = context->entities.find(actor_uid(caller.actor_id, core::ActorKind::workload));
+  if (entity == nullptr) return false;
+  const auto state = entity->attrs.find("state");
+  return state != entity->attrs.end() && state->second == policy::Value{std::string("active")};
+}
+
+EvaluationResult Broker::evaluate(const Caller& caller, const Evaluation& request) {
+  const auto context = current_policy_context();
+  Prepared prepared;
+  prepare(*context, request, prepared);
+  EvaluationResult result = decide(*context, prepared);
+
+  Step step("evaluation", caller, now());
+  if (request.traceparent) step.entry().traceparent = request.traceparent;
+  step.data("decision", result.allow ? "allow" : "deny")
+      .data("reasons", result.reasons)
+      .data("policy_errors", result.policy_errors)
+      .data("policy_set", result.policy_set_hash)
+      .data("asked_by", caller_json(caller))
+      .data("request", request_json(request));
+  result.ledger_index = step.commit(ledger_);
+  return result;
+}
+
+SearchResult Broker::search(const Caller& caller, const Search& request) {
+  const auto context = current_policy_context();
+  const auto probe_for = [&](const policy::EntityUid& uid) {
+    Evaluation probe = request.pattern;
+    EntityRef& unknown = request.find == Search::Find::principal ? probe.principal
+                         : request.find == Search::Find::action  ? probe.action
+                                                                  : probe.resource;
+    unknown = {uid.type, uid.id, nlohmann::json::object()};
+    return probe;
+  };
+  // The request's shape is checked once up front, so bad input is refused
+  // even when there is nothing to search.
+  const std::string searched_type = request.find == Search::Find::principal ? request.pattern.principal.type
+                                    : request.find == Search::Find::resource ? request.pattern.resource.type
+                                                                             : "Action";
+  Prepared shape;
+  prepare(*context, probe_for({searched_type, ""}), shape);
+
+  SearchResult result;
+  result.policy_set_hash = context->policy_set_hash;
+  if (!context->policy_set_hash.empty()) {
+    for (const policy::EntityUid& uid : candidates(*context, request)) {
+      Prepared prepared;
+      prepare(*context, probe_for(uid), prepared);
+      if (decide(*context, prepared).allow) result.matches.push_back({uid.type, uid.id, nlohmann::json::object()});
+    }
+  }
+  nlohmann::json matches = nlohmann::json::array();
+  for (const auto& m : result.matches) matches.push_back(ref_json(m));
+  Step step("search", caller, now());
+  if (request.pattern.traceparent) step.entry().traceparent = request.pattern.traceparent;
+  step.data("find", to_string(request.find))
+      .data("policy_set", result.policy_set_hash)
+      .data("asked_by", caller_json(caller))
+      .data("request", request_json(request.pattern))
+      .data("matches", std::move(matches));
+  result.ledger_index = step.commit(ledger_);
+  return result;
+}
+
+}  // namespace mandate::broker

@@ -1,0 +1,18 @@
+#include "authzen_fixture.h"
+
+namespace mandate::authzen {
+
+void AuthzenTest::SetUp() {
+  BrokerTest::SetUp();
+  service = std::make_unique<Service>(*broker, "https://mandate.test/");
+}
+
+void AuthzenTest::load_entities(const nlohmann::json& entities) {
+  broker->load_entities({"operator", "system", "test"}, entities.dump());
+}
+
+nlohmann::json AuthzenTest::entry(std::uint64_t index) { return nlohmann::json::parse(ledger->entry_bytes(index)); }
+
+nlohmann::json entity(const std::string& type, const std::string& id) { return {{"type", type}, {"id", id}}; }
+
+}  // namespace mandate::authzen

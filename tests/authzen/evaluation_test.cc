@@ -1,0 +1,148 @@
+// Single evaluations on the general Cedar path: decisions, their records,
+// request properties, discovery, who may ask, and malformed requests.
+#include "authzen_fixture.h"
+
+namespace mandate::authzen {
+namespace {
+
+class EvaluationTest : public AuthzenTest {
+ protected:
+  void SetUp() override {
+    AuthzenTest::SetUp();
+    load_policies(R"(
+      permit (principal in Team::"readers", action == Action::"read", resource is Doc);
+      permit (principal is User, action == Action::"edit", resource is Doc) when { resource.owner == principal.name };
+      forbid (principal, action, resource is Doc) when { resource has locked && resource.locked };
+    )");
+    load_entities(nlohmann::json::parse(R"([
+      {"uid": {"type": "Team", "id": "readers"}, "attrs": {}, "parents": []},
+      {"uid": {"type": "User", "id": "ann"}, "attrs": {"name": "ann"}, "parents": [{"type": "Team", "id": "readers"}]},
+      {"uid": {"type": "User", "id": "ben"}, "attrs": {"name": "ben"}, "parents": []},
+      {"uid": {"type": "Doc", "id": "plan"}, "attrs": {"owner": "ben"}, "parents": []}
+    ])"));
+  }
+
+  nlohmann::json request(const std::string& user, const std::string& action, const std::string& doc) {
+    return {{"subject", entity("User", user)}, {"action", {{"name", action}}}, {"resource", entity("Doc", doc)}};
+  }
+};
+
+TEST_F(EvaluationTest, AllowIsRecordedWithItsIndex) {
+  call.traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  const Answer a = evaluate(request("ann", "read", "plan"));
+  ASSERT_EQ(a.status, 200) << a.body.dump();
+  EXPECT_EQ(a.body["decision"], true);
+  const auto index = a.body["context"]["ledger_index"].get<std::uint64_t>();
+  EXPECT_EQ(index + 1, ledger_size());
+  EXPECT_EQ(a.body["context"]["reasons"], nlohmann::json::array({"policy0"}));
+  const auto e = entry(index);
+  EXPECT_EQ(e["type"], "evaluation");
+  EXPECT_EQ(e["data"]["decision"], "allow");
+  EXPECT_EQ(e["data"]["asked_by"]["id"], broker::kWorkload);
+  EXPECT_EQ(e["data"]["asked_by"]["authenticated_by"], "spiffe-svid");
+  EXPECT_EQ(e["data"]["request"]["principal"], entity("User", "ann"));
+  EXPECT_EQ(e["data"]["policy_set"], a.body["context"]["policy_set"]);
+  EXPECT_EQ(e["traceparent"], *call.traceparent);
+}
+
+TEST_F(EvaluationTest, DenyIsA200AndRecordedToo) {
+  const std::uint64_t before = ledger_size();
+  const Answer a = evaluate(request("ben", "read", "plan"));
+  ASSERT_EQ(a.status, 200);
+  EXPECT_EQ(a.body["decision"], false);
+  EXPECT_EQ(a.body["context"]["reasons"], nlohmann::json::array({"no policy permits it"}));
+  EXPECT_EQ(ledger_size(), before + 1);
+  EXPECT_EQ(entry(before)["data"]["decision"], "deny");
+}
+
+TEST_F(EvaluationTest, PropertiesOverrideStoredAttributesForThisRequestOnly) {
+  auto r = request("ann", "edit", "plan");
+  EXPECT_EQ(evaluate(r).body["decision"], false);  // plan is ben's
+  r["resource"]["properties"] = {{"owner", "ann"}};
+  EXPECT_EQ(evaluate(r).body["decision"], true);
+  r["resource"]["properties"] = {{"locked", true}, {"owner", "ann"}};
+  const Answer forbidden = evaluate(r);
+  EXPECT_EQ(forbidden.body["decision"], false);
+  EXPECT_EQ(forbidden.body["context"]["reasons"], nlohmann::json::array({"policy2"}));
+  EXPECT_EQ(evaluate(request("ann", "edit", "plan")).body["decision"], false);  // the store is unchanged
+  // A subject's properties count as well, and parents stay the stored ones.
+  auto renamed = request("ann", "edit", "plan");
+  renamed["subject"]["properties"] = {{"name", "ben"}};
+  EXPECT_EQ(evaluate(renamed).body["decision"], true);
+  EXPECT_EQ(evaluate(request("ann", "read", "plan")).body["decision"], true);
+}
+
+TEST_F(EvaluationTest, PropertiesStandInForEntitiesThatAreNotStored) {
+  auto r = request("ann", "edit", "draft-9");
+  EXPECT_EQ(evaluate(r).body["decision"], false);  // no owner attribute: the policy errors, nothing permits
+  r["resource"]["properties"] = {{"owner", "ann"}};
+  EXPECT_EQ(evaluate(r).body["decision"], true);
+}
+
+TEST_F(EvaluationTest, NamespacedTypesAndActionsAreWrittenAsCedarWritesThem) {
+  load_policies(R"(permit (principal is Todo::User, action == Todo::Action::"view", resource is Todo::Item);)");
+  const nlohmann::json r = {{"subject", entity("Todo::User", "ann")},
+                            {"action", {{"name", "Todo::Action::\"view\""}}},
+                            {"resource", entity("Todo::Item", "1")}};
+  EXPECT_EQ(evaluate(r).body["decision"], true);
+}
+
+TEST_F(EvaluationTest, ContextIsTheCedarContext) {
+  load_policies(R"(permit (principal, action, resource) when { context.ip.isInRange(ip("10.0.0.0/8")) };)");
+  auto r = request("ben", "read", "plan");
+  r["context"] = {{"ip", {{"__extn", {{"fn", "ip"}, {"arg", "10.1.2.3"}}}}}};
+  EXPECT_EQ(evaluate(r).body["decision"], true);
+  r["context"]["ip"]["__extn"]["arg"] = "192.168.0.1";
+  EXPECT_EQ(evaluate(r).body["decision"], false);
+}
+
+TEST_F(EvaluationTest, MalformedRequestsAre400sNamingTheFieldAndRecordNothing) {
+  const std::uint64_t before = ledger_size();
+  const auto expect_400 = [&](const std::string& body, const std::string& mention) {
+    const Answer a = service->evaluation(call, body);
+    EXPECT_EQ(a.status, 400) << body;
+    EXPECT_NE(a.body.value("error", "").find(mention), std::string::npos) << body << " -> " << a.body.dump();
+  };
+  expect_400("{not json", "body");
+  expect_400("[1, 2]", "body: expected a JSON object");
+  expect_400(R"({"subject": {"type": "User", "id": "a"}, "subject": {"type": "User", "id": "b"}})", "body");
+  expect_400(R"({"action": {"name": "read"}, "resource": {"type": "Doc", "id": "plan"}})", "subject: missing");
+  expect_400(R"({"subject": {"type": 7, "id": "ann"}, "action": {"name": "read"}, "resource": {"type": "Doc", "id": "plan"}})",
+             "subject.type: expected a string");
+  expect_400(R"({"subject": {"type": "User", "id": "ann"}, "action": {}, "resource": {"type": "Doc", "id": "plan"}})",
+             "action.name: missing");
+  expect_400(R"({"subject": {"type": "User", "id": "ann"}, "action": {"name": "read"}, "resource": {"type": "Doc"}})",
+             "resource.id: missing");
+  expect_400(R"({"subject": {"type": "User", "id": "ann"}, "action": {"name": "read"}, "resource": {"type": "Doc", "id": "plan"}, "context": []})",
+             "context: expected an object");
+  expect_400(R"({"subject": {"type": "User", "id": "ann", "properties": 3}, "action": {"name": "read"}, "resource": {"type": "Doc", "id": "plan"}})",
+             "subject.properties: expected an object");
+  expect_400(R"({"subject": {"type": "User", "id": "ann"}, "action": {"name": "read"}, "resource": {"type": "Doc", "id": "plan", "properties": {"size": 1.5}}})",
+             "resource.properties");
+  EXPECT_EQ(ledger_size(), before);
+}
+
+TEST_F(EvaluationTest, OnlyTheOperatorAndActiveWorkloadsMayAsk) {
+  const auto body = request("ann", "read", "plan").dump();
+  EXPECT_EQ(service->evaluation({as("alice"), {}, {}}, body).status, 403);
+  EXPECT_EQ(service->evaluation({{"some-agent", "agent", "test"}, {}, {}}, body).status, 403);
+  EXPECT_EQ(service->evaluation({{"spiffe://example.org/unknown", "workload", "test"}, {}, {}}, body).status, 403);
+  EXPECT_EQ(service->evaluations({as("alice"), {}, {}}, body).status, 403);
+  EXPECT_EQ(service->search_action({as("alice"), {}, {}}, body).status, 403);
+  EXPECT_EQ(service->evaluation({{"operator", "system", "local-operator"}, {}, {}}, body).status, 200);
+  broker->suspend_actor({"operator", "system", "test"}, broker::kWorkload, "rotating");
+  EXPECT_EQ(service->evaluation(call, body).status, 403);
+}
+
+TEST_F(EvaluationTest, DiscoveryNamesEveryEndpoint) {
+  const auto c = service->configuration();
+  EXPECT_EQ(c["policy_decision_point"], "https://mandate.test");
+  EXPECT_EQ(c["access_evaluation_endpoint"], "https://mandate.test/access/v1/evaluation");
+  EXPECT_EQ(c["access_evaluations_endpoint"], "https://mandate.test/access/v1/evaluations");
+  EXPECT_EQ(c["search_subject_endpoint"], "https://mandate.test/access/v1/search/subject");
+  EXPECT_EQ(c["search_resource_endpoint"], "https://mandate.test/access/v1/search/resource");
+  EXPECT_EQ(c["search_action_endpoint"], "https://mandate.test/access/v1/search/action");
+}
+
+}  // namespace
+}  // namespace mandate::authzen
