@@ -32,7 +32,15 @@ nlohmann::json decide_mandate_bound(broker::Broker& broker, const CallContext& c
 
   broker::DecisionRequest decision;
   decision.token = credential(subject.attributes, "token");
-  decision.proof = credential(subject.attributes, "proof");
+  // A certificate-bound mandate (RFC 8705) is proven by the client
+  // certificate the presenter used with the resource server, which passes
+  // its x5t#S256 on; every other mandate by a proof of possession.
+  if (const auto x5t = subject.attributes.find("x5t#S256"); x5t != subject.attributes.end()) {
+    if (!x5t->is_string()) fail(ErrorKind::bad_input, "subject.properties.x5t#S256: expected a string");
+    decision.certificate_thumbprint = x5t->get<std::string>();
+  } else {
+    decision.proof = credential(subject.attributes, "proof");
+  }
   decision.action = action.id;
   decision.resource = resource.id;
   if (const auto* context = object_member(request, "context", "context", false)) decision.context_json = context->dump();

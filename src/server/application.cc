@@ -1,0 +1,142 @@
+#include "server/application.h"
+
+#include <algorithm>
+
+#include "authzen/service.h"
+#include "broker/records.h"
+#include "core/error.h"
+#include "home/home.h"
+#include "identity/authenticator.h"
+#include "ledger/ledger.h"
+
+namespace mandate::server {
+
+namespace {
+
+broker::Settings broker_settings(const ServerConfig& config) {
+  broker::Settings s;
+  s.issuer = config.issuer;
+  s.audience = config.audience;
+  return s;
+}
+
+Response unauthorized(const std::string& why) {
+  Response r = error_response(401, why);
+  r.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+  return r;
+}
+
+std::string_view access_name(Access access) {
+  switch (access) {
+    case Access::authenticated: return "any registered actor";
+    case Access::human: return "humans";
+    case Access::workload: return "workloads and agents";
+    case Access::administrator: return "administrators";
+  }
+  return "";
+}
+
+}  // namespace
+
+Application::Application(ServerConfig config, std::unique_ptr<home::Home> home,
+                         std::shared_ptr<identity::JwksFetcher> fetcher)
+    : config_(std::move(config)),
+      home_(std::move(home)),
+      broker_(std::make_unique<broker::Broker>(home_->store(), home_->ledger(), home_->keys(), broker_settings(config_))),
+      authenticator_(std::make_unique<identity::Authenticator>(*config_.identity, std::move(fetcher))),
+      authzen_(std::make_unique<authzen::Service>(*broker_, config_.public_url)),
+      access_log_(config_.access_log) {
+  metrics_.add_gauge("mandate_ledger_entries", "Entries in the ledger.",
+                     [this] { return static_cast<double>(home_->ledger().size()); });
+  add_ops_routes(router_, *this);
+  add_actor_routes(router_, *this);
+  add_task_routes(router_, *this);
+  add_mandate_routes(router_, *this);
+  add_policy_routes(router_, *this);
+  add_trace_routes(router_, *this);
+  add_oauth_routes(router_, *this);
+  add_ledger_routes(router_, *this);
+  add_authzen_routes(router_, *this);
+}
+
+Application::~Application() = default;
+
+Response Application::handle(Request& request) const { return router_.route(request); }
+
+void Application::observe(const Request& request, const Response& response, std::chrono::nanoseconds duration) {
+  metrics_.observe_request(request.method, response.route, response.status, duration);
+  access_log_.write(request, response, duration);
+}
+
+bool Application::ready() const {
+  try {
+    home_->ledger().size();
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+std::expected<AuthenticatedCaller, Response> Application::authenticate(const Request& request, Access access) const {
+  identity::Presented presented;
+  if (auto header = request.header("authorization")) {
+    constexpr std::string_view kBearer = "bearer ";
+    std::string scheme(header->substr(0, std::min(header->size(), kBearer.size())));
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (scheme != kBearer) return std::unexpected(unauthorized("the Authorization header must be \"Bearer <token>\""));
+    presented.bearer_token = std::string(header->substr(kBearer.size()));
+  }
+  presented.peer_certificates_der = request.peer_certificates_der;
+  if (!presented.bearer_token && presented.peer_certificates_der.empty()) {
+    return std::unexpected(unauthorized("no credentials: present a bearer ID token or a client certificate (X.509-SVID)"));
+  }
+  auto identity = authenticator_->authenticate(presented);
+  if (!identity) return std::unexpected(unauthorized(identity.error().reason));
+  return admit(identity->actor_id, identity->kind, identity->authenticated_by, identity->certificate_thumbprint, access);
+}
+
+std::expected<AuthenticatedCaller, Response> Application::authenticate_token(std::string_view jwt) const {
+  auto identity = authenticator_->authenticate_token(jwt);
+  if (!identity) return std::unexpected(unauthorized(identity.error().reason));
+  return admit(identity->actor_id, identity->kind, identity->authenticated_by, identity->certificate_thumbprint,
+               Access::workload);
+}
+
+std::expected<AuthenticatedCaller, Response> Application::admit(const std::string& actor_id,
+                                                                 const std::string& credential_kind,
+                                                                 const std::string& authenticated_by,
+                                                                 std::optional<std::string> thumbprint,
+                                                                 Access access) const {
+  std::optional<broker::ActorRecord> actor;
+  try {
+    actor = broker_->actor(actor_id);
+  } catch (const Error&) {
+    return std::unexpected(error_response(403, "the credential maps to " + actor_id + ", which is not a registered actor"));
+  }
+  const core::Actor& a = actor->actor;
+  if (a.state != core::LifecycleState::active) {
+    return std::unexpected(error_response(403, "actor " + actor_id + " is " + std::string(core::to_string(a.state))));
+  }
+  // A human credential proves a human actor; a workload credential a workload or agent.
+  const bool human = a.kind == core::ActorKind::human;
+  if (human != (credential_kind == "human")) {
+    return std::unexpected(error_response(403, "a " + credential_kind + " credential cannot act as " +
+                                                   std::string(core::to_string(a.kind)) + " " + actor_id));
+  }
+  const bool allowed = access == Access::authenticated || (access == Access::human && human) ||
+                       (access == Access::workload && !human) ||
+                       (access == Access::administrator && human &&
+                        std::find(config_.administrators.begin(), config_.administrators.end(), actor_id) !=
+                            config_.administrators.end());
+  if (!allowed) {
+    return std::unexpected(error_response(403, "this endpoint is for " + std::string(access_name(access)) + "; " +
+                                                   actor_id + " is a " + std::string(core::to_string(a.kind)) +
+                                                   (access == Access::administrator ? " without administration" : "")));
+  }
+  AuthenticatedCaller out;
+  out.caller = {actor_id, std::string(core::to_string(a.kind)), authenticated_by};
+  out.certificate_thumbprint = std::move(thumbprint);
+  return out;
+}
+
+}  // namespace mandate::server

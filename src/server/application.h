@@ -1,0 +1,89 @@
+#pragma once
+// The server's use of one mandate home: the broker, caller authentication,
+// the decision API, metrics and the access log, behind one router. Route
+// files (ops, workflow, oauth, ledger, authzen) add their endpoints here.
+#include <chrono>
+#include <expected>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "broker/broker.h"
+#include "server/access_log.h"
+#include "server/config.h"
+#include "server/http_message.h"
+#include "server/metrics.h"
+#include "server/router.h"
+
+namespace mandate::home {
+class Home;
+}
+namespace mandate::identity {
+class Authenticator;
+class JwksFetcher;
+}
+namespace mandate::authzen {
+class Service;
+}
+
+namespace mandate::server {
+
+// Who may call an endpoint. Fixed by the endpoint, not configurable: a
+// workload never approves, a human never presents a mandate.
+enum class Access { authenticated, human, workload, administrator };
+
+struct AuthenticatedCaller {
+  broker::Caller caller;
+  std::optional<std::string> certificate_thumbprint;  // x5t#S256, when an X.509-SVID authenticated it
+};
+
+class Application {
+ public:
+  Application(ServerConfig config, std::unique_ptr<home::Home> home, std::shared_ptr<identity::JwksFetcher> fetcher);
+  ~Application();
+  Application(const Application&) = delete;
+  Application& operator=(const Application&) = delete;
+
+  Response handle(Request& request) const;
+  void observe(const Request& request, const Response& response, std::chrono::nanoseconds duration);
+
+  // The caller as a registered, active actor of a kind `access` allows, or
+  // the 401/403 to answer with.
+  std::expected<AuthenticatedCaller, Response> authenticate(const Request& request, Access access) const;
+  // A JWT presented as a subject token (RFC 8693), mapped the same way.
+  std::expected<AuthenticatedCaller, Response> authenticate_token(std::string_view jwt) const;
+
+  const ServerConfig& config() const { return config_; }
+  home::Home& home() const { return *home_; }
+  broker::Broker& broker() const { return *broker_; }
+  authzen::Service& authzen() const { return *authzen_; }
+  Metrics& metrics() { return metrics_; }
+  bool ready() const;
+
+ private:
+  std::expected<AuthenticatedCaller, Response> admit(const std::string& actor_id, const std::string& credential_kind,
+                                                     const std::string& authenticated_by,
+                                                     std::optional<std::string> thumbprint, Access access) const;
+
+  ServerConfig config_;
+  std::unique_ptr<home::Home> home_;
+  std::unique_ptr<broker::Broker> broker_;
+  std::unique_ptr<identity::Authenticator> authenticator_;
+  std::unique_ptr<authzen::Service> authzen_;
+  Metrics metrics_;
+  AccessLog access_log_;
+  Router router_;
+};
+
+// The route groups, each in its own file.
+void add_ops_routes(Router& router, Application& app);
+void add_actor_routes(Router& router, Application& app);
+void add_task_routes(Router& router, Application& app);
+void add_mandate_routes(Router& router, Application& app);
+void add_policy_routes(Router& router, Application& app);
+void add_trace_routes(Router& router, Application& app);
+void add_oauth_routes(Router& router, Application& app);
+void add_ledger_routes(Router& router, Application& app);
+void add_authzen_routes(Router& router, Application& app);
+
+}  // namespace mandate::server

@@ -1,0 +1,49 @@
+// The OpenID AuthZEN Authorization API 1.0 endpoints; the decisions
+// themselves are authzen::Service's. The request id is echoed by the
+// listener for every answer.
+#include "authzen/service.h"
+#include "server/application.h"
+#include "server/route_support.h"
+
+namespace mandate::server {
+
+namespace {
+
+using Call = authzen::Answer (authzen::Service::*)(const authzen::CallContext&, std::string_view);
+
+RouteHandler decision_endpoint(Application& app, Call call, bool counts_decisions) {
+  return [&app, call, counts_decisions](Request& request, const PathParameters&) {
+    auto who = app.authenticate(request, Access::authenticated);
+    if (!who) return who.error();
+    const auto type = request.header("content-type");
+    if (!type || !media_type_matches(*type, "application/json")) {
+      return error_response(415, "AuthZEN requests are application/json");
+    }
+    authzen::CallContext context;
+    context.caller = who->caller;
+    if (auto tp = request.header("traceparent")) context.traceparent = std::string(*tp);
+    context.certificate_thumbprint = who->certificate_thumbprint;
+    auto answer = (app.authzen().*call)(context, request.body);
+    if (counts_decisions && answer.status == 200 && answer.body.contains("decision")) {
+      app.metrics().observe_decision(answer.body["decision"] == true);
+    }
+    Response r = json_ok(answer.body, answer.status);
+    r.caller = who->caller.actor_id;
+    return r;
+  };
+}
+
+}  // namespace
+
+void add_authzen_routes(Router& router, Application& app) {
+  router.add("GET", "/.well-known/authzen-configuration", [&app](Request&, const PathParameters&) {
+    return json_ok(app.authzen().configuration());
+  });
+  router.add("POST", "/access/v1/evaluation", guarded(decision_endpoint(app, &authzen::Service::evaluation, true)));
+  router.add("POST", "/access/v1/evaluations", guarded(decision_endpoint(app, &authzen::Service::evaluations, false)));
+  router.add("POST", "/access/v1/search/subject", guarded(decision_endpoint(app, &authzen::Service::search_subject, false)));
+  router.add("POST", "/access/v1/search/resource", guarded(decision_endpoint(app, &authzen::Service::search_resource, false)));
+  router.add("POST", "/access/v1/search/action", guarded(decision_endpoint(app, &authzen::Service::search_action, false)));
+}
+
+}  // namespace mandate::server

@@ -1,0 +1,193 @@
+#include "core/error.h"
+#include "server/config.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "broker/records.h"
+#include "identity/authenticator.h"
+
+namespace mandate::server {
+namespace {
+
+// Collects the first error with its place, so each setting reads in one line.
+class Reader {
+ public:
+  explicit Reader(std::string_view source) : source_(source) {}
+
+  std::string at(const toml::node& node) const {
+    return source_ + ":" + std::to_string(node.source().begin.line) + ":" + std::to_string(node.source().begin.column);
+  }
+  bool failed() const { return error_.has_value(); }
+  const std::string& error() const { return *error_; }
+  void fail_at(const toml::node& node, const std::string& why) { set(at(node) + ": " + why); }
+  void fail(const std::string& why) { set(source_ + ": " + why); }
+
+  void only(const toml::table& table, const std::set<std::string>& keys, const std::string& section) {
+    for (const auto& [key, node] : table) {
+      if (!keys.contains(std::string(key.str()))) {
+        fail_at(node, "unknown setting " + (section.empty() ? "" : section + ".") + std::string(key.str()));
+      }
+    }
+  }
+  const toml::table* table(const toml::table& parent, std::string_view key) {
+    const toml::node* node = parent.get(key);
+    if (!node) return nullptr;
+    if (!node->is_table()) fail_at(*node, std::string(key) + " must be a table");
+    return node->as_table();
+  }
+  void text(const toml::table& t, std::string_view key, std::string& out) {
+    if (const toml::node* node = t.get(key)) {
+      if (auto v = node->value<std::string>(); node->is_string()) out = *v;
+      else fail_at(*node, std::string(key) + " must be a string");
+    }
+  }
+  template <class Int>
+  void integer(const toml::table& t, std::string_view key, Int& out, std::int64_t min, std::int64_t max) {
+    if (const toml::node* node = t.get(key)) {
+      auto v = node->value<std::int64_t>();
+      if (!node->is_integer() || *v < min || *v > max) {
+        fail_at(*node, std::string(key) + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+      } else {
+        out = static_cast<Int>(*v);
+      }
+    }
+  }
+  void boolean(const toml::table& t, std::string_view key, bool& out) {
+    if (const toml::node* node = t.get(key)) {
+      if (node->is_boolean()) out = *node->value<bool>();
+      else fail_at(*node, std::string(key) + " must be true or false");
+    }
+  }
+  void duration(const toml::table& t, std::string_view key, std::chrono::milliseconds& out) {
+    if (const toml::node* node = t.get(key)) {
+      auto text = node->value<std::string>();
+      auto d = text ? broker::parse_duration(*text) : std::nullopt;
+      if (!node->is_string() || !d || d->count() <= 0) fail_at(*node, std::string(key) + " must be a duration such as \"10s\" or \"2m\"");
+      else out = *d;
+    }
+  }
+  void strings(const toml::table& t, std::string_view key, std::vector<std::string>& out) {
+    if (const toml::node* node = t.get(key)) {
+      const toml::array* list = node->as_array();
+      if (!list) return fail_at(*node, std::string(key) + " must be an array of strings");
+      for (const auto& item : *list) {
+        if (!item.is_string()) return fail_at(item, std::string(key) + " must hold strings only");
+        out.push_back(*item.value<std::string>());
+      }
+    }
+  }
+
+ private:
+  void set(std::string message) {
+    if (!error_) error_ = std::move(message);
+  }
+  std::string source_;
+  std::optional<std::string> error_;
+};
+
+std::filesystem::path resolve(const std::filesystem::path& base, const std::string& path) {
+  const std::filesystem::path p(path);
+  return p.is_absolute() ? p : base / p;
+}
+
+void read_listen(Reader& r, const toml::table& root, ServerConfig& c) {
+  const toml::table* t = r.table(root, "listen");
+  if (!t) return;
+  r.only(*t, {"address", "port", "network_threads", "handler_threads"}, "listen");
+  r.text(*t, "address", c.listen.address);
+  r.integer(*t, "port", c.listen.port, 0, 65535);
+  r.integer(*t, "network_threads", c.listen.network_threads, 1, 64);
+  r.integer(*t, "handler_threads", c.listen.handler_threads, 1, 1024);
+}
+
+void read_tls(Reader& r, const toml::table& root, const std::filesystem::path& base, ServerConfig& c) {
+  const toml::table* t = r.table(root, "tls");
+  if (!t) return;
+  r.only(*t, {"certificate", "private_key", "client_certificates"}, "tls");
+  std::string certificate, key;
+  TlsSettings tls;
+  r.text(*t, "certificate", certificate);
+  r.text(*t, "private_key", key);
+  r.boolean(*t, "client_certificates", tls.request_client_certificate);
+  if (certificate.empty() || key.empty()) return r.fail_at(*t, "tls needs both certificate and private_key");
+  tls.certificate_chain = resolve(base, certificate);
+  tls.private_key = resolve(base, key);
+  c.listen.tls = tls;
+}
+
+void read_limits(Reader& r, const toml::table& root, ServerConfig& c) {
+  const toml::table* t = r.table(root, "limits");
+  if (!t) return;
+  auto& l = c.listen.limits;
+  r.only(*t, {"max_header_bytes", "max_body_bytes", "request_timeout", "idle_timeout", "drain_timeout", "max_connections"},
+         "limits");
+  r.integer(*t, "max_header_bytes", l.max_header_bytes, 1024, 1 << 20);
+  r.integer(*t, "max_body_bytes", l.max_body_bytes, 1024, 64 << 20);
+  r.integer(*t, "max_connections", l.max_connections, 1, 1'000'000);
+  r.duration(*t, "request_timeout", l.request_timeout);
+  r.duration(*t, "idle_timeout", l.idle_timeout);
+  r.duration(*t, "drain_timeout", l.drain_timeout);
+}
+
+}  // namespace
+
+std::expected<ServerConfig, std::string> parse_server_config(std::string_view text, std::string_view source,
+                                                             const std::filesystem::path& base) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    return std::unexpected(std::string(source) + ":" + std::to_string(e.source().begin.line) + ":" +
+                           std::to_string(e.source().begin.column) + ": " + std::string(e.description()));
+  }
+  Reader r(source);
+  ServerConfig c;
+  r.only(root, {"home", "public_url", "listen", "tls", "limits", "mandates", "access", "log", "identity"}, "");
+  std::string home = ".";
+  r.text(root, "home", home);
+  c.home = resolve(base, home);
+  r.text(root, "public_url", c.public_url);
+  read_listen(r, root, c);
+  read_tls(r, root, base, c);
+  read_limits(r, root, c);
+  if (const toml::table* t = r.table(root, "mandates")) {
+    r.only(*t, {"issuer", "audience"}, "mandates");
+    r.text(*t, "issuer", c.issuer);
+    r.text(*t, "audience", c.audience);
+  }
+  if (const toml::table* t = r.table(root, "access")) {
+    r.only(*t, {"administrators"}, "access");
+    r.strings(*t, "administrators", c.administrators);
+  }
+  if (const toml::table* t = r.table(root, "log")) {
+    r.only(*t, {"access"}, "log");
+    r.text(*t, "access", c.access_log);
+  }
+  if (r.failed()) return std::unexpected(r.error());
+  if (c.public_url.empty()) {
+    c.public_url = std::string(c.listen.tls ? "https://" : "http://") + c.listen.address + ":" + std::to_string(c.listen.port);
+  }
+  if (c.issuer.empty()) c.issuer = c.public_url;
+  if (c.audience.empty()) c.audience = c.issuer;
+  if (c.access_log != "-" && c.access_log != "off") c.access_log = resolve(base, c.access_log).string();
+  const toml::table* identity_table = root["identity"].as_table();
+  if (root.contains("identity") && !identity_table) return std::unexpected(std::string(source) + ": identity must be a table");
+  auto identity = identity::parse_identity_config(identity_table ? *identity_table : toml::table{}, base);
+  if (!identity) return std::unexpected(identity.error());
+  c.identity = std::make_shared<const identity::IdentityConfig>(std::move(*identity));
+  return c;
+}
+
+std::expected<ServerConfig, std::string> load_server_config(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::unexpected(file.string() + ": cannot read the config file");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_server_config(text.str(), file.string(), file.parent_path().empty() ? "." : file.parent_path());
+}
+
+}  // namespace mandate::server

@@ -1,0 +1,38 @@
+#pragma once
+// mandate.toml, the server's config file: where the home is, where to
+// listen, TLS, limits, the mandates' issuer and audience, who administers,
+// the access log, and how callers are authenticated ([identity], read by the
+// identity module). Parsed strictly at start: an unknown key or a wrong type
+// is an error naming file:line:column, and the server does not start.
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/http_server.h"
+
+namespace mandate::identity {
+struct IdentityConfig;
+}
+
+namespace mandate::server {
+
+struct ServerConfig {
+  std::filesystem::path home;  // the mandate home (relative paths: to the config file's folder)
+  ListenSettings listen;
+  std::string public_url;    // how clients reach this server: discovery documents name it
+  std::string issuer;        // the mandates' iss; default the public URL
+  std::string audience;      // the mandates' aud; default the issuer
+  std::vector<std::string> administrators;  // human actors who may manage actors, rules, policies
+  std::string access_log = "-";             // "-" stderr, "off", or a file path
+  std::shared_ptr<const identity::IdentityConfig> identity;
+};
+
+std::expected<ServerConfig, std::string> parse_server_config(std::string_view text, std::string_view source_name,
+                                                             const std::filesystem::path& base_dir);
+std::expected<ServerConfig, std::string> load_server_config(const std::filesystem::path& file);
+
+}  // namespace mandate::server

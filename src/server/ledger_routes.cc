@@ -1,0 +1,85 @@
+// The ledger as a transparency log serves it: the latest signed checkpoint
+// (C2SP signed note), entries by index, and RFC 9162 proofs. Clients verify;
+// the server only serves.
+#include <charconv>
+#include <mutex>
+
+#include "home/home.h"
+#include "ledger/ledger.h"
+#include "ledger/proof_json.h"
+#include "core/error.h"
+#include "server/application.h"
+#include "server/route_support.h"
+
+namespace mandate::server {
+
+namespace {
+
+std::uint64_t number(const std::optional<std::string>& text, const std::string& name) {
+  std::uint64_t value = 0;
+  if (!text) throw HttpError(400, "query parameter " + name + " is required");
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc() || end != text->data() + text->size()) {
+    throw HttpError(400, "query parameter " + name + " must be a non-negative integer");
+  }
+  return value;
+}
+
+// Signing on every read would add a checkpoint row per request; one per
+// ledger size is enough.
+struct CheckpointCache {
+  std::mutex mu;
+  std::uint64_t size = 0;
+  std::string note;
+};
+
+}  // namespace
+
+void add_ledger_routes(Router& router, Application& app) {
+  auto cache = std::make_shared<CheckpointCache>();
+  router.add("GET", "/v1/ledger/checkpoint", guarded([&app, cache](Request& request, const PathParameters&) {
+    auto who = app.authenticate(request, Access::authenticated);
+    if (!who) return who.error();
+    std::lock_guard lock(cache->mu);
+    const auto size = app.home().ledger().size();
+    if (cache->note.empty() || cache->size != size) {
+      cache->note = app.home().sign_checkpoint();
+      cache->size = size;
+    }
+    Response r;
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = cache->note;
+    return r;
+  }));
+  router.add("GET", "/v1/ledger/entries/{index}", guarded([&app](Request& request, const PathParameters& p) {
+    auto who = app.authenticate(request, Access::authenticated);
+    if (!who) return who.error();
+    const auto index = number(p.at("index"), "index");
+    if (index >= app.home().ledger().size()) throw HttpError(404, "no entry " + p.at("index"));
+    Response r;
+    r.content_type = "application/json";
+    r.body = app.home().ledger().entry_bytes(index);  // the exact canonical bytes the leaf hashes
+    return r;
+  }));
+  router.add("GET", "/v1/ledger/proofs/inclusion", guarded([&app](Request& request, const PathParameters&) {
+    auto who = app.authenticate(request, Access::authenticated);
+    if (!who) return who.error();
+    const auto index = number(request.query_parameter("index"), "index");
+    const auto size = request.query_parameter("tree_size") ? number(request.query_parameter("tree_size"), "tree_size")
+                                                            : app.home().ledger().size();
+    if (index >= size || size > app.home().ledger().size()) throw HttpError(400, "need index < tree_size <= the ledger's size");
+    return json_ok(ledger::inclusion_json(app.home().ledger(), index, size));
+  }));
+  router.add("GET", "/v1/ledger/proofs/consistency", guarded([&app](Request& request, const PathParameters&) {
+    auto who = app.authenticate(request, Access::authenticated);
+    if (!who) return who.error();
+    const auto first = number(request.query_parameter("first"), "first");
+    const auto second = number(request.query_parameter("second"), "second");
+    if (first == 0 || first > second || second > app.home().ledger().size()) {
+      throw HttpError(400, "need 0 < first <= second <= the ledger's size");
+    }
+    return json_ok(ledger::consistency_json(app.home().ledger(), first, second));
+  }));
+}
+
+}  // namespace mandate::server

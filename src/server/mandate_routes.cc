@@ -1,0 +1,63 @@
+// Mandates over REST: issue to the executor, attenuate, revoke, and the
+// runtime decision (the CLI's `authorize`). Token exchange (oauth_routes.cc)
+// is the standard way to get the same mandate.
+#include "broker/records.h"
+#include "broker/views.h"
+#include "core/error.h"
+#include "server/application.h"
+#include "server/route_support.h"
+
+namespace mandate::server {
+
+void add_mandate_routes(Router& router, Application& app) {
+  router.add("POST", "/v1/tasks/{id}/mandates", guarded([&app](Request& request, const PathParameters& p) {
+    auto who = app.authenticate(request, Access::workload);
+    if (!who) return who.error();
+    // Over mTLS the mandate is bound to the client certificate (RFC 8705).
+    return json_ok(broker::to_json(app.broker().issue(who->caller, p.at("id"), who->certificate_thumbprint)), 201);
+  }));
+  router.add("POST", "/v1/mandates/attenuate", guarded([&app](Request& request, const PathParameters&) {
+    auto who = app.authenticate(request, Access::workload);
+    if (!who) return who.error();
+    const auto body = json_body(request);
+    broker::Broker::Attenuation a;
+    a.parent_token = text_field(body, "parent_token");
+    a.parent_proof = text_field(body, "parent_proof");
+    a.executor = optional_text(body, "executor");
+    if (!body.contains("scope")) throw HttpError(400, "request body: \"scope\" is required");
+    a.scope = broker::scope_from_json(body.at("scope"));
+    const auto ttl = broker::parse_duration(text_field(body, "ttl"));
+    if (!ttl) throw HttpError(400, "request body: \"ttl\" must be a duration such as \"5m\"");
+    a.ttl = *ttl;
+    if (body.contains("max_uses")) {
+      if (!body.at("max_uses").is_number_unsigned()) throw HttpError(400, "request body: \"max_uses\" must be a positive integer");
+      a.max_uses = body.at("max_uses").get<std::uint32_t>();
+    }
+    return json_ok(broker::to_json(app.broker().attenuate(a)), 201);
+  }));
+  router.add("POST", "/v1/mandates/{jti}/revoke", guarded([&app](Request& request, const PathParameters& p) {
+    auto who = app.authenticate(request, Access::human);
+    if (!who) return who.error();
+    const auto r = app.broker().revoke_mandate(who->caller, p.at("jti"), text_field(json_body(request), "reason"));
+    return json_ok({{"jti", p.at("jti")}, {"revoked", true}, {"ledger_index", r.ledger_index}});
+  }));
+  // The resource server asks; the answer (allow or deny) is 200 either way.
+  router.add("POST", "/v1/decisions", guarded([&app](Request& request, const PathParameters&) {
+    auto who = app.authenticate(request, Access::workload);
+    if (!who) return who.error();
+    const auto body = json_body(request);
+    broker::DecisionRequest d;
+    d.token = text_field(body, "token");
+    d.proof = optional_text(body, "proof").value_or("");
+    d.action = text_field(body, "action");
+    d.resource = text_field(body, "resource");
+    if (body.contains("context")) d.context_json = body.at("context").dump();
+    d.traceparent = request.header("traceparent") ? std::optional<std::string>(*request.header("traceparent")) : std::nullopt;
+    d.certificate_thumbprint = optional_text(body, "certificate_thumbprint");
+    const auto result = app.broker().authorize(d);
+    app.metrics().observe_decision(result.allow);
+    return json_ok(broker::to_json(result));
+  }));
+}
+
+}  // namespace mandate::server

@@ -1,0 +1,30 @@
+// Operations: liveness, readiness and Prometheus metrics. Unauthenticated,
+// as load balancers and scrapers expect; they reveal counts, never content.
+#include "server/application.h"
+#include "server/route_support.h"
+
+namespace mandate::server {
+
+void add_ops_routes(Router& router, Application& app) {
+  router.add("GET", "/healthz", [](Request&, const PathParameters&) {
+    Response r;
+    r.content_type = "text/plain";
+    r.body = "ok\n";
+    return r;
+  });
+  router.add("GET", "/readyz", [&app](Request&, const PathParameters&) {
+    Response r;
+    r.content_type = "text/plain";
+    r.status = app.ready() ? 200 : 503;
+    r.body = r.status == 200 ? "ready\n" : "the store is not reachable\n";
+    return r;
+  });
+  router.add("GET", "/metrics", [&app](Request&, const PathParameters&) {
+    Response r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = app.metrics().render();
+    return r;
+  });
+}
+
+}  // namespace mandate::server

@@ -1,0 +1,28 @@
+// Cedar policies and entity data for the policy step of every decision.
+#include "core/error.h"
+#include "server/application.h"
+#include "server/route_support.h"
+
+namespace mandate::server {
+
+void add_policy_routes(Router& router, Application& app) {
+  router.add("PUT", "/v1/policies", guarded([&app](Request& request, const PathParameters&) {
+    auto who = app.authenticate(request, Access::administrator);
+    if (!who) return who.error();
+    const auto type = request.header("content-type");
+    if (!type || !(media_type_matches(*type, "text/plain") || media_type_matches(*type, "application/cedar"))) {
+      throw HttpError(415, "a policy set is Cedar text (text/plain or application/cedar)");
+    }
+    const auto loaded = app.broker().load_policies(who->caller, request.body, {"request body"});
+    return json_ok({{"policy_set", loaded.hash}, {"policies", loaded.policies}, {"ledger_index", loaded.ledger_index}});
+  }));
+  router.add("PUT", "/v1/entities", guarded([&app](Request& request, const PathParameters&) {
+    auto who = app.authenticate(request, Access::administrator);
+    if (!who) return who.error();
+    const auto type = request.header("content-type");
+    if (!type || !media_type_matches(*type, "application/json")) throw HttpError(415, "entity data is application/json");
+    return json_ok({{"ledger_index", app.broker().load_entities(who->caller, request.body).ledger_index}});
+  }));
+}
+
+}  // namespace mandate::server

@@ -1,0 +1,38 @@
+#include "server/serve.h"
+
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "home/home.h"
+#include "identity/authenticator.h"
+#include "identity/curl_fetcher.h"
+#include "server/application.h"
+#include "server/config.h"
+#include "server/http_server.h"
+
+namespace mandate::server {
+
+void serve(const std::filesystem::path& config_file, std::ostream& announce) {
+  auto config = load_server_config(config_file);
+  if (!config) fail(ErrorKind::bad_input, config.error());
+  if (!std::filesystem::exists(config->home / "config.toml")) {
+    fail(ErrorKind::bad_input, config_file.string() + ": home " + config->home.string() +
+                                   " holds no mandate home (run mandate init there first)");
+  }
+  auto home = home::Home::open(config->home);
+  const ListenSettings listen = config->listen;
+  const bool tls = listen.tls.has_value();
+  Application app(std::move(*config), std::move(home), std::make_shared<identity::CurlJwksFetcher>());
+  HttpServer server(
+      listen, [&app](Request& request) { return app.handle(request); },
+      [&app](const Request& request, const Response& response, std::chrono::nanoseconds duration) {
+        app.observe(request, response, duration);
+      });
+  announce << nlohmann::json{{"listening", listen.address + ":" + std::to_string(server.port())}, {"tls", tls}}.dump()
+           << std::endl;
+  server.run(true);
+}
+
+}  // namespace mandate::server

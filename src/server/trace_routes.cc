@@ -1,0 +1,38 @@
+// The investigator's view: a task's (or mandate's, or decision's) whole
+// chain, and the offline-verifiable evidence bundle about a task.
+#include "broker/trace.h"
+#include "evidence/task_bundle.h"
+#include "home/home.h"
+#include "core/error.h"
+#include "server/application.h"
+#include "server/route_support.h"
+
+namespace mandate::server {
+
+void add_trace_routes(Router& router, Application& app) {
+  router.add("GET", "/v1/trace/{id}", guarded([&app](Request& request, const PathParameters& p) {
+    auto who = app.authenticate(request, Access::human);
+    if (!who) return who.error();
+    const auto format = request.query_parameter("format").value_or("json");
+    const auto trace = broker::build_trace(app.home().store(), app.home().ledger(), p.at("id"));
+    if (format == "json") return json_ok(broker::render_json(trace));
+    Response r;
+    if (format == "text") {
+      r.content_type = "text/plain; charset=utf-8";
+      r.body = broker::render_text(trace);
+    } else if (format == "dot") {
+      r.content_type = "text/vnd.graphviz";
+      r.body = broker::render_dot(trace);
+    } else {
+      throw HttpError(400, "format must be json, text or dot");
+    }
+    return r;
+  }));
+  router.add("GET", "/v1/evidence/{task}", guarded([&app](Request& request, const PathParameters& p) {
+    auto who = app.authenticate(request, Access::human);
+    if (!who) return who.error();
+    return json_ok(evidence::export_task_bundle(app.home(), p.at("task")));
+  }));
+}
+
+}  // namespace mandate::server

@@ -1,0 +1,305 @@
+// The server's routes through Application::handle, without sockets: who may
+// call what, the whole workflow, and bad input that changes nothing. Callers
+// prove who they are with real signed tokens checked against JWKS files.
+#include "server/application.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "broker/broker.h"
+#include "evidence/bundle.h"
+#include "home/home.h"
+#include "identity/jwks_fetcher.h"
+#include "support/process.h"
+#include "token/jws.h"
+#include "token/private_key.h"
+#include "token/proof.h"
+
+namespace mandate::server {
+namespace {
+
+constexpr const char* kIdp = "https://idp.test";
+constexpr const char* kAudience = "https://mandate.test";
+constexpr const char* kDeployer = "spiffe://example.org/ci/deployer";
+constexpr const char* kResourceServer = "spiffe://example.org/rs/payments";
+
+// No network in these tests: every key comes from a file.
+class NoNetwork : public identity::JwksFetcher {
+ public:
+  std::expected<std::string, std::string> fetch(const std::string& url, const identity::FetchOptions&) override {
+    return std::unexpected("no network in this test (" + url + ")");
+  }
+};
+
+struct Signer {
+  token::PrivateKey key = token::PrivateKey::generate(token::Algorithm::EdDSA);
+  std::string kid;
+
+  std::string jwks() const {
+    auto jwk = nlohmann::json::parse(key.public_key().jwk_json());
+    jwk["kid"] = kid;
+    jwk["alg"] = "EdDSA";
+    jwk["use"] = "sig";
+    return nlohmann::json{{"keys", {jwk}}}.dump();
+  }
+  std::string sign(nlohmann::json claims, std::chrono::seconds lifetime = std::chrono::minutes(5)) const {
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    claims.emplace("iat", now);
+    claims.emplace("exp", now + lifetime.count());
+    return token::encode_compact({{"alg", "EdDSA"}, {"kid", kid}, {"typ", "JWT"}}, claims,
+                                 [this](std::string_view input) { return key.sign(input); });
+  }
+};
+
+void write(const std::filesystem::path& path, const std::string& text) { std::ofstream(path) << text; }
+
+class ServerApp : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto home_dir = tmp.path() / "home";
+    auto home = home::Home::init(home_dir, "mandate.test/ledger");
+    {
+      broker::Broker bootstrap(home->store(), home->ledger(), home->keys(), {kAudience, kAudience});
+      core::Actor admin;
+      admin.id = "admin";
+      bootstrap.add_actor({"operator", "system", "local-operator"}, admin, std::nullopt);
+    }
+    write(tmp.path() / "idp.jwks", idp.jwks());
+    write(tmp.path() / "td.jwks", trust_domain.jwks());
+    write(tmp.path() / "mandate.toml", config_text(home_dir));
+    auto config = load_server_config(tmp.path() / "mandate.toml");
+    ASSERT_TRUE(config) << config.error();
+    app = std::make_unique<Application>(std::move(*config), std::move(home), std::make_shared<NoNetwork>());
+  }
+
+  static std::string config_text(const std::filesystem::path& home_dir) {
+    return "home = \"" + home_dir.string() + "\"\n" +
+           "public_url = \"https://mandate.test\"\n"
+           "[mandates]\nissuer = \"https://mandate.test\"\n"
+           "[access]\nadministrators = [\"admin\"]\n"
+           "[log]\naccess = \"off\"\n"
+           "[identity]\naudience = \"https://mandate.test\"\n"
+           "[[identity.oidc]]\nissuer = \"https://idp.test\"\njwks_file = \"idp.jwks\"\n"
+           "[[identity.workload]]\nkind = \"jwt-svid\"\ntrust_domain = \"example.org\"\njwks_file = \"td.jwks\"\n"
+           "[[identity.workload.map]]\nmatch = \"spiffe://example.org/ci/deployer\"\nactor = \"spiffe://example.org/ci/deployer\"\n"
+           "[[identity.workload.map]]\nmatch = \"spiffe://example.org/rs/*\"\nactor = \"spiffe://example.org/rs/payments\"\n";
+  }
+
+  std::string human(const std::string& sub, std::chrono::seconds lifetime = std::chrono::minutes(5)) {
+    return idp.sign({{"iss", kIdp}, {"aud", kAudience}, {"sub", sub}}, lifetime);
+  }
+  std::string workload(const std::string& spiffe_id) {
+    return trust_domain.sign({{"sub", spiffe_id}, {"aud", kAudience}});
+  }
+
+  Response call(const std::string& method, const std::string& target, const std::string& bearer,
+                const std::string& body = "", const std::string& type = "application/json") {
+    Request r;
+    r.method = method;
+    r.target = target;
+    const auto q = target.find('?');
+    r.path = target.substr(0, q);
+    if (q != std::string::npos) r.query = target.substr(q + 1);
+    if (!bearer.empty()) r.headers.emplace_back("authorization", "Bearer " + bearer);
+    if (!body.empty()) r.headers.emplace_back("content-type", type);
+    r.body = body;
+    return app->handle(r);
+  }
+  static nlohmann::json json(const Response& r) { return nlohmann::json::parse(r.body); }
+  std::uint64_t ledger_size() { return app->home().ledger().size(); }
+
+  // Actors, rules and a policy set, through the API as an administrator would.
+  void register_everyone() {
+    const auto admin = human("admin");
+    for (const auto& [id, group] : {std::pair{"alice", "dev"}, {"bob", "sre"}, {"carol", "sre"}}) {
+      ASSERT_EQ(call("POST", "/v1/actors", admin, nlohmann::json{{"id", id}, {"kind", "human"}, {"groups", {group}}}.dump()).status, 201);
+    }
+    const auto key = nlohmann::json::parse(executor_key.public_key().jwk_json()).dump();
+    auto r = call("POST", "/v1/actors", admin,
+                  nlohmann::json{{"id", kDeployer}, {"kind", "workload"}, {"owner", "alice"}, {"groups", {"deployers"}},
+                                 {"public_key", key}}.dump());
+    ASSERT_EQ(r.status, 201) << r.body;
+    r = call("POST", "/v1/actors", admin,
+             nlohmann::json{{"id", kResourceServer}, {"kind", "workload"}, {"owner", "alice"}}.dump());
+    ASSERT_EQ(r.status, 201) << r.body;
+    r = call("PUT", "/v1/rules", admin,
+             "[[rule]]\nid = \"prod\"\ndetail_types = [\"deploy\"]\napprovals = 2\napprover_groups = [\"sre\"]\n"
+             "max_task_duration = \"1h\"\nmax_mandate_lifetime = \"10m\"\nmax_uses = 3\n",
+             "application/toml");
+    ASSERT_EQ(r.status, 200) << r.body;
+    r = call("PUT", "/v1/policies", admin,
+             "permit (principal in Group::\"deployers\", action == Action::\"deploy\", resource);", "text/plain");
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+
+  std::string approved_task() {
+    auto r = call("POST", "/v1/tasks", human("alice"),
+                  R"({"intent":"Deploy payments 2.3","executor":"spiffe://example.org/ci/deployer","duration":"30m",
+                      "scope":[{"type":"deploy","actions":["deploy"],"resources":["prod/payments"]}]})");
+    EXPECT_EQ(r.status, 201) << r.body;
+    const std::string task = json(r)["task"];
+    EXPECT_EQ(call("POST", "/v1/tasks/" + task + "/approvals", human("bob"), "{}").status, 200);
+    EXPECT_EQ(call("POST", "/v1/tasks/" + task + "/approvals", human("carol"), R"({"comment":"ok"})").status, 200);
+    return task;
+  }
+
+  std::string prove(const std::string& token, const std::string& action, const std::string& resource) {
+    return token::make_proof(executor_key, token, action, resource,
+                             std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()));
+  }
+
+  mandate::testing::TempDir tmp;
+  Signer idp{.kid = "idp-1"};
+  Signer trust_domain{.kid = "td-1"};
+  token::PrivateKey executor_key = token::PrivateKey::generate(token::Algorithm::EdDSA);
+  std::unique_ptr<Application> app;
+};
+
+TEST_F(ServerApp, TheWholeWorkflowOverTheApi) {
+  register_everyone();
+  const std::string task = approved_task();
+
+  // The workload exchanges its JWT-SVID for the task's mandate (RFC 8693).
+  auto r = call("POST", "/oauth/token", "",
+                "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&subject_token=" + workload(kDeployer) +
+                    "&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Ajwt&resource=urn%3Amandate%3Atask%3A" + task,
+                "application/x-www-form-urlencoded");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string mandate = json(r)["access_token"];
+  EXPECT_EQ(json(r)["token_type"], "DPoP");
+  EXPECT_EQ(json(r)["issued_token_type"], "urn:ietf:params:oauth:token-type:access_token");
+
+  // The resource server asks AuthZEN with the mandate and the workload's proof.
+  const auto ask = [&](const std::string& resource) {
+    return call("POST", "/access/v1/evaluation", workload(kResourceServer),
+                nlohmann::json{{"subject", {{"type", "mandate"}, {"id", json(call("POST", "/oauth/introspect", workload(kResourceServer),
+                                                                                   "token=" + mandate, "application/x-www-form-urlencoded"))["jti"]},
+                                            {"properties", {{"token", mandate}, {"proof", prove(mandate, "deploy", resource)}}}}},
+                               {"action", {{"name", "deploy"}}},
+                               {"resource", {{"type", "resource"}, {"id", resource}}}}
+                    .dump());
+  };
+  r = ask("prod/payments");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json(r)["decision"], true) << r.body;
+  EXPECT_GT(json(r)["context"]["ledger_index"].get<std::uint64_t>(), 0u);
+  r = ask("prod/ledger");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(json(r)["decision"], false);
+  EXPECT_EQ(r.body.find(mandate), std::string::npos) << "the token is never echoed";
+
+  // The workload reports the outcome; the mandate is then no longer live.
+  r = call("POST", "/v1/tasks/" + task + "/outcome", workload(kDeployer), R"({"outcome":"success","result_digest":"sha256:00"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = call("POST", "/oauth/introspect", workload(kResourceServer), "token=" + mandate, "application/x-www-form-urlencoded");
+  EXPECT_EQ(json(r), nlohmann::json({{"active", false}}));
+
+  // The investigator's trace and evidence; the bundle verifies offline.
+  r = call("GET", "/v1/trace/" + task + "?format=json", human("carol"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("oidc:https://idp.test sub=alice"), std::string::npos) << "how the initiator was authenticated";
+  r = call("GET", "/v1/evidence/" + task, human("carol"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(evidence::verify_bundle(r.body, std::nullopt).valid);
+
+  // The ledger endpoints serve a checkpoint and proofs.
+  r = call("GET", "/v1/ledger/checkpoint", human("carol"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.body.rfind("mandate.test/ledger\n", 0), 0u);
+  r = call("GET", "/v1/ledger/proofs/inclusion?index=1", human("carol"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = call("GET", "/v1/ledger/proofs/consistency?first=1&second=" + std::to_string(ledger_size()), human("carol"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = call("GET", "/v1/ledger/entries/0", human("carol"));
+  ASSERT_EQ(r.status, 200);
+}
+
+TEST_F(ServerApp, CallersWithoutValidCredentialsAreRefusedAndNothingChanges) {
+  register_everyone();
+  const auto size = ledger_size();
+  const std::string body = R"({"intent":"x","executor":"spiffe://example.org/ci/deployer","duration":"30m",
+                               "scope":[{"type":"deploy","actions":["deploy"],"resources":["prod/payments"]}]})";
+  EXPECT_EQ(call("POST", "/v1/tasks", "", body).status, 401);
+  EXPECT_EQ(call("POST", "/v1/tasks", human("alice", std::chrono::seconds(-120)), body).status, 401) << "expired";
+  Signer foreign{.kid = "idp-1"};
+  EXPECT_EQ(call("POST", "/v1/tasks", foreign.sign({{"iss", kIdp}, {"aud", kAudience}, {"sub", "alice"}}), body).status, 401)
+      << "signed by a key that is not the issuer's";
+  EXPECT_EQ(call("POST", "/v1/tasks", idp.sign({{"iss", "https://evil.test"}, {"aud", kAudience}, {"sub", "alice"}}), body).status, 401);
+  EXPECT_EQ(call("POST", "/v1/tasks", human("mallory"), body).status, 403) << "not a registered actor";
+  const auto unauthorized = call("GET", "/v1/tasks", "");
+  EXPECT_EQ(unauthorized.status, 401);
+  EXPECT_EQ(ledger_size(), size);
+}
+
+TEST_F(ServerApp, EachKindCallsOnlyWhatItMay) {
+  register_everyone();
+  const std::string task = approved_task();
+  const auto size = ledger_size();
+  // A workload never approves; a human never presents a mandate nor takes one.
+  EXPECT_EQ(call("POST", "/v1/tasks/" + task + "/approvals", workload(kDeployer), "{}").status, 403);
+  EXPECT_EQ(call("POST", "/v1/decisions", human("bob"), R"({"token":"a.b.c","action":"deploy","resource":"x"})").status, 403);
+  EXPECT_EQ(call("POST", "/v1/tasks/" + task + "/mandates", human("alice")).status, 403);
+  EXPECT_EQ(call("POST", "/access/v1/evaluation", human("bob"),
+                 R"({"subject":{"type":"User","id":"a"},"action":{"name":"x"},"resource":{"type":"T","id":"1"}})").status, 403);
+  // Administration is for administrators.
+  EXPECT_EQ(call("POST", "/v1/actors", human("alice"), R"({"id":"eve","kind":"human"})").status, 403);
+  // Another workload cannot take the deployer's mandate.
+  auto r = call("POST", "/v1/tasks/" + task + "/mandates", workload(kResourceServer));
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(ledger_size(), size);
+}
+
+TEST_F(ServerApp, BadInputGetsAClearErrorAndChangesNothing) {
+  register_everyone();
+  const auto alice = human("alice");
+  const auto size = ledger_size();
+  auto r = call("POST", "/v1/tasks", alice, "{\"intent\": ");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(json(r)["error"].get<std::string>().find("request body"), std::string::npos);
+  EXPECT_EQ(call("POST", "/v1/tasks", alice, R"({"intent":"x"})", "text/plain").status, 415);
+  EXPECT_EQ(call("POST", "/v1/tasks", alice, R"({"intent":1})").status, 400);
+  EXPECT_EQ(call("POST", "/v1/tasks", alice, R"({"intent":"x","intent":"y"})").status, 400) << "duplicate members";
+  EXPECT_EQ(call("GET", "/v1/tasks/t-nope", alice).status, 404);
+  EXPECT_EQ(call("DELETE", "/v1/tasks", alice).status, 405);
+  EXPECT_EQ(call("PUT", "/v1/policies", human("admin"), "permit(principal,", "text/plain").status, 400);
+  EXPECT_EQ(call("POST", "/oauth/token", "", "grant_type=password", "application/x-www-form-urlencoded").status, 400);
+  EXPECT_EQ(call("GET", "/v1/ledger/proofs/inclusion?index=abc", alice).status, 400);
+  EXPECT_EQ(ledger_size(), size);
+}
+
+TEST_F(ServerApp, DiscoveryAndOperationsDocuments) {
+  auto r = call("GET", "/.well-known/oauth-authorization-server", "");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(json(r)["issuer"], "https://mandate.test");
+  EXPECT_EQ(json(r)["token_endpoint"], "https://mandate.test/oauth/token");
+  r = call("GET", "/.well-known/jwks.json", "");
+  EXPECT_EQ(json(r)["keys"].size(), 1u);
+  r = call("GET", "/.well-known/authzen-configuration", "");
+  EXPECT_EQ(json(r)["policy_decision_point"], "https://mandate.test");
+  EXPECT_EQ(call("GET", "/healthz", "").status, 200);
+  EXPECT_EQ(call("GET", "/readyz", "").status, 200);
+  r = call("GET", "/metrics", "");
+  EXPECT_NE(r.body.find("mandate_ledger_entries "), std::string::npos);
+}
+
+TEST(ServerConfig, RefusesMistakesWithTheirPlace) {
+  mandate::testing::TempDir tmp;
+  auto bad = parse_server_config("[listen]\nport = \"80\"\n", "m.toml", tmp.path());
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("m.toml:2:"), std::string::npos) << bad.error();
+  bad = parse_server_config("[listen]\nprot = 80\n", "m.toml", tmp.path());
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("unknown setting listen.prot"), std::string::npos) << bad.error();
+  bad = parse_server_config("[limits]\nrequest_timeout = \"soon\"\n", "m.toml", tmp.path());
+  ASSERT_FALSE(bad);
+  bad = parse_server_config("[tls]\ncertificate = \"c.pem\"\n", "m.toml", tmp.path());
+  ASSERT_FALSE(bad);
+  auto good = parse_server_config("[listen]\nport = 0\n[limits]\nmax_body_bytes = 4096\n", "m.toml", tmp.path());
+  ASSERT_TRUE(good) << good.error();
+  EXPECT_EQ(good->listen.limits.max_body_bytes, 4096u);
+  EXPECT_EQ(good->issuer, "http://127.0.0.1:0");
+}
+
+}  // namespace
+}  // namespace mandate::server
