@@ -1,21 +1,32 @@
 #!/usr/bin/env bash
-# Fuzzes the policy engine's parsers and evaluator with libFuzzer.
+# Fuzzes every parser of untrusted input with libFuzzer: the policy engine's
+# parsers and evaluator, and the log importers' parsers.
 #   scripts/fuzz.sh [SECONDS]     SECONDS per target (default 60)
+# FUZZ_TIMEOUT=S is the per-input hang limit in wall-clock seconds (default 10).
 # FUZZ_TARGETS="policy_parser_fuzz ..." picks targets. Installs clang-16 and
 # libc++ 16 when missing (clang cannot build the project's std::expected with
-# libstdc++ 12), builds build-fuzz/ with MANDATE_FUZZ=ON (only the policy
-# module and the targets in src/policy/fuzz/), seeds each corpus from
-# ../shared/conformance/cedar, and runs each target on one core with ASan,
-# UBSan and leak detection. Findings land in build-fuzz/artifacts/<target>/;
-# the script exits 1 when any target found something.
+# libstdc++ 12), builds build-fuzz/ with MANDATE_FUZZ=ON (only the policy and
+# ingest-parsing modules and the targets in src/policy/fuzz/ and
+# src/ingest/fuzz/), seeds each corpus from ../shared (Cedar conformance
+# cases; the audit-log samples, split into records, plus the hand-written
+# hostile seeds in src/ingest/fuzz/seeds/), and runs each target on one core
+# with ASan, UBSan and leak detection, at nice 19. Findings land in
+# build-fuzz/artifacts/<target>/; the script exits 1 when any target found
+# something.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-targets=(${FUZZ_TARGETS:-policy_parser_fuzz entities_fuzz schema_fuzz authorizer_fuzz})
+targets=(${FUZZ_TARGETS:-policy_parser_fuzz entities_fuzz schema_fuzz authorizer_fuzz
+  cloudtrail_fuzz k8s_audit_fuzz vault_fuzz github_fuzz})
 build=build-fuzz
 shared=../shared/conformance/cedar
+samples=${MANDATE_SHARED_DIR:-../shared}/samples
+# libFuzzer's hang timeout is wall-clock time: at nice 19 on a loaded machine
+# a 100 KB input that takes 1 s of CPU can wait 10 s for it. Raise it there.
+timeout=${FUZZ_TIMEOUT:-10}
 
-packages=(clang-16 libc++-16-dev libc++abi-16-dev libclang-rt-16-dev cmake ninja-build nlohmann-json3-dev python3)
+packages=(clang-16 libc++-16-dev libc++abi-16-dev libclang-rt-16-dev cmake ninja-build nlohmann-json3-dev python3
+  libssl-dev libsimdjson-dev zlib1g-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -45,11 +56,43 @@ copy_seeds() {  # DIR FIND-TESTS...: files named by their path, as names repeat 
     cp "$file" "$dir/${rel//\//_}"
   done < <(find "$shared" "$@" -print0)
 }
+# An importer's seeds: each sample file of its source whole, and each of its
+# records alone (short inputs make fast runs), read in place from ../shared.
+split_samples() {  # DIR SAMPLE-SUBDIR
+  python3 - "$samples/$2" "$1" <<'PY'
+import json, pathlib, sys
+root, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+n = 0
+def put(data):
+    global n
+    (out / f'sample{n}').write_bytes(data)
+    n += 1
+for f in sorted(root.rglob('*')):
+    if not f.is_file() or 'LICENSES' in f.parts or f.suffix in ('.md', '.tsv', '.yaml'):
+        continue
+    data = f.read_bytes()
+    put(data)
+    try:
+        doc = json.loads(data)
+        records = doc.get('Records', [doc]) if isinstance(doc, dict) else doc if isinstance(doc, list) else []
+        for r in records:
+            put(json.dumps(r).encode())
+    except ValueError:
+        for line in data.splitlines():
+            if line.strip():
+                put(line)
+PY
+  cp src/ingest/fuzz/seeds/* "$1/"
+}
 seed() {
   local target=$1 dir=$build/corpus/$1
   mkdir -p "$dir"
   [[ -n $(ls -A "$dir") ]] && return 0  # keep what earlier runs found
   case $target in
+    cloudtrail_fuzz) split_samples "$dir" cloudtrail ;;
+    k8s_audit_fuzz) split_samples "$dir" k8s_audit ;;
+    vault_fuzz) split_samples "$dir" vault_audit ;;
+    github_fuzz) split_samples "$dir" github ;;
     policy_parser_fuzz) copy_seeds "$dir" -name '*.cedar' ;;
     schema_fuzz) copy_seeds "$dir" -name '*.cedarschema' ;;
     entities_fuzz) copy_seeds "$dir" -name '*.json' -path '*entities*' ;;
@@ -75,14 +118,23 @@ for target in "${targets[@]}"; do
   mkdir -p "$artifacts"
   log=$build/$target.log
   echo "fuzz: $target for ${seconds}s (log $log)" >&2
+  # Audit records are about 1 KB: longer inputs than 16 KB only slow the
+  # search down (the whole sample files stay in the corpus as seeds).
+  module=policy dict=src/policy/fuzz/cedar.dict limits=()
+  case $target in
+    cloudtrail_fuzz | k8s_audit_fuzz | vault_fuzz | github_fuzz)
+      module=ingest dict=src/ingest/fuzz/ingest.dict limits=(-max_len=16384) ;;
+  esac
   # One process on one core; -timeout catches hangs, -rss_limit_mb memory
   # blowups, detect_leaks=1 leaks (ASan's LeakSanitizer).
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    "$build/src/policy/fuzz/$target" "$build/corpus/$target" \
-    -dict=src/policy/fuzz/cedar.dict -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 nice -n 19 \
+    "$build/src/$module/fuzz/$target" "$build/corpus/$target" \
+    -dict="$dict" -max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb=2048 "${limits[@]}" \
     -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1 || status=1
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  found=$(ls -A "$artifacts" | wc -l)
+  # slow-unit-* files are libFuzzer's notes on slow inputs (wall time, so a
+  # loaded machine makes them), not findings.
+  found=$(find "$artifacts" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
   echo "fuzz: $target: ${runs:-?} executions, $found findings in $artifacts" >&2
   ((found == 0)) || status=1
 done

@@ -114,6 +114,7 @@ struct Analyzer::State {
   std::unordered_map<std::string, WorkState> work;
   std::unordered_map<std::string, std::vector<std::string>> reviews;  // break-glass event id -> review ids
   std::vector<std::pair<std::string, AuditEvent>> break_glass;        // actor id, event (without raw)
+  std::map<std::string, std::string> standing;  // person -> "offboarded" / "suspended", from lifecycle events
   std::vector<Finding> findings;
   AttributionReport attribution;
 
@@ -160,9 +161,27 @@ struct Analyzer::State {
     return r;
   }
 
+  // A suspension or offboarding is no one's action; it changes what later
+  // findings say about the machines that person owns.
+  void observe_standing(const AuditEvent& e) {
+    for (const auto& s : e.signals) {
+      if (s == "offboarded") standing[e.resource] = s;
+      if (s == "suspended" && standing[e.resource] != "offboarded") standing[e.resource] = s;
+    }
+  }
+
+  // Why an owner no longer answers for a machine, or empty when they do.
+  std::string owner_gone(const std::string& owner) const {
+    if (config.offboarded.contains(owner)) return "has been offboarded";
+    const auto it = standing.find(owner);
+    if (it == standing.end()) return {};
+    return it->second == "offboarded" ? "has been offboarded" : "is suspended";
+  }
+
   void observe(const AuditEvent& e) {
     ++events;
     newest = std::max(newest, e.time);
+    if (e.category == EventCategory::lifecycle) return observe_standing(e);
     const PrincipalKind kind = kind_of(e.actor);
     const Reach reach = reach_of(e);
     if (!e.issued_credential.empty()) issuers[e.id] = reach;
@@ -352,8 +371,8 @@ struct Analyzer::State {
     const std::string owner = note != config.identities.end() && !note->second.owner.empty() ? note->second.owner : id.owner;
     if (owner.empty()) {
       add("nhi.orphaned", name, name + " has no accountable owner on record.", id.all);
-    } else if (config.offboarded.contains(owner)) {
-      add("nhi.orphaned", name, name + "'s owner " + owner + " has been offboarded.", id.all);
+    } else if (const std::string gone = owner_gone(owner); !gone.empty()) {
+      add("nhi.orphaned", name, name + "'s owner " + owner + " " + gone + ".", id.all);
     }
     if (!id.probing.empty()) {
       add("probing.denied", name,
@@ -432,6 +451,8 @@ Analyzer::~Analyzer() = default;
 
 void Analyzer::observe(const core::AuditEvent& event) { state_->observe(event); }
 
+void Analyzer::observe_standing(const core::AuditEvent& event) { state_->observe_standing(event); }
+
 Analysis Analyzer::finish(std::optional<core::Timestamp> as_of) {
   State& s = *state_;
   const Timestamp now = as_of.value_or(s.newest);
@@ -454,6 +475,16 @@ Analysis Analyzer::finish(std::optional<core::Timestamp> as_of) {
 
 Analysis analyze(store::EventStore& store, const AnalyzeConfig& config, const AnalyzeOptions& options) {
   Analyzer analyzer(config, [&store](const std::string& id) { return store.event(id); });
+  if (options.since) {
+    // An owner offboarded before the window still owns nothing inside it.
+    store::EventQuery earlier;
+    earlier.until = options.since;
+    earlier.category = core::EventCategory::lifecycle;
+    store.scan_events(earlier, [&](const core::AuditEvent& e) {
+      analyzer.observe_standing(e);
+      return true;
+    });
+  }
   store::EventQuery query;
   query.since = options.since;
   store.scan_events(query, [&](const core::AuditEvent& e) {

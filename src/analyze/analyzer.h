@@ -39,6 +39,9 @@ class Analyzer {
 
   // Events must come in time order.
   void observe(const core::AuditEvent& event);
+  // A lifecycle event from before the analyzed window: it counts for whose
+  // owners are gone, not as an analyzed event.
+  void observe_standing(const core::AuditEvent& event);
   Analysis finish(std::optional<core::Timestamp> as_of = std::nullopt);
 
  private:

@@ -22,7 +22,7 @@ namespace {
 using nlohmann::json;
 
 struct AnalyzeArgs {
-  std::string since, as_of, format = "text", config;
+  std::string since, as_of, format = "text", config, finding_class = "detection";
 };
 
 std::optional<core::Timestamp> time_option(const std::string& name, const std::string& text) {
@@ -91,8 +91,11 @@ void add_analyze(CLI::App& app, const GlobalOptions& options) {
   auto* cmd = app.add_subcommand("analyze", "Run the finding rules over imported events");
   cmd->add_option("--since", args->since, "Only events at or after this RFC 3339 UTC time");
   cmd->add_option("--as-of", args->as_of, "What \"now\" is for staleness (default: the newest event)");
-  cmd->add_option("--format", args->format, "text, json or ocsf (one Detection Finding per line)")
+  cmd->add_option("--format", args->format, "text, json or ocsf (one OCSF finding per line)")
       ->check(CLI::IsMember({"text", "json", "ocsf"}));
+  cmd->add_option("--finding-class", args->finding_class,
+                  "With --format ocsf: detection (Detection Finding 2004, default) or compliance (Compliance Finding 2003)")
+      ->check(CLI::IsMember({"detection", "compliance"}));
   cmd->add_option("--config", args->config, "Analyzer settings (default: <home>/analyze.toml when present)");
   cmd->callback([&options, args] {
     auto o = open_events(options);
@@ -102,7 +105,9 @@ void add_analyze(CLI::App& app, const GlobalOptions& options) {
     if (args->format == "text") return print_findings_text(analysis);
     if (args->format == "ocsf") {
       const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-      for (const auto& f : analysis.findings) std::cout << exporting::ocsf_detection_finding(f, now).dump() << "\n";
+      const auto as = args->finding_class == "compliance" ? exporting::FindingClass::compliance
+                                                          : exporting::FindingClass::detection;
+      for (const auto& f : analysis.findings) std::cout << exporting::ocsf_finding(f, now, as).dump() << "\n";
       return;
     }
     json findings = json::array();
@@ -196,7 +201,7 @@ void add_events(CLI::App& app, const GlobalOptions& options) {
     std::string since, until, actor, credential, session, format = "json";
   };
   auto args = std::make_shared<Args>();
-  auto* cmd = app.add_subcommand("events", "Print imported events (JSON lines, or OCSF API Activity)");
+  auto* cmd = app.add_subcommand("events", "Print imported events (JSON lines, or OCSF: API Activity, Authentication, Authorize Session)");
   cmd->add_option("--since", args->since, "At or after this RFC 3339 UTC time");
   cmd->add_option("--until", args->until, "Before this RFC 3339 UTC time");
   cmd->add_option("--actor", args->actor, "Only this actor id");
@@ -212,7 +217,11 @@ void add_events(CLI::App& app, const GlobalOptions& options) {
     if (!args->credential.empty()) q.credential = args->credential;
     if (!args->session.empty()) q.session = args->session;
     o.events->scan_events(q, [&](const core::AuditEvent& e) {
-      std::cout << (args->format == "ocsf" ? exporting::ocsf_api_activity(e) : event_json(e)).dump() << "\n";
+      if (args->format != "ocsf") {
+        std::cout << event_json(e).dump() << "\n";
+        return true;
+      }
+      for (const auto& record : exporting::ocsf_events(e)) std::cout << record.dump() << "\n";
       return true;
     });
   });

@@ -33,12 +33,13 @@ constexpr detail::NameTable<Relation, 6> kRelations{{
     {Relation::owned_by, "owned_by"},
 }};
 
-constexpr detail::NameTable<EventCategory, 5> kCategories{{
+constexpr detail::NameTable<EventCategory, 6> kCategories{{
     {EventCategory::action, "action"},
     {EventCategory::authentication, "authentication"},
     {EventCategory::credential_issued, "credential_issued"},
     {EventCategory::approval, "approval"},
     {EventCategory::request, "request"},
+    {EventCategory::lifecycle, "lifecycle"},
 }};
 
 constexpr detail::NameTable<EventResult, 4> kResults{{

@@ -45,6 +45,7 @@ enum class EventCategory {
   credential_issued,  // a credential handed out (AssumeRole, token create)
   approval,           // a human approved work identified by `reference`
   request,            // someone asked for work identified by `reference`
+  lifecycle,          // an identity's standing changed: `resource` was suspended or offboarded
 };
 
 enum class EventResult { success, failure, denied, unknown };

@@ -184,7 +184,7 @@ class CloudTrailParser final : public RecordParser {
     read_signals(r, name, e);
     if (!r.ok()) return sink.refuse(origin, r.error());
     e.origin = origin;
-    e.raw = stored_form(record);
+    e.raw = sink.stored.write(record);
     e.id = event_id(e.source, e.raw);
     sink.add(std::move(e));
   }

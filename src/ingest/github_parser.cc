@@ -225,7 +225,7 @@ class GitHubParser final : public RecordParser {
     if (!r.ok()) return sink.refuse(origin, r.error());
     if (e.actor.id.empty()) return sink.refuse(origin, "names no actor");
     e.origin = origin;
-    e.raw = stored_form(record);
+    e.raw = sink.stored.write(record);
     e.id = event_id(e.source, e.raw);
     sink.add(std::move(e));
   }

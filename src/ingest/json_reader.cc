@@ -6,6 +6,14 @@
 
 namespace mandate::ingest {
 
+std::string_view utf8_prefix(std::string_view text, std::size_t max) {
+  if (text.size() <= max) return text;
+  std::size_t end = max;
+  // Back off continuation bytes (10xxxxxx) to the start of the cut character.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
 std::string field_name(std::string_view pointer) {
   std::string name(pointer.starts_with('/') ? pointer.substr(1) : pointer);
   for (char& c : name) {
@@ -14,9 +22,36 @@ std::string field_name(std::string_view pointer) {
   return name;
 }
 
+std::optional<simdjson::dom::element> JsonReader::member(std::string_view name) const {
+  for (std::size_t i = 0; i < member_count_; ++i) {
+    if (members_[i].key() == name) return members_[i].value;
+  }
+  std::optional<simdjson::dom::element> value;
+  simdjson::dom::element found;
+  if (root_.at_key(name).get(found) == simdjson::SUCCESS) value = found;
+  if (member_count_ < members_.size() && name.size() <= Member{}.name.size()) {
+    Member& m = members_[member_count_++];
+    std::copy(name.begin(), name.end(), m.name.begin());
+    m.size = name.size();
+    m.value = value;
+  }
+  return value;
+}
+
 std::optional<simdjson::dom::element> JsonReader::node(std::string_view pointer) const {
   simdjson::dom::element value;
-  if (root_.at_pointer(pointer).get(value) != simdjson::SUCCESS) return std::nullopt;
+  // Pointers here are literals without ~ escapes: "/name" or "/name/rest…".
+  if (root_.is_object() && pointer.starts_with('/')) {
+    const std::size_t slash = pointer.find('/', 1);
+    const auto top = member(pointer.substr(1, slash == std::string_view::npos ? std::string_view::npos : slash - 1));
+    if (!top) return std::nullopt;
+    value = *top;
+    if (slash != std::string_view::npos && value.at_pointer(pointer.substr(slash)).get(value) != simdjson::SUCCESS) {
+      return std::nullopt;
+    }
+  } else if (root_.at_pointer(pointer).get(value) != simdjson::SUCCESS) {
+    return std::nullopt;
+  }
   if (value.is_null()) return std::nullopt;
   return value;
 }
@@ -173,20 +208,32 @@ namespace {
 constexpr std::array<std::string_view, 5> kSecretMembers{"sessionToken", "secretAccessKey", "SecretAccessKey",
                                                          "SessionToken", "client_secret"};
 
-// In minified JSON an unescaped `"name":"` can only be a member name followed
-// by a string value (a quote inside a string is always escaped), so a plain
-// search finds exactly the secret members.
-void redact_secrets(std::string& json) {
+// The length of `"name":"` when `rest` (just after a quote) starts with a
+// secret member's name and a string value, else 0.
+std::size_t secret_member_at(std::string_view rest) {
+  // Every secret name starts with one of these: most quotes are ruled out
+  // without a comparison.
+  if (rest.empty() || (rest[0] != 's' && rest[0] != 'S' && rest[0] != 'c')) return 0;
   for (const std::string_view name : kSecretMembers) {
-    const std::string needle = "\"" + std::string(name) + "\":\"";
-    std::size_t pos = 0;
-    while ((pos = json.find(needle, pos)) != std::string::npos) {
-      const std::size_t start = pos + needle.size();
-      std::size_t end = start;
-      while (end < json.size() && json[end] != '"') end += json[end] == '\\' ? 2 : 1;
-      json.replace(start, end - start, "REDACTED");
-      pos = start;
-    }
+    if (rest.starts_with(name) && rest.substr(name.size()).starts_with("\":\"")) return name.size() + 3;
+  }
+  return 0;
+}
+
+// In minified JSON an unescaped `"name":"` can only be a member name followed
+// by a string value (a quote inside a string is always escaped), so looking
+// after every quote finds exactly the secret members. One pass over the
+// record, whatever the number of secret names: most records have none.
+void redact_secrets(std::string& json) {
+  for (std::size_t pos = json.find('"'); pos != std::string::npos; pos = json.find('"', pos)) {
+    ++pos;
+    const std::size_t prefix = secret_member_at(std::string_view(json).substr(pos));
+    if (prefix == 0) continue;
+    const std::size_t start = pos + prefix;
+    std::size_t end = start;
+    while (end < json.size() && json[end] != '"') end += json[end] == '\\' ? 2 : 1;
+    json.replace(start, end - start, "REDACTED");
+    pos = start + 8;  // the value's closing quote
   }
 }
 
@@ -211,11 +258,13 @@ void append_json_string(std::string& out, std::string_view text) {
 
 }  // namespace
 
-std::string stored_form(simdjson::dom::element record, std::initializer_list<std::string_view> drop) {
+std::string StoredFormWriter::write(simdjson::dom::element record, std::initializer_list<std::string_view> drop) {
   std::string out;
   simdjson::dom::object object;
   if (drop.size() == 0 || record.get_object().get(object) != simdjson::SUCCESS) {
-    out = simdjson::minify(record);
+    builder_.clear();
+    builder_.append(record);
+    out = builder_.str();
   } else {
     out = "{";
     for (const auto field : object) {
@@ -225,12 +274,19 @@ std::string stored_form(simdjson::dom::element record, std::initializer_list<std
       if (out.size() > 1) out += ',';
       append_json_string(out, field.key);
       out += ':';
-      out += simdjson::minify(field.value);
+      builder_.clear();
+      builder_.append(field.value);
+      out += builder_.str();
     }
     out += '}';
   }
   redact_secrets(out);
   return out;
+}
+
+std::string stored_form(simdjson::dom::element record, std::initializer_list<std::string_view> drop) {
+  StoredFormWriter writer;
+  return writer.write(record, drop);
 }
 
 }  // namespace mandate::ingest

@@ -3,6 +3,7 @@
 // Includes simdjson, so only the importers' .cc files include it.
 #include <simdjson.h>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,8 +41,20 @@ class JsonReader {
 
  private:
   void wrong_type(std::string_view pointer, std::string_view expected);
+  // The top-level member a pointer starts with. Parsers read several fields
+  // under one member (userIdentity/…, request/…): each is found once.
+  std::optional<simdjson::dom::element> member(std::string_view name) const;
 
+  // The name is copied: callers build some pointers in temporaries.
+  struct Member {
+    std::array<char, 24> name{};
+    std::size_t size = 0;
+    std::optional<simdjson::dom::element> value;
+    std::string_view key() const { return {name.data(), size}; }
+  };
   simdjson::dom::element root_;
+  mutable std::array<Member, 8> members_{};
+  mutable std::size_t member_count_ = 0;
   std::string error_;
 };
 
@@ -50,8 +63,25 @@ class JsonReader {
 std::optional<core::Timestamp> parse_source_time(std::string_view text);
 
 // The record as minified JSON, with members named in `drop` left out at the
-// top level and the string values of secret-bearing members replaced.
+// top level and the string values of secret-bearing members replaced. The
+// bytes are simdjson's minified form: an event's id is their hash, so they
+// must not change from one version to the next (a re-import would no longer
+// be recognised). One writer serves all records of an input, reusing its
+// buffer.
+class StoredFormWriter {
+ public:
+  std::string write(simdjson::dom::element record, std::initializer_list<std::string_view> drop = {});
+
+ private:
+  // simdjson's own minifier, reused rather than rebuilt per record.
+  simdjson::internal::string_builder<> builder_;
+};
+
 std::string stored_form(simdjson::dom::element record, std::initializer_list<std::string_view> drop = {});
+
+// At most `max` bytes of `text`, never ending inside a UTF-8 character:
+// how a reason quotes a value (reasons are printed as JSON).
+std::string_view utf8_prefix(std::string_view text, std::size_t max);
 
 // "a/b/c" -> "a.b.c": how errors name a field.
 std::string field_name(std::string_view pointer);

@@ -76,7 +76,7 @@ class K8sAuditParser final : public RecordParser {
     if (!r.ok()) return sink.refuse(origin, r.error());
     // Some captures (Falco's test traces) drop apiVersion; kind is enough then.
     if (kind != "Event" || (!api.empty() && !api.starts_with("audit.k8s.io/"))) {
-      return sink.refuse(origin, "not an audit.k8s.io Event (kind \"" + std::string(kind.substr(0, 40)) + "\")");
+      return sink.refuse(origin, "not an audit.k8s.io Event (kind \"" + std::string(utf8_prefix(kind, 40)) + "\")");
     }
     // The ResponseComplete stage records the same request with its result.
     if (r.text("/stage") == "RequestReceived") return sink.skip();
@@ -118,7 +118,7 @@ class K8sAuditParser final : public RecordParser {
     e.origin = origin;
     // A Secret's data never goes into the store, even base64-encoded.
     const bool secret = r.text("/objectRef/resource") == "secrets";
-    e.raw = secret ? stored_form(record, {"requestObject", "responseObject"}) : stored_form(record);
+    e.raw = secret ? sink.stored.write(record, {"requestObject", "responseObject"}) : sink.stored.write(record);
     e.id = event_id(e.source, e.raw);
     sink.add(std::move(e));
   }

@@ -1,6 +1,7 @@
 #include "ingest/ledger_source.h"
 
 #include <map>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +21,35 @@ struct TaskFacts {
   std::string initiator_kind;
 };
 
+core::AuditEvent base_event(const nlohmann::json& e, const store::LedgerRow& row, const std::string& origin) {
+  const json& actor = e.at("actor");
+  core::AuditEvent ev;
+  ev.id = origin + "#" + std::to_string(row.index);
+  ev.source = "ledger";
+  ev.account = origin;
+  ev.time = core::parse_timestamp(e.at("time").get<std::string>()).value_or(core::Timestamp{});
+  ev.actor = {actor.at("id"), principal_kind(actor.at("kind")), ""};
+  ev.origin = "ledger#" + std::to_string(row.index);
+  ev.raw = row.body;
+  ev.result = core::EventResult::success;
+  return ev;
+}
+
+// `mandate actor suspend|offboard`: the person who did it is the event's
+// actor, the one whose standing ended is its resource, so the analyzer can
+// tell which owners no longer answer for their machines.
+std::optional<core::AuditEvent> standing_event(const json& e, const store::LedgerRow& row, const std::string& origin) {
+  const std::string type = e.value("type", "");
+  if (type != "actor.suspended" && type != "actor.offboarded") return std::nullopt;
+  if (!e.contains("refs") || !e.at("refs").contains("actor")) return std::nullopt;
+  core::AuditEvent ev = base_event(e, row, origin);
+  ev.category = core::EventCategory::lifecycle;
+  ev.action = "mandate:" + type;
+  ev.resource = e.at("refs").at("actor");
+  ev.signals.push_back(type == "actor.offboarded" ? "offboarded" : "suspended");
+  return ev;
+}
+
 }  // namespace
 
 std::vector<core::AuditEvent> events_from_ledger(store::LedgerStore& ledger, const std::string& origin,
@@ -33,22 +63,18 @@ std::vector<core::AuditEvent> events_from_ledger(store::LedgerStore& ledger, con
       const json& a = e.at("data").at("actor");
       if (a.contains("owner")) owners[a.at("id").get<std::string>()] = a.at("owner").get<std::string>();
     }
-    if (row.index < from) return true;
-    if (e.is_discarded() || !e.contains("refs") || !e.at("refs").contains("task")) return true;
+    if (row.index < from || e.is_discarded()) return true;
+    if (auto standing = standing_event(e, row, origin)) {
+      out.push_back(std::move(*standing));
+      return true;
+    }
+    if (!e.contains("refs") || !e.at("refs").contains("task")) return true;
     const std::string type = e.at("type");
     const std::string task = e.at("refs").at("task");
     const json& actor = e.at("actor");
     const json& d = e.at("data");
-    core::AuditEvent ev;
-    ev.id = origin + "#" + std::to_string(row.index);
-    ev.source = "ledger";
-    ev.account = origin;
-    ev.time = core::parse_timestamp(e.at("time").get<std::string>()).value_or(core::Timestamp{});
-    ev.actor = {actor.at("id"), principal_kind(actor.at("kind")), ""};
+    core::AuditEvent ev = base_event(e, row, origin);
     ev.reference = task;
-    ev.origin = "ledger#" + std::to_string(row.index);
-    ev.raw = row.body;
-    ev.result = core::EventResult::success;
     if (type == "task.requested" || type == "task.break_glass") {
       tasks[task] = {actor.at("id"), actor.at("kind")};
       ev.category = core::EventCategory::request;

@@ -10,12 +10,14 @@
 
 #include "core/audit_event.h"
 #include "ingest/importer.h"
+#include "ingest/json_reader.h"
 
 namespace mandate::ingest {
 
 struct ParseSink {
   std::vector<core::AuditEvent> events;
   FileReport* report = nullptr;
+  StoredFormWriter stored;  // each event's raw record
 
   void add(core::AuditEvent event);
   void skip() { ++report->skipped; }

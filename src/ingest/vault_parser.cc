@@ -108,14 +108,21 @@ class VaultParser final : public RecordParser {
       e.actor = {token.empty() ? "unauthenticated" : "token " + std::string(token), PrincipalKind::unknown, {}};
     }
     e.origin = origin;
-    e.raw = stored_form(record);
+    e.raw = sink.stored.write(record);
     e.id = event_id(e.source, e.raw);
     if (request_id.empty()) return sink.add(std::move(e));
     if (response) {
       if (pending_.erase(request_id) > 0) sink.merge();
       return sink.add(std::move(e));
     }
-    pending_.insert_or_assign(request_id, std::move(e));
+    // Two requests under one id (a replayed or concatenated log): the earlier
+    // one still happened and is kept as its own event, not overwritten.
+    if (auto earlier = pending_.find(request_id); earlier != pending_.end()) {
+      sink.add(std::move(earlier->second));
+      earlier->second = std::move(e);
+      return;
+    }
+    pending_.emplace(request_id, std::move(e));
   }
 
   // A request whose response is not in this input still happened.

@@ -18,6 +18,7 @@ struct EventQuery {
   std::optional<core::Timestamp> until;  // exclusive
   std::optional<std::string> actor;
   std::optional<std::string> credential;
+  std::optional<core::EventCategory> category;
   // A session: every event that used this credential or a credential issued
   // under it, following correlation links.
   std::optional<std::string> session;

@@ -171,6 +171,38 @@ TEST(Rules, OrphanedMachineIdentity) {
   EXPECT_EQ(count(run({e}, gone), "nhi.orphaned", "bot"), 1u);
 }
 
+// Owners registered in mandate and offboarded (or suspended) there: the
+// owner comes from the record's owned_by link, the departure from a
+// lifecycle event of the workflow ledger, not from the settings file.
+TEST(Rules, OrphanedWhenTheLedgerOffboardsTheOwner) {
+  auto decision = event("spiffe://x/deployer", PrincipalKind::workload, at(0));
+  decision.chain.push_back({core::Relation::owned_by, {"alice", PrincipalKind::human, {}}});
+  auto standing = [](const std::string& who, const std::string& what) {
+    auto e = event("operator", PrincipalKind::human, at(1));
+    e.category = core::EventCategory::lifecycle;
+    e.action = "mandate:actor." + what;
+    e.resource = who;
+    e.signals.push_back(what);
+    return e;
+  };
+  EXPECT_EQ(count(run({decision}), "nhi.orphaned"), 0u);
+  EXPECT_EQ(count(run({decision, standing("bob", "offboarded")}), "nhi.orphaned"), 0u);
+  const auto explanation = [](const analyze::Analysis& a) {
+    for (const auto& f : a.findings) {
+      if (f.rule->id == "nhi.orphaned") return f.explanation;
+    }
+    return std::string();
+  };
+  const auto offboarded = run({decision, standing("alice", "offboarded")});
+  ASSERT_EQ(count(offboarded, "nhi.orphaned", "spiffe://x/deployer"), 1u);
+  EXPECT_NE(explanation(offboarded).find("alice has been offboarded"), std::string::npos) << explanation(offboarded);
+  const auto suspended = run({decision, standing("alice", "suspended")});
+  ASSERT_EQ(count(suspended, "nhi.orphaned", "spiffe://x/deployer"), 1u);
+  EXPECT_NE(explanation(suspended).find("alice is suspended"), std::string::npos) << explanation(suspended);
+  // A lifecycle event is nobody's action: the operator is not counted or judged.
+  EXPECT_EQ(offboarded.attribution.identities.count("operator"), 0u);
+}
+
 TEST(Rules, OverprivilegedGrant) {
   auto grant = event("bot", PrincipalKind::workload, at(0));
   grant.signals = {"admin_policy_attached"};

@@ -1,4 +1,5 @@
 // mandate ingest / analyze / attribution / events through the real binary.
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -129,9 +130,26 @@ TEST_F(IngestCli, AnalyzeFindsWhatTheSamplesContain) {
   EXPECT_EQ(n, result["findings"].size());
   const RunResult text = mandate({"analyze"});
   EXPECT_NE(text.out.find("maps to: owasp-nhi-2025:NHI10"), std::string::npos);
+  const RunResult compliance = mandate({"analyze", "--format", "ocsf", "--finding-class", "compliance"});
+  ASSERT_EQ(compliance.exit_code, 0);
+  std::istringstream compliance_lines(compliance.out);
+  for (std::string line; std::getline(compliance_lines, line);) {
+    const auto f = nlohmann::json::parse(line);
+    EXPECT_EQ(f["class_uid"], 2003);
+    EXPECT_EQ(f["compliance"]["status_id"], 3);
+  }
+  EXPECT_EQ(mandate({"analyze", "--format", "ocsf", "--finding-class", "alert"}).exit_code, 2);
+  const RunResult plain = mandate({"events", "--actor", "system:serviceaccount:ns1:sa1"});
+  EXPECT_EQ(std::count(plain.out.begin(), plain.out.end(), '\n'), 5);
+  // In OCSF each of those requests is API Activity, and the impersonation
+  // under which it was made an Authorize Session of its own.
   const RunResult events = mandate({"events", "--format", "ocsf", "--actor", "system:serviceaccount:ns1:sa1"});
-  EXPECT_EQ(std::count(events.out.begin(), events.out.end(), '\n'), 5);
-  EXPECT_NE(events.out.find("\"class_uid\":6003"), std::string::npos);
+  std::istringstream event_lines(events.out);
+  std::map<int, int> classes;
+  for (std::string line; std::getline(event_lines, line);) ++classes[nlohmann::json::parse(line)["class_uid"].get<int>()];
+  EXPECT_EQ(classes[6003], 5);
+  EXPECT_EQ(classes[3003], 5);
+  EXPECT_NE(events.out.find("\"privileges\":[\"impersonate:system:serviceaccount:ns1:sa1\"]"), std::string::npos);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "cli/cli_fixture.h"
 
 #include <filesystem>
+#include <sstream>
 
 namespace mandate::testing {
 namespace {
@@ -219,6 +220,41 @@ TEST_F(WorkflowCliTest, TheAnalyzerReadsTheWorkflowLedger) {
   // The workload's owner is the registered one: not orphaned; nobody approved their own work.
   EXPECT_EQ(findings.out.find("nhi.orphaned"), std::string::npos) << findings.out;
   EXPECT_EQ(findings.out.find("sod.approve_and_execute"), std::string::npos) << findings.out;
+}
+
+// `mandate actor offboard` reaches the analyzer through the ledger: the
+// workload whose owner left is orphaned. (The window case, an offboarding
+// before --since, is tests/analyze/analyze_store_test.cc: after the
+// offboarding the workload's revoked mandate gets it nowhere, and a denied
+// decision records no workload as its actor.)
+TEST_F(WorkflowCliTest, TheAnalyzerSeesOwnersOffboardedInTheLedger) {
+  const std::string task = request_task();
+  mandate_json({"approve", task, "--as", "bob"});
+  mandate_json({"approve", task, "--as", "carol"});
+  const std::string token = mandate_json({"token", "issue", task})["token"];
+  ASSERT_EQ(authorize(token, prove(token, "deploy", "prod/payments"), "deploy", "prod/payments").exit_code, 0);
+  mandate_json({"ingest", "ledger"});
+  EXPECT_EQ(mandate({"analyze", "--format", "json"}).out.find("nhi.orphaned"), std::string::npos);
+  mandate_json({"actor", "offboard", "alice", "--reason", "left the company"});
+  mandate_json({"ingest", "ledger"});
+
+  bool seen = false;
+  std::istringstream lines(mandate({"events"}).out);
+  for (std::string line; std::getline(lines, line);) {
+    const auto e = nlohmann::json::parse(line);
+    if (e["action"] != "mandate:actor.offboarded") continue;
+    seen = true;
+    EXPECT_EQ(e["category"], "lifecycle");
+    EXPECT_EQ(e["resource"], "alice");
+  }
+  EXPECT_TRUE(seen);
+  const auto findings = mandate({"analyze", "--format", "json"});
+  ASSERT_EQ(findings.exit_code, 0) << findings.err;
+  EXPECT_NE(findings.out.find("nhi.orphaned"), std::string::npos) << findings.out;
+  EXPECT_NE(findings.out.find("alice has been offboarded"), std::string::npos) << findings.out;
+  // Suspension is read the same way.
+  mandate_json({"actor", "suspend", "carol", "--reason", "on leave"});
+  EXPECT_EQ(mandate_json({"ingest", "ledger"})["added"], 1);
 }
 
 TEST(WorkflowInit, RulesLoadAtInitAndABadFileMakesNoHome) {

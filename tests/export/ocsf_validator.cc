@@ -1,5 +1,6 @@
 #include "ocsf_validator.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -36,6 +37,28 @@ struct ClassSpec {
   Attrs attrs;
 };
 
+// events/iam/iam.json (1.3.0): what every IAM class adds to base_event,
+// with the host profile it includes (actor, device).
+const Attrs kIam = {{"http_request", {Type::object}},
+                    {"http_response", {Type::object}},
+                    {"src_endpoint", {Type::object}},
+                    {"actor", {Type::object}},
+                    {"device", {Type::object}}};
+
+// profiles/cloud.json: present only when metadata.profiles names "cloud".
+const Attrs kCloudProfile = {{"cloud", {Type::object, true}}, {"api", {Type::object}}};
+
+// events/findings/finding.json (1.3.0): what every finding class adds.
+const Attrs kFinding = {{"finding_info", {Type::object, true}}, {"confidence_id", {Type::integer}},
+                        {"confidence", {Type::string}},         {"confidence_score", {Type::integer}},
+                        {"comment", {Type::string}},            {"start_time", {Type::long_ts}},
+                        {"end_time", {Type::long_ts}}};
+
+Attrs with(Attrs base, const Attrs& more) {
+  base.insert(more.begin(), more.end());
+  return base;
+}
+
 const std::map<int, ClassSpec> kClasses = {
     {6003,
      {6,
@@ -51,14 +74,46 @@ const std::map<int, ClassSpec> kClasses = {
     {2004,
      {2,
       {1, 2, 3},
-      {{"finding_info", {Type::object, true}},
-       {"evidences", {Type::array}},
-       {"resources", {Type::array}},
-       {"remediation", {Type::object}},
-       {"confidence_id", {Type::integer}},
-       {"is_alert", {Type::boolean}},
-       {"risk_score", {Type::integer}},
-       {"comment", {Type::string}}}}},
+      with(kFinding, {{"evidences", {Type::array}},
+                      {"resources", {Type::array}},
+                      {"remediation", {Type::object}},
+                      {"is_alert", {Type::boolean}},
+                      {"risk_score", {Type::integer}}})}},
+    // events/findings/compliance_finding.json + objects/compliance.json.
+    {2003,
+     {2,
+      {1, 2, 3},
+      with(kFinding, {{"compliance", {Type::object, true}},
+                      {"remediation", {Type::object}},
+                      {"resources", {Type::array}}})}},
+    // events/iam/authentication.json: 1 Logon, 2 Logoff, 3 Authentication
+    // Ticket, 4 Service Ticket Request, 5 Service Ticket Renew.
+    {3002,
+     {3,
+      {1, 2, 3, 4, 5},
+      with(kIam, {{"user", {Type::object, true}},
+                  {"auth_protocol", {Type::string}},
+                  {"auth_protocol_id", {Type::integer}},
+                  {"certificate", {Type::object}},
+                  {"dst_endpoint", {Type::object}},
+                  {"is_cleartext", {Type::boolean}},
+                  {"is_mfa", {Type::boolean}},
+                  {"is_new_logon", {Type::boolean}},
+                  {"is_remote", {Type::boolean}},
+                  {"logon_process", {Type::object}},
+                  {"logon_type", {Type::string}},
+                  {"logon_type_id", {Type::integer}},
+                  {"service", {Type::object}},
+                  {"session", {Type::object}}})}},
+    // events/iam/authorize_session.json: 1 Assign Privileges, 2 Assign Groups.
+    {3003,
+     {3,
+      {1, 2},
+      with(kIam, {{"user", {Type::object, true}},
+                  {"dst_endpoint", {Type::object}},
+                  {"group", {Type::object}},
+                  {"privileges", {Type::array}},
+                  {"session", {Type::object}}})}},
 };
 
 bool has_type(const json& v, Type t) {
@@ -107,7 +162,25 @@ struct Checker {
     }
   }
 
+  void strings(const json& obj, const std::string& name, const std::string& path, bool required) {
+    if (!obj.contains(name)) {
+      if (required) fail(path + name, "required attribute missing");
+      return;
+    }
+    const json& list = obj.at(name);
+    if (!list.is_array() || (required && list.empty())) return fail(path + name, "must be an array of strings");
+    for (const auto& item : list) {
+      if (!item.is_string() || item.get<std::string>().empty()) fail(path + name, "must be an array of strings");
+    }
+  }
+
+  void enumerated(const json& obj, const std::string& name, const std::string& path, const std::set<int>& values) {
+    if (!obj.contains(name)) return;
+    if (!obj.at(name).is_number_integer() || !values.contains(obj.at(name).get<int>())) fail(path + name, "not in the enumeration");
+  }
+
   void metadata(const json& m) {
+    if (m.contains("profiles")) strings(m, "profiles", "metadata.", false);
     string_member(m, "version", "metadata.", true);
     if (m.value("version", "") != "1.3.0") fail("metadata.version", "must be 1.3.0");
     if (!m.contains("product") || !m.at("product").is_object()) return fail("metadata.product", "required object missing");
@@ -135,6 +208,54 @@ struct Checker {
     if (e.contains("cloud")) string_member(e.at("cloud"), "provider", "cloud.", true);
   }
 
+  void session(const json& s, const std::string& path) {
+    if (!s.is_object()) return fail(path, "must be an object");
+    string_member(s, "uid", path + ".", false);
+    for (const auto* t : {"created_time", "expiration_time"}) {
+      if (s.contains(t) && !s.at(t).is_number_integer()) fail(path + "." + t, "must be a timestamp");
+    }
+  }
+
+  // Authentication and Authorize Session.
+  void iam(const json& e, int uid) {
+    user(e.at("user"), "user");
+    if (e.contains("actor")) {
+      at_least_one(e.at("actor"), {"process", "user", "invoked_by", "session", "app_name", "app_uid"}, "actor");
+      if (e.at("actor").contains("user")) user(e.at("actor").at("user"), "actor.user");
+    }
+    if (e.contains("src_endpoint")) {
+      at_least_one(e.at("src_endpoint"), {"ip", "uid", "name", "hostname", "instance_uid", "interface_uid", "interface_name"},
+                   "src_endpoint");
+    }
+    if (e.contains("session")) session(e.at("session"), "session");
+    if (e.contains("api")) string_member(e.at("api"), "operation", "api.", true);
+    if (e.contains("cloud")) string_member(e.at("cloud"), "provider", "cloud.", true);
+    if (uid == 3002) {
+      at_least_one(e, {"service", "dst_endpoint"}, "");
+      if (e.contains("service")) at_least_one(e.at("service"), {"name", "uid"}, "service");
+      enumerated(e, "auth_protocol_id", "", {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 99});
+      enumerated(e, "logon_type_id", "", {0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 99});
+    } else {
+      // Releases say at_least_one or just_one of these: exactly one passes both.
+      if (e.contains("privileges") == e.contains("group")) fail("privileges", "exactly one of privileges and group");
+      strings(e, "privileges", "", false);
+    }
+  }
+
+  void compliance(const json& c) {
+    strings(c, "standards", "compliance.", true);
+    strings(c, "requirements", "compliance.", false);
+    if (c.contains("control")) string_member(c, "control", "compliance.", false);
+    enumerated(c, "status_id", "compliance.", {0, 1, 2, 3, 99});
+    for (const auto& [name, value] : c.items()) {
+      if (!std::set<std::string>{"control", "requirements", "standards", "status", "status_code", "status_detail",
+                                 "status_id"}
+               .contains(name)) {
+        fail("compliance." + name, "not an attribute of the compliance object");
+      }
+    }
+  }
+
   void detection_finding(const json& e) {
     const json& info = e.at("finding_info");
     string_member(info, "uid", "finding_info.", true);
@@ -154,6 +275,12 @@ struct Checker {
     if (spec == kClasses.end()) return fail("class_uid", "not a class this validator knows");
     Attrs all = kBase;
     all.insert(spec->second.attrs.begin(), spec->second.attrs.end());
+    // A profile's attributes belong to the event only when it declares it.
+    const json profiles = e.contains("metadata") && e.at("metadata").is_object() ? e.at("metadata").value("profiles", json::array())
+                                                                                 : json::array();
+    if (profiles.is_array() && std::find(profiles.begin(), profiles.end(), "cloud") != profiles.end()) {
+      for (const auto& [name, attr] : kCloudProfile) all.insert_or_assign(name, attr);
+    }
     attrs(e, all, "", true);
     if (!problems.empty()) return;
     if (e.at("category_uid") != spec->second.category) fail("category_uid", "does not match the class");
@@ -165,13 +292,15 @@ struct Checker {
     if (!std::set<int>{0, 1, 2, 3, 4, 5, 6, 99}.contains(e.at("severity_id").get<int>())) {
       fail("severity_id", "not in the enumeration");
     }
-    if (e.contains("status_id") && uid == 6003 && !std::set<int>{0, 1, 2, 99}.contains(e.at("status_id").get<int>())) {
+    if (e.contains("status_id") && spec->second.category != 2 && !std::set<int>{0, 1, 2, 99}.contains(e.at("status_id").get<int>())) {
       fail("status_id", "not in the enumeration");
     }
     if (activity == 99 && !e.contains("activity_name")) fail("activity_name", "required when activity_id is 99 (Other)");
     metadata(e.at("metadata"));
     if (uid == 6003) api_activity(e);
-    if (uid == 2004) detection_finding(e);
+    if (uid == 2004 || uid == 2003) detection_finding(e);
+    if (uid == 2003) compliance(e.at("compliance"));
+    if (uid == 3002 || uid == 3003) iam(e, uid);
   }
 };
 

@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.h"
 #include "ingest/importer.h"
+#include "ingest/json_reader.h"
 #include "ingest_support.h"
 
 namespace mandate::testing {
@@ -56,6 +59,89 @@ TEST(Robustness, HostileInputs) {
   expect_malformed(p, 0, "h:2", "nested too deeply");
   expect_malformed(p, 1, "h:3", "invalid UTF-8");
   expect_malformed(p, 2, "h:5", "not valid JSON");
+}
+
+// What the fuzz targets check on every input: each record is counted once,
+// as an event, skipped, merged or malformed.
+void expect_every_record_counted(const ingest::ParsedInput& p) {
+  const auto& r = p.report;
+  EXPECT_EQ(r.events + r.skipped + r.merged + r.malformed, r.records);
+  EXPECT_EQ(r.events, p.events.size());
+}
+
+// Found while writing the Vault fuzz target's invariant: a second request
+// under the same id (a replayed or concatenated log) used to overwrite the
+// first, which then was neither stored nor counted.
+TEST(Robustness, VaultRequestsSharingAnIdAreAllKept) {
+  const std::string text =
+      R"({"type":"request","time":"2024-01-01T00:00:00Z","request":{"id":"1","operation":"read","path":"secret/a"}})"
+      "\n"
+      R"({"type":"request","time":"2024-01-01T00:00:01Z","request":{"id":"1","operation":"update","path":"secret/b"}})"
+      "\n"
+      R"({"type":"response","time":"2024-01-01T00:00:02Z","request":{"id":"1","operation":"update","path":"secret/b"}})"
+      "\n";
+  const auto p = parse_text(SourceKind::vault, text, "v.log");
+  EXPECT_EQ(p.report.records, 3u);
+  EXPECT_EQ(p.report.events, 2u);  // the first request on its own, the second merged into the response
+  EXPECT_EQ(p.report.merged, 1u);
+  expect_every_record_counted(p);
+  ASSERT_EQ(p.events.size(), 2u);
+  EXPECT_EQ(p.events[0].action, "read secret/a");
+  EXPECT_EQ(p.events[1].action, "update secret/b");
+}
+
+// A long `kind` was cut at 40 bytes, possibly inside a character, and the
+// reason then was invalid UTF-8, which the CLI cannot print as JSON. Seen
+// while writing the fuzz targets' printable-reason check, and found by
+// k8s_audit_fuzz on its own (seed src/ingest/fuzz/seeds/k8s_cut_character).
+TEST(Robustness, ReasonsQuoteValuesWithoutCuttingACharacter) {
+  std::string kind = "a";
+  for (int i = 0; i < 30; ++i) kind += "\xC3\xA9";  // é
+  const auto p = parse_text(SourceKind::k8s_audit, R"({"kind":")" + kind + R"("})" + "\n", "k.log");
+  ASSERT_EQ(p.report.malformed, 1u);
+  const std::string& reason = p.report.malformed_examples[0].reason;
+  EXPECT_NO_THROW((void)nlohmann::json(reason).dump()) << reason;
+  EXPECT_NE(reason.find("not an audit.k8s.io Event (kind \"a\xC3\xA9"), std::string::npos);
+  EXPECT_EQ(ingest::utf8_prefix("a\xC3\xA9", 2), "a");
+  EXPECT_EQ(ingest::utf8_prefix("a\xC3\xA9", 3), "a\xC3\xA9");
+}
+
+// Secrets are redacted in one pass wherever they sit, however many there
+// are, and a name that only looks like one (escaped, or a value) is left.
+TEST(Robustness, EverySecretMemberIsRedacted) {
+  const std::string text =
+      R"({"eventTime":"2024-01-01T00:00:00Z","eventName":"AssumeRole","eventSource":"sts.amazonaws.com",)"
+      R"("userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/a","accessKeyId":"AKIAX"},)"
+      R"("requestParameters":{"note":"\"sessionToken\":\"not-a-member\"","client_secret":"s1"},)"
+      R"("responseElements":{"credentials":{"accessKeyId":"ASIAY","sessionToken":"t\"1","SecretAccessKey":"k"},)"
+      R"("SessionToken":"t2","secretAccessKey":"k2","other":"sessionToken"}})";
+  const auto p = parse_text(SourceKind::cloudtrail, text);
+  ASSERT_EQ(p.events.size(), 1u);
+  const std::string& raw = p.events[0].raw;
+  for (const char* secret : {"s1", "t\\\"1", "\"k\"", "t2", "k2"}) EXPECT_EQ(raw.find(secret), std::string::npos) << secret << " in " << raw;
+  EXPECT_NE(raw.find(R"("sessionToken":"REDACTED")"), std::string::npos);
+  EXPECT_NE(raw.find(R"("client_secret":"REDACTED")"), std::string::npos);
+  EXPECT_NE(raw.find(R"("SessionToken":"REDACTED")"), std::string::npos);
+  EXPECT_NE(raw.find(R"(\"sessionToken\":\"not-a-member\")"), std::string::npos);
+  EXPECT_NE(raw.find(R"("other":"sessionToken")"), std::string::npos);
+}
+
+// A first line that is a whole record means JSON lines; a document spread
+// over lines (a pretty-printed {"Records":[…]}) is still one document.
+TEST(Robustness, JsonLinesAndPrettyPrintedDocumentsAreToldApart) {
+  const auto lines = parse_text(SourceKind::cloudtrail, kGood + "\n" + kGood + "\n\n", "l.jsonl");
+  EXPECT_EQ(lines.report.events, 2u);
+  EXPECT_EQ(lines.events[1].origin, "l.jsonl:2");
+  const auto document = parse_text(SourceKind::cloudtrail, "{\"Records\": [\n" + kGood + ",\n" + kGood + "\n]}\n", "d.json");
+  EXPECT_EQ(document.report.events, 2u);
+  EXPECT_EQ(document.events[1].origin, "d.json:1#1");
+  // One record on its only line, then nothing but blank lines: one document.
+  EXPECT_EQ(parse_text(SourceKind::cloudtrail, kGood + "\n\n  \n").report.events, 1u);
+  // A broken first line does not make the rest one document.
+  const auto broken = parse_text(SourceKind::cloudtrail, "{\"eventTime\"\n" + kGood + "\n", "b.jsonl");
+  EXPECT_EQ(broken.report.events, 1u);
+  EXPECT_EQ(broken.report.malformed, 1u);
+  expect_every_record_counted(broken);
 }
 
 TEST(Robustness, NotJsonAtAllIsOneRefusal) {

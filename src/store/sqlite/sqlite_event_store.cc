@@ -170,6 +170,7 @@ std::string select_sql(const EventQuery& q) {
   if (q.until) add("time < ?2");
   if (q.actor) add("actor_id = ?3");
   if (q.credential) add("credential = ?4");
+  if (q.category) add("category = ?6");
   if (q.session) add("id IN session");
   if (q.session) {
     sql = "WITH RECURSIVE session(id) AS (SELECT id FROM observed_event WHERE credential = ?5 "
@@ -185,6 +186,7 @@ void bind_query(Statement& s, const EventQuery& q) {
   if (q.actor) s.bind(3, *q.actor);
   if (q.credential) s.bind(4, *q.credential);
   if (q.session) s.bind(5, *q.session);
+  if (q.category) s.bind(6, core::to_string(*q.category));
 }
 
 class SqliteEventStore final : public EventStore {
