@@ -9,6 +9,7 @@
 #include "identity/issuer_keys.h"
 #include "identity/jwt.h"
 #include "identity/mapping.h"
+#include "identity/verified_tokens.h"
 #include "identity/x509_svid.h"
 
 namespace mandate::identity {
@@ -26,12 +27,14 @@ struct Authenticator::Impl {
   std::vector<std::unique_ptr<IssuerKeys>> oidc_keys;      // parallel to config.oidc
   std::vector<std::unique_ptr<IssuerKeys>> workload_keys;  // parallel to config.workloads; null for x509-svid
   std::vector<std::optional<X509Bundle>> bundles;          // parallel to config.workloads; set for x509-svid
+  VerifiedTokens verified_tokens;
 
   Impl(IdentityConfig c, std::shared_ptr<JwksFetcher> fetcher, Clock k);
 
   std::expected<Identity, AuthFailure> x509(const std::vector<std::string>& chain, const WorkloadSource& source,
                                             const X509Bundle& bundle) const;
   std::expected<Identity, AuthFailure> token(std::string_view jwt);
+  std::expected<Identity, AuthFailure> verify_token(const UnverifiedJwt& jwt);
   std::expected<Identity, AuthFailure> oidc(const UnverifiedJwt& jwt, std::size_t index);
   std::expected<Identity, AuthFailure> workload(const UnverifiedJwt& jwt, std::size_t index);
 

@@ -77,8 +77,22 @@ std::expected<void, AuthFailure> Authenticator::Impl::verify(const UnverifiedJwt
 }
 
 std::expected<Identity, AuthFailure> Authenticator::Impl::token(std::string_view compact) {
+  const auto now = clock();
+  if (auto known = verified_tokens.find(compact, now)) return *known;
   auto jwt = parse_jwt(compact);
   if (!jwt) return fail("bearer token: " + jwt.error());
+  auto identity = verify_token(*jwt);
+  if (identity) {
+    // check_claims required a numeric exp before this point.
+    const auto exp = std::chrono::system_clock::time_point(
+        std::chrono::seconds(static_cast<std::int64_t>(jwt->claims.at("exp").get<double>())));
+    verified_tokens.remember(compact, *identity, exp, now);
+  }
+  return identity;
+}
+
+std::expected<Identity, AuthFailure> Authenticator::Impl::verify_token(const UnverifiedJwt& parsed) {
+  const UnverifiedJwt* jwt = &parsed;
   // The issuer chooses the keys; nothing read here is trusted until the
   // signature with those keys verifies.
   const auto iss = string_claim(jwt->claims, "iss");

@@ -238,3 +238,25 @@ TEST(Credentials, NoneAtAllIsRefused) {
 
 }  // namespace
 }  // namespace mandate::identity::testing
+
+namespace mandate::identity::testing {
+namespace {
+
+// A token that verified once is remembered, but never past its own exp.
+TEST_F(Oidc, ARememberedTokenStillExpires) {
+  auto auth = authenticator();
+  const std::string token = make_jwt(rs256, claims());
+  ASSERT_TRUE(auth.authenticate_token(token).has_value());
+  ASSERT_TRUE(auth.authenticate_token(token).has_value());
+  clock.advance(std::chrono::seconds(240));
+  ASSERT_TRUE(auth.authenticate_token(token).has_value());
+  clock.advance(std::chrono::seconds(120));  // past exp (300 s) and the skew (30 s)
+  expect_refused(auth, token, "expired");
+  // A changed token is another key in the cache: verified afresh, refused.
+  std::string tampered = token;
+  tampered[tampered.size() - 5] = tampered[tampered.size() - 5] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(auth.authenticate_token(tampered).has_value());
+}
+
+}  // namespace
+}  // namespace mandate::identity::testing
