@@ -212,29 +212,37 @@ std::u16string to_utf16(std::string_view s) {
   return out;
 }
 
-void append_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += ch;
-        }
+void append_escaped(std::string& out, unsigned char c) {
+  switch (c) {
+    case '"': out += "\\\""; break;
+    case '\\': out += "\\\\"; break;
+    case '\b': out += "\\b"; break;
+    case '\f': out += "\\f"; break;
+    case '\n': out += "\\n"; break;
+    case '\r': out += "\\r"; break;
+    case '\t': out += "\\t"; break;
+    default: {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
     }
   }
+}
+
+// Runs of characters that need no escape are copied at once: most strings
+// are one such run.
+void append_string(std::string& out, std::string_view s) {
+  out += '"';
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.substr(run, i - run));
+    append_escaped(out, c);
+    run = i + 1;
+  }
+  out.append(s.substr(run));
   out += '"';
 }
 
@@ -256,14 +264,31 @@ std::expected<void, std::string> append_integer(std::string& out, const json& v)
   return {};
 }
 
+// UTF-8 byte order is code point order, which is UTF-16 code unit order
+// (RFC 8785's) except between U+E000..U+FFFF (lead bytes 0xEE, 0xEF) and
+// supplementary characters (0xF0..0xF4). Names without those bytes are
+// already in order in nlohmann's std::map.
+bool byte_order_is_utf16_order(const json::object_t& object) {
+  for (const auto& member : object) {
+    for (const char c : member.first) {
+      if (static_cast<unsigned char>(c) >= 0xee) return false;
+    }
+  }
+  return true;
+}
+
 std::expected<void, std::string> append_object(std::string& out, const json& v) {
+  const auto& object = v.get_ref<const json::object_t&>();
   std::vector<std::pair<std::u16string, const json::object_t::value_type*>> members;
   members.reserve(v.size());
-  for (const auto& member : v.get_ref<const json::object_t&>()) {
+  const bool sorted = byte_order_is_utf16_order(object);
+  for (const auto& member : object) {
     if (!valid_utf8(member.first)) return std::unexpected("member name is not valid UTF-8");
-    members.emplace_back(to_utf16(member.first), &member);
+    members.emplace_back(sorted ? std::u16string() : to_utf16(member.first), &member);
   }
-  std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (!sorted) {
+    std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
   out += '{';
   bool first = true;
   for (const auto& [key16, member] : members) {
