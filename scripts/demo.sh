@@ -4,7 +4,8 @@
 # a workload gets a mandate bound to its key, acts within scope, is refused
 # outside it, reports the outcome (which ends the mandate), and the chain is
 # traced and exported as evidence that verifies offline. Then an edit behind
-# mandate's back is caught by ledger verification.
+# mandate's back is caught by ledger verification, and the home is served over
+# HTTP (mandate serve) until Ctrl-C (DEMO_SERVE=0 stops after the walkthrough).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -69,8 +70,48 @@ step "$M" trace "$TASK"
 step "$M" evidence verify "$WORK/bundle.json"
 
 "$M" ledger checkpoint > "$WORK/checkpoint.txt"
-printf '\n\033[1m# an administrator edits the approval entry directly in the database...\033[0m\n'
-sqlite3 "$MANDATE_HOME/mandate.db" "UPDATE ledger_entry SET body = replace(body, 'diff reviewed', 'no review!!!') WHERE type = 'task.approval'"
+printf '\n\033[1m# an administrator edits the approval entry directly in (a copy of) the database...\033[0m\n'
+cp -r "$MANDATE_HOME" "$WORK/tampered"
+sqlite3 "$WORK/tampered/mandate.db" "UPDATE ledger_entry SET body = replace(body, 'diff reviewed', 'no review!!!') WHERE type = 'task.approval'"
 set +e
-step "$M" ledger verify --checkpoint "$WORK/checkpoint.txt"
+step "$M" --home "$WORK/tampered" ledger verify --checkpoint "$WORK/checkpoint.txt"
 echo "exit code $? (1 = check failed)"
+set -e
+
+# The main job: the same (untouched) home served over HTTP. A resource server
+# (an API gateway) is registered and given a JWT-SVID of a demo trust domain,
+# so the authenticated endpoints can be tried with curl. DEMO_SERVE=0 skips it.
+[[ "${DEMO_SERVE:-1}" == 1 ]] || exit 0
+GW=spiffe://demo.example/rs/gateway
+"$M" actor add --kind workload --id "$GW" --owner alice >/dev/null
+PORT=${DEMO_PORT:-8443}
+node bench/server/mint_jwt_svid.mjs "$WORK/jwt-bundle.json" "$GW" "http://127.0.0.1:$PORT" 3600 > "$WORK/gateway.jwt"
+cat > "$WORK/mandate.toml" <<TOML
+home = "$MANDATE_HOME"
+[listen]
+address = "127.0.0.1"
+port = $PORT
+[identity]
+audience = "http://127.0.0.1:$PORT"
+[[identity.workload]]
+kind = "jwt-svid"
+trust_domain = "demo.example"
+jwks_file = "$WORK/jwt-bundle.json"
+[[identity.workload.map]]
+match = "$GW"
+actor = "$GW"
+TOML
+B="Authorization: Bearer \$(cat $WORK/gateway.jwt)"
+printf '\n\033[1mmandate serve on http://127.0.0.1:%s — Ctrl-C stops it (requests in flight are answered first).\033[0m\n' "$PORT"
+cat <<HINTS
+Try, from another terminal:
+  curl -s http://127.0.0.1:$PORT/healthz
+  curl -s http://127.0.0.1:$PORT/.well-known/oauth-authorization-server
+  curl -s http://127.0.0.1:$PORT/v1/ledger/checkpoint -H "$B"
+  curl -s http://127.0.0.1:$PORT/v1/trace/$TASK?format=text -H "$B"     # 403: traces are for humans
+  curl -s http://127.0.0.1:$PORT/access/v1/evaluation -H "$B" -H 'Content-Type: application/json' \\
+    -d '{"subject":{"type":"Workload","id":"$W"},"action":{"name":"deploy"},"resource":{"type":"Resource","id":"prod/payments"}}'
+    # decision false: the demo's policy wants the approvers a mandate-bound request carries
+  curl -s http://127.0.0.1:$PORT/metrics
+HINTS
+step "$M" serve --config "$WORK/mandate.toml"
