@@ -243,6 +243,16 @@ class Broker {
   // agents are refused: they present mandates, they do not judge them.
   // Answered from the cached policy context, without a store read.
   bool may_ask_decisions(const Caller& caller);
+  // A registered actor's kind and lifecycle state as the cached policy
+  // context knows them (every actor is an entity there): what an edge needs
+  // to admit a caller, without a store read. Changes made through this
+  // broker show at once; changes by another process on the same home within
+  // the context's re-check interval. nullopt: no such actor.
+  struct ActorStanding {
+    core::ActorKind kind;
+    core::LifecycleState state;
+  };
+  std::optional<ActorStanding> actor_standing(const std::string& id);
 
   // Outcome: records it, ends the task and revokes all its mandates.
   Recorded complete(const Caller& caller, const std::string& task_id, core::OutcomeResult result,

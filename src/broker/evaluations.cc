@@ -137,6 +137,20 @@ bool Broker::may_ask_decisions(const Caller& caller) {
   return state != entity->attrs.end() && state->second == policy::Value{std::string("active")};
 }
 
+std::optional<Broker::ActorStanding> Broker::actor_standing(const std::string& id) {
+  const auto context = current_policy_context();
+  for (const auto kind : {core::ActorKind::human, core::ActorKind::workload, core::ActorKind::agent}) {
+    const policy::Entity* entity = context->entities.find(actor_uid(id, kind));
+    if (entity == nullptr) continue;
+    const auto state = entity->attrs.find("state");
+    if (state == entity->attrs.end()) continue;
+    const auto* text = std::get_if<std::string>(&state->second.data);
+    const auto parsed = text ? core::parse_lifecycle_state(*text) : std::nullopt;
+    if (parsed) return ActorStanding{kind, *parsed};
+  }
+  return std::nullopt;
+}
+
 EvaluationResult Broker::evaluate(const Caller& caller, const Evaluation& request) {
   const auto context = current_policy_context();
   Prepared prepared;

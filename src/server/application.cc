@@ -107,21 +107,20 @@ std::expected<AuthenticatedCaller, Response> Application::admit(const std::strin
                                                                  const std::string& authenticated_by,
                                                                  std::optional<std::string> thumbprint,
                                                                  Access access) const {
-  std::optional<broker::ActorRecord> actor;
-  try {
-    actor = broker_->actor(actor_id);
-  } catch (const Error&) {
+  // From the broker's cached view of the actors: no store read per request.
+  // Every use case re-checks its actors against the store when it acts.
+  const auto standing = broker_->actor_standing(actor_id);
+  if (!standing) {
     return std::unexpected(error_response(403, "the credential maps to " + actor_id + ", which is not a registered actor"));
   }
-  const core::Actor& a = actor->actor;
-  if (a.state != core::LifecycleState::active) {
-    return std::unexpected(error_response(403, "actor " + actor_id + " is " + std::string(core::to_string(a.state))));
+  if (standing->state != core::LifecycleState::active) {
+    return std::unexpected(error_response(403, "actor " + actor_id + " is " + std::string(core::to_string(standing->state))));
   }
   // A human credential proves a human actor; a workload credential a workload or agent.
-  const bool human = a.kind == core::ActorKind::human;
+  const bool human = standing->kind == core::ActorKind::human;
   if (human != (credential_kind == "human")) {
     return std::unexpected(error_response(403, "a " + credential_kind + " credential cannot act as " +
-                                                   std::string(core::to_string(a.kind)) + " " + actor_id));
+                                                   std::string(core::to_string(standing->kind)) + " " + actor_id));
   }
   const bool allowed = access == Access::authenticated || (access == Access::human && human) ||
                        (access == Access::workload && !human) ||
@@ -130,11 +129,11 @@ std::expected<AuthenticatedCaller, Response> Application::admit(const std::strin
                             config_.administrators.end());
   if (!allowed) {
     return std::unexpected(error_response(403, "this endpoint is for " + std::string(access_name(access)) + "; " +
-                                                   actor_id + " is a " + std::string(core::to_string(a.kind)) +
+                                                   actor_id + " is a " + std::string(core::to_string(standing->kind)) +
                                                    (access == Access::administrator ? " without administration" : "")));
   }
   AuthenticatedCaller out;
-  out.caller = {actor_id, std::string(core::to_string(a.kind)), authenticated_by};
+  out.caller = {actor_id, std::string(core::to_string(standing->kind)), authenticated_by};
   out.certificate_thumbprint = std::move(thumbprint);
   return out;
 }

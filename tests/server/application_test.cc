@@ -248,6 +248,11 @@ TEST_F(ServerApp, EachKindCallsOnlyWhatItMay) {
   auto r = call("POST", "/v1/tasks/" + task + "/mandates", workload(kResourceServer));
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_EQ(ledger_size(), size);
+  // A suspended actor is refused from the next request on.
+  ASSERT_EQ(call("POST", "/v1/actors/carol/suspend", human("admin"), R"({"reason":"left the team"})").status, 200);
+  r = call("GET", "/v1/tasks", human("carol"));
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.find("suspended"), std::string::npos) << r.body;
 }
 
 TEST_F(ServerApp, BadInputGetsAClearErrorAndChangesNothing) {
