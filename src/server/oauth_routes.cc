@@ -100,6 +100,22 @@ Response token_exchange(Application& app, Request& request) {
   }
 }
 
+// Introspection and revocation: an authenticated caller and a "token" form field.
+struct TokenRequest {
+  AuthenticatedCaller who;
+  std::string token;
+};
+
+std::expected<TokenRequest, Response> token_request(const Application& app, const Request& request, Access access) {
+  auto who = app.authenticate(request, access);
+  if (!who) return std::unexpected(who.error());
+  auto form = form_body(request);
+  if (!form) return std::unexpected(form.error());
+  auto token = field(*form, "token");
+  if (!token) return std::unexpected(oauth_error(400, "invalid_request", "token is required"));
+  return TokenRequest{std::move(*who), std::move(*token)};
+}
+
 nlohmann::json metadata(const ServerConfig& c) {
   const std::string& base = c.public_url;
   return {{"issuer", c.issuer},
@@ -128,13 +144,9 @@ void add_oauth_routes(Router& router, Application& app) {
   });
   router.add("POST", "/oauth/token", [&app](Request& request, const PathParameters&) { return token_exchange(app, request); });
   router.add("POST", "/oauth/introspect", [&app](Request& request, const PathParameters&) {
-    auto who = app.authenticate(request, Access::authenticated);
-    if (!who) return who.error();
-    auto form = form_body(request);
-    if (!form) return form.error();
-    const auto token = field(*form, "token");
-    if (!token) return oauth_error(400, "invalid_request", "token is required");
-    const auto status = app.broker().introspect(*token);
+    auto asked = token_request(app, request, Access::authenticated);
+    if (!asked) return asked.error();
+    const auto status = app.broker().introspect(asked->token);
     if (!status.active) return json_ok({{"active", false}});
     auto claims = nlohmann::json::parse(status.payload_json);
     claims["active"] = true;
@@ -142,17 +154,13 @@ void add_oauth_routes(Router& router, Application& app) {
     return json_ok(claims);
   });
   router.add("POST", "/oauth/revoke", [&app](Request& request, const PathParameters&) {
-    auto who = app.authenticate(request, Access::human);
-    if (!who) return who.error();
-    auto form = form_body(request);
-    if (!form) return form.error();
-    const auto token = field(*form, "token");
-    if (!token) return oauth_error(400, "invalid_request", "token is required");
+    auto asked = token_request(app, request, Access::human);
+    if (!asked) return asked.error();
     // RFC 7009 §2.2: an invalid or already revoked token is answered 200 too.
-    const auto status = app.broker().introspect(*token);
+    const auto status = app.broker().introspect(asked->token);
     if (!status.jti.empty()) {
       try {
-        app.broker().revoke_mandate(who->caller, status.jti, "revoked through the RFC 7009 endpoint");
+        app.broker().revoke_mandate(asked->who.caller, status.jti, "revoked through the RFC 7009 endpoint");
       } catch (const Error& e) {
         if (e.kind() != ErrorKind::bad_input) throw;
       }
