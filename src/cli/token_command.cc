@@ -25,6 +25,7 @@ RemoteCall attenuation_call(const broker::Broker::Attenuation& a) {
 RemoteCall decision_call(const broker::DecisionRequest& d) {
   nlohmann::json body = {{"token", d.token}, {"action", d.action}, {"resource", d.resource}};
   if (!d.proof.empty()) body["proof"] = d.proof;
+  if (d.certificate_thumbprint) body["certificate_thumbprint"] = *d.certificate_thumbprint;
   const auto context = nlohmann::json::parse(d.context_json, nullptr, false);
   if (!context.is_object()) fail(ErrorKind::bad_input, "--context: not a JSON object");
   body["context"] = context;
@@ -115,7 +116,7 @@ void add_token_commands(CLI::App& app, GlobalOptions& options) {
 
 void add_authorize_command(CLI::App& app, GlobalOptions& options, int& exit_code) {
   struct Args {
-    std::string token, proof, action, resource, context = "{}", traceparent;
+    std::string token, proof, action, resource, context = "{}", traceparent, certificate_thumbprint;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("authorize", "Decide one use of a mandate now; the decision is recorded (exit 1 on deny)");
@@ -125,6 +126,8 @@ void add_authorize_command(CLI::App& app, GlobalOptions& options, int& exit_code
   cmd->add_option("--resource", args->resource)->required();
   cmd->add_option("--context", args->context, "Cedar context JSON object (inline, @file or -)");
   cmd->add_option("--traceparent", args->traceparent, "W3C trace context of the calling operation");
+  cmd->add_option("--certificate-thumbprint", args->certificate_thumbprint,
+                  "For a certificate-bound mandate (RFC 8705): x5t#S256 of the client certificate the presenter used");
   cmd->callback([&options, &exit_code, args] {
     broker::DecisionRequest request;
     request.token = argument_value(args->token, "--token");
@@ -133,6 +136,7 @@ void add_authorize_command(CLI::App& app, GlobalOptions& options, int& exit_code
     request.resource = args->resource;
     request.context_json = argument_value(args->context, "--context");
     if (!args->traceparent.empty()) request.traceparent = args->traceparent;
+    if (!args->certificate_thumbprint.empty()) request.certificate_thumbprint = args->certificate_thumbprint;
     nlohmann::json decision;
     if (options.is_remote()) {
       decision = RemoteClient(options.remote).json(decision_call(request));
