@@ -149,6 +149,17 @@ std::string base_url(std::string url) {
   return url;
 }
 
+// Plain http would carry the credential in the clear: allowed to this
+// machine only (a server on loopback, or a test).
+bool loopback(const std::string& base) {
+  const auto authority = base.substr(base.find("//") + 2);
+  const std::string host = authority.substr(0, authority.find('/'));
+  for (const std::string_view name : {"localhost", "127.0.0.1", "[::1]"}) {
+    if (host == name || host.starts_with(std::string(name) + ":")) return true;
+  }
+  return false;
+}
+
 std::string authorization_header(const RemoteOptions& options) {
   if (options.token.empty()) return {};
   const std::string token = argument_value(options.token, "--token");
@@ -178,6 +189,9 @@ std::string segment(std::string_view id) {
 
 RemoteClient::RemoteClient(const RemoteOptions& options)
     : base_(base_url(options.server)), authorization_(authorization_header(options)), tls_(options) {
+  if (base_.starts_with("http://") && !loopback(base_) && (!authorization_.empty() || !options.cert.empty())) {
+    fail(ErrorKind::bad_input, "--server: credentials are sent over https:// only (plain http:// is for this machine)");
+  }
   init_curl_once();
 }
 

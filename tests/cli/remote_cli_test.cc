@@ -232,5 +232,12 @@ TEST(RemoteCli, AnUnreachableServerIsAnEnvironmentFailure) {
   EXPECT_NE(r.err.find("cannot reach the server"), std::string::npos) << r.err;
 }
 
+TEST(RemoteCli, ACredentialIsNeverSentInTheClearToAnotherMachine) {
+  const auto r = run({MANDATE_BINARY, "--server", "http://mandate.example", "--token", "secret-token", "actor", "list"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("https://"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("secret-token"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace mandate::testing
