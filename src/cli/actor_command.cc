@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli/remote.h"
 #include "cli/workflow_context.h"
 #include "core/error.h"
 #include "token/private_key.h"
@@ -30,6 +31,30 @@ void write_private_file(const std::string& path, const std::string& content) {
   out.close();
   if (!out) fail(ErrorKind::io, "cannot write " + path);
   ::chmod(path.c_str(), 0600);
+}
+
+struct StateArgs {
+  std::string id, reason = "by the operator";
+};
+
+RemoteCall actor_view(const std::string& id) { return RemoteCall::get("/v1/actors/" + segment(id)); }
+
+// The server answers {actor, ledger_index}; the local command prints the
+// whole actor, so the client reads it back.
+nlohmann::json add_remotely(const GlobalOptions& options, const core::Actor& a, const std::optional<std::string>& key) {
+  nlohmann::json body = {{"id", a.id}, {"kind", core::to_string(a.kind)}, {"groups", a.groups}, {"systems", a.systems}};
+  if (a.owner) body["owner"] = *a.owner;
+  if (a.display_name) body["display_name"] = *a.display_name;
+  if (key) body["public_key"] = *key;
+  const RemoteClient server(options.remote);
+  const auto recorded = server.json(RemoteCall::post("/v1/actors", body));
+  auto view = server.json(actor_view(a.id));
+  view["ledger_index"] = recorded.at("ledger_index");
+  return view;
+}
+
+RemoteCall state_call(const StateArgs& args, const std::string& verb) {
+  return RemoteCall::post("/v1/actors/" + segment(args.id) + "/" + verb, {{"reason", args.reason}});
 }
 
 }  // namespace
@@ -62,6 +87,7 @@ void add_actor_commands(CLI::App& app, GlobalOptions& options) {
     if (!add->name.empty()) a.display_name = add->name;
     std::optional<std::string> key;
     if (!add->key.empty()) key = argument_value(add->key, "--key");
+    if (options.is_remote()) return print_json(add_remotely(options, a, key));
     auto ws = open_workspace(options);
     const auto recorded = ws.broker->add_actor(operator_caller(), a, key);
     auto view = broker::to_json(ws.broker->actor(a.id));
@@ -70,6 +96,7 @@ void add_actor_commands(CLI::App& app, GlobalOptions& options) {
   });
 
   actor->add_subcommand("list", "List actors")->callback([&options] {
+    if (options.is_remote()) return print_remote(options, RemoteCall::get("/v1/actors"));
     auto ws = open_workspace(options);
     nlohmann::json out = nlohmann::json::array();
     for (const auto& a : ws.broker->actors()) out.push_back(broker::to_json(a));
@@ -78,17 +105,16 @@ void add_actor_commands(CLI::App& app, GlobalOptions& options) {
 
   auto show_id = std::make_shared<std::string>();
   actor->add_subcommand("show", "Show one actor")->callback([&options, show_id] {
+    if (options.is_remote()) return print_remote(options, actor_view(*show_id));
     print_json(broker::to_json(open_workspace(options).broker->actor(*show_id)));
   })->add_option("id", *show_id)->required();
 
-  struct StateArgs {
-    std::string id, reason = "by the operator";
-  };
   auto suspend = std::make_shared<StateArgs>();
   auto* suspend_cmd = actor->add_subcommand("suspend", "Suspend an actor: its mandates are denied until further notice");
   suspend_cmd->add_option("id", suspend->id)->required();
   suspend_cmd->add_option("--reason", suspend->reason);
   suspend_cmd->callback([&options, suspend] {
+    if (options.is_remote()) return print_remote(options, state_call(*suspend, "suspend"));
     auto ws = open_workspace(options);
     print_json({{"actor", suspend->id}, {"state", "suspended"},
                 {"ledger_index", ws.broker->suspend_actor(operator_caller(), suspend->id, suspend->reason).ledger_index}});
@@ -98,6 +124,7 @@ void add_actor_commands(CLI::App& app, GlobalOptions& options) {
   offboard_cmd->add_option("id", offboard->id)->required();
   offboard_cmd->add_option("--reason", offboard->reason);
   offboard_cmd->callback([&options, offboard] {
+    if (options.is_remote()) return print_remote(options, state_call(*offboard, "offboard"));
     auto ws = open_workspace(options);
     const auto done = ws.broker->offboard_actor(operator_caller(), offboard->id, offboard->reason);
     print_json({{"actor", offboard->id}, {"state", "offboarded"}, {"revoked_mandates", done.revoked_mandates},

@@ -17,10 +17,27 @@ class Home;
 
 namespace mandate::cli {
 
-struct GlobalOptions {
-  std::optional<std::string> home;
+// Where a running `mandate serve` is and how to prove who we are to it.
+struct RemoteOptions {
+  std::string server;  // base URL; empty: the command works on the local home
+  std::string token;   // bearer credential: inline, @file or - (stdin)
+  std::string cert;    // mTLS client certificate (PEM), e.g. an X.509-SVID
+  std::string key;     // its private key (PEM)
+  std::string ca;      // CA bundle that verifies the server (default: the system's)
 };
 
+struct GlobalOptions {
+  std::optional<std::string> home;
+  RemoteOptions remote;
+  bool is_remote() const { return !remote.server.empty(); }
+};
+
+void add_global_options(CLI::App& app, GlobalOptions& options);
+
+// Commands with no endpoint work on a local home only. Refusing --server
+// (rather than quietly opening ./.mandate) keeps anyone from believing they
+// changed the server's state. open_home() refuses too, as a safety net.
+void require_local(const GlobalOptions& options);
 std::unique_ptr<home::Home> open_home(const GlobalOptions& options);
 void print_json(const nlohmann::json& value);
 
@@ -37,6 +54,6 @@ void add_policy_commands(CLI::App& app, int& exit_code);
 // Other systems' audit logs: ingest, analyze, attribution.
 void add_ingest_commands(CLI::App& app, GlobalOptions& options);
 void add_analyze_commands(CLI::App& app, GlobalOptions& options, int& exit_code);
-void add_serve_command(CLI::App& app);
+void add_serve_command(CLI::App& app, GlobalOptions& options);
 
 }  // namespace mandate::cli

@@ -16,6 +16,7 @@ void add_init_command(CLI::App& app, GlobalOptions& options) {
   auto rules = std::make_shared<std::string>();
   cmd->add_option("--rules", *rules, "Approval rules (TOML) to load into the new home");
   cmd->callback([&options, origin, rules] {
+    require_local(options);
     const auto dir = home::resolve_home(options.home);
     // Read and check the rules first: a bad file must not leave a half-made home.
     std::string rules_text;

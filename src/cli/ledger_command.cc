@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/cli_context.h"
+#include "cli/remote.h"
 #include "core/error.h"
 #include "encoding/base64.h"
 #include "encoding/json.h"
@@ -89,6 +90,12 @@ void add_proofs(CLI::App& ledger, GlobalOptions& options) {
   inclusion->add_option("--size", inc->size, "Tree size (default: current size)");
   inclusion->add_flag("--json", inc->json, "JSON output (the default; kept for scripts)");
   inclusion->callback([&options, inc] {
+    if (options.is_remote()) {
+      auto call = RemoteCall::get("/v1/ledger/proofs/inclusion");
+      call.query = {{"index", std::to_string(inc->index)}};
+      if (inc->size) call.query.emplace_back("tree_size", std::to_string(*inc->size));
+      return print_remote(options, call);
+    }
     auto home = open_home(options);
     auto& l = home->ledger();
     const std::uint64_t size = inc->size.value_or(l.size());
@@ -105,6 +112,11 @@ void add_proofs(CLI::App& ledger, GlobalOptions& options) {
   consistency->add_option("B", con->second, "Second tree size")->required();
   consistency->add_flag("--json", con->json, "JSON output (the default; kept for scripts)");
   consistency->callback([&options, con] {
+    if (options.is_remote()) {
+      auto call = RemoteCall::get("/v1/ledger/proofs/consistency");
+      call.query = {{"first", std::to_string(con->first)}, {"second", std::to_string(con->second)}};
+      return print_remote(options, call);
+    }
     auto home = open_home(options);
     auto& l = home->ledger();
     print_json(ledger::consistency_json(l, con->first, con->second));
@@ -140,13 +152,24 @@ void add_ledger_commands(CLI::App& app, GlobalOptions& options, int& exit_code) 
   ledger->require_subcommand(1);
   add_append(*ledger, options);
 
-  ledger->add_subcommand("checkpoint", "Sign, store and print a checkpoint of the current size")
-      ->callback([&options] { std::cout << open_home(options)->sign_checkpoint(); });
+  ledger->add_subcommand("checkpoint", "Sign, store and print a checkpoint of the current size")->callback([&options] {
+    // The server signs one checkpoint per ledger size and serves it until the ledger grows.
+    if (options.is_remote()) {
+      std::cout << RemoteClient(options.remote).text(RemoteCall::get("/v1/ledger/checkpoint"));
+      return;
+    }
+    std::cout << open_home(options)->sign_checkpoint();
+  });
 
   auto index = std::make_shared<std::uint64_t>(0);
   auto* entry = ledger->add_subcommand("entry", "Print the exact canonical bytes of entry N");
   entry->add_option("N", *index, "Entry index")->required();
-  entry->callback([&options, index] { std::cout << open_home(options)->ledger().entry_bytes(*index) << std::flush; });
+  entry->callback([&options, index] {
+    const std::string bytes = options.is_remote()
+                                  ? RemoteClient(options.remote).text(RemoteCall::get("/v1/ledger/entries/" + std::to_string(*index)))
+                                  : open_home(options)->ledger().entry_bytes(*index);
+    std::cout << bytes << std::flush;
+  });
 
   add_proofs(*ledger, options);
   add_verify(*ledger, options, exit_code);

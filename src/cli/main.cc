@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   mandate::cli::GlobalOptions options;
   int exit_code = mandate::cli::kExitOk;
-  app.add_option("--home", options.home, "Home directory (default: $MANDATE_HOME, else ./.mandate)");
+  mandate::cli::add_global_options(app, options);
   mandate::cli::add_init_command(app, options);
   mandate::cli::add_ledger_commands(app, options, exit_code);
   mandate::cli::add_keys_commands(app, options);
@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   mandate::cli::add_evidence_commands(app, options, exit_code);
   mandate::cli::add_ingest_commands(app, options);
   mandate::cli::add_analyze_commands(app, options, exit_code);
-  mandate::cli::add_serve_command(app);
+  mandate::cli::add_serve_command(app, options);
 
   try {
     app.parse(argc, argv);

@@ -3,6 +3,7 @@
 
 #include "broker/records.h"
 #include "broker/views.h"
+#include "cli/remote.h"
 #include "cli/workflow_context.h"
 #include "core/error.h"
 
@@ -14,7 +15,7 @@ struct RequestArgs {
 };
 
 void add_request_options(CLI::App* cmd, RequestArgs& args) {
-  cmd->add_option("--as", args.as, "The initiator")->required();
+  cmd->add_option("--as", args.as, "The initiator (local home only; with --server the credential says who)");
   cmd->add_option("--intent", args.intent, "What is to be done, and why")->required();
   cmd->add_option("--ref", args.ref, "Ticket or change id");
   cmd->add_option("--executor", args.executor, "The workload or agent that will act")->required();
@@ -32,6 +33,26 @@ broker::TaskRequest task_request(const RequestArgs& args) {
   return request;
 }
 
+// The POST body for /v1/tasks and /v1/tasks/break-glass, from arguments
+// already checked by task_request().
+nlohmann::json request_body(const RequestArgs& args, const broker::TaskRequest& request) {
+  nlohmann::json body = {{"intent", request.intent}, {"executor", request.executor},
+                         {"scope", broker::to_json(request.scope)}, {"duration", args.duration}};
+  if (request.ref) body["ref"] = *request.ref;
+  if (!args.reason.empty()) body["reason"] = args.reason;
+  return body;
+}
+
+RemoteCall task_call(const std::string& task, const std::string& action, const nlohmann::json& body) {
+  return RemoteCall::post("/v1/tasks/" + segment(task) + "/" + action, body);
+}
+
+// Optional text members are left out rather than sent empty.
+nlohmann::json with_text(nlohmann::json body, const std::string& name, const std::string& value) {
+  if (!value.empty()) body[name] = value;
+  return body;
+}
+
 }  // namespace
 
 void add_task_commands(CLI::App& app, GlobalOptions& options) {
@@ -42,7 +63,11 @@ void add_task_commands(CLI::App& app, GlobalOptions& options) {
   auto* request_cmd = task->add_subcommand("request", "Request a task for a workload to carry out");
   add_request_options(request_cmd, *request);
   request_cmd->callback([&options, request] {
+    check_as(options, request->as);
     const auto req = task_request(*request);
+    if (options.is_remote()) {
+      return print_remote(options, RemoteCall::post("/v1/tasks", request_body(*request, req)));
+    }
     auto ws = open_workspace(options);
     const auto created = ws.broker->request_task(asserted(ws, request->as), req);
     print_json({{"task", created.task_id}, {"rules", created.rules}, {"ledger_index", created.ledger_index}});
@@ -50,10 +75,12 @@ void add_task_commands(CLI::App& app, GlobalOptions& options) {
 
   auto show_id = std::make_shared<std::string>();
   task->add_subcommand("show", "Show a task with its approvals and mandates")->callback([&options, show_id] {
+    if (options.is_remote()) return print_remote(options, RemoteCall::get("/v1/tasks/" + segment(*show_id)));
     print_json(broker::to_json(open_workspace(options).broker->task(*show_id)));
   })->add_option("task", *show_id)->required();
 
   task->add_subcommand("list", "List tasks, oldest first")->callback([&options] {
+    if (options.is_remote()) return print_remote(options, RemoteCall::get("/v1/tasks"));
     nlohmann::json out = nlohmann::json::array();
     for (const auto& t : open_workspace(options).broker->tasks()) out.push_back(broker::to_json(t));
     print_json(out);
@@ -65,9 +92,13 @@ void add_task_commands(CLI::App& app, GlobalOptions& options) {
   auto cancel = std::make_shared<CancelArgs>();
   auto* cancel_cmd = task->add_subcommand("cancel", "Cancel a task that has not started (initiator only)");
   cancel_cmd->add_option("task", cancel->task)->required();
-  cancel_cmd->add_option("--as", cancel->as)->required();
+  cancel_cmd->add_option("--as", cancel->as, "The initiator (local home only)");
   cancel_cmd->add_option("--reason", cancel->reason)->required();
   cancel_cmd->callback([&options, cancel] {
+    check_as(options, cancel->as);
+    if (options.is_remote()) {
+      return print_remote(options, task_call(cancel->task, "cancel", {{"reason", cancel->reason}}));
+    }
     auto ws = open_workspace(options);
     print_json({{"task", cancel->task}, {"state", "cancelled"},
                 {"ledger_index", ws.broker->cancel(asserted(ws, cancel->as), cancel->task, cancel->reason).ledger_index}});
@@ -79,12 +110,17 @@ void add_task_commands(CLI::App& app, GlobalOptions& options) {
   auto complete = std::make_shared<CompleteArgs>();
   auto* complete_cmd = task->add_subcommand("complete", "Record the outcome; ends the task and revokes its mandates");
   complete_cmd->add_option("task", complete->task)->required();
-  complete_cmd->add_option("--as", complete->as, "Reporter (default: the task's executor)");
+  complete_cmd->add_option("--as", complete->as, "Reporter (default: the task's executor; local home only)");
   complete_cmd->add_option("--outcome", complete->outcome, "success | failure")->required();
   complete_cmd->add_option("--result-digest", complete->digest, "e.g. sha256:<hex> of the result");
   complete_cmd->callback([&options, complete] {
     auto result = core::parse_outcome_result(complete->outcome);
     if (!result) fail(ErrorKind::bad_input, "--outcome must be success or failure");
+    check_as(options, complete->as, false);
+    if (options.is_remote()) {
+      const auto body = with_text({{"outcome", complete->outcome}}, "result_digest", complete->digest);
+      return print_remote(options, task_call(complete->task, "outcome", body));
+    }
     auto ws = open_workspace(options);
     const std::string as = complete->as.empty() ? ws.broker->task(complete->task).record.task.executor : complete->as;
     const auto recorded = ws.broker->complete(asserted(ws, as), complete->task, *result, complete->digest);
@@ -96,7 +132,11 @@ void add_task_commands(CLI::App& app, GlobalOptions& options) {
   add_request_options(glass_cmd, *glass);
   glass_cmd->add_option("--reason", glass->reason, "Why this cannot wait for approval")->required();
   glass_cmd->callback([&options, glass] {
+    check_as(options, glass->as);
     const auto req = task_request(*glass);
+    if (options.is_remote()) {
+      return print_remote(options, RemoteCall::post("/v1/tasks/break-glass", request_body(*glass, req)));
+    }
     auto ws = open_workspace(options);
     const auto done = ws.broker->break_glass(asserted(ws, glass->as), req, glass->reason);
     print_json({{"task", done.task.task_id},
@@ -113,9 +153,13 @@ void add_task_commands(CLI::App& app, GlobalOptions& options) {
   auto approve = std::make_shared<DecideArgs>();
   auto* approve_cmd = app.add_subcommand("approve", "Approve a task");
   approve_cmd->add_option("task", approve->task)->required();
-  approve_cmd->add_option("--as", approve->as, "The approver")->required();
+  approve_cmd->add_option("--as", approve->as, "The approver (local home only)");
   approve_cmd->add_option("--comment", approve->text);
   approve_cmd->callback([&options, approve] {
+    check_as(options, approve->as);
+    if (options.is_remote()) {
+      return print_remote(options, task_call(approve->task, "approvals", with_text(nlohmann::json::object(), "comment", approve->text)));
+    }
     auto ws = open_workspace(options);
     const auto r = ws.broker->approve(asserted(ws, approve->as), approve->task, approve->text);
     print_json({{"task", approve->task}, {"task_state", r.task_state}, {"rule_status", r.rule_status}, {"ledger_index", r.ledger_index}});
@@ -123,9 +167,13 @@ void add_task_commands(CLI::App& app, GlobalOptions& options) {
   auto deny = std::make_shared<DecideArgs>();
   auto* deny_cmd = app.add_subcommand("deny", "Deny a task (one eligible denial vetoes it)");
   deny_cmd->add_option("task", deny->task)->required();
-  deny_cmd->add_option("--as", deny->as, "The approver")->required();
+  deny_cmd->add_option("--as", deny->as, "The approver (local home only)");
   deny_cmd->add_option("--reason", deny->text)->required();
   deny_cmd->callback([&options, deny] {
+    check_as(options, deny->as);
+    if (options.is_remote()) {
+      return print_remote(options, task_call(deny->task, "denials", {{"reason", deny->text}}));
+    }
     auto ws = open_workspace(options);
     const auto r = ws.broker->deny(asserted(ws, deny->as), deny->task, deny->text);
     print_json({{"task", deny->task}, {"task_state", r.task_state}, {"rule_status", r.rule_status}, {"ledger_index", r.ledger_index}});

@@ -3,6 +3,7 @@
 
 #include "broker/records.h"
 #include "broker/views.h"
+#include "cli/remote.h"
 #include "cli/workflow_context.h"
 #include "core/error.h"
 #include "core/time.h"
@@ -11,6 +12,30 @@
 #include "token/proof.h"
 
 namespace mandate::cli {
+namespace {
+
+RemoteCall attenuation_call(const broker::Broker::Attenuation& a) {
+  nlohmann::json body = {{"parent_token", a.parent_token}, {"parent_proof", a.parent_proof},
+                         {"scope", broker::to_json(a.scope)}, {"ttl", std::to_string(a.ttl.count()) + "s"}};
+  if (a.executor) body["executor"] = *a.executor;
+  if (a.max_uses) body["max_uses"] = *a.max_uses;
+  return RemoteCall::post("/v1/mandates/attenuate", body);
+}
+
+RemoteCall decision_call(const broker::DecisionRequest& d) {
+  nlohmann::json body = {{"token", d.token}, {"action", d.action}, {"resource", d.resource}};
+  if (!d.proof.empty()) body["proof"] = d.proof;
+  if (d.certificate_thumbprint) body["certificate_thumbprint"] = *d.certificate_thumbprint;
+  const auto context = nlohmann::json::parse(d.context_json, nullptr, false);
+  if (!context.is_object()) fail(ErrorKind::bad_input, "--context: not a JSON object");
+  body["context"] = context;
+  auto call = RemoteCall::post("/v1/decisions", body);
+  if (d.traceparent) call.headers.emplace_back("traceparent", *d.traceparent);
+  return call;
+}
+
+}  // namespace
+
 void add_token_commands(CLI::App& app, GlobalOptions& options) {
   auto* token = app.add_subcommand("token", "Mandates: short-lived credentials bound to one workload and one task");
   token->require_subcommand(1);
@@ -19,6 +44,10 @@ void add_token_commands(CLI::App& app, GlobalOptions& options) {
   auto* issue = token->add_subcommand("issue", "Issue a mandate for an approved task to its executor");
   issue->add_option("task", *task_id)->required();
   issue->callback([&options, task_id] {
+    // Over --server the credential is the executor's own (RFC 8705 binding over mTLS).
+    if (options.is_remote()) {
+      return print_remote(options, RemoteCall::post("/v1/tasks/" + segment(*task_id) + "/mandates"));
+    }
     auto ws = open_workspace(options);
     const std::string executor = ws.broker->task(*task_id).record.task.executor;
     print_json(broker::to_json(ws.broker->issue(asserted(ws, executor), *task_id)));
@@ -45,6 +74,7 @@ void add_token_commands(CLI::App& app, GlobalOptions& options) {
     request.scope = broker::parse_scope(argument_value(att->scope, "--scope"));
     request.ttl = duration_argument(att->ttl, "--ttl");
     if (att->max_uses > 0) request.max_uses = att->max_uses;
+    if (options.is_remote()) return print_remote(options, attenuation_call(request));
     print_json(broker::to_json(open_workspace(options).broker->attenuate(request)));
   });
 
@@ -70,9 +100,14 @@ void add_token_commands(CLI::App& app, GlobalOptions& options) {
   auto revoke = std::make_shared<RevokeArgs>();
   auto* revoke_cmd = token->add_subcommand("revoke", "Revoke a mandate (and so its children) now");
   revoke_cmd->add_option("jti", revoke->jti)->required();
-  revoke_cmd->add_option("--as", revoke->as)->required();
+  revoke_cmd->add_option("--as", revoke->as, "Who revokes (local home only)");
   revoke_cmd->add_option("--reason", revoke->reason)->required();
   revoke_cmd->callback([&options, revoke] {
+    check_as(options, revoke->as);
+    if (options.is_remote()) {
+      const auto path = "/v1/mandates/" + segment(revoke->jti) + "/revoke";
+      return print_remote(options, RemoteCall::post(path, {{"reason", revoke->reason}}));
+    }
     auto ws = open_workspace(options);
     print_json({{"jti", revoke->jti}, {"revoked", true},
                 {"ledger_index", ws.broker->revoke_mandate(asserted(ws, revoke->as), revoke->jti, revoke->reason).ledger_index}});
@@ -81,7 +116,7 @@ void add_token_commands(CLI::App& app, GlobalOptions& options) {
 
 void add_authorize_command(CLI::App& app, GlobalOptions& options, int& exit_code) {
   struct Args {
-    std::string token, proof, action, resource, context = "{}", traceparent;
+    std::string token, proof, action, resource, context = "{}", traceparent, certificate_thumbprint;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("authorize", "Decide one use of a mandate now; the decision is recorded (exit 1 on deny)");
@@ -91,6 +126,8 @@ void add_authorize_command(CLI::App& app, GlobalOptions& options, int& exit_code
   cmd->add_option("--resource", args->resource)->required();
   cmd->add_option("--context", args->context, "Cedar context JSON object (inline, @file or -)");
   cmd->add_option("--traceparent", args->traceparent, "W3C trace context of the calling operation");
+  cmd->add_option("--certificate-thumbprint", args->certificate_thumbprint,
+                  "For a certificate-bound mandate (RFC 8705): x5t#S256 of the client certificate the presenter used");
   cmd->callback([&options, &exit_code, args] {
     broker::DecisionRequest request;
     request.token = argument_value(args->token, "--token");
@@ -99,10 +136,16 @@ void add_authorize_command(CLI::App& app, GlobalOptions& options, int& exit_code
     request.resource = args->resource;
     request.context_json = argument_value(args->context, "--context");
     if (!args->traceparent.empty()) request.traceparent = args->traceparent;
-    auto ws = open_workspace(options);
-    const auto d = ws.broker->authorize(request);
-    print_json(broker::to_json(d));
-    if (!d.allow) exit_code = kExitCheckFailed;
+    if (!args->certificate_thumbprint.empty()) request.certificate_thumbprint = args->certificate_thumbprint;
+    nlohmann::json decision;
+    if (options.is_remote()) {
+      decision = RemoteClient(options.remote).json(decision_call(request));
+    } else {
+      auto ws = open_workspace(options);
+      decision = broker::to_json(ws.broker->authorize(request));
+    }
+    print_json(decision);
+    if (decision.at("decision") != "allow") exit_code = kExitCheckFailed;
   });
 }
 
@@ -110,6 +153,7 @@ void add_review_commands(CLI::App& app, GlobalOptions& options) {
   auto* review = app.add_subcommand("review", "Reviews of break-glass tasks");
   review->require_subcommand(1);
   review->add_subcommand("pending", "Break-glass tasks awaiting review; overdue ones are flagged")->callback([&options] {
+    if (options.is_remote()) return print_remote(options, RemoteCall::get("/v1/reviews"));
     nlohmann::json out = nlohmann::json::array();
     for (const auto& p : open_workspace(options).broker->pending_reviews()) {
       nlohmann::json t = broker::to_json(p.task);
@@ -124,9 +168,16 @@ void add_review_commands(CLI::App& app, GlobalOptions& options) {
   auto args = std::make_shared<Args>();
   auto* approve = review->add_subcommand("approve", "Record the review of a break-glass task");
   approve->add_option("task", args->task)->required();
-  approve->add_option("--as", args->as)->required();
+  approve->add_option("--as", args->as, "The reviewer (local home only)");
   approve->add_option("--comment", args->comment);
   approve->callback([&options, args] {
+    check_as(options, args->as);
+    if (options.is_remote()) {
+      nlohmann::json body = nlohmann::json::object();
+      if (!args->comment.empty()) body["comment"] = args->comment;
+      const auto answer = RemoteClient(options.remote).json(RemoteCall::post("/v1/reviews/" + segment(args->task), body));
+      return print_json({{"task", args->task}, {"reviewed", true}, {"ledger_index", answer.at("ledger_index")}});
+    }
     auto ws = open_workspace(options);
     print_json({{"task", args->task}, {"reviewed", true},
                 {"ledger_index", ws.broker->approve_review(asserted(ws, args->as), args->task, args->comment).ledger_index}});
@@ -146,6 +197,7 @@ void add_policy_load_commands(CLI::App& app, GlobalOptions& options) {
       text += part;
       if (!part.empty() && part.back() != '\n') text += '\n';
     }
+    if (options.is_remote()) return print_remote(options, RemoteCall::put("/v1/policies", text, "text/plain"));
     auto ws = open_workspace(options);
     const auto loaded = ws.broker->load_policies(operator_caller(), text, *files);
     print_json({{"policy_set", loaded.hash}, {"policies", loaded.policies}, {"ledger_index", loaded.ledger_index}});
@@ -156,6 +208,10 @@ void add_policy_load_commands(CLI::App& app, GlobalOptions& options) {
   auto* eload = entities->add_subcommand("load", "Replace the entity data (Cedar entities JSON; actors are added automatically)");
   eload->add_option("file", *file)->required();
   eload->callback([&options, file] {
+    if (options.is_remote()) {
+      const auto call = RemoteCall::put("/v1/entities", argument_value("@" + *file, *file), "application/json");
+      return print_remote(options, call);
+    }
     auto ws = open_workspace(options);
     print_json({{"ledger_index", ws.broker->load_entities(operator_caller(), argument_value("@" + *file, *file)).ledger_index}});
   });

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/trace.h"
+#include "cli/remote.h"
 #include "cli/workflow_context.h"
 #include "core/error.h"
 #include "evidence/bundle.h"
@@ -23,6 +24,15 @@ void add_trace_command(CLI::App& app, GlobalOptions& options) {
   cmd->add_option("id", args->id)->required();
   cmd->add_option("--format", args->format, "text | json | dot")->check(CLI::IsMember({"text", "json", "dot"}));
   cmd->callback([&options, args] {
+    if (options.is_remote()) {
+      auto call = RemoteCall::get("/v1/trace/" + segment(args->id));
+      call.query.emplace_back("format", args->format);
+      const std::string answer = RemoteClient(options.remote).text(call);
+      // JSON is reprinted so it reads exactly as the local command's.
+      if (args->format == "json") return print_json(nlohmann::json::parse(answer));
+      std::cout << answer;
+      return;
+    }
     auto home = open_home(options);
     const auto trace = broker::build_trace(home->store(), home->ledger(), args->id);
     if (args->format == "json") print_json(broker::render_json(trace));
@@ -38,6 +48,7 @@ void add_evidence_commands(CLI::App& app, GlobalOptions& options, int& exit_code
   auto* exp = evidence->add_subcommand("export", "Print a bundle: the task's entries with inclusion proofs to a fresh signed checkpoint");
   exp->add_option("task", *task)->required();
   exp->callback([&options, task] {
+    if (options.is_remote()) return print_remote(options, RemoteCall::get("/v1/evidence/" + segment(*task)));
     print_json(evidence::export_task_bundle(*open_home(options), *task));
   });
   struct VerifyArgs {

@@ -45,6 +45,14 @@ broker::Caller asserted(const Workspace& ws, const std::string& actor_id) {
   return caller;
 }
 
+void check_as(const GlobalOptions& options, const std::string& as, bool required_locally) {
+  if (options.is_remote() && !as.empty()) {
+    fail(ErrorKind::bad_input, "--as cannot be used with --server: the server knows who acts from the credential "
+                               "(--token or --cert); drop --as");
+  }
+  if (!options.is_remote() && as.empty() && required_locally) fail(ErrorKind::bad_input, "--as is required");
+}
+
 broker::Caller operator_caller() { return {"operator", "system", "local-operator"}; }
 
 std::chrono::seconds duration_argument(const std::string& text, const std::string& what) {

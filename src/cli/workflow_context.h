@@ -25,6 +25,10 @@ std::string argument_value(const std::string& value, const std::string& what);
 
 // An actor named with --as, asserted by whoever runs the CLI on this home.
 broker::Caller asserted(const Workspace& ws, const std::string& actor_id);
+// With --server the server takes who acts from the credential; --as is
+// refused rather than ignored, so nobody believes they acted as someone the
+// server did not record. Locally --as is required where `required_locally`.
+void check_as(const GlobalOptions& options, const std::string& as, bool required_locally = true);
 // The home's operator, for administration (actors, rules, policies).
 broker::Caller operator_caller();
 
