@@ -9,7 +9,7 @@
 // Exits non-zero on the first failure, naming it. MANDATE_E2E_KEEP=1 keeps the
 // temporary directory.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -236,6 +236,17 @@ approver_groups = ["sre"]
 max_task_duration = "1h"
 max_mandate_lifetime = "10m"
 max_uses = 5
+
+[[rule]]
+id = "emergency"
+detail_types = ["restart"]
+approvals = 1
+approver_groups = ["sre"]
+max_task_duration = "1h"
+max_mandate_lifetime = "10m"
+max_uses = 1
+break_glass = true
+review_within = "1h"
 `,
   });
   expectStatus(r, 200, 'load rules');
@@ -247,6 +258,11 @@ max_uses = 5
   });
   expectStatus(r, 200, 'load policies');
   expect(r.json.policies === 2, 'two policies loaded');
+  r = await call('PUT', '/v1/entities', {
+    as: admin,
+    body: JSON.stringify([{ uid: { type: 'Doc', id: 'd1' }, attrs: {}, parents: [] }, { uid: { type: 'Doc', id: 'd2' }, attrs: {}, parents: [] }]),
+  });
+  expectStatus(r, 200, 'load entities');
   ok('admin (OIDC) registered alice, bob, carol, the deployer and the resource server; loaded rules and a Cedar policy');
 
   // Alice asks; she may not approve her own task; bob and carol approve.
@@ -295,6 +311,12 @@ max_uses = 5
   r = await call('POST', '/oauth/introspect', { as: pki.paymentsRs, type: 'application/x-www-form-urlencoded', body: form({ token: mandate }) });
   expectStatus(r, 200, 'introspection');
   expect(r.json.active === true && r.json.token_type === 'Bearer', 'the mandate is active');
+
+  r = await call('POST', '/v1/decisions', {
+    as: pki.paymentsRs,
+    body: { token: mandate, action: 'deploy', resource: 'prod/payments', certificate_thumbprint: pki.deployer.x5t },
+  });
+  expect(r.status === 200 && r.json.decision === 'allow', `POST /v1/decisions: ${r.text}`);
 
   r = await call('GET', `/v1/tasks/${task}`, { as: carol });
   expectStatus(r, 200, 'get task');
@@ -346,6 +368,60 @@ max_uses = 5
   expect(/mandate_decisions_total\{result="allow"\} [1-9]/.test(r.text), 'metrics count the decisions');
   ok(`ledger checkpoint (size ${size}), inclusion and consistency proofs, entries; /metrics counts requests by route`);
   return { task };
+}
+
+// The rest of the API, so every answer shape is checked at least once.
+async function otherRoutes(h) {
+  const { admin, alice, bob, carol } = h;
+  const request = (intent, type = 'deploy') => call('POST', '/v1/tasks', {
+    as: alice,
+    body: { intent, executor: DEPLOYER, duration: '30m', scope: [{ type, actions: [type], resources: ['prod/payments'] }] },
+  });
+  let r = await request('denied one');
+  const denied = r.json.task;
+  r = await call('POST', `/v1/tasks/${denied}/denials`, { as: bob, body: { reason: 'not now' } });
+  expect(r.status === 200 && r.json.rule_status === 'denied' && r.json.task_state === 'denied', `denial: ${r.text}`);
+  r = await request('cancelled one');
+  r = await call('POST', `/v1/tasks/${r.json.task}/cancel`, { as: alice, body: { reason: 'changed my mind' } });
+  expect(r.status === 200 && r.json.state === 'cancelled', `cancel: ${r.text}`);
+
+  // Break-glass, then its review.
+  r = await call('POST', '/v1/tasks/break-glass', {
+    as: alice,
+    body: { intent: 'restart payments now', executor: DEPLOYER, duration: '30m', reason: 'outage INC-7',
+      scope: [{ type: 'restart', actions: ['restart'], resources: ['prod/payments'] }] },
+  });
+  expectStatus(r, 201, 'break-glass');
+  const emergency = r.json.task;
+  r = await call('GET', '/v1/reviews', { as: carol });
+  expect(r.status === 200 && r.json.some((t) => t.id === emergency && t.overdue === false), `pending reviews: ${r.text}`);
+  r = await call('POST', `/v1/reviews/${emergency}`, { as: carol, body: { comment: 'justified' } });
+  expect(r.status === 200 && r.json.review === 'approved', `review: ${r.text}`);
+
+  // Suspend and offboard a workload.
+  const old = 'spiffe://example.org/ci/old';
+  expectStatus(await call('POST', '/v1/actors', { as: admin, body: { id: old, kind: 'workload', owner: 'alice' } }), 201, 'register old');
+  r = await call('POST', `/v1/actors/${encodeURIComponent(old)}/suspend`, { as: admin, body: { reason: 'rotating' } });
+  expect(r.status === 200 && r.json.state === 'suspended', `suspend: ${r.text}`);
+  r = await call('POST', `/v1/actors/${encodeURIComponent(old)}/offboard`, { as: admin, body: { reason: 'retired' } });
+  expect(r.status === 200 && r.json.state === 'offboarded' && r.json.revoked_mandates.length === 0, `offboard: ${r.text}`);
+
+  // AuthZEN batches and searches (general decisions over Cedar).
+  const rs = { type: 'Workload', id: PAYMENTS_RS };
+  r = await call('POST', '/access/v1/evaluations', {
+    as: pki.paymentsRs,
+    body: { subject: rs, action: { name: 'read' }, evaluations: [{ resource: { type: 'Doc', id: 'd1' } }, { action: { name: 'write' }, resource: { type: 'Doc', id: 'd1' } }, { resource: {} }] },
+  });
+  expect(r.status === 200 && r.json.evaluations.length === 3 && r.json.evaluations[0].decision === true
+    && r.json.evaluations[1].decision === false && r.json.evaluations[2].context?.error?.status === 400, `evaluations: ${r.text}`);
+  r = await call('POST', '/access/v1/search/resource', { as: pki.paymentsRs, body: { subject: rs, action: { name: 'read' }, resource: { type: 'Doc' } } });
+  expect(r.status === 200 && r.json.results.map((x) => x.id).join() === 'd1,d2', `search resource: ${r.text}`);
+  r = await call('POST', '/access/v1/search/subject', { as: pki.paymentsRs, body: { subject: { type: 'Workload' }, action: { name: 'read' }, resource: { type: 'Doc', id: 'd1' } } });
+  expect(r.status === 200 && r.json.results.some((x) => x.id === PAYMENTS_RS), `search subject: ${r.text}`);
+  r = await call('POST', '/access/v1/search/action', { as: pki.paymentsRs, body: { subject: rs, resource: { type: 'Doc', id: 'd1' } } });
+  expect(r.status === 200 && r.json.results.some((x) => x.name === 'read'), `search action: ${r.text}`);
+  expectStatus(await call('POST', '/access/v1/evaluation', { as: pki.paymentsRs, body: { subject: rs } }), 400, 'a malformed evaluation');
+  ok('denial, cancel, break-glass and its review, suspend and offboard, AuthZEN batch and the three searches');
 }
 
 async function approvedTask({ alice, bob, carol }, intent) {
@@ -470,9 +546,10 @@ async function attacks(h) {
 
   // A certificate-bound mandate presented with another certificate's thumbprint:
   // denied, and (as every decision) recorded.
-  r = await exchange(pki.deployer);
-  expectStatus(r, 200, 'the deployer takes the second mandate');
-  const mandate = r.json.access_token;
+  r = await call('POST', `/v1/tasks/${task}/mandates`, { as: pki.deployer });
+  expectStatus(r, 201, 'the deployer takes the second mandate (REST)');
+  const mandate = r.json.token;
+  expect(jwtPayload(mandate).cnf?.['x5t#S256'] === pki.deployer.x5t, 'REST issuance over mTLS is certificate-bound too');
   const sizeBefore = await ledgerSize();
   r = await call('POST', '/access/v1/evaluation', {
     as: pki.paymentsRs,
@@ -486,6 +563,15 @@ async function attacks(h) {
   r = await call('POST', '/access/v1/evaluation', { as: alice, body: { subject: { type: 'User', id: 'a' }, action: { name: 'x' }, resource: { type: 'T', id: '1' } } });
   expectStatus(r, 403, 'a human asking AuthZEN');
   ok('a certificate-bound mandate with another certificate\'s x5t#S256: {"decision": false} (recorded); humans may not ask AuthZEN (403)');
+
+  // Revocation, both ways.
+  r = await call('POST', `/v1/mandates/${jwtPayload(mandate).jti}/revoke`, { as: h.bob, body: { reason: 'done with it' } });
+  expect(r.status === 200 && r.json.revoked === true, `revoke: ${r.text}`);
+  r = await call('POST', '/oauth/revoke', { as: h.bob, type: 'application/x-www-form-urlencoded', body: form({ token: mandate }) });
+  expect(r.status === 200 && r.text === '{}', `RFC 7009 revoke of a revoked token: ${r.text}`);
+  r = await call('POST', '/oauth/introspect', { as: h.bob, type: 'application/x-www-form-urlencoded', body: form({ token: mandate }) });
+  expect(r.status === 200 && r.json.active === false, `introspection after revocation: ${r.text}`);
+  ok('revocation (REST and RFC 7009); introspection then inactive');
 }
 
 // ---------------------------------------------------------------------------
@@ -500,9 +586,17 @@ async function gracefulShutdown() {
   };
   expect(JSON.stringify(body).length < MAX_BODY, 'the batch fits the body limit');
   const before = await ledgerSize();
-  const inFlight = call('POST', '/access/v1/evaluations', { as: pki.paymentsRs, body });
-  // Let the request reach a handler, then ask the server to stop.
-  await new Promise((r) => setTimeout(r, 300));
+  let answered = false;
+  const inFlight = call('POST', '/access/v1/evaluations', { as: pki.paymentsRs, body }).finally(() => { answered = true; });
+  // Once the batch's first decisions are in the ledger, it is in a handler:
+  // then ask the server to stop.
+  let seen = before;
+  for (let i = 0; i < 400 && seen === before && !answered; ++i) {
+    await new Promise((r) => setTimeout(r, 25));
+    seen = await ledgerSize();
+  }
+  expect(!answered && seen > before && seen < before + items.length,
+    `the batch was not caught in flight (ledger ${before} -> ${seen}, answered: ${answered})`);
   server.kill('SIGTERM');
   const r = await inFlight;
   expectStatus(r, 200, 'the in-flight batch');
@@ -512,13 +606,34 @@ async function gracefulShutdown() {
   expect(code === 0, `mandate serve exited with ${code ?? signal} after SIGTERM: ${serverStderr}`);
   server = null;
   const out = mandateCli(['ledger', 'verify'], 'ledger verify after shutdown');
-  ok(`SIGTERM with a ${items.length}-evaluation batch in flight: complete answer, exit 0, ledger verify passes (${before} + ${items.length} entries)`);
+  expect(JSON.parse(out.trim().split("\n").pop()).ok === true, `ledger verify said: ${out}`);
+  ok(`SIGTERM with a ${items.length}-evaluation batch in flight (${seen - before} decided when the signal came): complete answer, exit 0; \`mandate ledger verify\` passes`);
   return out;
 }
 
 // ---------------------------------------------------------------------------
 
+// Every route the server registers is described, and nothing else.
+function checkRouteCoverage() {
+  const registered = new Set();
+  for (const file of readdirSync(join(repo, 'src/server')).filter((f) => f.endsWith('_routes.cc'))) {
+    for (const m of readFileSync(join(repo, 'src/server', file), 'utf8').matchAll(/router\.add\("([A-Z]+)", "([^"]+)"/g)) {
+      registered.add(`${m[1]} ${m[2]}`);
+    }
+  }
+  const described = new Set();
+  for (const [path, item] of Object.entries(openapi.doc.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch']) if (item[method]) described.add(`${method.toUpperCase()} ${path}`);
+  }
+  const missing = [...registered].filter((r) => !described.has(r));
+  const extra = [...described].filter((r) => !registered.has(r));
+  expect(missing.length === 0 && extra.length === 0,
+    `docs/openapi.yaml and src/server/*_routes.cc disagree: not described ${JSON.stringify(missing)}, not served ${JSON.stringify(extra)}`);
+  ok(`docs/openapi.yaml describes all ${registered.size} routes of src/server/*_routes.cc`);
+}
+
 async function main() {
+  checkRouteCoverage();
   idp = await startIdp(pki);
   ok(`oidc-provider at ${idp.issuer} (discovery and JWKS over https)`);
   await startServer();
@@ -530,6 +645,7 @@ async function main() {
   }
   ok('ID tokens for admin, alice, bob, carol, mallory from the authorization code flow');
   await workflow(h);
+  await otherRoutes(h);
   await attacks(h);
   const log = readFileSync(join(tmp, 'access.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   expect(log.some((e) => JSON.stringify(e).includes('e2e-allow-1')), 'the access log has the request id');
