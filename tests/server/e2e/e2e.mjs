@@ -101,7 +101,7 @@ function call(method, path, { as, body, type, headers = {}, validate = true } = 
       });
       res.on('error', reject);
     });
-    req.on('error', reject);
+    req.on('error', (e) => reject(new Failure(`${method} ${path}: ${e.message} (no answer)`)));
     req.end(payload);
   });
 }
@@ -481,6 +481,7 @@ async function attacks(h) {
   expectStatus(await call('POST', `/v1/tasks/${task}/approvals`, { as: pki.deployer, body: {} }), 403, 'a workload approving');
   expectStatus(await call('POST', '/v1/actors', { as: alice, body: { id: 'eve', kind: 'human' } }), 403, 'a non-administrator registering');
   r = await call('GET', '/v1/tasks', { as: pki.evilDeployer });
+  const evilStatus = r.status;
   expect(r.status === 401 || r.status === 403, `an SVID of another trust domain: ${r.status} ${r.text}`);
   expectStatus(await call('GET', '/v1/tasks', { as: pki.rogueDeployer }), 401, 'a foreign CA claiming example.org');
   r = await call('POST', '/oauth/token', {
@@ -491,7 +492,7 @@ async function attacks(h) {
     }),
   });
   expect(r.status === 401 && r.json.error === 'invalid_client', `the rogue SVID exchanging: ${r.status} ${r.text}`);
-  ok('a workload approving: 403; evil.org SVID: ' + `${r.status}` + '; a rogue CA claiming example.org: 401 (also at /oauth/token)');
+  ok(`a workload approving: 403; an evil.org SVID: ${evilStatus}; a rogue CA's SVID claiming example.org: 401 (also at /oauth/token)`);
 
   // Another workload takes the deployer's mandate: invalid_grant.
   const exchange = (cred, subject = cred) => call('POST', '/oauth/token', {
@@ -598,6 +599,16 @@ async function gracefulShutdown() {
   expect(!answered && seen > before && seen < before + items.length,
     `the batch was not caught in flight (ledger ${before} -> ${seen}, answered: ${answered})`);
   server.kill('SIGTERM');
+  // A stopping server takes no new connection.
+  await new Promise((r) => setTimeout(r, 200));
+  const refused = await new Promise((resolvePromise) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, ca: pki.webCa, servername: 'localhost' }, () => {
+      socket.destroy();
+      resolvePromise(false);
+    });
+    socket.on('error', (e) => resolvePromise(e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET'));
+  });
+  expect(refused, 'a new connection was accepted after SIGTERM');
   const r = await inFlight;
   expectStatus(r, 200, 'the in-flight batch');
   expect(r.json.evaluations.length === items.length && r.json.evaluations.every((e) => e.decision === true),
@@ -607,7 +618,7 @@ async function gracefulShutdown() {
   server = null;
   const out = mandateCli(['ledger', 'verify'], 'ledger verify after shutdown');
   expect(JSON.parse(out.trim().split("\n").pop()).ok === true, `ledger verify said: ${out}`);
-  ok(`SIGTERM with a ${items.length}-evaluation batch in flight (${seen - before} decided when the signal came): complete answer, exit 0; \`mandate ledger verify\` passes`);
+  ok(`SIGTERM with a ${items.length}-evaluation batch in flight (${seen - before} decided when the signal came): new connections refused, complete answer, exit 0; \`mandate ledger verify\` passes`);
   return out;
 }
 
@@ -653,6 +664,14 @@ async function main() {
   await gracefulShutdown();
   console.log(`\nserver.e2e: all passed in ${((Date.now() - started) / 1000).toFixed(1)} s; ${validated} answers validated against docs/openapi.yaml`);
 }
+
+// Nothing here should take long: a hang is a failure with a name, not a ctest timeout.
+const watchdog = setTimeout(() => {
+  console.error(`\nserver.e2e FAILED: still running after 150 s\n${serverStderr.slice(-2000)}`);
+  server?.kill('SIGKILL');
+  process.exit(1);
+}, 150000);
+watchdog.unref();
 
 let exitCode = 0;
 try {
