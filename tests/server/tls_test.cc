@@ -131,7 +131,7 @@ TEST(HttpServerTls, AnswersARequestSentWithTheLastHandshakeFlight) {
     response.content_type = "text/plain";
     response.body = "hello " + r.path;
     return response;
-  });
+  }, nullptr);
   std::thread thread([&] { server.run(false); });
   const auto start = std::chrono::steady_clock::now();
   // Regression: the request's bytes were read into the TLS layer with the

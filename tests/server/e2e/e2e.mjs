@@ -31,7 +31,7 @@ const AUDIENCE = 'https://mandate.e2e.test';
 const DEPLOYER = 'spiffe://example.org/ci/deployer';
 const PAYMENTS_RS = 'spiffe://example.org/rs/payments';
 const REQUEST_TIMEOUT_S = 3;
-const MAX_BODY = 128 * 1024;
+const MAX_BODY = 256 * 1024;
 const MAX_HEADER = 8192;
 
 const started = Date.now();
@@ -579,7 +579,7 @@ async function attacks(h) {
 
 async function gracefulShutdown() {
   const items = [];
-  for (let i = 0; i < 1500; ++i) items.push({ resource: { type: 'Doc', id: `d${i}` } });
+  for (let i = 0; i < 3000; ++i) items.push({ resource: { type: 'Doc', id: `d${i}` } });
   const body = {
     subject: { type: 'Workload', id: PAYMENTS_RS },
     action: { name: 'read' },
