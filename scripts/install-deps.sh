@@ -36,7 +36,11 @@ fi
 # Reference implementations for interop tests and benchmarks (package.json,
 # pinned by package-lock.json). Node.js and npm come with the machine.
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-if [[ ! -d "$root/node_modules/jose" || ! -d "$root/node_modules/@cedar-policy/cedar-wasm" || ! -d "$root/node_modules/oidc-provider" ]]; then
+node_missing=0
+for module in jose @cedar-policy/cedar-wasm oidc-provider yaml ajv ajv-formats; do
+  [[ -d "$root/node_modules/$module" ]] || node_missing=1
+done
+if ((node_missing)); then
   echo "install-deps: npm ci" >&2
   (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
 fi

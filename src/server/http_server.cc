@@ -246,12 +246,27 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     idle_timer_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (!ec) self->cancel();
     });
-    tcp_layer().socket().async_wait(tcp::socket::wait_read, [self = this->shared_from_this()](beast::error_code ec) {
-      self->idle_timer_->cancel();
-      if (ec) return self->close();
-      self->read_request();
-    });
+    if constexpr (kTls) {
+      // Over TLS the next request's bytes may already sit in the TLS layer
+      // (read with the handshake's last flight, or with the previous
+      // request's records), where a wait on the socket never sees them: read
+      // through the stream instead.
+      stream_.async_read_some(buffer_.prepare(kFirstRead),
+                              [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                                self->idle_timer_->cancel();
+                                if (ec) return self->close();
+                                self->buffer_.commit(n);
+                                self->read_request();
+                              });
+    } else {
+      tcp_layer().socket().async_wait(tcp::socket::wait_read, [self = this->shared_from_this()](beast::error_code ec) {
+        self->idle_timer_->cancel();
+        if (ec) return self->close();
+        self->read_request();
+      });
+    }
   }
+  static constexpr std::size_t kFirstRead = 4096;
 
   void read_request() {
     idle_ = false;
