@@ -41,9 +41,8 @@ core::Timestamp bench_now() { return core::Timestamp{std::chrono::seconds{179589
 MandateClaims bench_claims(const PublicKey& executor) {
   MandateClaims c;
   c.issuer = "https://mandate.example.com";
-  c.audience = "https://deploy.example.com";
-  c.subject = "spiffe://example.com/ci/deployer";
-  c.client_id = c.subject;
+  c.audience = {"https://deploy.example.com"};
+  c.executor = "spiffe://example.com/ci/deployer";
   c.jti = "m-7f3c2a1e-54b1-4c1e-9d1b-2f0e6a9c8d71";
   c.issued_at = c.not_before = bench_now();
   c.expires_at = bench_now() + std::chrono::minutes(15);
@@ -101,7 +100,7 @@ struct Fixture {
     if (kid == key.thumbprint()) return key;
     return std::nullopt;
   };
-  VerifyOptions options{claims.issuer, claims.audience, bench_now() + std::chrono::seconds(1)};
+  VerifyOptions options{claims.issuer, claims.audience.front(), bench_now() + std::chrono::seconds(1)};
   std::string ed_proof = make_proof(ed_executor, token, "deploy", "https://k8s.example.com/ns/shop", bench_now());
   std::string es_proof = make_proof(es_executor, token, "deploy", "https://k8s.example.com/ns/shop", bench_now());
   ProofOptions proof_options{bench_now() + std::chrono::seconds(1)};

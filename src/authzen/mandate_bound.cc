@@ -41,6 +41,21 @@ nlohmann::json decide_mandate_bound(broker::Broker& broker, const CallContext& c
   } else {
     decision.proof = credential(subject.attributes, "proof");
   }
+  // The HTTP request the mandate came with, when it came with one: its
+  // proof is then a standard DPoP proof of that request (RFC 9449).
+  if (const auto http = subject.attributes.find("http_request"); http != subject.attributes.end()) {
+    if (!http->is_object() || !http->contains("method") || !http->contains("uri") || !http->at("method").is_string() ||
+        !http->at("uri").is_string()) {
+      fail(ErrorKind::bad_input, "subject.properties.http_request: expected {\"method\": string, \"uri\": string}");
+    }
+    decision.http_request = broker::HttpRequest{http->at("method").get<std::string>(), http->at("uri").get<std::string>()};
+  }
+  // The resource server deciding, when it knows itself by another name than
+  // its registered actor id (e.g. its RFC 8707 resource indicator).
+  if (const auto audience = resource.attributes.find("audience"); audience != resource.attributes.end()) {
+    if (!audience->is_string()) fail(ErrorKind::bad_input, "resource.properties.audience: expected a string");
+    decision.audience = audience->get<std::string>();
+  }
   decision.action = action.id;
   decision.resource = resource.id;
   if (const auto* context = object_member(request, "context", "context", false)) decision.context_json = context->dump();

@@ -45,7 +45,9 @@ struct Caller {
 
 struct Settings {
   std::string issuer;    // the mandates' `iss`
-  std::string audience;  // the mandates' `aud`: who accepts them
+  // The home's default audience: a task that names no resource server is
+  // for this one, and a decision that states no audience is for it.
+  std::string audience;
   std::chrono::seconds clock_skew{30};
   std::chrono::seconds proof_max_age{60};
   std::uint32_t max_delegation_depth = core::kDefaultMaxDelegationDepth;
@@ -63,6 +65,9 @@ struct TaskRequest {
   std::string executor;
   core::Scope scope;
   std::chrono::seconds duration{0};
+  // The resource servers the work is for (RFC 8707 resource indicators or
+  // registered resource-server ids); empty: the home's default audience.
+  std::vector<std::string> audience{};
 };
 
 struct Recorded {
@@ -82,6 +87,13 @@ struct IssuedMandate {
   std::uint64_t ledger_index = 0;
 };
 
+// The HTTP request a presenter made to a resource server, as that server
+// received it: its DPoP proof names these (RFC 9449 htm and htu).
+struct HttpRequest {
+  std::string method;
+  std::string uri;
+};
+
 struct DecisionRequest {
   std::string token;
   std::string proof;
@@ -93,6 +105,14 @@ struct DecisionRequest {
   // the presenter authenticated with, as the party that terminated its mTLS
   // saw it. A certificate-bound mandate needs this instead of a proof.
   std::optional<std::string> certificate_thumbprint;
+  // The resource server deciding: the mandate's aud must name it. Unset:
+  // the asking caller's actor id when a caller asks, else the home's
+  // default audience.
+  std::optional<std::string> audience{};
+  // Set when the mandate came with an HTTP request: the proof is then a
+  // standard DPoP proof of that request. Unset: mandate's action profile
+  // (htm = action, htu = resource), for executors that make no HTTP request.
+  std::optional<HttpRequest> http_request{};
 };
 
 struct DecisionResult {
@@ -195,21 +215,32 @@ class Broker {
   };
   ApprovalRecorded approve(const Caller& caller, const std::string& task_id, const std::string& comment);
   ApprovalRecorded deny(const Caller& caller, const std::string& task_id, const std::string& reason);
-  Recorded cancel(const Caller& caller, const std::string& task_id, const std::string& reason);
+  // By the initiator or an eligible approver, before or during the work:
+  // cancelling an active task revokes every mandate of it in the same step.
+  struct Cancelled {
+    std::uint64_t ledger_index = 0;
+    std::vector<std::string> revoked_mandates;
+  };
+  Cancelled cancel(const Caller& caller, const std::string& task_id, const std::string& reason);
 
   // Mandates. A mandate is bound to the executor's registered key (cnf.jkt,
   // DPoP-style proofs), or, when `certificate_thumbprint` is given (the
   // executor called over mTLS), to that client certificate (RFC 8705
   // cnf.x5t#S256).
+  // `audience` narrows the mandate to some of the task's resource servers
+  // (RFC 8707 `resource`); empty: all of them. A mandate's uses are what is
+  // left of the task's use budget, at most the rules' max_uses.
   IssuedMandate issue(const Caller& caller, const std::string& task_id,
-                      const std::optional<std::string>& certificate_thumbprint = std::nullopt);
+                      const std::optional<std::string>& certificate_thumbprint = std::nullopt,
+                      const std::vector<std::string>& audience = {});
   struct Attenuation {
     std::string parent_token;
     std::string parent_proof;  // the parent's holder proves possession (action "mandate:attenuate")
     std::optional<std::string> executor;  // the downstream workload; default the parent's executor
     core::Scope scope;
     std::chrono::seconds ttl{0};
-    std::optional<std::uint32_t> max_uses;
+    std::optional<std::uint32_t> max_uses;  // default: what is left of the parent's
+    std::vector<std::string> audience;      // default: the parent's
   };
   IssuedMandate attenuate(const Attenuation& request);
   Recorded revoke_mandate(const Caller& caller, const std::string& jti, const std::string& reason);

@@ -26,6 +26,9 @@ struct Broker::VerifiedToken {
 namespace {
 
 constexpr std::size_t kMaxCachedTokens = 4096;
+// Concurrent decisions on one task all move its use count; each commit that
+// loses the race decides again on fresh state, and one of them always wins.
+constexpr int kMaxDecisionAttempts = 64;
 
 // A mandate's decision so far: the facts gathered and, once a check fails,
 // which one and why.
@@ -55,6 +58,37 @@ nlohmann::json parse_context(const std::string& text) {
   if (context->contains("mandate")) fail(ErrorKind::bad_input, "context.mandate is set by mandate itself");
   return *context;
 }
+
+void check_http_request(const std::optional<HttpRequest>& http) {
+  if (!http) return;
+  if (auto ok = core::check_id(http->method); !ok) fail(ErrorKind::bad_input, "http_request.method: " + ok.error());
+  if (!token::normalize_http_uri(http->uri)) {
+    fail(ErrorKind::bad_input, "http_request.uri: not an absolute http or https URI");
+  }
+}
+
+// Whom the decision is for: a resource server accepts only mandates whose
+// aud names it, or the home's default audience, which stands for every
+// resource server that asks this broker.
+std::string decision_audience(const DecisionRequest& request, const std::optional<Caller>& asked_by,
+                              const Settings& settings) {
+  if (request.audience) return *request.audience;
+  if (asked_by && asked_by->kind != "system") return asked_by->actor_id;
+  return settings.audience;
+}
+
+bool names_audience(const std::vector<std::string>& aud, const std::string& audience, const Settings& settings) {
+  return std::ranges::find(aud, audience) != aud.end() || std::ranges::find(aud, settings.audience) != aud.end();
+}
+
+// A use counter read with the version a commit must still find.
+struct UseCount {
+  const char* kind;
+  std::string id;
+  std::string ref;
+  std::int64_t used = 0;
+  std::int64_t limit = 0;
+};
 
 }  // namespace
 
@@ -86,26 +120,33 @@ DecisionResult Broker::authorize(const DecisionRequest& request) { return author
 DecisionResult Broker::authorize(const DecisionRequest& request, const std::optional<Caller>& asked_by) {
   if (auto ok = core::check_id(request.action); !ok) fail(ErrorKind::bad_input, "action: " + ok.error());
   if (auto ok = core::check_id(request.resource); !ok) fail(ErrorKind::bad_input, "resource: " + ok.error());
+  if (request.audience) {
+    if (auto ok = core::check_id(*request.audience); !ok) fail(ErrorKind::bad_input, "audience: " + ok.error());
+  }
+  check_http_request(request.http_request);
   const nlohmann::json user_context = parse_context(request.context_json);
   const std::string token_hash = token::token_hash(request.token);
+  const std::string audience = decision_audience(request, asked_by, settings_);
 
   for (int attempt = 0;; ++attempt) {
     const core::Timestamp at = now();
     DecisionResult result;
     Verdict verdict;
-    Caller actor{"unauthenticated", "system", "none"};
+    // Who presented, as far as it was proven: the executor only once its
+    // key's proof (or bound certificate) checked out.
+    Caller actor{"unverified-presenter", "system", "unverified: the decision failed before possession was checked"};
     std::optional<std::string> proof_jti;
-    std::int64_t uses = 0;
+    std::vector<UseCount> uses;  // the mandate, its ancestors, then the task
     const token::MandateClaims* claims = nullptr;
 
-    // 1-4: signature and key id, issuer, audience, time.
+    // 1-4: signature and key id, issuer, time.
     std::shared_ptr<const VerifiedToken> verified;
     {
       std::lock_guard lock(cache_mu_);
       if (auto it = verified_tokens_.find(token_hash); it != verified_tokens_.end()) verified = it->second;
     }
     if (verified) {
-      // Signature, issuer and audience cannot change; the key's standing and the time can.
+      // Signature and issuer cannot change; the key's standing and the time can.
       const auto& c = verified->claims;
       if (!acceptable_key(keyring_, verified->kid, at, settings_.key_grace)) {
         verdict.fail_with("key_id", "the signing key is no longer accepted");
@@ -119,7 +160,7 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
         return acceptable_key(keyring_, kid, at, settings_.key_grace);
       };
       auto checked = token::verify_mandate_token(request.token, lookup,
-                                                 {settings_.issuer, settings_.audience, at, settings_.clock_skew});
+                                                 {settings_.issuer, std::nullopt, at, settings_.clock_skew});
       if (!checked) {
         if (checked.error().check == token::TokenCheck::format) fail(ErrorKind::bad_input, "token: " + checked.error().reason);
         verdict.fail_with(std::string(token::to_string(checked.error().check)), checked.error().reason);
@@ -133,6 +174,10 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
       }
     }
     if (verified) claims = &verified->claims;
+    // 4b: audience: the mandate is for the resource server deciding.
+    if (!verdict.failed() && claims && !names_audience(claims->audience, audience, settings_)) {
+      verdict.fail_with("audience", "the mandate is not for this resource server (" + audience + ")");
+    }
 
     // 5: revocation, of this mandate, its parents, its task and its executor.
     std::optional<Versioned<MandateRecord>> mandate;
@@ -149,14 +194,20 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
       } else if (mandate->value.revocation) {
         verdict.fail_with("revocation", "the mandate was revoked (" + std::string(core::to_string(mandate->value.revocation->reason)) + ")");
       } else {
+        uses.push_back({kUsesKind, claims->jti, claims->task_id, 0, claims->max_uses});
         for (auto parent = mandate->value.mandate.parent_id; parent && !verdict.failed();) {
           auto p = find_mandate(store_, *parent);
-          if (!p || p->value.revocation) verdict.fail_with("revocation", "a parent mandate was revoked");
-          else parent = p->value.mandate.parent_id;
+          if (!p || p->value.revocation) {
+            verdict.fail_with("revocation", "a parent mandate was revoked");
+          } else {
+            uses.push_back({kUsesKind, p->value.mandate.id, claims->task_id, 0, p->value.mandate.max_uses});
+            parent = p->value.mandate.parent_id;
+          }
         }
       }
       if (!verdict.failed()) {
         task = get_task(store_, claims->task_id).value;
+        uses.push_back({kTaskUsesKind, claims->task_id, claims->task_id, 0, task->use_budget});
         if (task->task.state != core::TaskState::active) {
           verdict.fail_with("revocation", "the task is " + std::string(core::to_string(task->task.state)));
         } else if (task->window_ends_at && *task->window_ends_at <= at) {
@@ -164,43 +215,58 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
         }
       }
       if (!verdict.failed()) {
-        auto executor = find_actor(store_, claims->subject);
+        auto executor = find_actor(store_, claims->executor);
         if (!executor || executor->value.actor.state != core::LifecycleState::active) {
           verdict.fail_with("revocation", "the executor is not active");
         } else {
           executor_kind = executor->value.actor.kind;
-          actor = {executor->value.actor.id, std::string(core::to_string(executor->value.actor.kind)),
-                   "proof-of-possession:" + std::string(core::to_string(claims->key_binding.kind)) + "=" +
-                       claims->key_binding.thumbprint};
         }
       }
     }
-    // 6: use count.
+    // 6: uses: of this mandate, of every ancestor (a child spends its
+    // parent's uses), and of the task's approval as a whole.
     if (!verdict.failed() && claims) {
-      uses = store_.record_version(kUsesKind, claims->jti);
-      if (uses >= static_cast<std::int64_t>(claims->max_uses)) {
-        verdict.fail_with("uses", "the mandate's " + std::to_string(claims->max_uses) + " use(s) are spent");
+      for (UseCount& u : uses) {
+        u.used = store_.record_version(u.kind, u.id);
+        if (u.used >= u.limit && !verdict.failed()) {
+          const bool whole_task = std::string_view(u.kind) == kTaskUsesKind;
+          verdict.fail_with("uses", whole_task ? "the task's approval covers " + std::to_string(u.limit) + " use(s), all spent"
+                                   : u.id == claims->jti ? "the mandate's " + std::to_string(u.limit) + " use(s) are spent"
+                                                         : "a parent mandate's " + std::to_string(u.limit) + " use(s) are spent");
+        }
       }
     }
     // 7: proof of possession: fresh, bound to this token and key, unreplayed.
     if (!verdict.failed() && claims) {
+      const std::string executor_kind_name(core::to_string(*executor_kind));
       if (claims->key_binding.kind == core::KeyBindingKind::x5t_s256) {
         if (!request.certificate_thumbprint) {
           verdict.fail_with("proof", "a certificate-bound mandate is presented over mTLS with its certificate");
+          actor.authenticated_by = "unverified: no client certificate was reported";
         } else if (*request.certificate_thumbprint != claims->key_binding.thumbprint) {
           verdict.fail_with("proof", "the presenter's certificate is not the one the mandate is bound to");
+          actor.authenticated_by = "unverified: the client certificate is not the bound one";
+        } else {
+          actor = {claims->executor, executor_kind_name, "mtls:x5t#S256=" + claims->key_binding.thumbprint};
         }
       } else {
-        auto proof = token::verify_proof(request.proof, request.token, claims->key_binding.thumbprint, request.action,
-                                         request.resource, {at, settings_.proof_max_age, std::chrono::seconds(5)});
+        token::ProofOptions options{at, settings_.proof_max_age, std::chrono::seconds(5)};
+        if (request.http_request) options.profile = token::ProofProfile::http;
+        auto proof = request.http_request
+                         ? token::verify_proof(request.proof, request.token, claims->key_binding.thumbprint,
+                                               request.http_request->method, request.http_request->uri, options)
+                         : token::verify_proof(request.proof, request.token, claims->key_binding.thumbprint,
+                                               request.action, request.resource, options);
         if (!proof) {
-          verdict.fail_with("proof", std::string(token::to_string(proof.error().check)) + ": " + proof.error().reason);
+          const std::string why = std::string(token::to_string(proof.error().check)) + ": " + proof.error().reason;
+          verdict.fail_with("proof", why);
+          actor.authenticated_by = "unverified: proof " + why;
+        } else if (store_.record_version(kProofKind, proof->jti) != store::kAbsent) {
+          verdict.fail_with("proof", "replayed: this proof was already presented");
+          actor.authenticated_by = "unverified: the proof was replayed";
         } else {
           proof_jti = proof->jti;
-          if (store_.record_version(kProofKind, proof->jti) != store::kAbsent) {
-            verdict.fail_with("proof", "replayed: this proof was already presented");
-            proof_jti.reset();
-          }
+          actor = {claims->executor, executor_kind_name, "proof-of-possession:jkt=" + proof->thumbprint};
         }
       }
     }
@@ -230,7 +296,7 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
                           {"jti", claims->jti}};
         auto ctx_value = policy::value_from_json(ctx);
         if (!ctx_value) fail(ErrorKind::bad_input, "context: " + ctx_value.error());
-        policy::Request cedar{actor_uid(claims->subject, *executor_kind), {"Action", request.action},
+        policy::Request cedar{actor_uid(claims->executor, *executor_kind), {"Action", request.action},
                               {"Resource", request.resource}, *ctx_value};
         const policy::Response response = context->authorizer.authorize(cedar, context->entities);
         for (const auto& e : response.errors) result.policy_errors.push_back(e.policy_id + ": " + e.message);
@@ -262,18 +328,24 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
         .data("token_hash", token_hash)
         .data("action", request.action)
         .data("resource", request.resource)
+        .data("audience", audience)
         .data("context_hash", sha256_hex(encoding::canonicalize(user_context).value()));
+    if (request.http_request) step.data("http_request", {{"method", request.http_request->method}, {"uri", request.http_request->uri}});
     if (asked_by) step.data("asked_by", {{"id", asked_by->actor_id}, {"kind", asked_by->kind}, {"authenticated_by", asked_by->authenticated_by}});
     if (proof_jti) {
       step.data("proof_jti", *proof_jti);
       step.put(kProofKind, *proof_jti, claims->jti, nlohmann::json::object(), store::kAbsent);
     }
-    if (result.allow) step.put(kUsesKind, claims->jti, claims->task_id, {{"uses", uses + 1}}, uses);
+    if (result.allow) {
+      // One use of the mandate is one use of each ancestor and of the task.
+      for (const UseCount& u : uses) step.put(u.kind, u.id, u.ref, {{"uses", u.used + 1}}, u.used);
+      step.data("task_uses", uses.back().used + 1).data("task_use_budget", uses.back().limit);
+    }
     try {
       result.ledger_index = step.commit(ledger_);
     } catch (const Error& e) {
-      // Another decision used the same mandate or proof meanwhile: decide again on fresh state.
-      if (e.kind() == ErrorKind::conflict && attempt < 8) continue;
+      // Another decision used the same mandate, task or proof meanwhile: decide again on fresh state.
+      if (e.kind() == ErrorKind::conflict && attempt + 1 < kMaxDecisionAttempts) continue;
       throw;
     }
     return result;

@@ -13,7 +13,7 @@ Broker::Introspection Broker::introspect(const std::string& token) {
   Introspection out;
   const core::Timestamp at = now();
   const token::KeyLookup lookup = [&](std::string_view kid) { return acceptable_key(keyring_, kid, at, settings_.key_grace); };
-  auto claims = token::verify_mandate_token(token, lookup, {settings_.issuer, settings_.audience, at, settings_.clock_skew});
+  auto claims = token::verify_mandate_token(token, lookup, {settings_.issuer, std::nullopt, at, settings_.clock_skew});
   if (!claims) {
     out.inactive_because = "not a valid mandate: " + std::string(token::to_string(claims.error().check));
     return out;
@@ -39,13 +39,17 @@ Broker::Introspection Broker::introspect(const std::string& token) {
     out.inactive_because = "the task is not active";
     return out;
   }
-  auto executor = find_actor(store_, claims->subject);
+  auto executor = find_actor(store_, claims->executor);
   if (!executor || executor->value.actor.state != core::LifecycleState::active) {
     out.inactive_because = "the executor is not active";
     return out;
   }
   if (store_.record_version(kUsesKind, claims->jti) >= static_cast<std::int64_t>(claims->max_uses)) {
     out.inactive_because = "its uses are spent";
+    return out;
+  }
+  if (store_.record_version(kTaskUsesKind, claims->task_id) >= static_cast<std::int64_t>(task.use_budget)) {
+    out.inactive_because = "the task's use budget is spent";
     return out;
   }
   auto decoded = token::decode_compact(token);

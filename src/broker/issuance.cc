@@ -4,6 +4,7 @@
 #include "broker/broker.h"
 #include "broker/journal.h"
 #include "core/error.h"
+#include "core/ids.h"
 #include "encoding/json.h"
 #include "keys/keyring.h"
 #include "ledger/ledger.h"
@@ -30,9 +31,8 @@ token::MandateClaims claims_for(const core::Mandate& m, const Settings& settings
                                 const std::string& approvals, bool break_glass) {
   token::MandateClaims c;
   c.issuer = settings.issuer;
-  c.audience = settings.audience;
-  c.subject = m.executor;
-  c.client_id = m.executor;
+  c.audience = m.audience;
+  c.executor = m.executor;
   c.jti = m.id;
   c.issued_at = issued_at;
   c.not_before = m.not_before;
@@ -63,7 +63,8 @@ std::optional<token::PublicKey> acceptable_key(const keys::Keyring& keyring, std
 }
 
 IssuedMandate Broker::issue(const Caller& caller, const std::string& task_id,
-                            const std::optional<std::string>& certificate_thumbprint) {
+                            const std::optional<std::string>& certificate_thumbprint,
+                            const std::vector<std::string>& audience) {
   auto task = get_task(store_, task_id);
   const core::Timestamp at = now();
   const core::Task& t = task.value.task;
@@ -89,9 +90,21 @@ IssuedMandate Broker::issue(const Caller& caller, const std::string& task_id,
   m.executor = t.executor;
   m.on_behalf_of = {t.initiator};
   m.scope = t.requested_scope;
+  m.audience = audience.empty() ? t.audience : audience;
+  if (auto ok = core::check_distinct_ids(m.audience); !ok) fail(ErrorKind::bad_input, "audience: " + ok.error());
+  for (const std::string& a : m.audience) {
+    if (std::find(t.audience.begin(), t.audience.end(), a) == t.audience.end()) {
+      fail(ErrorKind::bad_input, "audience " + a + " is not a resource server task " + task_id + " was approved for");
+    }
+  }
   m.not_before = whole_seconds(at);
   m.expires_at = std::min(m.not_before + limits.max_mandate_lifetime, whole_seconds(*task.value.window_ends_at));
-  m.max_uses = limits.max_uses;
+  const std::int64_t used = store_.record_version(kTaskUsesKind, task_id);
+  if (used >= static_cast<std::int64_t>(task.value.use_budget)) {
+    fail(ErrorKind::bad_input, "task " + task_id + "'s approval covers " + std::to_string(task.value.use_budget) +
+                                   " use(s), all spent; request a new task");
+  }
+  m.max_uses = std::min<std::uint32_t>(limits.max_uses, task.value.use_budget - static_cast<std::uint32_t>(used));
   m.key_binding = {core::KeyBindingKind::jkt, executor.key_thumbprint.value_or("")};
   if (certificate_thumbprint) {
     if (certificate_thumbprint->size() != 43) fail(ErrorKind::bad_input, "a certificate thumbprint is 43 base64url characters");

@@ -143,7 +143,7 @@ ActorRecord require_executor(store::Store& store, const std::string& id) {
 }
 
 DraftTask draft_task(store::Store& store, const std::string& initiator, const TaskRequest& request, core::Timestamp at,
-                     bool break_glass) {
+                     bool break_glass, const std::string& default_audience) {
   DraftTask draft;
   core::Task& task = draft.record.task;
   task.id = new_id("task-");
@@ -152,6 +152,7 @@ DraftTask draft_task(store::Store& store, const std::string& initiator, const Ta
   task.initiator = initiator;
   task.executor = request.executor;
   task.requested_scope = request.scope;
+  task.audience = request.audience.empty() ? std::vector<std::string>{default_audience} : request.audience;
   task.requested_duration = request.duration;
   task.created_at = at;
   task.break_glass = break_glass;
@@ -163,6 +164,7 @@ DraftTask draft_task(store::Store& store, const std::string& initiator, const Ta
                                    format_duration(draft.limits.max_task_duration) + " the rules allow");
   }
   for (const auto& rule : rules) draft.record.rule_ids.push_back(rule.id);
+  draft.record.use_budget = draft.limits.max_uses;
   return draft;
 }
 

@@ -83,13 +83,15 @@ struct Limits {
 Limits combine(const std::vector<core::ApprovalRule>& rules);
 
 // A new task for `request`, checked on its own and against the rules that
-// apply (their longest task duration); rule_ids filled. Writes nothing.
+// apply (their longest task duration); rule_ids and the use budget filled;
+// the audience is `default_audience` when the request names none. Writes
+// nothing.
 struct DraftTask {
   TaskRecord record;
   Limits limits;
 };
 DraftTask draft_task(store::Store& store, const std::string& initiator, const TaskRequest& request, core::Timestamp at,
-                     bool break_glass);
+                     bool break_glass, const std::string& default_audience);
 
 // The token claims describing mandate `m` (issuance.cc).
 token::MandateClaims claims_for(const core::Mandate& m, const Settings& settings, core::Timestamp issued_at,

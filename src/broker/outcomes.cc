@@ -67,7 +67,7 @@ IssuedMandate Broker::attenuate(const Attenuation& request) {
     return acceptable_key(keyring_, kid, at, settings_.key_grace);
   };
   auto parent_claims = token::verify_mandate_token(request.parent_token, lookup,
-                                                   {settings_.issuer, settings_.audience, at, settings_.clock_skew});
+                                                   {settings_.issuer, std::nullopt, at, settings_.clock_skew});
   if (!parent_claims) {
     fail(ErrorKind::bad_input, "parent token refused (" + std::string(token::to_string(parent_claims.error().check)) +
                                    "): " + parent_claims.error().reason);
@@ -77,8 +77,24 @@ IssuedMandate Broker::attenuate(const Attenuation& request) {
     fail(ErrorKind::bad_input, "the parent mandate was not issued here");
   }
   if (parent->value.revocation) fail(ErrorKind::bad_input, "the parent mandate is revoked");
+  if (at >= parent->value.mandate.expires_at) fail(ErrorKind::bad_input, "the parent mandate has expired");
+  for (auto ancestor = parent->value.mandate.parent_id; ancestor;) {
+    auto a = find_mandate(store_, *ancestor);
+    if (!a || a->value.revocation) fail(ErrorKind::bad_input, "an ancestor of the parent mandate is revoked");
+    ancestor = a->value.mandate.parent_id;
+  }
   auto task = get_task(store_, parent->value.mandate.task_id);
   if (task.value.task.state != core::TaskState::active) fail(ErrorKind::bad_input, "the task is no longer active");
+  // A child spends its parent's uses: it can have at most what is left.
+  const std::int64_t parent_used = store_.record_version(kUsesKind, parent->value.mandate.id);
+  const std::int64_t task_used = store_.record_version(kTaskUsesKind, task.value.task.id);
+  const std::int64_t left = std::min<std::int64_t>(parent->value.mandate.max_uses - parent_used,
+                                                   static_cast<std::int64_t>(task.value.use_budget) - task_used);
+  if (left <= 0) fail(ErrorKind::bad_input, "the parent mandate's uses are spent");
+  if (request.max_uses && *request.max_uses > left) {
+    fail(ErrorKind::bad_input, "max_uses " + std::to_string(*request.max_uses) + " exceeds the " + std::to_string(left) +
+                                   " use(s) left to the parent mandate");
+  }
 
   const std::string child_executor = request.executor.value_or(parent->value.mandate.executor);
   // The holder of the parent proves possession, naming the child executor:
@@ -104,7 +120,8 @@ IssuedMandate Broker::attenuate(const Attenuation& request) {
   m.scope = request.scope;
   m.not_before = std::max(core::Timestamp(std::chrono::floor<std::chrono::seconds>(at)), p.not_before);
   m.expires_at = std::min(m.not_before + request.ttl, p.expires_at);
-  m.max_uses = request.max_uses.value_or(p.max_uses);
+  m.max_uses = request.max_uses.value_or(static_cast<std::uint32_t>(left));
+  m.audience = request.audience.empty() ? p.audience : request.audience;
   m.key_binding = {core::KeyBindingKind::jkt, *executor.key_thumbprint};
   m.parent_id = p.id;
   m.depth = p.depth + 1;
@@ -113,6 +130,11 @@ IssuedMandate Broker::attenuate(const Attenuation& request) {
   }
   if (request.ttl > p.expires_at - m.not_before) {
     fail(ErrorKind::bad_input, "ttl " + format_duration(request.ttl) + " outlives the parent mandate");
+  }
+  for (const std::string& a : m.audience) {
+    if (std::ranges::find(p.audience, a) == p.audience.end()) {
+      fail(ErrorKind::bad_input, "audience " + a + " is not a resource server the parent mandate is for");
+    }
   }
   // Invariant 2 for sub-delegation, decided by the model.
   if (auto fault = core::check_attenuation(m, p, settings_.max_delegation_depth)) {

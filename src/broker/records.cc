@@ -182,7 +182,9 @@ json to_json(const TaskRecord& r) {
             {"initiator", t.initiator},
             {"executor", t.executor},
             {"scope", to_json(t.requested_scope)},
+            {"audience", t.audience},
             {"duration", format_duration(t.requested_duration)},
+            {"use_budget", r.use_budget},
             {"state", core::to_string(t.state)},
             {"created_at", ts(t.created_at)},
             {"break_glass", t.break_glass},
@@ -214,6 +216,8 @@ TaskRecord task_from_json(const json& j) {
   t.initiator = j.at("initiator").get<std::string>();
   t.executor = j.at("executor").get<std::string>();
   t.requested_scope = scope_from_json(j.at("scope"));
+  t.audience = strings_at(j, "audience");
+  r.use_budget = j.at("use_budget").get<std::uint32_t>();
   t.requested_duration = parse_duration(j.at("duration").get<std::string>()).value();
   t.state = enum_at<core::TaskState>(j, "state", core::parse_task_state);
   t.created_at = ts_from(j, "created_at");
@@ -252,6 +256,7 @@ json to_json(const MandateRecord& r) {
             {"executor", m.executor},
             {"on_behalf_of", m.on_behalf_of},
             {"scope", to_json(m.scope)},
+            {"audience", m.audience},
             {"not_before", ts(m.not_before)},
             {"expires_at", ts(m.expires_at)},
             {"max_uses", m.max_uses},
@@ -274,6 +279,7 @@ MandateRecord mandate_from_json(const json& j) {
   m.executor = j.at("executor").get<std::string>();
   m.on_behalf_of = strings_at(j, "on_behalf_of");
   m.scope = scope_from_json(j.at("scope"));
+  m.audience = strings_at(j, "audience");
   m.not_before = ts_from(j, "not_before");
   m.expires_at = ts_from(j, "expires_at");
   m.max_uses = j.at("max_uses").get<std::uint32_t>();

@@ -26,7 +26,8 @@ inline constexpr const char* kRulesKind = "rules";            // id "current"
 inline constexpr const char* kTaskKind = "task";
 inline constexpr const char* kApprovalKind = "approval";      // id task/approver, ref task
 inline constexpr const char* kMandateKind = "mandate";        // id jti, ref task
-inline constexpr const char* kUsesKind = "mandate_uses";      // id jti; version == uses
+inline constexpr const char* kUsesKind = "mandate_uses";      // id jti; version == uses, its children's included
+inline constexpr const char* kTaskUsesKind = "task_uses";     // id task; version == uses of all its mandates
 inline constexpr const char* kProofKind = "proof";            // id proof jti; present == seen
 inline constexpr const char* kPolicySetKind = "policy_set";   // id "current"
 inline constexpr const char* kEntitiesKind = "entities";      // id "current"
@@ -50,6 +51,10 @@ struct TaskRecord {
   core::Task task;
   std::vector<std::string> rule_ids;  // the rules that applied when it was requested
   std::optional<core::Timestamp> window_ends_at;  // set when approved (or break-glass issued)
+  // How many allowed decisions the approval covers, across every mandate of
+  // the task (re-issues and sub-delegations): the rules' max_uses when the
+  // task was requested.
+  std::uint32_t use_budget = 1;
   std::optional<core::Outcome> outcome;
   std::string end_reason;  // for denied / cancelled
   std::optional<Review> review;  // break-glass only

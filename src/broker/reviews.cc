@@ -16,7 +16,7 @@ Broker::BreakGlass Broker::break_glass(const Caller& caller, const TaskRequest& 
   if (auto ok = core::check_text(reason); !ok) fail(ErrorKind::bad_input, "reason: " + ok.error());
   const ActorRecord executor = require_executor(store_, request.executor);
   const core::Timestamp at = now();
-  DraftTask draft = draft_task(store_, initiator.actor.id, request, at, true);
+  DraftTask draft = draft_task(store_, initiator.actor.id, request, at, true, settings_.audience);
   if (!draft.limits.break_glass_allowed) {
     fail(ErrorKind::bad_input, "no applicable rule allows break-glass for this scope");
   }

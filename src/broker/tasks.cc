@@ -54,7 +54,7 @@ Broker::TaskCreated Broker::request_task(const Caller& caller, const TaskRequest
   const ActorRecord initiator = require_active_actor(
       store_, caller, {core::ActorKind::human, core::ActorKind::workload, core::ActorKind::agent}, "initiator");
   require_executor(store_, request.executor);
-  const TaskRecord record = draft_task(store_, initiator.actor.id, request, now(), false).record;
+  const TaskRecord record = draft_task(store_, initiator.actor.id, request, now(), false, settings_.audience).record;
   const core::Task& task = record.task;
 
   Step step("task.requested", {caller.actor_id, std::string(core::to_string(initiator.actor.kind)), caller.authenticated_by}, task.created_at);
@@ -137,19 +137,45 @@ Broker::ApprovalRecorded Broker::deny(const Caller& caller, const std::string& t
   return decide(*this, store_, ledger_, caller, task_id, core::ApprovalDecision::deny, reason);
 }
 
-Recorded Broker::cancel(const Caller& caller, const std::string& task_id, const std::string& reason) {
-  auto task = get_task(store_, task_id);
-  require_state(task.value, {core::TaskState::requested, core::TaskState::approved}, "cancel it");
-  if (caller.actor_id != task.value.task.initiator) {
-    fail(ErrorKind::bad_input, "only the initiator " + task.value.task.initiator + " may cancel task " + task_id);
+namespace {
+
+// The initiator, or someone the task's rules would accept as an approver:
+// the people who answer for whether the work should go on.
+void require_canceller(store::Store& store, const Caller& caller, const TaskRecord& task) {
+  if (caller.actor_id == task.task.initiator) return;
+  const auto actor = find_actor(store, caller.actor_id);
+  const bool eligible = actor && actor->value.actor.state == core::LifecycleState::active &&
+                        std::ranges::any_of(standing(store, task, {}).rules, [&](const core::ApprovalRule& rule) {
+                          return core::is_eligible_approver(rule, task.task, actor->value.actor);
+                        });
+  if (!eligible) {
+    fail(ErrorKind::bad_input, "task " + task.task.id + " is cancelled by its initiator " + task.task.initiator +
+                                   " or an eligible approver; " + caller.actor_id + " is neither");
   }
+}
+
+}  // namespace
+
+Broker::Cancelled Broker::cancel(const Caller& caller, const std::string& task_id, const std::string& reason) {
+  auto task = get_task(store_, task_id);
+  require_state(task.value, {core::TaskState::requested, core::TaskState::approved, core::TaskState::active}, "cancel it");
+  require_canceller(store_, caller, task.value);
   if (auto ok = core::check_text(reason); !ok) fail(ErrorKind::bad_input, "reason: " + ok.error());
+  const core::Timestamp at = now();
   task.value.task.state = core::TaskState::cancelled;
   task.value.end_reason = reason;
-  Step step("task.cancelled", caller, now());
+  Step step("task.cancelled", caller, at);
   step.about_task(task_id).data("reason", reason);
   step.put(kTaskKind, task_id, task.value.task.initiator, to_json(task.value), task.version);
-  return {step.commit(ledger_)};
+  Cancelled out;
+  for (auto& mandate : task_mandates(store_, task_id)) {
+    if (mandate.value.revocation) continue;
+    revoke_into(step, mandate, core::RevocationReason::task_cancelled, caller.actor_id, at);
+    out.revoked_mandates.push_back(mandate.value.mandate.id);
+  }
+  step.data("revoked_mandates", out.revoked_mandates);
+  out.ledger_index = step.commit(ledger_);
+  return out;
 }
 
 std::vector<std::uint64_t> Broker::task_entries(const std::string& task_id) {

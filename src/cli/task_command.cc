@@ -12,6 +12,7 @@ namespace {
 
 struct RequestArgs {
   std::string as, intent, ref, executor, scope, duration, reason;
+  std::vector<std::string> audience;
 };
 
 void add_request_options(CLI::App* cmd, RequestArgs& args) {
@@ -21,6 +22,8 @@ void add_request_options(CLI::App* cmd, RequestArgs& args) {
   cmd->add_option("--executor", args.executor, "The workload or agent that will act")->required();
   cmd->add_option("--scope", args.scope, "RFC 9396 authorization_details JSON (inline, @file or -)")->required();
   cmd->add_option("--duration", args.duration, "Task window, e.g. 30m")->required();
+  cmd->add_option("--audience", args.audience,
+                  "A resource server the work is for (RFC 8707; repeat for several); default the home's audience");
 }
 
 broker::TaskRequest task_request(const RequestArgs& args) {
@@ -29,6 +32,7 @@ broker::TaskRequest task_request(const RequestArgs& args) {
   if (!args.ref.empty()) request.ref = args.ref;
   request.executor = args.executor;
   request.scope = broker::parse_scope(argument_value(args.scope, "--scope"));
+  request.audience = args.audience;
   request.duration = duration_argument(args.duration, "--duration");
   return request;
 }
@@ -39,6 +43,7 @@ nlohmann::json request_body(const RequestArgs& args, const broker::TaskRequest& 
   nlohmann::json body = {{"intent", request.intent}, {"executor", request.executor},
                          {"scope", broker::to_json(request.scope)}, {"duration", args.duration}};
   if (request.ref) body["ref"] = *request.ref;
+  if (!request.audience.empty()) body["audience"] = request.audience;
   if (!args.reason.empty()) body["reason"] = args.reason;
   return body;
 }
@@ -90,9 +95,9 @@ void add_task_commands(CLI::App& app, GlobalOptions& options) {
     std::string task, as, reason;
   };
   auto cancel = std::make_shared<CancelArgs>();
-  auto* cancel_cmd = task->add_subcommand("cancel", "Cancel a task that has not started (initiator only)");
+  auto* cancel_cmd = task->add_subcommand("cancel", "Cancel a task, before or during the work (initiator or an eligible approver); revokes its mandates");
   cancel_cmd->add_option("task", cancel->task)->required();
-  cancel_cmd->add_option("--as", cancel->as, "The initiator (local home only)");
+  cancel_cmd->add_option("--as", cancel->as, "The initiator or an eligible approver (local home only)");
   cancel_cmd->add_option("--reason", cancel->reason)->required();
   cancel_cmd->callback([&options, cancel] {
     check_as(options, cancel->as);
@@ -100,8 +105,9 @@ void add_task_commands(CLI::App& app, GlobalOptions& options) {
       return print_remote(options, task_call(cancel->task, "cancel", {{"reason", cancel->reason}}));
     }
     auto ws = open_workspace(options);
-    print_json({{"task", cancel->task}, {"state", "cancelled"},
-                {"ledger_index", ws.broker->cancel(asserted(ws, cancel->as), cancel->task, cancel->reason).ledger_index}});
+    const auto r = ws.broker->cancel(asserted(ws, cancel->as), cancel->task, cancel->reason);
+    print_json({{"task", cancel->task}, {"state", "cancelled"}, {"revoked_mandates", r.revoked_mandates},
+                {"ledger_index", r.ledger_index}});
   });
 
   struct CompleteArgs {

@@ -26,6 +26,8 @@ RemoteCall decision_call(const broker::DecisionRequest& d) {
   nlohmann::json body = {{"token", d.token}, {"action", d.action}, {"resource", d.resource}};
   if (!d.proof.empty()) body["proof"] = d.proof;
   if (d.certificate_thumbprint) body["certificate_thumbprint"] = *d.certificate_thumbprint;
+  if (d.audience) body["audience"] = *d.audience;
+  if (d.http_request) body["http_request"] = {{"method", d.http_request->method}, {"uri", d.http_request->uri}};
   const auto context = nlohmann::json::parse(d.context_json, nullptr, false);
   if (!context.is_object()) fail(ErrorKind::bad_input, "--context: not a JSON object");
   body["context"] = context;
@@ -79,19 +81,30 @@ void add_token_commands(CLI::App& app, GlobalOptions& options) {
   });
 
   struct ProveArgs {
-    std::string key, token, action, resource;
+    std::string key, token, action, resource, http_method, http_uri;
   };
   auto prove = std::make_shared<ProveArgs>();
-  auto* prove_cmd = token->add_subcommand("prove", "Make a proof of possession (RFC 9449 style) for one action on one resource");
+  auto* prove_cmd = token->add_subcommand(
+      "prove", "Make a DPoP proof (RFC 9449) for one HTTP request, or, for work without one, for one action on one resource");
   prove_cmd->add_option("--key", prove->key, "The executor's private key file")->required();
   prove_cmd->add_option("--token", prove->token, "The mandate (inline, @file or -)")->required();
-  prove_cmd->add_option("--action", prove->action)->required();
-  prove_cmd->add_option("--resource", prove->resource)->required();
+  auto* action = prove_cmd->add_option("--action", prove->action, "Action profile: the action (htm)");
+  auto* resource = prove_cmd->add_option("--resource", prove->resource, "Action profile: the resource (htu)");
+  auto* method = prove_cmd->add_option("--http-method", prove->http_method, "HTTP profile: the request's method (htm)");
+  auto* uri = prove_cmd->add_option("--http-uri", prove->http_uri, "HTTP profile: the request's URI (htu)");
+  action->needs(resource)->excludes(method)->excludes(uri);
+  resource->needs(action);
+  method->needs(uri);
+  uri->needs(method);
   prove_cmd->callback([prove] {
     auto key = token::PrivateKey::parse(argument_value("@" + prove->key, "--key"));
     if (!key) fail(ErrorKind::bad_input, "--key: " + key.error());
+    const bool http = !prove->http_method.empty();
+    if (!http && prove->action.empty()) fail(ErrorKind::bad_input, "give --action and --resource, or --http-method and --http-uri");
     const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-    std::cout << token::make_proof(*key, argument_value(prove->token, "--token"), prove->action, prove->resource, now) << "\n";
+    std::cout << token::make_proof(*key, argument_value(prove->token, "--token"), http ? prove->http_method : prove->action,
+                                   http ? prove->http_uri : prove->resource, now)
+              << "\n";
   });
 
   struct RevokeArgs {
@@ -116,7 +129,8 @@ void add_token_commands(CLI::App& app, GlobalOptions& options) {
 
 void add_authorize_command(CLI::App& app, GlobalOptions& options, int& exit_code) {
   struct Args {
-    std::string token, proof, action, resource, context = "{}", traceparent, certificate_thumbprint;
+    std::string token, proof, action, resource, context = "{}", traceparent, certificate_thumbprint, audience, http_method,
+        http_uri;
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("authorize", "Decide one use of a mandate now; the decision is recorded (exit 1 on deny)");
@@ -128,6 +142,13 @@ void add_authorize_command(CLI::App& app, GlobalOptions& options, int& exit_code
   cmd->add_option("--traceparent", args->traceparent, "W3C trace context of the calling operation");
   cmd->add_option("--certificate-thumbprint", args->certificate_thumbprint,
                   "For a certificate-bound mandate (RFC 8705): x5t#S256 of the client certificate the presenter used");
+  cmd->add_option("--audience", args->audience,
+                  "The resource server deciding; the mandate's aud must name it (default: the caller, else the home's audience)");
+  auto* method = cmd->add_option("--http-method", args->http_method,
+                                 "The HTTP request the mandate came with: its method; the proof is then RFC 9449 DPoP");
+  auto* uri = cmd->add_option("--http-uri", args->http_uri, "The HTTP request the mandate came with: its URI");
+  method->needs(uri);
+  uri->needs(method);
   cmd->callback([&options, &exit_code, args] {
     broker::DecisionRequest request;
     request.token = argument_value(args->token, "--token");
@@ -137,6 +158,8 @@ void add_authorize_command(CLI::App& app, GlobalOptions& options, int& exit_code
     request.context_json = argument_value(args->context, "--context");
     if (!args->traceparent.empty()) request.traceparent = args->traceparent;
     if (!args->certificate_thumbprint.empty()) request.certificate_thumbprint = args->certificate_thumbprint;
+    if (!args->audience.empty()) request.audience = args->audience;
+    if (!args->http_method.empty()) request.http_request = broker::HttpRequest{args->http_method, args->http_uri};
     nlohmann::json decision;
     if (options.is_remote()) {
       decision = RemoteClient(options.remote).json(decision_call(request));

@@ -14,7 +14,7 @@ constexpr detail::NameTable<KeyBindingKind, 2> kKeyBindingKindNames{{
     {KeyBindingKind::x5t_s256, "x5t#S256"},
 }};
 
-constexpr detail::NameTable<IssuanceFault, 7> kIssuanceFaultNames{{
+constexpr detail::NameTable<IssuanceFault, 8> kIssuanceFaultNames{{
     {IssuanceFault::task_not_approved, "task_not_approved"},
     {IssuanceFault::other_task, "other_task"},
     {IssuanceFault::other_executor, "other_executor"},
@@ -22,9 +22,10 @@ constexpr detail::NameTable<IssuanceFault, 7> kIssuanceFaultNames{{
     {IssuanceFault::not_root, "not_root"},
     {IssuanceFault::scope_broader, "scope_broader"},
     {IssuanceFault::too_long, "too_long"},
+    {IssuanceFault::audience_broader, "audience_broader"},
 }};
 
-constexpr detail::NameTable<AttenuationFault, 9> kAttenuationFaultNames{{
+constexpr detail::NameTable<AttenuationFault, 10> kAttenuationFaultNames{{
     {AttenuationFault::not_child, "not_child"},
     {AttenuationFault::other_task, "other_task"},
     {AttenuationFault::chain_broken, "chain_broken"},
@@ -34,6 +35,7 @@ constexpr detail::NameTable<AttenuationFault, 9> kAttenuationFaultNames{{
     {AttenuationFault::more_uses, "more_uses"},
     {AttenuationFault::wrong_depth, "wrong_depth"},
     {AttenuationFault::too_deep, "too_deep"},
+    {AttenuationFault::audience_broader, "audience_broader"},
 }};
 
 // A SHA-256 digest is 32 bytes; unpadded base64url of 32 bytes is 43
@@ -43,6 +45,10 @@ constexpr std::size_t kThumbprintLength = 43;
 // Any other final character would set padding bits, giving one digest a
 // second spelling; a binding compared as text must have only one.
 constexpr std::string_view kThumbprintFinalChars = "AEIMQUYcgkosw048";
+
+bool includes_all(const std::vector<std::string>& outer, const std::vector<std::string>& inner) {
+  return std::ranges::all_of(inner, [&](const std::string& a) { return std::ranges::find(outer, a) != outer.end(); });
+}
 
 bool is_base64url_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
@@ -78,6 +84,8 @@ std::expected<void, std::string> validate_mandate(const Mandate& m) {
   }
   if (m.scope.empty()) return detail::refuse("scope is empty: a mandate must allow something");
   if (auto ok = validate_scope(m.scope); !ok) return detail::about("scope", ok);
+  if (m.audience.empty()) return detail::refuse("audience is empty: a mandate names the resource servers it is for");
+  if (auto ok = check_distinct_ids(m.audience); !ok) return detail::about("audience", ok);
   if (m.not_before >= m.expires_at) return detail::refuse("not_before must be before expires_at");
   if (m.max_uses < 1) return detail::refuse("max_uses must be at least 1");
   if (!detail::is_named(kKeyBindingKindNames, m.key_binding.kind)) {
@@ -120,6 +128,7 @@ std::optional<IssuanceFault> check_issuance(const Mandate& mandate, const Task& 
   const auto lifetime = mandate.expires_at - mandate.not_before;
   if (lifetime > task.requested_duration) return IssuanceFault::too_long;
   if (rule_max_duration && lifetime > *rule_max_duration) return IssuanceFault::too_long;
+  if (!includes_all(task.audience, mandate.audience)) return IssuanceFault::audience_broader;
   return std::nullopt;
 }
 
@@ -143,6 +152,7 @@ std::optional<AttenuationFault> check_attenuation(const Mandate& child, const Ma
     return AttenuationFault::wrong_depth;
   }
   if (child.depth > max_depth) return AttenuationFault::too_deep;
+  if (!includes_all(parent.audience, child.audience)) return AttenuationFault::audience_broader;
   return std::nullopt;
 }
 

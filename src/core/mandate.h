@@ -49,6 +49,9 @@ struct Mandate {
   // level, so its length is depth + 1.
   std::vector<std::string> on_behalf_of;
   Scope scope;
+  // The resource servers it is for (the token's `aud`, RFC 8707): never
+  // more than the task's approved audience, nor than a parent's.
+  std::vector<std::string> audience;
   Timestamp not_before{};
   Timestamp expires_at{};  // exclusive, like JWT `exp`
   std::uint32_t max_uses = 1;
@@ -59,7 +62,8 @@ struct Mandate {
   friend bool operator==(const Mandate&, const Mandate&) = default;
 };
 
-// Field-level checks: ids well-formed, non-empty valid scope, not_before
+// Field-level checks: ids well-formed, non-empty valid scope, one or more
+// distinct audiences, not_before
 // before expires_at, max_uses >= 1, thumbprint shaped as base64url SHA-256,
 // depth 0 exactly when there is no parent, and on_behalf_of of length depth+1.
 std::expected<void, std::string> validate_mandate(const Mandate& mandate);
@@ -76,6 +80,7 @@ enum class IssuanceFault {
   not_root,           // has a parent or a non-zero depth
   scope_broader,      // scope is not a subset of the requested scope
   too_long,           // lifetime exceeds the requested (or rule's) duration
+  audience_broader,   // names a resource server the task was not approved for
 };
 
 std::string_view to_string(IssuanceFault fault);
@@ -100,6 +105,7 @@ enum class AttenuationFault {
   more_uses,       // max_uses exceeds the parent's
   wrong_depth,     // depth is not the parent's depth + 1
   too_deep,        // depth exceeds the limit
+  audience_broader, // names a resource server the parent is not for
 };
 
 std::string_view to_string(AttenuationFault fault);

@@ -7,11 +7,12 @@
 namespace mandate::core {
 namespace {
 
-constexpr detail::NameTable<RevocationReason, 4> kRevocationReasonNames{{
+constexpr detail::NameTable<RevocationReason, 5> kRevocationReasonNames{{
     {RevocationReason::task_completed, "task_completed"},
     {RevocationReason::expired, "expired"},
     {RevocationReason::revoked_by_person, "revoked_by_person"},
     {RevocationReason::owner_offboarded, "owner_offboarded"},
+    {RevocationReason::task_cancelled, "task_cancelled"},
 }};
 
 }  // namespace
@@ -32,6 +33,8 @@ TaskEvent task_event_for(RevocationReason reason) {
     case RevocationReason::revoked_by_person:
     case RevocationReason::owner_offboarded:
       return TaskEvent::revoke;
+    case RevocationReason::task_cancelled:
+      return TaskEvent::cancel;
   }
   // Only an out-of-range cast gets here; ending the task as revoked is the
   // conservative reading.
@@ -45,7 +48,8 @@ std::expected<void, std::string> validate_revocation(const Revocation& revocatio
   }
   if (revocation.by) {
     if (auto ok = check_id(*revocation.by); !ok) return detail::about("revoked by", ok);
-  } else if (revocation.reason == RevocationReason::revoked_by_person) {
+  } else if (revocation.reason == RevocationReason::revoked_by_person ||
+             revocation.reason == RevocationReason::task_cancelled) {
     return detail::refuse("a revocation by a person must name who revoked");
   }
   return {};

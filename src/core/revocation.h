@@ -18,6 +18,7 @@ enum class RevocationReason {
   expired,
   revoked_by_person,
   owner_offboarded,  // the executor's accountable owner left
+  task_cancelled,    // a person cancelled the task while it was in flight
 };
 
 std::string_view to_string(RevocationReason reason);

@@ -47,6 +47,7 @@ constexpr Transition kTransitions[] = {
     {TaskState::active, TaskEvent::complete, TaskState::completed},
     {TaskState::active, TaskEvent::expire, TaskState::expired},
     {TaskState::active, TaskEvent::revoke, TaskState::revoked},
+    {TaskState::active, TaskEvent::cancel, TaskState::cancelled},
 };
 
 
@@ -101,6 +102,10 @@ std::expected<void, std::string> validate_task(const Task& task) {
     return detail::refuse("requested scope is empty: a task must request something");
   }
   if (auto ok = validate_scope(task.requested_scope); !ok) return detail::about("requested scope", ok);
+  // Empty until the broker names the home's default resource server.
+  if (!task.audience.empty()) {
+    if (auto ok = check_distinct_ids(task.audience); !ok) return detail::about("audience", ok);
+  }
   if (task.requested_duration <= std::chrono::seconds::zero()) {
     return detail::refuse("requested duration must be positive");
   }

@@ -17,8 +17,8 @@ namespace mandate::core {
 
 //  requested ──approve──▶ approved ──issue──▶ active ──complete──▶ completed
 //      │  │                   │                 ├──expire────▶ expired
-//      │  └──deny──▶ denied   └──cancel──▶ cancelled          └──revoke────▶ revoked
-//      ├──cancel──▶ cancelled
+//      │  └──deny──▶ denied   └──cancel──▶ cancelled├──revoke────▶ revoked
+//      ├──cancel──▶ cancelled                   └──cancel────▶ cancelled (its mandates revoked)
 //      └──issue_break_glass──▶ active
 enum class TaskState { requested, approved, denied, cancelled, active, completed, expired, revoked };
 
@@ -49,6 +49,10 @@ struct Task {
   std::string initiator;
   std::string executor;  // the machine identity the mandate will be bound to
   Scope requested_scope;
+  // The resource servers the work is for, as approved: every mandate's
+  // `aud` is drawn from these (RFC 8707 resource indicators or registered
+  // resource-server ids).
+  std::vector<std::string> audience;
   std::chrono::seconds requested_duration{0};
   TaskState state = TaskState::requested;
   Timestamp created_at{};

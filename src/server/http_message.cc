@@ -68,7 +68,8 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
   return out;
 }
 
-std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::string_view body) {
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(
+    std::string_view body, std::initializer_list<std::string_view> repeatable) {
   std::vector<std::pair<std::string, std::string>> fields;
   std::set<std::string> seen;
   std::string_view rest = body;
@@ -80,7 +81,9 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::
     const auto eq = pair.find('=');
     auto name = percent_decode(pair.substr(0, eq), true);
     auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
-    if (!name || !value || name->empty() || !seen.insert(*name).second) return std::nullopt;
+    if (!name || !value || name->empty()) return std::nullopt;
+    const bool may_repeat = std::find(repeatable.begin(), repeatable.end(), *name) != repeatable.end();
+    if (!seen.insert(*name).second && !may_repeat) return std::nullopt;
     fields.emplace_back(std::move(*name), std::move(*value));
   }
   return fields;

@@ -45,7 +45,10 @@ bool media_type_matches(std::string_view content_type, std::string_view expected
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
 
 // application/x-www-form-urlencoded (RFC 8693 and 7662 requests); nullopt
-// when malformed or a name repeats (OAuth parameters must not repeat).
-std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::string_view body);
+// when malformed or a name repeats (OAuth parameters must not repeat, RFC
+// 6749 §3.1), except the names in `repeatable` (RFC 8707 `resource`, RFC
+// 8693 `audience`).
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(
+    std::string_view body, std::initializer_list<std::string_view> repeatable = {});
 
 }  // namespace mandate::server

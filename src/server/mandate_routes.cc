@@ -54,7 +54,13 @@ void add_mandate_routes(Router& router, Application& app) {
     if (body.contains("context")) d.context_json = body.at("context").dump();
     d.traceparent = request.header("traceparent") ? std::optional<std::string>(*request.header("traceparent")) : std::nullopt;
     d.certificate_thumbprint = optional_text(body, "certificate_thumbprint");
-    const auto result = app.broker().authorize(d);
+    d.audience = optional_text(body, "audience");
+    if (body.contains("http_request")) {
+      const auto& http = body.at("http_request");
+      if (!http.is_object()) throw HttpError(400, "request body: \"http_request\" must be an object {method, uri}");
+      d.http_request = broker::HttpRequest{text_field(http, "method"), text_field(http, "uri")};
+    }
+    const auto result = app.broker().authorize(d, who->caller);
     app.metrics().observe_decision(result.allow);
     return json_ok(broker::to_json(result));
   }));

@@ -21,7 +21,10 @@ constexpr std::string_view kIdTokenType = "urn:ietf:params:oauth:token-type:id_t
 // token is the base64url DER of the same client certificate.
 constexpr std::string_view kX509SvidType = "urn:mandate:params:oauth:token-type:x509-svid";
 constexpr std::string_view kAccessTokenType = "urn:ietf:params:oauth:token-type:access_token";
-constexpr std::string_view kTaskResourcePrefix = "urn:mandate:task:";
+// The task whose mandate is asked for, named in `scope` (RFC 8693 §2.1: the
+// scope of the requested token); `resource` and `audience` name the
+// resource servers it is for (RFC 8707), as RFC 8693 means them.
+constexpr std::string_view kTaskScopePrefix = "task:";
 
 Response oauth_error(int status, std::string_view code, const std::string& description) {
   return json_ok({{"error", code}, {"error_description", description}}, status);
@@ -36,12 +39,22 @@ std::optional<std::string> field(const Form& form, std::string_view name) {
   return std::nullopt;
 }
 
+std::vector<std::string> all_fields(const Form& form, std::initializer_list<std::string_view> names) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : form) {
+    if (std::find(names.begin(), names.end(), k) != names.end() && std::find(out.begin(), out.end(), v) == out.end()) {
+      out.push_back(v);
+    }
+  }
+  return out;
+}
+
 std::expected<Form, Response> form_body(const Request& request) {
   const auto type = request.header("content-type");
   if (!type || !media_type_matches(*type, "application/x-www-form-urlencoded")) {
     return std::unexpected(oauth_error(400, "invalid_request", "the body must be application/x-www-form-urlencoded"));
   }
-  auto form = parse_form(request.body);
+  auto form = parse_form(request.body, {"resource", "audience"});
   if (!form) return std::unexpected(oauth_error(400, "invalid_request", "malformed form body, or a parameter repeats"));
   return *form;
 }
@@ -79,15 +92,26 @@ Response token_exchange(Application& app, Request& request) {
   if (auto t = field(*form, "requested_token_type"); t && *t != kAccessTokenType) {
     return oauth_error(400, "invalid_request", "only access tokens (mandates) are issued");
   }
-  const auto resource = field(*form, "resource");
-  if (!resource || !resource->starts_with(kTaskResourcePrefix) || resource->size() == kTaskResourcePrefix.size()) {
-    return oauth_error(400, "invalid_target", "resource must name the approved task: urn:mandate:task:<task id>");
+  const auto scope = field(*form, "scope");
+  if (!scope || !scope->starts_with(kTaskScopePrefix) || scope->size() == kTaskScopePrefix.size() ||
+      scope->find(' ') != std::string::npos) {
+    return oauth_error(400, "invalid_scope", "scope must name the approved task: task:<task id>");
   }
   auto who = exchange_subject(app, request, *form);
   if (!who) return who.error();
-  const std::string task_id = resource->substr(kTaskResourcePrefix.size());
+  const std::string task_id = scope->substr(kTaskScopePrefix.size());
+  const std::vector<std::string> audience = all_fields(*form, {"resource", "audience"});
   try {
-    const auto issued = app.broker().issue(who->caller, task_id, who->certificate_thumbprint);
+    const auto task = app.broker().task(task_id).record.task;
+    if (task.executor != who->caller.actor_id) {
+      return oauth_error(400, "invalid_grant", "mandates for task " + task_id + " are issued to its executor only");
+    }
+    for (const std::string& a : audience) {
+      if (std::find(task.audience.begin(), task.audience.end(), a) == task.audience.end()) {
+        return oauth_error(400, "invalid_target", "the task was not approved for the resource server " + a);
+      }
+    }
+    const auto issued = app.broker().issue(who->caller, task_id, who->certificate_thumbprint, audience);
     const auto& m = issued.record.mandate;
     const bool certificate_bound = m.key_binding.kind == core::KeyBindingKind::x5t_s256;
     return json_ok({{"access_token", issued.token},

@@ -1,4 +1,6 @@
 // Tasks, approvals, outcomes, break-glass and its reviews.
+#include <algorithm>
+
 #include "broker/records.h"
 #include "broker/views.h"
 #include "core/outcome.h"
@@ -17,6 +19,13 @@ broker::TaskRequest task_request(const nlohmann::json& body) {
   r.executor = text_field(body, "executor");
   if (!body.contains("scope")) throw HttpError(400, "request body: \"scope\" (RFC 9396 authorization_details) is required");
   r.scope = broker::scope_from_json(body.at("scope"));
+  if (body.contains("audience")) {
+    const auto& audience = body.at("audience");
+    if (!audience.is_array() || !std::all_of(audience.begin(), audience.end(), [](const auto& a) { return a.is_string(); })) {
+      throw HttpError(400, "request body: \"audience\" must be an array of resource-server identifiers");
+    }
+    r.audience = audience.get<std::vector<std::string>>();
+  }
   const auto duration = broker::parse_duration(text_field(body, "duration"));
   if (!duration) throw HttpError(400, "request body: \"duration\" must be a duration such as \"30m\"");
   r.duration = *duration;
@@ -52,7 +61,8 @@ void add_task_routes(Router& router, Application& app) {
     auto who = app.authenticate(request, Access::human);
     if (!who) return who.error();
     const auto r = app.broker().cancel(who->caller, p.at("id"), text_field(json_body(request), "reason"));
-    return json_ok({{"task", p.at("id")}, {"state", "cancelled"}, {"ledger_index", r.ledger_index}});
+    return json_ok({{"task", p.at("id")}, {"state", "cancelled"}, {"revoked_mandates", r.revoked_mandates},
+                    {"ledger_index", r.ledger_index}});
   }));
   router.add("POST", "/v1/tasks/{id}/approvals", guarded([&app](Request& request, const PathParameters& p) {
     auto who = app.authenticate(request, Access::human);

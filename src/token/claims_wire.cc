@@ -42,9 +42,10 @@ std::expected<std::uint32_t, std::string> required_count(const Json& payload, co
   return it->get<std::uint32_t>();
 }
 
+// The "act" chain, outermost (the acting executor) first.
 std::expected<std::vector<std::string>, std::string> read_act_chain(const Json& payload) {
   const auto it = payload.find("act");
-  if (it == payload.end()) return Refusal("the claim \"act\" is missing: a mandate names whom it acts for");
+  if (it == payload.end()) return Refusal("the claim \"act\" is missing: a mandate names the executor acting");
   std::vector<std::string> outermost_first;
   for (const Json* level = &*it; level != nullptr;) {
     if (!level->is_object()) return Refusal("an \"act\" claim is not a JSON object");
@@ -55,7 +56,6 @@ std::expected<std::vector<std::string>, std::string> read_act_chain(const Json& 
     const auto next = level->find("act");
     level = next == level->end() ? nullptr : &*next;
   }
-  std::reverse(outermost_first.begin(), outermost_first.end());
   return outermost_first;
 }
 
@@ -71,14 +71,25 @@ std::expected<core::KeyBinding, std::string> read_key_binding(const Json& payloa
   return core::KeyBinding{jkt ? core::KeyBindingKind::jkt : core::KeyBindingKind::x5t_s256, std::move(*thumbprint)};
 }
 
-// Innermost last: the most recent actor outermost, the initiator deepest.
-void write_act_chain(JsonWriter& out, const std::vector<std::string>& on_behalf_of) {
-  for (auto it = on_behalf_of.rbegin(); it != on_behalf_of.rend(); ++it) {
+// RFC 8693 §4.1: "act" names the party acting for "sub"; earlier actors
+// nest inside, the most recent outermost. The executor acts now; each
+// executor that delegated to it acted before, back to the first.
+void write_act_chain(JsonWriter& out, const std::string& executor, const std::vector<std::string>& on_behalf_of) {
+  std::vector<std::string_view> actors{executor};
+  for (auto it = on_behalf_of.rbegin(); std::next(it) != on_behalf_of.rend(); ++it) actors.push_back(*it);
+  for (std::size_t i = 0; i < actors.size(); ++i) {
     out.open_object();
-    out.member("sub", *it);
-    if (std::next(it) != on_behalf_of.rend()) out.key("act");
+    out.member("sub", actors[i]);
+    if (i + 1 < actors.size()) out.key("act");
   }
-  for (std::size_t i = 0; i < on_behalf_of.size(); ++i) out.close_object();
+  for (std::size_t i = 0; i < actors.size(); ++i) out.close_object();
+}
+
+void write_audience(JsonWriter& out, const std::vector<std::string>& audience) {
+  if (audience.size() == 1) return out.value(audience.front());
+  out.open_array();
+  for (const auto& a : audience) out.value(a);
+  out.close_array();
 }
 
 }  // namespace
@@ -100,15 +111,16 @@ std::string claims_to_payload(const MandateClaims& claims) {
   JsonWriter out;
   out.open_object();
   out.member("iss", claims.issuer);
-  out.member("sub", claims.subject);
-  out.member("aud", claims.audience);
-  out.member("client_id", claims.client_id);
+  out.member("sub", claims.on_behalf_of.empty() ? std::string() : claims.on_behalf_of.front());
+  out.key("aud");
+  write_audience(out, claims.audience);
+  out.member("client_id", claims.executor);
   out.member("jti", claims.jti);
   out.member("iat", to_numeric_date(claims.issued_at));
   out.member("nbf", to_numeric_date(claims.not_before));
   out.member("exp", to_numeric_date(claims.expires_at));
   out.key("act");
-  write_act_chain(out, claims.on_behalf_of);
+  write_act_chain(out, claims.executor, claims.on_behalf_of);
   out.key("authorization_details");
   if (auto ok = write_scope(out, claims.scope); !ok) {
     fail(ErrorKind::bad_input, "cannot issue a mandate token: " + ok.error());
@@ -117,6 +129,8 @@ std::string claims_to_payload(const MandateClaims& claims) {
   out.open_object();
   out.member(core::to_string(claims.key_binding.kind), claims.key_binding.thumbprint);
   out.close_object();
+  out.key(kMandateClaim);
+  out.open_object();
   out.member("task_id", claims.task_id);
   if (!claims.approval_hash.empty()) out.member("approval_hash", claims.approval_hash);
   if (claims.parent_jti) out.member("parent_jti", *claims.parent_jti);
@@ -124,7 +138,22 @@ std::string claims_to_payload(const MandateClaims& claims) {
   out.member("max_uses", claims.max_uses);
   out.member("break_glass", claims.break_glass);
   out.close_object();
+  out.close_object();
   return out.take();
+}
+
+std::expected<std::vector<std::string>, std::string> read_audience(const Json& payload) {
+  const auto it = payload.find("aud");
+  if (it == payload.end()) return Refusal("the claim \"aud\" is missing");
+  if (it->is_string()) return std::vector<std::string>{it->get<std::string>()};
+  if (!it->is_array() || it->empty()) return Refusal("the claim \"aud\" is neither a string nor a non-empty array");
+  if (it->size() > kMaxAudiences) return Refusal("the claim \"aud\" names more than 16 audiences");
+  std::vector<std::string> out;
+  for (const Json& a : *it) {
+    if (!a.is_string()) return Refusal("the claim \"aud\" holds a value that is not a string");
+    out.push_back(a.get<std::string>());
+  }
+  return out;
 }
 
 std::expected<void, std::string> read_claims(const Json& payload, MandateClaims& out) {
@@ -134,32 +163,39 @@ std::expected<void, std::string> read_claims(const Json& payload, MandateClaims&
   if (!client_id) return Refusal(client_id.error());
   auto jti = required_string(payload, "jti");
   if (!jti) return Refusal(jti.error());
-  auto chain = read_act_chain(payload);
-  if (!chain) return Refusal(chain.error());
+  auto actors = read_act_chain(payload);
+  if (!actors) return Refusal(actors.error());
+  if (actors->front() != *client_id) return Refusal("the claim \"client_id\" is not the acting executor (the outermost \"act\")");
   const auto details = payload.find("authorization_details");
   if (details == payload.end()) return Refusal("the claim \"authorization_details\" is missing");
   auto scope = scope_from_json(*details);
   if (!scope) return Refusal(scope.error());
   auto binding = read_key_binding(payload);
   if (!binding) return Refusal(binding.error());
-  auto task_id = required_string(payload, "task_id");
+  const auto own = payload.find(kMandateClaim);
+  if (own == payload.end() || !own->is_object()) {
+    return Refusal("the mandate claim (" + std::string(kMandateClaim) + ") is missing or not a JSON object");
+  }
+  auto task_id = required_string(*own, "task_id");
   if (!task_id) return Refusal(task_id.error());
-  auto approval_hash = optional_string(payload, "approval_hash");
+  auto approval_hash = optional_string(*own, "approval_hash");
   if (!approval_hash) return Refusal(approval_hash.error());
-  auto parent_jti = optional_string(payload, "parent_jti");
+  auto parent_jti = optional_string(*own, "parent_jti");
   if (!parent_jti) return Refusal(parent_jti.error());
-  auto depth = required_count(payload, "depth");
+  auto depth = required_count(*own, "depth");
   if (!depth) return Refusal(depth.error());
-  auto max_uses = required_count(payload, "max_uses");
+  auto max_uses = required_count(*own, "max_uses");
   if (!max_uses) return Refusal(max_uses.error());
-  const auto break_glass = payload.find("break_glass");
-  if (break_glass == payload.end() || !break_glass->is_boolean()) {
+  const auto break_glass = own->find("break_glass");
+  if (break_glass == own->end() || !break_glass->is_boolean()) {
     return Refusal("the claim \"break_glass\" is missing or not a boolean");
   }
-  out.subject = std::move(*subject);
-  out.client_id = std::move(*client_id);
+  // sub is the initiator; the executors that delegated follow it, earliest
+  // first, which is the act chain below its outermost level, reversed.
+  out.on_behalf_of = {std::move(*subject)};
+  for (auto it = actors->rbegin(); std::next(it) != actors->rend(); ++it) out.on_behalf_of.push_back(std::move(*it));
+  out.executor = std::move(*client_id);
   out.jti = std::move(*jti);
-  out.on_behalf_of = std::move(*chain);
   out.scope = std::move(*scope);
   out.key_binding = std::move(*binding);
   out.task_id = std::move(*task_id);

@@ -79,7 +79,7 @@ std::expected<DecodedJws, JwsError> decode_compact_checked(std::string_view comp
   const auto algorithm = parse_algorithm(alg->get_ref<const std::string&>());
   if (!algorithm) {
     return std::unexpected(
-        JwsError{JwsFault::algorithm, "the JWS \"alg\" is not EdDSA or ES256, the only algorithms accepted"});
+        JwsError{JwsFault::algorithm, "the JWS \"alg\" is not EdDSA (Ed25519) or ES256, the only algorithms accepted"});
   }
   if (header->contains("crit")) return format("the JWS header has \"crit\"; mandate understands no JWS extension");
   auto payload = json_object(parts->payload, "JWS payload");

@@ -37,16 +37,15 @@ std::string header_json(const keys::SigningKey& key) {
 }  // namespace
 
 core::Mandate to_mandate(const MandateClaims& claims) {
-  return core::Mandate{claims.jti,         claims.task_id,     claims.subject,    claims.on_behalf_of,
-                       claims.scope,       claims.not_before,  claims.expires_at, claims.max_uses,
-                       claims.key_binding, claims.parent_jti,  claims.depth};
+  return core::Mandate{claims.jti,        claims.task_id,    claims.executor, claims.on_behalf_of,
+                       claims.scope,      claims.audience,   claims.not_before, claims.expires_at,
+                       claims.max_uses,   claims.key_binding, claims.parent_jti, claims.depth};
 }
 
 std::expected<void, std::string> validate_claims(const MandateClaims& claims) {
   if (auto ok = core::validate_mandate(to_mandate(claims)); !ok) return ok;
   if (auto ok = check_named_id("issuer", claims.issuer); !ok) return ok;
-  if (auto ok = check_named_id("audience", claims.audience); !ok) return ok;
-  if (auto ok = check_named_id("client_id", claims.client_id); !ok) return ok;
+  if (claims.audience.size() > detail::kMaxAudiences) return Refusal("audience has more than 16 entries");
   if (claims.on_behalf_of.size() > detail::kMaxActChain) {
     return Refusal("on_behalf_of has more than 16 entries");
   }

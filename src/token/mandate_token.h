@@ -22,26 +22,39 @@ class SigningKey;
 
 namespace mandate::token {
 
+// The name of the one claim that holds mandate's own members (task id,
+// approval hash, parent, depth, uses, break-glass). RFC 7519 §4.2 asks
+// for collision-resistant names beyond the registered ones; a UUID URN
+// (RFC 9562) is one without owning a domain, and one object claim keeps the
+// members' names short and readable.
+inline constexpr std::string_view kMandateClaim = "urn:uuid:5c115c81-040e-4cee-a45d-76139b356a10";
+
 struct MandateClaims {
   std::string issuer;    // "iss"
-  std::string audience;  // "aud"
-  std::string subject;   // "sub": the executor
+  // "aud": the resource servers the mandate is for (RFC 8707 resource
+  // indicators, or registered resource-server ids); one or more. On the
+  // wire a string when there is one, else an array.
+  std::vector<std::string> audience;
+  // The executor: the outermost "act" (RFC 8693 §4.1: the party acting) and
+  // "client_id" (RFC 9068). "sub" is the human on whose behalf it acts.
+  std::string executor;
   std::string jti;       // "jti": the mandate id
   // "iat", "nbf", "exp": NumericDate seconds on the wire; truncated to whole
   // seconds when issued, so what verification returns is what was issued.
   core::Timestamp issued_at{}, not_before{}, expires_at{};
-  // Initiator first, then each delegating executor. On the wire as nested
-  // RFC 8693 "act" claims, most recent actor outermost.
+  // Initiator first ("sub"), then each executor that delegated further. On
+  // the wire the earlier executors nest inside "act" below the executor,
+  // most recent outermost.
   std::vector<std::string> on_behalf_of;
   core::Scope scope;               // "authorization_details" (RFC 9396)
   core::KeyBinding key_binding;    // "cnf": {"jkt": …} or {"x5t#S256": …}
+  // Members of the kMandateClaim object:
   std::string task_id;             // "task_id"
   std::string approval_hash;       // "approval_hash": hex SHA-256; empty (and absent) only for break-glass
   std::optional<std::string> parent_jti;  // "parent_jti": set exactly when depth > 0
   std::uint32_t depth = 0;         // "depth"
   std::uint32_t max_uses = 1;      // "max_uses"
   bool break_glass = false;        // "break_glass"
-  std::string client_id;           // "client_id" (RFC 9068): the executor id
 
   friend bool operator==(const MandateClaims&, const MandateClaims&) = default;
 };
@@ -51,7 +64,8 @@ struct MandateClaims {
 core::Mandate to_mandate(const MandateClaims& claims);
 
 // Every field well-formed and consistent: what core::validate_mandate
-// demands, plus issuer, audience and client_id as ids, approval_hash as 64
+// demands, plus issuer and each audience as ids (one to 16 audiences, no
+// duplicates), approval_hash as 64
 // lower-case hex digits (or empty for break-glass), and issued_at not after
 // expires_at. Messages never echo a value.
 std::expected<void, std::string> validate_claims(const MandateClaims& claims);
@@ -74,14 +88,18 @@ struct TokenRejection {
 using KeyLookup = std::function<std::optional<PublicKey>(std::string_view kid)>;
 
 struct VerifyOptions {
-  std::string issuer, audience;
+  std::string issuer;
+  // When set, "aud" must name it (a resource server verifying a token meant
+  // for it). The broker leaves it unset and checks the audience of each
+  // decision against claims.audience instead.
+  std::optional<std::string> audience;
   core::Timestamp now{};
   std::chrono::seconds skew{30};  // tolerated clock difference for nbf, exp and iat
 };
 
 // Accepts only alg EdDSA, typ at+jwt (or application/at+jwt), a kid that
 // `lookup` resolves to an Ed25519 key, a valid signature, the expected iss
-// and aud (a string, or an array holding it), nbf - skew <= now < exp + skew
+// and, when asked, aud (a string, or an array holding it), nbf - skew <= now < exp + skew
 // and iat <= now + skew, and claims that validate_claims accepts.
 std::expected<MandateClaims, TokenRejection> verify_mandate_token(std::string_view token, const KeyLookup& lookup,
                                                                   const VerifyOptions& options);

@@ -1,6 +1,8 @@
 #include "token/proof.h"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 
 #include <nlohmann/json.hpp>
 
@@ -69,19 +71,88 @@ std::expected<PublicKey, ProofRejection> header_key(const Json& header, Algorith
   return std::move(*key);
 }
 
+bool is_unreserved(unsigned char c) {
+  return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// RFC 3986 §6.2.2.2: percent-encodings in upper case, unreserved ones decoded.
+std::optional<std::string> normalize_percent_encoding(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c <= 0x20 || c >= 0x7f) return std::nullopt;
+    if (c != '%') {
+      out.push_back(static_cast<char>(c));
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;
+    const int hi = hex_digit(text[i + 1]), lo = hex_digit(text[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    const auto decoded = static_cast<unsigned char>(hi * 16 + lo);
+    if (is_unreserved(decoded)) {
+      out.push_back(static_cast<char>(decoded));
+    } else {
+      constexpr std::string_view kHex = "0123456789ABCDEF";
+      out += {'%', kHex[static_cast<std::size_t>(hi)], kHex[static_cast<std::size_t>(lo)]};
+    }
+    i += 2;
+  }
+  return out;
+}
+
 }  // namespace
+
+std::optional<std::string> normalize_http_uri(std::string_view uri) {
+  uri = uri.substr(0, std::min(uri.find('#'), uri.size()));
+  uri = uri.substr(0, std::min(uri.find('?'), uri.size()));
+  const auto colon = uri.find("://");
+  if (colon == std::string_view::npos) return std::nullopt;
+  const std::string scheme = lower(uri.substr(0, colon));
+  if (scheme != "http" && scheme != "https") return std::nullopt;
+  const std::string_view rest = uri.substr(colon + 3);
+  const std::size_t slash = std::min(rest.find('/'), rest.size());
+  std::string_view authority = rest.substr(0, slash);
+  const std::string_view path = rest.substr(slash);
+  if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
+  std::string host(authority), port;
+  // A port follows the last colon, unless that colon is inside an IPv6 literal.
+  if (const auto c = authority.rfind(':'); c != std::string_view::npos && authority.find(']', c) == std::string_view::npos) {
+    host = std::string(authority.substr(0, c));
+    port = std::string(authority.substr(c + 1));
+    if (!std::ranges::all_of(port, [](char d) { return d >= '0' && d <= '9'; })) return std::nullopt;
+  }
+  if (host.empty()) return std::nullopt;
+  if ((scheme == "http" && port == "80") || (scheme == "https" && port == "443")) port.clear();
+  auto normal_host = normalize_percent_encoding(lower(host));
+  auto normal_path = normalize_percent_encoding(path.empty() ? std::string_view("/") : path);
+  if (!normal_host || !normal_path) return std::nullopt;
+  return scheme + "://" + *normal_host + (port.empty() ? "" : ":" + port) + *normal_path;
+}
 
 std::string access_token_hash(std::string_view token) { return encoding::base64url_encode(crypto::sha256(token)); }
 
-std::string make_proof(const PrivateKey& key, std::string_view token, std::string_view action,
-                       std::string_view resource, core::Timestamp now) {
+std::string make_proof(const PrivateKey& key, std::string_view token, std::string_view htm, std::string_view htu,
+                       core::Timestamp now) {
   const Json header = {{"alg", to_string(key.algorithm())},
                        {"typ", "dpop+jwt"},
                        {"jwk", Json::parse(key.public_key().jwk_json())}};
   const Json payload = {{"jti", encoding::base64url_encode(crypto::random_bytes(kJtiBytes))},
                         {"iat", detail::to_numeric_date(now)},
-                        {"htm", action},
-                        {"htu", resource},
+                        {"htm", htm},
+                        {"htu", htu},
                         {"ath", access_token_hash(token)}};
   return encode_compact(header, payload, [&](std::string_view input) { return key.sign(input); });
 }
@@ -89,13 +160,13 @@ std::string make_proof(const PrivateKey& key, std::string_view token, std::strin
 std::string_view to_string(ProofCheck check) {
   static constexpr std::array<std::string_view, 11> kNames{"missing", "format",  "algorithm", "type",
                                                            "key",     "signature", "binding", "token",
-                                                           "action",  "resource",  "freshness"};
+                                                           "htm",     "htu",       "freshness"};
   return kNames.at(static_cast<std::size_t>(check));
 }
 
 std::expected<VerifiedProof, ProofRejection> verify_proof(std::string_view proof, std::string_view token,
-                                                          std::string_view expected_jkt, std::string_view action,
-                                                          std::string_view resource, const ProofOptions& options) {
+                                                          std::string_view expected_jkt, std::string_view htm,
+                                                          std::string_view htu, const ProofOptions& options) {
   if (proof.empty()) return reject(ProofCheck::missing, "no proof of possession was presented");
   auto jws = decode_compact_checked(proof);
   if (!jws) {
@@ -112,8 +183,17 @@ std::expected<VerifiedProof, ProofRejection> verify_proof(std::string_view proof
 
   if (key->thumbprint() != expected_jkt) return reject(ProofCheck::binding, "the proof is signed by a key the mandate is not bound to");
   if (claims->ath != access_token_hash(token)) return reject(ProofCheck::token, "the proof was made for another token");
-  if (claims->htm != action) return reject(ProofCheck::action, "the proof was made for another action");
-  if (claims->htu != resource) return reject(ProofCheck::resource, "the proof was made for another resource");
+  if (options.profile == ProofProfile::http) {
+    if (claims->htm != htm) return reject(ProofCheck::htm, "the proof was made for another HTTP method");
+    const auto expected = normalize_http_uri(htu);
+    const auto presented = normalize_http_uri(claims->htu);
+    if (!presented || !expected || *presented != *expected) {
+      return reject(ProofCheck::htu, "the proof was made for another HTTP URI");
+    }
+  } else {
+    if (claims->htm != htm) return reject(ProofCheck::htm, "the proof was made for another action");
+    if (claims->htu != htu) return reject(ProofCheck::htu, "the proof was made for another resource");
+  }
   if (claims->issued_at > options.now + options.skew) return reject(ProofCheck::freshness, "the proof's iat is in the future");
   if (claims->issued_at + options.max_age + options.skew < options.now) {
     return reject(ProofCheck::freshness, "the proof is older than " + std::to_string(options.max_age.count()) + " s");

@@ -26,7 +26,9 @@ std::string_view to_string(Algorithm algorithm) {
 }
 
 std::optional<Algorithm> parse_algorithm(std::string_view alg) {
-  if (alg == "EdDSA") return Algorithm::EdDSA;
+  // RFC 9864's fully-specified name for EdDSA over Ed25519, which newer
+  // JOSE libraries (e.g. npm's dpop) write; the same algorithm here.
+  if (alg == "EdDSA" || alg == "Ed25519") return Algorithm::EdDSA;
   if (alg == "ES256") return Algorithm::ES256;
   return std::nullopt;
 }

@@ -1,6 +1,8 @@
 // verify_mandate_token: the checks in TokenCheck order. Each step reads only
 // what it checks, so the first failure names the right check; claims are
 // read only after the signature has been verified.
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "keys/jwk.h"
@@ -16,15 +18,6 @@ using Result = std::expected<MandateClaims, TokenRejection>;
 
 std::unexpected<TokenRejection> reject(TokenCheck check, std::string reason) {
   return std::unexpected(TokenRejection{check, std::move(reason)});
-}
-
-bool names_audience(const Json& aud, const std::string& audience) {
-  if (aud.is_string()) return aud == audience;
-  if (!aud.is_array()) return false;
-  for (const Json& entry : aud) {
-    if (entry.is_string() && entry == audience) return true;
-  }
-  return false;
 }
 
 std::expected<PublicKey, TokenRejection> find_key(const Json& header, const KeyLookup& lookup) {
@@ -81,13 +74,14 @@ Result verify_mandate_token(std::string_view token, const KeyLookup& lookup, con
   MandateClaims claims;
   const auto iss = payload.find("iss");
   if (iss == payload.end() || *iss != options.issuer) return reject(TokenCheck::issuer, "the token's iss is not this issuer");
-  const auto aud = payload.find("aud");
-  if (aud == payload.end() || !names_audience(*aud, options.audience)) {
+  auto audience = detail::read_audience(payload);
+  if (!audience) return reject(TokenCheck::audience, audience.error());
+  if (options.audience && std::ranges::find(*audience, *options.audience) == audience->end()) {
     return reject(TokenCheck::audience, "the token's aud does not name this audience");
   }
   if (auto ok = check_time(payload, options, claims); !ok) return std::unexpected(std::move(ok.error()));
   claims.issuer = options.issuer;
-  claims.audience = options.audience;
+  claims.audience = std::move(*audience);
   if (auto ok = detail::read_claims(payload, claims); !ok) return reject(TokenCheck::claims, ok.error());
   if (auto ok = validate_claims(claims); !ok) return reject(TokenCheck::claims, ok.error());
   return claims;

@@ -41,14 +41,14 @@ TEST(MandateTest, EnumsRoundTrip) {
   EXPECT_FALSE(parse_key_binding_kind("x5t_s256"));
   for (auto f : {IssuanceFault::task_not_approved, IssuanceFault::other_task,
                  IssuanceFault::other_executor, IssuanceFault::wrong_chain, IssuanceFault::not_root,
-                 IssuanceFault::scope_broader, IssuanceFault::too_long}) {
+                 IssuanceFault::scope_broader, IssuanceFault::too_long, IssuanceFault::audience_broader}) {
     EXPECT_EQ(parse_issuance_fault(to_string(f)), f);
   }
   for (auto f : {AttenuationFault::not_child, AttenuationFault::other_task,
                  AttenuationFault::chain_broken, AttenuationFault::scope_broader,
                  AttenuationFault::starts_earlier, AttenuationFault::outlives_parent,
                  AttenuationFault::more_uses, AttenuationFault::wrong_depth,
-                 AttenuationFault::too_deep}) {
+                 AttenuationFault::too_deep, AttenuationFault::audience_broader}) {
     EXPECT_EQ(parse_attenuation_fault(to_string(f)), f);
   }
   EXPECT_FALSE(parse_attenuation_fault("broader"));
@@ -76,6 +76,8 @@ TEST(MandateTest, ValidationRejects) {
   EXPECT_FALSE(with([](Mandate& m) { m.on_behalf_of.clear(); }));
   EXPECT_FALSE(with([](Mandate& m) { m.on_behalf_of = {""}; }));
   EXPECT_FALSE(with([](Mandate& m) { m.scope.clear(); }));
+  EXPECT_FALSE(with([](Mandate& m) { m.audience.clear(); }));
+  EXPECT_FALSE(with([](Mandate& m) { m.audience = {"a", "a"}; }));
   EXPECT_FALSE(with([](Mandate& m) { m.scope[0].actions = {"a", "a"}; }));
   EXPECT_FALSE(with([](Mandate& m) { m.expires_at = m.not_before; }));
   EXPECT_FALSE(with([](Mandate& m) { m.max_uses = 0; }));
@@ -142,6 +144,20 @@ TEST(MandateTest, IssuanceFaults) {
             IssuanceFault::scope_broader);
   EXPECT_EQ(fault([](Mandate& m) { m.expires_at += 1us; }, keep), IssuanceFault::too_long);
   EXPECT_EQ(check_issuance(good, task, 29min), IssuanceFault::too_long);
+  // RFC 8707: a mandate names only resource servers the task was approved for.
+  EXPECT_EQ(fault([](Mandate& m) { m.audience = {"https://k8s.prod.example.com"}; }, keep), std::nullopt);
+  EXPECT_EQ(fault([](Mandate& m) { m.audience.push_back("https://evil.example.com"); }, keep),
+            IssuanceFault::audience_broader);
+}
+
+TEST(MandateTest, AChildIsForNoResourceServerItsParentIsNotFor) {
+  const Mandate root = make_root_mandate(approved_task());
+  Mandate narrower = child_of(root);
+  narrower.audience = {"https://registry.example.com"};
+  EXPECT_EQ(check_attenuation(narrower, root), std::nullopt);
+  Mandate broader = child_of(root);
+  broader.audience.push_back("https://evil.example.com");
+  EXPECT_EQ(check_attenuation(broader, root), AttenuationFault::audience_broader);
 }
 
 TEST(MandateTest, AttenuationTrueCases) {

@@ -46,7 +46,7 @@ TEST(TaskTest, EverythingElseIsIllegal) {
       {{S::requested, E::cancel}, S::cancelled},  {{S::requested, E::issue_break_glass}, S::active},
       {{S::approved, E::issue}, S::active},       {{S::approved, E::cancel}, S::cancelled},
       {{S::active, E::complete}, S::completed},   {{S::active, E::expire}, S::expired},
-      {{S::active, E::revoke}, S::revoked},
+      {{S::active, E::revoke}, S::revoked},       {{S::active, E::cancel}, S::cancelled},
   };
   int illegal = 0;
   for (S s : kAllStates) {
@@ -61,13 +61,13 @@ TEST(TaskTest, EverythingElseIsIllegal) {
       }
     }
   }
-  EXPECT_EQ(illegal, 8 * 8 - 9);
+  EXPECT_EQ(illegal, 8 * 8 - 10);
 }
 
 TEST(TaskTest, SomeIllegalTransitionsByName) {
   EXPECT_FALSE(next_state(S::requested, E::issue));   // no mandate before approval
   EXPECT_FALSE(next_state(S::denied, E::approve));    // a denial is final
-  EXPECT_FALSE(next_state(S::active, E::cancel));     // an issued mandate is revoked, not cancelled
+  EXPECT_FALSE(next_state(S::cancelled, E::cancel));  // cancelling in flight ends it once
   EXPECT_FALSE(next_state(S::approved, E::approve));
   EXPECT_FALSE(next_state(S::approved, E::issue_break_glass));
   EXPECT_FALSE(next_state(S::completed, E::revoke));

@@ -40,6 +40,7 @@ inline Task make_task() {
   t.initiator = "alice";
   t.executor = "spiffe://example.org/ci/deployer";
   t.requested_scope = deploy_scope();
+  t.audience = {"https://k8s.prod.example.com", "https://registry.example.com"};
   t.requested_duration = std::chrono::minutes{30};
   t.created_at = Timestamp{std::chrono::sys_days{std::chrono::year{2026} / 11 / 28}};
   return t;
@@ -55,6 +56,7 @@ inline Mandate make_root_mandate(const Task& task) {
   m.executor = task.executor;
   m.on_behalf_of = {task.initiator};
   m.scope = task.requested_scope;
+  m.audience = task.audience;
   m.not_before = task.created_at + std::chrono::minutes{1};
   m.expires_at = m.not_before + task.requested_duration;
   m.max_uses = 10;

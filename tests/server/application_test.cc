@@ -133,10 +133,12 @@ class ServerApp : public ::testing::Test {
     ASSERT_EQ(r.status, 200) << r.body;
   }
 
-  std::string approved_task() {
-    auto r = call("POST", "/v1/tasks", human("alice"),
-                  R"({"intent":"Deploy payments 2.3","executor":"spiffe://example.org/ci/deployer","duration":"30m",
-                      "scope":[{"type":"deploy","actions":["deploy"],"resources":["prod/payments"]}]})");
+  std::string approved_task(const nlohmann::json& audience = nullptr) {
+    nlohmann::json body = nlohmann::json::parse(
+        R"({"intent":"Deploy payments 2.3","executor":"spiffe://example.org/ci/deployer","duration":"30m",
+            "scope":[{"type":"deploy","actions":["deploy"],"resources":["prod/payments"]}]})");
+    if (!audience.is_null()) body["audience"] = audience;
+    auto r = call("POST", "/v1/tasks", human("alice"), body.dump());
     EXPECT_EQ(r.status, 201) << r.body;
     const std::string task = json(r)["task"];
     EXPECT_EQ(call("POST", "/v1/tasks/" + task + "/approvals", human("bob"), "{}").status, 200);
@@ -163,7 +165,7 @@ TEST_F(ServerApp, TheWholeWorkflowOverTheApi) {
   // The workload exchanges its JWT-SVID for the task's mandate (RFC 8693).
   auto r = call("POST", "/oauth/token", "",
                 "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&subject_token=" + workload(kDeployer) +
-                    "&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Ajwt&resource=urn%3Amandate%3Atask%3A" + task,
+                    "&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Ajwt&scope=task%3A" + task,
                 "application/x-www-form-urlencoded");
   ASSERT_EQ(r.status, 200) << r.body;
   const std::string mandate = json(r)["access_token"];
@@ -213,6 +215,59 @@ TEST_F(ServerApp, TheWholeWorkflowOverTheApi) {
   ASSERT_EQ(r.status, 200) << r.body;
   r = call("GET", "/v1/ledger/entries/0", human("carol"));
   ASSERT_EQ(r.status, 200);
+}
+
+// RFC 8707 and RFC 9449 over the API: the mandate names the resource
+// servers it is for, and a resource server hands on a standard DPoP proof
+// of the HTTP request it received, with the action it decides apart.
+TEST_F(ServerApp, AMandateIsForItsAudienceAndProvenByTheHttpRequest) {
+  register_everyone();
+  const std::string task = approved_task(nlohmann::json::array({"https://payments.example", "https://ledger.example"}));
+  const auto exchange = [&](const std::string& extra) {
+    return call("POST", "/oauth/token", "",
+                "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&subject_token=" + workload(kDeployer) +
+                    "&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Ajwt&scope=task%3A" + task + extra,
+                "application/x-www-form-urlencoded");
+  };
+  auto r = exchange("&resource=https%3A%2F%2Fevil.example");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json(r)["error"], "invalid_target") << r.body;
+  r = exchange("&resource=https%3A%2F%2Fpayments.example");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string mandate = json(r)["access_token"];
+  const auto claims = token::decode_compact(mandate)->payload;
+  EXPECT_EQ(claims["aud"], "https://payments.example") << "narrowed to the resource asked for";
+  EXPECT_EQ(claims["sub"], "alice") << "RFC 8693: on whose behalf";
+  EXPECT_EQ(claims["act"], nlohmann::json({{"sub", kDeployer}})) << "RFC 8693: who acts";
+  EXPECT_EQ(claims["client_id"], kDeployer);
+
+  const std::string jti = claims["jti"];
+  const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+  const auto ask = [&](const std::string& audience, const std::string& proof, const std::string& method) {
+    nlohmann::json subject = {{"type", "mandate"}, {"id", jti},
+                              {"properties", {{"token", mandate}, {"proof", proof},
+                                              {"http_request", {{"method", method}, {"uri", "https://payments.example/v1/deploy"}}}}}};
+    nlohmann::json resource = {{"type", "resource"}, {"id", "prod/payments"}};
+    if (!audience.empty()) resource["properties"] = {{"audience", audience}};
+    return call("POST", "/access/v1/evaluation", workload(kResourceServer),
+                nlohmann::json{{"subject", subject}, {"action", {{"name", "deploy"}}}, {"resource", resource}}.dump());
+  };
+  const auto http_proof = [&] { return token::make_proof(executor_key, mandate, "POST", "https://payments.example/v1/deploy", now); };
+  // Another resource server (here: the caller's own id, which is not in aud) is refused.
+  r = ask("", http_proof(), "POST");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json(r)["decision"], false);
+  EXPECT_EQ(json(r)["context"]["decided_by"], "audience") << r.body;
+  r = ask("https://ledger.example", http_proof(), "POST");
+  EXPECT_EQ(json(r)["context"]["decided_by"], "audience") << "approved for the task, but not in this mandate";
+  // The resource server the mandate is for, with a DPoP proof of its request.
+  r = ask("https://payments.example", http_proof(), "POST");
+  EXPECT_EQ(json(r)["decision"], true) << r.body;
+  // A proof of another request, or in the action profile, is refused.
+  r = ask("https://payments.example", http_proof(), "DELETE");
+  EXPECT_EQ(json(r)["context"]["decided_by"], "proof") << r.body;
+  r = ask("https://payments.example", prove(mandate, "deploy", "prod/payments"), "POST");
+  EXPECT_EQ(json(r)["context"]["decided_by"], "proof") << r.body;
 }
 
 TEST_F(ServerApp, CallersWithoutValidCredentialsAreRefusedAndNothingChanges) {

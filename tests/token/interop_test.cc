@@ -69,7 +69,7 @@ TEST(JoseInterop, JoseVerifiesMandateTokensAgainstTheJwks) {
   Json typ_jwt = header;
   typ_jwt["typ"] = "JWT";
   Json tampered_payload = payload;
-  tampered_payload["max_uses"] = 99;
+  tampered_payload[std::string(kMandateClaim)]["max_uses"] = 99;
   const std::string tampered = token.substr(0, token.find('.') + 1) +
                                encoding::base64url_encode(tampered_payload.dump()) + token.substr(token.rfind('.'));
   Json none = header;
@@ -82,21 +82,22 @@ TEST(JoseInterop, JoseVerifiesMandateTokensAgainstTheJwks) {
       {"audience", kAudience},
       {"now", seconds(test_now()) + 1},
       {"claims",
-       {{"sub", claims.subject},
-        {"client_id", claims.client_id},
+       {{"sub", "alice@example.com"},
+        {"client_id", claims.executor},
         {"jti", claims.jti},
         {"iat", seconds(claims.issued_at)},
         {"nbf", seconds(claims.not_before)},
         {"exp", seconds(claims.expires_at)},
-        {"act", Json::parse(R"({"sub":"spiffe://example.com/ci/orchestrator","act":{"sub":"alice@example.com"}})")},
+        {"act", Json::parse(R"({"sub":"spiffe://example.com/ci/deployer","act":{"sub":"spiffe://example.com/ci/orchestrator"}})")},
         {"authorization_details", scope_to_json(claims.scope).value()},
         {"cnf", {{"jkt", executor.public_key().thumbprint()}}},
-        {"task_id", claims.task_id},
-        {"approval_hash", claims.approval_hash},
-        {"parent_jti", *claims.parent_jti},
-        {"depth", 1},
-        {"max_uses", 1},
-        {"break_glass", false}}},
+        {std::string(kMandateClaim),
+         {{"task_id", claims.task_id},
+          {"approval_hash", claims.approval_hash},
+          {"parent_jti", *claims.parent_jti},
+          {"depth", 1},
+          {"max_uses", 1},
+          {"break_glass", false}}}}},
       {"refused",
        {{"tampered", tampered},
         {"foreign_key", sign_with(foreign, header, payload)},
@@ -121,8 +122,12 @@ TEST(JoseInterop, MandateVerifiesTokensAndProofsMadeByJose) {
   const std::int64_t now = seconds(test_now());
   const Json request = {{"issuer", kIssuer},
                         {"audience", kAudience},
-                        {"sub", claims.subject},
-                        {"act", {{"sub", "alice@example.com"}}},
+                        {"sub", "alice@example.com"},
+                        {"client_id", claims.executor},
+                        {"act", {{"sub", claims.executor}}},
+                        {"mandate_claim", std::string(kMandateClaim)},
+                        {"http_method", "POST"},
+                        {"http_uri", "https://api.example.com/deploy"},
                         {"authorization_details", scope_to_json(claims.scope).value()},
                         {"task_id", claims.task_id},
                         {"approval_hash", claims.approval_hash},
@@ -152,7 +157,7 @@ TEST(JoseInterop, MandateVerifiesTokensAndProofsMadeByJose) {
 
     auto verified = verify_mandate_token(token, lookup, options);
     ASSERT_TRUE(verified.has_value()) << verified.error().reason;
-    EXPECT_EQ(verified->subject, claims.subject);
+    EXPECT_EQ(verified->executor, claims.executor);
     EXPECT_EQ(verified->on_behalf_of, std::vector<std::string>{"alice@example.com"});
     EXPECT_EQ(verified->scope, claims.scope);
     EXPECT_EQ(verified->key_binding.thumbprint, jkt);
@@ -162,6 +167,19 @@ TEST(JoseInterop, MandateVerifiesTokensAndProofsMadeByJose) {
     ASSERT_TRUE(proof.has_value()) << proof.error().reason;
     EXPECT_EQ(proof->thumbprint, jkt);
     EXPECT_EQ(proof->jti.size(), 36u);  // jose's setJti(randomUUID())
+
+    // The dpop library's proof of an HTTP request, checked as RFC 9449 has it.
+    ProofOptions http_options{std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now())};
+    http_options.profile = ProofProfile::http;
+    const std::string dpop = c["dpop_http"];
+    auto http = verify_proof(dpop, token, jkt, "POST", "https://api.example.com/deploy?dry-run=1", http_options);
+    ASSERT_TRUE(http.has_value()) << http.error().reason;
+    EXPECT_EQ(http->thumbprint, jkt);
+    auto other_method = verify_proof(dpop, token, jkt, "DELETE", "https://api.example.com/deploy", http_options);
+    ASSERT_FALSE(other_method.has_value());
+    EXPECT_EQ(other_method.error().check, ProofCheck::htm);
+    auto as_action = verify_proof(dpop, token, jkt, "deploy", "https://k8s.example.com/ns/shop", http_options);
+    ASSERT_FALSE(as_action.has_value());
 
     for (const auto& [check, refused] : c["refused"].items()) {
       auto result = verify_proof(refused.get<std::string>(), token, jkt, action, resource, proof_options);

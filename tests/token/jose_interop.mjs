@@ -1,5 +1,5 @@
 // Interop with jose (npm), the reference JOSE implementation mandate is
-// checked against. Run by interop_test.cc; node resolves 'jose' from the
+// checked against, and with dpop (npm), a maintained RFC 9449 client. Run by interop_test.cc; node resolves 'jose' from the
 // repository's node_modules (installed by scripts/install-deps.sh).
 //
 //   node jose_interop.mjs verify DIR   jose verifies mandate's tokens (DIR/case.json)
@@ -13,6 +13,7 @@ import { isDeepStrictEqual } from 'node:util';
 import {
   SignJWT, calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify,
 } from 'jose';
+import { generateProof } from 'dpop';
 
 const [mode, dir] = process.argv.slice(2);
 const problems = [];
@@ -33,7 +34,7 @@ async function verify() {
   const jwks = createLocalJWKSet(c.jwks);
   const options = {
     issuer: c.issuer, audience: c.audience, typ: 'at+jwt', algorithms: ['EdDSA'],
-    currentDate: new Date(c.now * 1000), requiredClaims: ['iat', 'nbf', 'exp', 'jti', 'sub', 'client_id'],
+    currentDate: new Date(c.now * 1000), requiredClaims: ['iat', 'nbf', 'exp', 'jti', 'sub', 'client_id', 'act'],
   };
   const { payload, protectedHeader } = await jwtVerify(c.token, jwks, options);
   expect(protectedHeader.typ === 'at+jwt', 'typ');
@@ -74,8 +75,8 @@ async function make() {
   const kid = issuer.jkt;
   const executors = { EdDSA: await keyPair('EdDSA'), ES256: await keyPair('ES256') };
   const mandate = (executor, alg = 'EdDSA', signer = issuer) => new SignJWT({
-    client_id: c.sub, act: c.act, authorization_details: c.authorization_details, cnf: { jkt: executor.jkt },
-    task_id: c.task_id, approval_hash: c.approval_hash, depth: 0, max_uses: 1, break_glass: false,
+    client_id: c.client_id, act: c.act, authorization_details: c.authorization_details, cnf: { jkt: executor.jkt },
+    [c.mandate_claim]: { task_id: c.task_id, approval_hash: c.approval_hash, depth: 0, max_uses: 1, break_glass: false },
   }).setProtectedHeader({ alg, typ: 'at+jwt', kid }).setIssuer(c.issuer).setAudience(c.audience)
     .setSubject(c.sub).setJti(randomUUID()).setIssuedAt(c.now).setNotBefore(c.now).setExpirationTime(c.now + 600)
     .sign(signer.privateKey);
@@ -86,10 +87,13 @@ async function make() {
     out.cases.push({
       alg, token, jkt: executor.jkt, executor_jwk: executor.jwk,
       proof: await proof(executor, alg, token, c.action, c.resource, c.now),
+      // A standard DPoP proof of an HTTP request, made by the dpop library
+      // (its iat is the real clock; alg "Ed25519" per RFC 9864 for Ed25519).
+      dpop_http: await generateProof(executor, c.http_uri, c.http_method, undefined, token),
       // Each must be refused by mandate with the named check.
       refused: {
-        action: await proof(executor, alg, token, 'delete', c.resource, c.now),
-        resource: await proof(executor, alg, token, c.action, c.resource + '/other', c.now),
+        htm: await proof(executor, alg, token, 'delete', c.resource, c.now),
+        htu: await proof(executor, alg, token, c.action, c.resource + '/other', c.now),
         token: await proof(executor, alg, 'another.access.token', c.action, c.resource, c.now),
         freshness: await proof(executor, alg, token, c.action, c.resource, c.now - 3600),
         binding: await proof(executors[alg === 'EdDSA' ? 'ES256' : 'EdDSA'],

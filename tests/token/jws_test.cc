@@ -56,7 +56,7 @@ TEST(DecodeCompact, RefusesTheWrongShape) {
 }
 
 TEST(DecodeCompact, RefusesEveryAlgorithmButEdDsaAndEs256) {
-  for (const char* alg : {"none", "None", "NONE", "HS256", "RS256", "ES384", "ES256K", "Ed25519", "eddsa", ""}) {
+  for (const char* alg : {"none", "None", "NONE", "HS256", "RS256", "ES384", "ES256K", "Ed448", "ed25519", "eddsa", ""}) {
     const std::string header = std::string(R"({"alg":")") + alg + R"("})";
     for (const std::string& text : {jws(header, "{}"), b64(header) + "." + b64("{}") + "."}) {
       auto decoded = decode_compact_checked(text);
@@ -65,6 +65,10 @@ TEST(DecodeCompact, RefusesEveryAlgorithmButEdDsaAndEs256) {
     }
   }
   EXPECT_TRUE(decode_compact(jws(R"({"alg":"ES256"})", "{}")).has_value());
+  // RFC 9864's fully-specified name for EdDSA over Ed25519 is the same algorithm.
+  auto ed25519 = decode_compact_checked(jws(R"({"alg":"Ed25519"})", "{}"));
+  ASSERT_TRUE(ed25519.has_value());
+  EXPECT_EQ(ed25519->algorithm, Algorithm::EdDSA);
 }
 
 TEST(DecodeCompact, ErrorsDoNotQuoteTheInput) {

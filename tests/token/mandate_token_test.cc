@@ -78,7 +78,7 @@ TEST_F(MandateTokenTest, RoundTrip) {
 }
 
 TEST_F(MandateTokenTest, RoundTripsQuotesBackslashesAndNonAscii) {
-  claims.subject = claims.client_id = R"(urn:x:"quoted"\back\slash)";
+  claims.executor = R"(urn:x:"quoted"\back\slash)";
   claims.on_behalf_of = {"zoë@example.com"};
   claims.scope[0].resources = {"https://k8s.example.com/ns/shop?q=\"x\"", "ресурс/日本"};
   claims.scope[0].extra = R"({"note":"tab\tand \"quote\" and \u0001"})";
@@ -101,22 +101,28 @@ TEST_F(MandateTokenTest, WireFormat) {
   EXPECT_EQ(header, Json::parse(R"({"alg":"EdDSA","typ":"at+jwt","kid":")" + issuer.kid() + "\"}"));
   EXPECT_EQ(payload["iss"], kIssuer);
   EXPECT_EQ(payload["aud"], kAudience);
-  EXPECT_EQ(payload["sub"], "spiffe://example.com/ci/deployer");
+  // RFC 8693 §4.1: sub is on whose behalf; act is the party acting.
+  EXPECT_EQ(payload["sub"], "alice@example.com");
   EXPECT_EQ(payload["client_id"], "spiffe://example.com/ci/deployer");
   EXPECT_EQ(payload["iat"], 1795896000);
   EXPECT_EQ(payload["nbf"], 1795896000);
   EXPECT_EQ(payload["exp"], 1795896000 + 900);
-  EXPECT_EQ(payload["act"], Json::parse(R"({"sub":"alice@example.com"})"));
+  EXPECT_EQ(payload["act"], Json::parse(R"({"sub":"spiffe://example.com/ci/deployer"})"));
   EXPECT_EQ(payload["authorization_details"],
             Json::parse(R"([{"type":"deployment","actions":["deploy","rollback"],
                              "resources":["https://k8s.example.com/ns/shop"],"environment":"prod"}])"));
   EXPECT_EQ(payload["cnf"], Json({{"jkt", executor.public_key().thumbprint()}}));
-  EXPECT_EQ(payload["task_id"], "t-42");
-  EXPECT_EQ(payload["approval_hash"], std::string(64, 'a'));
-  EXPECT_EQ(payload["depth"], 0);
-  EXPECT_EQ(payload["max_uses"], 1);
-  EXPECT_EQ(payload["break_glass"], false);
-  EXPECT_FALSE(payload.contains("parent_jti"));
+  // mandate's own members under one collision-resistant name (RFC 7519 §4.2).
+  for (const char* name : {"task_id", "approval_hash", "depth", "max_uses", "break_glass", "parent_jti"}) {
+    EXPECT_FALSE(payload.contains(name)) << name;
+  }
+  const Json& own = payload[std::string(kMandateClaim)];
+  EXPECT_EQ(own["task_id"], "t-42");
+  EXPECT_EQ(own["approval_hash"], std::string(64, 'a'));
+  EXPECT_EQ(own["depth"], 0);
+  EXPECT_EQ(own["max_uses"], 1);
+  EXPECT_EQ(own["break_glass"], false);
+  EXPECT_FALSE(own.contains("parent_jti"));
 }
 
 TEST_F(MandateTokenTest, ChildCarriesTheActChainMostRecentOutermost) {
@@ -124,9 +130,12 @@ TEST_F(MandateTokenTest, ChildCarriesTheActChainMostRecentOutermost) {
   claims.parent_jti = "m-parent";
   claims.depth = 1;
   auto [header, payload] = parts();
-  EXPECT_EQ(payload["act"],
-            Json::parse(R"({"sub":"spiffe://example.com/ci/orchestrator","act":{"sub":"alice@example.com"}})"));
-  EXPECT_EQ(payload["parent_jti"], "m-parent");
+  // The human stays sub; the executor acts, having been delegated to by
+  // the orchestrator, which nests inside (RFC 8693 §4.1).
+  EXPECT_EQ(payload["sub"], "alice@example.com");
+  EXPECT_EQ(payload["act"], Json::parse(R"({"sub":"spiffe://example.com/ci/deployer",
+                                            "act":{"sub":"spiffe://example.com/ci/orchestrator"}})"));
+  EXPECT_EQ(payload[std::string(kMandateClaim)]["parent_jti"], "m-parent");
   auto verified = verify(issue());
   ASSERT_TRUE(verified.has_value()) << verified.error().reason;
   EXPECT_EQ(*verified, claims);
@@ -136,7 +145,7 @@ TEST_F(MandateTokenTest, BreakGlassNeedsNoApprovalHash) {
   claims.break_glass = true;
   claims.approval_hash.clear();
   auto [header, payload] = parts();
-  EXPECT_FALSE(payload.contains("approval_hash"));
+  EXPECT_FALSE(payload[std::string(kMandateClaim)].contains("approval_hash"));
   auto verified = verify(issue());
   ASSERT_TRUE(verified.has_value()) << verified.error().reason;
   EXPECT_EQ(*verified, claims);
@@ -160,7 +169,10 @@ TEST_F(MandateTokenTest, IssuingRefusesInvalidClaims) {
       {"approval not hex", [](MandateClaims& c) { c.approval_hash = std::string(64, 'A'); }},
       {"depth without parent", [](MandateClaims& c) { c.depth = 1; }},
       {"empty issuer", [](MandateClaims& c) { c.issuer.clear(); }},
-      {"control char in sub", [](MandateClaims& c) { c.subject = "a\nb"; }},
+      {"control char in executor", [](MandateClaims& c) { c.executor = "a\nb"; }},
+      {"control char in initiator", [](MandateClaims& c) { c.on_behalf_of = {"a\nb"}; }},
+      {"no audience", [](MandateClaims& c) { c.audience.clear(); }},
+      {"repeated audience", [](MandateClaims& c) { c.audience = {"a", "a"}; }},
       {"bad thumbprint", [](MandateClaims& c) { c.key_binding.thumbprint = "short"; }},
       {"extra repeats type", [](MandateClaims& c) { c.scope[0].extra = R"({"type":"other"})"; }},
       {"extra not an object", [](MandateClaims& c) { c.scope[0].extra = "{not json}"; }},
@@ -247,7 +259,7 @@ TEST_F(MandateTokenTest, SignatureRejections) {
   const std::string token = issue();
   const auto first_dot = token.find('.');
   const auto second_dot = token.find('.', first_dot + 1);
-  payload["max_uses"] = 1000;
+  payload[std::string(kMandateClaim)]["max_uses"] = 1000;
   const std::string spliced =
       token.substr(0, first_dot + 1) + encoding::base64url_encode(payload.dump()) + token.substr(second_dot);
   expect_rejected(spliced, TokenCheck::signature, "payload swapped");
@@ -275,7 +287,13 @@ TEST_F(MandateTokenTest, IssuerAndAudienceRejections) {
   expect_rejected(with_payload([](Json& p) { p["aud"] = Json::array({"x", 1}); }), TokenCheck::audience, "aud array without");
   auto in_array = verify(with_payload([](Json& p) { p["aud"] = Json::array({"x", kAudience}); }));
   ASSERT_TRUE(in_array.has_value()) << in_array.error().reason;
-  EXPECT_EQ(in_array->audience, kAudience);
+  EXPECT_EQ(in_array->audience, (std::vector<std::string>{"x", kAudience}));
+  expect_rejected(with_payload([](Json& p) { p["aud"] = Json::array(); }), TokenCheck::audience, "empty aud array");
+  // The broker checks the audience per decision: it reads aud without asking for one.
+  auto unasked = verify_mandate_token(with_payload([](Json& p) { p["aud"] = "https://other.example.com"; }),
+                                      lookup_of({issuer_public}), {kIssuer, std::nullopt, test_now(), std::chrono::seconds{30}});
+  ASSERT_TRUE(unasked.has_value()) << unasked.error().reason;
+  EXPECT_EQ(unasked->audience, std::vector<std::string>{"https://other.example.com"});
 }
 
 TEST_F(MandateTokenTest, TimeRejectionsWithSkew) {
@@ -299,6 +317,8 @@ TEST_F(MandateTokenTest, TimeRejectionsWithSkew) {
   }
 }
 
+Json& own(Json& payload) { return payload[std::string(kMandateClaim)]; }
+
 TEST_F(MandateTokenTest, ClaimsRejections) {
   const std::vector<std::pair<const char*, std::function<void(Json&)>>> cases = {
       {"no sub", [](Json& p) { p.erase("sub"); }},
@@ -310,6 +330,13 @@ TEST_F(MandateTokenTest, ClaimsRejections) {
       {"act not an object", [](Json& p) { p["act"] = "alice"; }},
       {"act without sub", [](Json& p) { p["act"] = Json::object(); }},
       {"act chain longer than depth", [](Json& p) { p["act"]["act"] = {{"sub", "bob"}}; }},
+      {"client_id not the actor", [](Json& p) { p["client_id"] = "spiffe://example.com/other"; }},
+      {"no mandate claim", [](Json& p) { p.erase(std::string(kMandateClaim)); }},
+      {"mandate claim not an object", [](Json& p) { p[std::string(kMandateClaim)] = "t-42"; }},
+      {"members at the top level only", [](Json& p) {
+         p.update(p[std::string(kMandateClaim)]);
+         p.erase(std::string(kMandateClaim));
+       }},
       {"no authorization_details", [](Json& p) { p.erase("authorization_details"); }},
       {"empty authorization_details", [](Json& p) { p["authorization_details"] = Json::array(); }},
       {"authorization_details object", [](Json& p) { p["authorization_details"] = Json::object(); }},
@@ -319,17 +346,17 @@ TEST_F(MandateTokenTest, ClaimsRejections) {
       {"no cnf", [](Json& p) { p.erase("cnf"); }},
       {"cnf with both", [](Json& p) { p["cnf"]["x5t#S256"] = p["cnf"]["jkt"]; }},
       {"cnf jkt malformed", [](Json& p) { p["cnf"]["jkt"] = "abc"; }},
-      {"no task_id", [](Json& p) { p.erase("task_id"); }},
-      {"no approval_hash", [](Json& p) { p.erase("approval_hash"); }},
-      {"approval_hash malformed", [](Json& p) { p["approval_hash"] = "xyz"; }},
-      {"no depth", [](Json& p) { p.erase("depth"); }},
-      {"negative depth", [](Json& p) { p["depth"] = -1; }},
-      {"depth without parent", [](Json& p) { p["depth"] = 1; }},
-      {"parent without depth", [](Json& p) { p["parent_jti"] = "m-0"; }},
-      {"zero max_uses", [](Json& p) { p["max_uses"] = 0; }},
-      {"huge max_uses", [](Json& p) { p["max_uses"] = 1ll << 40; }},
-      {"no break_glass", [](Json& p) { p.erase("break_glass"); }},
-      {"break_glass string", [](Json& p) { p["break_glass"] = "false"; }},
+      {"no task_id", [](Json& p) { own(p).erase("task_id"); }},
+      {"no approval_hash", [](Json& p) { own(p).erase("approval_hash"); }},
+      {"approval_hash malformed", [](Json& p) { own(p)["approval_hash"] = "xyz"; }},
+      {"no depth", [](Json& p) { own(p).erase("depth"); }},
+      {"negative depth", [](Json& p) { own(p)["depth"] = -1; }},
+      {"depth without parent", [](Json& p) { own(p)["depth"] = 1; }},
+      {"parent without depth", [](Json& p) { own(p)["parent_jti"] = "m-0"; }},
+      {"zero max_uses", [](Json& p) { own(p)["max_uses"] = 0; }},
+      {"huge max_uses", [](Json& p) { own(p)["max_uses"] = 1ll << 40; }},
+      {"no break_glass", [](Json& p) { own(p).erase("break_glass"); }},
+      {"break_glass string", [](Json& p) { own(p)["break_glass"] = "false"; }},
   };
   for (const auto& [what, change] : cases) expect_rejected(with_payload(change), TokenCheck::claims, what);
 }

@@ -140,9 +140,9 @@ TEST_P(ProofTest, BindingTokenActionResource) {
   const PrivateKey other = PrivateKey::generate(algorithm());
   expect_rejected(make_proof(other, kToken, kAction, kResource, test_now()), ProofCheck::binding, "someone else's key");
   expect_rejected(make_proof(key, "another.token.x", kAction, kResource, test_now()), ProofCheck::token, "other token");
-  expect_rejected(make_proof(key, kToken, "rollback", kResource, test_now()), ProofCheck::action, "other action");
-  expect_rejected(make_proof(key, kToken, "DEPLOY", kResource, test_now()), ProofCheck::action, "case differs");
-  expect_rejected(make_proof(key, kToken, kAction, std::string(kResource) + "/", test_now()), ProofCheck::resource,
+  expect_rejected(make_proof(key, kToken, "rollback", kResource, test_now()), ProofCheck::htm, "other action");
+  expect_rejected(make_proof(key, kToken, "DEPLOY", kResource, test_now()), ProofCheck::htm, "case differs");
+  expect_rejected(make_proof(key, kToken, kAction, std::string(kResource) + "/", test_now()), ProofCheck::htu,
                   "other resource");
 }
 
@@ -177,10 +177,52 @@ TEST(RegisteredKey, AnotherRegisteredKeyDoesNotHelpAForeignProof) {
   EXPECT_TRUE(parsed.has_value());
 }
 
+// RFC 9449 as written: htm is the HTTP method and htu the request URI,
+// compared after normalisation, query and fragment ignored (§4.3).
+TEST(HttpProfile, BindsTheProofToTheHttpRequest) {
+  const PrivateKey executor = PrivateKey::generate(Algorithm::EdDSA);
+  const std::string jkt = executor.public_key().thumbprint();
+  ProofOptions options{test_now()};
+  options.profile = ProofProfile::http;
+  const std::string proof = make_proof(executor, kToken, "POST", "https://api.example.com/deploy", test_now());
+  EXPECT_TRUE(verify_proof(proof, kToken, jkt, "POST", "https://api.example.com/deploy", options).has_value());
+  for (const char* same : {"https://API.Example.com:443/deploy?x=1", "HTTPS://api.example.com/deploy#frag",
+                           "https://api.example.com/%64eploy"}) {
+    EXPECT_TRUE(verify_proof(proof, kToken, jkt, "POST", same, options).has_value()) << same;
+  }
+  auto other_method = verify_proof(proof, kToken, jkt, "GET", "https://api.example.com/deploy", options);
+  ASSERT_FALSE(other_method.has_value());
+  EXPECT_EQ(other_method.error().check, ProofCheck::htm);
+  for (const char* other : {"https://api.example.com/deploy/", "http://api.example.com/deploy",
+                            "https://api.example.com:8443/deploy", "https://evil.example.com/deploy"}) {
+    auto result = verify_proof(proof, kToken, jkt, "POST", other, options);
+    ASSERT_FALSE(result.has_value()) << other;
+    EXPECT_EQ(result.error().check, ProofCheck::htu) << other;
+  }
+  // A proof in the action profile is not a proof of an HTTP request.
+  const std::string action_proof = make_proof(executor, kToken, "deploy", "prod/payments", test_now());
+  auto mixed = verify_proof(action_proof, kToken, jkt, "deploy", "prod/payments", options);
+  ASSERT_FALSE(mixed.has_value());
+  EXPECT_EQ(mixed.error().check, ProofCheck::htu);
+}
+
+TEST(HttpProfile, NormalisesAsRfc3986) {
+  EXPECT_EQ(normalize_http_uri("HTTPS://Example.COM"), "https://example.com/");
+  EXPECT_EQ(normalize_http_uri("http://example.com:80/a?b#c"), "http://example.com/a");
+  EXPECT_EQ(normalize_http_uri("https://example.com:8443/a%2fb%7e"), "https://example.com:8443/a%2Fb~");
+  EXPECT_EQ(normalize_http_uri("https://[::1]:443/x"), "https://[::1]/x");
+  for (const char* bad : {"", "deploy", "ftp://example.com/", "https:///x", "https://user@example.com/",
+                          "https://example.com/%zz", "https://example.com/a b", "https://example.com:x/"}) {
+    EXPECT_FALSE(normalize_http_uri(bad).has_value()) << bad;
+  }
+}
+
 TEST(ProofCheckNames, AreStable) {
   EXPECT_EQ(to_string(ProofCheck::missing), "missing");
   EXPECT_EQ(to_string(ProofCheck::binding), "binding");
   EXPECT_EQ(to_string(ProofCheck::freshness), "freshness");
+  EXPECT_EQ(to_string(ProofCheck::htm), "htm");
+  EXPECT_EQ(to_string(ProofCheck::htu), "htu");
 }
 
 TEST(AccessTokenHash, IsBase64urlSha256) {

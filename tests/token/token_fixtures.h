@@ -24,9 +24,8 @@ inline core::Timestamp test_now() { return core::Timestamp{std::chrono::seconds{
 inline MandateClaims sample_claims(const PublicKey& executor_key) {
   MandateClaims c;
   c.issuer = kIssuer;
-  c.audience = kAudience;
-  c.subject = "spiffe://example.com/ci/deployer";
-  c.client_id = c.subject;
+  c.audience = {kAudience};
+  c.executor = "spiffe://example.com/ci/deployer";
   c.jti = "m-7f3c2a1e";
   c.issued_at = test_now();
   c.not_before = test_now();
@@ -51,6 +50,6 @@ inline KeyLookup lookup_of(std::vector<PublicKey> keys) {
   };
 }
 
-inline VerifyOptions options_at(core::Timestamp now) { return VerifyOptions{kIssuer, kAudience, now, std::chrono::seconds{30}}; }
+inline VerifyOptions options_at(core::Timestamp now) { return VerifyOptions{kIssuer, std::string(kAudience), now, std::chrono::seconds{30}}; }
 
 }  // namespace mandate::token::testing

@@ -29,6 +29,8 @@ if (!MANDATE) {
 }
 const AUDIENCE = 'https://mandate.e2e.test';
 const DEPLOYER = 'spiffe://example.org/ci/deployer';
+// mandate's own claims sit under one collision-resistant name (src/token/README.md).
+const MANDATE_CLAIM = 'urn:uuid:5c115c81-040e-4cee-a45d-76139b356a10';
 const PAYMENTS_RS = 'spiffe://example.org/rs/payments';
 const REQUEST_TIMEOUT_S = 3;
 const MAX_BODY = 256 * 1024;
@@ -276,7 +278,7 @@ review_within = "1h"
       grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
       subject_token: pki.deployer.derBase64url,
       subject_token_type: 'urn:mandate:params:oauth:token-type:x509-svid',
-      resource: `urn:mandate:task:${task}`,
+      scope: `task:${task}`,
     }),
   });
   expectStatus(r, 200, 'token exchange');
@@ -284,7 +286,8 @@ review_within = "1h"
   const mandate = r.json.access_token;
   const claims = jwtPayload(mandate);
   expect(claims.cnf?.['x5t#S256'] === pki.deployer.x5t, `cnf.x5t#S256 is the deployer's certificate: ${JSON.stringify(claims.cnf)}`);
-  expect(claims.sub === DEPLOYER && claims.task_id === task, 'the mandate names the deployer and the task');
+  expect(claims.act?.sub === DEPLOYER && claims.client_id === DEPLOYER && claims.sub === 'alice' &&
+    claims[MANDATE_CLAIM]?.task_id === task, `the mandate names alice (sub), the deployer acting (act) and the task: ${JSON.stringify(claims)}`);
   ok('the deployer exchanged its X.509-SVID for a mandate bound to its certificate (cnf.x5t#S256)');
 
   // The resource server asks AuthZEN with the mandate and the presenter's thumbprint.
@@ -488,7 +491,7 @@ async function attacks(h) {
     as: pki.rogueDeployer, type: 'application/x-www-form-urlencoded',
     body: form({
       grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: pki.rogueDeployer.derBase64url,
-      subject_token_type: 'urn:mandate:params:oauth:token-type:x509-svid', resource: `urn:mandate:task:${task}`,
+      subject_token_type: 'urn:mandate:params:oauth:token-type:x509-svid', scope: `task:${task}`,
     }),
   });
   expect(r.status === 401 && r.json.error === 'invalid_client', `the rogue SVID exchanging: ${r.status} ${r.text}`);
@@ -499,7 +502,7 @@ async function attacks(h) {
     as: cred, type: 'application/x-www-form-urlencoded',
     body: form({
       grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: subject.derBase64url,
-      subject_token_type: 'urn:mandate:params:oauth:token-type:x509-svid', resource: `urn:mandate:task:${task}`,
+      subject_token_type: 'urn:mandate:params:oauth:token-type:x509-svid', scope: `task:${task}`,
     }),
   });
   r = await exchange(pki.paymentsRs);
