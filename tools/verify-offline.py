@@ -8,11 +8,15 @@ trusting mandate:
   verify-offline.py checkpoint --vkey VKEY --checkpoint CP
   verify-offline.py inclusion  --vkey VKEY --checkpoint CP --entry ENTRY_FILE --proof PROOF_JSON
   verify-offline.py consistency --vkey VKEY --old OLD_CP --checkpoint NEW_CP --proof PROOF_JSON
+  verify-offline.py evidence   --vkey VKEY --bundle BUNDLE_JSON
 
 VKEY is the output of `mandate ledger public-key` (C2SP vkey), CP a signed
 checkpoint (`mandate ledger checkpoint`), ENTRY_FILE the exact bytes of
 `mandate ledger entry N`, PROOF_JSON the output of `mandate ledger proof ...
---json`. Exit 0 when everything verifies, 1 when a check fails, 2 on bad input.
+--json`, BUNDLE_JSON the output of `mandate evidence export` (its checkpoint
+and every entry's inclusion proof are checked; what the entries say is left to
+`mandate evidence verify`). Hashes and proofs are standard padded base64.
+Exit 0 when everything verifies, 1 when a check fails, 2 on bad input.
 """
 import argparse
 import base64
@@ -88,6 +92,46 @@ def open_checkpoint(note, vkey):
     raise CheckFailed("checkpoint carries no signature by this key")
 
 
+def proof_hashes(proof, where="proof"):
+    """Merkle hashes as mandate spells them everywhere: standard padded base64 of 32 bytes."""
+    out = []
+    for i, text in enumerate(proof):
+        if not isinstance(text, str):
+            raise BadInput(f"{where}: hash {i} is not a string")
+        if len(text) == 64 and all(c in "0123456789abcdef" for c in text):
+            raise BadInput(f"{where}: hash {i} is hex; proof hashes are standard padded base64 (RFC 9162 / C2SP)")
+        try:
+            raw = base64.b64decode(text, validate=True)
+        except ValueError:
+            raw = b""
+        # Python's decoder accepts non-zero trailing bits; re-encoding rules them out, so one hash has one spelling.
+        if len(raw) != 32 or base64.b64encode(raw).decode() != text:
+            raise BadInput(f"{where}: hash {i} is not standard padded base64 of 32 bytes")
+        out.append(raw)
+    return out
+
+
+def verify_evidence(bundle, vkey):
+    """The bundle's Merkle material: its checkpoint, and each entry included in it."""
+    if not isinstance(bundle, dict) or bundle.get("format") != "mandate-evidence/2":
+        fmt = bundle.get("format") if isinstance(bundle, dict) else None
+        hint = " (mandate-evidence/1 carried hex proofs: export the bundle again)" if fmt == "mandate-evidence/1" else ""
+        raise BadInput(f"not a mandate-evidence/2 bundle: format {fmt!r}{hint}")
+    size, root = open_checkpoint(bundle["checkpoint"], vkey)
+    entries = bundle["entries"]
+    for e in entries:
+        index, entry = e["index"], e["entry"]
+        if not isinstance(index, int) or not isinstance(entry, str):
+            raise BadInput("an entry lacks index or entry")
+        path = proof_hashes(e["proof"], f"entry #{index}")
+        leaf = hashlib.sha256(b"\x00" + entry.encode()).digest()
+        if json.loads(entry).get("index") != index:
+            raise CheckFailed(f"entry #{index}: its bytes name another index")
+        if not verify_inclusion(index, size, leaf, path, root):
+            raise CheckFailed(f"entry #{index} is not included in the checkpoint's tree")
+    return f"evidence: {len(entries)} entries included in checkpoint of size {size}"
+
+
 def node(left, right):
     return hashlib.sha256(b"\x01" + left + right).digest()
 
@@ -151,20 +195,28 @@ def read(path, mode="r"):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["checkpoint", "inclusion", "consistency"])
+    parser.add_argument("what", choices=["checkpoint", "inclusion", "consistency", "evidence"])
     parser.add_argument("--vkey", required=True, help="file holding the verifier key")
-    parser.add_argument("--checkpoint", required=True)
+    parser.add_argument("--checkpoint", help="signed checkpoint (all but evidence)")
+    parser.add_argument("--bundle", help="evidence bundle JSON (evidence)")
     parser.add_argument("--old", help="older checkpoint (consistency)")
     parser.add_argument("--entry", help="file with the entry's exact bytes (inclusion)")
     parser.add_argument("--proof", help="proof JSON from mandate")
     args = parser.parse_args()
     try:
         vkey = read(args.vkey)
+        if args.what == "evidence":
+            if not args.bundle:
+                raise BadInput("evidence needs --bundle")
+            print("OK: " + verify_evidence(json.loads(read(args.bundle)), vkey))
+            return 0
+        if not args.checkpoint:
+            raise BadInput(f"{args.what} needs --checkpoint")
         size, root = open_checkpoint(read(args.checkpoint), vkey)
         if args.what == "inclusion":
             proof = json.loads(read(args.proof))
             leaf = hashlib.sha256(b"\x00" + read(args.entry, "rb")).digest()
-            path = [base64.b64decode(p, validate=True) for p in proof["proof"]]
+            path = proof_hashes(proof["proof"])
             if proof["tree_size"] != size:
                 raise BadInput(f"proof is for tree size {proof['tree_size']}, checkpoint for {size}")
             if not verify_inclusion(proof["index"], size, leaf, path, root):
@@ -172,7 +224,7 @@ def main():
         elif args.what == "consistency":
             old_size, old_root = open_checkpoint(read(args.old), vkey)
             proof = json.loads(read(args.proof))
-            path = [base64.b64decode(p, validate=True) for p in proof["proof"]]
+            path = proof_hashes(proof["proof"])
             if (proof["first"], proof["second"]) != (old_size, size):
                 raise BadInput("proof sizes do not match the checkpoints")
             if not verify_consistency(old_size, size, old_root, root, path):
@@ -182,7 +234,7 @@ def main():
     except CheckFailed as e:
         print(f"FAILED: {e}", file=sys.stderr)
         return 1
-    except (BadInput, ValueError, KeyError) as e:
+    except (BadInput, ValueError, KeyError, TypeError, AttributeError) as e:
         print(f"bad input: {e}", file=sys.stderr)
         return 2
 

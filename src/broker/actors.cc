@@ -1,4 +1,4 @@
-// Actors: registration, suspension, offboarding.
+// Actors: registration (one key, one actor), suspension, offboarding.
 #include <set>
 
 #include "broker/broker.h"
@@ -11,6 +11,35 @@
 #include "token/public_key.h"
 
 namespace mandate::broker {
+namespace {
+
+// The actor a key (by its RFC 7638 thumbprint) is registered for, if any.
+// A key names one actor for good: a mandate binds to it (cnf.jkt) and every
+// decision entry records it (proof-of-possession:jkt=…), so two actors
+// sharing a key could not be told apart, neither at decision time nor when
+// the ledger is read later. An offboarded actor keeps its key for that reason.
+std::optional<ActorRecord> key_holder(store::Store& store, const std::string& thumbprint) {
+  if (const auto index = store.record(kActorKeyKind, thumbprint)) {
+    if (auto holder = find_actor(store, index->ref)) return holder->value;
+  }
+  // Actors registered before keys were indexed have no actor_key record.
+  for (const store::Record& r : store.records(kActorKind)) {
+    ActorRecord actor = actor_from_json(nlohmann::json::parse(r.body));
+    if (actor.key_thumbprint == thumbprint) return actor;
+  }
+  return std::nullopt;
+}
+
+[[noreturn]] void fail_key_taken(const ActorRecord& holder) {
+  std::string message = "this key is already registered for " + std::string(core::to_string(holder.actor.kind)) +
+                        " " + holder.actor.id;
+  if (holder.actor.state != core::LifecycleState::active) {
+    message += " (" + std::string(core::to_string(holder.actor.state)) + ")";
+  }
+  fail(ErrorKind::conflict, message + "; each workload and agent needs a key of its own");
+}
+
+}  // namespace
 
 Recorded Broker::add_actor(const Caller& caller, const core::Actor& actor, const std::optional<std::string>& public_key) {
   if (auto ok = core::validate_actor(actor); !ok) fail(ErrorKind::bad_input, "actor: " + ok.error());
@@ -30,12 +59,26 @@ Recorded Broker::add_actor(const Caller& caller, const core::Actor& actor, const
     if (!key) fail(ErrorKind::bad_input, "key: " + key.error());
     record.public_jwk = key->jwk_json();
     record.key_thumbprint = key->thumbprint();
+    if (auto holder = key_holder(store_, *record.key_thumbprint)) fail_key_taken(*holder);
   }
   Step step("actor.added", caller, now());
   step.ref("actor", actor.id).data("actor", to_json(record));
   step.put(kActorKind, actor.id, actor.owner.value_or(""), to_json(record), store::kAbsent);
+  // Claims the key in the same transaction, so two registrations of one key
+  // racing past the check above cannot both commit.
+  if (record.key_thumbprint) {
+    step.put(kActorKeyKind, *record.key_thumbprint, actor.id, {{"actor", actor.id}}, store::kAbsent);
+  }
   step.put(kEpochKind, "actors", "", nlohmann::json::object(), store::kAnyVersion);
-  const std::uint64_t index = step.commit(ledger_);
+  std::uint64_t index = 0;
+  try {
+    index = step.commit(ledger_);
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::conflict && record.key_thumbprint) {
+      if (auto holder = key_holder(store_, *record.key_thumbprint)) fail_key_taken(*holder);
+    }
+    throw;
+  }
   mark_stale(cache_mu_, policy_context_);  // actors are entities of the policy context
   return {index};
 }

@@ -22,6 +22,7 @@ namespace mandate::broker {
 
 // Record kinds in the store.
 inline constexpr const char* kActorKind = "actor";
+inline constexpr const char* kActorKeyKind = "actor_key";     // id key thumbprint, ref actor: one key, one actor
 inline constexpr const char* kRulesKind = "rules";            // id "current"
 inline constexpr const char* kTaskKind = "task";
 inline constexpr const char* kApprovalKind = "approval";      // id task/approver, ref task

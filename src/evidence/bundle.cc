@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
-#include "encoding/hex.h"
+#include "encoding/base64.h"
 #include "ledger/checkpoint.h"
 #include "ledger/ledger.h"
 #include "ledger/note.h"
@@ -22,7 +22,7 @@ nlohmann::json export_bundle(ledger::Ledger& ledger, const BundleSource& source)
   for (std::uint64_t index : indices) {
     if (index >= checkpoint->size) fail(ErrorKind::check_failed, "entry " + std::to_string(index) + " is past the checkpoint");
     nlohmann::json proof = nlohmann::json::array();
-    for (const auto& h : ledger.inclusion_proof(index, checkpoint->size)) proof.push_back(encoding::hex_encode(h));
+    for (const auto& h : ledger.inclusion_proof(index, checkpoint->size)) proof.push_back(encoding::base64_encode(h));
     entries.push_back({{"index", index}, {"entry", ledger.entry_bytes(index)}, {"proof", proof}});
   }
   return {{"format", kBundleFormat},

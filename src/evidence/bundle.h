@@ -7,9 +7,14 @@
 // every leaf hash and proof, checks the checkpoint signature, and only then
 // reads what the entries say.
 //
-// {"format":"mandate-evidence/1","origin":…,"task":…,"checkpoint":"<note>",
+// {"format":"mandate-evidence/2","origin":…,"task":…,"checkpoint":"<note>",
 //  "verifier_key":"<vkey>","jwks":{…},
-//  "entries":[{"index":n,"entry":"<canonical entry bytes>","proof":["<hex>",…]},…]}
+//  "entries":[{"index":n,"entry":"<canonical entry bytes>","proof":["<base64>",…]},…]}
+//
+// Merkle hashes (here the proof paths; the root is in the checkpoint) are
+// standard padded base64, as in the checkpoint and the ledger's proof
+// endpoints (RFC 9162 / C2SP style), so one decoder reads all of them.
+// mandate-evidence/1 carried the proofs in hex; it is refused, not guessed at.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,7 +29,7 @@ class Ledger;
 
 namespace mandate::evidence {
 
-inline constexpr const char* kBundleFormat = "mandate-evidence/1";
+inline constexpr const char* kBundleFormat = "mandate-evidence/2";
 
 struct BundleSource {
   std::string origin;

@@ -1,7 +1,10 @@
+#include <algorithm>
+#include <optional>
 #include <set>
 
 #include "broker/trace.h"
 #include "crypto/sha256.h"
+#include "encoding/base64.h"
 #include "encoding/hex.h"
 #include "encoding/json.h"
 #include "evidence/bundle.h"
@@ -40,6 +43,30 @@ std::optional<ledger::Checkpoint> check_checkpoint(const json& bundle, const std
   return *checkpoint;
 }
 
+// A proof hash in its one spelling: standard padded base64 of 32 bytes, as
+// the checkpoint's root and the ledger's proof endpoints spell Merkle hashes.
+// The strict decoder admits one encoding per value, so no byte of the bundle
+// is free to change. Hex (the mandate-evidence/1 spelling) is named as such,
+// so an old or hand-made bundle gets a clear refusal, not a failing proof.
+std::optional<ledger::Hash> proof_hash(const json& h, std::string& problem) {
+  if (!h.is_string()) {
+    problem = "is not a string";
+    return std::nullopt;
+  }
+  const std::string& text = h.get_ref<const std::string&>();
+  if (auto raw = encoding::base64_decode(text); raw && raw->size() == 32) {
+    ledger::Hash hash{};
+    std::copy(raw->begin(), raw->end(), hash.begin());
+    return hash;
+  }
+  if (text.size() == 64 && encoding::hex_decode(text)) {
+    problem = "is hex; proof hashes are standard padded base64 (RFC 9162 / C2SP), as `mandate ledger proof` prints them";
+  } else {
+    problem = "is not standard padded base64 of 32 bytes";
+  }
+  return std::nullopt;
+}
+
 std::vector<Checked> check_entries(const json& bundle, const ledger::Checkpoint& cp, VerifyReport& report) {
   std::vector<Checked> out;
   std::uint64_t previous = 0;
@@ -57,17 +84,15 @@ std::vector<Checked> check_entries(const json& bundle, const ledger::Checkpoint&
     previous = index;
     const std::string bytes = e.at("entry").get<std::string>();
     std::vector<ledger::Hash> proof;
+    std::string bad_hash;
     for (const json& h : e.at("proof")) {
-      auto raw = h.is_string() ? encoding::hex_decode(h.get<std::string>()) : std::nullopt;
-      // Only the canonical (lower-case) spelling, so no byte of the bundle is free to change.
-      if (!raw || raw->size() != 32 || encoding::hex_encode(*raw) != h.get<std::string>()) {
-        report.problems.push_back(where + ": a proof hash is not 32 bytes of hex");
-        proof.clear();
-        break;
-      }
-      ledger::Hash hash{};
-      std::copy(raw->begin(), raw->end(), hash.begin());
-      proof.push_back(hash);
+      auto hash = proof_hash(h, bad_hash);
+      if (!hash) break;
+      proof.push_back(*hash);
+    }
+    if (!bad_hash.empty()) {
+      report.problems.push_back(where + ": proof hash " + std::to_string(proof.size()) + " " + bad_hash);
+      continue;
     }
     const auto leaf = ledger::leaf_hash({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
     if (index >= cp.size || !ledger::verify_inclusion(index, cp.size, leaf, proof, cp.root)) {
@@ -210,6 +235,11 @@ VerifyReport verify_bundle(std::string_view bundle_text, const std::optional<std
   }
   if (!bundle.contains("entries") || !bundle.at("entries").is_array()) report.problems.push_back("missing array \"entries\"");
   if (!report.problems.empty()) return report;
+  if (bundle.at("format") == "mandate-evidence/1") {
+    report.problems.push_back("format mandate-evidence/1 carries its proofs in hex and is no longer read; export the "
+                              "bundle again (" + std::string(kBundleFormat) + " carries them in base64)");
+    return report;
+  }
   if (bundle.at("format") != kBundleFormat) {
     report.problems.push_back("format is not " + std::string(kBundleFormat));
     return report;

@@ -174,8 +174,12 @@ class PolicyValidator {
     return false;
   }
 
-  // Some action in the scope must apply to some principal and resource type
-  // the scope allows.
+  // Some action in the scope should apply to some principal and resource
+  // type the scope allows. Since Cedar 4.13 (cedar-wasm 4.13, which mandate
+  // is tested against) a scope no action applies to is a warning, not an
+  // error: such a policy never applies, which is harmless. The other checks
+  // still run on it; the typecheck finds no request environment for it, so
+  // it adds no type errors and reports the policy as impossible.
   void action_application(const Policy& p) {
     const auto principals = types_satisfying(p.principal);
     const auto resources = types_satisfying(p.resource);
@@ -184,7 +188,7 @@ class PolicyValidator {
       if (it == schema().actions.end()) continue;
       if (intersects(principals, it->second.principals) && intersects(resources, it->second.resources)) return;
     }
-    error(p, p.pos, "unable to find an applicable action given the policy scope constraints");
+    result_.warnings.push_back({p.id, p.pos, "unable to find an applicable action given the policy scope constraints"});
   }
 
   // Entity types a slot may be linked to in an environment.

@@ -1,8 +1,9 @@
 #pragma once
 // Strict validation of policies against a schema, with the reference's
-// outcomes (cedar-policy-validator in strict mode): unknown entity types and
-// actions, enumerated ids, scopes no action applies to, and a typecheck of
-// every policy in every request environment the schema allows.
+// outcomes (cedar-policy-validator 4.13 in strict mode): unknown entity types
+// and actions, enumerated ids, and a typecheck of every policy in every
+// request environment the schema allows are errors; scopes no action applies
+// to and policies that are false in every environment are warnings.
 #include <string>
 #include <vector>
 
@@ -20,7 +21,8 @@ struct ValidationIssue {
 
 struct ValidationResult {
   std::vector<ValidationIssue> errors;
-  // Not failures: policies that can never apply (false in every environment).
+  // Not failures: policies that can never apply (a scope no action applies
+  // to, or false in every environment), in the reference's order.
   std::vector<ValidationIssue> warnings;
   bool passed() const { return errors.empty(); }
 };

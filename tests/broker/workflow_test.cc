@@ -2,6 +2,8 @@
 // including a bundle in which every single byte is changed in turn.
 #include "broker/trace.h"
 #include "broker_fixture.h"
+#include "encoding/base64.h"
+#include "encoding/hex.h"
 #include "evidence/bundle.h"
 #include "ledger/note.h"
 
@@ -57,6 +59,45 @@ TEST_F(EvidenceTest, ABundleVerifiesAndAnyChangedByteBreaksIt) {
     EXPECT_FALSE(evidence::verify_bundle(tampered, std::nullopt).valid) << "byte " << i << " of " << bundle.size()
                                                                         << ": " << bundle.substr(i > 20 ? i - 20 : 0, 40);
   }
+}
+
+// Merkle material in a bundle is spelled as the ledger's proof endpoints
+// spell it (standard padded base64, RFC 9162 / C2SP); a bundle whose proofs
+// are hex (the mandate-evidence/1 spelling) is refused and says why.
+TEST_F(EvidenceTest, ProofsAreBase64AndHexProofsAreRefused) {
+  const std::string task = approved_task(scope());
+  const auto m = issued(task);
+  EXPECT_TRUE(use(m.token).allow);
+  ledger::NoteVerifier verifier;
+  auto bundle = nlohmann::json::parse(bundle_for(task, verifier));
+  EXPECT_EQ(bundle["format"], "mandate-evidence/2");
+  const std::uint64_t size = ledger->size();
+  std::size_t hashes = 0;
+  for (const auto& e : bundle["entries"]) {
+    const auto expected = ledger->inclusion_proof(e["index"].get<std::uint64_t>(), size);
+    ASSERT_EQ(e["proof"].size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i, ++hashes) {
+      EXPECT_EQ(e["proof"][i], encoding::base64_encode(expected[i])) << "entry #" << e["index"] << " hash " << i;
+    }
+  }
+  ASSERT_GT(hashes, 0u);
+
+  auto as_hex = bundle;
+  for (auto& e : as_hex["entries"]) {
+    for (auto& h : e["proof"]) h = encoding::hex_encode(*encoding::base64_decode(h.get<std::string>()));
+  }
+  auto report = evidence::verify_bundle(as_hex.dump(), verifier.to_string());
+  EXPECT_FALSE(report.valid);
+  ASSERT_FALSE(report.problems.empty());
+  EXPECT_NE(report.problems[0].find("is hex; proof hashes are standard padded base64"), std::string::npos)
+      << report.problems[0];
+
+  as_hex["format"] = "mandate-evidence/1";
+  report = evidence::verify_bundle(as_hex.dump(), verifier.to_string());
+  EXPECT_FALSE(report.valid);
+  ASSERT_EQ(report.problems.size(), 1u);
+  EXPECT_NE(report.problems[0].find("mandate-evidence/1 carries its proofs in hex"), std::string::npos)
+      << report.problems[0];
 }
 
 }  // namespace

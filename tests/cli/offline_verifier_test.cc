@@ -1,6 +1,8 @@
 // The evidence mandate prints verifies with an independent implementation:
 // tools/verify-offline.py (Python's hashlib + the OpenSSL command line).
 #include "cli/cli_fixture.h"
+#include "encoding/base64.h"
+#include "encoding/hex.h"
 
 namespace mandate::testing {
 namespace {
@@ -49,6 +51,59 @@ TEST_F(CliTest, OfflineVerifierRejectsACheckpointFromAnotherKey) {
   const RunResult r = run({"python3", kTool, "checkpoint", "--vkey", (tmp / "vkey").string(), "--checkpoint",
                            (tmp / "cp").string()});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+}
+
+// An evidence bundle's Merkle material verifies with the independent tool
+// too: the checkpoint signature and every entry's inclusion proof, read as
+// the standard padded base64 the ledger's proof endpoints print. Proofs in hex
+// are refused by both verifiers, with a message that says so.
+TEST_F(CliTest, OfflineVerifierChecksAnEvidenceBundleAndRefusesHexProofs) {
+  init();
+  for (const char* id : {"alice", "bob"}) ASSERT_EQ(mandate({"actor", "add", "--kind", "human", "--id", id}).exit_code, 0);
+  const auto pub = mandate_json({"actor", "keygen", "--out", (tmp / "w.pem").string()});
+  write_file(tmp / "w.jwk", pub["jwk"].dump());
+  ASSERT_EQ(mandate({"actor", "add", "--kind", "workload", "--id", "spiffe://example.org/ci/deployer-1", "--owner", "alice", "--key",
+                     "@" + (tmp / "w.jwk").string()})
+                .exit_code,
+            0);
+  const auto task = mandate_json({"task", "request", "--as", "alice", "--intent", "deploy", "--executor", "spiffe://example.org/ci/deployer-1",
+                                  "--duration", "30m", "--scope",
+                                  R"([{"type":"deploy","actions":["deploy"],"resources":["prod/payments"]}])"})["task"]
+                        .get<std::string>();
+  ASSERT_EQ(mandate({"approve", task, "--as", "bob"}).exit_code, 0);
+  const RunResult exported = mandate({"evidence", "export", task});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  write_file(tmp / "bundle.json", exported.out);
+  write_file(tmp / "vkey", mandate({"ledger", "public-key"}).out);
+
+  RunResult r = run({"python3", kTool, "evidence", "--vkey", (tmp / "vkey").string(), "--bundle",
+                     (tmp / "bundle.json").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto bundle = nlohmann::json::parse(exported.out);
+  EXPECT_NE(r.out.find("OK: evidence: " + std::to_string(bundle["entries"].size()) +
+                       " entries included in checkpoint of size"),
+            std::string::npos)
+      << r.out;
+
+  // One proof hash changed (still base64 of 32 bytes): the proof fails.
+  std::string& first = bundle["entries"][0]["proof"][0].get_ref<std::string&>();
+  const char original = first[0];
+  first[0] = first[0] == 'A' ? 'B' : 'A';
+  write_file(tmp / "changed.json", bundle.dump());
+  r = run({"python3", kTool, "evidence", "--vkey", (tmp / "vkey").string(), "--bundle", (tmp / "changed.json").string()});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  first[0] = original;
+
+  for (auto& e : bundle["entries"]) {
+    for (auto& h : e["proof"]) h = encoding::hex_encode(*encoding::base64_decode(h.get<std::string>()));
+  }
+  write_file(tmp / "hex.json", bundle.dump());
+  r = run({"python3", kTool, "evidence", "--vkey", (tmp / "vkey").string(), "--bundle", (tmp / "hex.json").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("is hex; proof hashes are standard padded base64"), std::string::npos) << r.err;
+  const RunResult refused = mandate({"evidence", "verify", (tmp / "hex.json").string()});
+  EXPECT_EQ(refused.exit_code, 1) << refused.out;
+  EXPECT_NE(refused.out.find("is hex; proof hashes are standard padded base64"), std::string::npos) << refused.out;
 }
 
 }  // namespace

@@ -163,6 +163,30 @@ TEST_F(CliTest, PolicyCheckWithSchemaValidatesStrictly) {
   EXPECT_NE(bad.out.find("2 validation errors"), std::string::npos) << bad.out;
 }
 
+// Cedar 4.13: a scope no action applies to is printed as a warning and the
+// check succeeds; an error elsewhere in the same file still fails it.
+TEST_F(CliTest, PolicyCheckWarnsOfAScopeNoActionAppliesTo) {
+  write_file(tmp / "schema.cedarschema", kPhotoSchema);
+  write_file(tmp / "p.cedar", "permit(principal is Photo, action == Action::\"view\", resource);\n");
+  const RunResult ok =
+      mandate({"policy", "check", (tmp / "p.cedar").string(), "--schema", (tmp / "schema.cedarschema").string()});
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_EQ(ok.out, "ok: 1 policies, 0 templates, valid against " + (tmp / "schema.cedarschema").string() + "\n");
+  EXPECT_NE(ok.err.find("p.cedar:1:1: for policy `policy0`, unable to find an applicable action given the policy "
+                        "scope constraints (warning)"),
+            std::string::npos)
+      << ok.err;
+
+  write_file(tmp / "p.cedar",
+             "permit(principal is Photo, action == Action::\"view\", resource);\n"
+             "permit(principal, action, resource) when { principal.age > 1 };\n");
+  const RunResult bad =
+      mandate({"policy", "check", (tmp / "p.cedar").string(), "--schema", (tmp / "schema.cedarschema").string()});
+  EXPECT_EQ(bad.exit_code, 1) << bad.out << bad.err;
+  EXPECT_NE(bad.out.find("1 validation errors"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.err.find("unable to find an applicable action"), std::string::npos) << bad.err;
+}
+
 TEST_F(CliTest, PolicyCheckReadsJsonSchemasAndRejectsBadOnes) {
   write_file(tmp / "schema.json", R"({"": {
     "entityTypes": {"User": {}, "Photo": {"shape": {"type": "Record", "attributes": {"public": {"type": "Boolean"}}}}},

@@ -172,6 +172,28 @@ TEST_F(WorkflowCliTest, BadInputIsRefusedAndWritesNothing) {
   EXPECT_EQ(mandate_json({"ledger", "info"})["size"], before["size"]);
 }
 
+// One key, one actor: registering the deployer's key (as JWK or as PEM) for
+// another workload is refused with exit 2, naming the actor that holds it,
+// and writes nothing.
+TEST_F(WorkflowCliTest, AKeyAnotherActorHoldsIsRefused) {
+  const auto before = mandate_json({"ledger", "info"});
+  const auto jwk = mandate({"actor", "add", "--kind", "workload", "--id", "spiffe://example.org/ci/deployer-2", "--owner", "alice", "--key",
+                            "@" + (tmp / "deployer.jwk").string()});
+  EXPECT_EQ(jwk.exit_code, 2) << jwk.out << jwk.err;
+  EXPECT_NE(jwk.err.find(std::string("this key is already registered for workload ") + kWorkload), std::string::npos)
+      << jwk.err;
+  const auto public_pem = run({"openssl", "pkey", "-in", key_file, "-pubout"});
+  ASSERT_EQ(public_pem.exit_code, 0) << public_pem.err;
+  write_file(tmp / "deployer.pub.pem", public_pem.out);
+  const auto pem = mandate({"actor", "add", "--kind", "agent", "--id", "agent-1", "--owner", "alice", "--key",
+                            "@" + (tmp / "deployer.pub.pem").string()});
+  EXPECT_EQ(pem.exit_code, 2) << pem.out << pem.err;
+  EXPECT_NE(pem.err.find(std::string("this key is already registered for workload ") + kWorkload), std::string::npos)
+      << pem.err;
+  EXPECT_EQ(mandate({"actor", "show", "spiffe://example.org/ci/deployer-2"}).exit_code, 2);
+  EXPECT_EQ(mandate_json({"ledger", "info"}), before);
+}
+
 TEST_F(WorkflowCliTest, BreakGlassIsFlaggedAndAwaitsReview) {
   const auto glass = mandate({"task", "break-glass", "--as", "alice", "--intent", "Roll back a bad deploy", "--executor",
                               kWorkload, "--scope", kScope, "--duration", "15m", "--reason", "payments down"});

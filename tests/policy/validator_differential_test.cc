@@ -1,10 +1,13 @@
 // Differential test of strict validation against the reference validator
 // (cedar-wasm, run with Node): seeded random policies, including templates,
-// over one schema; the valid/invalid outcome must agree for every policy.
+// over one schema; the valid/invalid outcome, and whether the policy's scope
+// lets no action apply (a warning since Cedar 4.13), must agree for every
+// policy.
 // Skipped when Node or the npm packages (`npm ci`) are not installed.
 // MANDATE_VALIDATOR_SEED picks another seed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -63,6 +66,10 @@ TEST(PolicyValidatorDifferential, AgreesWithCedarWasm) {
     valid += want;
     EXPECT_EQ(result.passed(), want) << "seed " << seed << ": " << text << "\n  "
                                      << (result.errors.empty() ? "no errors" : result.errors[0].to_string());
+    const bool warned = std::any_of(result.warnings.begin(), result.warnings.end(), [](const ValidationIssue& w) {
+      return w.message.find("unable to find an applicable action") != std::string::npos;
+    });
+    EXPECT_EQ(warned, c["no_applicable_action"].get<bool>()) << "seed " << seed << ": " << text;
   }
   // The generator must exercise both outcomes.
   EXPECT_GT(valid, 30);

@@ -1,7 +1,6 @@
 // Strict validation. Every expected outcome here was checked against the
-// reference validator (cedar-wasm 4.13, strict mode), where "unable to find
-// an applicable action" counts as an error as it did in the Cedar 4.10 the
-// shared corpus was generated with.
+// reference validator (cedar-wasm 4.13, strict mode). Since Cedar 4.13
+// "unable to find an applicable action" is a warning, not an error.
 #include "policy/validator.h"
 
 #include <gtest/gtest.h>
@@ -71,11 +70,11 @@ const Case kCases[] = {
     {"permit(principal, action, resource) when { principal.ip.isIpv4(1) };", "wrong number of arguments"},
     {"permit(principal, action in [App::Action::\"read\"], resource) when { context has n && context.n == 1 };",
      nullptr},
-    {"permit(principal in App::Doc::\"g\", action, resource);", "unable to find an applicable action"},
-    {"permit(principal, action, resource is App::Folder in App::Doc::\"d\");", "unable to find an applicable action"},
+    // No action applies to these scopes: a warning only (Cedar 4.13).
+    {"permit(principal in App::Doc::\"g\", action, resource);", nullptr},
+    {"permit(principal, action, resource is App::Folder in App::Doc::\"d\");", nullptr},
     {"permit(principal, action in [App::Action::\"write\"], resource);", nullptr},
-    {"permit(principal, action in [App::Action::\"admin\"], resource is App::Folder);",
-     "unable to find an applicable action"},
+    {"permit(principal, action in [App::Action::\"admin\"], resource is App::Folder);", nullptr},
     {"permit(principal, action == App::Action::\"paint\", resource == App::Color::\"blue\");", "enumerated"},
     {"permit(principal, action, resource) when { principal == 1 };", "not compatible"},
     {"permit(principal, action, resource) when { {a: 1} == {a: 2, b: 3} };", "not compatible"},
@@ -146,6 +145,68 @@ TEST(PolicyValidator, ImpossiblePoliciesAreOnlyWarnings) {
   EXPECT_TRUE(result.passed());
   ASSERT_EQ(result.warnings.size(), 1u);
   EXPECT_NE(result.warnings[0].message.find("impossible"), std::string::npos);
+}
+
+// Cedar 4.13: a scope no action applies to is a warning and the policy set
+// still validates; the other checks still run on such a policy (unknown
+// names are errors), and it is also reported as impossible. Checked against
+// cedar-wasm 4.13's `validate`, which reports exactly these.
+TEST(PolicyValidator, NoApplicableActionIsAWarningAndOtherChecksStillRun) {
+  const auto schema = parse_schema(kSchema);
+  ASSERT_TRUE(schema.has_value());
+  const std::string kNoAction = "unable to find an applicable action given the policy scope constraints";
+  const std::string kImpossible = "policy is impossible: the policy expression evaluates to false for all valid requests";
+  auto check = [&](const std::string& text) {
+    const auto policies = parse_policies(text);
+    EXPECT_TRUE(policies.has_value()) << text;
+    return policies ? validate(*policies, *schema) : ValidationResult{};
+  };
+
+  const auto alone = check("permit(principal, action in [App::Action::\"admin\"], resource is App::Folder);");
+  EXPECT_TRUE(alone.passed()) << (alone.errors.empty() ? "" : alone.errors[0].to_string());
+  ASSERT_EQ(alone.warnings.size(), 2u);
+  EXPECT_EQ(alone.warnings[0].to_string(), "1:1: for policy `policy0`, " + kNoAction);
+  EXPECT_EQ(alone.warnings[1].message, kImpossible);
+
+  // The typecheck runs only in request environments the scope allows, and
+  // there are none: an ill-typed condition adds no error (as the reference).
+  const auto ill_typed =
+      check("permit(principal, action in [App::Action::\"admin\"], resource is App::Folder) when { 1 + \"a\" == 2 };");
+  EXPECT_TRUE(ill_typed.passed());
+  EXPECT_EQ(ill_typed.warnings.size(), 2u);
+
+  const auto unknown_action = check("permit(principal, action == App::Action::\"nope\", resource is App::Folder);");
+  ASSERT_EQ(unknown_action.errors.size(), 1u);
+  EXPECT_NE(unknown_action.errors[0].message.find("unrecognized action"), std::string::npos);
+  ASSERT_FALSE(unknown_action.warnings.empty());
+  EXPECT_EQ(unknown_action.warnings[0].message, kNoAction);
+
+  const auto unknown_type = check(
+      "permit(principal, action in [App::Action::\"admin\"], resource is App::Folder) when { App::Unknown::\"x\" == "
+      "principal };");
+  ASSERT_EQ(unknown_type.errors.size(), 1u);
+  EXPECT_NE(unknown_type.errors[0].message.find("unrecognized entity type `App::Unknown`"), std::string::npos);
+
+  const auto not_enumerated =
+      check("permit(principal is App::Doc, action == App::Action::\"paint\", resource == App::Color::\"blue\");");
+  ASSERT_EQ(not_enumerated.errors.size(), 1u);
+  EXPECT_NE(not_enumerated.errors[0].message.find("enumerated"), std::string::npos);
+
+  // Another policy of the same set is validated as usual.
+  const auto two = check(
+      "permit(principal in App::Doc::\"g\", action, resource);\n"
+      "permit(principal, action, resource) when { principal.age > 3 };");
+  ASSERT_EQ(two.errors.size(), 1u);
+  EXPECT_EQ(two.errors[0].policy_id, "policy1");
+  ASSERT_FALSE(two.warnings.empty());
+  EXPECT_EQ(two.warnings[0].policy_id, "policy0");
+  EXPECT_EQ(two.warnings[0].message, kNoAction);
+
+  // Templates alike.
+  const auto templ = check("permit(principal == ?principal, action in [App::Action::\"admin\"], resource is App::Folder);");
+  EXPECT_TRUE(templ.passed());
+  ASSERT_FALSE(templ.warnings.empty());
+  EXPECT_EQ(templ.warnings[0].message, kNoAction);
 }
 
 }  // namespace

@@ -328,6 +328,23 @@ TEST_F(ServerApp, BadInputGetsAClearErrorAndChangesNothing) {
   EXPECT_EQ(ledger_size(), size);
 }
 
+// One key, one actor: a key another actor holds is a conflict (409) that
+// names that actor, and nothing is written.
+TEST_F(ServerApp, AKeyAnotherActorHoldsIs409) {
+  register_everyone();
+  const auto size = ledger_size();
+  const auto key = nlohmann::json::parse(executor_key.public_key().jwk_json()).dump();
+  const auto r = call("POST", "/v1/actors", human("admin"),
+                      nlohmann::json{{"id", "spiffe://example.org/ci/other"}, {"kind", "workload"}, {"owner", "alice"},
+                                     {"public_key", key}}.dump());
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(json(r)["error"].get<std::string>().find(std::string("this key is already registered for workload ") + kDeployer),
+            0u)
+      << r.body;
+  EXPECT_EQ(ledger_size(), size);
+  EXPECT_EQ(call("GET", "/v1/actors", human("admin")).body.find("ci/other"), std::string::npos);
+}
+
 TEST_F(ServerApp, DiscoveryAndOperationsDocuments) {
   auto r = call("GET", "/.well-known/oauth-authorization-server", "");
   ASSERT_EQ(r.status, 200);
