@@ -72,6 +72,8 @@ std::string describe(const nlohmann::json& e) {
         << "\"" << (t.contains("ref") ? " (ref " + t.at("ref").get<std::string>() + ")" : "") << " for executor "
         << t.at("executor").get<std::string>() << ", " << t.at("duration").get<std::string>() << ", rules "
         << t.at("rules").dump();
+    if (t.contains("audience")) out << ", for " << t.at("audience").dump();
+    if (t.contains("use_budget")) out << ", approval covers " << t.at("use_budget") << " use(s) in all";
     if (t.contains("break_glass_reason")) out << ", reason \"" << t.at("break_glass_reason").get<std::string>() << "\"";
   } else if (type == "task.approval" || type == "task.denial") {
     out << (type == "task.approval" ? "approved" : "denied");
@@ -84,12 +86,15 @@ std::string describe(const nlohmann::json& e) {
     out << (type == "mandate.issued" ? "issued " : "attenuated ") << m.at("jti").get<std::string>() << " to "
         << m.at("executor").get<std::string>() << " scope " << m.at("scope").dump() << " valid "
         << m.at("not_before").get<std::string>() << " .. " << m.at("expires_at").get<std::string>() << ", uses <= "
-        << m.at("max_uses") << ", token sha256 " << short_hash(m.at("token_hash"));
+        << m.at("max_uses");
+    if (m.contains("audience")) out << ", aud " << m.at("audience").dump();
+    out << ", token sha256 " << short_hash(m.at("token_hash"));
     if (m.contains("parent_jti")) out << ", parent " << m.at("parent_jti").get<std::string>();
   } else if (type == "decision") {
     out << d.at("decision").get<std::string>() << " " << d.at("action").get<std::string>() << " on "
         << d.at("resource").get<std::string>() << " (decided by " << d.at("decided_by").get<std::string>()
         << "; reasons " << d.at("reasons").dump() << "; policy set " << short_hash(d.at("policy_set")) << ")";
+    if (d.contains("task_uses")) out << "; use " << d.at("task_uses") << " of " << d.at("task_use_budget") << " the approval covers";
   } else if (type == "task.completed") {
     out << "outcome " << d.at("outcome").at("result").get<std::string>() << " "
         << d.at("outcome").at("result_digest").get<std::string>() << "; ended mandates " << d.at("revoked_mandates").dump();
@@ -97,6 +102,7 @@ std::string describe(const nlohmann::json& e) {
     out << "revoked " << e.at("refs").at("mandate").get<std::string>() << ": \"" << d.at("reason").get<std::string>() << "\"";
   } else if (type == "task.cancelled") {
     out << "cancelled: \"" << d.at("reason").get<std::string>() << "\"";
+    if (d.contains("revoked_mandates") && !d.at("revoked_mandates").empty()) out << "; revoked mandates " << d.at("revoked_mandates").dump();
   } else if (type == "task.reviewed") {
     out << "break-glass reviewed" << (d.at("overdue").get<bool>() ? " (after the deadline)" : "");
   } else {

@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "broker/records.h"
+#include "broker/trace.h"
 #include "broker_fixture.h"
 #include "token/jws.h"
 #include "token/proof.h"
@@ -72,6 +74,9 @@ TEST_F(ApprovalBounds, AnApprovalBoundsTheTotalWorkAcrossReissuesAndChildren) {
   expect_refused([&] { attenuate(second.token); }, "spent");
   // The task records the budget; each allowed decision records the count.
   EXPECT_EQ(broker->task(task).record.use_budget, 3u);
+  const std::string trace = render_text(build_trace(*store, *ledger, task));
+  EXPECT_NE(trace.find("approval covers 3 use(s) in all"), std::string::npos) << trace;
+  EXPECT_NE(trace.find("use 3 of 3 the approval covers"), std::string::npos) << trace;
 }
 
 TEST_F(ApprovalBounds, AChildCannotHaveMoreUsesThanItsParentHasLeft) {
@@ -137,7 +142,8 @@ TEST_F(ApprovalBounds, TheInitiatorOrAnApproverCancelsATaskInFlight) {
   EXPECT_TRUE(use(a.token).allow);
   expect_refused([&] { broker->cancel(as(kWorkload, "workload"), task, "stop"); }, "initiator");
   const auto cancelled = broker->cancel(as("bob"), task, "the change window closed");
-  EXPECT_EQ(cancelled.revoked_mandates, (std::vector<std::string>{a.record.mandate.id, b.record.mandate.id}));
+  EXPECT_EQ(std::set<std::string>(cancelled.revoked_mandates.begin(), cancelled.revoked_mandates.end()),
+            (std::set<std::string>{a.record.mandate.id, b.record.mandate.id}));
   EXPECT_EQ(broker->task(task).record.task.state, core::TaskState::cancelled);
   for (const auto& m : broker->task(task).mandates) {
     ASSERT_TRUE(m.revocation.has_value());
