@@ -273,6 +273,36 @@ TEST_F(ServerApp, BadInputGetsAClearErrorAndChangesNothing) {
   EXPECT_EQ(ledger_size(), size);
 }
 
+// Every route with a path parameter: bytes that are not UTF-8 (escaped or
+// raw) cannot name anything; the answer is a 400 whose JSON message shows
+// the bytes escaped, never a 500, and nothing changes.
+TEST_F(ServerApp, APathParameterThatIsNotUtf8IsA400OnEveryRoute) {
+  register_everyone();
+  const auto size = ledger_size();
+  const std::vector<std::pair<std::string, std::string>> routes = {
+      {"GET", "/v1/actors/{id}"},           {"POST", "/v1/actors/{id}/suspend"},   {"POST", "/v1/actors/{id}/offboard"},
+      {"GET", "/v1/tasks/{id}"},            {"POST", "/v1/tasks/{id}/cancel"},     {"POST", "/v1/tasks/{id}/approvals"},
+      {"POST", "/v1/tasks/{id}/denials"},   {"POST", "/v1/tasks/{id}/outcome"},    {"POST", "/v1/tasks/{id}/mandates"},
+      {"POST", "/v1/mandates/{jti}/revoke"}, {"POST", "/v1/reviews/{task}"},       {"GET", "/v1/trace/{id}"},
+      {"GET", "/v1/evidence/{task}"},       {"GET", "/v1/ledger/entries/{index}"}};
+  for (const std::string bad : {"%FF", "\xff", "a%C3%28b", "%ED%A0%80"}) {  // lone byte, raw byte, broken pair, surrogate
+    for (const auto& [method, pattern] : routes) {
+      std::string target = pattern;
+      const auto open = target.find('{');
+      target.replace(open, target.find('}') - open + 1, bad);
+      const auto r = call(method, target, human("admin"), method == "POST" ? R"({"reason":"x","outcome":"success"})" : "");
+      EXPECT_EQ(r.status, 400) << method << " " << target << ": " << r.body;
+      EXPECT_EQ(r.route, pattern);
+      const auto body = nlohmann::json::parse(r.body, nullptr, false);
+      ASSERT_TRUE(body.is_object()) << r.body;
+      EXPECT_NE(body["error"].get<std::string>().find("is not UTF-8: "), std::string::npos) << r.body;
+    }
+  }
+  const auto r = call("GET", "/v1/actors/a%FFb", human("admin"));
+  EXPECT_EQ(json(r)["error"], "path parameter id is not UTF-8: \"a\\xFFb\"");
+  EXPECT_EQ(ledger_size(), size);
+}
+
 TEST_F(ServerApp, DiscoveryAndOperationsDocuments) {
   auto r = call("GET", "/.well-known/oauth-authorization-server", "");
   ASSERT_EQ(r.status, 200);

@@ -206,6 +206,12 @@ TEST(Router, MatchesParametersAndAnswers404And405) {
   bad_escape.method = "GET";
   bad_escape.path = "/v1/tasks/%zz";
   EXPECT_EQ(router.route(bad_escape).status, 404);
+  Request not_utf8;
+  not_utf8.method = "GET";
+  not_utf8.path = "/v1/tasks/t%FF\x01";
+  const auto r400 = router.route(not_utf8);
+  EXPECT_EQ(r400.status, 400);
+  EXPECT_EQ(r400.body, R"({"error":"path parameter id is not UTF-8: \"t\\xFF\\x01\""})");
 }
 
 TEST(Form, ParsesAndRefusesRepeatedOrMalformedParameters) {

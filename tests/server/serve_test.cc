@@ -124,5 +124,19 @@ TEST_F(ServeTest, ADamagedStoreIsAnInternalErrorNotBadInput) {
   EXPECT_NE(body_of(r).find("the store is damaged"), std::string::npos) << r;
 }
 
+// Bytes that are not UTF-8 in a path, sent raw or escaped: a 400 whose body
+// is JSON, on every route that takes a parameter.
+TEST_F(ServeTest, APathThatIsNotUtf8IsA400WithAJsonBody) {
+  start();
+  for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
+           {"GET", "/v1/actors/%FF"}, {"GET", "/v1/actors/\xff"}, {"POST", "/v1/tasks/\xc3\x28/cancel"},
+           {"GET", "/v1/trace/a%FE%FF"}, {"POST", "/v1/mandates/%80/revoke"}, {"GET", "/v1/evidence/\xed\xa0\x80"}}) {
+    const std::string r = call(method, target, admin(), method == "POST" ? R"({"reason":"x"})" : "");
+    EXPECT_EQ(status_of(r), 400) << method << " " << target << ": " << r;
+    const auto body = nlohmann::json::parse(body_of(r), nullptr, false);
+    EXPECT_TRUE(body.is_object() && body["error"].is_string()) << r;
+  }
+}
+
 }  // namespace
 }  // namespace mandate::testing
