@@ -68,13 +68,32 @@ void Application::observe(const Request& request, const Response& response, std:
   access_log_.write(request, response, duration);
 }
 
-bool Application::ready() const {
+Readiness Application::readiness() const {
+  std::lock_guard lock(readiness_mu_);
+  const auto now = std::chrono::steady_clock::now();
+  if (readiness_checked_ && now - *readiness_checked_ < kReadinessProbeInterval) return readiness_;
+  readiness_checked_ = now;
+  readiness_ = probe_store();
+  return readiness_;
+}
+
+// Every step the server acknowledges writes the ledger, so a store that
+// answers reads but takes no write (disk full, read-only file or volume)
+// refuses every decision with 503 while looking healthy. One small durable
+// write says whether writes go through, and recovers by itself when they do.
+Readiness Application::probe_store() const {
   try {
     home_->ledger().size();
-    return true;
-  } catch (...) {
-    return false;
+  } catch (const std::exception& e) {
+    return {false, std::string("the store cannot be read: ") + e.what()};
   }
+  try {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    home_->store().set_meta("readiness_probe", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now).count()));
+  } catch (const std::exception& e) {
+    return {false, std::string("the store cannot be written: ") + e.what()};
+  }
+  return {true, ""};
 }
 
 std::expected<AuthenticatedCaller, Response> Application::authenticate(const Request& request, Access access) const {

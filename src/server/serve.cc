@@ -1,5 +1,6 @@
 #include "server/serve.h"
 
+#include <csignal>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +23,9 @@ void serve(const std::filesystem::path& config_file, std::ostream& announce) {
                                    " holds no mandate home (run mandate init there first)");
   }
   auto home = home::Home::open(config->home);
+  // A file-size limit reached mid-write must be a failed write that the
+  // store reports (503, not ready), not a signal that kills the server.
+  std::signal(SIGXFSZ, SIG_IGN);
   const ListenSettings listen = config->listen;
   const bool tls = listen.tls.has_value();
   Application app(std::move(*config), std::move(home), std::make_shared<identity::CurlJwksFetcher>());

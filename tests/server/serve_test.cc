@@ -3,8 +3,10 @@
 // in a whole process: a damaged store, the bound port in discovery, limits
 // of the process (open files, file size), raw bytes on the wire.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "server/raw_http.h"
 #include "support/damage.h"
@@ -82,6 +84,18 @@ class ServeTest : public ::testing::Test {
 
   std::string server_errors() const { return read_file(tmp / "server.err"); }
 
+  // /readyz until it answers `status` or 20 s passed (the server probes the
+  // store at most once a second); the last answer.
+  std::string poll_readyz(int status) const {
+    std::string r;
+    for (int i = 0; i < 200; ++i) {
+      r = call("GET", "/readyz");
+      if (status_of(r) == status) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return r;
+  }
+
   std::string admin() const { return idp.sign({{"iss", kIdp}, {"aud", kAudience}, {"sub", "admin"}}); }
 
   static std::string request(const std::string& method, const std::string& target, const std::string& bearer,
@@ -136,6 +150,33 @@ TEST_F(ServeTest, APathThatIsNotUtf8IsA400WithAJsonBody) {
     const auto body = nlohmann::json::parse(body_of(r), nullptr, false);
     EXPECT_TRUE(body.is_object() && body["error"].is_string()) << r;
   }
+}
+
+// /readyz tells the truth: while the store takes no write (here: a file
+// size limit of 0 on the server, as a full disk behaves), every step would
+// be refused with 503, so it is not ready; when writes go through again, it
+// is ready again by itself.
+TEST_F(ServeTest, ReadyzIsNotReadyWhileTheStoreCannotBeWrittenAndRecovers) {
+  start();
+  EXPECT_EQ(status_of(call("GET", "/readyz")), 200);
+  rlimit original{};
+  rlimit full{0, RLIM_INFINITY};
+  ASSERT_EQ(::prlimit(server->pid(), RLIMIT_FSIZE, nullptr, &original), 0);
+  full.rlim_max = original.rlim_max;
+  ASSERT_EQ(::prlimit(server->pid(), RLIMIT_FSIZE, &full, nullptr), 0);
+
+  std::string r = call("POST", "/v1/actors", admin(), R"({"id":"alice","kind":"human"})");
+  EXPECT_EQ(status_of(r), 503) << r;
+  r = poll_readyz(503);
+  EXPECT_EQ(status_of(r), 503) << r;
+  EXPECT_NE(body_of(r).find("not ready: the store cannot be written"), std::string::npos) << r;
+  EXPECT_EQ(status_of(call("GET", "/healthz")), 200) << "alive all the same";
+
+  ASSERT_EQ(::prlimit(server->pid(), RLIMIT_FSIZE, &original, nullptr), 0);
+  r = poll_readyz(200);
+  EXPECT_EQ(status_of(r), 200) << r;
+  r = call("POST", "/v1/actors", admin(), R"({"id":"alice","kind":"human"})");
+  EXPECT_EQ(status_of(r), 201) << r;
 }
 
 }  // namespace
