@@ -173,8 +173,18 @@ Answer Service::search(const CallContext& call, std::string_view body, broker::S
   }
 }
 
+// No capability is registered with IANA for AuthZEN 1.0 yet, so these are
+// mandate's own URNs (the urn:mandate: names its token exchange uses too);
+// a PEP ignores what it does not know. They say what a PEP can count on
+// beyond the base API: a mandate as the subject (the whole check sequence
+// of the workflow), and every decision recorded in the ledger before it is
+// answered (context.ledger_index).
+constexpr std::array<const char*, 2> kCapabilities = {"urn:mandate:authzen:capability:mandate-subject",
+                                                      "urn:mandate:authzen:capability:decision-ledger"};
+
 nlohmann::json Service::configuration() const {
   return {{"policy_decision_point", base_url_},
+          {"capabilities", kCapabilities},
           {"access_evaluation_endpoint", base_url_ + "/access/v1/evaluation"},
           {"access_evaluations_endpoint", base_url_ + "/access/v1/evaluations"},
           {"search_subject_endpoint", base_url_ + "/access/v1/search/subject"},

@@ -20,9 +20,11 @@ broker::Settings broker_settings(const ServerConfig& config) {
   return s;
 }
 
-Response unauthorized(const std::string& why) {
+// RFC 6750 §3.1: a request with no credentials at all gets the scheme
+// only, no error code; a credential that failed gets invalid_token.
+Response unauthorized(const std::string& why, bool credentials_presented = true) {
   Response r = error_response(401, why);
-  r.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+  r.headers.emplace_back("WWW-Authenticate", credentials_presented ? "Bearer error=\"invalid_token\"" : "Bearer");
   return r;
 }
 
@@ -107,7 +109,8 @@ std::expected<AuthenticatedCaller, Response> Application::authenticate(const Req
   }
   presented.peer_certificates_der = request.peer_certificates_der;
   if (!presented.bearer_token && presented.peer_certificates_der.empty()) {
-    return std::unexpected(unauthorized("no credentials: present a bearer ID token or a client certificate (X.509-SVID)"));
+    return std::unexpected(
+        unauthorized("no credentials: present a bearer ID token or a client certificate (X.509-SVID)", false));
   }
   auto identity = authenticator_->authenticate(presented);
   if (!identity) return std::unexpected(unauthorized(identity.error().reason));

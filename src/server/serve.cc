@@ -28,12 +28,18 @@ void serve(const std::filesystem::path& config_file, std::ostream& announce) {
   std::signal(SIGXFSZ, SIG_IGN);
   const ListenSettings listen = config->listen;
   const bool tls = listen.tls.has_value();
-  Application app(std::move(*config), std::move(home), std::make_shared<identity::CurlJwksFetcher>());
+
+  // Bound first, so defaults that name this server's address carry the port
+  // actually bound; nothing is accepted before run(), so the application
+  // exists before the first request.
+  std::unique_ptr<Application> app;
   HttpServer server(
-      listen, [&app](Request& request) { return app.handle(request); },
+      listen, [&app](Request& request) { return app->handle(request); },
       [&app](const Request& request, const Response& response, std::chrono::nanoseconds duration) {
-        app.observe(request, response, duration);
+        app->observe(request, response, duration);
       });
+  settle_bound_port(*config, server.port());
+  app = std::make_unique<Application>(std::move(*config), std::move(home), std::make_shared<identity::CurlJwksFetcher>());
   announce << nlohmann::json{{"listening", listen.address + ":" + std::to_string(server.port())}, {"tls", tls}}.dump()
            << std::endl;
   server.run(true);

@@ -232,6 +232,48 @@ TEST_F(ServerApp, CallersWithoutValidCredentialsAreRefusedAndNothingChanges) {
   EXPECT_EQ(ledger_size(), size);
 }
 
+// RFC 6750 §3.1: no credentials at all is answered with the scheme and no
+// error code; a credential that fails is invalid_token.
+TEST_F(ServerApp, WwwAuthenticateHasAnErrorCodeOnlyWhenACredentialFailed) {
+  const auto www_authenticate = [](const Response& r) {
+    for (const auto& [name, value] : r.headers) {
+      if (name == "WWW-Authenticate") return value;
+    }
+    return std::string("(none)");
+  };
+  auto r = call("GET", "/v1/tasks", "");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(www_authenticate(r), "Bearer");
+  r = call("POST", "/access/v1/evaluation", "", "{}");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(www_authenticate(r), "Bearer");
+  r = call("GET", "/v1/tasks", "not-a-jwt");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(www_authenticate(r), "Bearer error=\"invalid_token\"");
+}
+
+// AuthZEN 1.0 answers a request that is not JSON with 400 (its error
+// responses are 400, 401, 403 and 500), where the rest of the API says 415.
+TEST_F(ServerApp, AnAuthzenRequestThatIsNotJsonIs400) {
+  register_everyone();
+  const auto size = ledger_size();
+  const std::string body = R"({"subject":{"type":"User","id":"a"},"action":{"name":"x"},"resource":{"type":"T","id":"1"}})";
+  for (const std::string path : {"/access/v1/evaluation", "/access/v1/evaluations", "/access/v1/search/subject",
+                                 "/access/v1/search/resource", "/access/v1/search/action"}) {
+    auto r = call("POST", path, workload(kResourceServer), body, "text/plain");
+    EXPECT_EQ(r.status, 400) << path << ": " << r.body;
+    EXPECT_NE(json(r)["error"].get<std::string>().find("application/json"), std::string::npos) << r.body;
+    Request untyped;
+    untyped.method = "POST";
+    untyped.target = untyped.path = path;
+    untyped.headers.emplace_back("authorization", "Bearer " + workload(kResourceServer));
+    untyped.body = body;
+    EXPECT_EQ(app->handle(untyped).status, 400) << path << " without a Content-Type";
+  }
+  EXPECT_EQ(call("POST", "/access/v1/evaluation", workload(kResourceServer), body).status, 200);
+  EXPECT_EQ(ledger_size(), size + 1);
+}
+
 TEST_F(ServerApp, EachKindCallsOnlyWhatItMay) {
   register_everyone();
   const std::string task = approved_task();
@@ -312,6 +354,7 @@ TEST_F(ServerApp, DiscoveryAndOperationsDocuments) {
   EXPECT_EQ(json(r)["keys"].size(), 1u);
   r = call("GET", "/.well-known/authzen-configuration", "");
   EXPECT_EQ(json(r)["policy_decision_point"], "https://mandate.test");
+  EXPECT_FALSE(json(r)["capabilities"].empty());
   EXPECT_EQ(call("GET", "/healthz", "").status, 200);
   EXPECT_EQ(call("GET", "/readyz", "").status, 200);
   r = call("GET", "/metrics", "");
@@ -333,7 +376,14 @@ TEST(ServerConfig, RefusesMistakesWithTheirPlace) {
   auto good = parse_server_config("[listen]\nport = 0\n[limits]\nmax_body_bytes = 4096\n", "m.toml", tmp.path());
   ASSERT_TRUE(good) << good.error();
   EXPECT_EQ(good->listen.limits.max_body_bytes, 4096u);
-  EXPECT_EQ(good->issuer, "http://127.0.0.1:0");
+  // Port 0: the defaults that name this server wait for the port actually bound.
+  EXPECT_EQ(good->issuer, "");
+  settle_bound_port(*good, 41234);
+  EXPECT_EQ(good->public_url, "http://127.0.0.1:41234");
+  EXPECT_EQ(good->issuer, "http://127.0.0.1:41234");
+  EXPECT_EQ(good->audience, "http://127.0.0.1:41234");
+  auto fixed = parse_server_config("[listen]\nport = 8443\n", "m.toml", tmp.path());
+  EXPECT_EQ(fixed->issuer, "http://127.0.0.1:8443");
 }
 
 }  // namespace

@@ -138,6 +138,21 @@ TEST_F(ServeTest, ADamagedStoreIsAnInternalErrorNotBadInput) {
   EXPECT_NE(body_of(r).find("the store is damaged"), std::string::npos) << r;
 }
 
+// With port = 0 and no public_url, discovery and the mandates' issuer name
+// the port actually bound, not port 0.
+TEST_F(ServeTest, WithPortZeroTheDefaultsNameTheBoundPort) {
+  start();
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  auto r = call("GET", "/.well-known/authzen-configuration");
+  ASSERT_EQ(status_of(r), 200) << r;
+  const auto authzen = nlohmann::json::parse(body_of(r));
+  EXPECT_EQ(authzen["policy_decision_point"], base);
+  EXPECT_EQ(authzen["access_evaluation_endpoint"], base + "/access/v1/evaluation");
+  r = call("GET", "/.well-known/oauth-authorization-server");
+  ASSERT_EQ(status_of(r), 200) << r;
+  EXPECT_EQ(nlohmann::json::parse(body_of(r))["issuer"], base);
+}
+
 // Bytes that are not UTF-8 in a path, sent raw or escaped: a 400 whose body
 // is JSON, on every route that takes a parameter.
 TEST_F(ServeTest, APathThatIsNotUtf8IsA400WithAJsonBody) {
