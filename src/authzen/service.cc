@@ -59,7 +59,8 @@ nlohmann::json item_error(const Error& e) {
 
 }  // namespace
 
-Service::Service(broker::Broker& broker, std::string base_url) : broker_(broker), base_url_(std::move(base_url)) {
+Service::Service(broker::Broker& broker, std::string base_url, std::size_t max_batch_items)
+    : broker_(broker), base_url_(std::move(base_url)), max_batch_items_(max_batch_items) {
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
 }
 
@@ -90,6 +91,12 @@ Answer Service::evaluations(const CallContext& call, std::string_view body) {
     // No (or an empty) `evaluations` array: a single evaluation, as the spec keeps it compatible.
     if (items == request.end() || (items->is_array() && items->empty())) return {200, decide(call, request)};
     if (!items->is_array()) fail(ErrorKind::bad_input, "evaluations: expected an array");
+    // Refused before any item is decided: a batch is answered whole or not at all.
+    if (items->size() > max_batch_items_) {
+      fail(ErrorKind::bad_input, "evaluations: " + std::to_string(items->size()) + " items; at most " +
+                                     std::to_string(max_batch_items_) +
+                                     " are taken per request (authzen.max_batch_items): split the batch");
+    }
     semantic = parse_semantic(request);
     for (const char* key : kDefaultable) object_member(request, key, key, false);  // defaults must be objects
   } catch (const Error& e) {

@@ -46,7 +46,7 @@ Application::Application(ServerConfig config, std::unique_ptr<home::Home> home,
       home_(std::move(home)),
       broker_(std::make_unique<broker::Broker>(home_->store(), home_->ledger(), home_->keys(), broker_settings(config_))),
       authenticator_(std::make_unique<identity::Authenticator>(*config_.identity, std::move(fetcher))),
-      authzen_(std::make_unique<authzen::Service>(*broker_, config_.public_url)),
+      authzen_(std::make_unique<authzen::Service>(*broker_, config_.public_url, config_.max_batch_items)),
       access_log_(config_.access_log) {
   metrics_.add_gauge("mandate_ledger_entries", "Entries in the ledger.",
                      [this] { return static_cast<double>(home_->ledger().size()); });

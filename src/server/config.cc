@@ -146,7 +146,7 @@ std::expected<ServerConfig, std::string> parse_server_config(std::string_view te
   }
   Reader r(source);
   ServerConfig c;
-  r.only(root, {"home", "public_url", "listen", "tls", "limits", "mandates", "access", "log", "identity"}, "");
+  r.only(root, {"home", "public_url", "listen", "tls", "limits", "mandates", "access", "log", "authzen", "identity"}, "");
   std::string home = ".";
   r.text(root, "home", home);
   c.home = resolve(base, home);
@@ -162,6 +162,10 @@ std::expected<ServerConfig, std::string> parse_server_config(std::string_view te
   if (const toml::table* t = r.table(root, "access")) {
     r.only(*t, {"administrators"}, "access");
     r.strings(*t, "administrators", c.administrators);
+  }
+  if (const toml::table* t = r.table(root, "authzen")) {
+    r.only(*t, {"max_batch_items"}, "authzen");
+    r.integer(*t, "max_batch_items", c.max_batch_items, 1, 100'000);
   }
   if (const toml::table* t = r.table(root, "log")) {
     r.only(*t, {"access"}, "log");

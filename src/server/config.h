@@ -31,6 +31,11 @@ struct ServerConfig {
   std::string audience;      // the mandates' aud; default the issuer
   std::vector<std::string> administrators;  // human actors who may manage actors, rules, policies
   std::string access_log = "-";             // "-" stderr, "off", or a file path
+  // [authzen] max_batch_items: items one /access/v1/evaluations request may
+  // hold. Each is decided and recorded on its own, holding a handler thread
+  // for the whole batch, so an unbounded batch lets one caller hold a
+  // thread (and the ledger) for minutes.
+  std::size_t max_batch_items = 1000;
   std::shared_ptr<const identity::IdentityConfig> identity;
 };
 

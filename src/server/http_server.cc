@@ -5,6 +5,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -69,6 +70,7 @@ struct HttpServer::Impl {
   net::signal_set signals;
   net::steady_timer drain_timer;
   net::thread_pool workers;
+  net::thread_pool priority_workers{1};
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> connections{0};
   std::atomic<std::uint64_t> request_counter{0};
@@ -128,6 +130,10 @@ struct HttpServer::Impl {
 
   void accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
+  bool has_priority(const Request& request) const {
+    return request.method == "GET" && std::find(settings.priority_paths.begin(), settings.priority_paths.end(),
+                                                request.path) != settings.priority_paths.end();
+  }
   void register_session(const std::shared_ptr<SessionBase>& session) {
     std::lock_guard lock(sessions_mu);
     std::erase_if(sessions, [](const auto& w) { return w.expired(); });
@@ -324,8 +330,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void dispatch(http::request<http::string_body> message) {
     keep_alive_ = message.keep_alive();
     auto request = std::make_shared<Request>(to_request(message));
+    auto& pool = server_.has_priority(*request) ? server_.priority_workers : server_.workers;
     // The work guard keeps the network threads running while a handler works.
-    net::post(server_.workers, [self = this->shared_from_this(), request,
+    net::post(pool, [self = this->shared_from_this(), request,
                                 guard = net::make_work_guard(stream_.get_executor())]() mutable {
       Response response;
       try {
@@ -431,6 +438,7 @@ HttpServer::HttpServer(ListenSettings settings, Handler handler, Observer observ
 
 HttpServer::~HttpServer() {
   impl_->workers.join();
+  impl_->priority_workers.join();
 }
 
 std::uint16_t HttpServer::port() const {
@@ -454,6 +462,7 @@ void HttpServer::run(bool handle_signals) {
   impl_->ioc.run();
   for (auto& t : threads) t.join();
   impl_->workers.join();
+  impl_->priority_workers.join();
 }
 
 void HttpServer::stop() {

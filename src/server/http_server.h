@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "server/http_message.h"
 
@@ -44,6 +45,12 @@ struct ListenSettings {
   unsigned handler_threads = 64;
   std::optional<TlsSettings> tls;
   Limits limits;
+  // GET requests for these exact paths (health and readiness checks) are
+  // handled on a thread of their own, not in the handler pool: a load
+  // balancer's checks must answer while every handler is busy (e.g. with a
+  // large batch of decisions), or a busy server would be taken for a dead
+  // one. Their handlers must be quick.
+  std::vector<std::string> priority_paths;
 };
 
 using Handler = std::function<Response(Request&)>;

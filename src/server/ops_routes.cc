@@ -1,6 +1,8 @@
 // Operations: liveness, readiness and Prometheus metrics. Unauthenticated,
 // as load balancers and scrapers expect; they reveal counts and store
-// errors, never content.
+// errors, never content. The listener runs /healthz and /readyz apart from
+// the handler pool (ListenSettings::priority_paths), so they answer while
+// every handler is busy.
 #include "server/application.h"
 #include "server/route_support.h"
 

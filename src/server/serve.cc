@@ -26,7 +26,8 @@ void serve(const std::filesystem::path& config_file, std::ostream& announce) {
   // A file-size limit reached mid-write must be a failed write that the
   // store reports (503, not ready), not a signal that kills the server.
   std::signal(SIGXFSZ, SIG_IGN);
-  const ListenSettings listen = config->listen;
+  ListenSettings listen = config->listen;
+  listen.priority_paths = {"/healthz", "/readyz"};
   const bool tls = listen.tls.has_value();
 
   // Bound first, so defaults that name this server's address carry the port

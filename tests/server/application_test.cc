@@ -274,6 +274,19 @@ TEST_F(ServerApp, AnAuthzenRequestThatIsNotJsonIs400) {
   EXPECT_EQ(ledger_size(), size + 1);
 }
 
+// The default limit of items per batch: beyond it, 400 and nothing decided.
+TEST_F(ServerApp, ABatchBeyondMaxBatchItemsIs400) {
+  register_everyone();
+  const auto size = ledger_size();
+  nlohmann::json batch = {{"subject", {{"type", "User"}, {"id", "a"}}}, {"action", {{"name", "x"}}},
+                          {"evaluations", nlohmann::json::array()}};
+  for (int i = 0; i < 1001; ++i) batch["evaluations"].push_back({{"resource", {{"type", "T"}, {"id", std::to_string(i)}}}});
+  auto r = call("POST", "/access/v1/evaluations", workload(kResourceServer), batch.dump());
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(json(r)["error"].get<std::string>().find("at most 1000"), std::string::npos) << r.body;
+  EXPECT_EQ(ledger_size(), size);
+}
+
 TEST_F(ServerApp, EachKindCallsOnlyWhatItMay) {
   register_everyone();
   const std::string task = approved_task();
@@ -373,9 +386,15 @@ TEST(ServerConfig, RefusesMistakesWithTheirPlace) {
   ASSERT_FALSE(bad);
   bad = parse_server_config("[tls]\ncertificate = \"c.pem\"\n", "m.toml", tmp.path());
   ASSERT_FALSE(bad);
-  auto good = parse_server_config("[listen]\nport = 0\n[limits]\nmax_body_bytes = 4096\n", "m.toml", tmp.path());
+  bad = parse_server_config("[authzen]\nmax_batch_items = 0\n", "m.toml", tmp.path());
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("m.toml:2:"), std::string::npos) << bad.error();
+  auto good = parse_server_config("[listen]\nport = 0\n[limits]\nmax_body_bytes = 4096\n[authzen]\nmax_batch_items = 50\n",
+                                  "m.toml", tmp.path());
   ASSERT_TRUE(good) << good.error();
   EXPECT_EQ(good->listen.limits.max_body_bytes, 4096u);
+  EXPECT_EQ(good->max_batch_items, 50u);
+  EXPECT_EQ(parse_server_config("", "m.toml", tmp.path())->max_batch_items, 1000u);
   // Port 0: the defaults that name this server wait for the port actually bound.
   EXPECT_EQ(good->issuer, "");
   settle_bound_port(*good, 41234);

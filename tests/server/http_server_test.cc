@@ -18,11 +18,8 @@ using namespace std::chrono_literals;
 // A server on a free loopback port, run on its own thread, stopped at the end.
 class RunningServer {
  public:
-  RunningServer(Handler handler, Limits limits = {}) {
-    ListenSettings settings;
-    settings.port = 0;
-    settings.handler_threads = 4;
-    settings.limits = limits;
+  RunningServer(Handler handler, Limits limits = {}) : RunningServer(std::move(handler), settings_with(limits)) {}
+  RunningServer(Handler handler, ListenSettings settings) {
     server_ = std::make_unique<HttpServer>(settings, std::move(handler), [this](const Request&, const Response& r, auto) {
       ++answered_;
       last_status_ = r.status;
@@ -35,6 +32,13 @@ class RunningServer {
       server_->stop();
       thread_.join();
     }
+  }
+  static ListenSettings settings_with(Limits limits) {
+    ListenSettings settings;
+    settings.port = 0;
+    settings.handler_threads = 4;
+    settings.limits = limits;
+    return settings;
   }
   std::uint16_t port() const { return server_->port(); }
   int answered() const { return answered_; }
@@ -179,6 +183,44 @@ TEST(HttpServer, StopAnswersTheRequestsInFlightThenReturns) {
   EXPECT_TRUE(idle.closed_by_peer(5s));
   server.thread().join();
   EXPECT_THROW(RawConnection{server.port()}, std::runtime_error);
+}
+
+// A load balancer's health check must not queue behind handlers that are
+// all busy (a large batch of decisions each): the listener answers it on
+// a thread of its own.
+TEST(HttpServer, HealthChecksAnswerWhileEveryHandlerIsBusy) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> busy{0};
+  ListenSettings settings = RunningServer::settings_with({});
+  settings.handler_threads = 2;
+  settings.priority_paths = {"/healthz"};
+  RunningServer server(
+      [&](Request& r) {
+        if (r.path == "/slow") {
+          ++busy;
+          released.wait();
+        }
+        return echo(r);
+      },
+      settings);
+  RawConnection first(server.port()), second(server.port());
+  first.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+  second.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+  while (busy < 2) std::this_thread::sleep_for(5ms);  // both handler threads are taken
+
+  RawConnection check(server.port());
+  check.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto r = check.read_response(10s);
+  const bool answered = r.has_value();
+  release.set_value();
+  ASSERT_TRUE(answered) << "/healthz waited for the busy handlers";
+  EXPECT_EQ(testing::body_of(*r), "GET /healthz ");
+  // Only the exact paths, and only GET: anything else waits its turn.
+  check.send("POST /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_TRUE(check.read_response(10s));
+  EXPECT_TRUE(first.read_response(10s));
+  EXPECT_TRUE(second.read_response(10s));
 }
 
 TEST(Router, MatchesParametersAndAnswers404And405) {
