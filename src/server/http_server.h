@@ -3,7 +3,8 @@
 // size, body size and time per request, and a graceful stop. Handlers run on
 // a pool of worker threads apart from the network threads, because a handler
 // that records a decision waits for the ledger's group commit: many waiting
-// at once is what lets one fsync cover many decisions.
+// at once is what lets one fsync cover many decisions. Out of file
+// descriptors, accepting pauses (100 ms at a time) instead of spinning.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

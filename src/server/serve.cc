@@ -1,6 +1,7 @@
 #include "server/serve.h"
 
 #include <csignal>
+#include <iostream>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
@@ -12,8 +13,27 @@
 #include "server/application.h"
 #include "server/config.h"
 #include "server/http_server.h"
+#include "server/open_files.h"
 
 namespace mandate::server {
+
+namespace {
+
+// As many connections as the open-file limit allows, after raising the
+// soft limit to the hard one; says so on stderr when the configured
+// number does not fit.
+void fit_connections_to_open_files(Limits& limits) {
+  const OpenFileLimit files = raise_open_file_limit();
+  std::string warning;
+  limits.max_connections = fit_max_connections(limits.max_connections, files.soft, open_descriptors(), warning);
+  if (limits.max_connections == 0) {
+    fail(ErrorKind::io, "the open-file limit of " + std::to_string(files.soft) +
+                            " leaves no room for connections; raise it (ulimit -n, systemd LimitNOFILE=)");
+  }
+  if (!warning.empty()) std::cerr << nlohmann::json{{"event", "max_connections"}, {"message", warning}}.dump() << std::endl;
+}
+
+}  // namespace
 
 void serve(const std::filesystem::path& config_file, std::ostream& announce) {
   auto config = load_server_config(config_file);
@@ -28,6 +48,7 @@ void serve(const std::filesystem::path& config_file, std::ostream& announce) {
   std::signal(SIGXFSZ, SIG_IGN);
   ListenSettings listen = config->listen;
   listen.priority_paths = {"/healthz", "/readyz"};
+  fit_connections_to_open_files(listen.limits);
   const bool tls = listen.tls.has_value();
 
   // Bound first, so defaults that name this server's address carry the port

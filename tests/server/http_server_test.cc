@@ -2,10 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+#include <time.h>
+
 #include <atomic>
+#include <filesystem>
 #include <future>
 #include <thread>
 
+#include "server/open_files.h"
 #include "server/raw_http.h"
 #include "server/router.h"
 
@@ -221,6 +226,68 @@ TEST(HttpServer, HealthChecksAnswerWhileEveryHandlerIsBusy) {
   EXPECT_TRUE(check.read_response(10s));
   EXPECT_TRUE(first.read_response(10s));
   EXPECT_TRUE(second.read_response(10s));
+}
+
+std::size_t descriptors_in_use() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n - 1;  // the iterator's own
+}
+
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
+// With the open-file limit used up, accept() fails at once for as long as
+// the waiting connection stays in the backlog: retrying at once spins a
+// core. The server waits instead, and accepts again once connections close.
+// (Client and server share this process, so its limit is theirs.)
+TEST(HttpServer, OutOfFileDescriptorsTheIdleServerBacksOffAndRecovers) {
+  RunningServer server(echo);
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < 8; ++i) {
+    idle.push_back(std::make_unique<RawConnection>(server.port()));
+    idle.back()->send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+    ASSERT_TRUE(idle.back()->read_response(10s));
+  }
+  rlimit original{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &original), 0);
+  rlimit lowered = original;
+  lowered.rlim_cur = descriptors_in_use() + 1;  // room for one more socket: the client's
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &lowered), 0);
+  std::unique_ptr<RawConnection> waiting;
+  try {
+    waiting = std::make_unique<RawConnection>(server.port());  // in the backlog: the server has no descriptor for it
+  } catch (...) {
+    setrlimit(RLIMIT_NOFILE, &original);
+    throw;
+  }
+
+  const double before = process_cpu_seconds();
+  std::this_thread::sleep_for(2s);
+  const double spent = process_cpu_seconds() - before;
+
+  idle.clear();  // descriptors free up on both sides
+  waiting->send("GET /again HTTP/1.1\r\nHost: t\r\n\r\n");
+  const auto r = waiting->read_response(10s);
+  setrlimit(RLIMIT_NOFILE, &original);
+  EXPECT_LT(spent, 0.4) << "the server spun on accept() for " << spent << " s of CPU in 2 s";
+  ASSERT_TRUE(r) << "the server did not accept again once descriptors were free";
+  EXPECT_EQ(testing::body_of(*r), "GET /again ");
+}
+
+TEST(OpenFiles, MaxConnectionsIsKeptWithinTheOpenFileLimit) {
+  std::string warning;
+  EXPECT_EQ(fit_max_connections(100, 1024, 20, warning), 100u);
+  EXPECT_TRUE(warning.empty());
+  EXPECT_EQ(fit_max_connections(10'000, 1024, 20, warning), 1024u - 20u - 64u);
+  EXPECT_NE(warning.find("limits.max_connections = 10000 does not fit the open-file limit of 1024"), std::string::npos)
+      << warning;
+  EXPECT_EQ(connections_that_fit(50, 20), 0u);
+  const OpenFileLimit raised = raise_open_file_limit();
+  EXPECT_EQ(raised.soft, raised.hard) << "the soft limit is raised to the hard one";
 }
 
 TEST(Router, MatchesParametersAndAnswers404And405) {

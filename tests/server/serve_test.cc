@@ -167,6 +167,17 @@ TEST_F(ServeTest, APathThatIsNotUtf8IsA400WithAJsonBody) {
   }
 }
 
+// The open-file limit caps the connections a server can hold: at start the
+// soft limit goes up to the hard one, and a max_connections that still does
+// not fit is cut to what fits, saying so.
+TEST_F(ServeTest, AMaxConnectionsBeyondTheOpenFileLimitIsCutAndSaidAtStart) {
+  start("", "[limits]\nmax_connections = 10000\n", {"/bin/sh", "-c", "ulimit -n 256 && exec \"$0\" \"$@\""});
+  EXPECT_NE(server_errors().find("limits.max_connections = 10000 does not fit the open-file limit of 256"),
+            std::string::npos)
+      << server_errors();
+  EXPECT_EQ(status_of(call("GET", "/healthz")), 200);
+}
+
 // /readyz tells the truth: while the store takes no write (here: a file
 // size limit of 0 on the server, as a full disk behaves), every step would
 // be refused with 503, so it is not ready; when writes go through again, it
