@@ -58,9 +58,9 @@ broker::EntityRef parse_action(const nlohmann::json& action, const std::string& 
   const auto marker = name.find("Action::\"");
   if (marker != std::string::npos && name.size() >= marker + 10 && name.back() == '"' &&
       (marker == 0 || (marker >= 2 && name.compare(marker - 2, 2, "::") == 0))) {
-    return {name.substr(0, marker + 6), name.substr(marker + 9, name.size() - marker - 10), nlohmann::json::object()};
+    return {name.substr(0, marker + 6), name.substr(marker + 9, name.size() - marker - 10), properties_of(action, field)};
   }
-  return {"Action", name, nlohmann::json::object()};
+  return {"Action", name, properties_of(action, field)};
 }
 
 broker::Evaluation parse_evaluation(const nlohmann::json& request) {

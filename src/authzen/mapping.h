@@ -1,8 +1,9 @@
 #pragma once
 // AuthZEN's information model onto Cedar's, for the general decision path:
 //   subject  {type, id, properties} -> principal  type::"id", properties as attributes
-//   action   {name}                 -> Action::"name"; a name written as a
-//                                      Cedar uid (`Ns::Action::"name"`) is taken as it is
+//   action   {name, properties}     -> Action::"name"; a name written as a
+//                                      Cedar uid (`Ns::Action::"name"`) is taken as it is;
+//                                      properties as the action's attributes
 //   resource {type, id, properties} -> resource   type::"id", properties as attributes
 //   context  {...}                  -> context record
 // Types are Cedar type names, namespaces included ("Todo::User"). Property

@@ -59,7 +59,8 @@ nlohmann::json item_error(const Error& e) {
 
 }  // namespace
 
-Service::Service(broker::Broker& broker, std::string base_url) : broker_(broker), base_url_(std::move(base_url)) {
+Service::Service(broker::Broker& broker, std::string base_url, std::size_t max_batch_items)
+    : broker_(broker), base_url_(std::move(base_url)), max_batch_items_(max_batch_items) {
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
 }
 
@@ -90,6 +91,12 @@ Answer Service::evaluations(const CallContext& call, std::string_view body) {
     // No (or an empty) `evaluations` array: a single evaluation, as the spec keeps it compatible.
     if (items == request.end() || (items->is_array() && items->empty())) return {200, decide(call, request)};
     if (!items->is_array()) fail(ErrorKind::bad_input, "evaluations: expected an array");
+    // Refused before any item is decided: a batch is answered whole or not at all.
+    if (items->size() > max_batch_items_) {
+      fail(ErrorKind::bad_input, "evaluations: " + std::to_string(items->size()) + " items; at most " +
+                                     std::to_string(max_batch_items_) +
+                                     " are taken per request (authzen.max_batch_items): split the batch");
+    }
     semantic = parse_semantic(request);
     for (const char* key : kDefaultable) object_member(request, key, key, false);  // defaults must be objects
   } catch (const Error& e) {
@@ -173,8 +180,18 @@ Answer Service::search(const CallContext& call, std::string_view body, broker::S
   }
 }
 
+// No capability is registered with IANA for AuthZEN 1.0 yet, so these are
+// mandate's own URNs (the urn:mandate: names its token exchange uses too);
+// a PEP ignores what it does not know. They say what a PEP can count on
+// beyond the base API: a mandate as the subject (the whole check sequence
+// of the workflow), and every decision recorded in the ledger before it is
+// answered (context.ledger_index).
+constexpr std::array<const char*, 2> kCapabilities = {"urn:mandate:authzen:capability:mandate-subject",
+                                                      "urn:mandate:authzen:capability:decision-ledger"};
+
 nlohmann::json Service::configuration() const {
   return {{"policy_decision_point", base_url_},
+          {"capabilities", kCapabilities},
           {"access_evaluation_endpoint", base_url_ + "/access/v1/evaluation"},
           {"access_evaluations_endpoint", base_url_ + "/access/v1/evaluations"},
           {"search_subject_endpoint", base_url_ + "/access/v1/search/subject"},

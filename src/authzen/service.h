@@ -12,6 +12,7 @@
 // Broker::may_ask_decisions: the operator of the home and active registered
 // workloads may; humans and agents may not). Store or disk failures throw
 // (the server answers 500).
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,9 +36,13 @@ struct CallContext {
 
 class Service {
  public:
+  // Items one evaluations request may hold, unless configured otherwise.
+  static constexpr std::size_t kDefaultMaxBatchItems = 1000;
+
   // `base_url`: the PDP identifier published by discovery, e.g.
-  // https://mandate.example (no trailing slash, no path).
-  Service(broker::Broker& broker, std::string base_url);
+  // https://mandate.example (no trailing slash, no path). A batch with more
+  // than `max_batch_items` items is refused whole (400, nothing recorded).
+  Service(broker::Broker& broker, std::string base_url, std::size_t max_batch_items = kDefaultMaxBatchItems);
 
   Answer evaluation(const CallContext& call, std::string_view body);   // POST /access/v1/evaluation
   Answer evaluations(const CallContext& call, std::string_view body);  // POST /access/v1/evaluations
@@ -54,6 +59,7 @@ class Service {
 
   broker::Broker& broker_;
   std::string base_url_;
+  std::size_t max_batch_items_;
 };
 
 }  // namespace mandate::authzen

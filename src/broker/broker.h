@@ -140,7 +140,7 @@ struct EntityRef {
 
 struct Evaluation {
   EntityRef principal;
-  EntityRef action;  // type "Action" (or "Ns::Action"); attributes ignored
+  EntityRef action;  // type "Action" (or "Ns::Action"); attributes: the action's for this request
   EntityRef resource;
   nlohmann::json context = nlohmann::json::object();
   std::optional<std::string> traceparent;

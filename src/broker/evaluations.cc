@@ -53,6 +53,7 @@ nlohmann::json request_json(const Evaluation& request) {
                         {"resource", ref_json(request.resource)},
                         {"context", request.context}};
   if (!request.principal.attributes.empty()) out["principal"]["attributes"] = request.principal.attributes;
+  if (!request.action.attributes.empty()) out["action"]["attributes"] = request.action.attributes;
   if (!request.resource.attributes.empty()) out["resource"]["attributes"] = request.resource.attributes;
   return out;
 }
@@ -75,6 +76,11 @@ void prepare(const Broker::PolicyContext& context, const Evaluation& e, Prepared
   if (!policy::is_action_type(e.action.type)) fail(ErrorKind::bad_input, "action: " + e.action.type + " is not an action type");
   std::vector<policy::Entity> overrides;
   add_override(context.entities, out.request.principal, e.principal.attributes, "subject", overrides);
+  // An action's properties are the action entity's attributes for this
+  // request (`action.method` in a policy), as a subject's and a resource's
+  // are theirs: they cannot collide with the caller's context, and the
+  // stored action (its groups) is otherwise unchanged.
+  add_override(context.entities, out.request.action, e.action.attributes, "action", overrides);
   add_override(context.entities, out.request.resource, e.resource.attributes, "resource", overrides);
   if (overrides.empty()) {
     out.entities = &context.entities;

@@ -16,7 +16,8 @@ int exit_code_for(mandate::ErrorKind kind) {
     case ErrorKind::bad_input:
     case ErrorKind::not_found:
     case ErrorKind::conflict: return mandate::cli::kExitBadInput;
-    case ErrorKind::io: return mandate::cli::kExitEnvironment;
+    case ErrorKind::io:
+    case ErrorKind::corruption: return mandate::cli::kExitEnvironment;
   }
   return mandate::cli::kExitEnvironment;
 }

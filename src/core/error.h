@@ -1,6 +1,7 @@
 #pragma once
 // The one error type that crosses module boundaries. Its kind decides how an
-// edge reports it: the CLI's exit code, later the HTTP status.
+// edge reports it: the CLI's exit code (main.cc) and the HTTP status
+// (server/route_support.cc), each in one table.
 #include <stdexcept>
 #include <string>
 
@@ -12,6 +13,7 @@ enum class ErrorKind {
   check_failed,  // a verification ran and found a problem
   conflict,      // the state changed underneath (e.g. another writer)
   io,            // the environment failed: disk, database, OS
+  corruption,    // stored data is damaged (a corrupt database file): nobody's input, an operator must restore it
 };
 
 class Error : public std::runtime_error {

@@ -99,6 +99,12 @@ std::unique_ptr<Home> Home::open(const fs::path& dir) {
   if (!keyring) fail(ErrorKind::bad_input, keyring.error());
   fs::path store_path = config->store_path;
   if (store_path.is_relative()) store_path = dir / store_path;
+  // The home is there but its store is not: a lost file or volume, not the
+  // user's input (which named a real home).
+  if (!fs::exists(store_path)) {
+    fail(ErrorKind::io, "the store " + store_path.string() + " that " + config_path.string() +
+                            " names is missing: restore it from a backup");
+  }
   auto store = store::open_sqlite_store(store_path.string());
   const auto stored_origin = store->meta("origin");
   if (stored_origin != config->origin) {

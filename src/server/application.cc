@@ -20,9 +20,11 @@ broker::Settings broker_settings(const ServerConfig& config) {
   return s;
 }
 
-Response unauthorized(const std::string& why) {
+// RFC 6750 §3.1: a request with no credentials at all gets the scheme
+// only, no error code; a credential that failed gets invalid_token.
+Response unauthorized(const std::string& why, bool credentials_presented = true) {
   Response r = error_response(401, why);
-  r.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+  r.headers.emplace_back("WWW-Authenticate", credentials_presented ? "Bearer error=\"invalid_token\"" : "Bearer");
   return r;
 }
 
@@ -44,7 +46,7 @@ Application::Application(ServerConfig config, std::unique_ptr<home::Home> home,
       home_(std::move(home)),
       broker_(std::make_unique<broker::Broker>(home_->store(), home_->ledger(), home_->keys(), broker_settings(config_))),
       authenticator_(std::make_unique<identity::Authenticator>(*config_.identity, std::move(fetcher))),
-      authzen_(std::make_unique<authzen::Service>(*broker_, config_.public_url)),
+      authzen_(std::make_unique<authzen::Service>(*broker_, config_.public_url, config_.max_batch_items)),
       access_log_(config_.access_log) {
   metrics_.add_gauge("mandate_ledger_entries", "Entries in the ledger.",
                      [this] { return static_cast<double>(home_->ledger().size()); });
@@ -68,13 +70,32 @@ void Application::observe(const Request& request, const Response& response, std:
   access_log_.write(request, response, duration);
 }
 
-bool Application::ready() const {
+Readiness Application::readiness() const {
+  std::lock_guard lock(readiness_mu_);
+  const auto now = std::chrono::steady_clock::now();
+  if (readiness_checked_ && now - *readiness_checked_ < kReadinessProbeInterval) return readiness_;
+  readiness_checked_ = now;
+  readiness_ = probe_store();
+  return readiness_;
+}
+
+// Every step the server acknowledges writes the ledger, so a store that
+// answers reads but takes no write (disk full, read-only file or volume)
+// refuses every decision with 503 while looking healthy. One small durable
+// write says whether writes go through, and recovers by itself when they do.
+Readiness Application::probe_store() const {
   try {
     home_->ledger().size();
-    return true;
-  } catch (...) {
-    return false;
+  } catch (const std::exception& e) {
+    return {false, std::string("the store cannot be read: ") + e.what()};
   }
+  try {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    home_->store().set_meta("readiness_probe", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now).count()));
+  } catch (const std::exception& e) {
+    return {false, std::string("the store cannot be written: ") + e.what()};
+  }
+  return {true, ""};
 }
 
 std::expected<AuthenticatedCaller, Response> Application::authenticate(const Request& request, Access access) const {
@@ -88,7 +109,8 @@ std::expected<AuthenticatedCaller, Response> Application::authenticate(const Req
   }
   presented.peer_certificates_der = request.peer_certificates_der;
   if (!presented.bearer_token && presented.peer_certificates_der.empty()) {
-    return std::unexpected(unauthorized("no credentials: present a bearer ID token or a client certificate (X.509-SVID)"));
+    return std::unexpected(
+        unauthorized("no credentials: present a bearer ID token or a client certificate (X.509-SVID)", false));
   }
   auto identity = authenticator_->authenticate(presented);
   if (!identity) return std::unexpected(unauthorized(identity.error().reason));

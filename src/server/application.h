@@ -5,6 +5,7 @@
 #include <chrono>
 #include <expected>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -27,6 +28,11 @@ class Service;
 }
 
 namespace mandate::server {
+
+struct Readiness {
+  bool ready = false;
+  std::string why_not;  // for the /readyz body: which part of the store failed
+};
 
 // Who may call an endpoint. Fixed by the endpoint, not configurable: a
 // workload never approves, a human never presents a mandate.
@@ -58,9 +64,14 @@ class Application {
   broker::Broker& broker() const { return *broker_; }
   authzen::Service& authzen() const { return *authzen_; }
   Metrics& metrics() { return metrics_; }
-  bool ready() const;
+  // Whether the store can be read and written, from a probe at most once
+  // per kReadinessProbeInterval (readiness checks are unauthenticated: a
+  // flood of them must not become a flood of fsyncs).
+  Readiness readiness() const;
+  static constexpr std::chrono::seconds kReadinessProbeInterval{1};
 
  private:
+  Readiness probe_store() const;
   std::expected<AuthenticatedCaller, Response> admit(const std::string& actor_id, const std::string& credential_kind,
                                                      const std::string& authenticated_by,
                                                      std::optional<std::string> thumbprint, Access access) const;
@@ -73,6 +84,9 @@ class Application {
   Metrics metrics_;
   AccessLog access_log_;
   Router router_;
+  mutable std::mutex readiness_mu_;
+  mutable std::optional<std::chrono::steady_clock::time_point> readiness_checked_;
+  mutable Readiness readiness_;
 };
 
 // The route groups, each in its own file.

@@ -146,7 +146,7 @@ std::expected<ServerConfig, std::string> parse_server_config(std::string_view te
   }
   Reader r(source);
   ServerConfig c;
-  r.only(root, {"home", "public_url", "listen", "tls", "limits", "mandates", "access", "log", "identity"}, "");
+  r.only(root, {"home", "public_url", "listen", "tls", "limits", "mandates", "access", "log", "authzen", "identity"}, "");
   std::string home = ".";
   r.text(root, "home", home);
   c.home = resolve(base, home);
@@ -163,16 +163,16 @@ std::expected<ServerConfig, std::string> parse_server_config(std::string_view te
     r.only(*t, {"administrators"}, "access");
     r.strings(*t, "administrators", c.administrators);
   }
+  if (const toml::table* t = r.table(root, "authzen")) {
+    r.only(*t, {"max_batch_items"}, "authzen");
+    r.integer(*t, "max_batch_items", c.max_batch_items, 1, 100'000);
+  }
   if (const toml::table* t = r.table(root, "log")) {
     r.only(*t, {"access"}, "log");
     r.text(*t, "access", c.access_log);
   }
   if (r.failed()) return std::unexpected(r.error());
-  if (c.public_url.empty()) {
-    c.public_url = std::string(c.listen.tls ? "https://" : "http://") + c.listen.address + ":" + std::to_string(c.listen.port);
-  }
-  if (c.issuer.empty()) c.issuer = c.public_url;
-  if (c.audience.empty()) c.audience = c.issuer;
+  if (c.listen.port != 0) settle_bound_port(c, c.listen.port);
   if (c.access_log != "-" && c.access_log != "off") c.access_log = resolve(base, c.access_log).string();
   const toml::table* identity_table = root["identity"].as_table();
   if (root.contains("identity") && !identity_table) return std::unexpected(std::string(source) + ": identity must be a table");
@@ -180,6 +180,16 @@ std::expected<ServerConfig, std::string> parse_server_config(std::string_view te
   if (!identity) return std::unexpected(identity.error());
   c.identity = std::make_shared<const identity::IdentityConfig>(std::move(*identity));
   return c;
+}
+
+void settle_bound_port(ServerConfig& c, std::uint16_t port) {
+  if (c.public_url.empty()) {
+    const bool ipv6 = c.listen.address.find(':') != std::string::npos;
+    c.public_url = std::string(c.listen.tls ? "https://" : "http://") + (ipv6 ? "[" : "") + c.listen.address +
+                   (ipv6 ? "]" : "") + ":" + std::to_string(port);
+  }
+  if (c.issuer.empty()) c.issuer = c.public_url;
+  if (c.audience.empty()) c.audience = c.issuer;
 }
 
 std::expected<ServerConfig, std::string> load_server_config(const std::filesystem::path& file) {

@@ -23,16 +23,29 @@ namespace mandate::server {
 struct ServerConfig {
   std::filesystem::path home;  // the mandate home (relative paths: to the config file's folder)
   ListenSettings listen;
-  std::string public_url;    // how clients reach this server: discovery documents name it
+  // How clients reach this server: discovery documents name it. Default
+  // http(s)://address:port; with port 0 that is known only once bound, so
+  // these three stay empty until settle_bound_port().
+  std::string public_url;
   std::string issuer;        // the mandates' iss; default the public URL
   std::string audience;      // the mandates' aud; default the issuer
   std::vector<std::string> administrators;  // human actors who may manage actors, rules, policies
   std::string access_log = "-";             // "-" stderr, "off", or a file path
+  // [authzen] max_batch_items: items one /access/v1/evaluations request may
+  // hold. Each is decided and recorded on its own, holding a handler thread
+  // for the whole batch, so an unbounded batch lets one caller hold a
+  // thread (and the ledger) for minutes.
+  std::size_t max_batch_items = 1000;
   std::shared_ptr<const identity::IdentityConfig> identity;
 };
 
 std::expected<ServerConfig, std::string> parse_server_config(std::string_view text, std::string_view source_name,
                                                              const std::filesystem::path& base_dir);
 std::expected<ServerConfig, std::string> load_server_config(const std::filesystem::path& file);
+
+// Fills public_url, issuer and audience where the config left them out,
+// from the address and the port actually bound (port = 0 picks any free
+// port: the defaults must name the one picked, not 0).
+void settle_bound_port(ServerConfig& config, std::uint16_t port);
 
 }  // namespace mandate::server

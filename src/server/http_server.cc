@@ -5,6 +5,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -15,6 +16,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <iostream>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -49,6 +51,12 @@ std::string error_body(std::string_view message) {
   return out + "\"}";
 }
 
+// A line for whoever reads the server's stderr, in the access log's form
+// (one JSON object per line) so a log shipper reading both keeps parsing.
+void log_event(std::string_view event, std::string_view message) {
+  std::cerr << R"({"event":")" << event << R"(","message":")" << message << "\"}" << std::endl;
+}
+
 bool acceptable_request_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (unsigned char c : id) {
@@ -68,7 +76,10 @@ struct HttpServer::Impl {
   tcp::acceptor acceptor;
   net::signal_set signals;
   net::steady_timer drain_timer;
+  net::steady_timer accept_pause;
+  bool accept_paused = false;  // touched only by the one accept chain
   net::thread_pool workers;
+  net::thread_pool priority_workers{1};
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> connections{0};
   std::atomic<std::uint64_t> request_counter{0};
@@ -84,6 +95,7 @@ struct HttpServer::Impl {
         acceptor(ioc),
         signals(ioc),
         drain_timer(ioc),
+        accept_pause(ioc),
         workers(std::max(1u, settings.handler_threads)) {
     unsigned char random[6];
     RAND_bytes(random, sizeof random);
@@ -128,6 +140,12 @@ struct HttpServer::Impl {
 
   void accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
+  void pause_accepting(const beast::error_code& ec);
+  void start_session(tcp::socket socket);
+  bool has_priority(const Request& request) const {
+    return request.method == "GET" && std::find(settings.priority_paths.begin(), settings.priority_paths.end(),
+                                                request.path) != settings.priority_paths.end();
+  }
   void register_session(const std::shared_ptr<SessionBase>& session) {
     std::lock_guard lock(sessions_mu);
     std::erase_if(sessions, [](const auto& w) { return w.expired(); });
@@ -140,6 +158,7 @@ struct HttpServer::Impl {
     if (stopping.exchange(true)) return;
     beast::error_code ignored;
     acceptor.close(ignored);
+    accept_pause.cancel();
     signals.cancel(ignored);
     std::vector<std::shared_ptr<SessionBase>> live;
     {
@@ -324,8 +343,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void dispatch(http::request<http::string_body> message) {
     keep_alive_ = message.keep_alive();
     auto request = std::make_shared<Request>(to_request(message));
+    auto& pool = server_.has_priority(*request) ? server_.priority_workers : server_.workers;
     // The work guard keeps the network threads running while a handler works.
-    net::post(server_.workers, [self = this->shared_from_this(), request,
+    net::post(pool, [self = this->shared_from_this(), request,
                                 guard = net::make_work_guard(stream_.get_executor())]() mutable {
       Response response;
       try {
@@ -402,28 +422,51 @@ void HttpServer::Impl::accept() {
 
 void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
   if (stopping || !acceptor.is_open()) return;
-  if (!ec) {
-    if (connections >= settings.limits.max_connections) {
-      beast::error_code ignored;
-      socket.close(ignored);
-    } else {
-      ++connections;
-      beast::error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
-      std::shared_ptr<SessionBase> session;
-      if (tls) {
-        auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-            *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls));
-        register_session(s);
-        s->start();
-      } else {
-        auto s = std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(socket)));
-        register_session(s);
-        s->start();
-      }
-    }
+  if (ec && ec != net::error::connection_aborted) return pause_accepting(ec);
+  if (accept_paused) {
+    accept_paused = false;
+    log_event("accepting", "accepting connections again (" + std::to_string(connections) + " open)");
   }
+  if (!ec) start_session(std::move(socket));
   accept();
+}
+
+// Out of file descriptors (EMFILE, ENFILE) or kernel memory, the waiting
+// connection stays in the backlog and an immediate retry fails the same
+// way at once: the loop would spin a core and starve the connections being
+// served, whose closing is what frees descriptors. So wait a little, and
+// say so once per episode rather than per failure.
+void HttpServer::Impl::pause_accepting(const beast::error_code& ec) {
+  if (!accept_paused) {
+    accept_paused = true;
+    log_event("accept_paused", "cannot accept connections: " + ec.message() + " (" + std::to_string(connections) +
+                                   " open); retrying every 100 ms");
+  }
+  accept_pause.expires_after(std::chrono::milliseconds(100));
+  accept_pause.async_wait([this](beast::error_code wait_error) {
+    if (!wait_error && !stopping) accept();
+  });
+}
+
+void HttpServer::Impl::start_session(tcp::socket socket) {
+  if (connections >= settings.limits.max_connections) {
+    beast::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
+  ++connections;
+  beast::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  if (tls) {
+    auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+        *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls));
+    register_session(s);
+    s->start();
+  } else {
+    auto s = std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(socket)));
+    register_session(s);
+    s->start();
+  }
 }
 
 HttpServer::HttpServer(ListenSettings settings, Handler handler, Observer observer)
@@ -431,6 +474,7 @@ HttpServer::HttpServer(ListenSettings settings, Handler handler, Observer observ
 
 HttpServer::~HttpServer() {
   impl_->workers.join();
+  impl_->priority_workers.join();
 }
 
 std::uint16_t HttpServer::port() const {
@@ -454,6 +498,7 @@ void HttpServer::run(bool handle_signals) {
   impl_->ioc.run();
   for (auto& t : threads) t.join();
   impl_->workers.join();
+  impl_->priority_workers.join();
 }
 
 void HttpServer::stop() {

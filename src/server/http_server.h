@@ -3,7 +3,8 @@
 // size, body size and time per request, and a graceful stop. Handlers run on
 // a pool of worker threads apart from the network threads, because a handler
 // that records a decision waits for the ledger's group commit: many waiting
-// at once is what lets one fsync cover many decisions.
+// at once is what lets one fsync cover many decisions. Out of file
+// descriptors, accepting pauses (100 ms at a time) instead of spinning.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "server/http_message.h"
 
@@ -44,6 +46,12 @@ struct ListenSettings {
   unsigned handler_threads = 64;
   std::optional<TlsSettings> tls;
   Limits limits;
+  // GET requests for these exact paths (health and readiness checks) are
+  // handled on a thread of their own, not in the handler pool: a load
+  // balancer's checks must answer while every handler is busy (e.g. with a
+  // large batch of decisions), or a busy server would be taken for a dead
+  // one. Their handlers must be quick.
+  std::vector<std::string> priority_paths;
 };
 
 using Handler = std::function<Response(Request&)>;

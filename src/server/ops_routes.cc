@@ -1,5 +1,8 @@
 // Operations: liveness, readiness and Prometheus metrics. Unauthenticated,
-// as load balancers and scrapers expect; they reveal counts, never content.
+// as load balancers and scrapers expect; they reveal counts and store
+// errors, never content. The listener runs /healthz and /readyz apart from
+// the handler pool (ListenSettings::priority_paths), so they answer while
+// every handler is busy.
 #include "server/application.h"
 #include "server/route_support.h"
 
@@ -12,11 +15,13 @@ void add_ops_routes(Router& router, Application& app) {
     r.body = "ok\n";
     return r;
   });
+  // Ready: the store answers reads and takes writes (see Application::readiness).
   router.add("GET", "/readyz", [&app](Request&, const PathParameters&) {
+    const Readiness state = app.readiness();
     Response r;
     r.content_type = "text/plain";
-    r.status = app.ready() ? 200 : 503;
-    r.body = r.status == 200 ? "ready\n" : "the store is not reachable\n";
+    r.status = state.ready ? 200 : 503;
+    r.body = state.ready ? "ready\n" : "not ready: " + state.why_not + "\n";
     return r;
   });
   router.add("GET", "/metrics", [&app](Request&, const PathParameters&) {

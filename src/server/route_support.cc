@@ -40,7 +40,8 @@ int status_of(ErrorKind kind) {
     case ErrorKind::not_found: return 404;
     case ErrorKind::check_failed: return 422;
     case ErrorKind::conflict: return 409;
-    case ErrorKind::io: return 503;
+    case ErrorKind::io: return 503;  // may pass (disk full, read-only): retry later
+    case ErrorKind::corruption: return 500;  // will not pass by itself: an operator must restore the store
   }
   return 500;
 }

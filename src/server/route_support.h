@@ -33,7 +33,7 @@ Response json_ok(const nlohmann::json& body, int status = 200);
 
 // Runs the handler and maps what it throws: HttpError to its status;
 // Error{bad_input} 400, {not_found} 404, {check_failed} 422, {conflict} 409,
-// {io} 503; anything else 500 with no detail.
+// {io} 503, {corruption} 500; anything else 500 with no detail.
 RouteHandler guarded(RouteHandler handler);
 
 }  // namespace mandate::server

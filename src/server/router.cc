@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "encoding/json.h"
+
 namespace mandate::server {
 
 namespace {
@@ -23,21 +25,55 @@ bool is_parameter(const std::string& segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
-// The path's parameters when it matches, percent-decoded.
-std::optional<PathParameters> match(const Router::Route& route, const std::vector<std::string>& parts) {
-  if (route.segments.size() != parts.size()) return std::nullopt;
+// Bytes as a message can quote them: printable ASCII and well-formed UTF-8
+// as they are, anything else as \xHH.
+std::string escaped_bytes(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size();) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    std::size_t length = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    if (c >= 0x80 && (i + length > bytes.size() || !encoding::valid_utf8(bytes.substr(i, length)))) length = 0;
+    if (length == 0 || c < 0x20 || c == 0x7F || c == '"' || c == '\\') {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+      ++i;
+    } else {
+      out.append(bytes.substr(i, length));
+      i += length;
+    }
+  }
+  return out;
+}
+
+struct Match {
   PathParameters parameters;
+  // Set when the path has the route's shape but a parameter cannot name
+  // anything: every id in mandate is UTF-8, and the messages that quote
+  // ids are JSON, which holds nothing else.
+  std::string unreadable;
+};
+
+// The path's parameters when it matches, percent-decoded.
+std::optional<Match> match(const Router::Route& route, const std::vector<std::string>& parts) {
+  if (route.segments.size() != parts.size()) return std::nullopt;
+  Match m;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const auto& segment = route.segments[i];
     if (is_parameter(segment)) {
       auto value = percent_decode(parts[i], false);
       if (!value || value->empty()) return std::nullopt;
-      parameters.emplace(segment.substr(1, segment.size() - 2), std::move(*value));
+      const std::string name = segment.substr(1, segment.size() - 2);
+      if (m.unreadable.empty() && !encoding::valid_utf8(*value)) {
+        m.unreadable = "path parameter " + name + " is not UTF-8: \"" + escaped_bytes(*value) + "\"";
+      }
+      m.parameters.emplace(name, std::move(*value));
     } else if (segment != parts[i]) {
       return std::nullopt;
     }
   }
-  return parameters;
+  return m;
 }
 
 }  // namespace
@@ -52,14 +88,16 @@ Response Router::route(Request& request) const {
   std::string allowed;
   std::string matched_pattern;
   for (const auto& r : routes_) {
-    auto parameters = match(r, parts);
-    if (!parameters) continue;
+    auto matched = match(r, parts);
+    if (!matched) continue;
     if (r.method != request.method) {
       allowed += (allowed.empty() ? "" : ", ") + r.method;
       matched_pattern = r.pattern;
       continue;
     }
-    Response response = r.handler(request, *parameters);
+    // Refused here, once for every route, before any handler could quote it.
+    Response response = matched->unreadable.empty() ? r.handler(request, matched->parameters)
+                                                    : error_response(400, matched->unreadable);
     response.route = r.pattern;
     return response;
   }
@@ -75,7 +113,10 @@ Response Router::route(Request& request) const {
 }
 
 Response error_response(int status, const std::string& message) {
-  return json_response(status, nlohmann::json{{"error", message}}.dump());
+  // Replacing what is not UTF-8 keeps an error from becoming another error
+  // (a strict dump throws, and the client would get a bare 500).
+  return json_response(status,
+                       nlohmann::json{{"error", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 Response json_response(int status, const std::string& json_text) {

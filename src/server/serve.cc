@@ -1,5 +1,7 @@
 #include "server/serve.h"
 
+#include <csignal>
+#include <iostream>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
@@ -11,8 +13,27 @@
 #include "server/application.h"
 #include "server/config.h"
 #include "server/http_server.h"
+#include "server/open_files.h"
 
 namespace mandate::server {
+
+namespace {
+
+// As many connections as the open-file limit allows, after raising the
+// soft limit to the hard one; says so on stderr when the configured
+// number does not fit.
+void fit_connections_to_open_files(Limits& limits) {
+  const OpenFileLimit files = raise_open_file_limit();
+  std::string warning;
+  limits.max_connections = fit_max_connections(limits.max_connections, files.soft, open_descriptors(), warning);
+  if (limits.max_connections == 0) {
+    fail(ErrorKind::io, "the open-file limit of " + std::to_string(files.soft) +
+                            " leaves no room for connections; raise it (ulimit -n, systemd LimitNOFILE=)");
+  }
+  if (!warning.empty()) std::cerr << nlohmann::json{{"event", "max_connections"}, {"message", warning}}.dump() << std::endl;
+}
+
+}  // namespace
 
 void serve(const std::filesystem::path& config_file, std::ostream& announce) {
   auto config = load_server_config(config_file);
@@ -22,14 +43,25 @@ void serve(const std::filesystem::path& config_file, std::ostream& announce) {
                                    " holds no mandate home (run mandate init there first)");
   }
   auto home = home::Home::open(config->home);
-  const ListenSettings listen = config->listen;
+  // A file-size limit reached mid-write must be a failed write that the
+  // store reports (503, not ready), not a signal that kills the server.
+  std::signal(SIGXFSZ, SIG_IGN);
+  ListenSettings listen = config->listen;
+  listen.priority_paths = {"/healthz", "/readyz"};
+  fit_connections_to_open_files(listen.limits);
   const bool tls = listen.tls.has_value();
-  Application app(std::move(*config), std::move(home), std::make_shared<identity::CurlJwksFetcher>());
+
+  // Bound first, so defaults that name this server's address carry the port
+  // actually bound; nothing is accepted before run(), so the application
+  // exists before the first request.
+  std::unique_ptr<Application> app;
   HttpServer server(
-      listen, [&app](Request& request) { return app.handle(request); },
+      listen, [&app](Request& request) { return app->handle(request); },
       [&app](const Request& request, const Response& response, std::chrono::nanoseconds duration) {
-        app.observe(request, response, duration);
+        app->observe(request, response, duration);
       });
+  settle_bound_port(*config, server.port());
+  app = std::make_unique<Application>(std::move(*config), std::move(home), std::make_shared<identity::CurlJwksFetcher>());
   announce << nlohmann::json{{"listening", listen.address + ":" + std::to_string(server.port())}, {"tls", tls}}.dump()
            << std::endl;
   server.run(true);

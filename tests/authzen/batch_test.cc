@@ -85,6 +85,23 @@ TEST_F(BatchTest, WithoutEvaluationsItIsASingleEvaluation) {
   EXPECT_EQ(evaluate_all(r).body["decision"], true);
 }
 
+// Each item is decided and recorded on its own, so a batch holds a handler
+// for as long as all of its items take: beyond the limit it is refused
+// whole, before anything is decided.
+TEST_F(BatchTest, ABatchBeyondTheLimitIsRefusedWholeAndRecordsNothing) {
+  service = std::make_unique<Service>(*broker, "https://mandate.test", 3);
+  const std::uint64_t before = ledger_size();
+  nlohmann::json r = three("");
+  EXPECT_EQ(decisions(evaluate_all(r)), (std::vector<bool>{true, false, true}));  // at the limit: taken
+  EXPECT_EQ(ledger_size(), before + 3);
+  r["evaluations"].push_back({{"resource", entity("Doc", "4")}});
+  const Answer a = evaluate_all(r);
+  EXPECT_EQ(a.status, 400);
+  EXPECT_EQ(a.body["error"], "evaluations: 4 items; at most 3 are taken per request (authzen.max_batch_items): split the batch");
+  EXPECT_EQ(ledger_size(), before + 3);
+  EXPECT_EQ(Service::kDefaultMaxBatchItems, 1000u);
+}
+
 TEST_F(BatchTest, PayloadErrorsFailTheWholeBatch) {
   const std::uint64_t before = ledger_size();
   auto r = three("sometimes");

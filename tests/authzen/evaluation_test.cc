@@ -72,6 +72,35 @@ TEST_F(EvaluationTest, PropertiesOverrideStoredAttributesForThisRequestOnly) {
   EXPECT_EQ(evaluate(request("ann", "read", "plan")).body["decision"], true);
 }
 
+// An action's properties are the action's attributes for the request (as
+// a subject's and a resource's are theirs), and the ledger entry records
+// them with the rest of the request.
+TEST_F(EvaluationTest, ActionPropertiesReachCedarAndTheRecord) {
+  load_policies(R"(
+    permit (principal, action == Action::"read", resource is Doc) when { action has method && action.method == "GET" };
+  )");
+  auto r = request("ben", "read", "plan");
+  const Answer without = evaluate(r);
+  EXPECT_EQ(without.body["decision"], false) << without.body.dump();
+  EXPECT_FALSE(entry(without.body["context"]["ledger_index"].get<std::uint64_t>())["data"]["request"]["action"].contains(
+      "attributes"));
+  r["action"]["properties"] = {{"method", "GET"}};
+  const Answer with = evaluate(r);
+  EXPECT_EQ(with.body["decision"], true) << with.body.dump();
+  const auto recorded = entry(with.body["context"]["ledger_index"].get<std::uint64_t>())["data"]["request"]["action"];
+  EXPECT_EQ(recorded, nlohmann::json({{"type", "Action"}, {"id", "read"}, {"attributes", {{"method", "GET"}}}}));
+  r["action"]["properties"] = {{"method", "DELETE"}};
+  EXPECT_EQ(evaluate(r).body["decision"], false);
+  // They do not collide with the caller's context, which stays the caller's.
+  r["context"] = {{"method", "GET"}};
+  EXPECT_EQ(evaluate(r).body["decision"], false);
+  // Malformed properties are refused like a subject's.
+  r["action"]["properties"] = "GET";
+  const Answer bad = evaluate(r);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body["error"], "action.properties: expected an object");
+}
+
 TEST_F(EvaluationTest, PropertiesStandInForEntitiesThatAreNotStored) {
   auto r = request("ann", "edit", "draft-9");
   EXPECT_EQ(evaluate(r).body["decision"], false);  // no owner attribute: the policy errors, nothing permits
@@ -142,6 +171,11 @@ TEST_F(EvaluationTest, DiscoveryNamesEveryEndpoint) {
   EXPECT_EQ(c["search_subject_endpoint"], "https://mandate.test/access/v1/search/subject");
   EXPECT_EQ(c["search_resource_endpoint"], "https://mandate.test/access/v1/search/resource");
   EXPECT_EQ(c["search_action_endpoint"], "https://mandate.test/access/v1/search/action");
+  // AuthZEN 1.0 metadata: capabilities are URNs (no IANA-registered one
+  // exists for 1.0 yet, so mandate names its own).
+  ASSERT_TRUE(c["capabilities"].is_array());
+  EXPECT_EQ(c["capabilities"], nlohmann::json({"urn:mandate:authzen:capability:mandate-subject",
+                                               "urn:mandate:authzen:capability:decision-ledger"}));
 }
 
 }  // namespace

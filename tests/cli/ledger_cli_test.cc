@@ -7,6 +7,7 @@
 #include "crypto/sha256.h"
 #include "encoding/base64.h"
 #include "ledger/merkle.h"
+#include "support/damage.h"
 
 namespace mandate::testing {
 namespace {
@@ -250,8 +251,11 @@ TEST_F(CliTest, ADatabaseThatIsNotMandatesIsRefused) {
   std::filesystem::remove(db_path());
   for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(db_path() + suffix);
   write_file(db_path(), std::string(8192, 'x'));
+  // SQLite cannot tell a file that never was a database from one whose
+  // header was destroyed: either way the home's store is damaged (exit 3).
   RunResult r = mandate({"ledger", "info"});
-  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("the store is damaged"), std::string::npos) << r.err;
   EXPECT_EQ(read_file(db_path()), std::string(8192, 'x'));
 
   std::filesystem::remove(db_path());
@@ -259,6 +263,29 @@ TEST_F(CliTest, ADatabaseThatIsNotMandatesIsRefused) {
   r = mandate({"ledger", "append", "--type", "x", "--actor", "a"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("not a mandate store"), std::string::npos) << r.err;
+}
+
+// A store damaged under mandate (a failing disk, a stray write) is not the
+// user's bad input: exit 3 with a message that says what to do, and a store
+// that vanished from its home is the environment's failure too.
+TEST_F(CliTest, ADamagedOrMissingStoreIsAnEnvironmentFailureNotBadInput) {
+  init();
+  const std::string padding(900, 'p');
+  for (int i = 0; i < 40; ++i) {
+    const RunResult r = mandate({"ledger", "append", "--type", "operator.record", "--actor", "alice", "--data",
+                                 "{\"marker\":\"entry-" + std::to_string(1000 + i) + "\",\"pad\":\"" + padding + "\"}"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  damage_page_containing(db_path(), "entry-1001");
+  RunResult r = mandate({"ledger", "entry", "1"});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("the store is damaged"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("restore it from a backup"), std::string::npos) << r.err;
+
+  std::filesystem::remove(db_path());
+  r = mandate({"ledger", "info"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("is missing: restore it from a backup"), std::string::npos) << r.err;
 }
 
 TEST_F(CliTest, InitRefusesBadOriginAndExistingHome) {

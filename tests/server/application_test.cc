@@ -287,6 +287,61 @@ TEST_F(ServerApp, CallersWithoutValidCredentialsAreRefusedAndNothingChanges) {
   EXPECT_EQ(ledger_size(), size);
 }
 
+// RFC 6750 §3.1: no credentials at all is answered with the scheme and no
+// error code; a credential that fails is invalid_token.
+TEST_F(ServerApp, WwwAuthenticateHasAnErrorCodeOnlyWhenACredentialFailed) {
+  const auto www_authenticate = [](const Response& r) {
+    for (const auto& [name, value] : r.headers) {
+      if (name == "WWW-Authenticate") return value;
+    }
+    return std::string("(none)");
+  };
+  auto r = call("GET", "/v1/tasks", "");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(www_authenticate(r), "Bearer");
+  r = call("POST", "/access/v1/evaluation", "", "{}");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(www_authenticate(r), "Bearer");
+  r = call("GET", "/v1/tasks", "not-a-jwt");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(www_authenticate(r), "Bearer error=\"invalid_token\"");
+}
+
+// AuthZEN 1.0 answers a request that is not JSON with 400 (its error
+// responses are 400, 401, 403 and 500), where the rest of the API says 415.
+TEST_F(ServerApp, AnAuthzenRequestThatIsNotJsonIs400) {
+  register_everyone();
+  const auto size = ledger_size();
+  const std::string body = R"({"subject":{"type":"User","id":"a"},"action":{"name":"x"},"resource":{"type":"T","id":"1"}})";
+  for (const std::string path : {"/access/v1/evaluation", "/access/v1/evaluations", "/access/v1/search/subject",
+                                 "/access/v1/search/resource", "/access/v1/search/action"}) {
+    auto r = call("POST", path, workload(kResourceServer), body, "text/plain");
+    EXPECT_EQ(r.status, 400) << path << ": " << r.body;
+    EXPECT_NE(json(r)["error"].get<std::string>().find("application/json"), std::string::npos) << r.body;
+    Request untyped;
+    untyped.method = "POST";
+    untyped.target = untyped.path = path;
+    untyped.headers.emplace_back("authorization", "Bearer " + workload(kResourceServer));
+    untyped.body = body;
+    EXPECT_EQ(app->handle(untyped).status, 400) << path << " without a Content-Type";
+  }
+  EXPECT_EQ(call("POST", "/access/v1/evaluation", workload(kResourceServer), body).status, 200);
+  EXPECT_EQ(ledger_size(), size + 1);
+}
+
+// The default limit of items per batch: beyond it, 400 and nothing decided.
+TEST_F(ServerApp, ABatchBeyondMaxBatchItemsIs400) {
+  register_everyone();
+  const auto size = ledger_size();
+  nlohmann::json batch = {{"subject", {{"type", "User"}, {"id", "a"}}}, {"action", {{"name", "x"}}},
+                          {"evaluations", nlohmann::json::array()}};
+  for (int i = 0; i < 1001; ++i) batch["evaluations"].push_back({{"resource", {{"type", "T"}, {"id", std::to_string(i)}}}});
+  auto r = call("POST", "/access/v1/evaluations", workload(kResourceServer), batch.dump());
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(json(r)["error"].get<std::string>().find("at most 1000"), std::string::npos) << r.body;
+  EXPECT_EQ(ledger_size(), size);
+}
+
 TEST_F(ServerApp, EachKindCallsOnlyWhatItMay) {
   register_everyone();
   const std::string task = approved_task();
@@ -345,6 +400,36 @@ TEST_F(ServerApp, AKeyAnotherActorHoldsIs409) {
   EXPECT_EQ(call("GET", "/v1/actors", human("admin")).body.find("ci/other"), std::string::npos);
 }
 
+// Every route with a path parameter: bytes that are not UTF-8 (escaped or
+// raw) cannot name anything; the answer is a 400 whose JSON message shows
+// the bytes escaped, never a 500, and nothing changes.
+TEST_F(ServerApp, APathParameterThatIsNotUtf8IsA400OnEveryRoute) {
+  register_everyone();
+  const auto size = ledger_size();
+  const std::vector<std::pair<std::string, std::string>> routes = {
+      {"GET", "/v1/actors/{id}"},           {"POST", "/v1/actors/{id}/suspend"},   {"POST", "/v1/actors/{id}/offboard"},
+      {"GET", "/v1/tasks/{id}"},            {"POST", "/v1/tasks/{id}/cancel"},     {"POST", "/v1/tasks/{id}/approvals"},
+      {"POST", "/v1/tasks/{id}/denials"},   {"POST", "/v1/tasks/{id}/outcome"},    {"POST", "/v1/tasks/{id}/mandates"},
+      {"POST", "/v1/mandates/{jti}/revoke"}, {"POST", "/v1/reviews/{task}"},       {"GET", "/v1/trace/{id}"},
+      {"GET", "/v1/evidence/{task}"},       {"GET", "/v1/ledger/entries/{index}"}};
+  for (const std::string bad : {"%FF", "\xff", "a%C3%28b", "%ED%A0%80"}) {  // lone byte, raw byte, broken pair, surrogate
+    for (const auto& [method, pattern] : routes) {
+      std::string target = pattern;
+      const auto open = target.find('{');
+      target.replace(open, target.find('}') - open + 1, bad);
+      const auto r = call(method, target, human("admin"), method == "POST" ? R"({"reason":"x","outcome":"success"})" : "");
+      EXPECT_EQ(r.status, 400) << method << " " << target << ": " << r.body;
+      EXPECT_EQ(r.route, pattern);
+      const auto body = nlohmann::json::parse(r.body, nullptr, false);
+      ASSERT_TRUE(body.is_object()) << r.body;
+      EXPECT_NE(body["error"].get<std::string>().find("is not UTF-8: "), std::string::npos) << r.body;
+    }
+  }
+  const auto r = call("GET", "/v1/actors/a%FFb", human("admin"));
+  EXPECT_EQ(json(r)["error"], "path parameter id is not UTF-8: \"a\\xFFb\"");
+  EXPECT_EQ(ledger_size(), size);
+}
+
 TEST_F(ServerApp, DiscoveryAndOperationsDocuments) {
   auto r = call("GET", "/.well-known/oauth-authorization-server", "");
   ASSERT_EQ(r.status, 200);
@@ -354,6 +439,7 @@ TEST_F(ServerApp, DiscoveryAndOperationsDocuments) {
   EXPECT_EQ(json(r)["keys"].size(), 1u);
   r = call("GET", "/.well-known/authzen-configuration", "");
   EXPECT_EQ(json(r)["policy_decision_point"], "https://mandate.test");
+  EXPECT_FALSE(json(r)["capabilities"].empty());
   EXPECT_EQ(call("GET", "/healthz", "").status, 200);
   EXPECT_EQ(call("GET", "/readyz", "").status, 200);
   r = call("GET", "/metrics", "");
@@ -372,10 +458,23 @@ TEST(ServerConfig, RefusesMistakesWithTheirPlace) {
   ASSERT_FALSE(bad);
   bad = parse_server_config("[tls]\ncertificate = \"c.pem\"\n", "m.toml", tmp.path());
   ASSERT_FALSE(bad);
-  auto good = parse_server_config("[listen]\nport = 0\n[limits]\nmax_body_bytes = 4096\n", "m.toml", tmp.path());
+  bad = parse_server_config("[authzen]\nmax_batch_items = 0\n", "m.toml", tmp.path());
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("m.toml:2:"), std::string::npos) << bad.error();
+  auto good = parse_server_config("[listen]\nport = 0\n[limits]\nmax_body_bytes = 4096\n[authzen]\nmax_batch_items = 50\n",
+                                  "m.toml", tmp.path());
   ASSERT_TRUE(good) << good.error();
   EXPECT_EQ(good->listen.limits.max_body_bytes, 4096u);
-  EXPECT_EQ(good->issuer, "http://127.0.0.1:0");
+  EXPECT_EQ(good->max_batch_items, 50u);
+  EXPECT_EQ(parse_server_config("", "m.toml", tmp.path())->max_batch_items, 1000u);
+  // Port 0: the defaults that name this server wait for the port actually bound.
+  EXPECT_EQ(good->issuer, "");
+  settle_bound_port(*good, 41234);
+  EXPECT_EQ(good->public_url, "http://127.0.0.1:41234");
+  EXPECT_EQ(good->issuer, "http://127.0.0.1:41234");
+  EXPECT_EQ(good->audience, "http://127.0.0.1:41234");
+  auto fixed = parse_server_config("[listen]\nport = 8443\n", "m.toml", tmp.path());
+  EXPECT_EQ(fixed->issuer, "http://127.0.0.1:8443");
 }
 
 }  // namespace

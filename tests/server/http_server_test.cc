@@ -2,10 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+#include <time.h>
+
 #include <atomic>
+#include <filesystem>
 #include <future>
 #include <thread>
 
+#include "server/open_files.h"
 #include "server/raw_http.h"
 #include "server/router.h"
 
@@ -18,11 +23,8 @@ using namespace std::chrono_literals;
 // A server on a free loopback port, run on its own thread, stopped at the end.
 class RunningServer {
  public:
-  RunningServer(Handler handler, Limits limits = {}) {
-    ListenSettings settings;
-    settings.port = 0;
-    settings.handler_threads = 4;
-    settings.limits = limits;
+  RunningServer(Handler handler, Limits limits = {}) : RunningServer(std::move(handler), settings_with(limits)) {}
+  RunningServer(Handler handler, ListenSettings settings) {
     server_ = std::make_unique<HttpServer>(settings, std::move(handler), [this](const Request&, const Response& r, auto) {
       ++answered_;
       last_status_ = r.status;
@@ -35,6 +37,13 @@ class RunningServer {
       server_->stop();
       thread_.join();
     }
+  }
+  static ListenSettings settings_with(Limits limits) {
+    ListenSettings settings;
+    settings.port = 0;
+    settings.handler_threads = 4;
+    settings.limits = limits;
+    return settings;
   }
   std::uint16_t port() const { return server_->port(); }
   int answered() const { return answered_; }
@@ -181,6 +190,106 @@ TEST(HttpServer, StopAnswersTheRequestsInFlightThenReturns) {
   EXPECT_THROW(RawConnection{server.port()}, std::runtime_error);
 }
 
+// A load balancer's health check must not queue behind handlers that are
+// all busy (a large batch of decisions each): the listener answers it on
+// a thread of its own.
+TEST(HttpServer, HealthChecksAnswerWhileEveryHandlerIsBusy) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> busy{0};
+  ListenSettings settings = RunningServer::settings_with({});
+  settings.handler_threads = 2;
+  settings.priority_paths = {"/healthz"};
+  RunningServer server(
+      [&](Request& r) {
+        if (r.path == "/slow") {
+          ++busy;
+          released.wait();
+        }
+        return echo(r);
+      },
+      settings);
+  RawConnection first(server.port()), second(server.port());
+  first.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+  second.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+  while (busy < 2) std::this_thread::sleep_for(5ms);  // both handler threads are taken
+
+  RawConnection check(server.port());
+  check.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto r = check.read_response(10s);
+  const bool answered = r.has_value();
+  release.set_value();
+  ASSERT_TRUE(answered) << "/healthz waited for the busy handlers";
+  EXPECT_EQ(testing::body_of(*r), "GET /healthz ");
+  // Only the exact paths, and only GET: anything else waits its turn.
+  check.send("POST /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_TRUE(check.read_response(10s));
+  EXPECT_TRUE(first.read_response(10s));
+  EXPECT_TRUE(second.read_response(10s));
+}
+
+std::size_t descriptors_in_use() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n - 1;  // the iterator's own
+}
+
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
+// With the open-file limit used up, accept() fails at once for as long as
+// the waiting connection stays in the backlog: retrying at once spins a
+// core. The server waits instead, and accepts again once connections close.
+// (Client and server share this process, so its limit is theirs.)
+TEST(HttpServer, OutOfFileDescriptorsTheIdleServerBacksOffAndRecovers) {
+  RunningServer server(echo);
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < 8; ++i) {
+    idle.push_back(std::make_unique<RawConnection>(server.port()));
+    idle.back()->send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+    ASSERT_TRUE(idle.back()->read_response(10s));
+  }
+  rlimit original{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &original), 0);
+  rlimit lowered = original;
+  lowered.rlim_cur = descriptors_in_use() + 1;  // room for one more socket: the client's
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &lowered), 0);
+  std::unique_ptr<RawConnection> waiting;
+  try {
+    waiting = std::make_unique<RawConnection>(server.port());  // in the backlog: the server has no descriptor for it
+  } catch (...) {
+    setrlimit(RLIMIT_NOFILE, &original);
+    throw;
+  }
+
+  const double before = process_cpu_seconds();
+  std::this_thread::sleep_for(2s);
+  const double spent = process_cpu_seconds() - before;
+
+  idle.clear();  // descriptors free up on both sides
+  waiting->send("GET /again HTTP/1.1\r\nHost: t\r\n\r\n");
+  const auto r = waiting->read_response(10s);
+  setrlimit(RLIMIT_NOFILE, &original);
+  EXPECT_LT(spent, 0.4) << "the server spun on accept() for " << spent << " s of CPU in 2 s";
+  ASSERT_TRUE(r) << "the server did not accept again once descriptors were free";
+  EXPECT_EQ(testing::body_of(*r), "GET /again ");
+}
+
+TEST(OpenFiles, MaxConnectionsIsKeptWithinTheOpenFileLimit) {
+  std::string warning;
+  EXPECT_EQ(fit_max_connections(100, 1024, 20, warning), 100u);
+  EXPECT_TRUE(warning.empty());
+  EXPECT_EQ(fit_max_connections(10'000, 1024, 20, warning), 1024u - 20u - 64u);
+  EXPECT_NE(warning.find("limits.max_connections = 10000 does not fit the open-file limit of 1024"), std::string::npos)
+      << warning;
+  EXPECT_EQ(connections_that_fit(50, 20), 0u);
+  const OpenFileLimit raised = raise_open_file_limit();
+  EXPECT_EQ(raised.soft, raised.hard) << "the soft limit is raised to the hard one";
+}
+
 TEST(Router, MatchesParametersAndAnswers404And405) {
   Router router;
   router.add("GET", "/v1/tasks/{id}", [](Request&, const PathParameters& p) {
@@ -206,6 +315,12 @@ TEST(Router, MatchesParametersAndAnswers404And405) {
   bad_escape.method = "GET";
   bad_escape.path = "/v1/tasks/%zz";
   EXPECT_EQ(router.route(bad_escape).status, 404);
+  Request not_utf8;
+  not_utf8.method = "GET";
+  not_utf8.path = "/v1/tasks/t%FF\x01";
+  const auto r400 = router.route(not_utf8);
+  EXPECT_EQ(r400.status, 400);
+  EXPECT_EQ(r400.body, R"({"error":"path parameter id is not UTF-8: \"t\\xFF\\x01\""})");
 }
 
 TEST(Form, ParsesAndRefusesRepeatedOrMalformedParameters) {

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "store/sqlite/sqlite_store.h"
+#include "support/damage.h"
 #include "support/process.h"
 
 namespace mandate::store {
@@ -92,6 +93,45 @@ TEST(SqliteStore, CheckpointsAndMeta) {
   EXPECT_FALSE(store->meta("nothing").has_value());
 }
 
+// A store whose pages were damaged (a failing disk, a stray write) is
+// reported as damaged: not the caller's input, not a passing I/O failure.
+TEST(SqliteStore, ADamagedPageIsCorruptionNotBadInput) {
+  TempDir tmp;
+  const std::string path = (tmp / "m.db").string();
+  {
+    auto store = create_sqlite_store(path);
+    std::vector<LedgerRow> rows;
+    for (std::uint64_t i = 0; i < 60; ++i) {
+      rows.push_back(row(i, "entry-" + std::to_string(1000 + i) + std::string(900, 'x')));
+    }
+    store->append_ledger_rows(rows);
+  }  // closed: everything is checkpointed into the file
+  mandate::testing::damage_page_containing(path, "entry-1001");
+
+  auto store = open_sqlite_store(path);
+  try {
+    store->ledger_row(1);
+    FAIL() << "a damaged page was read without complaint";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::corruption) << e.what();
+    EXPECT_NE(std::string(e.what()).find("the store is damaged"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("restore it from a backup"), std::string::npos) << e.what();
+  }
+}
+
+// SQLite cannot open the file (CANTOPEN): the environment's failure (a lost
+// volume, permissions), not the caller's input.
+TEST(SqliteStore, AStoreThatCannotBeOpenedIsTheEnvironmentsFailure) {
+  TempDir tmp;
+  std::filesystem::create_directory(tmp / "m.db");  // where the file should be
+  try {
+    open_sqlite_store((tmp / "m.db").string());
+    FAIL() << "a directory opened as a store";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::io) << e.what();
+  }
+}
+
 TEST(SqliteStore, RefusesFilesThatAreNotMandateStores) {
   TempDir tmp;
   const auto garbage = tmp / "garbage.db";
@@ -100,7 +140,9 @@ TEST(SqliteStore, RefusesFilesThatAreNotMandateStores) {
     open_sqlite_store(garbage.string());
     FAIL() << "garbage accepted";
   } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::bad_input) << e.what();
+    // SQLite cannot tell a file that never was a database from one whose
+    // header was destroyed: either way the store is damaged.
+    EXPECT_EQ(e.kind(), ErrorKind::corruption) << e.what();
   }
   EXPECT_EQ(mandate::testing::read_file(garbage), std::string(4096, 'g'));
 

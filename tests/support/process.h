@@ -31,6 +31,7 @@ class Child {
   std::optional<std::string> read_line(std::chrono::milliseconds timeout);
   // SIGTERM, then SIGKILL after `grace`; the exit code (128 + signal if killed).
   int terminate(std::chrono::milliseconds grace = std::chrono::seconds(10));
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;

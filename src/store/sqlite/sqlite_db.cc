@@ -6,12 +6,32 @@
 
 namespace mandate::store::sqlite {
 
+namespace {
+
+// What a failure means to whoever reads the message. A damaged file is not
+// the caller's input (they sent a well-formed request) nor a passing
+// environment failure (retrying will not help): an operator must restore
+// the store, so it says so. NOTADB is the same damage when it hits the
+// file header; a path that is not a mandate store at all is refused
+// earlier, as bad input, by the store's format check.
+ErrorKind kind_of(int code) {
+  switch (code) {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: return ErrorKind::corruption;
+    default: return ErrorKind::io;  // CANTOPEN, FULL, IOERR, READONLY, BUSY...: the environment
+  }
+}
+
+}  // namespace
+
 void throw_sqlite(sqlite3* db, std::string_view what) {
   const int code = db != nullptr ? sqlite3_errcode(db) : SQLITE_ERROR;
-  const std::string message = std::string(what) + ": " + (db != nullptr ? sqlite3_errmsg(db) : "unknown error");
-  // A file that is not a database is the caller's input, not a disk failure.
-  const bool input = code == SQLITE_NOTADB || code == SQLITE_CANTOPEN || code == SQLITE_CORRUPT;
-  fail(input ? ErrorKind::bad_input : ErrorKind::io, message);
+  const std::string detail = db != nullptr ? sqlite3_errmsg(db) : "unknown error";
+  const ErrorKind kind = kind_of(code);
+  if (kind == ErrorKind::corruption) {
+    fail(kind, "the store is damaged (" + detail + ", while: " + std::string(what) + "): restore it from a backup");
+  }
+  fail(kind, std::string(what) + ": " + detail);
 }
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
@@ -90,7 +110,10 @@ Database::Database(const std::string& path, Mode mode) {
     const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
-    fail(ErrorKind::bad_input, "cannot open store " + path + ": " + message);
+    // The path comes from the home's config.toml, which mandate wrote: a
+    // store that is missing or unreadable there is the environment's
+    // failure (a lost volume, wrong permissions), not the caller's input.
+    fail(ErrorKind::io, "cannot open store " + path + ": " + message);
   }
   sqlite3_extended_result_codes(db_, 0);
   sqlite3_busy_timeout(db_, 10000);

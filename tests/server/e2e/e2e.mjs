@@ -148,6 +148,9 @@ audience = "${AUDIENCE}"
 [access]
 administrators = ["admin"]
 
+[authzen]
+max_batch_items = 3000   # the graceful-shutdown batch below
+
 [log]
 access = "${join(tmp, 'access.log')}"
 
