@@ -58,6 +58,7 @@ nlohmann::json decide_mandate_bound(broker::Broker& broker, const CallContext& c
   }
   decision.action = action.id;
   decision.resource = resource.id;
+  decision.action_properties = action.attributes;
   if (const auto* context = object_member(request, "context", "context", false)) decision.context_json = context->dump();
   decision.traceparent = call.traceparent;
 

@@ -113,6 +113,9 @@ struct DecisionRequest {
   // standard DPoP proof of that request. Unset: mandate's action profile
   // (htm = action, htu = resource), for executors that make no HTTP request.
   std::optional<HttpRequest> http_request{};
+  // The action's properties (AuthZEN action.properties): the action
+  // entity's attributes for this decision only, as on the general path.
+  nlohmann::json action_properties = nlohmann::json::object();
 };
 
 struct DecisionResult {

@@ -124,6 +124,10 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
     if (auto ok = core::check_id(*request.audience); !ok) fail(ErrorKind::bad_input, "audience: " + ok.error());
   }
   check_http_request(request.http_request);
+  if (!request.action_properties.is_object()) fail(ErrorKind::bad_input, "action.properties: must be a JSON object");
+  for (const auto& [name, value] : request.action_properties.items()) {
+    if (auto ok = policy::value_from_json(value); !ok) fail(ErrorKind::bad_input, "action.properties." + name + ": " + ok.error());
+  }
   const nlohmann::json user_context = parse_context(request.context_json);
   const std::string token_hash = token::token_hash(request.token);
   const std::string audience = decision_audience(request, asked_by, settings_);
@@ -298,7 +302,12 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
         if (!ctx_value) fail(ErrorKind::bad_input, "context: " + ctx_value.error());
         policy::Request cedar{actor_uid(claims->executor, *executor_kind), {"Action", request.action},
                               {"Resource", request.resource}, *ctx_value};
-        const policy::Response response = context->authorizer.authorize(cedar, context->entities);
+        std::vector<policy::Entity> overrides;
+        add_override(context->entities, cedar.action, request.action_properties, "action", overrides);
+        const policy::Entities with_properties =
+            overrides.empty() ? policy::Entities{} : policy::Entities::overlay(context->entities, std::move(overrides));
+        const policy::Response response =
+            context->authorizer.authorize(cedar, request.action_properties.empty() ? context->entities : with_properties);
         for (const auto& e : response.errors) result.policy_errors.push_back(e.policy_id + ": " + e.message);
         if (response.decision == policy::Decision::Allow) {
           result.allow = true;
@@ -330,6 +339,7 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
         .data("resource", request.resource)
         .data("audience", audience)
         .data("context_hash", sha256_hex(encoding::canonicalize(user_context).value()));
+    if (!request.action_properties.empty()) step.data("action_properties", request.action_properties);
     if (request.http_request) step.data("http_request", {{"method", request.http_request->method}, {"uri", request.http_request->uri}});
     if (asked_by) step.data("asked_by", {{"id", asked_by->actor_id}, {"kind", asked_by->kind}, {"authenticated_by", asked_by->authenticated_by}});
     if (proof_jti) {

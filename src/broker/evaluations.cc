@@ -27,8 +27,8 @@ policy::Value context_value(const nlohmann::json& context) {
   return *value;
 }
 
-// The stored entity with `attributes` laid over its own, or a new entity
-// carrying just them.
+}  // namespace
+
 void add_override(const policy::Entities& stored, const policy::EntityUid& uid, const nlohmann::json& attributes,
                   const char* field, std::vector<policy::Entity>& overrides) {
   if (attributes.is_null() || (attributes.is_object() && attributes.empty())) return;
@@ -44,6 +44,8 @@ void add_override(const policy::Entities& stored, const policy::EntityUid& uid, 
     same->attrs.insert_or_assign(name, std::move(*value));
   }
 }
+
+namespace {
 
 nlohmann::json ref_json(const EntityRef& ref) { return {{"type", ref.type}, {"id", ref.id}}; }
 

@@ -45,6 +45,12 @@ void mark_stale(std::mutex& mu, const std::shared_ptr<const Broker::PolicyContex
 std::shared_ptr<const Broker::PolicyContext> build_policy_context(store::Store& store);
 bool is_current(store::Store& store, const Broker::PolicyContext& context);
 
+// The stored entity `uid` with `attributes` (entity-JSON values) laid over
+// its own, or a new entity carrying just them, added to `overrides` for an
+// overlay of one decision. bad_input names `field` when a value is not one.
+void add_override(const policy::Entities& stored, const policy::EntityUid& uid, const nlohmann::json& attributes,
+                  const char* field, std::vector<policy::Entity>& overrides);
+
 // Cedar's name for an actor: Human::"id", Workload::"id", Agent::"id".
 policy::EntityUid actor_uid(const std::string& id, core::ActorKind kind);
 

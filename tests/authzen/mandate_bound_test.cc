@@ -41,6 +41,30 @@ TEST_F(MandateBoundTest, AllowRunsTheChecksAndIsRecorded) {
   expect_no_secrets(a, proof);
 }
 
+// AuthZEN 1.0: an action's properties reach Cedar (as the action entity's
+// attributes for this request) and the decision entry records them.
+TEST_F(MandateBoundTest, ActionPropertiesReachCedarAndTheRecord) {
+  load_policies(R"(permit (principal is Workload, action, resource) when { action has window && action.window == "night" };)");
+  auto r = request(prove(mandate.token));
+  r["action"]["properties"] = {{"window", "day"}};
+  Answer a = evaluate(r);
+  ASSERT_EQ(a.status, 200) << a.body.dump();
+  EXPECT_EQ(a.body["decision"], false);
+  EXPECT_EQ(a.body["context"]["decided_by"], "policy");
+  r = request(prove(mandate.token));
+  r["action"]["properties"] = {{"window", "night"}};
+  a = evaluate(r);
+  EXPECT_EQ(a.body["decision"], true) << a.body.dump();
+  const auto e = entry(a.body["context"]["ledger_index"].get<std::uint64_t>());
+  EXPECT_EQ(e["data"]["action_properties"], nlohmann::json({{"window", "night"}}));
+  // A property that is no Cedar value is a 400, recorded nowhere.
+  const std::uint64_t before = ledger_size();
+  r = request(prove(mandate.token));
+  r["action"]["properties"] = {{"n", 1.5}};
+  EXPECT_EQ(evaluate(r).status, 400);
+  EXPECT_EQ(ledger_size(), before);
+}
+
 TEST_F(MandateBoundTest, AReplayedProofIsDeniedWithTheFailedCheck) {
   const std::string proof = prove(mandate.token);
   ASSERT_EQ(evaluate(request(proof)).body["decision"], true);
