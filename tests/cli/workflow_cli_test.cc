@@ -147,6 +147,44 @@ TEST_F(WorkflowCliTest, FromRequestToEvidence) {
   EXPECT_EQ(verify()["ok"], true);
 }
 
+// A task for named resource servers, a DPoP proof of an HTTP request, and a
+// cancellation in flight, through the real binary.
+TEST_F(WorkflowCliTest, AudiencesHttpProofsAndCancellingInFlight) {
+  const auto requested = mandate({"task", "request", "--as", "alice", "--intent", "Deploy", "--executor", kWorkload,
+                                  "--scope", kScope, "--duration", "30m", "--audience", "https://payments.example"});
+  ASSERT_EQ(requested.exit_code, 0) << requested.err;
+  const std::string task = nlohmann::json::parse(requested.out)["task"];
+  ASSERT_EQ(mandate({"approve", task, "--as", "bob"}).exit_code, 0);
+  ASSERT_EQ(mandate({"approve", task, "--as", "carol"}).exit_code, 0);
+  const std::string token = mandate_json({"token", "issue", task})["token"];
+  const auto http_proof = [&](const std::string& method) {
+    const auto r = mandate({"token", "prove", "--key", key_file, "--token", token, "--http-method", method, "--http-uri",
+                            "https://payments.example/v1/deploy"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out.substr(0, r.out.find('\n'));
+  };
+  const auto decide = [&](const std::string& proof, const std::string& method, const std::string& audience) {
+    return mandate({"authorize", "--token", token, "--proof", proof, "--action", "deploy", "--resource", "prod/payments",
+                    "--http-method", method, "--http-uri", "https://payments.example/v1/deploy?dry=1", "--audience", audience});
+  };
+  auto r = decide(http_proof("POST"), "POST", "https://ledger.example");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["decided_by"], "audience") << r.out;
+  r = decide(http_proof("POST"), "PUT", "https://payments.example");
+  EXPECT_EQ(nlohmann::json::parse(r.out)["decided_by"], "proof") << r.out;
+  r = decide(http_proof("POST"), "POST", "https://payments.example");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  // Neither or both of --http-method and --http-uri; not with --action.
+  EXPECT_EQ(mandate({"token", "prove", "--key", key_file, "--token", token, "--http-method", "POST"}).exit_code, 2);
+  EXPECT_NE(mandate({"token", "prove", "--key", key_file, "--token", token, "--action", "deploy", "--resource", "x",
+                     "--http-method", "POST", "--http-uri", "https://x.example/"}).exit_code, 0);
+  // Bob, an eligible approver, cancels the task in flight: its mandate ends at once.
+  const auto cancelled = mandate_json({"task", "cancel", task, "--as", "bob", "--reason", "window closed"});
+  EXPECT_EQ(cancelled["revoked_mandates"].size(), 1u);
+  r = decide(http_proof("POST"), "POST", "https://payments.example");
+  EXPECT_EQ(nlohmann::json::parse(r.out)["decided_by"], "revocation") << r.out;
+}
+
 TEST_F(WorkflowCliTest, BadInputIsRefusedAndWritesNothing) {
   const auto before = mandate_json({"ledger", "info"});
   EXPECT_EQ(mandate({"task", "request", "--as", "alice", "--intent", "x", "--executor", kWorkload, "--scope", "[{]",
