@@ -251,7 +251,7 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
           verdict.fail_with("proof", "the presenter's certificate is not the one the mandate is bound to");
           actor.authenticated_by = "unverified: the client certificate is not the bound one";
         } else {
-          actor = {claims->executor, executor_kind_name, "mtls:x5t#S256=" + claims->key_binding.thumbprint};
+          actor = {claims->executor, executor_kind_name, "proof-of-possession:x5t#S256=" + claims->key_binding.thumbprint};
         }
       } else {
         token::ProofOptions options{at, settings_.proof_max_age, std::chrono::seconds(5)};

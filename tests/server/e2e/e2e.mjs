@@ -343,6 +343,9 @@ review_within = "1h"
   expect(by.includes(`oidc:${idp.issuer} sub=alice`), `the request is recorded as authenticated by OIDC: ${JSON.stringify(by)}`);
   expect(by.includes(`oidc:${idp.issuer} sub=bob`), 'the approval is recorded as authenticated by OIDC');
   expect(by.includes(`x509-svid:${DEPLOYER}`), `the issuance and outcome are recorded as authenticated by the X.509-SVID: ${JSON.stringify(by)}`);
+  expect(by.includes(`proof-of-possession:x5t#S256=${pki.deployer.x5t}`),
+    `an allowed decision names the certificate the presenter proved: ${JSON.stringify(by)}`);
+  expect(r.json.attribution?.some((a) => a.execution), `the trace proves execution: ${JSON.stringify(r.json.attribution)}`);
   r = await call('GET', `/v1/trace/${task}?format=text`, { as: carol });
   expect(r.status === 200 && r.headers['content-type'].startsWith('text/plain') && r.text.includes(task), 'text trace');
   r = await call('GET', `/v1/trace/${task}?format=dot`, { as: carol });
