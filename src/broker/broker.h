@@ -318,6 +318,8 @@ class Broker {
 
   struct PolicyContext;  // parsed policy set + entities, cached between decisions
   struct VerifiedToken;  // a token whose signature was checked, cached by hash
+  struct Presentation;   // what a decision's checks established (decision_checks.h)
+  struct Failure;        // the check that failed, and why
 
  private:
   store::Store& store_;
@@ -327,6 +329,13 @@ class Broker {
   Clock clock_;
   // The cached policy context, rebuilt when a record it was built from moved.
   std::shared_ptr<const PolicyContext> current_policy_context();
+  std::shared_ptr<const VerifiedToken> verified_token(const std::string& token, const std::string& token_hash,
+                                                     core::Timestamp at, std::optional<Failure>& failure);
+  static constexpr std::uint64_t kDecisionConflict = ~std::uint64_t{0};
+  std::uint64_t record_decision(const DecisionRequest& request, const std::optional<Caller>& asked_by,
+                                const std::string& audience, const std::string& token_hash,
+                                const nlohmann::json& user_context, core::Timestamp at, const Presentation& p,
+                                const DecisionResult& result);
 
   std::mutex cache_mu_;
   std::shared_ptr<const PolicyContext> policy_context_;

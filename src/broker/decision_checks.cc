@@ -1,0 +1,160 @@
+// The runtime decision's fixed checks, one function each (decision_checks.h).
+#include "broker/decision_checks.h"
+
+#include <algorithm>
+
+#include "broker/policy_context.h"
+#include "core/error.h"
+#include "store/store.h"
+#include "token/proof.h"
+
+namespace mandate::broker {
+namespace {
+
+bool lists(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+Failure failed(std::string check, std::string reason) { return Failure{std::move(check), std::move(reason)}; }
+
+std::string spent_reason(const UseCount& u, const std::string& jti) {
+  if (std::string_view(u.kind) == kTaskUsesKind) return "the task's approval covers " + std::to_string(u.limit) + " use(s), all spent";
+  if (u.id == jti) return "the mandate's " + std::to_string(u.limit) + " use(s) are spent";
+  return "a parent mandate's " + std::to_string(u.limit) + " use(s) are spent";
+}
+
+Verdict check_certificate(const DecisionRequest& request, const token::MandateClaims& claims, Presentation& p) {
+  if (!request.certificate_thumbprint) {
+    p.presenter.authenticated_by = "unverified: no client certificate was reported";
+    return failed("proof", "a certificate-bound mandate is presented over mTLS with its certificate");
+  }
+  if (*request.certificate_thumbprint != claims.key_binding.thumbprint) {
+    p.presenter.authenticated_by = "unverified: the client certificate is not the bound one";
+    return failed("proof", "the presenter's certificate is not the one the mandate is bound to");
+  }
+  p.presenter = {claims.executor, std::string(core::to_string(*p.executor_kind)),
+                 "proof-of-possession:x5t#S256=" + claims.key_binding.thumbprint};
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string decision_audience(const DecisionRequest& request, const std::optional<Caller>& asked_by,
+                              const Settings& settings) {
+  if (request.audience) return *request.audience;
+  if (asked_by && asked_by->kind != "system") return asked_by->actor_id;
+  return settings.audience;
+}
+
+Verdict check_audience(const token::MandateClaims& claims, const std::string& audience, const Settings& settings) {
+  if (lists(claims.audience, audience) || lists(claims.audience, settings.audience)) return std::nullopt;
+  return failed("audience", "the mandate is not for this resource server (" + audience + ")");
+}
+
+Verdict check_revocation(store::Store& store, const std::string& token_hash, core::Timestamp at, Presentation& p) {
+  const token::MandateClaims& claims = *p.claims;
+  const auto mandate = find_mandate(store, claims.jti);
+  if (!mandate || mandate->value.token_hash != token_hash) return failed("revocation", "no such mandate was issued here");
+  if (mandate->value.revocation) {
+    return failed("revocation", "the mandate was revoked (" + std::string(core::to_string(mandate->value.revocation->reason)) + ")");
+  }
+  p.uses = {{kUsesKind, claims.jti, claims.task_id, 0, claims.max_uses}};
+  for (auto parent = mandate->value.mandate.parent_id; parent;) {
+    const auto record = find_mandate(store, *parent);
+    if (!record || record->value.revocation) return failed("revocation", "a parent mandate was revoked");
+    p.uses.push_back({kUsesKind, record->value.mandate.id, claims.task_id, 0, record->value.mandate.max_uses});
+    parent = record->value.mandate.parent_id;
+  }
+  p.task = get_task(store, claims.task_id).value;
+  p.uses.push_back({kTaskUsesKind, claims.task_id, claims.task_id, 0, p.task->use_budget});
+  if (p.task->task.state != core::TaskState::active) {
+    return failed("revocation", "the task is " + std::string(core::to_string(p.task->task.state)));
+  }
+  if (p.task->window_ends_at && *p.task->window_ends_at <= at) return failed("revocation", "the task's window has ended");
+  const auto executor = find_actor(store, claims.executor);
+  if (!executor || executor->value.actor.state != core::LifecycleState::active) {
+    return failed("revocation", "the executor is not active");
+  }
+  p.executor_kind = executor->value.actor.kind;
+  return std::nullopt;
+}
+
+Verdict check_uses(store::Store& store, Presentation& p) {
+  Verdict verdict;
+  // Every counter is read, spent or not: an allowed decision's commit
+  // names each version it must still find.
+  for (UseCount& u : p.uses) {
+    u.used = store.record_version(u.kind, u.id);
+    if (u.used >= u.limit && !verdict) verdict = failed("uses", spent_reason(u, p.claims->jti));
+  }
+  return verdict;
+}
+
+Verdict check_proof(store::Store& store, const DecisionRequest& request, const Settings& settings, core::Timestamp at,
+                    Presentation& p) {
+  const token::MandateClaims& claims = *p.claims;
+  if (claims.key_binding.kind == core::KeyBindingKind::x5t_s256) return check_certificate(request, claims, p);
+  token::ProofOptions options{at, settings.proof_max_age, std::chrono::seconds(5)};
+  if (request.http_request) options.profile = token::ProofProfile::http;
+  const auto proof = request.http_request
+                         ? token::verify_proof(request.proof, request.token, claims.key_binding.thumbprint,
+                                               request.http_request->method, request.http_request->uri, options)
+                         : token::verify_proof(request.proof, request.token, claims.key_binding.thumbprint,
+                                               request.action, request.resource, options);
+  if (!proof) {
+    const std::string why = std::string(token::to_string(proof.error().check)) + ": " + proof.error().reason;
+    p.presenter.authenticated_by = "unverified: proof " + why;
+    return failed("proof", why);
+  }
+  if (store.record_version(kProofKind, proof->jti) != store::kAbsent) {
+    p.presenter.authenticated_by = "unverified: the proof was replayed";
+    return failed("proof", "replayed: this proof was already presented");
+  }
+  p.proof_jti = proof->jti;
+  p.presenter = {claims.executor, std::string(core::to_string(*p.executor_kind)),
+                 "proof-of-possession:jkt=" + proof->thumbprint};
+  return std::nullopt;
+}
+
+Verdict check_scope(const token::MandateClaims& claims, const DecisionRequest& request) {
+  const bool allowed = std::any_of(claims.scope.begin(), claims.scope.end(), [&](const core::AuthorizationDetail& d) {
+    return lists(d.actions, request.action) && (lists(d.resources, request.resource) || lists(d.locations, request.resource));
+  });
+  if (allowed) return std::nullopt;
+  return failed("scope", "the action on this resource is outside the approved authorization_details");
+}
+
+Verdict check_policy(store::Store& store, const Broker::PolicyContext& context, const DecisionRequest& request,
+                     const nlohmann::json& user_context, const Presentation& p, DecisionResult& result) {
+  if (context.policy_set_hash.empty()) return failed("policy", "no policy set is loaded (mandate policy load)");
+  const token::MandateClaims& claims = *p.claims;
+  nlohmann::json approvers = nlohmann::json::array();
+  for (const auto& a : task_approvals(store, claims.task_id)) {
+    if (a.decision == core::ApprovalDecision::approve) approvers.push_back(a.approver);
+  }
+  nlohmann::json ctx = user_context;
+  ctx["mandate"] = {{"initiator", claims.on_behalf_of.front()}, {"on_behalf_of", claims.on_behalf_of},
+                    {"approvers", approvers},                   {"task", claims.task_id},
+                    {"task_ref", p.task->task.external_ref.value_or("")},
+                    {"break_glass", claims.break_glass},        {"depth", claims.depth},
+                    {"jti", claims.jti}};
+  auto ctx_value = policy::value_from_json(ctx);
+  if (!ctx_value) fail(ErrorKind::bad_input, "context: " + ctx_value.error());
+  const policy::Request cedar{actor_uid(claims.executor, *p.executor_kind), {"Action", request.action},
+                              {"Resource", request.resource}, *ctx_value};
+  std::vector<policy::Entity> overrides;
+  add_override(context.entities, cedar.action, request.action_properties, "action", overrides);
+  const policy::Entities with_properties =
+      overrides.empty() ? policy::Entities{} : policy::Entities::overlay(context.entities, std::move(overrides));
+  const policy::Response response =
+      context.authorizer.authorize(cedar, request.action_properties.empty() ? context.entities : with_properties);
+  for (const auto& e : response.errors) result.policy_errors.push_back(e.policy_id + ": " + e.message);
+  result.reasons = response.reasons;
+  if (response.decision == policy::Decision::Allow) {
+    result.allow = true;
+    return std::nullopt;
+  }
+  return failed("policy", response.reasons.empty() ? "no policy permits it" : "forbidden by " + response.reasons.front());
+}
+
+}  // namespace mandate::broker

@@ -1,0 +1,81 @@
+// Each of the decision's fixed checks on its own (decision_checks.h): the
+// verdict it returns for a presentation, without the rest of authorize.
+#include "broker/decision_checks.h"
+
+#include <gtest/gtest.h>
+
+#include "broker/records.h"
+#include "broker_fixture.h"
+#include "token/mandate_token.h"
+
+namespace mandate::broker {
+namespace {
+
+class DecisionChecks : public BrokerTest {
+ protected:
+  void SetUp() override {
+    BrokerTest::SetUp();
+    mandate = issued(approved_task(scope()));
+    const token::KeyLookup lookup = [&](std::string_view kid) { return acceptable_key(*keyring, kid, clock_now, std::chrono::hours(1)); };
+    claims = token::verify_mandate_token(mandate.token, lookup, {settings.issuer, std::nullopt, clock_now}).value();
+    presentation.claims = &claims;
+  }
+  DecisionRequest request(const std::string& action = "deploy", const std::string& resource = "prod/payments") {
+    return {mandate.token, prove(mandate.token, action, resource), action, resource, "{}", std::nullopt, std::nullopt};
+  }
+  IssuedMandate mandate;
+  token::MandateClaims claims;
+  Presentation presentation;
+};
+
+TEST_F(DecisionChecks, Audience) {
+  EXPECT_FALSE(check_audience(claims, "https://mandate.test", settings)) << "the home's default audience";
+  claims.audience = {"https://payments.example"};
+  EXPECT_FALSE(check_audience(claims, "https://payments.example", settings));
+  const auto refused = check_audience(claims, "https://ledger.example", settings);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->check, "audience");
+}
+
+TEST_F(DecisionChecks, RevocationFillsWhatLaterChecksNeed) {
+  const std::string hash = token::token_hash(mandate.token);
+  ASSERT_FALSE(check_revocation(*store, hash, clock_now, presentation));
+  EXPECT_EQ(presentation.executor_kind, core::ActorKind::workload);
+  ASSERT_EQ(presentation.uses.size(), 2u) << "the mandate and the task";
+  EXPECT_EQ(presentation.uses.back().limit, 3);
+  Presentation other;
+  other.claims = &claims;
+  EXPECT_EQ(check_revocation(*store, token::token_hash("another token"), clock_now, other)->check, "revocation");
+  broker->revoke_mandate(as("carol"), mandate.record.mandate.id, "stop");
+  EXPECT_EQ(check_revocation(*store, hash, clock_now, other)->check, "revocation");
+}
+
+TEST_F(DecisionChecks, UsesReadsEveryCounter) {
+  ASSERT_FALSE(check_revocation(*store, token::token_hash(mandate.token), clock_now, presentation));
+  EXPECT_FALSE(check_uses(*store, presentation));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(use(mandate.token).allow);
+  const auto spent = check_uses(*store, presentation);
+  ASSERT_TRUE(spent);
+  EXPECT_EQ(spent->check, "uses");
+  EXPECT_EQ(presentation.uses.front().used, 3);
+}
+
+TEST_F(DecisionChecks, ProofSetsThePresenterOnlyWhenProven) {
+  ASSERT_FALSE(check_revocation(*store, token::token_hash(mandate.token), clock_now, presentation));
+  DecisionRequest r = request();
+  r.proof.clear();
+  EXPECT_EQ(check_proof(*store, r, settings, clock_now, presentation)->check, "proof");
+  EXPECT_EQ(presentation.presenter.actor_id, "unverified-presenter");
+  EXPECT_FALSE(check_proof(*store, request(), settings, clock_now, presentation));
+  EXPECT_EQ(presentation.presenter.actor_id, kWorkload);
+  EXPECT_TRUE(presentation.proof_jti.has_value());
+}
+
+TEST_F(DecisionChecks, Scope) {
+  EXPECT_FALSE(check_scope(claims, request()));
+  EXPECT_EQ(check_scope(claims, request("deploy", "prod/ledger"))->check, "scope");
+  EXPECT_EQ(check_scope(claims, request("delete", "prod/payments"))->check, "scope");
+}
+
+}  // namespace
+}  // namespace mandate::broker
