@@ -2,8 +2,9 @@
 // The analyzer's settings: thresholds, and what the logs cannot say about
 // identities (which IAM user is really a program, who owns a machine
 // identity, which owners have left). Read from <home>/analyze.toml; every
-// setting is optional and its default is documented here and in the README.
-// Owners come from this file until the broker's registered actors exist.
+// setting is optional and its default is documented here and in
+// docs/log-analysis.md. Owners come from this file, or for mandate's
+// registered actors from the ledger (read by `mandate ingest ledger`).
 #include <cstdint>
 #include <expected>
 #include <map>

@@ -23,7 +23,7 @@ inline constexpr int kAuthorizeSessionClass = 3003;
 inline constexpr int kDetectionFindingClass = 2004;
 inline constexpr int kComplianceFindingClass = 2003;
 
-// Which class an event is exported as (the mapping is in the README):
+// Which class an event is exported as (the mapping is in docs/log-analysis.md):
 // Authentication for sign-ins and logins that yield a credential (AWS
 // ConsoleLogin, AssumeRoleWithSAML / AssumeRoleWithWebIdentity, Vault auth
 // logins, GitHub sign-ins and Actions OIDC tokens); Authorize Session when a

@@ -1,6 +1,7 @@
 #pragma once
 // The persistence interface. Use cases depend on this header only; SQLite
-// (embedded default) and PostgreSQL implement it. Every method that writes
+// (store/sqlite, the embedded default) implements it, and is so far the only
+// implementation (a PostgreSQL one is planned). Every method that writes
 // is one transaction that is durable when it returns.
 #include <array>
 #include <cstdint>
