@@ -96,7 +96,7 @@ core::AuditEvent event_of(std::string source, std::string action, core::EventCat
   return e;
 }
 
-// The class mapping documented in the README, class by class.
+// The class mapping documented in docs/log-analysis.md, class by class.
 TEST(Ocsf, EventsMapToTheirIamClass) {
   using core::EventCategory;
   const auto valid = [](const nlohmann::json& out) {
