@@ -79,7 +79,7 @@ Recorded Broker::add_actor(const Caller& caller, const core::Actor& actor, const
     }
     throw;
   }
-  mark_stale(cache_mu_, policy_context_);  // actors are entities of the policy context
+  policy_cache_->mark_stale();  // actors are entities of the policy context
   return {index};
 }
 
@@ -103,7 +103,7 @@ Recorded Broker::suspend_actor(const Caller& caller, const std::string& id, cons
   step.put(kActorKind, id, actor.value.actor.owner.value_or(""), to_json(actor.value), actor.version);
   step.put(kEpochKind, "actors", "", nlohmann::json::object(), store::kAnyVersion);
   const std::uint64_t index = step.commit(ledger_);
-  mark_stale(cache_mu_, policy_context_);  // actors are entities of the policy context
+  policy_cache_->mark_stale();  // actors are entities of the policy context
   return {index};
 }
 
@@ -134,7 +134,7 @@ Broker::Offboarded Broker::offboard_actor(const Caller& caller, const std::strin
   }
   step.data("revoked_mandates", out.revoked_mandates);
   out.ledger_index = step.commit(ledger_);
-  mark_stale(cache_mu_, policy_context_);
+  policy_cache_->mark_stale();
   return out;
 }
 

@@ -13,7 +13,12 @@ Clock system_clock() {
 }
 
 Broker::Broker(store::Store& store, ledger::Ledger& ledger, const keys::Keyring& keyring, Settings settings, Clock clock)
-    : store_(store), ledger_(ledger), keyring_(keyring), settings_(std::move(settings)), clock_(std::move(clock)) {}
+    : store_(store),
+      ledger_(ledger),
+      keyring_(keyring),
+      settings_(std::move(settings)),
+      clock_(std::move(clock)),
+      policy_cache_(std::make_unique<PolicyContextCache>(store)) {}
 
 Broker::~Broker() = default;
 

@@ -34,6 +34,8 @@ class Keyring;
 
 namespace mandate::broker {
 
+class PolicyContextCache;  // policy_context.h
+
 // Who is calling, and how that was proven. The CLI on a local home asserts
 // identities as the operator ("local-operator"); the server fills in what
 // it verified (an OIDC issuer, a SPIFFE SVID, ...). The ledger records both.
@@ -327,8 +329,6 @@ class Broker {
   const keys::Keyring& keyring_;
   Settings settings_;
   Clock clock_;
-  // The cached policy context, rebuilt when a record it was built from moved.
-  std::shared_ptr<const PolicyContext> current_policy_context();
   std::shared_ptr<const VerifiedToken> verified_token(const std::string& token, const std::string& token_hash,
                                                      core::Timestamp at, std::optional<Failure>& failure);
   static constexpr std::uint64_t kDecisionConflict = ~std::uint64_t{0};
@@ -337,8 +337,8 @@ class Broker {
                                 const nlohmann::json& user_context, core::Timestamp at, const Presentation& p,
                                 const DecisionResult& result);
 
-  std::mutex cache_mu_;
-  std::shared_ptr<const PolicyContext> policy_context_;
+  std::unique_ptr<PolicyContextCache> policy_cache_;
+  std::mutex cache_mu_;  // guards verified_tokens_
   std::unordered_map<std::string, std::shared_ptr<const VerifiedToken>> verified_tokens_;
 };
 

@@ -57,29 +57,6 @@ void check_request(const DecisionRequest& request) {
 
 }  // namespace
 
-std::shared_ptr<const Broker::PolicyContext> Broker::current_policy_context() {
-  std::shared_ptr<const PolicyContext> context;
-  {
-    std::lock_guard lock(cache_mu_);
-    context = policy_context_;
-  }
-  const std::int64_t now_ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-  if (context) {
-    std::int64_t seen = context->checked_at.load();
-    if (seen > 0 && now_ns - seen < std::chrono::nanoseconds(kPolicyRecheck).count()) return context;
-    if (is_current(store_, *context)) {
-      context->checked_at.compare_exchange_strong(seen, now_ns);  // unless marked stale meanwhile
-      return context;
-    }
-  }
-  context = build_policy_context(store_);
-  context->checked_at.store(now_ns);
-  std::lock_guard lock(cache_mu_);
-  policy_context_ = context;
-  return context;
-}
-
 // Checks 1-4: signature and key id, issuer, time. A token whose signature
 // verified is remembered by its hash; its key's standing and the time are
 // checked again on every use. A token that is not a JWS at all is bad input.
@@ -135,7 +112,7 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
       result.mandate_id = p.claims->jti;
       result.task_id = p.claims->task_id;
     }
-    const std::shared_ptr<const PolicyContext> context = current_policy_context();
+    const std::shared_ptr<const PolicyContext> context = policy_cache_->current();
     result.policy_set_hash = context->policy_set_hash;
     // The first check that fails decides; the later ones do not run.
     if (!failure && p.claims) failure = check_audience(*p.claims, audience, settings_);

@@ -138,7 +138,7 @@ const char* to_string(Search::Find find) {
 bool Broker::may_ask_decisions(const Caller& caller) {
   if (caller.kind == "system") return true;
   if (caller.kind != "workload") return false;
-  const auto context = current_policy_context();
+  const auto context = policy_cache_->current();
   const policy::Entity* entity = context->entities.find(actor_uid(caller.actor_id, core::ActorKind::workload));
   if (entity == nullptr) return false;
   const auto state = entity->attrs.find("state");
@@ -146,7 +146,7 @@ bool Broker::may_ask_decisions(const Caller& caller) {
 }
 
 std::optional<Broker::ActorStanding> Broker::actor_standing(const std::string& id) {
-  const auto context = current_policy_context();
+  const auto context = policy_cache_->current();
   for (const auto kind : {core::ActorKind::human, core::ActorKind::workload, core::ActorKind::agent}) {
     const policy::Entity* entity = context->entities.find(actor_uid(id, kind));
     if (entity == nullptr) continue;
@@ -160,7 +160,7 @@ std::optional<Broker::ActorStanding> Broker::actor_standing(const std::string& i
 }
 
 EvaluationResult Broker::evaluate(const Caller& caller, const Evaluation& request) {
-  const auto context = current_policy_context();
+  const auto context = policy_cache_->current();
   Prepared prepared;
   prepare(*context, request, prepared);
   EvaluationResult result = decide(*context, prepared);
@@ -178,7 +178,7 @@ EvaluationResult Broker::evaluate(const Caller& caller, const Evaluation& reques
 }
 
 SearchResult Broker::search(const Caller& caller, const Search& request) {
-  const auto context = current_policy_context();
+  const auto context = policy_cache_->current();
   const auto probe_for = [&](const policy::EntityUid& uid) {
     Evaluation probe = request.pattern;
     EntityRef& unknown = request.find == Search::Find::principal ? probe.principal

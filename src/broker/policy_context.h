@@ -39,11 +39,26 @@ struct Broker::PolicyContext {
 // already under way, which may keep the older context this long.
 inline constexpr std::chrono::milliseconds kPolicyRecheck{100};
 
-// After this broker changed the policy set, the entities or an actor.
-void mark_stale(std::mutex& mu, const std::shared_ptr<const Broker::PolicyContext>& context);
-
 std::shared_ptr<const Broker::PolicyContext> build_policy_context(store::Store& store);
 bool is_current(store::Store& store, const Broker::PolicyContext& context);
+
+// The one place the policy context is cached: shared by every decision and
+// evaluation until a record it was built from moves.
+class PolicyContextCache {
+ public:
+  explicit PolicyContextCache(store::Store& store) : store_(store) {}
+  // The cached context, re-checked against the store at most every
+  // kPolicyRecheck, rebuilt when stale.
+  std::shared_ptr<const Broker::PolicyContext> current();
+  // After this broker changed the policy set, the entities or an actor:
+  // the next current() re-checks.
+  void mark_stale();
+
+ private:
+  store::Store& store_;
+  std::mutex mu_;
+  std::shared_ptr<const Broker::PolicyContext> context_;
+};
 
 // The stored entity `uid` with `attributes` (entity-JSON values) laid over
 // its own, or a new entity carrying just them, added to `overrides` for an
