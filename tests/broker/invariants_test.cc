@@ -20,23 +20,56 @@ void expect_refused(const std::function<void()>& step, ErrorKind kind = ErrorKin
   }
 }
 
+// Refused, and for the reason the test is about: a refusal by some other
+// check that happens to come first proves nothing about this one.
+void expect_refused_because(const std::function<void()>& step, const std::string& reason,
+                            ErrorKind kind = ErrorKind::bad_input) {
+  try {
+    step();
+    ADD_FAILURE() << "the step was accepted; expected a refusal naming " << reason;
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), kind) << e.what();
+    EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << "refused, but not because of " << reason
+                                                                      << ": " << e.what();
+  }
+}
+
 TEST_F(BrokerTest, NobodyApprovesTheirOwnRequest) {
   const auto id = broker->request_task(as("bob"), {"x", std::nullopt, kWorkload, scope(), std::chrono::minutes(5)}).task_id;
   const auto before = ledger->size();
-  expect_refused([&] { broker->approve(as("bob"), id, ""); });
+  expect_refused_because([&] { broker->approve(as("bob"), id, ""); }, ": is_initiator");
   EXPECT_EQ(ledger->size(), before);
 }
 
 TEST_F(BrokerTest, TheExecutorAndWorkloadsCannotApprove) {
-  core::Actor agent;
-  agent.id = "agent:release-bot";
-  agent.kind = core::ActorKind::agent;
-  agent.owner = "carol";
-  broker->add_actor({"operator", "system", "test"}, agent, token::PrivateKey::generate(token::Algorithm::ES256).public_key().jwk_json());
-  const auto id = broker->request_task(as("alice"), {"x", std::nullopt, kWorkload, scope(), std::chrono::minutes(5)}).task_id;
-  expect_refused([&] { broker->approve(as(kWorkload, "workload"), id, ""); });
-  expect_refused([&] { broker->approve(as("agent:release-bot", "agent"), id, ""); });
+  // Every non-human here is in the rule's approver group "sre", so the group
+  // rule would let them approve: only invariant 1 (core::check_approver)
+  // stands in the way, and the refusal must name its reason.
+  const Caller op{"operator", "system", "test"};
+  const auto add = [&](const std::string& id, core::ActorKind kind) {
+    core::Actor a;
+    a.id = id;
+    a.kind = kind;
+    a.owner = "carol";
+    a.groups = {"sre"};
+    broker->add_actor(op, a, token::PrivateKey::generate(token::Algorithm::EdDSA).public_key().jwk_json());
+  };
+  const std::string executor = "spiffe://example.org/ci/sre-bot";
+  const std::string other_workload = "spiffe://example.org/ci/other-bot";
+  add(executor, core::ActorKind::workload);
+  add(other_workload, core::ActorKind::workload);
+  add("agent:release-bot", core::ActorKind::agent);
+  const auto id = broker->request_task(as("alice"), {"x", std::nullopt, executor, scope(), std::chrono::minutes(5)}).task_id;
+  const auto before = ledger->size();
+  expect_refused_because([&] { broker->approve(as(executor, "workload"), id, ""); }, ": is_executor");
+  expect_refused_because([&] { broker->approve(as(other_workload, "workload"), id, ""); }, ": not_human");
+  expect_refused_because([&] { broker->approve(as("agent:release-bot", "agent"), id, ""); }, ": not_human");
+  // Denying is deciding too.
+  expect_refused_because([&] { broker->deny(as(executor, "workload"), id, "no"); }, ": is_executor");
   EXPECT_EQ(broker->task(id).approvals.size(), 0u);
+  EXPECT_EQ(ledger->size(), before);
+  // The same people of group sre who are human do count.
+  EXPECT_EQ(broker->approve(as("bob"), id, "ok").rule_status, "pending");
 }
 
 TEST_F(BrokerTest, AMandateCarriesExactlyTheApprovedScope) {
@@ -44,6 +77,36 @@ TEST_F(BrokerTest, AMandateCarriesExactlyTheApprovedScope) {
   EXPECT_EQ(m.record.mandate.scope, scope());
   EXPECT_EQ(use(m.token, "deploy", "prod/ledger").decided_by, "scope");
   EXPECT_EQ(use(m.token, "delete", "prod/payments").decided_by, "scope");
+}
+
+// Invariant 2 at issue. Broker::issue takes no scope (it copies the approved
+// task's), so a broader scope cannot be asked of the broker; what can be
+// asked, a broader audience, is refused. The broker's last word before it
+// signs is core::check_issuance on the mandate it built and the task as
+// approved: that check is attempted here with the broker's own records,
+// widened the ways a bug or a tampered record could widen them.
+TEST_F(BrokerTest, AMandateBroaderThanItsTaskIsNeverIssued) {
+  const std::string task_id = approved_task(scope());
+  expect_refused_because([&] { broker->issue(as(kWorkload, "workload"), task_id, std::nullopt, {"https://evil.example.com"}); },
+                         "is not a resource server task " + task_id + " was approved for");
+  const auto m = issued(task_id);
+  core::Task as_approved = broker->task(task_id).record.task;
+  as_approved.state = core::TaskState::approved;  // as issuance.cc sees an active task
+  const core::Mandate& issued_mandate = m.record.mandate;
+  ASSERT_EQ(core::check_issuance(issued_mandate, as_approved), std::nullopt);
+
+  const auto widened = [&](auto change) {
+    core::Mandate wider = issued_mandate;
+    change(wider.scope);
+    return core::check_issuance(wider, as_approved);
+  };
+  EXPECT_EQ(widened([](core::Scope& s) { s[0].actions.push_back("delete"); }), core::IssuanceFault::scope_broader);
+  EXPECT_EQ(widened([](core::Scope& s) { s[0].resources.push_back("prod/ledger"); }), core::IssuanceFault::scope_broader);
+  EXPECT_EQ(widened([](core::Scope& s) { s[0].locations.push_back("prod/*"); }), core::IssuanceFault::scope_broader);
+  EXPECT_EQ(widened([](core::Scope& s) { s.push_back({"secrets", {"read"}, {}, {"vault/prod"}, ""}); }),
+            core::IssuanceFault::scope_broader);
+  // Narrower is fine.
+  EXPECT_EQ(widened([](core::Scope& s) { s[0].actions = {"deploy"}; }), std::nullopt);
 }
 
 TEST_F(BrokerTest, NoMandateOutlivesItsRule) {
@@ -62,8 +125,8 @@ TEST_F(BrokerTest, AttenuationCannotWidenScopeOrLifetime) {
     a.ttl = ttl;
     return broker->attenuate(a);
   };
-  expect_refused([&] { attenuate(scope("deploy", "prod/ledger"), std::chrono::minutes(1)); });
-  expect_refused([&] { attenuate(scope(), std::chrono::hours(1)); });
+  expect_refused_because([&] { attenuate(scope("deploy", "prod/ledger"), std::chrono::minutes(1)); }, "scope_broader");
+  expect_refused_because([&] { attenuate(scope(), std::chrono::hours(1)); }, "outlives the parent mandate");
   const auto child = attenuate(scope(), std::chrono::minutes(2));
   EXPECT_EQ(child.record.mandate.depth, 1u);
   EXPECT_EQ(child.record.mandate.parent_id, parent.record.mandate.id);
@@ -142,12 +205,13 @@ TEST_F(BrokerTest, AlgNoneIsNeverAccepted) {
   const auto m = issued(approved_task(scope()));
   const auto dot = m.token.find('.');
   const std::string header = encoding::base64url_encode(std::string_view(R"({"alg":"none","typ":"at+jwt"})"));
-  const std::string forged = header + m.token.substr(dot, m.token.rfind('.') - dot) + ".";
-  try {
+  const std::string payload = m.token.substr(dot, m.token.rfind('.') - dot);
+  // Unsigned, as RFC 7519 spells an unsecured JWT, and with the real
+  // signature left on: both are refused by the algorithm check itself.
+  for (const std::string& forged : {header + payload + ".", header + payload + m.token.substr(m.token.rfind('.'))}) {
     const auto d = broker->authorize({forged, prove(forged), "deploy", "prod/payments", "{}", std::nullopt, std::nullopt});
     EXPECT_FALSE(d.allow);
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::bad_input);
+    EXPECT_EQ(d.decided_by, "algorithm") << (d.reasons.empty() ? "" : d.reasons[0]);
   }
 }
 

@@ -182,6 +182,49 @@ TEST_F(CliTest, RewrittenHistoryIsCaughtByAnOutsideCheckpoint) {
   EXPECT_NE(r.err.find("not signed by any key"), std::string::npos) << r.err;
 }
 
+// The operator (or whoever holds the signing key) rewrites the history and
+// signs the new one with the same key: the store is self-consistent, its
+// checkpoints verify, and only a checkpoint kept outside catches it.
+TEST_F(CliTest, HistoryRewrittenUnderTheSameKeyIsCaughtByAKeptCheckpoint) {
+  init();
+  append_n(8);
+  const std::string kept = mandate({"ledger", "checkpoint"}).out;
+  write_file(tmp / "kept.txt", kept);
+  // A new store under the same home and key: the keys are set aside, the
+  // home made anew, the old keys put back.
+  std::filesystem::rename(std::filesystem::path(home) / "keys", tmp / "keys");
+  std::filesystem::remove_all(home);
+  init();
+  std::filesystem::remove_all(std::filesystem::path(home) / "keys");
+  std::filesystem::rename(tmp / "keys", std::filesystem::path(home) / "keys");
+  for (int i = 0; i < 10; ++i) {
+    const RunResult r = mandate({"ledger", "append", "--type", "operator.record", "--actor", "mallory",
+                                 "--data", "{\"n\":" + std::to_string(i) + "}"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  const std::string resigned = mandate({"ledger", "checkpoint"}).out;
+  // Same key: both signature lines ("— NAME base64(key hash ‖ signature)")
+  // carry the same name and 4-byte key hash.
+  const auto key_of = [](const std::string& note) {
+    std::string line = note.substr(note.rfind("\n\n") + 2);
+    line = line.substr(0, line.find('\n'));
+    const auto blank = line.rfind(' ');
+    const auto blob = encoding::base64_decode(line.substr(blank + 1));
+    EXPECT_TRUE(blob && blob->size() > 4) << line;
+    return line.substr(0, blank) + " " + std::string(blob->begin(), blob->begin() + 4);
+  };
+  ASSERT_EQ(key_of(resigned), key_of(kept)) << kept << resigned;
+  const auto alone = verify();
+  EXPECT_EQ(alone["ok"], true);
+  EXPECT_EQ(alone["checkpoints_checked"], 1);
+  const auto report = verify({"--checkpoint", (tmp / "kept.txt").string()}, 1);
+  EXPECT_EQ(report["ok"], false);
+  EXPECT_EQ(report["first_bad_index"], 0);
+  EXPECT_NE(report["problem"].get<std::string>().find("the checkpoint file of size 8 does not match entries [0, 8)"),
+            std::string::npos)
+      << report.dump();
+}
+
 TEST_F(CliTest, BadInputIsRefusedWithExit2AndChangesNothing) {
   init();
   append_n(3);

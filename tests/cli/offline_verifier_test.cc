@@ -9,6 +9,15 @@ namespace {
 
 const std::string kTool = std::string(MANDATE_SOURCE_DIR) + "/tools/verify-offline.py";
 
+// A failed check is exit 1 with "FAILED: <why>" on stderr and nothing else: an
+// uncaught exception also exits 1 (with a traceback), and must not pass.
+void expect_check_failed(const RunResult& r, const std::string& why) {
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(r.err, "FAILED: " + why + "\n") << r.out;
+  EXPECT_EQ(r.err.find("Traceback"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
 TEST_F(CliTest, OfflineVerifierAcceptsMandatesCheckpointsAndProofs) {
   init();
   append_n(3);
@@ -33,13 +42,32 @@ TEST_F(CliTest, OfflineVerifierAcceptsMandatesCheckpointsAndProofs) {
     write_file(tmp / "entry", changed);
     r = run({"python3", kTool, "inclusion", "--vkey", vkey, "--checkpoint", (tmp / "new.cp").string(), "--entry",
              (tmp / "entry").string(), "--proof", (tmp / "proof.json").string()});
-    EXPECT_EQ(r.exit_code, 1) << "entry " << index << " changed but verified";
+    SCOPED_TRACE("entry " + std::to_string(index) + " changed");
+    expect_check_failed(r, "entry " + std::to_string(index) + " is not included in the checkpoint's tree");
   }
 
-  write_file(tmp / "c.json", mandate({"ledger", "proof", "consistency", "3", "13", "--json"}).out);
+  const std::string consistency = mandate({"ledger", "proof", "consistency", "3", "13", "--json"}).out;
+  write_file(tmp / "c.json", consistency);
   r = run({"python3", kTool, "consistency", "--vkey", vkey, "--old", (tmp / "old.cp").string(), "--checkpoint",
            (tmp / "new.cp").string(), "--proof", (tmp / "c.json").string()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
+  // One hash of the consistency proof changed (still base64 of 32 bytes).
+  auto changed = nlohmann::json::parse(consistency);
+  std::string& hash = changed["proof"][0].get_ref<std::string&>();
+  hash[0] = hash[0] == 'A' ? 'B' : 'A';
+  write_file(tmp / "c.json", changed.dump());
+  r = run({"python3", kTool, "consistency", "--vkey", vkey, "--old", (tmp / "old.cp").string(), "--checkpoint",
+           (tmp / "new.cp").string(), "--proof", (tmp / "c.json").string()});
+  expect_check_failed(r, "the newer checkpoint does not extend the older one");
+
+  // The checkpoint's text changed under its signature (the tree size).
+  std::string forged = read_file(tmp / "new.cp");
+  const auto size_line = forged.find("\n13\n");
+  ASSERT_NE(size_line, std::string::npos) << forged;
+  forged.replace(size_line, 4, "\n12\n");
+  write_file(tmp / "forged.cp", forged);
+  r = run({"python3", kTool, "checkpoint", "--vkey", vkey, "--checkpoint", (tmp / "forged.cp").string()});
+  expect_check_failed(r, "checkpoint signature does not verify");
 }
 
 TEST_F(CliTest, OfflineVerifierRejectsACheckpointFromAnotherKey) {
@@ -50,7 +78,7 @@ TEST_F(CliTest, OfflineVerifierRejectsACheckpointFromAnotherKey) {
   write_file(tmp / "vkey", mandate({"ledger", "public-key"}).out);
   const RunResult r = run({"python3", kTool, "checkpoint", "--vkey", (tmp / "vkey").string(), "--checkpoint",
                            (tmp / "cp").string()});
-  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  expect_check_failed(r, "checkpoint carries no signature by this key");
 }
 
 // An evidence bundle's Merkle material verifies with the independent tool
@@ -91,7 +119,8 @@ TEST_F(CliTest, OfflineVerifierChecksAnEvidenceBundleAndRefusesHexProofs) {
   first[0] = first[0] == 'A' ? 'B' : 'A';
   write_file(tmp / "changed.json", bundle.dump());
   r = run({"python3", kTool, "evidence", "--vkey", (tmp / "vkey").string(), "--bundle", (tmp / "changed.json").string()});
-  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  expect_check_failed(r, "entry #" + std::to_string(bundle["entries"][0]["index"].get<int>()) +
+                             " is not included in the checkpoint's tree");
   first[0] = original;
 
   for (auto& e : bundle["entries"]) {
@@ -100,7 +129,9 @@ TEST_F(CliTest, OfflineVerifierChecksAnEvidenceBundleAndRefusesHexProofs) {
   write_file(tmp / "hex.json", bundle.dump());
   r = run({"python3", kTool, "evidence", "--vkey", (tmp / "vkey").string(), "--bundle", (tmp / "hex.json").string()});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_EQ(r.err.rfind("bad input: entry #", 0), 0u) << r.err;
   EXPECT_NE(r.err.find("is hex; proof hashes are standard padded base64"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("Traceback"), std::string::npos) << r.err;
   const RunResult refused = mandate({"evidence", "verify", (tmp / "hex.json").string()});
   EXPECT_EQ(refused.exit_code, 1) << refused.out;
   EXPECT_NE(refused.out.find("is hex; proof hashes are standard padded base64"), std::string::npos) << refused.out;

@@ -1,6 +1,8 @@
-// Child process for the crash test: appends from several threads and
-// reports each append on stdout only after Ledger::append has returned,
-// i.e. after the entry is durable. The test kills it with SIGKILL.
+// Child process for the crash test: appends from several threads and reports
+// on stdout, per append, "appending ROUND WRITER SEQ" just before calling
+// Ledger::append and "acked INDEX ROUND WRITER SEQ" only after it returned,
+// i.e. after the entry is durable. The test kills it with SIGKILL; a writer
+// whose last line is "appending" was inside an append when the kill landed.
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,6 +12,16 @@
 #include <vector>
 
 #include "home/home.h"
+
+namespace {
+
+// One write(2) per line: a pipe write under PIPE_BUF is atomic, so lines of
+// different writers never interleave.
+void say(const std::string& line) {
+  if (::write(1, line.data(), line.size()) != static_cast<ssize_t>(line.size())) std::_Exit(3);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 4) {
@@ -23,15 +35,14 @@ int main(int argc, char** argv) {
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&home, t, &round] {
       for (long seq = 0;; ++seq) {
+        const std::string who = round + " " + std::to_string(t) + " " + std::to_string(seq);
         mandate::ledger::EntryDraft draft;
         draft.type = "test.crash";
         draft.actor = {"writer-" + std::to_string(t), "workload", ""};
         draft.data = {{"round", round}, {"writer", t}, {"seq", seq}};
+        say("appending " + who + "\n");
         const std::uint64_t index = home->ledger().append(draft);
-        const std::string line = std::to_string(index) + " " + round + " " + std::to_string(t) + " " +
-                                 std::to_string(seq) + "\n";
-        // One write(2) per line: a pipe write under PIPE_BUF is atomic.
-        if (::write(1, line.data(), line.size()) < 0) std::_Exit(3);
+        say("acked " + std::to_string(index) + " " + who + "\n");
       }
     });
   }

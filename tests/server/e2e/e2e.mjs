@@ -16,7 +16,8 @@ import { dirname, join, resolve } from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { loadOpenApi } from './openapi.mjs';
+import YAML from 'yaml';
+import { checkDocument, loadOpenApi } from './openapi.mjs';
 import { CLIENT_ID, startIdp } from './idp.mjs';
 import { makePki } from './pki.mjs';
 
@@ -633,6 +634,32 @@ async function gracefulShutdown() {
 
 // ---------------------------------------------------------------------------
 
+// The OpenAPI checks can fail: a schema with a misspelled keyword, a
+// document that breaks the OpenAPI 3.1 structure and an undeclared 500 are
+// each refused, with their reason.
+function checkTheChecker() {
+  const doc = YAML.parse(readFileSync(join(repo, 'docs/openapi.yaml'), 'utf8'));
+  const typo = structuredClone(doc);
+  typo.components.schemas.Error.properties.error = { typ: 'string' };
+  const typoProblems = checkDocument(typo);
+  expect(typoProblems.some((p) => p.includes('unknown keyword: "typ"')), `a misspelled keyword passed: ${typoProblems.join('; ')}`);
+  const broken = structuredClone(doc);
+  delete broken.info.title;
+  const brokenProblems = checkDocument(broken);
+  expect(brokenProblems.some((p) => p.includes("/info must have required property 'title'")),
+    `an info without title passed: ${brokenProblems.join('; ')}`);
+  let refusal = null;
+  try {
+    openapi.check('GET', '/v1/tasks', 500, 'application/json', '{"error":"internal error"}');
+  } catch (e) {
+    refusal = e;
+  }
+  expect(refusal && refusal.message.includes('status 500 is not declared for GET /v1/tasks'),
+    `an undeclared 500 passed: ${refusal?.message}`);
+  ok('docs/openapi.yaml validates against the official OpenAPI 3.1 schema and compiles in ajv strict mode; '
+    + 'a misspelled keyword, a broken structure and an undeclared 500 are refused');
+}
+
 // Every route the server registers is described, and nothing else.
 function checkRouteCoverage() {
   const registered = new Set();
@@ -653,6 +680,7 @@ function checkRouteCoverage() {
 }
 
 async function main() {
+  checkTheChecker();
   checkRouteCoverage();
   idp = await startIdp(pki);
   ok(`oidc-provider at ${idp.issuer} (discovery and JWKS over https)`);
