@@ -1,6 +1,7 @@
 #include "policy/parser.h"
 
 #include <charconv>
+#include <optional>
 #include <limits>
 
 namespace mandate::policy {
@@ -15,6 +16,17 @@ constexpr std::string_view kMethods[] = {
     "lessThanOrEqual", "greaterThan", "greaterThanOrEqual", "isIpv4",  "isIpv6", "isLoopback", "isMulticast",
     "isInRange",       "offset",      "durationSince",      "toDate",  "toTime", "toDays",     "toHours",
     "toMinutes",       "toSeconds",   "toMilliseconds"};
+
+// Cedar checks the arity of its built-in methods when parsing (the
+// extension methods' only when evaluating): "call to `getTag` requires
+// exactly 1 argument, but got 0 arguments".
+std::optional<std::size_t> builtin_arity(std::string_view method) {
+  if (method == "isEmpty") return 0;
+  for (std::string_view one : {"contains", "containsAll", "containsAny", "getTag", "hasTag"}) {
+    if (method == one) return 1;
+  }
+  return std::nullopt;
+}
 
 template <std::size_t N>
 bool is_known(const std::string_view (&names)[N], std::string_view name) {
@@ -433,6 +445,7 @@ class Parser {
         if (accept("(")) {
           if (!is_known(kMethods, name)) throw SyntaxError{name_pos, "`" + name + "` is not a valid method"};
           MethodExpr m{std::move(target), std::move(name), arguments()};
+          check_builtin_arity(name_pos, m);
           target = make(pos, std::move(m));
         } else {
           target = make(pos, GetAttrExpr{std::move(target), std::move(name)});
@@ -449,6 +462,13 @@ class Parser {
   }
 
   // After '(' : comma-separated expressions up to ')'.
+  static void check_builtin_arity(const SourcePos& pos, const MethodExpr& m) {
+    const auto expected = builtin_arity(m.name);
+    if (!expected || m.args.size() == *expected) return;
+    const auto count = [](std::size_t n) { return std::to_string(n) + (n == 1 ? " argument" : " arguments"); };
+    throw SyntaxError{pos, "call to `" + m.name + "` requires exactly " + count(*expected) + ", but got " + count(m.args.size())};
+  }
+
   std::vector<ExprPtr> arguments() {
     std::vector<ExprPtr> args;
     if (!accept(")")) {

@@ -80,6 +80,24 @@ TEST(PolicyParser, RejectsUnknownCallsAndLongUnaryChains) {
   EXPECT_TRUE(parse_expression("!-!-1").has_value());
 }
 
+// As cedar-wasm 4.13: the built-in methods' arity is a parse error (found by
+// the differential test with a fresh seed); the extension methods' is not.
+TEST(PolicyParser, BuiltInMethodsTakeTheirArity) {
+  const auto with = [](const std::string& condition) {
+    return parse_policies("permit (principal, action, resource) when { " + condition + " };");
+  };
+  for (const char* bad : {"principal.getTag()", "principal.hasTag(\"a\", \"b\")", "[1].contains()", "[1].contains(1, 2)",
+                          "[1].containsAll()", "[1].containsAny(1, 2)", "[1].isEmpty(1)"}) {
+    EXPECT_FALSE(with(bad).has_value()) << bad;
+  }
+  const auto refused = with("principal.getTag()");
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().message, "call to `getTag` requires exactly 1 argument, but got 0 arguments");
+  for (const char* good : {"principal.getTag(\"a\") == 1", "[1].isEmpty()", "ip(\"::1\").isIpv4(1)", "decimal(\"1.0\").lessThan()"}) {
+    EXPECT_TRUE(with(good).has_value()) << good;
+  }
+}
+
 TEST(PolicyParser, DeepNestingIsASyntaxError) {
   EXPECT_TRUE(parse_expression(std::string(100, '(') + "1" + std::string(100, ')')).has_value());
   const auto deep = parse_expression(std::string(100000, '[') + std::string(100000, ']'));
