@@ -5,9 +5,9 @@
 
 #include <array>
 
-#include "authzen/mandate_bound.h"
-#include "authzen/mapping.h"
-#include "authzen/paging.h"
+#include "authzen/internal/mandate_bound.h"
+#include "authzen/internal/mapping.h"
+#include "authzen/internal/paging.h"
 #include "core/error.h"
 
 namespace mandate::authzen {

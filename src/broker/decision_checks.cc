@@ -1,9 +1,9 @@
 // The runtime decision's fixed checks, one function each (decision_checks.h).
-#include "broker/decision_checks.h"
+#include "broker/internal/decision_checks.h"
 
 #include <algorithm>
 
-#include "broker/policy_context.h"
+#include "broker/internal/policy_context.h"
 #include "core/error.h"
 #include "store/store.h"
 #include "token/proof.h"

@@ -3,9 +3,9 @@
 #include <algorithm>
 
 #include "broker/broker.h"
-#include "broker/decision_checks.h"
+#include "broker/internal/decision_checks.h"
 #include "broker/journal.h"
-#include "broker/policy_context.h"
+#include "broker/internal/policy_context.h"
 #include "core/error.h"
 #include "core/ids.h"
 #include "encoding/json.h"

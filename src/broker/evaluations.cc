@@ -8,7 +8,7 @@
 
 #include "broker/broker.h"
 #include "broker/journal.h"
-#include "broker/policy_context.h"
+#include "broker/internal/policy_context.h"
 #include "core/error.h"
 #include "ledger/ledger.h"
 

@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/trace.h"
-#include "cli/remote.h"
-#include "cli/workflow_context.h"
+#include "cli/internal/remote.h"
+#include "cli/internal/workflow_context.h"
 #include "core/error.h"
 #include "evidence/bundle.h"
 #include "evidence/task_bundle.h"

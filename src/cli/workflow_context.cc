@@ -1,4 +1,4 @@
-#include "cli/workflow_context.h"
+#include "cli/internal/workflow_context.h"
 
 #include <fstream>
 #include <iostream>

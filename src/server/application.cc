@@ -1,4 +1,4 @@
-#include "server/application.h"
+#include "server/internal/application.h"
 
 #include <algorithm>
 

@@ -1,7 +1,7 @@
 // The server's routes through Application::handle, without sockets: who may
 // call what, the whole workflow, and bad input that changes nothing. Callers
 // prove who they are with real signed tokens checked against JWKS files.
-#include "server/application.h"
+#include "server/internal/application.h"
 
 #include <gtest/gtest.h>
 
