@@ -15,7 +15,7 @@ namespace {
 
 Answer refused(const broker::Caller& caller) {
   return {403, {{"error", "the decision API answers the home's operator and registered, active workloads; " +
-                              caller.kind + " " + caller.actor_id + " is neither"}}};
+                              std::string(broker::to_string(caller.kind)) + " " + caller.actor_id + " is neither"}}};
 }
 
 Answer bad_request(const Error& e) { return {400, {{"error", e.what()}}}; }

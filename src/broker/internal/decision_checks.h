@@ -50,7 +50,7 @@ struct Broker::Presentation {
   std::vector<UseCount> uses;  // the mandate, its ancestors, then the task
   // Who presented, as far as it was proven: the executor only once its
   // key's proof (or bound certificate) checked out.
-  Caller presenter{"unverified-presenter", "system", "unverified: the decision failed before possession was checked"};
+  Caller presenter{"unverified-presenter", CallerKind::unauthenticated, "unverified: the decision failed before possession was checked"};
   std::optional<std::string> proof_jti;  // a verified, unreplayed proof
 };
 using Presentation = Broker::Presentation;
