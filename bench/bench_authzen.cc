@@ -37,13 +37,13 @@ struct World {
   keys::Keyring keyring = keys::Keyring::create(tmp / "keys").value();
   std::unique_ptr<broker::Broker> broker;
   std::unique_ptr<authzen::Service> service;
-  authzen::CallContext call{{kGateway, "workload", "spiffe-svid"}, std::nullopt, std::nullopt};
+  authzen::CallContext call{{kGateway, broker::CallerKind::workload, "spiffe-svid"}, std::nullopt, std::nullopt};
   std::string body;
 
   World() {
     broker = std::make_unique<broker::Broker>(*store, ledger, keyring,
                                               broker::Settings{"https://bench.test", "https://bench.test"});
-    const broker::Caller op{"operator", "system", "bench"};
+    const broker::Caller op{"operator", broker::CallerKind::home_operator, "bench"};
     core::Actor owner;
     owner.id = "alice";
     broker->add_actor(op, owner, std::nullopt);

@@ -44,7 +44,7 @@ struct World {
   World() {
     broker = std::make_unique<broker::Broker>(*store, ledger, keyring,
                                               broker::Settings{"https://bench.test", "https://bench.test"});
-    const broker::Caller op{"operator", "system", "bench"};
+    const broker::Caller op{"operator", broker::CallerKind::home_operator, "bench"};
     for (const char* id : {"alice", "bob"}) {
       core::Actor a;
       a.id = id;
@@ -69,9 +69,9 @@ struct World {
     broker->load_policies(op, policies, {"bench.cedar"});
     const core::Scope scope{core::AuthorizationDetail{"deploy", {"deploy"}, {}, {"prod/payments"}, ""}};
     for (int c = 0; c < kMaxCallers; ++c) {
-      const auto task = broker->request_task({"alice", "human", "bench"}, {"bench", std::nullopt, w.id, scope, std::chrono::hours(1)});
-      broker->approve({"bob", "human", "bench"}, task.task_id, "");
-      tokens.push_back(broker->issue({w.id, "workload", "bench"}, task.task_id).token);
+      const auto task = broker->request_task({"alice", broker::CallerKind::human, "bench"}, {"bench", std::nullopt, w.id, scope, std::chrono::hours(1)});
+      broker->approve({"bob", broker::CallerKind::human, "bench"}, task.task_id, "");
+      tokens.push_back(broker->issue({w.id, broker::CallerKind::workload, "bench"}, task.task_id).token);
       proofs.emplace_back();
     }
     refill();

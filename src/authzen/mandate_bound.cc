@@ -1,6 +1,6 @@
-#include "authzen/mandate_bound.h"
+#include "authzen/internal/mandate_bound.h"
 
-#include "authzen/mapping.h"
+#include "authzen/internal/mapping.h"
 #include "core/error.h"
 #include "token/jws.h"
 

@@ -1,4 +1,4 @@
-#include "authzen/mapping.h"
+#include "authzen/internal/mapping.h"
 
 #include "core/error.h"
 #include "encoding/json.h"

@@ -1,4 +1,4 @@
-#include "authzen/paging.h"
+#include "authzen/internal/paging.h"
 
 #include <algorithm>
 #include <charconv>

@@ -5,9 +5,9 @@
 
 #include <array>
 
-#include "authzen/mandate_bound.h"
-#include "authzen/mapping.h"
-#include "authzen/paging.h"
+#include "authzen/internal/mandate_bound.h"
+#include "authzen/internal/mapping.h"
+#include "authzen/internal/paging.h"
 #include "core/error.h"
 
 namespace mandate::authzen {
@@ -15,7 +15,7 @@ namespace {
 
 Answer refused(const broker::Caller& caller) {
   return {403, {{"error", "the decision API answers the home's operator and registered, active workloads; " +
-                              caller.kind + " " + caller.actor_id + " is neither"}}};
+                              std::string(broker::to_string(caller.kind)) + " " + caller.actor_id + " is neither"}}};
 }
 
 Answer bad_request(const Error& e) { return {400, {{"error", e.what()}}}; }

@@ -3,7 +3,7 @@
 
 #include "broker/broker.h"
 #include "broker/journal.h"
-#include "broker/policy_context.h"
+#include "broker/internal/policy_context.h"
 #include "core/ids.h"
 #include "core/error.h"
 #include "ledger/ledger.h"

@@ -1,12 +1,32 @@
 #include "broker/broker.h"
 
 #include "broker/journal.h"
-#include "broker/policy_context.h"
+#include "broker/internal/policy_context.h"
 #include "core/error.h"
 #include "ledger/ledger.h"
 #include "store/store.h"
 
 namespace mandate::broker {
+
+std::string_view to_string(CallerKind kind) {
+  switch (kind) {
+    case CallerKind::human: return "human";
+    case CallerKind::workload: return "workload";
+    case CallerKind::agent: return "agent";
+    case CallerKind::home_operator: return "system";
+    case CallerKind::unauthenticated: return "system";
+  }
+  return "system";
+}
+
+CallerKind caller_kind(core::ActorKind kind) {
+  switch (kind) {
+    case core::ActorKind::human: return CallerKind::human;
+    case core::ActorKind::workload: return CallerKind::workload;
+    case core::ActorKind::agent: return CallerKind::agent;
+  }
+  return CallerKind::human;
+}
 
 Clock system_clock() {
   return [] { return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()); };

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -36,12 +37,29 @@ namespace mandate::broker {
 
 class PolicyContextCache;  // policy_context.h
 
+// What kind of caller acts: a registered actor of the home, the home's
+// operator, or a presenter whose possession of a mandate was not proven.
+enum class CallerKind {
+  human,
+  workload,
+  agent,
+  home_operator,    // the operator of a home (the CLI on a local home, setup)
+  unauthenticated,  // a presenter not (yet) proven: a decision that failed first
+};
+
+// The kind as the ledger records it (an entry's actor.kind, the asked_by of a
+// decision): human | workload | agent | system. Both the operator and an
+// unproven presenter are recorded as "system", as they always were.
+std::string_view to_string(CallerKind kind);
+// The caller kind of a registered actor of that kind.
+CallerKind caller_kind(core::ActorKind kind);
+
 // Who is calling, and how that was proven. The CLI on a local home asserts
 // identities as the operator ("local-operator"); the server fills in what
 // it verified (an OIDC issuer, a SPIFFE SVID, ...). The ledger records both.
 struct Caller {
   std::string actor_id;
-  std::string kind = "human";  // human | workload | agent | system (the operator of a home)
+  CallerKind kind = CallerKind::human;
   std::string authenticated_by = "local-operator";
 };
 

@@ -1,9 +1,9 @@
 // The runtime decision's fixed checks, one function each (decision_checks.h).
-#include "broker/decision_checks.h"
+#include "broker/internal/decision_checks.h"
 
 #include <algorithm>
 
-#include "broker/policy_context.h"
+#include "broker/internal/policy_context.h"
 #include "core/error.h"
 #include "store/store.h"
 #include "token/proof.h"
@@ -32,7 +32,7 @@ Verdict check_certificate(const DecisionRequest& request, const token::MandateCl
     p.presenter.authenticated_by = "unverified: the client certificate is not the bound one";
     return failed("proof", "the presenter's certificate is not the one the mandate is bound to");
   }
-  p.presenter = {claims.executor, std::string(core::to_string(*p.executor_kind)),
+  p.presenter = {claims.executor, caller_kind(*p.executor_kind),
                  "proof-of-possession:x5t#S256=" + claims.key_binding.thumbprint};
   return std::nullopt;
 }
@@ -42,7 +42,7 @@ Verdict check_certificate(const DecisionRequest& request, const token::MandateCl
 std::string decision_audience(const DecisionRequest& request, const std::optional<Caller>& asked_by,
                               const Settings& settings) {
   if (request.audience) return *request.audience;
-  if (asked_by && asked_by->kind != "system") return asked_by->actor_id;
+  if (asked_by && asked_by->kind != CallerKind::home_operator) return asked_by->actor_id;
   return settings.audience;
 }
 
@@ -111,7 +111,7 @@ Verdict check_proof(store::Store& store, const DecisionRequest& request, const S
     return failed("proof", "replayed: this proof was already presented");
   }
   p.proof_jti = proof->jti;
-  p.presenter = {claims.executor, std::string(core::to_string(*p.executor_kind)),
+  p.presenter = {claims.executor, caller_kind(*p.executor_kind),
                  "proof-of-possession:jkt=" + proof->thumbprint};
   return std::nullopt;
 }

@@ -3,9 +3,9 @@
 #include <algorithm>
 
 #include "broker/broker.h"
-#include "broker/decision_checks.h"
+#include "broker/internal/decision_checks.h"
 #include "broker/journal.h"
-#include "broker/policy_context.h"
+#include "broker/internal/policy_context.h"
 #include "core/error.h"
 #include "core/ids.h"
 #include "encoding/json.h"
@@ -157,7 +157,7 @@ std::uint64_t Broker::record_decision(const DecisionRequest& request, const std:
       .data("context_hash", sha256_hex(encoding::canonicalize(user_context).value()));
   if (!request.action_properties.empty()) step.data("action_properties", request.action_properties);
   if (request.http_request) step.data("http_request", {{"method", request.http_request->method}, {"uri", request.http_request->uri}});
-  if (asked_by) step.data("asked_by", {{"id", asked_by->actor_id}, {"kind", asked_by->kind}, {"authenticated_by", asked_by->authenticated_by}});
+  if (asked_by) step.data("asked_by", {{"id", asked_by->actor_id}, {"kind", std::string(to_string(asked_by->kind))}, {"authenticated_by", asked_by->authenticated_by}});
   if (p.proof_jti) {
     step.data("proof_jti", *p.proof_jti);
     step.put(kProofKind, *p.proof_jti, p.claims->jti, nlohmann::json::object(), store::kAbsent);

@@ -8,7 +8,7 @@
 
 #include "broker/broker.h"
 #include "broker/journal.h"
-#include "broker/policy_context.h"
+#include "broker/internal/policy_context.h"
 #include "core/error.h"
 #include "ledger/ledger.h"
 
@@ -61,7 +61,7 @@ nlohmann::json request_json(const Evaluation& request) {
 }
 
 nlohmann::json caller_json(const Caller& caller) {
-  return {{"id", caller.actor_id}, {"kind", caller.kind}, {"authenticated_by", caller.authenticated_by}};
+  return {{"id", caller.actor_id}, {"kind", std::string(to_string(caller.kind))}, {"authenticated_by", caller.authenticated_by}};
 }
 
 // The request as Cedar sees it, with the store overlaid by the request's
@@ -136,8 +136,8 @@ const char* to_string(Search::Find find) {
 }  // namespace
 
 bool Broker::may_ask_decisions(const Caller& caller) {
-  if (caller.kind == "system") return true;
-  if (caller.kind != "workload") return false;
+  if (caller.kind == CallerKind::home_operator) return true;
+  if (caller.kind != CallerKind::workload) return false;
   const auto context = policy_cache_->current();
   const policy::Entity* entity = context->entities.find(actor_uid(caller.actor_id, core::ActorKind::workload));
   if (entity == nullptr) return false;

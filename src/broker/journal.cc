@@ -13,7 +13,7 @@ namespace mandate::broker {
 
 Step::Step(std::string type, const Caller& caller, core::Timestamp at) {
   entry_.type = std::move(type);
-  entry_.actor = {caller.actor_id, caller.kind, caller.authenticated_by};
+  entry_.actor = {caller.actor_id, std::string(to_string(caller.kind)), caller.authenticated_by};
   entry_.time = std::chrono::time_point_cast<std::chrono::system_clock::duration>(at);
 }
 

@@ -147,7 +147,7 @@ IssuedMandate Broker::attenuate(const Attenuation& request) {
   const std::string token = token::issue_mandate_token(c, keyring_.active());
   record.token_hash = token::token_hash(token);
 
-  Caller holder{p.executor, std::string(core::to_string(get_actor(store_, p.executor).value.actor.kind)),
+  Caller holder{p.executor, caller_kind(get_actor(store_, p.executor).value.actor.kind),
                 "proof-of-possession:jkt=" + p.key_binding.thumbprint};
   Step step("mandate.attenuated", holder, at);
   step.about_task(m.task_id).ref("mandate", m.id).ref("parent", p.id).data("mandate", to_json(record));

@@ -1,5 +1,5 @@
 // Cedar policies and entity data: loading them, recorded in full.
-#include "broker/policy_context.h"
+#include "broker/internal/policy_context.h"
 
 #include <set>
 

@@ -1,6 +1,6 @@
 // The policy context: registered actors and loaded entities as Cedar
 // entities, the parsed policy set, and the one cache decisions share.
-#include "broker/policy_context.h"
+#include "broker/internal/policy_context.h"
 
 #include <set>
 

@@ -33,7 +33,7 @@ Broker::BreakGlass Broker::break_glass(const Caller& caller, const TaskRequest& 
   step.put(kTaskKind, task.id, task.initiator, to_json(record), store::kAbsent);
   BreakGlass out;
   out.task = {task.id, record.rule_ids, step.commit(ledger_)};
-  out.mandate = issue({task.executor, std::string(core::to_string(executor.actor.kind)),
+  out.mandate = issue({task.executor, caller_kind(executor.actor.kind),
                        "break-glass requested by " + initiator.actor.id},
                       task.id);
   return out;

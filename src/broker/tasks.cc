@@ -57,7 +57,7 @@ Broker::TaskCreated Broker::request_task(const Caller& caller, const TaskRequest
   const TaskRecord record = draft_task(store_, initiator.actor.id, request, now(), false, settings_.audience).record;
   const core::Task& task = record.task;
 
-  Step step("task.requested", {caller.actor_id, std::string(core::to_string(initiator.actor.kind)), caller.authenticated_by}, task.created_at);
+  Step step("task.requested", {caller.actor_id, caller_kind(initiator.actor.kind), caller.authenticated_by}, task.created_at);
   step.about_task(task.id).data("task", to_json(record));
   step.put(kTaskKind, task.id, task.initiator, to_json(record), store::kAbsent);
   return {task.id, record.rule_ids, step.commit(ledger_)};

@@ -4,8 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "cli/remote.h"
-#include "cli/workflow_context.h"
+#include "cli/internal/remote.h"
+#include "cli/internal/workflow_context.h"
 #include "core/error.h"
 #include "token/private_key.h"
 

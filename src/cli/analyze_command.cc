@@ -10,7 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "analyze/analyzer.h"
-#include "cli/cli_context.h"
+#include "cli/internal/cli_context.h"
 #include "core/error.h"
 #include "export/ocsf.h"
 #include "home/home.h"

@@ -1,4 +1,4 @@
-#include "cli/cli_context.h"
+#include "cli/internal/cli_context.h"
 
 #include <iostream>
 

@@ -5,7 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "cli/cli_context.h"
+#include "cli/internal/cli_context.h"
 #include "core/error.h"
 #include "home/home.h"
 #include "ingest/importer.h"

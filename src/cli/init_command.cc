@@ -3,8 +3,8 @@
 
 #include "broker/broker.h"
 #include "broker/rules_file.h"
-#include "cli/cli_context.h"
-#include "cli/workflow_context.h"
+#include "cli/internal/cli_context.h"
+#include "cli/internal/workflow_context.h"
 #include "home/home.h"
 
 namespace mandate::cli {

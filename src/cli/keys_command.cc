@@ -1,7 +1,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "cli/cli_context.h"
+#include "cli/internal/cli_context.h"
 #include "core/error.h"
 #include "home/home.h"
 #include "ledger/entry.h"

@@ -5,8 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "cli/cli_context.h"
-#include "cli/remote.h"
+#include "cli/internal/cli_context.h"
+#include "cli/internal/remote.h"
 #include "core/error.h"
 #include "encoding/base64.h"
 #include "encoding/json.h"

@@ -3,8 +3,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "cli/cli_context.h"
-#include "cli/workflow_context.h"
+#include "cli/internal/cli_context.h"
+#include "cli/internal/workflow_context.h"
 #include "core/error.h"
 
 namespace {

@@ -8,7 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "cli/cli_context.h"
+#include "cli/internal/cli_context.h"
 #include "core/error.h"
 #include "policy/authorizer.h"
 #include "policy/conformance.h"

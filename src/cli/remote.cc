@@ -1,4 +1,4 @@
-#include "cli/remote.h"
+#include "cli/internal/remote.h"
 
 #include <cctype>
 #include <memory>
@@ -6,7 +6,7 @@
 
 #include <curl/curl.h>
 
-#include "cli/workflow_context.h"
+#include "cli/internal/workflow_context.h"
 #include "core/error.h"
 
 namespace mandate::cli {

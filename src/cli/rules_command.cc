@@ -2,8 +2,8 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/rules_file.h"
-#include "cli/remote.h"
-#include "cli/workflow_context.h"
+#include "cli/internal/remote.h"
+#include "cli/internal/workflow_context.h"
 
 namespace mandate::cli {
 

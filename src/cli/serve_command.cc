@@ -2,7 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "cli/cli_context.h"
+#include "cli/internal/cli_context.h"
 #include "server/serve.h"
 
 namespace mandate::cli {

@@ -3,8 +3,8 @@
 
 #include "broker/records.h"
 #include "broker/views.h"
-#include "cli/remote.h"
-#include "cli/workflow_context.h"
+#include "cli/internal/remote.h"
+#include "cli/internal/workflow_context.h"
 #include "core/error.h"
 #include "core/time.h"
 #include "policy/parser.h"

@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/trace.h"
-#include "cli/remote.h"
-#include "cli/workflow_context.h"
+#include "cli/internal/remote.h"
+#include "cli/internal/workflow_context.h"
 #include "core/error.h"
 #include "evidence/bundle.h"
 #include "evidence/task_bundle.h"
@@ -49,7 +49,13 @@ void add_evidence_commands(CLI::App& app, GlobalOptions& options, int& exit_code
   exp->add_option("task", *task)->required();
   exp->callback([&options, task] {
     if (options.is_remote()) return print_remote(options, RemoteCall::get("/v1/evidence/" + segment(*task)));
-    print_json(evidence::export_task_bundle(*open_home(options), *task));
+    const auto home = open_home(options);
+    print_json(evidence::export_task_bundle(home->store(), home->ledger(), *task, [&home](evidence::BundleSource& source) {
+      source.origin = home->config().origin;
+      source.checkpoint_note = home->sign_checkpoint();
+      source.verifier_key = home->active_verifier().to_string();
+      source.jwks = home->keys().jwks();
+    }));
   });
   struct VerifyArgs {
     std::string file, key;

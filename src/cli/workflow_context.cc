@@ -1,4 +1,4 @@
-#include "cli/workflow_context.h"
+#include "cli/internal/workflow_context.h"
 
 #include <fstream>
 #include <iostream>
@@ -38,9 +38,9 @@ std::string argument_value(const std::string& value, const std::string& what) {
 }
 
 broker::Caller asserted(const Workspace& ws, const std::string& actor_id) {
-  broker::Caller caller{actor_id, "human", "local-operator"};
+  broker::Caller caller{actor_id, broker::CallerKind::human, "local-operator"};
   if (auto record = ws.home->store().record(broker::kActorKind, actor_id)) {
-    caller.kind = nlohmann::json::parse(record->body).at("kind").get<std::string>();
+    caller.kind = broker::caller_kind(broker::actor_from_json(nlohmann::json::parse(record->body)).actor.kind);
   }
   return caller;
 }
@@ -53,7 +53,7 @@ void check_as(const GlobalOptions& options, const std::string& as, bool required
   if (!options.is_remote() && as.empty() && required_locally) fail(ErrorKind::bad_input, "--as is required");
 }
 
-broker::Caller operator_caller() { return {"operator", "system", "local-operator"}; }
+broker::Caller operator_caller() { return {"operator", broker::CallerKind::home_operator, "local-operator"}; }
 
 std::chrono::seconds duration_argument(const std::string& text, const std::string& what) {
   auto d = broker::parse_duration(text);

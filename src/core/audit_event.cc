@@ -1,6 +1,6 @@
 #include "core/audit_event.h"
 
-#include "core/enum_names.h"
+#include "core/internal/enum_names.h"
 
 namespace mandate::core {
 namespace {

@@ -1,6 +1,6 @@
 #include "core/decision.h"
 
-#include "core/enum_names.h"
+#include "core/internal/enum_names.h"
 
 namespace mandate::core {
 namespace {

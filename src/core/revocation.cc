@@ -1,8 +1,8 @@
 #include "core/revocation.h"
 
-#include "core/enum_names.h"
+#include "core/internal/enum_names.h"
 #include "core/ids.h"
-#include "core/validation.h"
+#include "core/internal/validation.h"
 
 namespace mandate::core {
 namespace {

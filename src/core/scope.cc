@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "core/ids.h"
-#include "core/validation.h"
+#include "core/internal/validation.h"
 
 namespace mandate::core {
 namespace {

@@ -3,7 +3,7 @@
 #include <array>
 #include <cctype>
 
-#include "export/ocsf_common.h"
+#include "export/internal/ocsf_common.h"
 
 namespace mandate::exporting {
 namespace {

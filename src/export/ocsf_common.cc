@@ -1,4 +1,4 @@
-#include "export/ocsf_common.h"
+#include "export/internal/ocsf_common.h"
 
 #include <cctype>
 

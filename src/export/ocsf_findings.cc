@@ -9,7 +9,7 @@
 #include "crypto/sha256.h"
 #include "encoding/hex.h"
 #include "export/ocsf.h"
-#include "export/ocsf_common.h"
+#include "export/internal/ocsf_common.h"
 
 namespace mandate::exporting {
 namespace {

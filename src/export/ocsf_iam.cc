@@ -2,7 +2,7 @@
 // and Authorize Session (3003). Neither has `cloud` or `api` of its own, so
 // both declare the cloud profile, which adds them.
 #include "export/ocsf.h"
-#include "export/ocsf_common.h"
+#include "export/internal/ocsf_common.h"
 
 namespace mandate::exporting {
 namespace {

@@ -1,6 +1,6 @@
 #include "identity/authenticator.h"
 
-#include "identity/authenticator_impl.h"
+#include "identity/internal/authenticator_impl.h"
 
 namespace mandate::identity {
 

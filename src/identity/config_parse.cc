@@ -6,10 +6,10 @@
 #include <sstream>
 
 #include "identity/authenticator.h"
-#include "identity/mapping.h"
-#include "identity/spiffe_id.h"
-#include "identity/verification_key.h"
-#include "identity/x509_svid.h"
+#include "identity/internal/mapping.h"
+#include "identity/internal/spiffe_id.h"
+#include "identity/internal/verification_key.h"
+#include "identity/internal/x509_svid.h"
 
 namespace mandate::identity {
 namespace {

@@ -1,4 +1,4 @@
-#include "identity/issuer_keys.h"
+#include "identity/internal/issuer_keys.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "identity/jwt.h"
+#include "identity/internal/jwt.h"
 
 #include <cmath>
 

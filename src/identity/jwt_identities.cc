@@ -1,7 +1,7 @@
 // The four kinds of JWT a caller may present: which configured source a
 // token belongs to, and what each kind requires beyond a valid signature.
-#include "identity/authenticator_impl.h"
-#include "identity/spiffe_id.h"
+#include "identity/internal/authenticator_impl.h"
+#include "identity/internal/spiffe_id.h"
 #include "token/jws.h"
 
 namespace mandate::identity {

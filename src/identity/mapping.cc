@@ -1,4 +1,4 @@
-#include "identity/mapping.h"
+#include "identity/internal/mapping.h"
 
 namespace mandate::identity {
 

@@ -1,4 +1,4 @@
-#include "identity/spiffe_id.h"
+#include "identity/internal/spiffe_id.h"
 
 namespace mandate::identity {
 namespace {

@@ -1,4 +1,4 @@
-#include "identity/verification_key.h"
+#include "identity/internal/verification_key.h"
 
 #include <array>
 #include <stdexcept>

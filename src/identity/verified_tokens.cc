@@ -1,4 +1,4 @@
-#include "identity/verified_tokens.h"
+#include "identity/internal/verified_tokens.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "identity/x509_svid.h"
+#include "identity/internal/x509_svid.h"
 
 #include <stdexcept>
 

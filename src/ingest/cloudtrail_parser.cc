@@ -5,8 +5,8 @@
 // session's temporary accessKeyId is the session's parent.
 #include <array>
 
-#include "ingest/json_reader.h"
-#include "ingest/record_parser.h"
+#include "ingest/internal/json_reader.h"
+#include "ingest/internal/record_parser.h"
 
 namespace mandate::ingest {
 namespace {

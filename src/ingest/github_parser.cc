@@ -1,8 +1,8 @@
 // GitHub: audit log entries (organization/enterprise/user audit log export),
 // Actions OIDC token claim sets, and webhook payloads of the events that
 // show who started, approved and ran a workflow.
-#include "ingest/json_reader.h"
-#include "ingest/record_parser.h"
+#include "ingest/internal/json_reader.h"
+#include "ingest/internal/record_parser.h"
 
 namespace mandate::ingest {
 namespace {

@@ -1,4 +1,4 @@
-#include "ingest/json_reader.h"
+#include "ingest/internal/json_reader.h"
 
 #include <array>
 #include <charconv>

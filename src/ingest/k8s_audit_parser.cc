@@ -1,7 +1,7 @@
 // Kubernetes audit events (audit.k8s.io/v1 Event, one per line). The chain
 // is read from the record: impersonatedUser acted, user impersonated it.
-#include "ingest/json_reader.h"
-#include "ingest/record_parser.h"
+#include "ingest/internal/json_reader.h"
+#include "ingest/internal/record_parser.h"
 
 namespace mandate::ingest {
 namespace {

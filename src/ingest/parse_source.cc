@@ -8,8 +8,8 @@
 #include "core/error.h"
 #include "crypto/sha256.h"
 #include "encoding/hex.h"
-#include "ingest/record_parser.h"
-#include "ingest/record_splitter.h"
+#include "ingest/internal/record_parser.h"
+#include "ingest/internal/record_splitter.h"
 
 namespace mandate::ingest {
 namespace {

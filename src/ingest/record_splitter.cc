@@ -1,4 +1,4 @@
-#include "ingest/record_splitter.h"
+#include "ingest/internal/record_splitter.h"
 
 #include <algorithm>
 #include <cstring>

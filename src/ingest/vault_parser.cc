@@ -5,8 +5,8 @@
 // created it (the login's response carries auth.accessor).
 #include <unordered_map>
 
-#include "ingest/json_reader.h"
-#include "ingest/record_parser.h"
+#include "ingest/internal/json_reader.h"
+#include "ingest/internal/record_parser.h"
 
 namespace mandate::ingest {
 namespace {

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "keys/private_file.h"
+#include "keys/internal/private_file.h"
 
 namespace mandate::keys {
 namespace {

@@ -1,4 +1,4 @@
-#include "keys/private_file.h"
+#include "keys/internal/private_file.h"
 
 #include <cerrno>
 #include <cstdio>

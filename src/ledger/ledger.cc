@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "core/error.h"
-#include "ledger/stored_nodes.h"
+#include "ledger/internal/stored_nodes.h"
 
 namespace mandate::ledger {
 

@@ -1,4 +1,4 @@
-#include "ledger/read_ahead.h"
+#include "ledger/internal/read_ahead.h"
 
 #include <condition_variable>
 #include <deque>

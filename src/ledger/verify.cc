@@ -6,8 +6,8 @@
 #include "core/error.h"
 #include "ledger/checkpoint.h"
 #include "ledger/entry.h"
-#include "ledger/read_ahead.h"
-#include "ledger/stored_nodes.h"
+#include "ledger/internal/read_ahead.h"
+#include "ledger/internal/stored_nodes.h"
 
 namespace mandate::ledger {
 namespace {

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "policy/entities.h"
-#include "policy/schema_text.h"
+#include "policy/internal/schema_text.h"
 
 namespace mandate::policy {
 namespace {

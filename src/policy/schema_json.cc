@@ -2,7 +2,7 @@
 // of the offending member (RFC 6901 style), since JSON has no useful lines.
 #include <nlohmann/json.hpp>
 
-#include "policy/schema_text.h"
+#include "policy/internal/schema_text.h"
 
 namespace mandate::policy {
 namespace {

@@ -1,5 +1,5 @@
 // The human-readable schema form (`.cedarschema`) into schema declarations.
-#include "policy/schema_text.h"
+#include "policy/internal/schema_text.h"
 
 namespace mandate::policy {
 namespace {

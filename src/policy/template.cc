@@ -1,4 +1,4 @@
-#include "policy/template.h"
+#include "policy/internal/template.h"
 
 #include <set>
 #include <type_traits>

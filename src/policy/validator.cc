@@ -5,7 +5,7 @@
 #include <tuple>
 #include <type_traits>
 
-#include "policy/validator_typecheck.h"
+#include "policy/internal/validator_typecheck.h"
 
 namespace mandate::policy {
 namespace {

@@ -1,4 +1,4 @@
-#include "policy/validator_typecheck.h"
+#include "policy/internal/validator_typecheck.h"
 
 #include <functional>
 #include <type_traits>

@@ -1,4 +1,4 @@
-#include "policy/validator_types.h"
+#include "policy/internal/validator_types.h"
 
 #include <cctype>
 

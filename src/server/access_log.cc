@@ -1,4 +1,4 @@
-#include "server/access_log.h"
+#include "server/internal/access_log.h"
 
 #include <iostream>
 

@@ -2,8 +2,8 @@
 #include "broker/records.h"
 #include "broker/rules_file.h"
 #include "core/error.h"
-#include "server/application.h"
-#include "server/route_support.h"
+#include "server/internal/application.h"
+#include "server/internal/route_support.h"
 
 namespace mandate::server {
 

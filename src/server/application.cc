@@ -1,4 +1,4 @@
-#include "server/application.h"
+#include "server/internal/application.h"
 
 #include <algorithm>
 
@@ -155,7 +155,7 @@ std::expected<AuthenticatedCaller, Response> Application::admit(const std::strin
                                                    (access == Access::administrator ? " without administration" : "")));
   }
   AuthenticatedCaller out;
-  out.caller = {actor_id, std::string(core::to_string(standing->kind)), authenticated_by};
+  out.caller = {actor_id, broker::caller_kind(standing->kind), authenticated_by};
   out.certificate_thumbprint = std::move(thumbprint);
   return out;
 }

@@ -2,8 +2,8 @@
 // themselves are authzen::Service's. The request id is echoed by the
 // listener for every answer.
 #include "authzen/service.h"
-#include "server/application.h"
-#include "server/route_support.h"
+#include "server/internal/application.h"
+#include "server/internal/route_support.h"
 
 namespace mandate::server {
 

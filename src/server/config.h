@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "server/http_server.h"
+#include "server/internal/http_server.h"
 
 namespace mandate::identity {
 struct IdentityConfig;

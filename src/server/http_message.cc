@@ -1,4 +1,4 @@
-#include "server/http_message.h"
+#include "server/internal/http_message.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,5 +1,5 @@
 // Boost.Beast stays in this file: nothing else in mandate includes it.
-#include "server/http_server.h"
+#include "server/internal/http_server.h"
 
 #include <openssl/rand.h>
 #include <openssl/ssl.h>

@@ -8,8 +8,8 @@
 #include "ledger/ledger.h"
 #include "ledger/proof_json.h"
 #include "core/error.h"
-#include "server/application.h"
-#include "server/route_support.h"
+#include "server/internal/application.h"
+#include "server/internal/route_support.h"
 
 namespace mandate::server {
 

@@ -4,8 +4,8 @@
 #include "broker/records.h"
 #include "broker/views.h"
 #include "core/error.h"
-#include "server/application.h"
-#include "server/route_support.h"
+#include "server/internal/application.h"
+#include "server/internal/route_support.h"
 
 namespace mandate::server {
 

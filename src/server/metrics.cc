@@ -1,4 +1,4 @@
-#include "server/metrics.h"
+#include "server/internal/metrics.h"
 
 #include <sstream>
 

@@ -7,8 +7,8 @@
 #include "encoding/base64.h"
 #include "home/home.h"
 #include "core/error.h"
-#include "server/application.h"
-#include "server/route_support.h"
+#include "server/internal/application.h"
+#include "server/internal/route_support.h"
 
 namespace mandate::server {
 

@@ -3,8 +3,8 @@
 // errors, never content. The listener runs /healthz and /readyz apart from
 // the handler pool (ListenSettings::priority_paths), so they answer while
 // every handler is busy.
-#include "server/application.h"
-#include "server/route_support.h"
+#include "server/internal/application.h"
+#include "server/internal/route_support.h"
 
 namespace mandate::server {
 

@@ -1,7 +1,7 @@
 // Cedar policies and entity data for the policy step of every decision.
 #include "core/error.h"
-#include "server/application.h"
-#include "server/route_support.h"
+#include "server/internal/application.h"
+#include "server/internal/route_support.h"
 
 namespace mandate::server {
 

@@ -1,4 +1,4 @@
-#include "server/route_support.h"
+#include "server/internal/route_support.h"
 
 #include "core/error.h"
 #include "encoding/json.h"

@@ -1,4 +1,4 @@
-#include "server/router.h"
+#include "server/internal/router.h"
 
 #include <nlohmann/json.hpp>
 

@@ -10,10 +10,10 @@
 #include "home/home.h"
 #include "identity/authenticator.h"
 #include "identity/curl_fetcher.h"
-#include "server/application.h"
+#include "server/internal/application.h"
 #include "server/config.h"
-#include "server/http_server.h"
-#include "server/open_files.h"
+#include "server/internal/http_server.h"
+#include "server/internal/open_files.h"
 
 namespace mandate::server {
 

@@ -5,8 +5,8 @@
 #include "broker/views.h"
 #include "core/outcome.h"
 #include "core/error.h"
-#include "server/application.h"
-#include "server/route_support.h"
+#include "server/internal/application.h"
+#include "server/internal/route_support.h"
 
 namespace mandate::server {
 

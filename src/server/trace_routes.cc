@@ -4,8 +4,8 @@
 #include "evidence/task_bundle.h"
 #include "home/home.h"
 #include "core/error.h"
-#include "server/application.h"
-#include "server/route_support.h"
+#include "server/internal/application.h"
+#include "server/internal/route_support.h"
 
 namespace mandate::server {
 
@@ -31,7 +31,14 @@ void add_trace_routes(Router& router, Application& app) {
   router.add("GET", "/v1/evidence/{task}", guarded([&app](Request& request, const PathParameters& p) {
     auto who = app.authenticate(request, Access::human);
     if (!who) return who.error();
-    return json_ok(evidence::export_task_bundle(app.home(), p.at("task")));
+    home::Home& home = app.home();
+    return json_ok(evidence::export_task_bundle(home.store(), home.ledger(), p.at("task"),
+                                                [&home](evidence::BundleSource& source) {
+                                                  source.origin = home.config().origin;
+                                                  source.checkpoint_note = home.sign_checkpoint();
+                                                  source.verifier_key = home.active_verifier().to_string();
+                                                  source.jwks = home.keys().jwks();
+                                                }));
   }));
 }
 

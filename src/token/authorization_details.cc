@@ -1,11 +1,11 @@
-#include "token/authorization_details.h"
+#include "token/internal/authorization_details.h"
 
 #include <array>
 
 #include <nlohmann/json.hpp>
 
 #include "encoding/json.h"
-#include "token/json_writer.h"
+#include "token/internal/json_writer.h"
 
 namespace mandate::token {
 namespace {

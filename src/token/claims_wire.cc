@@ -1,4 +1,4 @@
-#include "token/claims_wire.h"
+#include "token/internal/claims_wire.h"
 
 #include <algorithm>
 #include <iterator>
@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "token/authorization_details.h"
-#include "token/json_writer.h"
+#include "token/internal/authorization_details.h"
+#include "token/internal/json_writer.h"
 
 namespace mandate::token::detail {
 namespace {

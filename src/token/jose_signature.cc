@@ -7,7 +7,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 
-#include "token/openssl_key.h"
+#include "token/internal/openssl_key.h"
 
 namespace mandate::token::detail {
 namespace {

@@ -1,4 +1,4 @@
-#include "token/json_writer.h"
+#include "token/internal/json_writer.h"
 
 namespace mandate::token::detail {
 namespace {

@@ -1,4 +1,4 @@
-#include "token/jwk_members.h"
+#include "token/internal/jwk_members.h"
 
 #include <nlohmann/json.hpp>
 

@@ -10,7 +10,7 @@
 #include "crypto/sha256.h"
 #include "encoding/hex.h"
 #include "keys/signing_key.h"
-#include "token/claims_wire.h"
+#include "token/internal/claims_wire.h"
 #include "token/jws.h"
 
 namespace mandate::token {

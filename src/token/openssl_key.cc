@@ -1,4 +1,4 @@
-#include "token/openssl_key.h"
+#include "token/internal/openssl_key.h"
 
 #include <cstring>
 #include <stdexcept>
@@ -10,7 +10,7 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
-#include "token/jwk_members.h"
+#include "token/internal/jwk_members.h"
 
 namespace mandate::token::detail {
 namespace {

@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "encoding/json.h"
-#include "token/jwk_members.h"
-#include "token/openssl_key.h"
+#include "token/internal/jwk_members.h"
+#include "token/internal/openssl_key.h"
 
 namespace mandate::token {
 namespace detail {

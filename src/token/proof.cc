@@ -10,8 +10,8 @@
 #include "crypto/random.h"
 #include "crypto/sha256.h"
 #include "encoding/base64.h"
-#include "token/claims_wire.h"
-#include "token/jwk_members.h"
+#include "token/internal/claims_wire.h"
+#include "token/internal/jwk_members.h"
 #include "token/jws.h"
 
 namespace mandate::token {

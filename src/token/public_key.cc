@@ -6,8 +6,8 @@
 #include "encoding/base64.h"
 #include "encoding/json.h"
 #include "keys/signing_key.h"
-#include "token/jwk_members.h"
-#include "token/openssl_key.h"
+#include "token/internal/jwk_members.h"
+#include "token/internal/openssl_key.h"
 
 namespace mandate::token {
 namespace {

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "keys/jwk.h"
-#include "token/claims_wire.h"
+#include "token/internal/claims_wire.h"
 #include "token/jws.h"
 #include "token/mandate_token.h"
 

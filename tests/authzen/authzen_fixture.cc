@@ -8,7 +8,7 @@ void AuthzenTest::SetUp() {
 }
 
 void AuthzenTest::load_entities(const nlohmann::json& entities) {
-  broker->load_entities({"operator", "system", "test"}, entities.dump());
+  broker->load_entities({"operator", broker::CallerKind::home_operator, "test"}, entities.dump());
 }
 
 nlohmann::json AuthzenTest::entry(std::uint64_t index) { return nlohmann::json::parse(ledger->entry_bytes(index)); }

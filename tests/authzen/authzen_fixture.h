@@ -24,7 +24,7 @@ class AuthzenTest : public broker::BrokerTest {
   Answer evaluate(const nlohmann::json& request) { return service->evaluation(call, request.dump()); }
   Answer evaluate_all(const nlohmann::json& request) { return service->evaluations(call, request.dump()); }
 
-  CallContext call{{broker::kWorkload, "workload", "spiffe-svid"}, std::nullopt, std::nullopt};
+  CallContext call{{broker::kWorkload, broker::CallerKind::workload, "spiffe-svid"}, std::nullopt, std::nullopt};
   std::unique_ptr<Service> service;
 };
 

@@ -154,12 +154,12 @@ TEST_F(EvaluationTest, MalformedRequestsAre400sNamingTheFieldAndRecordNothing) {
 TEST_F(EvaluationTest, OnlyTheOperatorAndActiveWorkloadsMayAsk) {
   const auto body = request("ann", "read", "plan").dump();
   EXPECT_EQ(service->evaluation({as("alice"), {}, {}}, body).status, 403);
-  EXPECT_EQ(service->evaluation({{"some-agent", "agent", "test"}, {}, {}}, body).status, 403);
-  EXPECT_EQ(service->evaluation({{"spiffe://example.org/unknown", "workload", "test"}, {}, {}}, body).status, 403);
+  EXPECT_EQ(service->evaluation({{"some-agent", broker::CallerKind::agent, "test"}, {}, {}}, body).status, 403);
+  EXPECT_EQ(service->evaluation({{"spiffe://example.org/unknown", broker::CallerKind::workload, "test"}, {}, {}}, body).status, 403);
   EXPECT_EQ(service->evaluations({as("alice"), {}, {}}, body).status, 403);
   EXPECT_EQ(service->search_action({as("alice"), {}, {}}, body).status, 403);
-  EXPECT_EQ(service->evaluation({{"operator", "system", "local-operator"}, {}, {}}, body).status, 200);
-  broker->suspend_actor({"operator", "system", "test"}, broker::kWorkload, "rotating");
+  EXPECT_EQ(service->evaluation({{"operator", broker::CallerKind::home_operator, "local-operator"}, {}, {}}, body).status, 200);
+  broker->suspend_actor({"operator", broker::CallerKind::home_operator, "test"}, broker::kWorkload, "rotating");
   EXPECT_EQ(service->evaluation(call, body).status, 403);
 }
 

@@ -37,7 +37,7 @@ class InteropTest : public AuthzenTest, public ::testing::WithParamInterface<con
 TEST_P(InteropTest, EveryPublishedRequestGetsItsPublishedDecision) {
   const std::string dir = std::string(MANDATE_INTEROP_DIR) + "/" + GetParam();
   load_policies(read_file(dir + "/policies.cedar"));
-  broker->load_entities({"operator", "system", "test"}, read_file(dir + "/entities.json"));
+  broker->load_entities({"operator", broker::CallerKind::home_operator, "test"}, read_file(dir + "/entities.json"));
   const auto table = nlohmann::json::parse(read_file(dir + "/decisions.json"));
   ASSERT_FALSE(table.at("evaluation").empty());
   int compared = 0;

@@ -9,7 +9,7 @@ namespace {
 
 class ActorKeyTest : public BrokerTest {
  protected:
-  const Caller op{"operator", "system", "test"};
+  const Caller op{"operator", broker::CallerKind::home_operator, "test"};
 
   core::Actor machine(const std::string& id, core::ActorKind kind = core::ActorKind::workload) {
     core::Actor a;
@@ -72,6 +72,19 @@ TEST_F(ActorKeyTest, AnOffboardedActorKeepsItsKey) {
                                        " (offboarded)"),
             std::string::npos)
       << e.what();
+}
+
+// A caller's kind reaches the ledger as the text it always had: the home's
+// operator and a presenter whose possession was not proven are both "system".
+TEST(CallerKindTest, TheLedgerRecordsEachKindAsBefore) {
+  EXPECT_EQ(to_string(CallerKind::human), "human");
+  EXPECT_EQ(to_string(CallerKind::workload), "workload");
+  EXPECT_EQ(to_string(CallerKind::agent), "agent");
+  EXPECT_EQ(to_string(CallerKind::home_operator), "system");
+  EXPECT_EQ(to_string(CallerKind::unauthenticated), "system");
+  EXPECT_EQ(caller_kind(core::ActorKind::human), CallerKind::human);
+  EXPECT_EQ(caller_kind(core::ActorKind::workload), CallerKind::workload);
+  EXPECT_EQ(caller_kind(core::ActorKind::agent), CallerKind::agent);
 }
 
 }  // namespace

@@ -140,7 +140,7 @@ TEST_F(ApprovalBounds, TheInitiatorOrAnApproverCancelsATaskInFlight) {
   const auto a = issued(task);
   const auto b = issued(task);
   EXPECT_TRUE(use(a.token).allow);
-  expect_refused([&] { broker->cancel(as(kWorkload, "workload"), task, "stop"); }, "initiator");
+  expect_refused([&] { broker->cancel(as(kWorkload, CallerKind::workload), task, "stop"); }, "initiator");
   const auto cancelled = broker->cancel(as("bob"), task, "the change window closed");
   EXPECT_EQ(std::set<std::string>(cancelled.revoked_mandates.begin(), cancelled.revoked_mandates.end()),
             (std::set<std::string>{a.record.mandate.id, b.record.mandate.id}));
@@ -165,9 +165,9 @@ TEST_F(ApprovalBounds, AMandateIsForTheResourceServersItNames) {
   const std::string task = broker->request_task(as("alice"), request).task_id;
   broker->approve(as("bob"), task, "ok");
   broker->approve(as("carol"), task, "ok");
-  expect_refused([&] { broker->issue(as(kWorkload, "workload"), task, std::nullopt, {"https://evil.example"}); },
+  expect_refused([&] { broker->issue(as(kWorkload, CallerKind::workload), task, std::nullopt, {"https://evil.example"}); },
                  "not a resource server");
-  const auto m = broker->issue(as(kWorkload, "workload"), task, std::nullopt, {"https://payments.example"});
+  const auto m = broker->issue(as(kWorkload, CallerKind::workload), task, std::nullopt, {"https://payments.example"});
   EXPECT_EQ(token::decode_compact(m.token)->payload["aud"], "https://payments.example");
   const auto decide = [&](std::optional<std::string> audience, std::optional<Caller> asked_by = std::nullopt) {
     DecisionRequest d{m.token, prove(m.token), "deploy", "prod/payments", "{}", std::nullopt, std::nullopt, audience};
@@ -175,9 +175,9 @@ TEST_F(ApprovalBounds, AMandateIsForTheResourceServersItNames) {
   };
   EXPECT_EQ(decide(std::nullopt).decided_by, "audience") << "the home's default audience is not named";
   EXPECT_EQ(decide("https://ledger.example").decided_by, "audience");
-  EXPECT_EQ(decide(std::nullopt, as("https://ledger.example", "workload")).decided_by, "audience")
+  EXPECT_EQ(decide(std::nullopt, as("https://ledger.example", CallerKind::workload)).decided_by, "audience")
       << "a resource server asking is the audience by default";
-  EXPECT_TRUE(decide(std::nullopt, as("https://payments.example", "workload")).allow);
+  EXPECT_TRUE(decide(std::nullopt, as("https://payments.example", CallerKind::workload)).allow);
   EXPECT_TRUE(decide("https://payments.example").allow);
   // A child is for no resource server its parent is not for.
   Broker::Attenuation a;

@@ -15,7 +15,7 @@ BrokerTest::BrokerTest()
 
 void BrokerTest::SetUp() {
   broker = std::make_unique<Broker>(*store, *ledger, *keyring, settings, [this] { return clock_now; });
-  const Caller op{"operator", "system", "test"};
+  const Caller op{"operator", broker::CallerKind::home_operator, "test"};
   for (auto [id, group] : {std::pair{"alice", "dev"}, {"bob", "sre"}, {"carol", "sre"}}) {
     core::Actor a;
     a.id = id;
@@ -44,11 +44,11 @@ core::Scope BrokerTest::scope(const std::string& action, const std::string& reso
 }
 
 void BrokerTest::load_rules(const std::string& toml) {
-  broker->load_rules({"operator", "system", "test"}, parse_rules_file(toml, "rules.toml"), toml);
+  broker->load_rules({"operator", broker::CallerKind::home_operator, "test"}, parse_rules_file(toml, "rules.toml"), toml);
 }
 
 void BrokerTest::load_policies(const std::string& cedar) {
-  broker->load_policies({"operator", "system", "test"}, cedar, {"test.cedar"});
+  broker->load_policies({"operator", broker::CallerKind::home_operator, "test"}, cedar, {"test.cedar"});
 }
 
 std::string BrokerTest::approved_task(const core::Scope& s, std::chrono::seconds duration) {
@@ -59,7 +59,7 @@ std::string BrokerTest::approved_task(const core::Scope& s, std::chrono::seconds
   return id;
 }
 
-IssuedMandate BrokerTest::issued(const std::string& task_id) { return broker->issue(as(kWorkload, "workload"), task_id); }
+IssuedMandate BrokerTest::issued(const std::string& task_id) { return broker->issue(as(kWorkload, CallerKind::workload), task_id); }
 
 std::string BrokerTest::prove(const std::string& token, const std::string& action, const std::string& resource,
                               const token::PrivateKey* key) {

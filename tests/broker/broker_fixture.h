@@ -24,7 +24,7 @@ class BrokerTest : public ::testing::Test {
   BrokerTest();
   void SetUp() override;
 
-  Caller as(const std::string& id, const std::string& kind = "human") { return {id, kind, "test"}; }
+  Caller as(const std::string& id, CallerKind kind = CallerKind::human) { return {id, kind, "test"}; }
   core::Scope scope(const std::string& action = "deploy", const std::string& resource = "prod/payments");
   void load_rules(const std::string& toml);
   void load_policies(const std::string& cedar);

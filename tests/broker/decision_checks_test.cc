@@ -1,6 +1,6 @@
 // Each of the decision's fixed checks on its own (decision_checks.h): the
 // verdict it returns for a presentation, without the rest of authorize.
-#include "broker/decision_checks.h"
+#include "broker/internal/decision_checks.h"
 
 #include <gtest/gtest.h>
 

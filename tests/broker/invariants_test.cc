@@ -45,7 +45,7 @@ TEST_F(BrokerTest, TheExecutorAndWorkloadsCannotApprove) {
   // Every non-human here is in the rule's approver group "sre", so the group
   // rule would let them approve: only invariant 1 (core::check_approver)
   // stands in the way, and the refusal must name its reason.
-  const Caller op{"operator", "system", "test"};
+  const Caller op{"operator", broker::CallerKind::home_operator, "test"};
   const auto add = [&](const std::string& id, core::ActorKind kind) {
     core::Actor a;
     a.id = id;
@@ -61,11 +61,11 @@ TEST_F(BrokerTest, TheExecutorAndWorkloadsCannotApprove) {
   add("agent:release-bot", core::ActorKind::agent);
   const auto id = broker->request_task(as("alice"), {"x", std::nullopt, executor, scope(), std::chrono::minutes(5)}).task_id;
   const auto before = ledger->size();
-  expect_refused_because([&] { broker->approve(as(executor, "workload"), id, ""); }, ": is_executor");
-  expect_refused_because([&] { broker->approve(as(other_workload, "workload"), id, ""); }, ": not_human");
-  expect_refused_because([&] { broker->approve(as("agent:release-bot", "agent"), id, ""); }, ": not_human");
+  expect_refused_because([&] { broker->approve(as(executor, CallerKind::workload), id, ""); }, ": is_executor");
+  expect_refused_because([&] { broker->approve(as(other_workload, CallerKind::workload), id, ""); }, ": not_human");
+  expect_refused_because([&] { broker->approve(as("agent:release-bot", CallerKind::agent), id, ""); }, ": not_human");
   // Denying is deciding too.
-  expect_refused_because([&] { broker->deny(as(executor, "workload"), id, "no"); }, ": is_executor");
+  expect_refused_because([&] { broker->deny(as(executor, CallerKind::workload), id, "no"); }, ": is_executor");
   EXPECT_EQ(broker->task(id).approvals.size(), 0u);
   EXPECT_EQ(ledger->size(), before);
   // The same people of group sre who are human do count.
@@ -87,7 +87,7 @@ TEST_F(BrokerTest, AMandateCarriesExactlyTheApprovedScope) {
 // widened the ways a bug or a tampered record could widen them.
 TEST_F(BrokerTest, AMandateBroaderThanItsTaskIsNeverIssued) {
   const std::string task_id = approved_task(scope());
-  expect_refused_because([&] { broker->issue(as(kWorkload, "workload"), task_id, std::nullopt, {"https://evil.example.com"}); },
+  expect_refused_because([&] { broker->issue(as(kWorkload, CallerKind::workload), task_id, std::nullopt, {"https://evil.example.com"}); },
                          "is not a resource server task " + task_id + " was approved for");
   const auto m = issued(task_id);
   core::Task as_approved = broker->task(task_id).record.task;
@@ -238,14 +238,14 @@ TEST_F(BrokerTest, ARotatedOutKeyStopsVerifyingAfterItsGrace) {
 
 TEST_F(BrokerTest, OffboardingAnOwnerRevokesItsMachinesMandates) {
   const auto m = issued(approved_task(scope()));
-  const auto done = broker->offboard_actor({"operator", "system", "test"}, "alice", "left");
+  const auto done = broker->offboard_actor({"operator", broker::CallerKind::home_operator, "test"}, "alice", "left");
   EXPECT_EQ(done.revoked_mandates, std::vector<std::string>{m.record.mandate.id});
   EXPECT_EQ(use(m.token).decided_by, "revocation");
 }
 
 TEST_F(BrokerTest, ASuspendedExecutorIsDenied) {
   const auto m = issued(approved_task(scope()));
-  broker->suspend_actor({"operator", "system", "test"}, kWorkload, "investigating");
+  broker->suspend_actor({"operator", broker::CallerKind::home_operator, "test"}, kWorkload, "investigating");
   EXPECT_EQ(use(m.token).decided_by, "revocation");
 }
 
@@ -267,7 +267,7 @@ namespace mandate::broker {
 
 TEST_F(BrokerTest, ACertificateBoundMandateNeedsThePresentersCertificateNotAProof) {
   const std::string thumbprint(43, 'A');  // an x5t#S256 as the server computes it
-  const auto m = broker->issue(as(kWorkload, "workload"), approved_task(scope()), thumbprint);
+  const auto m = broker->issue(as(kWorkload, CallerKind::workload), approved_task(scope()), thumbprint);
   EXPECT_EQ(m.record.mandate.key_binding.kind, core::KeyBindingKind::x5t_s256);
   auto request = [&](std::optional<std::string> presented) {
     return broker->authorize({m.token, "", "deploy", "prod/payments", "{}", std::nullopt, std::move(presented)});
@@ -276,7 +276,7 @@ TEST_F(BrokerTest, ACertificateBoundMandateNeedsThePresentersCertificateNotAProo
   EXPECT_EQ(request(std::string(43, 'B')).decided_by, "proof");
   const auto allowed = request(thumbprint);
   EXPECT_TRUE(allowed.allow) << allowed.decided_by;
-  EXPECT_THROW(broker->issue(as(kWorkload, "workload"), approved_task(scope()), std::string("short")), Error);
+  EXPECT_THROW(broker->issue(as(kWorkload, CallerKind::workload), approved_task(scope()), std::string("short")), Error);
 }
 
 TEST_F(BrokerTest, IntrospectionSaysWhetherAMandateIsLiveAndRecordsNothing) {
@@ -289,7 +289,7 @@ TEST_F(BrokerTest, IntrospectionSaysWhetherAMandateIsLiveAndRecordsNothing) {
   EXPECT_NE(live.payload_json.find("\"task_id\""), std::string::npos);
   EXPECT_EQ(ledger->size(), size);
   EXPECT_FALSE(broker->introspect("not.a.token").active);
-  broker->complete(as(kWorkload, "workload"), task, core::OutcomeResult::success, "");
+  broker->complete(as(kWorkload, CallerKind::workload), task, core::OutcomeResult::success, "");
   const auto ended = broker->introspect(m.token);
   EXPECT_FALSE(ended.active);
   EXPECT_EQ(ended.jti, m.record.mandate.id);

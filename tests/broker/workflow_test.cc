@@ -29,7 +29,7 @@ TEST_F(EvidenceTest, TraceStatesWhatIsProvenForEachAction) {
   const auto m = issued(task);
   EXPECT_TRUE(use(m.token).allow);
   EXPECT_FALSE(use(m.token, "deploy", "prod/ledger").allow);
-  broker->complete(as(kWorkload, "workload"), task, core::OutcomeResult::success, "sha256:ab");
+  broker->complete(as(kWorkload, CallerKind::workload), task, core::OutcomeResult::success, "sha256:ab");
   const Trace trace = build_trace(*store, *ledger, m.record.mandate.id);
   ASSERT_EQ(trace.attribution.size(), 2u);
   EXPECT_EQ(trace.attribution[0].depth(), "initiation+approval+execution");
@@ -44,7 +44,7 @@ TEST_F(EvidenceTest, ABundleVerifiesAndAnyChangedByteBreaksIt) {
   const std::string task = approved_task(scope());
   const auto m = issued(task);
   EXPECT_TRUE(use(m.token).allow);
-  broker->complete(as(kWorkload, "workload"), task, core::OutcomeResult::success, "sha256:ab");
+  broker->complete(as(kWorkload, CallerKind::workload), task, core::OutcomeResult::success, "sha256:ab");
   ledger::NoteVerifier verifier;
   const std::string bundle = bundle_for(task, verifier);
   const auto report = evidence::verify_bundle(bundle, verifier.to_string());

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "auth_setup.h"
-#include "identity/mapping.h"
+#include "identity/internal/mapping.h"
 
 namespace mandate::identity::testing {
 namespace {

@@ -4,7 +4,7 @@
 #include "auth_setup.h"
 #include "crypto/sha256.h"
 #include "encoding/base64.h"
-#include "identity/x509_svid.h"
+#include "identity/internal/x509_svid.h"
 
 namespace mandate::identity::testing {
 namespace {

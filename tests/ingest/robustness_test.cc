@@ -7,7 +7,7 @@
 
 #include "core/error.h"
 #include "ingest/importer.h"
-#include "ingest/json_reader.h"
+#include "ingest/internal/json_reader.h"
 #include "ingest_support.h"
 
 namespace mandate::testing {

@@ -1,6 +1,6 @@
 // Templates: `?principal`/`?resource` slots in the scope, linking to
 // concrete policies that the authorizer evaluates like any other.
-#include "policy/template.h"
+#include "policy/internal/template.h"
 
 #include <gtest/gtest.h>
 

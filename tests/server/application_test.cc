@@ -1,7 +1,7 @@
 // The server's routes through Application::handle, without sockets: who may
 // call what, the whole workflow, and bad input that changes nothing. Callers
 // prove who they are with real signed tokens checked against JWKS files.
-#include "server/application.h"
+#include "server/internal/application.h"
 
 #include <gtest/gtest.h>
 
@@ -63,7 +63,7 @@ class ServerApp : public ::testing::Test {
       broker::Broker bootstrap(home->store(), home->ledger(), home->keys(), {kAudience, kAudience});
       core::Actor admin;
       admin.id = "admin";
-      bootstrap.add_actor({"operator", "system", "local-operator"}, admin, std::nullopt);
+      bootstrap.add_actor({"operator", broker::CallerKind::home_operator, "local-operator"}, admin, std::nullopt);
     }
     write(tmp.path() / "idp.jwks", idp.jwks());
     write(tmp.path() / "td.jwks", trust_domain.jwks());

@@ -1,4 +1,4 @@
-#include "server/http_server.h"
+#include "server/internal/http_server.h"
 
 #include <gtest/gtest.h>
 
@@ -10,9 +10,9 @@
 #include <future>
 #include <thread>
 
-#include "server/open_files.h"
+#include "server/internal/open_files.h"
 #include "server/raw_http.h"
-#include "server/router.h"
+#include "server/internal/router.h"
 
 namespace mandate::server {
 namespace {

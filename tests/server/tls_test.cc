@@ -15,7 +15,7 @@
 #include <chrono>
 #include <thread>
 
-#include "server/http_server.h"
+#include "server/internal/http_server.h"
 #include "support/process.h"
 
 namespace mandate::server {

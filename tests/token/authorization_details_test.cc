@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "token/authorization_details.h"
+#include "token/internal/authorization_details.h"
 
 namespace mandate::token {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "encoding/base64.h"
 #include "support/process.h"
-#include "token/authorization_details.h"
+#include "token/internal/authorization_details.h"
 #include "token/jws.h"
 #include "token/mandate_token.h"
 #include "token/proof.h"

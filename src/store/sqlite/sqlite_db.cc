@@ -1,4 +1,4 @@
-#include "store/sqlite/sqlite_db.h"
+#include "store/sqlite/internal/sqlite_db.h"
 
 #include <sqlite3.h>
 

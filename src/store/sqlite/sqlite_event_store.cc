@@ -6,7 +6,7 @@
 #include <sqlite3.h>
 
 #include "core/error.h"
-#include "store/sqlite/sqlite_db.h"
+#include "store/sqlite/internal/sqlite_db.h"
 
 namespace mandate::store {
 namespace {

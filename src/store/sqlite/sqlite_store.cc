@@ -5,7 +5,7 @@
 #include <mutex>
 
 #include "core/error.h"
-#include "store/sqlite/sqlite_db.h"
+#include "store/sqlite/internal/sqlite_db.h"
 
 namespace mandate::store {
 namespace {

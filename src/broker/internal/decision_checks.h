@@ -1,0 +1,89 @@
+#pragma once
+// Private to the broker module: the build defines MANDATE_INSIDE_BROKER only for src/broker/ and tests/broker/.
+#ifndef MANDATE_INSIDE_BROKER
+#error "this header is internal to the broker module; include a public broker/ header instead"
+#endif
+// Internal to the broker: the runtime decision's fixed checks (invariant 3),
+// one function each, in the order Broker::authorize runs them. Each reads
+// what it needs, adds what it learned to the Presentation, and returns a
+// Verdict: nullopt when the check passed, else the check that failed and why.
+// None writes anything; authorize records the outcome in one durable step.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "broker/broker.h"
+#include "broker/journal.h"
+#include "broker/records.h"
+#include "token/mandate_token.h"
+
+namespace mandate::store {
+class Store;
+}
+
+namespace mandate::broker {
+
+struct Broker::Failure {
+  std::string check;  // "audience", "revocation", "uses", "proof", "scope", "policy", …
+  std::string reason;
+};
+using Failure = Broker::Failure;
+using Verdict = std::optional<Failure>;
+
+// A use counter as read, with the version its commit must still find.
+struct UseCount {
+  const char* kind;  // kUsesKind (a mandate) or kTaskUsesKind (the task's budget)
+  std::string id;
+  std::string ref;
+  std::int64_t used = 0;
+  std::int64_t limit = 0;
+};
+
+// What the checks establish about one presentation of a mandate.
+struct Broker::Presentation {
+  const token::MandateClaims* claims = nullptr;  // set once the token verified
+  std::optional<TaskRecord> task;
+  std::optional<core::ActorKind> executor_kind;
+  std::vector<UseCount> uses;  // the mandate, its ancestors, then the task
+  // Who presented, as far as it was proven: the executor only once its
+  // key's proof (or bound certificate) checked out.
+  Caller presenter{"unverified-presenter", CallerKind::unauthenticated, "unverified: the decision failed before possession was checked"};
+  std::optional<std::string> proof_jti;  // a verified, unreplayed proof
+};
+using Presentation = Broker::Presentation;
+
+// Whom the decision is for: request.audience, else the asking caller, else
+// the home's default audience.
+std::string decision_audience(const DecisionRequest& request, const std::optional<Caller>& asked_by,
+                              const Settings& settings);
+
+// The mandate's aud names the resource server deciding, or the home's
+// default audience (which stands for every resource server asking).
+Verdict check_audience(const token::MandateClaims& claims, const std::string& audience, const Settings& settings);
+
+// Issued here as this very token; not revoked, nor any ancestor; the task
+// active and within its window; the executor active. Fills uses (limits),
+// task and executor_kind.
+Verdict check_revocation(store::Store& store, const std::string& token_hash, core::Timestamp at, Presentation& p);
+
+// Reads every counter in p.uses: none may be spent.
+Verdict check_uses(store::Store& store, Presentation& p);
+
+// Possession: a fresh, bound, unreplayed proof (DPoP: of the HTTP request
+// when one is named, else of the action on the resource), or the bound
+// certificate. Sets presenter and proof_jti as far as proven.
+Verdict check_proof(store::Store& store, const DecisionRequest& request, const Settings& settings, core::Timestamp at,
+                    Presentation& p);
+
+// The action on the resource is inside the approved authorization_details.
+Verdict check_scope(const token::MandateClaims& claims, const DecisionRequest& request);
+
+// Cedar, with the executor as principal and context.mandate set. Fills the
+// result's reasons, policy errors and allow.
+Verdict check_policy(store::Store& store, const Broker::PolicyContext& context, const DecisionRequest& request,
+                     const nlohmann::json& user_context, const Presentation& p, DecisionResult& result);
+
+}  // namespace mandate::broker

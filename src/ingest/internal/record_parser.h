@@ -1,0 +1,50 @@
+#pragma once
+// Private to the ingest module: the build defines MANDATE_INSIDE_INGEST only for src/ingest/ and tests/ingest/.
+#ifndef MANDATE_INSIDE_INGEST
+#error "this header is internal to the ingest module; include a public ingest/ header instead"
+#endif
+// Internal to ingest/: what every source's parser implements, and where its
+// results go.
+#include <simdjson.h>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/audit_event.h"
+#include "ingest/importer.h"
+#include "ingest/internal/json_reader.h"
+
+namespace mandate::ingest {
+
+struct ParseSink {
+  std::vector<core::AuditEvent> events;
+  FileReport* report = nullptr;
+  StoredFormWriter stored;  // each event's raw record
+
+  void add(core::AuditEvent event);
+  void skip() { ++report->skipped; }
+  void merge() { ++report->merged; }
+  void refuse(const std::string& origin, std::string reason);
+};
+
+class RecordParser {
+ public:
+  virtual ~RecordParser() = default;
+  // One record in, at most one event out; a record it cannot read whole is
+  // refused with a reason and nothing of it is kept.
+  virtual void parse(simdjson::dom::element record, const std::string& origin, ParseSink& sink) = 0;
+  // End of one input: a parser that pairs records flushes what is left.
+  virtual void finish(ParseSink&) {}
+};
+
+std::unique_ptr<RecordParser> make_cloudtrail_parser();
+std::unique_ptr<RecordParser> make_k8s_audit_parser();
+std::unique_ptr<RecordParser> make_vault_parser();
+std::unique_ptr<RecordParser> make_github_parser();
+
+// A stable id: the same record imported twice is stored once.
+std::string event_id(std::string_view source, std::string_view stored_raw);
+
+}  // namespace mandate::ingest

@@ -1,0 +1,107 @@
+#pragma once
+// Private to the server module: the build defines MANDATE_INSIDE_SERVER only for src/server/ and tests/server/.
+#ifndef MANDATE_INSIDE_SERVER
+#error "this header is internal to the server module; include a public server/ header instead"
+#endif
+// The server's use of one mandate home: the broker, caller authentication,
+// the decision API, metrics and the access log, behind one router. Route
+// files (ops, workflow, oauth, ledger, authzen) add their endpoints here.
+#include <chrono>
+#include <expected>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "broker/broker.h"
+#include "server/internal/access_log.h"
+#include "server/config.h"
+#include "server/internal/http_message.h"
+#include "server/internal/metrics.h"
+#include "server/internal/router.h"
+
+namespace mandate::home {
+class Home;
+}
+namespace mandate::identity {
+class Authenticator;
+class JwksFetcher;
+}
+namespace mandate::authzen {
+class Service;
+}
+
+namespace mandate::server {
+
+struct Readiness {
+  bool ready = false;
+  std::string why_not;  // for the /readyz body: which part of the store failed
+};
+
+// Who may call an endpoint. Fixed by the endpoint, not configurable: a
+// workload never approves, a human never presents a mandate.
+enum class Access { authenticated, human, workload, administrator };
+
+struct AuthenticatedCaller {
+  broker::Caller caller;
+  std::optional<std::string> certificate_thumbprint;  // x5t#S256, when an X.509-SVID authenticated it
+};
+
+class Application {
+ public:
+  Application(ServerConfig config, std::unique_ptr<home::Home> home, std::shared_ptr<identity::JwksFetcher> fetcher);
+  ~Application();
+  Application(const Application&) = delete;
+  Application& operator=(const Application&) = delete;
+
+  Response handle(Request& request) const;
+  void observe(const Request& request, const Response& response, std::chrono::nanoseconds duration);
+
+  // The caller as a registered, active actor of a kind `access` allows, or
+  // the 401/403 to answer with.
+  std::expected<AuthenticatedCaller, Response> authenticate(const Request& request, Access access) const;
+  // A JWT presented as a subject token (RFC 8693), mapped the same way.
+  std::expected<AuthenticatedCaller, Response> authenticate_token(std::string_view jwt) const;
+
+  const ServerConfig& config() const { return config_; }
+  home::Home& home() const { return *home_; }
+  broker::Broker& broker() const { return *broker_; }
+  authzen::Service& authzen() const { return *authzen_; }
+  Metrics& metrics() { return metrics_; }
+  // Whether the store can be read and written, from a probe at most once
+  // per kReadinessProbeInterval (readiness checks are unauthenticated: a
+  // flood of them must not become a flood of fsyncs).
+  Readiness readiness() const;
+  static constexpr std::chrono::seconds kReadinessProbeInterval{1};
+
+ private:
+  Readiness probe_store() const;
+  std::expected<AuthenticatedCaller, Response> admit(const std::string& actor_id, const std::string& credential_kind,
+                                                     const std::string& authenticated_by,
+                                                     std::optional<std::string> thumbprint, Access access) const;
+
+  ServerConfig config_;
+  std::unique_ptr<home::Home> home_;
+  std::unique_ptr<broker::Broker> broker_;
+  std::unique_ptr<identity::Authenticator> authenticator_;
+  std::unique_ptr<authzen::Service> authzen_;
+  Metrics metrics_;
+  AccessLog access_log_;
+  Router router_;
+  mutable std::mutex readiness_mu_;
+  mutable std::optional<std::chrono::steady_clock::time_point> readiness_checked_;
+  mutable Readiness readiness_;
+};
+
+// The route groups, each in its own file.
+void add_ops_routes(Router& router, Application& app);
+void add_actor_routes(Router& router, Application& app);
+void add_task_routes(Router& router, Application& app);
+void add_mandate_routes(Router& router, Application& app);
+void add_policy_routes(Router& router, Application& app);
+void add_trace_routes(Router& router, Application& app);
+void add_oauth_routes(Router& router, Application& app);
+void add_ledger_routes(Router& router, Application& app);
+void add_authzen_routes(Router& router, Application& app);
+
+}  // namespace mandate::server

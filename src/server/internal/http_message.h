@@ -1,0 +1,58 @@
+#pragma once
+// Private to the server module: the build defines MANDATE_INSIDE_SERVER only for src/server/ and tests/server/.
+#ifndef MANDATE_INSIDE_SERVER
+#error "this header is internal to the server module; include a public server/ header instead"
+#endif
+// One HTTP exchange as the handlers see it: plain values, no Boost.Beast, so
+// only http_server.cc pays for Beast's headers.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mandate::server {
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as sent: path and query
+  std::string path;    // percent-decoding is left to the handlers' parameters
+  std::string query;   // after '?', without it
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;
+  std::string remote_address;
+  std::vector<std::string> peer_certificates_der;  // the mTLS client chain, leaf first
+  std::string request_id;  // X-Request-ID as sent, or one made for this request
+
+  // The first header of that (lower-case) name.
+  std::optional<std::string_view> header(std::string_view lower_name) const;
+  // A query parameter, percent-decoded ('+' is a space).
+  std::optional<std::string> query_parameter(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // Filled by the router for the access log and metrics: the route's pattern
+  // ("/v1/tasks/{id}"), never the raw path, and who called.
+  std::string route;
+  std::string caller;
+};
+
+// "application/json; charset=utf-8" is application/json.
+bool media_type_matches(std::string_view content_type, std::string_view expected);
+
+// RFC 3986 percent-decoding; nullopt for a malformed escape.
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+
+// application/x-www-form-urlencoded (RFC 8693 and 7662 requests); nullopt
+// when malformed or a name repeats (OAuth parameters must not repeat, RFC
+// 6749 §3.1), except the names in `repeatable` (RFC 8707 `resource`, RFC
+// 8693 `audience`).
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(
+    std::string_view body, std::initializer_list<std::string_view> repeatable = {});
+
+}  // namespace mandate::server

@@ -1,0 +1,35 @@
+# cmake -DROOT=<source dir> -P internal_includes.cmake
+# Fails naming every include of another module's internal/ header, and every
+# internal/ header without its MANDATE_INSIDE_<MODULE> guard.
+set(problems "")
+file(GLOB_RECURSE files RELATIVE ${ROOT}
+     ${ROOT}/src/*.h ${ROOT}/src/*.cc ${ROOT}/tests/*.h ${ROOT}/tests/*.cc
+     ${ROOT}/bench/*.h ${ROOT}/bench/*.cc)
+foreach(f IN LISTS files)
+  if(f MATCHES "^tests/boundaries/")
+    continue()  # the deliberate violation
+  endif()
+  set(own "")
+  if(f MATCHES "^(src|tests)/([^/]+)/")
+    set(own "${CMAKE_MATCH_2}")
+  endif()
+  file(STRINGS ${ROOT}/${f} includes REGEX "^#include \"[^\"]*/internal/")
+  foreach(line IN LISTS includes)
+    string(REGEX MATCH "^#include \"([^/\"]+)/" _ "${line}")
+    if(NOT CMAKE_MATCH_1 STREQUAL own)
+      string(APPEND problems "  ${f}: ${line} (internal to ${CMAKE_MATCH_1})\n")
+    endif()
+  endforeach()
+  if(f MATCHES "^src/([^/]+)/(.*/)?internal/[^/]+\\.h$")
+    string(TOUPPER "${CMAKE_MATCH_1}" module)
+    file(STRINGS ${ROOT}/${f} guard REGEX "^#ifndef MANDATE_INSIDE_${module}$")
+    if(NOT guard)
+      string(APPEND problems "  ${f}: no #ifndef MANDATE_INSIDE_${module} guard\n")
+    endif()
+  endif()
+endforeach()
+list(LENGTH files count)
+if(problems)
+  message(FATAL_ERROR "module boundaries crossed:\n${problems}")
+endif()
+message(STATUS "${count} files, no include crosses a module boundary")
