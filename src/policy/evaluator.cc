@@ -382,12 +382,15 @@ class ExpressionWalk {
       }
       arity(0);
       constexpr std::int64_t kDay = 86'400'000;
-      // Floor division: times before the epoch belong to the earlier day.
-      std::int64_t days = dt.ms / kDay;
-      if (dt.ms % kDay < 0) --days;
-      const std::int64_t midnight = days * kDay;  // |days * kDay| <= |dt.ms| + kDay: no overflow
-      if (m == "toDate") return Value{Datetime{midnight}};
-      return Value{Duration{dt.ms - midnight}};
+      // Times before the epoch belong to the earlier day: the time of day is
+      // the Euclidean remainder, never negative. Midnight of the earliest
+      // representable day lies before the earliest datetime: an overflow,
+      // as in the reference engine.
+      std::int64_t time_of_day = dt.ms % kDay;
+      if (time_of_day < 0) time_of_day += kDay;
+      if (m == "toTime") return Value{Duration{time_of_day}};
+      if (__builtin_sub_overflow(dt.ms, time_of_day, &out)) throw EvalError{"datetime overflow"};
+      return Value{Datetime{out}};
     }
     static constexpr std::pair<std::string_view, std::int64_t> kDurationUnits[] = {{"toDays", 86'400'000},
                                                                                    {"toHours", 3'600'000},

@@ -132,6 +132,12 @@ TEST_F(EvaluatorTest, DatetimeAndDuration) {
   expect_true(R"(duration("90m").toHours() == 1 && duration("-90m").toHours() == -1)");
   expect_true(R"(datetime("1969-12-31T23:00:00Z").toDate() == datetime("1969-12-31"))");
   expect_true(R"(datetime("1969-12-31T23:00:00Z").toTime() == duration("23h"))");
+  // The earliest datetime's midnight is before the earliest datetime: an
+  // overflow, as in cedar-wasm (found by the differential test); its time
+  // of day is still defined.
+  const std::string earliest = R"(datetime("1970-01-01").offset(duration("-9223372036854775808ms")))";
+  expect_error(earliest + ".toDate()");
+  expect_true(earliest + ".toTime() == duration(\"16h47m4s192ms\")");
   expect_true(R"(datetime("2024-01-02").durationSince(datetime("2024-01-01")) == duration("24h"))");
   expect_error(R"(datetime("2023-02-29"))");
   expect_error(R"(datetime("2024-01-01T24:00:00Z"))");
