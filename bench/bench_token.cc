@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "crypto/ed25519.h"
+#include "crypto/openssl_ptr.h"
 #include "keys/signing_key.h"
 #include "summary.h"
 #include "token/jws.h"
@@ -55,14 +56,8 @@ MandateClaims bench_claims(const PublicKey& executor) {
   return c;
 }
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct CtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using MdCtx = std::unique_ptr<EVP_MD_CTX, CtxFree>;
+using crypto::MdCtx;
+using crypto::Pkey;
 
 const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
@@ -259,7 +254,7 @@ int run_suite() {
   const std::string es_input = f.es_proof.substr(0, f.es_proof.rfind('.'));
   // One OpenSSL context per reference, as in the benchmarks above: a context
   // is not reused across key types.
-  const auto new_ctx = [] { return std::shared_ptr<EVP_MD_CTX>(EVP_MD_CTX_new(), EVP_MD_CTX_free); };
+  const auto new_ctx = [] { return std::shared_ptr<EVP_MD_CTX>(MdCtx(EVP_MD_CTX_new())); };
   const auto sign_once = [&](EVP_PKEY* key, const EVP_MD* md, const std::string& input) {
     return raw_sign(new_ctx().get(), key, md, input);
   };

@@ -1,16 +1,13 @@
 #include "analyze/config.h"
 
-#include <toml++/toml.h>
-
 #include <array>
+
+#include "settings/strict_toml.h"
 
 namespace mandate::analyze {
 namespace {
 
-std::string at(std::string_view source, const toml::node& node) {
-  return std::string(source) + ":" + std::to_string(node.source().begin.line) + ":" +
-         std::to_string(node.source().begin.column);
-}
+std::string at(std::string_view source, const toml::node& node) { return settings::place(source, node); }
 
 struct IntSetting {
   std::string_view name;
@@ -38,8 +35,8 @@ std::expected<void, std::string> read_thresholds(const toml::table& table, std::
       if (s.name == key.str()) setting = &s;
     }
     if (setting == nullptr) return std::unexpected(at(source, node) + ": unknown setting thresholds." + std::string(key.str()));
-    const auto value = node.value<std::int64_t>();
-    if (!node.is_integer() || !value || *value < setting->min || *value > setting->max) {
+    const auto value = settings::integer_in(node, setting->min, setting->max);
+    if (!value) {
       return std::unexpected(at(source, node) + ": thresholds." + std::string(key.str()) + " must be an integer from " +
                              std::to_string(setting->min) + " to " + std::to_string(setting->max));
     }
@@ -54,8 +51,8 @@ std::expected<void, std::string> read_identity(const toml::node& node, std::stri
   std::string id;
   IdentityNote note;
   for (const auto& [key, value] : *table) {
-    const auto text = value.value<std::string>();
-    if (!value.is_string() || !text) return std::unexpected(at(source, value) + ": identity." + std::string(key.str()) + " must be a string");
+    const auto text = settings::string_value(value);
+    if (!text) return std::unexpected(at(source, value) + ": identity." + std::string(key.str()) + " must be a string");
     if (key == "id") {
       id = *text;
     } else if (key == "owner") {
@@ -75,13 +72,9 @@ std::expected<void, std::string> read_identity(const toml::node& node, std::stri
 }  // namespace
 
 std::expected<AnalyzeConfig, std::string> parse_analyze_config(std::string_view text, std::string_view source) {
-  toml::table root;
-  try {
-    root = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    return std::unexpected(std::string(source) + ":" + std::to_string(e.source().begin.line) + ":" +
-                           std::to_string(e.source().begin.column) + ": " + std::string(e.description()));
-  }
+  auto parsed = settings::parse(text, source);
+  if (!parsed) return std::unexpected(parsed.error());
+  const toml::table& root = *parsed;
   AnalyzeConfig config;
   for (const auto& [key, node] : root) {
     if (key == "thresholds") {
@@ -96,8 +89,8 @@ std::expected<AnalyzeConfig, std::string> parse_analyze_config(std::string_view 
       const toml::array* list = node.as_array();
       if (list == nullptr) return std::unexpected(at(source, node) + ": offboarded must be an array of strings");
       for (const auto& item : *list) {
-        const auto name = item.value<std::string>();
-        if (!item.is_string() || !name) return std::unexpected(at(source, item) + ": offboarded must be an array of strings");
+        const auto name = settings::string_value(item);
+        if (!name) return std::unexpected(at(source, item) + ": offboarded must be an array of strings");
         config.offboarded.insert(*name);
       }
     } else {

@@ -2,7 +2,8 @@
 #include <set>
 
 #include "broker/broker.h"
-#include "broker/journal.h"
+#include "broker/lookups.h"
+#include "broker/step.h"
 #include "broker/internal/policy_context.h"
 #include "core/ids.h"
 #include "core/error.h"

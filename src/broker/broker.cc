@@ -1,6 +1,7 @@
 #include "broker/broker.h"
 
-#include "broker/journal.h"
+#include "broker/lookups.h"
+#include "broker/step.h"
 #include "broker/internal/policy_context.h"
 #include "core/error.h"
 #include "ledger/ledger.h"

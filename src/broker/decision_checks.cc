@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "broker/lookups.h"
 #include "broker/internal/policy_context.h"
 #include "core/error.h"
 #include "store/store.h"

@@ -4,7 +4,8 @@
 
 #include "broker/broker.h"
 #include "broker/internal/decision_checks.h"
-#include "broker/journal.h"
+#include "broker/key_acceptance.h"
+#include "broker/step.h"
 #include "broker/internal/policy_context.h"
 #include "core/error.h"
 #include "core/ids.h"

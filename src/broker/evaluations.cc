@@ -7,7 +7,7 @@
 #include <set>
 
 #include "broker/broker.h"
-#include "broker/journal.h"
+#include "broker/step.h"
 #include "broker/internal/policy_context.h"
 #include "core/error.h"
 #include "ledger/ledger.h"

@@ -2,7 +2,8 @@
 // without a record. It answers "would this token be honoured at all now",
 // not "may this presenter do this" (that is authorize()).
 #include "broker/broker.h"
-#include "broker/journal.h"
+#include "broker/key_acceptance.h"
+#include "broker/lookups.h"
 #include "store/store.h"
 #include "token/jws.h"
 #include "token/mandate_token.h"

@@ -2,7 +2,10 @@
 #include <algorithm>
 
 #include "broker/broker.h"
-#include "broker/journal.h"
+#include "broker/key_acceptance.h"
+#include "broker/limits.h"
+#include "broker/lookups.h"
+#include "broker/step.h"
 #include "core/error.h"
 #include "core/ids.h"
 #include "encoding/json.h"

@@ -1,4 +1,7 @@
-#include "broker/journal.h"
+#include "broker/key_acceptance.h"
+#include "broker/limits.h"
+#include "broker/lookups.h"
+#include "broker/step.h"
 #include "broker/rules_file.h"
 
 #include <algorithm>

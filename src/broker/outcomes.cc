@@ -3,7 +3,10 @@
 #include <algorithm>
 
 #include "broker/broker.h"
-#include "broker/journal.h"
+#include "broker/key_acceptance.h"
+#include "broker/limits.h"
+#include "broker/lookups.h"
+#include "broker/step.h"
 #include "core/ids.h"
 #include "core/error.h"
 #include "keys/keyring.h"

@@ -3,7 +3,7 @@
 
 #include <set>
 
-#include "broker/journal.h"
+#include "broker/step.h"
 #include "core/error.h"
 #include "encoding/json.h"
 #include "ledger/ledger.h"

@@ -4,7 +4,6 @@
 
 #include <set>
 
-#include "broker/journal.h"
 #include "core/error.h"
 #include "policy/parser.h"
 #include "store/store.h"

@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "broker/broker.h"
-#include "broker/journal.h"
+#include "broker/limits.h"
+#include "broker/lookups.h"
+#include "broker/step.h"
 #include "core/ids.h"
 #include "core/error.h"
 #include "ledger/ledger.h"

@@ -2,10 +2,9 @@
 
 #include <set>
 
-#include <toml++/toml.h>
-
 #include "broker/records.h"
 #include "core/error.h"
+#include "settings/strict_toml.h"
 
 namespace mandate::broker {
 namespace {
@@ -15,13 +14,12 @@ class RuleReader {
   RuleReader(const toml::table& table, std::string_view source) : table_(table), source_(source) {}
 
   [[noreturn]] void refuse(const toml::node& node, const std::string& why) const {
-    fail(ErrorKind::bad_input, std::string(source_) + ":" + std::to_string(node.source().begin.line) + ":" +
-                                   std::to_string(node.source().begin.column) + ": " + why);
+    fail(ErrorKind::bad_input, settings::place(source_, node) + ": " + why);
   }
 
   void only(const std::set<std::string>& keys) const {
-    for (const auto& [key, node] : table_) {
-      if (!keys.contains(std::string(key.str()))) refuse(node, "unknown rule setting " + std::string(key.str()));
+    if (auto unknown = settings::unknown_key(table_, keys, source_, "unknown rule setting ")) {
+      fail(ErrorKind::bad_input, *unknown);
     }
   }
 
@@ -33,8 +31,9 @@ class RuleReader {
       if (required) refuse(table_, "rule needs " + std::string(key));
       return {};
     }
-    if (!node->is_string()) refuse(*node, std::string(key) + " must be a string");
-    return node->value<std::string>().value();
+    auto value = settings::string_value(*node);
+    if (!value) refuse(*node, std::string(key) + " must be a string");
+    return *value;
   }
 
   std::vector<std::string> strings(std::string_view key) const {
@@ -44,8 +43,9 @@ class RuleReader {
     if (array == nullptr) refuse(*node, std::string(key) + " must be an array of strings");
     std::vector<std::string> out;
     for (const toml::node& e : *array) {
-      if (!e.is_string()) refuse(e, std::string(key) + " must be an array of strings");
-      out.push_back(e.value<std::string>().value());
+      auto value = settings::string_value(e);
+      if (!value) refuse(e, std::string(key) + " must be an array of strings");
+      out.push_back(*value);
     }
     return out;
   }
@@ -53,10 +53,10 @@ class RuleReader {
   std::uint32_t count(std::string_view key, std::uint32_t fallback) const {
     const toml::node* node = get(key);
     if (node == nullptr) return fallback;
-    if (!node->is_integer()) refuse(*node, std::string(key) + " must be an integer");
-    const std::int64_t v = node->value<std::int64_t>().value();
-    if (v < 1 || v > 1000000) refuse(*node, std::string(key) + " must be between 1 and 1000000");
-    return static_cast<std::uint32_t>(v);
+    if (!settings::integer_value(*node)) refuse(*node, std::string(key) + " must be an integer");
+    const auto v = settings::integer_in(*node, 1, 1000000);
+    if (!v) refuse(*node, std::string(key) + " must be between 1 and 1000000");
+    return static_cast<std::uint32_t>(*v);
   }
 
   std::chrono::seconds duration(std::string_view key, std::optional<std::chrono::seconds> fallback) const {
@@ -65,8 +65,9 @@ class RuleReader {
       if (!fallback) refuse(table_, "rule needs " + std::string(key));
       return *fallback;
     }
-    if (!node->is_string()) refuse(*node, std::string(key) + " must be a duration string such as \"15m\"");
-    auto d = parse_duration(node->value<std::string>().value());
+    const auto text = settings::string_value(*node);
+    if (!text) refuse(*node, std::string(key) + " must be a duration string such as \"15m\"");
+    auto d = parse_duration(*text);
     if (!d) refuse(*node, std::string(key) + " is not a duration (use s, m, h, d, e.g. \"1h30m\")");
     return *d;
   }
@@ -74,8 +75,9 @@ class RuleReader {
   bool flag(std::string_view key) const {
     const toml::node* node = get(key);
     if (node == nullptr) return false;
-    if (!node->is_boolean()) refuse(*node, std::string(key) + " must be true or false");
-    return node->value<bool>().value();
+    const auto value = settings::bool_value(*node);
+    if (!value) refuse(*node, std::string(key) + " must be true or false");
+    return *value;
   }
 
  private:
@@ -104,13 +106,9 @@ core::ApprovalRule read_rule(const toml::table& table, std::string_view source) 
 }  // namespace
 
 std::vector<core::ApprovalRule> parse_rules_file(std::string_view text, std::string_view source) {
-  toml::table root;
-  try {
-    root = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    fail(ErrorKind::bad_input, std::string(source) + ":" + std::to_string(e.source().begin.line) + ":" +
-                                   std::to_string(e.source().begin.column) + ": " + std::string(e.description()));
-  }
+  auto parsed = settings::parse(text, source);
+  if (!parsed) fail(ErrorKind::bad_input, parsed.error());
+  const toml::table& root = *parsed;
   for (const auto& [key, node] : root) {
     if (key.str() != "rule") {
       fail(ErrorKind::bad_input, std::string(source) + ":" + std::to_string(node.source().begin.line) +

@@ -2,7 +2,9 @@
 #include <algorithm>
 
 #include "broker/broker.h"
-#include "broker/journal.h"
+#include "broker/limits.h"
+#include "broker/lookups.h"
+#include "broker/step.h"
 #include "core/ids.h"
 #include "broker/rules_file.h"
 #include "core/error.h"

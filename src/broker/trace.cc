@@ -4,7 +4,7 @@
 #include <set>
 #include <sstream>
 
-#include "broker/journal.h"
+#include "broker/lookups.h"
 #include "core/error.h"
 #include "ledger/ledger.h"
 #include "store/store.h"

@@ -6,20 +6,10 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "crypto/openssl_ptr.h"
+
 namespace mandate::crypto {
 namespace {
-
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct CtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using Bio = std::unique_ptr<BIO, BioFree>;
 
 Pkey public_pkey(const Ed25519PublicKey& key) {
   return Pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size()));
@@ -89,7 +79,7 @@ std::string Ed25519PrivateKey::to_pem() const {
 }
 
 Ed25519Signature Ed25519PrivateKey::sign(std::span<const std::uint8_t> message) const {
-  std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
+  MdCtx ctx(EVP_MD_CTX_new());
   Ed25519Signature sig{};
   std::size_t len = sig.size();
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, handle_->pkey.get()) != 1 ||
@@ -103,7 +93,7 @@ bool ed25519_verify(const Ed25519PublicKey& key, std::span<const std::uint8_t> m
                     std::span<const std::uint8_t> signature) {
   if (signature.size() != 64) return false;
   Pkey pkey = public_pkey(key);
-  std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
+  MdCtx ctx(EVP_MD_CTX_new());
   if (!pkey || !ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1) return false;
   return EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(), message.size()) == 1;
 }

@@ -3,14 +3,12 @@
 #include <set>
 #include <sstream>
 
-#include <toml++/toml.h>
+#include "settings/strict_toml.h"
 
 namespace mandate::home {
 namespace {
 
-std::string at(std::string_view source, const toml::source_region& where) {
-  return std::string(source) + ":" + std::to_string(where.begin.line) + ":" + std::to_string(where.begin.column);
-}
+using settings::place;
 
 std::expected<std::string, std::string> string_setting(const toml::table& table, std::string_view key,
                                                        std::string_view source, bool required,
@@ -20,17 +18,15 @@ std::expected<std::string, std::string> string_setting(const toml::table& table,
     if (required) return std::unexpected(std::string(source) + ": missing required setting " + std::string(key));
     return fallback;
   }
-  if (!node->is_string()) return std::unexpected(at(source, node->source()) + ": " + std::string(key) + " must be a string");
-  return node->value<std::string>().value();
+  auto value = settings::string_value(*node);
+  if (!value) return std::unexpected(place(source, *node) + ": " + std::string(key) + " must be a string");
+  return *value;
 }
 
 std::expected<void, std::string> only_keys(const toml::table& table, const std::set<std::string>& allowed,
                                            std::string_view source, std::string_view section) {
-  for (const auto& [key, node] : table) {
-    if (!allowed.contains(std::string(key.str()))) {
-      return std::unexpected(at(source, node.source()) + ": unknown setting " + std::string(section) +
-                             (section.empty() ? "" : ".") + std::string(key.str()));
-    }
+  if (auto unknown = settings::unknown_key(table, allowed, source, settings::unknown_setting_prefix(section))) {
+    return std::unexpected(*unknown);
   }
   return {};
 }
@@ -46,12 +42,9 @@ bool valid_origin(std::string_view origin) {
 }
 
 std::expected<Config, std::string> parse_config(std::string_view text, std::string_view source) {
-  toml::table root;
-  try {
-    root = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    return std::unexpected(at(source, e.source()) + ": " + std::string(e.description()));
-  }
+  auto parsed = settings::parse(text, source);
+  if (!parsed) return std::unexpected(parsed.error());
+  const toml::table& root = *parsed;
   if (auto r = only_keys(root, {"ledger", "store"}, source, ""); !r) return std::unexpected(r.error());
   Config config;
   const toml::table* ledger = root["ledger"].as_table();
@@ -60,7 +53,7 @@ std::expected<Config, std::string> parse_config(std::string_view text, std::stri
   auto origin = string_setting(*ledger, "origin", source, true, "");
   if (!origin) return std::unexpected(origin.error());
   if (!valid_origin(*origin)) {
-    return std::unexpected(at(source, ledger->get("origin")->source()) +
+    return std::unexpected(place(source, *ledger->get("origin")) +
                            ": ledger.origin must be printable ASCII without spaces or '+'");
   }
   config.origin = *origin;
@@ -69,7 +62,7 @@ std::expected<Config, std::string> parse_config(std::string_view text, std::stri
     auto backend = string_setting(*store, "backend", source, false, config.store_backend);
     if (!backend) return std::unexpected(backend.error());
     if (*backend != "sqlite") {
-      return std::unexpected(at(source, store->get("backend")->source()) + ": store.backend \"" + *backend +
+      return std::unexpected(place(source, *store->get("backend")) + ": store.backend \"" + *backend +
                              "\" is not supported (sqlite)");
     }
     auto path = string_setting(*store, "path", source, false, config.store_path);

@@ -10,6 +10,7 @@
 #include "identity/internal/spiffe_id.h"
 #include "identity/internal/verification_key.h"
 #include "identity/internal/x509_svid.h"
+#include "settings/strict_toml.h"
 
 namespace mandate::identity {
 namespace {
@@ -19,11 +20,7 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view kGithubIssuer = "https://token.actions.githubusercontent.com";
 
-std::string where(const toml::node& node) {
-  const auto& src = node.source();
-  std::string out = src.path ? std::string(*src.path) + ":" : std::string();
-  return out + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column);
-}
+std::string where(const toml::node& node) { return settings::place(node); }
 
 // One table being read: remembers which keys were consumed so leftovers are
 // reported as unknown settings.
@@ -44,8 +41,9 @@ class TableReader {
   std::expected<std::optional<std::string>, std::string> string(std::string_view key) {
     const toml::node* node = get(key);
     if (node == nullptr) return std::optional<std::string>{};
-    if (!node->is_string()) return Refusal(at(key) + " must be a string");
-    auto value = *node->value<std::string>();
+    auto text = settings::string_value(*node);
+    if (!text) return Refusal(at(key) + " must be a string");
+    auto value = std::move(*text);
     if (value.empty()) return Refusal(at(key) + " is empty");
     return std::optional<std::string>(std::move(value));
   }
@@ -58,20 +56,19 @@ class TableReader {
   std::expected<std::optional<bool>, std::string> boolean(std::string_view key) {
     const toml::node* node = get(key);
     if (node == nullptr) return std::optional<bool>{};
-    if (!node->is_boolean()) return Refusal(at(key) + " must be true or false");
-    return std::optional<bool>(*node->value<bool>());
+    const auto value = settings::bool_value(*node);
+    if (!value) return Refusal(at(key) + " must be true or false");
+    return value;
   }
   // Whole seconds in [min, max].
   std::expected<std::optional<std::int64_t>, std::string> seconds(std::string_view key, std::int64_t min,
                                                                   std::int64_t max) {
     const toml::node* node = get(key);
     if (node == nullptr) return std::optional<std::int64_t>{};
-    if (!node->is_integer()) return Refusal(at(key) + " must be an integer number of seconds");
-    const auto value = *node->value<std::int64_t>();
-    if (value < min || value > max) {
-      return Refusal(at(key) + " must be between " + std::to_string(min) + " and " + std::to_string(max));
-    }
-    return std::optional<std::int64_t>(value);
+    if (!settings::integer_value(*node)) return Refusal(at(key) + " must be an integer number of seconds");
+    const auto value = settings::integer_in(*node, min, max);
+    if (!value) return Refusal(at(key) + " must be between " + std::to_string(min) + " and " + std::to_string(max));
+    return value;
   }
   // A string or an array of strings.
   std::expected<std::vector<std::string>, std::string> strings(std::string_view key) {
@@ -95,10 +92,7 @@ class TableReader {
     for (const auto& [key, node] : table_) {
       if (!used_.contains(std::string(key.str()))) {
         const auto& src = key.source();
-        const std::string place = src.begin.line > 0 ? (src.path ? std::string(*src.path) + ":" : std::string()) +
-                                                          std::to_string(src.begin.line) + ":" +
-                                                          std::to_string(src.begin.column)
-                                                    : where(node);
+        const std::string place = src.begin.line > 0 ? settings::place(src) : where(node);
         return Refusal(place + ": unknown setting " + name_ + "." + std::string(key.str()));
       }
     }

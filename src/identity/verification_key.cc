@@ -10,6 +10,7 @@
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
 
+#include "crypto/openssl_ptr.h"
 #include "encoding/base64.h"
 #include "encoding/json.h"
 #include "token/public_key.h"
@@ -54,22 +55,7 @@ const EVP_MD* digest_for(JwsAlgorithm a) {
   }
 }
 
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_free(b); }
-};
-struct ParamBldFree {
-  void operator()(OSSL_PARAM_BLD* b) const { OSSL_PARAM_BLD_free(b); }
-};
-struct ParamFree {
-  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
-};
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using Bignum = std::unique_ptr<BIGNUM, BnFree>;
+using crypto::Bignum;
 
 std::expected<Bignum, std::string> big_member(const nlohmann::json& jwk, const char* name) {
   const auto it = jwk.find(name);
@@ -96,19 +82,19 @@ std::expected<std::shared_ptr<EVP_PKEY>, std::string> rsa_public(const nlohmann:
   if (!BN_is_odd(e->get()) || BN_num_bits(e->get()) < 2 || BN_num_bits(e->get()) > 32) {
     return Refusal("the RSA public exponent is not an odd number of at most 32 bits");
   }
-  std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> build(OSSL_PARAM_BLD_new());
+  crypto::ParamBld build(OSSL_PARAM_BLD_new());
   if (!build || OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_N, n->get()) != 1 ||
       OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_E, e->get()) != 1) {
     throw std::runtime_error("cannot build RSA key parameters");
   }
-  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(build.get()));
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+  crypto::Params params(OSSL_PARAM_BLD_to_param(build.get()));
+  crypto::PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
   EVP_PKEY* raw = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
     return Refusal("the RSA JWK is not a valid public key");
   }
-  return std::shared_ptr<EVP_PKEY>(raw, EVP_PKEY_free);
+  return std::shared_ptr<EVP_PKEY>(crypto::Pkey(raw));
 }
 
 std::expected<JwsAlgorithm, std::string> rsa_algorithm(const nlohmann::json& jwk) {
@@ -121,7 +107,7 @@ std::expected<JwsAlgorithm, std::string> rsa_algorithm(const nlohmann::json& jwk
 
 bool rsa_verify(EVP_PKEY* pkey, JwsAlgorithm algorithm, std::string_view input, std::string_view signature) {
   if (signature.size() != static_cast<std::size_t>(EVP_PKEY_get_size(pkey))) return false;
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  crypto::MdCtx ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), &pctx, digest_for(algorithm), nullptr, pkey) != 1) return false;
   if (is_pss(algorithm)) {

@@ -6,37 +6,29 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "crypto/openssl_ptr.h"
 #include "crypto/sha256.h"
 #include "encoding/base64.h"
 
 namespace mandate::identity {
 
 struct X509Bundle::Store {
-  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store{X509_STORE_new(), &X509_STORE_free};
+  crypto::CertStore store{X509_STORE_new()};
 };
 
 namespace {
 
 using Refusal = std::unexpected<std::string>;
-using Cert = std::unique_ptr<X509, decltype(&X509_free)>;
+using crypto::Cert;
 constexpr std::size_t kMaxCertificateSize = 16 * 1024;
 
-struct StackFree {
-  void operator()(STACK_OF(X509) * s) const { sk_X509_pop_free(s, X509_free); }
-};
-struct GeneralNamesFree {
-  void operator()(GENERAL_NAMES* names) const { GENERAL_NAMES_free(names); }
-};
-struct StoreCtxFree {
-  void operator()(X509_STORE_CTX* c) const { X509_STORE_CTX_free(c); }
-};
 
 std::expected<Cert, std::string> parse_der(const std::string& der, std::size_t index) {
   if (der.empty() || der.size() > kMaxCertificateSize) {
     return Refusal("certificate " + std::to_string(index) + " of the client chain is empty or too large");
   }
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  Cert cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())), &X509_free);
+  Cert cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (!cert || p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
     return Refusal("certificate " + std::to_string(index) + " of the client chain is not one DER certificate");
   }
@@ -44,7 +36,7 @@ std::expected<Cert, std::string> parse_der(const std::string& der, std::size_t i
 }
 
 std::expected<SpiffeId, std::string> leaf_spiffe_id(X509* leaf) {
-  std::unique_ptr<GENERAL_NAMES, GeneralNamesFree> names(
+  crypto::GeneralNames names(
       static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(leaf, NID_subject_alt_name, nullptr, nullptr)));
   std::vector<std::string> uris;
   for (int i = 0; names && i < sk_GENERAL_NAME_num(names.get()); ++i) {
@@ -86,10 +78,10 @@ std::string thumbprint(const std::string& der) {
 std::expected<X509Bundle, std::string> X509Bundle::from_pem(std::string_view pem) {
   auto state = std::make_shared<Store>();
   if (!state->store) throw std::runtime_error("cannot allocate an X509_STORE");
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  crypto::Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   int count = 0;
   while (true) {
-    Cert cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
+    Cert cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
     if (!cert) break;
     if (X509_check_ca(cert.get()) == 0) return Refusal("the bundle holds a certificate that is not a CA");
     if (X509_STORE_add_cert(state->store.get(), cert.get()) != 1) return Refusal("cannot add a bundle certificate");
@@ -116,14 +108,14 @@ std::expected<VerifiedSvid, std::string> verify_x509_svid(const std::vector<std:
   auto id = leaf_spiffe_id(leaf->get());
   if (!id) return Refusal(id.error());
   if (auto ok = check_leaf(leaf->get()); !ok) return Refusal(ok.error());
-  std::unique_ptr<STACK_OF(X509), StackFree> untrusted(sk_X509_new_null());
+  crypto::CertStack untrusted(sk_X509_new_null());
   for (std::size_t i = 1; i < chain_der.size(); ++i) {
     auto cert = parse_der(chain_der[i], i);
     if (!cert) return Refusal(cert.error());
     if (sk_X509_push(untrusted.get(), cert->get()) == 0) throw std::runtime_error("cannot grow a certificate stack");
     (void)cert->release();  // owned by the stack now
   }
-  std::unique_ptr<X509_STORE_CTX, StoreCtxFree> ctx(X509_STORE_CTX_new());
+  crypto::CertStoreCtx ctx(X509_STORE_CTX_new());
   if (!ctx || X509_STORE_CTX_init(ctx.get(), bundle.store_->store.get(), leaf->get(), untrusted.get()) != 1) {
     throw std::runtime_error("cannot set up certificate verification");
   }

@@ -17,8 +17,7 @@ RouteHandler decision_endpoint(Application& app, Call call, bool counts_decision
     if (!who) return who.error();
     // AuthZEN 1.0 (Error Responses) lists 400, 401, 403 and 500 only: a body that is not
     // declared JSON is a bad request there, not 415 as elsewhere here.
-    const auto type = request.header("content-type");
-    if (!type || !media_type_matches(*type, "application/json")) {
+    if (!declares_json(request)) {
       return error_response(400, "AuthZEN requests are application/json (Content-Type: application/json)");
     }
     authzen::CallContext context;

@@ -5,10 +5,9 @@
 #include <set>
 #include <sstream>
 
-#include <toml++/toml.h>
-
 #include "broker/records.h"
 #include "identity/authenticator.h"
+#include "settings/strict_toml.h"
 
 namespace mandate::server {
 namespace {
@@ -18,19 +17,15 @@ class Reader {
  public:
   explicit Reader(std::string_view source) : source_(source) {}
 
-  std::string at(const toml::node& node) const {
-    return source_ + ":" + std::to_string(node.source().begin.line) + ":" + std::to_string(node.source().begin.column);
-  }
+  std::string at(const toml::node& node) const { return settings::place(source_, node); }
   bool failed() const { return error_.has_value(); }
   const std::string& error() const { return *error_; }
   void fail_at(const toml::node& node, const std::string& why) { set(at(node) + ": " + why); }
   void fail(const std::string& why) { set(source_ + ": " + why); }
 
   void only(const toml::table& table, const std::set<std::string>& keys, const std::string& section) {
-    for (const auto& [key, node] : table) {
-      if (!keys.contains(std::string(key.str()))) {
-        fail_at(node, "unknown setting " + (section.empty() ? "" : section + ".") + std::string(key.str()));
-      }
+    if (auto unknown = settings::unknown_key(table, keys, source_, settings::unknown_setting_prefix(section))) {
+      set(*unknown);
     }
   }
   const toml::table* table(const toml::table& parent, std::string_view key) {
@@ -41,15 +36,15 @@ class Reader {
   }
   void text(const toml::table& t, std::string_view key, std::string& out) {
     if (const toml::node* node = t.get(key)) {
-      if (auto v = node->value<std::string>(); node->is_string()) out = *v;
+      if (auto v = settings::string_value(*node)) out = *v;
       else fail_at(*node, std::string(key) + " must be a string");
     }
   }
   template <class Int>
   void integer(const toml::table& t, std::string_view key, Int& out, std::int64_t min, std::int64_t max) {
     if (const toml::node* node = t.get(key)) {
-      auto v = node->value<std::int64_t>();
-      if (!node->is_integer() || *v < min || *v > max) {
+      auto v = settings::integer_in(*node, min, max);
+      if (!v) {
         fail_at(*node, std::string(key) + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
       } else {
         out = static_cast<Int>(*v);
@@ -58,15 +53,15 @@ class Reader {
   }
   void boolean(const toml::table& t, std::string_view key, bool& out) {
     if (const toml::node* node = t.get(key)) {
-      if (node->is_boolean()) out = *node->value<bool>();
+      if (auto v = settings::bool_value(*node)) out = *v;
       else fail_at(*node, std::string(key) + " must be true or false");
     }
   }
   void duration(const toml::table& t, std::string_view key, std::chrono::milliseconds& out) {
     if (const toml::node* node = t.get(key)) {
-      auto text = node->value<std::string>();
+      auto text = settings::string_value(*node);
       auto d = text ? broker::parse_duration(*text) : std::nullopt;
-      if (!node->is_string() || !d || d->count() <= 0) fail_at(*node, std::string(key) + " must be a duration such as \"10s\" or \"2m\"");
+      if (!d || d->count() <= 0) fail_at(*node, std::string(key) + " must be a duration such as \"10s\" or \"2m\"");
       else out = *d;
     }
   }
@@ -75,8 +70,9 @@ class Reader {
       const toml::array* list = node->as_array();
       if (!list) return fail_at(*node, std::string(key) + " must be an array of strings");
       for (const auto& item : *list) {
-        if (!item.is_string()) return fail_at(item, std::string(key) + " must hold strings only");
-        out.push_back(*item.value<std::string>());
+        auto value = settings::string_value(item);
+        if (!value) return fail_at(item, std::string(key) + " must hold strings only");
+        out.push_back(*value);
       }
     }
   }
@@ -137,13 +133,9 @@ void read_limits(Reader& r, const toml::table& root, ServerConfig& c) {
 
 std::expected<ServerConfig, std::string> parse_server_config(std::string_view text, std::string_view source,
                                                              const std::filesystem::path& base) {
-  toml::table root;
-  try {
-    root = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    return std::unexpected(std::string(source) + ":" + std::to_string(e.source().begin.line) + ":" +
-                           std::to_string(e.source().begin.column) + ": " + std::string(e.description()));
-  }
+  auto parsed = settings::parse(text, source);
+  if (!parsed) return std::unexpected(parsed.error());
+  const toml::table& root = *parsed;
   Reader r(source);
   ServerConfig c;
   r.only(root, {"home", "public_url", "listen", "tls", "limits", "mandates", "access", "log", "authzen", "identity"}, "");

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 namespace mandate::server {
 
 std::optional<std::string_view> Request::header(std::string_view lower_name) const {
@@ -87,6 +89,12 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(
     fields.emplace_back(std::move(*name), std::move(*value));
   }
   return fields;
+}
+
+std::string error_body(std::string_view error, std::optional<std::string_view> description) {
+  nlohmann::json body{{"error", error}};
+  if (description) body["error_description"] = *description;
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace mandate::server

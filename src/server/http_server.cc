@@ -42,15 +42,6 @@ class SessionBase {
   virtual void force_close() = 0;
 };
 
-std::string error_body(std::string_view message) {
-  std::string out = R"({"error":")";
-  for (char c : message) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out + "\"}";
-}
-
 // A line for whoever reads the server's stderr, in the access log's form
 // (one JSON object per line) so a log shipper reading both keeps parsing.
 void log_event(std::string_view event, std::string_view message) {

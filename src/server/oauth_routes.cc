@@ -27,7 +27,7 @@ constexpr std::string_view kAccessTokenType = "urn:ietf:params:oauth:token-type:
 constexpr std::string_view kTaskScopePrefix = "task:";
 
 Response oauth_error(int status, std::string_view code, const std::string& description) {
-  return json_ok({{"error", code}, {"error_description", description}}, status);
+  return json_response(status, error_body(code, description));
 }
 
 using Form = std::vector<std::pair<std::string, std::string>>;

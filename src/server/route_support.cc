@@ -5,9 +5,13 @@
 
 namespace mandate::server {
 
-nlohmann::json json_body(const Request& request) {
+bool declares_json(const Request& request) {
   const auto type = request.header("content-type");
-  if (!type || !media_type_matches(*type, "application/json")) {
+  return type && media_type_matches(*type, "application/json");
+}
+
+nlohmann::json json_body(const Request& request) {
+  if (!declares_json(request)) {
     throw HttpError(415, "the request body must be application/json");
   }
   auto parsed = encoding::parse_json_strict(request.body);

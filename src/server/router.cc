@@ -113,10 +113,7 @@ Response Router::route(Request& request) const {
 }
 
 Response error_response(int status, const std::string& message) {
-  // Replacing what is not UTF-8 keeps an error from becoming another error
-  // (a strict dump throws, and the client would get a bare 500).
-  return json_response(status,
-                       nlohmann::json{{"error", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return json_response(status, error_body(message));
 }
 
 Response json_response(int status, const std::string& json_text) {

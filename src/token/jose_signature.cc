@@ -12,17 +12,9 @@
 namespace mandate::token::detail {
 namespace {
 
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-struct SigFree {
-  void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
-};
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_free(b); }
-};
-using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-using EcdsaSig = std::unique_ptr<ECDSA_SIG, SigFree>;
+using crypto::Bignum;
+using crypto::EcdsaSig;
+using crypto::MdCtx;
 
 constexpr std::size_t kEd25519SignatureSize = 64;
 constexpr std::size_t kP256ScalarSize = 32;
@@ -48,8 +40,8 @@ std::string der_to_jose(const unsigned char* der, std::size_t len) {
 // An empty result means the signature cannot be valid.
 std::string jose_to_der(std::span<const std::uint8_t> signature) {
   if (signature.size() != 2 * kP256ScalarSize) return {};
-  std::unique_ptr<BIGNUM, BnFree> r(BN_bin2bn(signature.data(), kP256ScalarSize, nullptr));
-  std::unique_ptr<BIGNUM, BnFree> s(BN_bin2bn(signature.data() + kP256ScalarSize, kP256ScalarSize, nullptr));
+  Bignum r(BN_bin2bn(signature.data(), kP256ScalarSize, nullptr));
+  Bignum s(BN_bin2bn(signature.data() + kP256ScalarSize, kP256ScalarSize, nullptr));
   EcdsaSig sig(ECDSA_SIG_new());
   if (!r || !s || !sig || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) {
     throw std::runtime_error("cannot allocate an ECDSA signature");

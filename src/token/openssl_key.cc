@@ -15,24 +15,9 @@
 namespace mandate::token::detail {
 namespace {
 
-struct CtxFree {
-  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_clear_free(b); }
-};
-struct ParamBldFree {
-  void operator()(OSSL_PARAM_BLD* b) const { OSSL_PARAM_BLD_free(b); }
-};
-struct ParamFree {
-  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
-};
-using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, CtxFree>;
-using Bio = std::unique_ptr<BIO, BioFree>;
-using Bignum = std::unique_ptr<BIGNUM, BnFree>;
+using crypto::Bio;
+using crypto::PkeyCtx;
+using crypto::SecretBignum;
 
 constexpr std::size_t kCoordinateSize = 32;
 
@@ -57,7 +42,7 @@ bool is_p256(EVP_PKEY* pkey) {
 Coordinate bn_param(EVP_PKEY* pkey, const char* name) {
   BIGNUM* raw = nullptr;
   if (EVP_PKEY_get_bn_param(pkey, name, &raw) != 1) throw std::runtime_error("cannot read an EC key coordinate");
-  Bignum bn(raw);
+  SecretBignum bn(raw);
   Coordinate out{};
   if (BN_bn2binpad(bn.get(), out.data(), static_cast<int>(out.size())) != static_cast<int>(out.size())) {
     throw std::runtime_error("EC key coordinate does not fit 32 bytes");
@@ -90,13 +75,13 @@ std::expected<Pkey, std::string> p256_from_data(std::span<const std::uint8_t> x,
   std::memcpy(point.data() + 1, x.data(), kCoordinateSize);
   std::memcpy(point.data() + 1 + kCoordinateSize, y.data(), kCoordinateSize);
 
-  std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> build(OSSL_PARAM_BLD_new());
+  crypto::ParamBld build(OSSL_PARAM_BLD_new());
   if (!build || OSSL_PARAM_BLD_push_utf8_string(build.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
       OSSL_PARAM_BLD_push_octet_string(build.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1 ||
       (d != nullptr && OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_PRIV_KEY, d) != 1)) {
     throw std::runtime_error("cannot build P-256 key parameters");
   }
-  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(build.get()));
+  crypto::Params params(OSSL_PARAM_BLD_to_param(build.get()));
   PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
   EVP_PKEY* raw = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
@@ -120,8 +105,6 @@ std::expected<Pkey, std::string> p256_from_data(std::span<const std::uint8_t> x,
 }
 
 }  // namespace
-
-void PkeyFree::operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
 
 std::expected<Algorithm, std::string> algorithm_of(EVP_PKEY* pkey) {
   switch (EVP_PKEY_get_base_id(pkey)) {
@@ -162,7 +145,7 @@ std::expected<Pkey, std::string> p256_public(std::span<const std::uint8_t> x, st
 std::expected<Pkey, std::string> p256_private(std::span<const std::uint8_t> x, std::span<const std::uint8_t> y,
                                               std::span<const std::uint8_t> d) {
   if (d.size() != kCoordinateSize) return std::unexpected("a P-256 private key is 32 bytes");
-  Bignum bn(BN_bin2bn(d.data(), static_cast<int>(d.size()), nullptr));
+  SecretBignum bn(BN_bin2bn(d.data(), static_cast<int>(d.size()), nullptr));
   if (!bn) throw std::runtime_error("cannot allocate a big number");
   return p256_from_data(x, y, bn.get());
 }

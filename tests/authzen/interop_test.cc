@@ -5,16 +5,12 @@
 #include <sstream>
 
 #include "authzen_fixture.h"
+#include "support/files.h"
 
 namespace mandate::authzen {
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using mandate::testing::read_file;
 
 // The tables predate AuthZEN 1.0's `properties`: they put extra attributes
 // beside type and id. A 1.0 client sends them under `properties`.

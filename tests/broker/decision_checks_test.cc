@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "broker/key_acceptance.h"
 #include "broker/records.h"
 #include "broker_fixture.h"
 #include "token/mandate_token.h"

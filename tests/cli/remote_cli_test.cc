@@ -8,6 +8,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "support/jwt_signer.h"
 #include "support/process.h"
 #include "token/jws.h"
 #include "token/private_key.h"
@@ -20,26 +21,6 @@ constexpr const char* kAudience = "https://mandate.test";
 constexpr const char* kDeployer = "spiffe://example.org/ci/deployer";
 constexpr const char* kResourceServer = "spiffe://example.org/rs/payments";
 constexpr const char* kScope = R"([{"type":"deploy","actions":["deploy"],"resources":["prod/payments"]}])";
-
-struct Signer {
-  token::PrivateKey key = token::PrivateKey::generate(token::Algorithm::EdDSA);
-  std::string kid;
-
-  std::string jwks() const {
-    auto jwk = nlohmann::json::parse(key.public_key().jwk_json());
-    jwk["kid"] = kid;
-    jwk["alg"] = "EdDSA";
-    jwk["use"] = "sig";
-    return nlohmann::json{{"keys", {jwk}}}.dump();
-  }
-  std::string sign(nlohmann::json claims) const {
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    claims.emplace("iat", now);
-    claims.emplace("exp", now + 300);
-    return token::encode_compact({{"alg", "EdDSA"}, {"kid", kid}, {"typ", "JWT"}}, claims,
-                                 [this](std::string_view input) { return key.sign(input); });
-  }
-};
 
 class RemoteCliTest : public ::testing::Test {
  protected:
@@ -126,8 +107,8 @@ class RemoteCliTest : public ::testing::Test {
   TempDir tmp;
   std::string home = (tmp / "home").string();
   std::string key_file = (tmp / "deployer.pem").string();
-  Signer idp{.kid = "idp-1"};
-  Signer trust_domain{.kid = "td-1"};
+  JwtSigner idp{.kid = "idp-1"};
+  JwtSigner trust_domain{.kid = "td-1"};
   std::unique_ptr<Child> server;
   std::string url;
 };
@@ -185,7 +166,7 @@ TEST_F(RemoteCliTest, TheWholeWorkflowThroughTheServer) {
 }
 
 TEST_F(RemoteCliTest, ABadCredentialIsRefusedWithTheServersReasonAndChangesNothing) {
-  Signer rogue{.kid = "idp-1"};  // the right kid, the wrong key
+  JwtSigner rogue{.kid = "idp-1"};  // the right kid, the wrong key
   const std::string forged = rogue.sign({{"iss", kIdp}, {"aud", kAudience}, {"sub", "admin"}});
   auto r = remote(forged, {"actor", "add", "--kind", "human", "--id", "mallory"});
   EXPECT_EQ(r.exit_code, 2);

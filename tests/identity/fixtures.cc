@@ -12,6 +12,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "crypto/openssl_ptr.h"
 #include "encoding/base64.h"
 
 namespace mandate::identity::testing {
@@ -46,7 +47,7 @@ std::string der_to_jose(const std::string& der) {
   return out;
 }
 
-std::shared_ptr<void> own(EVP_PKEY* p) { return std::shared_ptr<void>(p, [](void* k) { EVP_PKEY_free(static_cast<EVP_PKEY*>(k)); }); }
+std::shared_ptr<void> own(EVP_PKEY* p) { return std::shared_ptr<EVP_PKEY>(crypto::Pkey(p)); }
 
 }  // namespace
 
@@ -186,7 +187,7 @@ Cert make_cert(const std::string& cn, const LeafOptions& o, const Cert* issuer) 
   for (const auto& uri : o.uris) sans += (sans.empty() ? "URI:" : ",URI:") + uri;
   if (!sans.empty()) add_ext(cert, signer_cert, NID_subject_alt_name, sans);
   check(X509_sign(cert, raw(issuer != nullptr ? issuer->key : key), EVP_sha256()) > 0, "X509_sign");
-  Cert out{{}, {}, std::shared_ptr<void>(cert, [](void* c) { X509_free(static_cast<X509*>(c)); }), key};
+  Cert out{{}, {}, std::shared_ptr<X509>(crypto::Cert(cert)), key};
   unsigned char* der = nullptr;
   const int len = i2d_X509(cert, &der);
   out.der.assign(reinterpret_cast<const char*>(der), static_cast<std::size_t>(len));

@@ -18,6 +18,7 @@
 #include "crypto/ed25519.h"
 #include "encoding/base64.h"
 #include "ledger/units_support.h"
+#include "support/files.h"
 
 namespace mandate::ledger {
 namespace {
@@ -193,30 +194,8 @@ TEST_F(SignedCheckpoint, RejectsAModifiedBodyUnderAKnownKey) {
 
 // --- Independent verification with the OpenSSL command line ---------------
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "mandate-ledger-units-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  std::filesystem::path operator/(std::string_view name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
-
-void write_file(const std::filesystem::path& path, std::string_view bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(out.good()) << path;
-}
+using mandate::testing::TempDir;
+using mandate::testing::write_file;
 
 struct CommandResult {
   int exit_code = -1;
@@ -246,7 +225,7 @@ TEST_F(SignedCheckpoint, SignatureVerifiesWithTheOpensslCommandLine) {
   ASSERT_EQ(note->signatures[0].signature.size(), 64u);
   ASSERT_EQ(note->text, cp.body());
 
-  ScratchDir dir;
+  TempDir dir;
   write_file(dir / "pub.pem", crypto::ed25519_public_key_to_pem(key_.public_key()));
   write_file(dir / "body", note->text);
   write_file(dir / "sig", note->signatures[0].signature);

@@ -11,6 +11,7 @@
 #include "evidence/bundle.h"
 #include "home/home.h"
 #include "identity/jwks_fetcher.h"
+#include "support/jwt_signer.h"
 #include "support/process.h"
 #include "token/jws.h"
 #include "token/private_key.h"
@@ -32,27 +33,8 @@ class NoNetwork : public identity::JwksFetcher {
   }
 };
 
-struct Signer {
-  token::PrivateKey key = token::PrivateKey::generate(token::Algorithm::EdDSA);
-  std::string kid;
-
-  std::string jwks() const {
-    auto jwk = nlohmann::json::parse(key.public_key().jwk_json());
-    jwk["kid"] = kid;
-    jwk["alg"] = "EdDSA";
-    jwk["use"] = "sig";
-    return nlohmann::json{{"keys", {jwk}}}.dump();
-  }
-  std::string sign(nlohmann::json claims, std::chrono::seconds lifetime = std::chrono::minutes(5)) const {
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    claims.emplace("iat", now);
-    claims.emplace("exp", now + lifetime.count());
-    return token::encode_compact({{"alg", "EdDSA"}, {"kid", kid}, {"typ", "JWT"}}, claims,
-                                 [this](std::string_view input) { return key.sign(input); });
-  }
-};
-
-void write(const std::filesystem::path& path, const std::string& text) { std::ofstream(path) << text; }
+using mandate::testing::JwtSigner;
+using mandate::testing::write_file;
 
 class ServerApp : public ::testing::Test {
  protected:
@@ -65,9 +47,9 @@ class ServerApp : public ::testing::Test {
       admin.id = "admin";
       bootstrap.add_actor({"operator", broker::CallerKind::home_operator, "local-operator"}, admin, std::nullopt);
     }
-    write(tmp.path() / "idp.jwks", idp.jwks());
-    write(tmp.path() / "td.jwks", trust_domain.jwks());
-    write(tmp.path() / "mandate.toml", config_text(home_dir));
+    write_file(tmp.path() / "idp.jwks", idp.jwks());
+    write_file(tmp.path() / "td.jwks", trust_domain.jwks());
+    write_file(tmp.path() / "mandate.toml", config_text(home_dir));
     auto config = load_server_config(tmp.path() / "mandate.toml");
     ASSERT_TRUE(config) << config.error();
     app = std::make_unique<Application>(std::move(*config), std::move(home), std::make_shared<NoNetwork>());
@@ -152,8 +134,8 @@ class ServerApp : public ::testing::Test {
   }
 
   mandate::testing::TempDir tmp;
-  Signer idp{.kid = "idp-1"};
-  Signer trust_domain{.kid = "td-1"};
+  JwtSigner idp{.kid = "idp-1"};
+  JwtSigner trust_domain{.kid = "td-1"};
   token::PrivateKey executor_key = token::PrivateKey::generate(token::Algorithm::EdDSA);
   std::unique_ptr<Application> app;
 };
@@ -277,7 +259,7 @@ TEST_F(ServerApp, CallersWithoutValidCredentialsAreRefusedAndNothingChanges) {
                                "scope":[{"type":"deploy","actions":["deploy"],"resources":["prod/payments"]}]})";
   EXPECT_EQ(call("POST", "/v1/tasks", "", body).status, 401);
   EXPECT_EQ(call("POST", "/v1/tasks", human("alice", std::chrono::seconds(-120)), body).status, 401) << "expired";
-  Signer foreign{.kid = "idp-1"};
+  JwtSigner foreign{.kid = "idp-1"};
   EXPECT_EQ(call("POST", "/v1/tasks", foreign.sign({{"iss", kIdp}, {"aud", kAudience}, {"sub", "alice"}}), body).status, 401)
       << "signed by a key that is not the issuer's";
   EXPECT_EQ(call("POST", "/v1/tasks", idp.sign({{"iss", "https://evil.test"}, {"aud", kAudience}, {"sub", "alice"}}), body).status, 401);

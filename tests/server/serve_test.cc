@@ -10,6 +10,7 @@
 
 #include "server/raw_http.h"
 #include "support/damage.h"
+#include "support/jwt_signer.h"
 #include "support/process.h"
 #include "token/jws.h"
 #include "token/private_key.h"
@@ -19,26 +20,6 @@ namespace {
 
 constexpr const char* kIdp = "https://idp.test";
 constexpr const char* kAudience = "https://mandate.test";
-
-struct Signer {
-  token::PrivateKey key = token::PrivateKey::generate(token::Algorithm::EdDSA);
-  std::string kid = "idp-1";
-
-  std::string jwks() const {
-    auto jwk = nlohmann::json::parse(key.public_key().jwk_json());
-    jwk["kid"] = kid;
-    jwk["alg"] = "EdDSA";
-    jwk["use"] = "sig";
-    return nlohmann::json{{"keys", {jwk}}}.dump();
-  }
-  std::string sign(nlohmann::json claims) const {
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    claims.emplace("iat", now);
-    claims.emplace("exp", now + 300);
-    return token::encode_compact({{"alg", "EdDSA"}, {"kid", kid}, {"typ", "JWT"}}, claims,
-                                 [this](std::string_view input) { return key.sign(input); });
-  }
-};
 
 class ServeTest : public ::testing::Test {
  protected:
@@ -116,7 +97,7 @@ class ServeTest : public ::testing::Test {
 
   TempDir tmp;
   std::string home = (tmp / "home").string();
-  Signer idp;
+  JwtSigner idp{.kid = "idp-1"};
   std::unique_ptr<Child> server;
   std::uint16_t port = 0;
 };

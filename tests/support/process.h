@@ -7,6 +7,8 @@
 #include <sys/types.h>
 #include <vector>
 
+#include "support/files.h"
+
 namespace mandate::testing {
 
 struct RunResult {
@@ -38,22 +40,5 @@ class Child {
   int out_ = -1;
   std::string pending_;
 };
-
-// A fresh directory under $TMPDIR, removed when the object goes away.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
-
-std::string read_file(const std::filesystem::path& path);
-void write_file(const std::filesystem::path& path, const std::string& text);
 
 }  // namespace mandate::testing

@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "crypto/openssl_ptr.h"
 #include "encoding/base64.h"
 #include "encoding/json.h"
 #include "keys/jwk.h"
@@ -206,9 +207,9 @@ TEST(PrivateKey, RefusesMismatchedOrMissingPrivateParts) {
 std::pair<std::string, std::string> foreign_pem(const char* type, const char* curve) {
   EVP_PKEY* raw = curve == nullptr ? EVP_PKEY_Q_keygen(nullptr, nullptr, type)
                                    : EVP_PKEY_Q_keygen(nullptr, nullptr, type, curve);
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey(raw, EVP_PKEY_free);
-  std::unique_ptr<BIO, decltype(&BIO_free)> priv(BIO_new(BIO_s_mem()), BIO_free);
-  std::unique_ptr<BIO, decltype(&BIO_free)> pub(BIO_new(BIO_s_mem()), BIO_free);
+  crypto::Pkey pkey(raw);
+  crypto::Bio priv(BIO_new(BIO_s_mem()));
+  crypto::Bio pub(BIO_new(BIO_s_mem()));
   EXPECT_EQ(PEM_write_bio_PrivateKey(priv.get(), pkey.get(), nullptr, nullptr, 0, nullptr, nullptr), 1);
   EXPECT_EQ(PEM_write_bio_PUBKEY(pub.get(), pkey.get()), 1);
   const auto text = [](BIO* bio) {

@@ -16,7 +16,6 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/broker.h"
-#include "broker/journal.h"
 #include "broker/records.h"
 #include "token/mandate_token.h"
 

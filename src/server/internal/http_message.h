@@ -45,6 +45,11 @@ struct Response {
 // "application/json; charset=utf-8" is application/json.
 bool media_type_matches(std::string_view content_type, std::string_view expected);
 
+// The one error body: {"error": error}, with "error_description" when given
+// (RFC 6749 §5.2's shape, for the OAuth endpoints). What is not UTF-8 is
+// replaced, so an error never becomes another error.
+std::string error_body(std::string_view error, std::optional<std::string_view> description = std::nullopt);
+
 // RFC 3986 percent-decoding; nullopt for a malformed escape.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
 

@@ -26,6 +26,8 @@ class HttpError : public std::runtime_error {
   int status_;
 };
 
+// Whether the request declares a JSON body (application/json, parameters allowed).
+bool declares_json(const Request& request);
 // The body as a JSON object: 415 without a JSON content type, 400 when the
 // body is not one strict I-JSON object.
 nlohmann::json json_body(const Request& request);

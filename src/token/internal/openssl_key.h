@@ -15,14 +15,12 @@
 
 #include <openssl/types.h>
 
+#include "crypto/openssl_ptr.h"
 #include "token/public_key.h"
 
 namespace mandate::token::detail {
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const;
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
+using crypto::Pkey;
 
 using Coordinate = std::array<std::uint8_t, 32>;  // Ed25519 x, P-256 x/y/d
 

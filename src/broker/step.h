@@ -1,0 +1,57 @@
+#pragma once
+// Internal to the broker: how a use case turns into one committed step (a
+// ledger entry plus the state records it changes, each at the version it
+// was read at), and the ids and hashes steps are made of.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "broker/broker.h"
+#include "broker/records.h"
+#include "ledger/entry.h"
+#include "store/store.h"
+
+namespace mandate::ledger {
+class Ledger;
+}
+
+namespace mandate::broker {
+
+template <typename T>
+struct Versioned {
+  T value;
+  std::int64_t version = 0;
+};
+
+class Step {
+ public:
+  Step(std::string type, const Caller& caller, core::Timestamp at);
+  Step& ref(const std::string& name, const std::string& id);
+  Step& data(const std::string& key, nlohmann::json value);
+  Step& put(const std::string& kind, const std::string& id, const std::string& ref, const nlohmann::json& body,
+            std::int64_t expected_version);
+  // Files the entry under the task, for trace and evidence.
+  Step& about_task(const std::string& task_id);
+  // Files the entry under (kind, key): records(kind, key) then lists it.
+  Step& index_under(const std::string& kind, const std::string& key);
+  ledger::EntryDraft& entry() { return entry_; }
+  // Durable when it returns; Error{conflict} when a record moved meanwhile.
+  std::uint64_t commit(ledger::Ledger& ledger);
+
+ private:
+  ledger::EntryDraft entry_;
+  std::vector<store::RecordPut> puts_;
+};
+
+std::string new_id(const std::string& prefix);  // prefix + 128 random bits, base32-ish
+std::string sha256_hex(std::string_view text);
+
+// A mandate record ends: the revocation is stored and the entry records it.
+void revoke_into(Step& step, Versioned<MandateRecord>& mandate, core::RevocationReason reason,
+                 const std::optional<std::string>& by, core::Timestamp at);
+
+}  // namespace mandate::broker
