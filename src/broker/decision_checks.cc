@@ -145,10 +145,9 @@ Verdict check_policy(store::Store& store, const Broker::PolicyContext& context, 
                               {"Resource", request.resource}, *ctx_value};
   std::vector<policy::Entity> overrides;
   add_override(context.entities, cedar.action, request.action_properties, "action", overrides);
-  const policy::Entities with_properties =
-      overrides.empty() ? policy::Entities{} : policy::Entities::overlay(context.entities, std::move(overrides));
-  const policy::Response response =
-      context.authorizer.authorize(cedar, request.action_properties.empty() ? context.entities : with_properties);
+  std::optional<policy::Entities> with_properties;
+  if (!overrides.empty()) with_properties = policy::Entities::overlay(context.entities, std::move(overrides));
+  const policy::Response response = context.authorizer.authorize(cedar, with_properties ? *with_properties : context.entities);
   for (const auto& e : response.errors) result.policy_errors.push_back(e.policy_id + ": " + e.message);
   result.reasons = response.reasons;
   if (response.decision == policy::Decision::Allow) {

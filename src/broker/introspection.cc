@@ -30,6 +30,11 @@ Broker::Introspection Broker::introspect(const std::string& token) {
       out.inactive_because = "revoked";
       return out;
     }
+    // A child spends its ancestors' uses as well as its own.
+    if (store_.record_version(kUsesKind, m->mandate.id) >= static_cast<std::int64_t>(m->mandate.max_uses)) {
+      out.inactive_because = "its uses are spent";
+      return out;
+    }
     if (!m->mandate.parent_id) break;
     auto parent = find_mandate(store_, *m->mandate.parent_id);
     if (!parent) break;
@@ -43,10 +48,6 @@ Broker::Introspection Broker::introspect(const std::string& token) {
   auto executor = find_actor(store_, claims->executor);
   if (!executor || executor->value.actor.state != core::LifecycleState::active) {
     out.inactive_because = "the executor is not active";
-    return out;
-  }
-  if (store_.record_version(kUsesKind, claims->jti) >= static_cast<std::int64_t>(claims->max_uses)) {
-    out.inactive_because = "its uses are spent";
     return out;
   }
   if (store_.record_version(kTaskUsesKind, claims->task_id) >= static_cast<std::int64_t>(task.use_budget)) {

@@ -65,6 +65,8 @@ TEST_F(ApprovalBounds, AnApprovalBoundsTheTotalWorkAcrossReissuesAndChildren) {
   EXPECT_EQ(allowed_uses(child.token, 1), 1);
   EXPECT_EQ(allowed_uses(second.token, 5), 1);
   EXPECT_EQ(allowed_uses(child.token, 5), 0);
+  // Introspection agrees with the decisions: nothing is left to the child.
+  EXPECT_FALSE(broker->introspect(child.token).active);
   EXPECT_EQ(allowed_uses(first.token, 5), 0);
   const auto spent = use(first.token);
   EXPECT_EQ(spent.decided_by, "uses");
@@ -92,7 +94,7 @@ TEST_F(ApprovalBounds, ARevokedOrExpiredParentCannotBeAttenuated) {
   expect_refused([&] { attenuate(parent.token); }, "revoked");
   const auto other = issued(approved_task(scope()));
   clock_now = other.record.mandate.expires_at;
-  expect_refused([&] { attenuate(other.token); }, "");
+  expect_refused([&] { attenuate(other.token); }, "the parent mandate has expired");
 }
 
 TEST_F(ApprovalBounds, TheUseCountHoldsUnderConcurrencyAcrossMandatesOfOneTask) {
