@@ -20,18 +20,22 @@ const BAD_SCOPES = [
 const BAD_FRAGMENTS = ['(', ')', ';', '==', 'when', 'unless', '"', '@', '{', '}', '[', ']', ',', 'permit', '::',
   '@id("x")', '\\', 'in', 'has', 'like', 'is'];
 
-export function damagePolicies(r, text) {
+// Damage works on code points: cutting a JS string between the halves of a
+// surrogate pair would make text that is not Unicode at all, which the
+// reference's bindings throw on instead of answering.
+export function damagePolicies(r, policyText) {
+  const text = Array.from(policyText);
   return r.weighted([
-    [3, () => `${text}\npermit (principal, action, resource) when { ${r.pick(BAD_CONDITIONS)} };\n`],
-    [2, () => `${text}\nforbid (${r.pick(BAD_SCOPES)}, action, resource);\n`],
-    [1, () => `@id("a")\n@id("b")\n${text}`],
+    [3, () => `${policyText}\npermit (principal, action, resource) when { ${r.pick(BAD_CONDITIONS)} };\n`],
+    [2, () => `${policyText}\nforbid (${r.pick(BAD_SCOPES)}, action, resource);\n`],
+    [1, () => `@id("a")\n@id("b")\n${policyText}`],
     [2, () => {
       const at = r.int(text.length + 1);
-      return text.slice(0, at) + r.pick(BAD_FRAGMENTS) + text.slice(at);
+      return text.slice(0, at).join('') + r.pick(BAD_FRAGMENTS) + text.slice(at).join('');
     }],
     [2, () => {
       const at = r.int(text.length);
-      return text.slice(0, at) + text.slice(at + r.range(1, 3));
+      return text.slice(0, at).join('') + text.slice(at + r.range(1, 3)).join('');
     }],
   ])();
 }
