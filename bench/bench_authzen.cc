@@ -80,10 +80,10 @@ void bm_evaluation(benchmark::State& state, World& world) {
   latencies.reserve(kDecisionsPerCaller);
   for (auto _ : state) {
     const auto started = std::chrono::steady_clock::now();
-    const authzen::Answer a = world.service->evaluation(world.call, world.body);
+    const nlohmann::json answer = world.service->evaluation(world.call, world.body);
     latencies.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count());
-    if (a.status != 200 || a.body["decision"] != true) {
-      state.SkipWithError(("unexpected answer: " + a.body.dump()).c_str());
+    if (answer["decision"] != true) {
+      state.SkipWithError(("unexpected answer: " + answer.dump()).c_str());
       break;
     }
   }

@@ -1,6 +1,6 @@
-// The endpoints: caller check, parse, decide (general or mandate-bound),
-// shape the answer. Errors in the request become 400 answers here and
-// nowhere else, so every endpoint reports them the same way.
+// The endpoints: parse, decide (general or mandate-bound), shape the
+// answer. A malformed request leaves as Error{bad_input}; only inside a
+// batch does an item's error become part of the answer (its own status).
 #include "authzen/service.h"
 
 #include <array>
@@ -13,14 +13,17 @@
 namespace mandate::authzen {
 namespace {
 
-Answer refused(const broker::Caller& caller) {
-  return {403, {{"error", "the decision API answers the home's operator and registered, active workloads; " +
-                              std::string(broker::to_string(caller.kind)) + " " + caller.actor_id + " is neither"}}};
+// The edge admitted the caller under the same rule; this keeps the service
+// from answering a caller the rule refuses, whoever calls it.
+void require_decision_asker(const broker::Caller& caller) {
+  if (broker::may_ask_decisions(caller.kind)) return;
+  fail(ErrorKind::forbidden, "the decision API answers the home's operator and registered, active workloads; " +
+                                 std::string(broker::to_string(caller.kind)) + " " + caller.actor_id + " is neither");
 }
 
-Answer bad_request(const Error& e) { return {400, {{"error", e.what()}}}; }
-
-bool is_request_error(const Error& e) { return e.kind() == ErrorKind::bad_input || e.kind() == ErrorKind::not_found; }
+// Errors an item of a batch answers with, instead of failing the batch:
+// the item's own fault. Store and disk failures fail the whole request.
+bool is_item_error(const Error& e) { return e.kind() == ErrorKind::bad_input || e.kind() == ErrorKind::not_found; }
 
 nlohmann::json decision_json(const broker::EvaluationResult& r) {
   nlohmann::json context = {{"reasons", r.reasons}, {"ledger_index", r.ledger_index}, {"policy_set", r.policy_set_hash}};
@@ -54,7 +57,7 @@ nlohmann::json with_defaults(const nlohmann::json& item, const nlohmann::json& r
 }
 
 nlohmann::json item_error(const Error& e) {
-  return {{"decision", false}, {"context", {{"error", {{"status", 400}, {"message", e.what()}}}}}};
+  return {{"decision", false}, {"context", {{"error", {{"status", http_status(ErrorKind::bad_input)}, {"message", e.what()}}}}}};
 }
 
 }  // namespace
@@ -64,45 +67,35 @@ Service::Service(broker::Broker& broker, std::string base_url, std::size_t max_b
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
 }
 
-nlohmann::json Service::decide(const CallContext& call, const nlohmann::json& request) {
+nlohmann::json Service::decide(const broker::Broker::PolicySnapshot& snapshot, const CallContext& call,
+                              const nlohmann::json& request) {
   if (is_mandate_bound(request)) return decide_mandate_bound(broker_, call, request);
   broker::Evaluation evaluation = parse_evaluation(request);
   evaluation.traceparent = call.traceparent;
-  return decision_json(broker_.evaluate(call.caller, evaluation));
+  return decision_json(broker_.evaluate(snapshot, call.caller, evaluation));
 }
 
-Answer Service::evaluation(const CallContext& call, std::string_view body) {
-  if (!broker_.may_ask_decisions(call.caller)) return refused(call.caller);
-  try {
-    return {200, decide(call, parse_body(body))};
-  } catch (const Error& e) {
-    if (!is_request_error(e)) throw;
-    return bad_request(e);
-  }
+nlohmann::json Service::evaluation(const CallContext& call, std::string_view body) {
+  require_decision_asker(call.caller);
+  return decide(broker_.policy_snapshot(), call, parse_body(body));
 }
 
-Answer Service::evaluations(const CallContext& call, std::string_view body) {
-  if (!broker_.may_ask_decisions(call.caller)) return refused(call.caller);
-  nlohmann::json request;
-  Semantic semantic = Semantic::execute_all;
-  try {
-    request = parse_body(body);
-    const auto items = request.find("evaluations");
-    // No (or an empty) `evaluations` array: a single evaluation, as the spec keeps it compatible.
-    if (items == request.end() || (items->is_array() && items->empty())) return {200, decide(call, request)};
-    if (!items->is_array()) fail(ErrorKind::bad_input, "evaluations: expected an array");
-    // Refused before any item is decided: a batch is answered whole or not at all.
-    if (items->size() > max_batch_items_) {
-      fail(ErrorKind::bad_input, "evaluations: " + std::to_string(items->size()) + " items; at most " +
-                                     std::to_string(max_batch_items_) +
-                                     " are taken per request (authzen.max_batch_items): split the batch");
-    }
-    semantic = parse_semantic(request);
-    for (const char* key : kDefaultable) object_member(request, key, key, false);  // defaults must be objects
-  } catch (const Error& e) {
-    if (!is_request_error(e)) throw;
-    return bad_request(e);
+nlohmann::json Service::evaluations(const CallContext& call, std::string_view body) {
+  require_decision_asker(call.caller);
+  nlohmann::json request = parse_body(body);
+  const auto snapshot = broker_.policy_snapshot();  // every item is decided against one policy version
+  const auto found = request.find("evaluations");
+  // No (or an empty) `evaluations` array: a single evaluation, as the spec keeps it compatible.
+  if (found == request.end() || (found->is_array() && found->empty())) return decide(snapshot, call, request);
+  if (!found->is_array()) fail(ErrorKind::bad_input, "evaluations: expected an array");
+  // Refused before any item is decided: a batch is answered whole or not at all.
+  if (found->size() > max_batch_items_) {
+    fail(ErrorKind::bad_input, "evaluations: " + std::to_string(found->size()) + " items; at most " +
+                                   std::to_string(max_batch_items_) +
+                                   " are taken per request (authzen.max_batch_items): split the batch");
   }
+  const Semantic semantic = parse_semantic(request);
+  for (const char* key : kDefaultable) object_member(request, key, key, false);  // defaults must be objects
 
   nlohmann::json answers = nlohmann::json::array();
   const auto& items = request["evaluations"];
@@ -110,9 +103,9 @@ Answer Service::evaluations(const CallContext& call, std::string_view body) {
     nlohmann::json answer;
     try {
       if (!items[i].is_object()) fail(ErrorKind::bad_input, "evaluations[" + std::to_string(i) + "]: expected an object");
-      answer = decide(call, with_defaults(items[i], request));
+      answer = decide(snapshot, call, with_defaults(items[i], request));
     } catch (const Error& e) {
-      if (!is_request_error(e)) throw;
+      if (!is_item_error(e)) throw;
       answer = item_error(e);
     }
     const bool allowed = answer["decision"] == true;
@@ -124,60 +117,54 @@ Answer Service::evaluations(const CallContext& call, std::string_view body) {
     answers.push_back(std::move(answer));
     if (semantic == Semantic::permit_on_first_permit && allowed) break;
   }
-  return {200, {{"evaluations", std::move(answers)}}};
+  return {{"evaluations", std::move(answers)}};
 }
 
-Answer Service::search_subject(const CallContext& call, std::string_view body) {
+nlohmann::json Service::search_subject(const CallContext& call, std::string_view body) {
   return search(call, body, broker::Search::Find::principal);
 }
-Answer Service::search_resource(const CallContext& call, std::string_view body) {
+nlohmann::json Service::search_resource(const CallContext& call, std::string_view body) {
   return search(call, body, broker::Search::Find::resource);
 }
-Answer Service::search_action(const CallContext& call, std::string_view body) {
+nlohmann::json Service::search_action(const CallContext& call, std::string_view body) {
   return search(call, body, broker::Search::Find::action);
 }
 
-Answer Service::search(const CallContext& call, std::string_view body, broker::Search::Find find) {
+nlohmann::json Service::search(const CallContext& call, std::string_view body, broker::Search::Find find) {
   using Find = broker::Search::Find;
-  if (!broker_.may_ask_decisions(call.caller)) return refused(call.caller);
-  try {
-    const nlohmann::json request = parse_body(body);
-    broker::Search wanted{find, {}};
-    auto& pattern = wanted.pattern;
-    pattern.principal = parse_entity(*object_member(request, "subject", "subject", true), "subject", find != Find::principal);
-    if (pattern.principal.type == "mandate") fail(ErrorKind::bad_input, "subject.type: mandate-bound requests cannot be searched");
-    pattern.resource = parse_entity(*object_member(request, "resource", "resource", true), "resource", find != Find::resource);
-    if (find != Find::action) pattern.action = parse_action(*object_member(request, "action", "action", true), "action");
-    if (const auto* context = object_member(request, "context", "context", false)) pattern.context = *context;
-    pattern.traceparent = call.traceparent;
-    // The searched element's id is ignored, as the spec says: leave it out
-    // of the fingerprint too.
-    nlohmann::json query = request;
-    query.erase("page");
-    if (find == Find::principal && query["subject"].is_object()) query["subject"].erase("id");
-    if (find == Find::resource && query["resource"].is_object()) query["resource"].erase("id");
-    query["search"] = static_cast<int>(find);
+  require_decision_asker(call.caller);
+  const nlohmann::json request = parse_body(body);
+  broker::Search wanted{find, {}};
+  auto& pattern = wanted.pattern;
+  pattern.principal = parse_entity(*object_member(request, "subject", "subject", true), "subject", find != Find::principal);
+  if (pattern.principal.type == "mandate") fail(ErrorKind::bad_input, "subject.type: mandate-bound requests cannot be searched");
+  pattern.resource = parse_entity(*object_member(request, "resource", "resource", true), "resource", find != Find::resource);
+  if (find != Find::action) pattern.action = parse_action(*object_member(request, "action", "action", true), "action");
+  if (const auto* context = object_member(request, "context", "context", false)) pattern.context = *context;
+  pattern.traceparent = call.traceparent;
+  // The searched element's id is ignored, as the spec says: leave it out
+  // of the fingerprint too.
+  nlohmann::json query = request;
+  query.erase("page");
+  if (find == Find::principal && query["subject"].is_object()) query["subject"].erase("id");
+  if (find == Find::resource && query["resource"].is_object()) query["resource"].erase("id");
+  query["search"] = static_cast<int>(find);
 
-    const std::string fingerprint = query_fingerprint(query);
-    const PageRequest page = parse_page(request, fingerprint);  // before the search: bad input records nothing
-    const broker::SearchResult found = broker_.search(call.caller, wanted);
-    const std::size_t total = found.matches.size();
-    const std::size_t begin = std::min(page.offset, total);
-    const std::size_t end = std::min(begin + page.limit, total);
-    nlohmann::json results = nlohmann::json::array();
-    for (std::size_t i = begin; i < end; ++i) {
-      const auto& m = found.matches[i];
-      results.push_back(find == Find::action ? nlohmann::json{{"name", action_name(m)}}
-                                             : nlohmann::json{{"type", m.type}, {"id", m.id}});
-    }
-    return {200,
-            {{"results", std::move(results)},
-             {"page", page_answer({begin, page.limit}, end - begin, total, fingerprint)},
-             {"context", {{"ledger_index", found.ledger_index}, {"policy_set", found.policy_set_hash}}}}};
-  } catch (const Error& e) {
-    if (!is_request_error(e)) throw;
-    return bad_request(e);
+  const std::string fingerprint = query_fingerprint(query);
+  const PageRequest page = parse_page(request, fingerprint);  // before the search: bad input records nothing
+  const broker::SearchResult found = broker_.search(call.caller, wanted);
+  const std::size_t total = found.matches.size();
+  const std::size_t begin = std::min(page.offset, total);
+  const std::size_t end = std::min(begin + page.limit, total);
+  nlohmann::json results = nlohmann::json::array();
+  for (std::size_t i = begin; i < end; ++i) {
+    const auto& m = found.matches[i];
+    results.push_back(find == Find::action ? nlohmann::json{{"name", action_name(m)}}
+                                           : nlohmann::json{{"type", m.type}, {"id", m.id}});
   }
+  return {{"results", std::move(results)},
+          {"page", page_answer({begin, page.limit}, end - begin, total, fingerprint)},
+          {"context", {{"ledger_index", found.ledger_index}, {"policy_set", found.policy_set_hash}}}};
 }
 
 // No capability is registered with IANA for AuthZEN 1.0 yet, so these are

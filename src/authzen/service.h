@@ -2,16 +2,16 @@
 // The OpenID AuthZEN Authorization API 1.0 as a decision point over the
 // broker: single and batch evaluations, subject/resource/action search with
 // paging, and the discovery document. No HTTP here: the server routes each
-// request's raw body and its authenticated caller to one of these methods
-// and sends back the Answer (status and JSON body) as it is. Headers
-// (X-Request-ID), 401 and body-size limits are the server's.
+// request's raw body and its admitted caller to one of these methods and
+// sends back the JSON answer. Headers (X-Request-ID), admission (401/403:
+// only callers broker::may_ask_decisions allows get here) and body-size
+// limits are the server's.
 //
-// Status codes: 200 for every decision, allow or deny ({"decision": false}
-// is a 200); 400 {"error": "<field>: <why>"} for a malformed request, with
-// nothing recorded; 403 {"error": ...} for a caller that may not ask (see
-// Broker::may_ask_decisions: the operator of the home and active registered
-// workloads may; humans and agents may not). Store or disk failures throw
-// (the server answers 500).
+// Outcomes, not statuses: every decision, allow or deny, is an answer
+// ({"decision": false} included). A malformed request throws
+// Error{bad_input} naming the field, with nothing recorded; a caller the
+// rule does not allow throws {forbidden}; store or disk failures throw
+// their own kinds. The server turns each kind into its status (core/error.h).
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -22,11 +22,6 @@
 #include "broker/broker.h"
 
 namespace mandate::authzen {
-
-struct Answer {
-  int status = 200;
-  nlohmann::json body;  // 400/403 bodies: {"error": "...where and why..."}
-};
 
 struct CallContext {
   broker::Caller caller;
@@ -44,18 +39,20 @@ class Service {
   // than `max_batch_items` items is refused whole (400, nothing recorded).
   Service(broker::Broker& broker, std::string base_url, std::size_t max_batch_items = kDefaultMaxBatchItems);
 
-  Answer evaluation(const CallContext& call, std::string_view body);   // POST /access/v1/evaluation
-  Answer evaluations(const CallContext& call, std::string_view body);  // POST /access/v1/evaluations
-  Answer search_subject(const CallContext& call, std::string_view body);   // POST /access/v1/search/subject
-  Answer search_resource(const CallContext& call, std::string_view body);  // POST /access/v1/search/resource
-  Answer search_action(const CallContext& call, std::string_view body);    // POST /access/v1/search/action
+  nlohmann::json evaluation(const CallContext& call, std::string_view body);   // POST /access/v1/evaluation
+  nlohmann::json evaluations(const CallContext& call, std::string_view body);  // POST /access/v1/evaluations
+  nlohmann::json search_subject(const CallContext& call, std::string_view body);   // POST /access/v1/search/subject
+  nlohmann::json search_resource(const CallContext& call, std::string_view body);  // POST /access/v1/search/resource
+  nlohmann::json search_action(const CallContext& call, std::string_view body);    // POST /access/v1/search/action
   nlohmann::json configuration() const;  // GET /.well-known/authzen-configuration
 
  private:
   // One decision object ({"decision", "context"}) for a request already
-  // parsed; throws Error{bad_input} naming the field that is wrong.
-  nlohmann::json decide(const CallContext& call, const nlohmann::json& request);
-  Answer search(const CallContext& call, std::string_view body, broker::Search::Find find);
+  // parsed, against `snapshot` (one per HTTP request); throws
+  // Error{bad_input} naming the field that is wrong.
+  nlohmann::json decide(const broker::Broker::PolicySnapshot& snapshot, const CallContext& call,
+                        const nlohmann::json& request);
+  nlohmann::json search(const CallContext& call, std::string_view body, broker::Search::Find find);
 
   broker::Broker& broker_;
   std::string base_url_;

@@ -29,6 +29,8 @@ CallerKind caller_kind(core::ActorKind kind) {
   return CallerKind::human;
 }
 
+bool may_ask_decisions(CallerKind kind) { return kind == CallerKind::home_operator || kind == CallerKind::workload; }
+
 Clock system_clock() {
   return [] { return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()); };
 }

@@ -53,6 +53,12 @@ enum class CallerKind {
 std::string_view to_string(CallerKind kind);
 // The caller kind of a registered actor of that kind.
 CallerKind caller_kind(core::ActorKind kind);
+// Who may ask for general decisions (AuthZEN): the operator of the home and
+// workloads (resource servers, gateways). Humans and agents are refused:
+// they present mandates, they do not judge them. The one rule; an edge
+// applies it when it admits a caller (which also makes sure the caller is a
+// registered, active actor), and nothing admits twice.
+bool may_ask_decisions(CallerKind kind);
 
 // Who is calling, and how that was proven. The CLI on a local home asserts
 // identities as the operator ("local-operator"); the server fills in what
@@ -199,6 +205,7 @@ struct PendingReview {
 
 class Broker {
  public:
+  struct PolicyContext;  // parsed policy set + entities, cached between decisions (policy_context.h)
   Broker(store::Store& store, ledger::Ledger& ledger, const keys::Keyring& keyring, Settings settings,
          Clock clock = system_clock());
   ~Broker();
@@ -286,17 +293,26 @@ class Broker {
   DecisionResult authorize(const DecisionRequest& request, const std::optional<Caller>& asked_by);
 
   // General Cedar decisions over the registered entities and policy set
-  // (evaluations.cc). Only `may_ask_decisions` callers get here; each
+  // (evaluations.cc), for callers admitted under may_ask_decisions. Each
   // decision or search is recorded durably before it returns, and shares
   // its commit with concurrent ones. No policy set loaded: deny, and say so.
   // Malformed entity values or context throw bad_input; nothing is written.
   EvaluationResult evaluate(const Caller& caller, const Evaluation& request);
   SearchResult search(const Caller& caller, const Search& request);
-  // Who may ask for decisions: the operator of the home (kind system) and
-  // active registered workloads (resource servers, gateways). Humans and
-  // agents are refused: they present mandates, they do not judge them.
-  // Answered from the cached policy context, without a store read.
-  bool may_ask_decisions(const Caller& caller);
+  // The policy set and entities as they are now, held for one request that
+  // decides several things (an AuthZEN batch): all its items are decided
+  // against the same version, which is fetched once.
+  class PolicySnapshot {
+   public:
+    const std::string& policy_set_hash() const;
+
+   private:
+    friend class Broker;
+    explicit PolicySnapshot(std::shared_ptr<const PolicyContext> context) : context_(std::move(context)) {}
+    std::shared_ptr<const PolicyContext> context_;
+  };
+  PolicySnapshot policy_snapshot();
+  EvaluationResult evaluate(const PolicySnapshot& snapshot, const Caller& caller, const Evaluation& request);
   // A registered actor's kind and lifecycle state as the cached policy
   // context knows them (every actor is an entity there): what an edge needs
   // to admit a caller, without a store read. Changes made through this
@@ -336,7 +352,6 @@ class Broker {
   core::Timestamp now() const { return clock_(); }
   const Settings& settings() const { return settings_; }
 
-  struct PolicyContext;  // parsed policy set + entities, cached between decisions
   struct VerifiedToken;  // a token whose signature was checked, cached by hash
   struct Presentation;   // what a decision's checks established (decision_checks.h)
   struct Failure;        // the check that failed, and why

@@ -135,16 +135,6 @@ const char* to_string(Search::Find find) {
 
 }  // namespace
 
-bool Broker::may_ask_decisions(const Caller& caller) {
-  if (caller.kind == CallerKind::home_operator) return true;
-  if (caller.kind != CallerKind::workload) return false;
-  const auto context = policy_cache_->current();
-  const policy::Entity* entity = context->entities.find(actor_uid(caller.actor_id, core::ActorKind::workload));
-  if (entity == nullptr) return false;
-  const auto state = entity->attrs.find("state");
-  return state != entity->attrs.end() && state->second == policy::Value{std::string("active")};
-}
-
 std::optional<Broker::ActorStanding> Broker::actor_standing(const std::string& id) {
   const auto context = policy_cache_->current();
   for (const auto kind : {core::ActorKind::human, core::ActorKind::workload, core::ActorKind::agent}) {
@@ -159,8 +149,16 @@ std::optional<Broker::ActorStanding> Broker::actor_standing(const std::string& i
   return std::nullopt;
 }
 
+const std::string& Broker::PolicySnapshot::policy_set_hash() const { return context_->policy_set_hash; }
+
+Broker::PolicySnapshot Broker::policy_snapshot() { return PolicySnapshot(policy_cache_->current()); }
+
 EvaluationResult Broker::evaluate(const Caller& caller, const Evaluation& request) {
-  const auto context = policy_cache_->current();
+  return evaluate(policy_snapshot(), caller, request);
+}
+
+EvaluationResult Broker::evaluate(const PolicySnapshot& snapshot, const Caller& caller, const Evaluation& request) {
+  const PolicyContext* context = snapshot.context_.get();
   Prepared prepared;
   prepare(*context, request, prepared);
   EvaluationResult result = decide(*context, prepared);

@@ -7,23 +7,6 @@
 #include "cli/internal/workflow_context.h"
 #include "core/error.h"
 
-namespace {
-
-int exit_code_for(mandate::ErrorKind kind) {
-  using mandate::ErrorKind;
-  switch (kind) {
-    case ErrorKind::check_failed: return mandate::cli::kExitCheckFailed;
-    case ErrorKind::bad_input:
-    case ErrorKind::not_found:
-    case ErrorKind::conflict: return mandate::cli::kExitBadInput;
-    case ErrorKind::io:
-    case ErrorKind::corruption: return mandate::cli::kExitEnvironment;
-  }
-  return mandate::cli::kExitEnvironment;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   CLI::App app{"mandate — accountable delegation from humans to machines", "mandate"};
   app.require_subcommand(1);
@@ -58,7 +41,7 @@ int main(int argc, char** argv) {
     return mandate::cli::kExitBadInput;
   } catch (const mandate::Error& e) {
     std::cerr << "mandate: " << e.what() << "\n";
-    return exit_code_for(e.kind());
+    return mandate::exit_code(e.kind());
   } catch (const std::exception& e) {
     std::cerr << "mandate: " << e.what() << "\n";
     return mandate::cli::kExitEnvironment;

@@ -130,11 +130,7 @@ std::string server_message(const Answer& answer) {
   // A redirect is not followed: it would carry the credential elsewhere.
   if (s >= 300 && s < 400) fail(ErrorKind::bad_input, "the server redirects; give its final URL with --server" + where);
   const std::string message = server_message(answer) + where;
-  if (s == 422) fail(ErrorKind::check_failed, message);
-  if (s == 404) fail(ErrorKind::not_found, message);
-  if (s == 409) fail(ErrorKind::conflict, message);
-  if (s >= 400 && s < 500) fail(ErrorKind::bad_input, message);
-  fail(ErrorKind::io, message);
+  fail(kind_of_http_status(static_cast<int>(s)), message);
 }
 
 std::string base_url(std::string url) {

@@ -7,6 +7,7 @@
 #include <openssl/pem.h>
 
 #include "crypto/openssl_ptr.h"
+#include "core/error.h"
 
 namespace mandate::crypto {
 namespace {
@@ -19,7 +20,7 @@ Ed25519PublicKey raw_public(EVP_PKEY* pkey) {
   Ed25519PublicKey out{};
   std::size_t len = out.size();
   if (EVP_PKEY_get_raw_public_key(pkey, out.data(), &len) != 1 || len != out.size()) {
-    throw std::runtime_error("cannot read Ed25519 public key");
+    fail(ErrorKind::internal, "cannot read Ed25519 public key");
   }
   return out;
 }
@@ -48,7 +49,7 @@ Ed25519PrivateKey& Ed25519PrivateKey::operator=(Ed25519PrivateKey&&) noexcept = 
 
 Ed25519PrivateKey Ed25519PrivateKey::generate() {
   EVP_PKEY* raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
-  if (raw == nullptr) throw std::runtime_error("Ed25519 key generation failed");
+  if (raw == nullptr) fail(ErrorKind::internal, "Ed25519 key generation failed");
   return Ed25519PrivateKey(std::make_unique<Handle>(Handle{Pkey(raw)}));
 }
 
@@ -73,7 +74,7 @@ std::expected<Ed25519PrivateKey, std::string> Ed25519PrivateKey::from_pem(std::s
 std::string Ed25519PrivateKey::to_pem() const {
   Bio bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_PrivateKey(bio.get(), handle_->pkey.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
-    throw std::runtime_error("cannot encode Ed25519 private key");
+    fail(ErrorKind::internal, "cannot encode Ed25519 private key");
   }
   return drain(bio.get());
 }
@@ -84,7 +85,7 @@ Ed25519Signature Ed25519PrivateKey::sign(std::span<const std::uint8_t> message) 
   std::size_t len = sig.size();
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, handle_->pkey.get()) != 1 ||
       EVP_DigestSign(ctx.get(), sig.data(), &len, message.data(), message.size()) != 1 || len != sig.size()) {
-    throw std::runtime_error("Ed25519 signing failed");
+    fail(ErrorKind::internal, "Ed25519 signing failed");
   }
   return sig;
 }
@@ -102,7 +103,7 @@ std::string ed25519_public_key_to_pem(const Ed25519PublicKey& key) {
   Pkey pkey = public_pkey(key);
   Bio bio(BIO_new(BIO_s_mem()));
   if (!pkey || !bio || PEM_write_bio_PUBKEY(bio.get(), pkey.get()) != 1) {
-    throw std::runtime_error("cannot encode Ed25519 public key");
+    fail(ErrorKind::internal, "cannot encode Ed25519 public key");
   }
   return drain(bio.get());
 }

@@ -1,4 +1,5 @@
 #include "identity/curl_fetcher.h"
+#include "core/error.h"
 
 #include <memory>
 #include <mutex>
@@ -18,7 +19,7 @@ using Refusal = std::unexpected<std::string>;
 void init_curl_once() {
   static std::once_flag once;
   std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) fail(ErrorKind::internal, "curl_global_init failed");
   });
 }
 

@@ -14,6 +14,7 @@
 #include "encoding/base64.h"
 #include "encoding/json.h"
 #include "token/public_key.h"
+#include "core/error.h"
 
 namespace mandate::identity {
 
@@ -65,7 +66,7 @@ std::expected<Bignum, std::string> big_member(const nlohmann::json& jwk, const c
   // RFC 7518 §6.3.1: no leading zero octets.
   if ((*bytes)[0] == 0) return Refusal(std::string("RSA JWK member \"") + name + "\" has a leading zero octet");
   Bignum bn(BN_bin2bn(bytes->data(), static_cast<int>(bytes->size()), nullptr));
-  if (!bn) throw std::runtime_error("cannot allocate a big number");
+  if (!bn) fail(ErrorKind::internal, "cannot allocate a big number");
   return bn;
 }
 
@@ -85,7 +86,7 @@ std::expected<std::shared_ptr<EVP_PKEY>, std::string> rsa_public(const nlohmann:
   crypto::ParamBld build(OSSL_PARAM_BLD_new());
   if (!build || OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_N, n->get()) != 1 ||
       OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_RSA_E, e->get()) != 1) {
-    throw std::runtime_error("cannot build RSA key parameters");
+    fail(ErrorKind::internal, "cannot build RSA key parameters");
   }
   crypto::Params params(OSSL_PARAM_BLD_to_param(build.get()));
   crypto::PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));

@@ -9,6 +9,7 @@
 #include "crypto/openssl_ptr.h"
 #include "crypto/sha256.h"
 #include "encoding/base64.h"
+#include "core/error.h"
 
 namespace mandate::identity {
 
@@ -77,7 +78,7 @@ std::string thumbprint(const std::string& der) {
 
 std::expected<X509Bundle, std::string> X509Bundle::from_pem(std::string_view pem) {
   auto state = std::make_shared<Store>();
-  if (!state->store) throw std::runtime_error("cannot allocate an X509_STORE");
+  if (!state->store) fail(ErrorKind::internal, "cannot allocate an X509_STORE");
   crypto::Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   int count = 0;
   while (true) {
@@ -112,12 +113,12 @@ std::expected<VerifiedSvid, std::string> verify_x509_svid(const std::vector<std:
   for (std::size_t i = 1; i < chain_der.size(); ++i) {
     auto cert = parse_der(chain_der[i], i);
     if (!cert) return Refusal(cert.error());
-    if (sk_X509_push(untrusted.get(), cert->get()) == 0) throw std::runtime_error("cannot grow a certificate stack");
+    if (sk_X509_push(untrusted.get(), cert->get()) == 0) fail(ErrorKind::internal, "cannot grow a certificate stack");
     (void)cert->release();  // owned by the stack now
   }
   crypto::CertStoreCtx ctx(X509_STORE_CTX_new());
   if (!ctx || X509_STORE_CTX_init(ctx.get(), bundle.store_->store.get(), leaf->get(), untrusted.get()) != 1) {
-    throw std::runtime_error("cannot set up certificate verification");
+    fail(ErrorKind::internal, "cannot set up certificate verification");
   }
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
   X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_X509_STRICT);

@@ -9,6 +9,7 @@
 #include "crypto/sha256.h"
 #include "encoding/base64.h"
 #include "encoding/json.h"
+#include "core/error.h"
 
 namespace mandate::keys {
 namespace {
@@ -75,7 +76,7 @@ std::string jwk_thumbprint(const crypto::Ed25519PublicKey& key) {
   // whitespace — exactly what JCS produces for these ASCII-only members.
   auto canonical = encoding::canonicalize(public_key_to_jwk(key));
   // Three short ASCII strings always canonicalize; failure is a bug.
-  if (!canonical) throw std::logic_error("cannot canonicalize a public JWK: " + canonical.error());
+  if (!canonical) fail(ErrorKind::internal, "cannot canonicalize a public JWK: " + canonical.error());
   return encoding::base64url_encode(crypto::sha256(*canonical));
 }
 

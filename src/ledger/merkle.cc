@@ -1,4 +1,5 @@
 #include "ledger/merkle.h"
+#include "core/error.h"
 
 #include <bit>
 #include <stdexcept>
@@ -57,7 +58,7 @@ Hash node_hash(const Hash& left, const Hash& right) {
 Hash empty_root() { return crypto::sha256(std::string_view{}); }
 
 Hash range_root(NodeSource& nodes, std::uint64_t begin, std::uint64_t end) {
-  if (begin >= end) throw std::invalid_argument("empty Merkle range");
+  if (begin >= end) fail(ErrorKind::internal, "empty Merkle range");
   // Binary decomposition into perfect subtrees, largest first, then folded
   // from the right: that is exactly RFC 9162's recursive MTH.
   std::vector<Hash> parts;
@@ -79,14 +80,14 @@ Hash tree_root(NodeSource& nodes, std::uint64_t size) {
 }
 
 std::vector<Hash> inclusion_proof(NodeSource& nodes, std::uint64_t index, std::uint64_t size) {
-  if (index >= size) throw std::out_of_range("leaf index beyond tree size");
+  if (index >= size) fail(ErrorKind::internal, "leaf index beyond tree size");
   std::vector<Hash> out;
   path(nodes, index, 0, size, out);
   return out;
 }
 
 std::vector<Hash> consistency_proof(NodeSource& nodes, std::uint64_t first, std::uint64_t second) {
-  if (first > second) throw std::out_of_range("first tree size exceeds second");
+  if (first > second) fail(ErrorKind::internal, "first tree size exceeds second");
   std::vector<Hash> out;
   if (first == 0 || first == second) return out;
   subproof(nodes, first, 0, second, true, out);

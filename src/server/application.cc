@@ -20,20 +20,13 @@ broker::Settings broker_settings(const ServerConfig& config) {
   return s;
 }
 
-// RFC 6750 §3.1: a request with no credentials at all gets the scheme
-// only, no error code; a credential that failed gets invalid_token.
-Response unauthorized(const std::string& why, bool credentials_presented = true) {
-  Response r = error_response(401, why);
-  r.headers.emplace_back("WWW-Authenticate", credentials_presented ? "Bearer error=\"invalid_token\"" : "Bearer");
-  return r;
-}
-
 std::string_view access_name(Access access) {
   switch (access) {
     case Access::authenticated: return "any registered actor";
     case Access::human: return "humans";
     case Access::workload: return "workloads and agents";
     case Access::administrator: return "administrators";
+    case Access::enforcement_point: return "enforcement points (registered workloads asking for decisions)";
   }
   return "";
 }
@@ -98,64 +91,63 @@ Readiness Application::probe_store() const {
   return {true, ""};
 }
 
-std::expected<AuthenticatedCaller, Response> Application::authenticate(const Request& request, Access access) const {
+AuthenticatedCaller Application::authenticate(const Request& request, Access access) const {
   identity::Presented presented;
   if (auto header = request.header("authorization")) {
     constexpr std::string_view kBearer = "bearer ";
     std::string scheme(header->substr(0, std::min(header->size(), kBearer.size())));
     std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (scheme != kBearer) return std::unexpected(unauthorized("the Authorization header must be \"Bearer <token>\""));
+    if (scheme != kBearer) fail(ErrorKind::unauthenticated, "the Authorization header must be \"Bearer <token>\"");
     presented.bearer_token = std::string(header->substr(kBearer.size()));
   }
   presented.peer_certificates_der = request.peer_certificates_der;
   if (!presented.bearer_token && presented.peer_certificates_der.empty()) {
-    return std::unexpected(
-        unauthorized("no credentials: present a bearer ID token or a client certificate (X.509-SVID)", false));
+    fail(ErrorKind::unauthenticated, "no credentials: present a bearer ID token or a client certificate (X.509-SVID)");
   }
   auto identity = authenticator_->authenticate(presented);
-  if (!identity) return std::unexpected(unauthorized(identity.error().reason));
+  if (!identity) fail(ErrorKind::unauthenticated, identity.error().reason);
   return admit(identity->actor_id, identity->kind, identity->authenticated_by, identity->certificate_thumbprint, access);
 }
 
-std::expected<AuthenticatedCaller, Response> Application::authenticate_token(std::string_view jwt) const {
+AuthenticatedCaller Application::authenticate_token(std::string_view jwt) const {
   auto identity = authenticator_->authenticate_token(jwt);
-  if (!identity) return std::unexpected(unauthorized(identity.error().reason));
+  if (!identity) fail(ErrorKind::unauthenticated, identity.error().reason);
   return admit(identity->actor_id, identity->kind, identity->authenticated_by, identity->certificate_thumbprint,
                Access::workload);
 }
 
-std::expected<AuthenticatedCaller, Response> Application::admit(const std::string& actor_id,
-                                                                 const std::string& credential_kind,
-                                                                 const std::string& authenticated_by,
-                                                                 std::optional<std::string> thumbprint,
-                                                                 Access access) const {
+AuthenticatedCaller Application::admit(const std::string& actor_id, const std::string& credential_kind,
+                                       const std::string& authenticated_by, std::optional<std::string> thumbprint,
+                                       Access access) const {
   // From the broker's cached view of the actors: no store read per request.
   // Every use case re-checks its actors against the store when it acts.
   const auto standing = broker_->actor_standing(actor_id);
   if (!standing) {
-    return std::unexpected(error_response(403, "the credential maps to " + actor_id + ", which is not a registered actor"));
+    fail(ErrorKind::forbidden, "the credential maps to " + actor_id + ", which is not a registered actor");
   }
   if (standing->state != core::LifecycleState::active) {
-    return std::unexpected(error_response(403, "actor " + actor_id + " is " + std::string(core::to_string(standing->state))));
+    fail(ErrorKind::forbidden, "actor " + actor_id + " is " + std::string(core::to_string(standing->state)));
   }
   // A human credential proves a human actor; a workload credential a workload or agent.
   const bool human = standing->kind == core::ActorKind::human;
   if (human != (credential_kind == "human")) {
-    return std::unexpected(error_response(403, "a " + credential_kind + " credential cannot act as " +
-                                                   std::string(core::to_string(standing->kind)) + " " + actor_id));
+    fail(ErrorKind::forbidden, "a " + credential_kind + " credential cannot act as " +
+                                   std::string(core::to_string(standing->kind)) + " " + actor_id);
   }
+  const broker::CallerKind kind = broker::caller_kind(standing->kind);
   const bool allowed = access == Access::authenticated || (access == Access::human && human) ||
                        (access == Access::workload && !human) ||
+                       (access == Access::enforcement_point && broker::may_ask_decisions(kind)) ||
                        (access == Access::administrator && human &&
                         std::find(config_.administrators.begin(), config_.administrators.end(), actor_id) !=
                             config_.administrators.end());
   if (!allowed) {
-    return std::unexpected(error_response(403, "this endpoint is for " + std::string(access_name(access)) + "; " +
-                                                   actor_id + " is a " + std::string(core::to_string(standing->kind)) +
-                                                   (access == Access::administrator ? " without administration" : "")));
+    fail(ErrorKind::forbidden, "this endpoint is for " + std::string(access_name(access)) + "; " + actor_id + " is a " +
+                                   std::string(core::to_string(standing->kind)) +
+                                   (access == Access::administrator ? " without administration" : ""));
   }
   AuthenticatedCaller out;
-  out.caller = {actor_id, broker::caller_kind(standing->kind), authenticated_by};
+  out.caller = {actor_id, kind, authenticated_by};
   out.certificate_thumbprint = std::move(thumbprint);
   return out;
 }

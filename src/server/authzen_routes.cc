@@ -2,6 +2,7 @@
 // themselves are authzen::Service's. The request id is echoed by the
 // listener for every answer.
 #include "authzen/service.h"
+#include "core/error.h"
 #include "server/internal/application.h"
 #include "server/internal/route_support.h"
 
@@ -9,27 +10,24 @@ namespace mandate::server {
 
 namespace {
 
-using Call = authzen::Answer (authzen::Service::*)(const authzen::CallContext&, std::string_view);
+using Call = nlohmann::json (authzen::Service::*)(const authzen::CallContext&, std::string_view);
 
 RouteHandler decision_endpoint(Application& app, Call call, bool counts_decisions) {
   return [&app, call, counts_decisions](Request& request, const PathParameters&) {
-    auto who = app.authenticate(request, Access::authenticated);
-    if (!who) return who.error();
+    const auto who = app.authenticate(request, Access::enforcement_point);
     // AuthZEN 1.0 (Error Responses) lists 400, 401, 403 and 500 only: a body that is not
     // declared JSON is a bad request there, not 415 as elsewhere here.
     if (!declares_json(request)) {
-      return error_response(400, "AuthZEN requests are application/json (Content-Type: application/json)");
+      fail(ErrorKind::bad_input, "AuthZEN requests are application/json (Content-Type: application/json)");
     }
     authzen::CallContext context;
-    context.caller = who->caller;
+    context.caller = who.caller;
     if (auto tp = request.header("traceparent")) context.traceparent = std::string(*tp);
-    context.certificate_thumbprint = who->certificate_thumbprint;
-    auto answer = (app.authzen().*call)(context, request.body);
-    if (counts_decisions && answer.status == 200 && answer.body.contains("decision")) {
-      app.metrics().observe_decision(answer.body["decision"] == true);
-    }
-    Response r = json_ok(answer.body, answer.status);
-    r.caller = who->caller.actor_id;
+    context.certificate_thumbprint = who.certificate_thumbprint;
+    const nlohmann::json answer = (app.authzen().*call)(context, request.body);
+    if (counts_decisions && answer.contains("decision")) app.metrics().observe_decision(answer["decision"] == true);
+    Response r = json_ok(answer);
+    r.caller = who.caller.actor_id;
     return r;
   };
 }

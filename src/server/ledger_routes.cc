@@ -17,10 +17,10 @@ namespace {
 
 std::uint64_t number(const std::optional<std::string>& text, const std::string& name) {
   std::uint64_t value = 0;
-  if (!text) throw HttpError(400, "query parameter " + name + " is required");
+  if (!text) fail(ErrorKind::bad_input, "query parameter " + name + " is required");
   const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
   if (ec != std::errc() || end != text->data() + text->size()) {
-    throw HttpError(400, "query parameter " + name + " must be a non-negative integer");
+    fail(ErrorKind::bad_input, "query parameter " + name + " must be a non-negative integer");
   }
   return value;
 }
@@ -38,8 +38,7 @@ struct CheckpointCache {
 void add_ledger_routes(Router& router, Application& app) {
   auto cache = std::make_shared<CheckpointCache>();
   router.add("GET", "/v1/ledger/checkpoint", guarded([&app, cache](Request& request, const PathParameters&) {
-    auto who = app.authenticate(request, Access::authenticated);
-    if (!who) return who.error();
+    const auto who = app.authenticate(request, Access::authenticated);
     std::lock_guard lock(cache->mu);
     const auto size = app.home().ledger().size();
     if (cache->note.empty() || cache->size != size) {
@@ -52,31 +51,28 @@ void add_ledger_routes(Router& router, Application& app) {
     return r;
   }));
   router.add("GET", "/v1/ledger/entries/{index}", guarded([&app](Request& request, const PathParameters& p) {
-    auto who = app.authenticate(request, Access::authenticated);
-    if (!who) return who.error();
+    const auto who = app.authenticate(request, Access::authenticated);
     const auto index = number(p.at("index"), "index");
-    if (index >= app.home().ledger().size()) throw HttpError(404, "no entry " + p.at("index"));
+    if (index >= app.home().ledger().size()) fail(ErrorKind::not_found, "no entry " + p.at("index"));
     Response r;
     r.content_type = "application/json";
     r.body = app.home().ledger().entry_bytes(index);  // the exact canonical bytes the leaf hashes
     return r;
   }));
   router.add("GET", "/v1/ledger/proofs/inclusion", guarded([&app](Request& request, const PathParameters&) {
-    auto who = app.authenticate(request, Access::authenticated);
-    if (!who) return who.error();
+    const auto who = app.authenticate(request, Access::authenticated);
     const auto index = number(request.query_parameter("index"), "index");
     const auto size = request.query_parameter("tree_size") ? number(request.query_parameter("tree_size"), "tree_size")
                                                             : app.home().ledger().size();
-    if (index >= size || size > app.home().ledger().size()) throw HttpError(400, "need index < tree_size <= the ledger's size");
+    if (index >= size || size > app.home().ledger().size()) fail(ErrorKind::bad_input, "need index < tree_size <= the ledger's size");
     return json_ok(ledger::inclusion_json(app.home().ledger(), index, size));
   }));
   router.add("GET", "/v1/ledger/proofs/consistency", guarded([&app](Request& request, const PathParameters&) {
-    auto who = app.authenticate(request, Access::authenticated);
-    if (!who) return who.error();
+    const auto who = app.authenticate(request, Access::authenticated);
     const auto first = number(request.query_parameter("first"), "first");
     const auto second = number(request.query_parameter("second"), "second");
     if (first == 0 || first > second || second > app.home().ledger().size()) {
-      throw HttpError(400, "need 0 < first <= second <= the ledger's size");
+      fail(ErrorKind::bad_input, "need 0 < first <= second <= the ledger's size");
     }
     return json_ok(ledger::consistency_json(app.home().ledger(), first, second));
   }));

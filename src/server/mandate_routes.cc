@@ -11,40 +11,36 @@ namespace mandate::server {
 
 void add_mandate_routes(Router& router, Application& app) {
   router.add("POST", "/v1/tasks/{id}/mandates", guarded([&app](Request& request, const PathParameters& p) {
-    auto who = app.authenticate(request, Access::workload);
-    if (!who) return who.error();
+    const auto who = app.authenticate(request, Access::workload);
     // Over mTLS the mandate is bound to the client certificate (RFC 8705).
-    return json_ok(broker::to_json(app.broker().issue(who->caller, p.at("id"), who->certificate_thumbprint)), 201);
+    return json_ok(broker::to_json(app.broker().issue(who.caller, p.at("id"), who.certificate_thumbprint)), 201);
   }));
   router.add("POST", "/v1/mandates/attenuate", guarded([&app](Request& request, const PathParameters&) {
-    auto who = app.authenticate(request, Access::workload);
-    if (!who) return who.error();
+    const auto who = app.authenticate(request, Access::workload);
     const auto body = json_body(request);
     broker::Broker::Attenuation a;
     a.parent_token = text_field(body, "parent_token");
     a.parent_proof = text_field(body, "parent_proof");
     a.executor = optional_text(body, "executor");
-    if (!body.contains("scope")) throw HttpError(400, "request body: \"scope\" is required");
+    if (!body.contains("scope")) fail(ErrorKind::bad_input, "request body: \"scope\" is required");
     a.scope = broker::scope_from_json(body.at("scope"));
     const auto ttl = broker::parse_duration(text_field(body, "ttl"));
-    if (!ttl) throw HttpError(400, "request body: \"ttl\" must be a duration such as \"5m\"");
+    if (!ttl) fail(ErrorKind::bad_input, "request body: \"ttl\" must be a duration such as \"5m\"");
     a.ttl = *ttl;
     if (body.contains("max_uses")) {
-      if (!body.at("max_uses").is_number_unsigned()) throw HttpError(400, "request body: \"max_uses\" must be a positive integer");
+      if (!body.at("max_uses").is_number_unsigned()) fail(ErrorKind::bad_input, "request body: \"max_uses\" must be a positive integer");
       a.max_uses = body.at("max_uses").get<std::uint32_t>();
     }
     return json_ok(broker::to_json(app.broker().attenuate(a)), 201);
   }));
   router.add("POST", "/v1/mandates/{jti}/revoke", guarded([&app](Request& request, const PathParameters& p) {
-    auto who = app.authenticate(request, Access::human);
-    if (!who) return who.error();
-    const auto r = app.broker().revoke_mandate(who->caller, p.at("jti"), text_field(json_body(request), "reason"));
+    const auto who = app.authenticate(request, Access::human);
+    const auto r = app.broker().revoke_mandate(who.caller, p.at("jti"), text_field(json_body(request), "reason"));
     return json_ok({{"jti", p.at("jti")}, {"revoked", true}, {"ledger_index", r.ledger_index}});
   }));
   // The resource server asks; the answer (allow or deny) is 200 either way.
   router.add("POST", "/v1/decisions", guarded([&app](Request& request, const PathParameters&) {
-    auto who = app.authenticate(request, Access::workload);
-    if (!who) return who.error();
+    const auto who = app.authenticate(request, Access::workload);
     const auto body = json_body(request);
     broker::DecisionRequest d;
     d.token = text_field(body, "token");
@@ -57,10 +53,10 @@ void add_mandate_routes(Router& router, Application& app) {
     d.audience = optional_text(body, "audience");
     if (body.contains("http_request")) {
       const auto& http = body.at("http_request");
-      if (!http.is_object()) throw HttpError(400, "request body: \"http_request\" must be an object {method, uri}");
+      if (!http.is_object()) fail(ErrorKind::bad_input, "request body: \"http_request\" must be an object {method, uri}");
       d.http_request = broker::HttpRequest{text_field(http, "method"), text_field(http, "uri")};
     }
-    const auto result = app.broker().authorize(d, who->caller);
+    const auto result = app.broker().authorize(d, who.caller);
     app.metrics().observe_decision(result.allow);
     return json_ok(broker::to_json(result));
   }));

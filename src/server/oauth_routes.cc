@@ -66,9 +66,11 @@ std::expected<AuthenticatedCaller, Response> exchange_subject(const Application&
   const auto type = field(form, "subject_token_type");
   if (!token || !type) return std::unexpected(oauth_error(400, "invalid_request", "subject_token and subject_token_type are required"));
   if (*type == kJwtType || *type == kIdTokenType) {
-    auto who = app.authenticate_token(*token);
-    if (!who) return std::unexpected(oauth_error(401, "invalid_client", "the subject token was refused"));
-    return who;
+    try {
+      return app.authenticate_token(*token);
+    } catch (const Error&) {  // RFC 6749 §5.2 names no reason; the token endpoint gives none
+      return std::unexpected(oauth_error(401, "invalid_client", "the subject token was refused"));
+    }
   }
   if (*type == kX509SvidType) {
     auto der = encoding::base64url_decode(*token);
@@ -76,9 +78,11 @@ std::expected<AuthenticatedCaller, Response> exchange_subject(const Application&
         std::string(der->begin(), der->end()) != request.peer_certificates_der.front()) {
       return std::unexpected(oauth_error(401, "invalid_client", "an x509-svid subject token must be the mTLS client certificate"));
     }
-    auto who = app.authenticate(request, Access::workload);
-    if (!who) return std::unexpected(oauth_error(401, "invalid_client", "the client certificate was refused"));
-    return who;
+    try {
+      return app.authenticate(request, Access::workload);
+    } catch (const Error&) {
+      return std::unexpected(oauth_error(401, "invalid_client", "the client certificate was refused"));
+    }
   }
   return std::unexpected(oauth_error(400, "invalid_request", "unsupported subject_token_type"));
 }
@@ -131,13 +135,12 @@ struct TokenRequest {
 };
 
 std::expected<TokenRequest, Response> token_request(const Application& app, const Request& request, Access access) {
-  auto who = app.authenticate(request, access);
-  if (!who) return std::unexpected(who.error());
+  AuthenticatedCaller who = app.authenticate(request, access);  // throws: guarded() answers 401/403
   auto form = form_body(request);
   if (!form) return std::unexpected(form.error());
   auto token = field(*form, "token");
   if (!token) return std::unexpected(oauth_error(400, "invalid_request", "token is required"));
-  return TokenRequest{std::move(*who), std::move(*token)};
+  return TokenRequest{std::move(who), std::move(*token)};
 }
 
 nlohmann::json metadata(const ServerConfig& c) {
@@ -167,7 +170,7 @@ void add_oauth_routes(Router& router, Application& app) {
     return json_ok(app.home().keys().jwks());
   });
   router.add("POST", "/oauth/token", [&app](Request& request, const PathParameters&) { return token_exchange(app, request); });
-  router.add("POST", "/oauth/introspect", [&app](Request& request, const PathParameters&) {
+  router.add("POST", "/oauth/introspect", guarded([&app](Request& request, const PathParameters&) {
     auto asked = token_request(app, request, Access::authenticated);
     if (!asked) return asked.error();
     const auto status = app.broker().introspect(asked->token);
@@ -176,8 +179,8 @@ void add_oauth_routes(Router& router, Application& app) {
     claims["active"] = true;
     claims["token_type"] = claims.contains("cnf") && claims["cnf"].contains("x5t#S256") ? "Bearer" : "DPoP";
     return json_ok(claims);
-  });
-  router.add("POST", "/oauth/revoke", [&app](Request& request, const PathParameters&) {
+  }));
+  router.add("POST", "/oauth/revoke", guarded([&app](Request& request, const PathParameters&) {
     auto asked = token_request(app, request, Access::human);
     if (!asked) return asked.error();
     // RFC 7009 §2.2: an invalid or already revoked token is answered 200 too.
@@ -190,7 +193,7 @@ void add_oauth_routes(Router& router, Application& app) {
       }
     }
     return json_ok(nlohmann::json::object());
-  });
+  }));
 }
 
 }  // namespace mandate::server

@@ -7,21 +7,19 @@ namespace mandate::server {
 
 void add_policy_routes(Router& router, Application& app) {
   router.add("PUT", "/v1/policies", guarded([&app](Request& request, const PathParameters&) {
-    auto who = app.authenticate(request, Access::administrator);
-    if (!who) return who.error();
+    const auto who = app.authenticate(request, Access::administrator);
     const auto type = request.header("content-type");
     if (!type || !(media_type_matches(*type, "text/plain") || media_type_matches(*type, "application/cedar"))) {
-      throw HttpError(415, "a policy set is Cedar text (text/plain or application/cedar)");
+      fail(ErrorKind::unsupported_media_type, "a policy set is Cedar text (text/plain or application/cedar)");
     }
-    const auto loaded = app.broker().load_policies(who->caller, request.body, {"request body"});
+    const auto loaded = app.broker().load_policies(who.caller, request.body, {"request body"});
     return json_ok({{"policy_set", loaded.hash}, {"policies", loaded.policies}, {"ledger_index", loaded.ledger_index}});
   }));
   router.add("PUT", "/v1/entities", guarded([&app](Request& request, const PathParameters&) {
-    auto who = app.authenticate(request, Access::administrator);
-    if (!who) return who.error();
+    const auto who = app.authenticate(request, Access::administrator);
     const auto type = request.header("content-type");
-    if (!type || !media_type_matches(*type, "application/json")) throw HttpError(415, "entity data is application/json");
-    return json_ok({{"ledger_index", app.broker().load_entities(who->caller, request.body).ledger_index}});
+    if (!type || !media_type_matches(*type, "application/json")) fail(ErrorKind::unsupported_media_type, "entity data is application/json");
+    return json_ok({{"ledger_index", app.broker().load_entities(who.caller, request.body).ledger_index}});
   }));
 }
 

@@ -11,8 +11,7 @@ namespace mandate::server {
 
 void add_trace_routes(Router& router, Application& app) {
   router.add("GET", "/v1/trace/{id}", guarded([&app](Request& request, const PathParameters& p) {
-    auto who = app.authenticate(request, Access::human);
-    if (!who) return who.error();
+    const auto who = app.authenticate(request, Access::human);
     const auto format = request.query_parameter("format").value_or("json");
     const auto trace = broker::build_trace(app.home().store(), app.home().ledger(), p.at("id"));
     if (format == "json") return json_ok(broker::render_json(trace));
@@ -24,13 +23,12 @@ void add_trace_routes(Router& router, Application& app) {
       r.content_type = "text/vnd.graphviz";
       r.body = broker::render_dot(trace);
     } else {
-      throw HttpError(400, "format must be json, text or dot");
+      fail(ErrorKind::bad_input, "format must be json, text or dot");
     }
     return r;
   }));
   router.add("GET", "/v1/evidence/{task}", guarded([&app](Request& request, const PathParameters& p) {
-    auto who = app.authenticate(request, Access::human);
-    if (!who) return who.error();
+    const auto who = app.authenticate(request, Access::human);
     home::Home& home = app.home();
     return json_ok(evidence::export_task_bundle(home.store(), home.ledger(), p.at("task"),
                                                 [&home](evidence::BundleSource& source) {

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include "token/internal/openssl_key.h"
+#include "core/error.h"
 
 namespace mandate::token::detail {
 namespace {
@@ -24,7 +25,7 @@ const EVP_MD* digest_for(Algorithm algorithm) { return algorithm == Algorithm::E
 
 std::string der_to_jose(const unsigned char* der, std::size_t len) {
   EcdsaSig sig(d2i_ECDSA_SIG(nullptr, &der, static_cast<long>(len)));
-  if (!sig) throw std::runtime_error("OpenSSL returned an unreadable ECDSA signature");
+  if (!sig) fail(ErrorKind::internal, "OpenSSL returned an unreadable ECDSA signature");
   const BIGNUM* r = nullptr;
   const BIGNUM* s = nullptr;
   ECDSA_SIG_get0(sig.get(), &r, &s);
@@ -32,7 +33,7 @@ std::string der_to_jose(const unsigned char* der, std::size_t len) {
   auto* bytes = reinterpret_cast<unsigned char*>(out.data());
   if (BN_bn2binpad(r, bytes, kP256ScalarSize) != kP256ScalarSize ||
       BN_bn2binpad(s, bytes + kP256ScalarSize, kP256ScalarSize) != kP256ScalarSize) {
-    throw std::runtime_error("ECDSA signature component does not fit 32 bytes");
+    fail(ErrorKind::internal, "ECDSA signature component does not fit 32 bytes");
   }
   return out;
 }
@@ -44,7 +45,7 @@ std::string jose_to_der(std::span<const std::uint8_t> signature) {
   Bignum s(BN_bin2bn(signature.data() + kP256ScalarSize, kP256ScalarSize, nullptr));
   EcdsaSig sig(ECDSA_SIG_new());
   if (!r || !s || !sig || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) {
-    throw std::runtime_error("cannot allocate an ECDSA signature");
+    fail(ErrorKind::internal, "cannot allocate an ECDSA signature");
   }
   (void)r.release();  // owned by sig now
   (void)s.release();
@@ -65,10 +66,10 @@ std::string jose_sign(EVP_PKEY* pkey, Algorithm algorithm, std::string_view sign
   const auto* message = reinterpret_cast<const unsigned char*>(signing_input.data());
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, digest_for(algorithm), nullptr, pkey) != 1 ||
       EVP_DigestSign(ctx.get(), buffer.data(), &len, message, signing_input.size()) != 1) {
-    throw std::runtime_error("signing failed");
+    fail(ErrorKind::internal, "signing failed");
   }
   if (algorithm == Algorithm::ES256) return der_to_jose(buffer.data(), len);
-  if (len != kEd25519SignatureSize) throw std::runtime_error("Ed25519 signature of unexpected size");
+  if (len != kEd25519SignatureSize) fail(ErrorKind::internal, "Ed25519 signature of unexpected size");
   return std::string(reinterpret_cast<const char*>(buffer.data()), len);
 }
 

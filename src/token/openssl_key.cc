@@ -11,6 +11,7 @@
 #include <openssl/pem.h>
 
 #include "token/internal/jwk_members.h"
+#include "core/error.h"
 
 namespace mandate::token::detail {
 namespace {
@@ -41,11 +42,11 @@ bool is_p256(EVP_PKEY* pkey) {
 
 Coordinate bn_param(EVP_PKEY* pkey, const char* name) {
   BIGNUM* raw = nullptr;
-  if (EVP_PKEY_get_bn_param(pkey, name, &raw) != 1) throw std::runtime_error("cannot read an EC key coordinate");
+  if (EVP_PKEY_get_bn_param(pkey, name, &raw) != 1) fail(ErrorKind::internal, "cannot read an EC key coordinate");
   SecretBignum bn(raw);
   Coordinate out{};
   if (BN_bn2binpad(bn.get(), out.data(), static_cast<int>(out.size())) != static_cast<int>(out.size())) {
-    throw std::runtime_error("EC key coordinate does not fit 32 bytes");
+    fail(ErrorKind::internal, "EC key coordinate does not fit 32 bytes");
   }
   return out;
 }
@@ -54,7 +55,7 @@ std::string ed25519_jwk(EVP_PKEY* pkey) {
   Coordinate x{};
   std::size_t len = x.size();
   if (EVP_PKEY_get_raw_public_key(pkey, x.data(), &len) != 1 || len != x.size()) {
-    throw std::runtime_error("cannot read an Ed25519 public key");
+    fail(ErrorKind::internal, "cannot read an Ed25519 public key");
   }
   return canonical_public_jwk(Algorithm::EdDSA, x, {});
 }
@@ -79,7 +80,7 @@ std::expected<Pkey, std::string> p256_from_data(std::span<const std::uint8_t> x,
   if (!build || OSSL_PARAM_BLD_push_utf8_string(build.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
       OSSL_PARAM_BLD_push_octet_string(build.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1 ||
       (d != nullptr && OSSL_PARAM_BLD_push_BN(build.get(), OSSL_PKEY_PARAM_PRIV_KEY, d) != 1)) {
-    throw std::runtime_error("cannot build P-256 key parameters");
+    fail(ErrorKind::internal, "cannot build P-256 key parameters");
   }
   crypto::Params params(OSSL_PARAM_BLD_to_param(build.get()));
   PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
@@ -146,14 +147,14 @@ std::expected<Pkey, std::string> p256_private(std::span<const std::uint8_t> x, s
                                               std::span<const std::uint8_t> d) {
   if (d.size() != kCoordinateSize) return std::unexpected("a P-256 private key is 32 bytes");
   SecretBignum bn(BN_bin2bn(d.data(), static_cast<int>(d.size()), nullptr));
-  if (!bn) throw std::runtime_error("cannot allocate a big number");
+  if (!bn) fail(ErrorKind::internal, "cannot allocate a big number");
   return p256_from_data(x, y, bn.get());
 }
 
 Pkey generate_pkey(Algorithm algorithm) {
   EVP_PKEY* raw = algorithm == Algorithm::EdDSA ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")
                                                 : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
-  if (raw == nullptr) throw std::runtime_error("key generation failed");
+  if (raw == nullptr) fail(ErrorKind::internal, "key generation failed");
   return Pkey(raw);
 }
 
@@ -175,7 +176,7 @@ std::expected<Pkey, std::string> read_private_pem(std::string_view pem) {
 
 std::string write_public_pem(EVP_PKEY* pkey) {
   Bio bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PUBKEY(bio.get(), pkey) != 1) throw std::runtime_error("cannot encode a public key");
+  if (!bio || PEM_write_bio_PUBKEY(bio.get(), pkey) != 1) fail(ErrorKind::internal, "cannot encode a public key");
   return drain(bio.get());
 }
 
@@ -183,7 +184,7 @@ std::string write_private_pem(EVP_PKEY* pkey) {
   Bio bio(BIO_new(BIO_s_mem()));
   // PEM_write_bio_PrivateKey writes PKCS#8 ("PRIVATE KEY") in OpenSSL 3.
   if (!bio || PEM_write_bio_PrivateKey(bio.get(), pkey, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
-    throw std::runtime_error("cannot encode a private key");
+    fail(ErrorKind::internal, "cannot encode a private key");
   }
   return drain(bio.get());
 }

@@ -7,6 +7,7 @@
 #include "encoding/json.h"
 #include "token/internal/jwk_members.h"
 #include "token/internal/openssl_key.h"
+#include "core/error.h"
 
 namespace mandate::token {
 namespace detail {
@@ -24,7 +25,7 @@ using Refusal = std::unexpected<std::string>;
 // secret.
 PublicKey public_half(EVP_PKEY* pkey) {
   auto pem = PublicKey::from_pem(detail::write_public_pem(pkey));
-  if (!pem) throw std::runtime_error("cannot derive the public key: " + pem.error());
+  if (!pem) fail(ErrorKind::internal, "cannot derive the public key: " + pem.error());
   return std::move(*pem);
 }
 

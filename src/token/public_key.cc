@@ -8,6 +8,7 @@
 #include "keys/signing_key.h"
 #include "token/internal/jwk_members.h"
 #include "token/internal/openssl_key.h"
+#include "core/error.h"
 
 namespace mandate::token {
 namespace {
@@ -73,7 +74,7 @@ std::expected<PublicKey, std::string> PublicKey::parse(std::string_view jwk_or_p
 PublicKey PublicKey::from_ed25519(const crypto::Ed25519PublicKey& key) {
   auto pkey = detail::ed25519_public(key);
   // Any 32 bytes load as a raw Ed25519 key; failure here is OpenSSL's.
-  if (!pkey) throw std::runtime_error(pkey.error());
+  if (!pkey) fail(ErrorKind::internal, pkey.error());
   return PublicKey(detail::make_key_state(std::move(*pkey), Algorithm::EdDSA));
 }
 

@@ -1,5 +1,7 @@
 #include "authzen_fixture.h"
 
+#include "core/error.h"
+
 namespace mandate::authzen {
 
 void AuthzenTest::SetUp() {
@@ -9,6 +11,14 @@ void AuthzenTest::SetUp() {
 
 void AuthzenTest::load_entities(const nlohmann::json& entities) {
   broker->load_entities({"operator", broker::CallerKind::home_operator, "test"}, entities.dump());
+}
+
+Answer AuthzenTest::ask(Endpoint endpoint, const CallContext& as, std::string_view body) {
+  try {
+    return {200, (service.get()->*endpoint)(as, body)};
+  } catch (const Error& e) {
+    return {http_status(e.kind()), {{"error", e.what()}}};
+  }
 }
 
 nlohmann::json AuthzenTest::entry(std::uint64_t index) { return nlohmann::json::parse(ledger->entry_bytes(index)); }

@@ -128,7 +128,7 @@ TEST_F(EvaluationTest, ContextIsTheCedarContext) {
 TEST_F(EvaluationTest, MalformedRequestsAre400sNamingTheFieldAndRecordNothing) {
   const std::uint64_t before = ledger_size();
   const auto expect_400 = [&](const std::string& body, const std::string& mention) {
-    const Answer a = service->evaluation(call, body);
+    const Answer a = evaluation(call, body);
     EXPECT_EQ(a.status, 400) << body;
     EXPECT_NE(a.body.value("error", "").find(mention), std::string::npos) << body << " -> " << a.body.dump();
   };
@@ -151,16 +151,15 @@ TEST_F(EvaluationTest, MalformedRequestsAre400sNamingTheFieldAndRecordNothing) {
   EXPECT_EQ(ledger_size(), before);
 }
 
-TEST_F(EvaluationTest, OnlyTheOperatorAndActiveWorkloadsMayAsk) {
+// The rule of who may ask (broker::may_ask_decisions); that the caller is a
+// registered, active actor is the server's admission (tests/server).
+TEST_F(EvaluationTest, OnlyTheOperatorAndWorkloadsMayAsk) {
   const auto body = request("ann", "read", "plan").dump();
-  EXPECT_EQ(service->evaluation({as("alice"), {}, {}}, body).status, 403);
-  EXPECT_EQ(service->evaluation({{"some-agent", broker::CallerKind::agent, "test"}, {}, {}}, body).status, 403);
-  EXPECT_EQ(service->evaluation({{"spiffe://example.org/unknown", broker::CallerKind::workload, "test"}, {}, {}}, body).status, 403);
-  EXPECT_EQ(service->evaluations({as("alice"), {}, {}}, body).status, 403);
-  EXPECT_EQ(service->search_action({as("alice"), {}, {}}, body).status, 403);
-  EXPECT_EQ(service->evaluation({{"operator", broker::CallerKind::home_operator, "local-operator"}, {}, {}}, body).status, 200);
-  broker->suspend_actor({"operator", broker::CallerKind::home_operator, "test"}, broker::kWorkload, "rotating");
-  EXPECT_EQ(service->evaluation(call, body).status, 403);
+  EXPECT_EQ(evaluation({as("alice"), {}, {}}, body).status, 403);
+  EXPECT_EQ(evaluation({{"some-agent", broker::CallerKind::agent, "test"}, {}, {}}, body).status, 403);
+  EXPECT_EQ(evaluations({as("alice"), {}, {}}, body).status, 403);
+  EXPECT_EQ(search_action({as("alice"), {}, {}}, body).status, 403);
+  EXPECT_EQ(evaluation({{"operator", broker::CallerKind::home_operator, "local-operator"}, {}, {}}, body).status, 200);
 }
 
 TEST_F(EvaluationTest, DiscoveryNamesEveryEndpoint) {

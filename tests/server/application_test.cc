@@ -324,6 +324,27 @@ TEST_F(ServerApp, ABatchBeyondMaxBatchItemsIs400) {
   EXPECT_EQ(ledger_size(), size);
 }
 
+// The decision API admits a caller once, at the edge: a registered, active
+// workload. A suspended one is refused there, before the service decides
+// or records anything.
+TEST_F(ServerApp, TheDecisionApiAdmitsOnlyActiveWorkloads) {
+  register_everyone();
+  const std::string body = R"({"subject":{"type":"User","id":"a"},"action":{"name":"x"},"resource":{"type":"T","id":"1"}})";
+  EXPECT_EQ(call("POST", "/access/v1/evaluation", workload(kResourceServer), body).status, 200);
+  ASSERT_EQ(call("POST", "/v1/actors/spiffe%3A%2F%2Fexample.org%2Frs%2Fpayments/suspend", human("admin"),
+                 R"({"reason":"rotating"})").status, 200);
+  const auto size = ledger_size();
+  for (const std::string path : {"/access/v1/evaluation", "/access/v1/evaluations", "/access/v1/search/action"}) {
+    const auto r = call("POST", path, workload(kResourceServer), body);
+    EXPECT_EQ(r.status, 403) << path << ": " << r.body;
+    EXPECT_NE(r.body.find("suspended"), std::string::npos) << r.body;
+  }
+  const auto r = call("POST", "/access/v1/evaluation", human("bob"), body);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.find("enforcement points"), std::string::npos) << r.body;
+  EXPECT_EQ(ledger_size(), size);
+}
+
 TEST_F(ServerApp, EachKindCallsOnlyWhatItMay) {
   register_everyone();
   const std::string task = approved_task();

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "core/error.h"
+
 namespace CLI {
 class App;
 }
@@ -45,11 +47,12 @@ void require_local(const GlobalOptions& options);
 std::unique_ptr<home::Home> open_home(const GlobalOptions& options);
 void print_json(const nlohmann::json& value);
 
-// Exit codes: 0 ok, 1 a check failed, 2 bad input or usage, 3 environment.
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitCheckFailed = 1;
-inline constexpr int kExitBadInput = 2;
-inline constexpr int kExitEnvironment = 3;
+// Exit codes: core/error.h's table (0 ok, 1 a check failed, 2 bad input or
+// usage, 3 environment).
+using mandate::kExitBadInput;
+using mandate::kExitCheckFailed;
+using mandate::kExitEnvironment;
+using mandate::kExitOk;
 
 void add_init_command(CLI::App& app, GlobalOptions& options);
 void add_ledger_commands(CLI::App& app, GlobalOptions& options, int& exit_code);

@@ -7,7 +7,6 @@
 // the decision API, metrics and the access log, behind one router. Route
 // files (ops, workflow, oauth, ledger, authzen) add their endpoints here.
 #include <chrono>
-#include <expected>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -39,8 +38,9 @@ struct Readiness {
 };
 
 // Who may call an endpoint. Fixed by the endpoint, not configurable: a
-// workload never approves, a human never presents a mandate.
-enum class Access { authenticated, human, workload, administrator };
+// workload never approves, a human never presents a mandate, and only what
+// broker::may_ask_decisions allows asks the decision API.
+enum class Access { authenticated, human, workload, administrator, enforcement_point };
 
 struct AuthenticatedCaller {
   broker::Caller caller;
@@ -57,11 +57,12 @@ class Application {
   Response handle(Request& request) const;
   void observe(const Request& request, const Response& response, std::chrono::nanoseconds duration);
 
-  // The caller as a registered, active actor of a kind `access` allows, or
-  // the 401/403 to answer with.
-  std::expected<AuthenticatedCaller, Response> authenticate(const Request& request, Access access) const;
-  // A JWT presented as a subject token (RFC 8693), mapped the same way.
-  std::expected<AuthenticatedCaller, Response> authenticate_token(std::string_view jwt) const;
+  // The caller as a registered, active actor of a kind `access` allows: the
+  // one admission of a request. Throws Error{unauthenticated} (no or a bad
+  // credential) or {forbidden} (a caller this endpoint is not for).
+  AuthenticatedCaller authenticate(const Request& request, Access access) const;
+  // A JWT presented as a subject token (RFC 8693), admitted the same way.
+  AuthenticatedCaller authenticate_token(std::string_view jwt) const;
 
   const ServerConfig& config() const { return config_; }
   home::Home& home() const { return *home_; }
@@ -76,9 +77,9 @@ class Application {
 
  private:
   Readiness probe_store() const;
-  std::expected<AuthenticatedCaller, Response> admit(const std::string& actor_id, const std::string& credential_kind,
-                                                     const std::string& authenticated_by,
-                                                     std::optional<std::string> thumbprint, Access access) const;
+  AuthenticatedCaller admit(const std::string& actor_id, const std::string& credential_kind,
+                            const std::string& authenticated_by, std::optional<std::string> thumbprint,
+                            Access access) const;
 
   ServerConfig config_;
   std::unique_ptr<home::Home> home_;

@@ -6,7 +6,6 @@
 // What every route handler shares: reading a JSON body strictly, answering
 // JSON, and turning mandate's errors into HTTP statuses.
 #include <optional>
-#include <stdexcept>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -15,31 +14,24 @@
 
 namespace mandate::server {
 
-// Thrown by handlers for an answer other than 200; guarded() turns it into
-// the response.
-class HttpError : public std::runtime_error {
- public:
-  HttpError(int status, const std::string& message) : std::runtime_error(message), status_(status) {}
-  int status() const { return status_; }
-
- private:
-  int status_;
-};
-
 // Whether the request declares a JSON body (application/json, parameters allowed).
 bool declares_json(const Request& request);
-// The body as a JSON object: 415 without a JSON content type, 400 when the
-// body is not one strict I-JSON object.
+// The body as a JSON object: Error{unsupported_media_type} without a JSON
+// content type, {bad_input} when the body is not one strict I-JSON object.
 nlohmann::json json_body(const Request& request);
-// A string member: 400 naming it when missing (and required) or not a string.
+// A string member: Error{bad_input} naming it when missing (and required) or not a string.
 std::string text_field(const nlohmann::json& body, const std::string& name);
 std::optional<std::string> optional_text(const nlohmann::json& body, const std::string& name);
 
 Response json_ok(const nlohmann::json& body, int status = 200);
 
-// Runs the handler and maps what it throws: HttpError to its status;
-// Error{bad_input} 400, {not_found} 404, {check_failed} 422, {conflict} 409,
-// {io} 503, {corruption} 500; anything else 500 with no detail.
+// Runs the handler and answers what it throws: an Error with the status of
+// its kind (core/error.h's table; {unauthenticated} with RFC 6750's
+// WWW-Authenticate), a JSON type error as 400, anything else 500 with no
+// detail (the listener's).
+// The WWW-Authenticate challenge for a 401 to this request.
+std::string bearer_challenge(const Request& request);
+
 RouteHandler guarded(RouteHandler handler);
 
 }  // namespace mandate::server
