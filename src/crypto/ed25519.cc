@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "crypto/openssl_bio.h"
 #include "crypto/openssl_ptr.h"
 #include "core/error.h"
 
@@ -23,16 +24,6 @@ Ed25519PublicKey raw_public(EVP_PKEY* pkey) {
     fail(ErrorKind::internal, "cannot read Ed25519 public key");
   }
   return out;
-}
-
-Bio memory_bio(std::string_view text) {
-  return Bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
-}
-
-std::string drain(BIO* bio) {
-  char* data = nullptr;
-  const long len = BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<std::size_t>(len));
 }
 
 }  // namespace

@@ -18,8 +18,6 @@
 #include <string_view>
 #include <vector>
 
-#include <toml++/toml.h>
-
 #include "identity/config.h"
 #include "identity/clock.h"
 #include "identity/jwks_fetcher.h"
@@ -83,10 +81,13 @@ class Authenticator {
   std::unique_ptr<Impl> impl_;
 };
 
-// The server config's [identity] table. Relative file names (bundle,
-// jwks_file, ca_file) are resolved against `base_dir`; bundles and JWKS files
-// are read and checked now. Errors name file:line:column and the setting.
-std::expected<IdentityConfig, std::string> parse_identity_config(const toml::table& identity,
+// The [identity] table of `config_text`, a TOML document (the server's
+// config file, named `source` in errors); none: nothing is configured. Takes
+// the text, not a parsed table, so that no toml++ type is in this header.
+// Relative file names (bundle, jwks_file, ca_file) are resolved against
+// `base_dir`; bundles and JWKS files are read and checked now. Errors name
+// file:line:column and the setting.
+std::expected<IdentityConfig, std::string> parse_identity_config(std::string_view config_text, std::string_view source,
                                                                  const std::filesystem::path& base_dir);
 
 }  // namespace mandate::identity

@@ -341,10 +341,7 @@ std::expected<void, std::string> parse_timing(TableReader& reader, IdentityConfi
   return {};
 }
 
-}  // namespace
-
-std::expected<IdentityConfig, std::string> parse_identity_config(const toml::table& identity,
-                                                                 const std::filesystem::path& base_dir) {
+std::expected<IdentityConfig, std::string> parse_identity_table(const toml::table& identity, const fs::path& base_dir) {
   TableReader reader(identity, "identity");
   IdentityConfig config;
   auto audience = reader.strings("audience");
@@ -367,6 +364,18 @@ std::expected<IdentityConfig, std::string> parse_identity_config(const toml::tab
   if (auto ok = reader.no_unknown_keys(); !ok) return Refusal(ok.error());
   if (auto ok = no_duplicates(config); !ok) return Refusal(ok.error());
   return config;
+}
+
+}  // namespace
+
+std::expected<IdentityConfig, std::string> parse_identity_config(std::string_view config_text, std::string_view source,
+                                                                 const std::filesystem::path& base_dir) {
+  auto document = settings::parse(config_text, source);
+  if (!document) return Refusal(document.error());
+  const toml::node* identity = document->get("identity");
+  if (identity == nullptr) return parse_identity_table(toml::table{}, base_dir);
+  if (!identity->is_table()) return Refusal(settings::place(source, *identity) + ": identity must be a table");
+  return parse_identity_table(*identity->as_table(), base_dir);
 }
 
 }  // namespace mandate::identity

@@ -166,9 +166,7 @@ std::expected<ServerConfig, std::string> parse_server_config(std::string_view te
   if (r.failed()) return std::unexpected(r.error());
   if (c.listen.port != 0) settle_bound_port(c, c.listen.port);
   if (c.access_log != "-" && c.access_log != "off") c.access_log = resolve(base, c.access_log).string();
-  const toml::table* identity_table = root["identity"].as_table();
-  if (root.contains("identity") && !identity_table) return std::unexpected(std::string(source) + ": identity must be a table");
-  auto identity = identity::parse_identity_config(identity_table ? *identity_table : toml::table{}, base);
+  auto identity = identity::parse_identity_config(text, source, base);
   if (!identity) return std::unexpected(identity.error());
   c.identity = std::make_shared<const identity::IdentityConfig>(std::move(*identity));
   return c;

@@ -10,6 +10,7 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
+#include "crypto/openssl_bio.h"
 #include "token/internal/jwk_members.h"
 #include "core/error.h"
 
@@ -17,20 +18,12 @@ namespace mandate::token::detail {
 namespace {
 
 using crypto::Bio;
+using crypto::drain;
+using crypto::memory_bio;
 using crypto::PkeyCtx;
 using crypto::SecretBignum;
 
 constexpr std::size_t kCoordinateSize = 32;
-
-Bio memory_bio(std::string_view text) {
-  return Bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
-}
-
-std::string drain(BIO* bio) {
-  char* data = nullptr;
-  const long len = BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<std::size_t>(len));
-}
 
 bool is_p256(EVP_PKEY* pkey) {
   char name[64] = {};

@@ -10,27 +10,23 @@
 
 #include "support/jwt_signer.h"
 #include "support/process.h"
+#include "support/server_setup.h"
 #include "token/jws.h"
 #include "token/private_key.h"
 
 namespace mandate::testing {
 namespace {
 
-constexpr const char* kIdp = "https://idp.test";
-constexpr const char* kAudience = "https://mandate.test";
-constexpr const char* kDeployer = "spiffe://example.org/ci/deployer";
-constexpr const char* kResourceServer = "spiffe://example.org/rs/payments";
 constexpr const char* kScope = R"([{"type":"deploy","actions":["deploy"],"resources":["prod/payments"]}])";
 
-class RemoteCliTest : public ::testing::Test {
+class RemoteCliTest : public ::testing::Test, protected ServerCallers {
  protected:
   void SetUp() override {
-    ASSERT_EQ(local({"--home", home, "init", "--origin", "mandate.test/ledger"}).exit_code, 0);
+    ASSERT_EQ(local({"--home", home, "init", "--origin", kOrigin}).exit_code, 0);
     // The first administrator is registered on the home; everyone else through the server.
     ASSERT_EQ(local({"--home", home, "actor", "add", "--kind", "human", "--id", "admin"}).exit_code, 0);
-    write_file(tmp / "idp.jwks", idp.jwks());
-    write_file(tmp / "td.jwks", trust_domain.jwks());
-    write_file(tmp / "mandate.toml", config_text());
+    write_jwks(tmp.path());
+    write_file(tmp / "mandate.toml", server_config_text(home, "[listen]\naddress = \"127.0.0.1\"\nport = 0\n"));
     server = std::make_unique<Child>(std::vector<std::string>{MANDATE_BINARY, "serve", "--config", (tmp / "mandate.toml").string()},
                                      tmp / "server.err");
     const auto line = server->read_line(std::chrono::seconds(30));
@@ -44,19 +40,6 @@ class RemoteCliTest : public ::testing::Test {
     if (server) {
       EXPECT_EQ(server->terminate(), 0) << read_file(tmp / "server.err");  // SIGTERM is a clean stop
     }
-  }
-
-  std::string config_text() const {
-    return "home = \"" + home + "\"\n" +
-           "[listen]\naddress = \"127.0.0.1\"\nport = 0\n"
-           "[mandates]\nissuer = \"https://mandate.test\"\n"
-           "[access]\nadministrators = [\"admin\"]\n"
-           "[log]\naccess = \"off\"\n"
-           "[identity]\naudience = \"https://mandate.test\"\n"
-           "[[identity.oidc]]\nissuer = \"https://idp.test\"\njwks_file = \"idp.jwks\"\n"
-           "[[identity.workload]]\nkind = \"jwt-svid\"\ntrust_domain = \"example.org\"\njwks_file = \"td.jwks\"\n"
-           "[[identity.workload.map]]\nmatch = \"" + std::string(kDeployer) + "\"\nactor = \"" + kDeployer + "\"\n" +
-           "[[identity.workload.map]]\nmatch = \"" + kResourceServer + "\"\nactor = \"" + kResourceServer + "\"\n";
   }
 
   static RunResult local(std::vector<std::string> args) {
@@ -73,9 +56,6 @@ class RemoteCliTest : public ::testing::Test {
     return nlohmann::json::parse(r.out);
   }
 
-  std::string human(const std::string& sub) const { return idp.sign({{"iss", kIdp}, {"aud", kAudience}, {"sub", sub}}); }
-  std::string workload(const std::string& spiffe_id) const { return trust_domain.sign({{"sub", spiffe_id}, {"aud", kAudience}}); }
-
   void register_everyone() {
     const auto admin = human("admin");
     for (auto [id, group] : {std::pair{"alice", "dev"}, {"bob", "sre"}, {"carol", "sre"}}) {
@@ -89,12 +69,9 @@ class RemoteCliTest : public ::testing::Test {
     remote_json(admin, {"actor", "add", "--kind", "workload", "--id", kDeployer, "--owner", "alice", "--groups", "deployers",
                         "--key", "@" + (tmp / "deployer.jwk").string()});
     remote_json(admin, {"actor", "add", "--kind", "workload", "--id", kResourceServer, "--owner", "alice"});
-    write_file(tmp / "rules.toml",
-               "[[rule]]\nid = \"prod\"\ndetail_types = [\"deploy\"]\napprovals = 2\napprover_groups = [\"sre\"]\n"
-               "max_task_duration = \"1h\"\nmax_mandate_lifetime = \"10m\"\nmax_uses = 3\n");
+    write_file(tmp / "rules.toml", kProdRules);
     EXPECT_EQ(remote_json(admin, {"rules", "load", (tmp / "rules.toml").string()})["rules"], nlohmann::json({"prod"}));
-    write_file(tmp / "policies.cedar",
-               "permit (principal in Group::\"deployers\", action == Action::\"deploy\", resource);\n");
+    write_file(tmp / "policies.cedar", kDeployersPolicy);
     EXPECT_EQ(remote_json(admin, {"policy", "load", (tmp / "policies.cedar").string()})["policies"], 1);
   }
 
@@ -107,8 +84,6 @@ class RemoteCliTest : public ::testing::Test {
   TempDir tmp;
   std::string home = (tmp / "home").string();
   std::string key_file = (tmp / "deployer.pem").string();
-  JwtSigner idp{.kid = "idp-1"};
-  JwtSigner trust_domain{.kid = "td-1"};
   std::unique_ptr<Child> server;
   std::string url;
 };
@@ -157,7 +132,7 @@ TEST_F(RemoteCliTest, TheWholeWorkflowThroughTheServer) {
   // The ledger as a transparency log.
   const auto checkpoint = remote(human("carol"), {"ledger", "checkpoint"});
   ASSERT_EQ(checkpoint.exit_code, 0) << checkpoint.err;
-  EXPECT_TRUE(checkpoint.out.starts_with("mandate.test/ledger\n")) << checkpoint.out;
+  EXPECT_TRUE(checkpoint.out.starts_with(std::string(kOrigin) + "\n")) << checkpoint.out;
   const auto entry = remote(human("carol"), {"ledger", "entry", "0"});
   ASSERT_EQ(entry.exit_code, 0) << entry.err;
   EXPECT_TRUE(nlohmann::json::parse(entry.out).is_object());

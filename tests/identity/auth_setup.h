@@ -1,6 +1,6 @@
 #pragma once
 // Builds an Authenticator from TOML text the way the server will: the
-// [identity] table handed to parse_identity_config, files beside it.
+// text handed to parse_identity_config, files beside it.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -18,15 +18,7 @@ using mandate::testing::write_file;
 
 inline std::expected<IdentityConfig, std::string> parse_config_text(const std::string& toml_text,
                                                                     const std::filesystem::path& base_dir) {
-  toml::table root;
-  try {
-    root = toml::parse(std::string_view(toml_text), std::string_view("mandate.toml"));
-  } catch (const toml::parse_error& e) {
-    return std::unexpected(std::string(e.description()));
-  }
-  const toml::table* identity = root["identity"].as_table();
-  if (identity == nullptr) return std::unexpected("no [identity]");
-  return parse_identity_config(*identity, base_dir);
+  return parse_identity_config(toml_text, "mandate.toml", base_dir);
 }
 
 // A clock the test moves by hand.

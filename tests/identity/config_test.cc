@@ -96,6 +96,19 @@ TEST_F(IdentityConfigTest, MistakesAreErrorsWithTheirPlace) {
   EXPECT_NE(error_of("[identity]\nclock_skew = 3600\n").find("between 0 and 300"), std::string::npos);
 }
 
+// The whole config file is handed over: [identity] is read from it, the rest
+// is the server's business, and no [identity] means nothing is configured.
+TEST_F(IdentityConfigTest, TheTableIsReadFromTheWholeDocument) {
+  auto config = parse_config_text("home = \"h\"\n[listen]\nport = 0\n[identity]\naudience = \"a\"\n", dir.path());
+  ASSERT_TRUE(config.has_value()) << config.error();
+  config = parse_config_text("home = \"h\"\n", dir.path());
+  ASSERT_TRUE(config.has_value()) << config.error();
+  EXPECT_TRUE(config->oidc.empty());
+  EXPECT_TRUE(config->workloads.empty());
+  EXPECT_EQ(error_of("identity = 3\n"), "mandate.toml:1:12: identity must be a table");
+  EXPECT_NE(error_of("[identity\n").find("mandate.toml:1:"), std::string::npos);
+}
+
 TEST(Globs, StarMatchesAnyRun) {
   EXPECT_TRUE(glob_match("spiffe://example.org/ci/*", "spiffe://example.org/ci/deployer"));
   EXPECT_TRUE(glob_match("*", ""));

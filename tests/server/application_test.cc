@@ -13,6 +13,7 @@
 #include "identity/jwks_fetcher.h"
 #include "support/jwt_signer.h"
 #include "support/process.h"
+#include "support/server_setup.h"
 #include "token/jws.h"
 #include "token/private_key.h"
 #include "token/proof.h"
@@ -20,10 +21,11 @@
 namespace mandate::server {
 namespace {
 
-constexpr const char* kIdp = "https://idp.test";
-constexpr const char* kAudience = "https://mandate.test";
-constexpr const char* kDeployer = "spiffe://example.org/ci/deployer";
-constexpr const char* kResourceServer = "spiffe://example.org/rs/payments";
+using mandate::testing::kAudience;
+using mandate::testing::kDeployer;
+using mandate::testing::kIdp;
+using mandate::testing::kOrigin;
+using mandate::testing::kResourceServer;
 
 // No network in these tests: every key comes from a file.
 class NoNetwork : public identity::JwksFetcher {
@@ -36,43 +38,23 @@ class NoNetwork : public identity::JwksFetcher {
 using mandate::testing::JwtSigner;
 using mandate::testing::write_file;
 
-class ServerApp : public ::testing::Test {
+class ServerApp : public ::testing::Test, protected mandate::testing::ServerCallers {
  protected:
   void SetUp() override {
     const auto home_dir = tmp.path() / "home";
-    auto home = home::Home::init(home_dir, "mandate.test/ledger");
+    auto home = home::Home::init(home_dir, kOrigin);
     {
       broker::Broker bootstrap(home->store(), home->ledger(), home->keys(), {kAudience, kAudience});
       core::Actor admin;
       admin.id = "admin";
       bootstrap.add_actor({"operator", broker::CallerKind::home_operator, "local-operator"}, admin, std::nullopt);
     }
-    write_file(tmp.path() / "idp.jwks", idp.jwks());
-    write_file(tmp.path() / "td.jwks", trust_domain.jwks());
-    write_file(tmp.path() / "mandate.toml", config_text(home_dir));
+    write_jwks(tmp.path());
+    write_file(tmp.path() / "mandate.toml",
+               mandate::testing::server_config_text(home_dir.string(), "public_url = \"" + std::string(kAudience) + "\"\n"));
     auto config = load_server_config(tmp.path() / "mandate.toml");
     ASSERT_TRUE(config) << config.error();
     app = std::make_unique<Application>(std::move(*config), std::move(home), std::make_shared<NoNetwork>());
-  }
-
-  static std::string config_text(const std::filesystem::path& home_dir) {
-    return "home = \"" + home_dir.string() + "\"\n" +
-           "public_url = \"https://mandate.test\"\n"
-           "[mandates]\nissuer = \"https://mandate.test\"\n"
-           "[access]\nadministrators = [\"admin\"]\n"
-           "[log]\naccess = \"off\"\n"
-           "[identity]\naudience = \"https://mandate.test\"\n"
-           "[[identity.oidc]]\nissuer = \"https://idp.test\"\njwks_file = \"idp.jwks\"\n"
-           "[[identity.workload]]\nkind = \"jwt-svid\"\ntrust_domain = \"example.org\"\njwks_file = \"td.jwks\"\n"
-           "[[identity.workload.map]]\nmatch = \"spiffe://example.org/ci/deployer\"\nactor = \"spiffe://example.org/ci/deployer\"\n"
-           "[[identity.workload.map]]\nmatch = \"spiffe://example.org/rs/*\"\nactor = \"spiffe://example.org/rs/payments\"\n";
-  }
-
-  std::string human(const std::string& sub, std::chrono::seconds lifetime = std::chrono::minutes(5)) {
-    return idp.sign({{"iss", kIdp}, {"aud", kAudience}, {"sub", sub}}, lifetime);
-  }
-  std::string workload(const std::string& spiffe_id) {
-    return trust_domain.sign({{"sub", spiffe_id}, {"aud", kAudience}});
   }
 
   Response call(const std::string& method, const std::string& target, const std::string& bearer,
@@ -105,13 +87,9 @@ class ServerApp : public ::testing::Test {
     r = call("POST", "/v1/actors", admin,
              nlohmann::json{{"id", kResourceServer}, {"kind", "workload"}, {"owner", "alice"}}.dump());
     ASSERT_EQ(r.status, 201) << r.body;
-    r = call("PUT", "/v1/rules", admin,
-             "[[rule]]\nid = \"prod\"\ndetail_types = [\"deploy\"]\napprovals = 2\napprover_groups = [\"sre\"]\n"
-             "max_task_duration = \"1h\"\nmax_mandate_lifetime = \"10m\"\nmax_uses = 3\n",
-             "application/toml");
+    r = call("PUT", "/v1/rules", admin, mandate::testing::kProdRules, "application/toml");
     ASSERT_EQ(r.status, 200) << r.body;
-    r = call("PUT", "/v1/policies", admin,
-             "permit (principal in Group::\"deployers\", action == Action::\"deploy\", resource);", "text/plain");
+    r = call("PUT", "/v1/policies", admin, mandate::testing::kDeployersPolicy, "text/plain");
     ASSERT_EQ(r.status, 200) << r.body;
   }
 
@@ -134,8 +112,6 @@ class ServerApp : public ::testing::Test {
   }
 
   mandate::testing::TempDir tmp;
-  JwtSigner idp{.kid = "idp-1"};
-  JwtSigner trust_domain{.kid = "td-1"};
   token::PrivateKey executor_key = token::PrivateKey::generate(token::Algorithm::EdDSA);
   std::unique_ptr<Application> app;
 };
@@ -190,7 +166,7 @@ TEST_F(ServerApp, TheWholeWorkflowOverTheApi) {
   // The ledger endpoints serve a checkpoint and proofs.
   r = call("GET", "/v1/ledger/checkpoint", human("carol"));
   ASSERT_EQ(r.status, 200);
-  EXPECT_EQ(r.body.rfind("mandate.test/ledger\n", 0), 0u);
+  EXPECT_EQ(r.body.rfind(std::string(kOrigin) + "\n", 0), 0u);
   r = call("GET", "/v1/ledger/proofs/inclusion?index=1", human("carol"));
   ASSERT_EQ(r.status, 200) << r.body;
   r = call("GET", "/v1/ledger/proofs/consistency?first=1&second=" + std::to_string(ledger_size()), human("carol"));

@@ -12,14 +12,12 @@
 #include "support/damage.h"
 #include "support/jwt_signer.h"
 #include "support/process.h"
+#include "support/server_setup.h"
 #include "token/jws.h"
 #include "token/private_key.h"
 
 namespace mandate::testing {
 namespace {
-
-constexpr const char* kIdp = "https://idp.test";
-constexpr const char* kAudience = "https://mandate.test";
 
 class ServeTest : public ::testing::Test {
  protected:
