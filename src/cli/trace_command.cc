@@ -8,7 +8,7 @@
 #include "cli/internal/workflow_context.h"
 #include "core/error.h"
 #include "evidence/bundle.h"
-#include "evidence/task_bundle.h"
+#include "home/evidence.h"
 #include "home/home.h"
 #include "ledger/ledger.h"
 #include "store/store.h"
@@ -50,12 +50,7 @@ void add_evidence_commands(CLI::App& app, GlobalOptions& options, int& exit_code
   exp->callback([&options, task] {
     if (options.is_remote()) return print_remote(options, RemoteCall::get("/v1/evidence/" + segment(*task)));
     const auto home = open_home(options);
-    print_json(evidence::export_task_bundle(home->store(), home->ledger(), *task, [&home](evidence::BundleSource& source) {
-      source.origin = home->config().origin;
-      source.checkpoint_note = home->sign_checkpoint();
-      source.verifier_key = home->active_verifier().to_string();
-      source.jwks = home->keys().jwks();
-    }));
+    print_json(home::export_evidence(*home, *task));
   });
   struct VerifyArgs {
     std::string file, key;

@@ -6,6 +6,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "crypto/openssl_bio.h"
 #include "crypto/openssl_ptr.h"
 #include "crypto/sha256.h"
 #include "encoding/base64.h"
@@ -79,7 +80,7 @@ std::string thumbprint(const std::string& der) {
 std::expected<X509Bundle, std::string> X509Bundle::from_pem(std::string_view pem) {
   auto state = std::make_shared<Store>();
   if (!state->store) fail(ErrorKind::internal, "cannot allocate an X509_STORE");
-  crypto::Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  crypto::Bio bio = crypto::memory_bio(pem);
   int count = 0;
   while (true) {
     Cert cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));

@@ -1,7 +1,7 @@
 // The investigator's view: a task's (or mandate's, or decision's) whole
 // chain, and the offline-verifiable evidence bundle about a task.
 #include "broker/trace.h"
-#include "evidence/task_bundle.h"
+#include "home/evidence.h"
 #include "home/home.h"
 #include "core/error.h"
 #include "server/internal/application.h"
@@ -29,14 +29,7 @@ void add_trace_routes(Router& router, Application& app) {
   }));
   router.add("GET", "/v1/evidence/{task}", guarded([&app](Request& request, const PathParameters& p) {
     const auto who = app.authenticate(request, Access::human);
-    home::Home& home = app.home();
-    return json_ok(evidence::export_task_bundle(home.store(), home.ledger(), p.at("task"),
-                                                [&home](evidence::BundleSource& source) {
-                                                  source.origin = home.config().origin;
-                                                  source.checkpoint_note = home.sign_checkpoint();
-                                                  source.verifier_key = home.active_verifier().to_string();
-                                                  source.jwks = home.keys().jwks();
-                                                }));
+    return json_ok(home::export_evidence(app.home(), p.at("task")));
   }));
 }
 
