@@ -1,6 +1,11 @@
 // A real OpenID provider for the humans (oidc-provider), over https on a free
 // loopback port, with real discovery and JWKS.
 //
+// The web console's browser test (tests/console) signs people in through a
+// real browser: it passes the console's callback in `redirectUris`, and
+// `selectAccount` names who the next interaction (the login page, visited by
+// the browser itself) logs in.
+//
 // ID tokens come from the authorization code flow, driven programmatically:
 // GET /auth, the interaction (our own handler finishes it with
 // provider.interactionFinished for the chosen account, as a login page would
@@ -17,11 +22,11 @@ import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 
 export const CLIENT_ID = 'mandate-e2e';
-const CLIENT_SECRET = 'e2e-client-secret-not-secret-at-all';
+export const CLIENT_SECRET = 'e2e-client-secret-not-secret-at-all';
 const REDIRECT_URI = 'https://client.e2e.test/cb';
 const ACCOUNTS = new Set(['alice', 'bob', 'carol', 'admin', 'mallory']);
 
-export async function startIdp(pki) {
+export async function startIdp(pki, { redirectUris = [] } = {}) {
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), kid: 'e2e-idp-1', alg: 'ES256', use: 'sig' };
 
@@ -50,7 +55,7 @@ export async function startIdp(pki) {
     clients: [{
       client_id: CLIENT_ID,
       client_secret: CLIENT_SECRET,
-      redirect_uris: [REDIRECT_URI],
+      redirect_uris: [REDIRECT_URI, ...redirectUris],
       grant_types: ['authorization_code'],
       response_types: ['code'],
       id_token_signed_response_alg: 'ES256',
@@ -145,6 +150,9 @@ export async function startIdp(pki) {
     signingKey: privateKey,
     publicKey,
     kid: jwk.kid,
+    selectAccount: (account) => {
+      nextAccount = account;
+    },
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
   };
 }

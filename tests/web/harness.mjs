@@ -1,0 +1,168 @@
+// What the console's browser test needs around the browser: `mandate serve`
+// with TLS and the console configured, the real OpenID provider, HTTPS calls
+// as workloads (mTLS) and as nobody, and the checks every page gets — no
+// console error, no page error, no CSP violation, no serious or critical
+// axe-core violation, no horizontal overflow at 360 px and 1440 px.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+export class Failure extends Error {}
+export function expect(condition, message) {
+  if (!condition) throw new Failure(message);
+}
+
+export async function freePort() {
+  const s = net.createServer();
+  await new Promise((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address();
+  await new Promise((resolve) => s.close(resolve));
+  return port;
+}
+
+export function cli(mandate, home, args, what) {
+  const r = spawnSync(mandate, ['--home', home, ...args], { encoding: 'utf8' });
+  expect(r.status === 0, `${what}: mandate ${args.join(' ')} exited ${r.status}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+// `mandate serve --config FILE`; resolves once it announced its address.
+export async function startServe(mandate, configFile) {
+  const server = spawn(mandate, ['serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  server.stderrText = '';
+  server.stderr.on('data', (d) => { server.stderrText += d; });
+  server.exited = new Promise((resolve) => server.on('exit', (code, signal) => resolve({ code, signal })));
+  const first = await new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (d) => {
+      out += d;
+      const nl = out.indexOf('\n');
+      if (nl >= 0) {
+        server.stdout.off('data', onData);
+        resolve(out.slice(0, nl));
+      }
+    };
+    server.stdout.on('data', onData);
+    server.exited.then(({ code }) => reject(new Failure(`mandate serve exited ${code} before listening: ${server.stderrText}`)));
+    setTimeout(() => reject(new Failure('mandate serve did not announce its port within 20 s')), 20000);
+  });
+  server.announced = JSON.parse(first);
+  return server;
+}
+
+// One HTTPS request to `base`; `as` is a TLS client credential or nothing.
+export function request(base, ca, method, path, { as, body, headers = {} } = {}) {
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, base);
+    const h = { ...headers };
+    let payload;
+    if (body !== undefined) {
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+      h['content-type'] ??= 'application/json';
+      h['content-length'] = Buffer.byteLength(payload);
+    }
+    const options = { host: url.hostname, port: url.port, method, path: url.pathname + url.search, headers: h, ca, agent: false };
+    if (as) Object.assign(options, { cert: as.cert, key: as.key });
+    const req = https.request(options, (res) => {
+      const chunks = [];
+      res.on('data', (d) => chunks.push(d));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const r = { status: res.statusCode, headers: res.headers, text };
+        if ((res.headers['content-type'] ?? '').startsWith('application/json')) r.json = JSON.parse(text);
+        resolve(r);
+      });
+    });
+    req.on('error', (e) => reject(new Failure(`${method} ${path}: ${e.message}`)));
+    req.end(payload);
+  });
+}
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+// Watches every page of a browser context: console errors (and any message
+// about the Content Security Policy), uncaught errors, and CSP violations
+// (reported by a listener the page cannot remove, installed before any of
+// its scripts). Only pages of the console are held to it.
+export class Watcher {
+  constructor(base) {
+    this.base = base;
+    this.problems = [];
+    this.pages = new Set();
+  }
+
+  async watch(context, who) {
+    await context.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`);
+      });
+    });
+    const onPage = (page) => {
+      this.pages.add({ page, who });
+      page.on('console', (msg) => {
+        const text = msg.text();
+        if (msg.type() !== 'error' && !/content.security.policy/i.test(text)) return;
+        if (!page.url().startsWith(`${this.base}/console/`)) return;
+        // Asking for the session before signing in is answered 401 by
+        // design (GET /console/session); the browser logs that load.
+        const at = msg.location()?.url ?? '';
+        if (at === `${this.base}/console/session` && /status of 401/.test(text)) return;
+        this.problems.push(`${who} on ${page.url()}: console ${msg.type()}: ${text} (${at})`);
+      });
+      page.on('pageerror', (e) => this.problems.push(`${who} on ${page.url()}: uncaught ${e.stack ?? e}`));
+    };
+    context.on('page', onPage);
+  }
+
+  check(when) {
+    expect(this.problems.length === 0, `${when}: ${this.problems.join('\n  ')}`);
+  }
+}
+
+// axe-core, injected through the DevTools protocol (the page's CSP forbids
+// inline scripts, rightly); serious and critical violations fail.
+export async function checkAccessibility(page, label) {
+  await page.evaluate(`window.axe || (function () { ${axeSource}\n}).call(window)`);
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.length === 0, `${label}: axe-core found ${bad.map((v) => `${v.impact} ${v.id} (${v.help}) at ${v.nodes.join(', ')}`).join('; ')}`);
+  return violations.length;
+}
+
+// No horizontal scrolling at either width.
+export async function checkWidths(page, label, widths = [360, 1440]) {
+  const before = page.viewportSize();
+  for (const width of widths) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.waitForTimeout(50);
+    const overflow = await page.evaluate(() => {
+      const d = document.documentElement;
+      const wide = [...document.querySelectorAll('main *, header *')]
+        .filter((e) => e.getBoundingClientRect().right > d.clientWidth + 1)
+        .slice(0, 3)
+        .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className ? `.${String(e.className).split(' ').join('.')}` : ''}`);
+      return { scroll: d.scrollWidth, client: d.clientWidth, wide };
+    });
+    expect(overflow.scroll <= overflow.client, `${label} at ${width} px: the page is ${overflow.scroll} px wide (${overflow.wide.join(', ')})`);
+  }
+  await page.setViewportSize(before);
+}
+
+export async function screenshot(page, dir, name) {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+export function writeText(file, text) {
+  writeFileSync(file, text);
+  return file;
+}
