@@ -91,12 +91,12 @@ export function scopeWords(scope) {
 }
 
 // The change reference as a link, from the server's change_url_template
-// ("https://tickets.example/browse/{ref}"); plain text without a template or
-// when the result is not an http(s) URL.
+// ("https://tickets.example/browse/{reference}"); plain text without a
+// template or when the result is not an http(s) URL.
 export function RefLink({ value, template }) {
   if (!value) return html`<span class="muted">none</span>`;
   if (template) {
-    const href = template.replaceAll('{ref}', encodeURIComponent(value));
+    const href = template.replaceAll('{reference}', encodeURIComponent(value));
     try {
       const url = new URL(href, window.location.href);
       if (url.protocol === 'https:' || url.protocol === 'http:') {
