@@ -20,7 +20,7 @@ const PREFIX = '/console/';
 const BUDGET_GZIP = 150 * 1024;
 
 rmSync(dist, { recursive: true, force: true });
-mkdirSync(join(dist, 'assets'), { recursive: true });
+mkdirSync(dist, { recursive: true });
 
 const result = await esbuild.build({
   entryPoints: { console: join(web, 'src/main.js'), style: join(web, 'src/console.css') },
@@ -28,7 +28,8 @@ const result = await esbuild.build({
   minify: true,
   format: 'esm',
   target: ['es2022', 'chrome109', 'firefox115', 'safari16'],
-  outdir: join(dist, 'assets'),
+  // Flat: every file is one path segment under /console/.
+  outdir: dist,
   entryNames: '[name]-[hash]',
   legalComments: 'none',
   metafile: true,
@@ -42,7 +43,7 @@ if (!script || !style) throw new Error(`web/build.mjs: esbuild produced ${output
 
 // The icon is copied under a hashed name too, so every asset can be cached for good.
 const icon = readFileSync(join(web, 'src/icon.svg'));
-const iconName = `assets/icon-${createHash('sha256').update(icon).digest('hex').slice(0, 8)}.svg`;
+const iconName = `icon-${createHash('sha256').update(icon).digest('hex').slice(0, 8)}.svg`;
 copyFileSync(join(web, 'src/icon.svg'), join(dist, iconName));
 
 const html = readFileSync(join(web, 'src/index.html'), 'utf8')

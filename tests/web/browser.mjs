@@ -540,7 +540,7 @@ async function firstLoadWeight() {
   const csp = index.headers['content-security-policy'] ?? '';
   expect(/script-src 'self'/.test(csp) && !/unsafe-inline|unsafe-eval/.test(csp), `the console's CSP: ${csp}`);
   const files = [{ name: 'index.html', bytes: Buffer.from(index.text) }];
-  for (const m of index.text.matchAll(/(?:src|href)="(\/console\/assets\/[^"]+\.(?:js|css))"/g)) {
+  for (const m of index.text.matchAll(/(?:src|href)="(\/console\/[^"/]+\.(?:js|css))"/g)) {
     const r = await api('GET', m[1]);
     expect(r.status === 200, `${m[1]}: ${r.status}`);
     files.push({ name: m[1], bytes: Buffer.from(r.text) });
