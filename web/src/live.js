@@ -7,6 +7,13 @@ let status = 'off';
 const statusListeners = new Set();
 let timer = 0;
 let pending = [];
+let onGone = () => {};
+
+// Called when the server closed the stream for good (the browser gives up
+// reconnecting, e.g. after a 401 once the session ended).
+export function onLiveGone(f) {
+  onGone = f;
+}
 
 function setStatus(s) {
   status = s;
@@ -18,7 +25,14 @@ export function startLive() {
   source = new EventSource('/v1/events');
   setStatus('connecting');
   source.addEventListener('open', () => setStatus('on'));
-  source.addEventListener('error', () => setStatus(source && source.readyState === EventSource.CLOSED ? 'off' : 'connecting'));
+  source.addEventListener('error', () => {
+    if (source && source.readyState === EventSource.CLOSED) {
+      setStatus('off');
+      onGone();
+    } else {
+      setStatus('connecting');
+    }
+  });
   source.addEventListener('task', (e) => {
     let event = null;
     try {

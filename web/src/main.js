@@ -4,7 +4,7 @@
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, get, onSessionEnded, setCsrfToken } from './api.js';
-import { liveStatus, onLiveStatus, onTaskEvents, startLive, stopLive } from './live.js';
+import { liveStatus, onLiveGone, onLiveStatus, onTaskEvents, startLive, stopLive } from './live.js';
 import { ErrorNote, When, html } from './ui.js';
 import { AuditPage } from './pages/audit.js';
 import { FindingsPage } from './pages/findings.js';
@@ -121,6 +121,10 @@ function App() {
 
   useEffect(() => {
     onSessionEnded(() => ended('Your session has ended. Sign in again to go on.'));
+    // The event stream closed for good: find out whether the session is still there.
+    onLiveGone(() => api('GET', '/console/session').catch((e) => {
+      if (e instanceof ApiError && e.status === 401) ended('Your session has ended. Sign in again to go on.');
+    }));
     api('GET', '/console/session').then(
       (s) => {
         setCsrfToken(s.csrf_token);
