@@ -338,9 +338,12 @@ async function scenario() {
   await card.getByText('1 of 2 from sre').waitFor({ timeout: 10000 });
   await checkPage(bob.page, 'waiting', 'Waiting for me');
 
-  // bob approves with the keyboard alone: from the top of the page, the skip
-  // link, then Tab to the comment field, type, Tab to Approve, Enter.
-  await bob.page.evaluate(() => document.activeElement?.blur());
+  // bob approves with the keyboard alone: from the top of the freshly loaded
+  // page, the skip link, then Tab to the comment field, type, Tab to
+  // Approve, Enter.
+  await bob.page.reload();
+  await waitIdle(bob.page);
+  await card.getByText('1 of 2 from sre').waitFor();
   await bob.page.keyboard.press('Tab');
   expect(await bob.page.evaluate(() => document.activeElement?.textContent) === 'Skip to content', 'the first Tab stop is not the skip link');
   await bob.page.keyboard.press('Enter');
@@ -402,6 +405,7 @@ async function crossSitePage(bob, task) {
   await Promise.all([page.waitForURL(`${base}/v1/**`), page.evaluate(() => document.forms[0].submit())]);
   await page.close();
   expect(statuses.length === 2 && statuses.every((s) => s === 403), `cross-origin fetch and form post: ${statuses.join(', ')}`);
+  return statuses;
 }
 
 function startEvilOrigin() {
@@ -521,6 +525,8 @@ async function signOutAndExpiry(alice) {
   const other = await alice.context.newPage();
   await other.goto(`${base}/console/#/requests`);
   await waitIdle(other);
+  // Its calls after the sign-out are refused, and the browser logs that.
+  watcher.allow(other, /status of 401|EventSource/);
   await alice.page.getByRole('button', { name: 'Sign out' }).click();
   await alice.page.getByRole('link', { name: /sign in/i }).waitFor();
   await alice.page.getByText('You have signed out.').waitFor();

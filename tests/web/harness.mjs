@@ -93,6 +93,12 @@ export class Watcher {
     this.base = base;
     this.problems = [];
     this.pages = new Set();
+    this.allowed = new Map();
+  }
+
+  // Messages a page is expected to log (a page whose session was ended on purpose).
+  allow(page, pattern) {
+    this.allowed.set(page, pattern);
   }
 
   async watch(context, who) {
@@ -111,6 +117,7 @@ export class Watcher {
         // design (GET /console/session); the browser logs that load.
         const at = msg.location()?.url ?? '';
         if (at === `${this.base}/console/session` && /status of 401/.test(text)) return;
+        if (this.allowed.get(page)?.test(text)) return;
         this.problems.push(`${who} on ${page.url()}: console ${msg.type()}: ${text} (${at})`);
       });
       page.on('pageerror', (e) => this.problems.push(`${who} on ${page.url()}: uncaught ${e.stack ?? e}`));
