@@ -40,8 +40,9 @@ import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { CLIENT_ID, CLIENT_SECRET, startIdp } from '../server/e2e/idp.mjs';
 import { makePki } from '../server/e2e/pki.mjs';
+import { identityToml, startServe } from '../server/e2e/serve.mjs';
 import {
-  Failure, Watcher, checkAccessibility, checkWidths, cli, expect, freePort, request, screenshot, startServe,
+  Failure, Watcher, checkAccessibility, checkWidths, cli, expect, freePort, request, screenshot,
 } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -82,34 +83,15 @@ function ok(message) {
 
 // --- setting up -------------------------------------------------------------
 
+// Approval rules: deploy needs two of sre; restart and rollback one, and
+// allow break-glass (restart's review is due within a second, so it is
+// overdue when the test looks).
 function rulesToml() {
-  return `[[rule]]
-id = "prod"
-detail_types = ["deploy"]
-approvals = 2
-approver_groups = ["sre"]
-max_task_duration = "2h"
-max_mandate_lifetime = "10m"
-max_uses = 5
-
-[[rule]]
-id = "ops"
-detail_types = ["restart"]
-approvals = 1
-approver_groups = ["sre"]
-max_task_duration = "1h"
-break_glass = true
-review_within = "1s"
-
-[[rule]]
-id = "rollback"
-detail_types = ["rollback"]
-approvals = 1
-approver_groups = ["sre"]
-max_task_duration = "1h"
-break_glass = true
-review_within = "4h"
-`;
+  const rule = (id, type, approvals, extra) => `[[rule]]\nid = "${id}"\ndetail_types = ["${type}"]\napprovals = ${approvals}\n`
+    + `approver_groups = ["sre"]\nmax_task_duration = "2h"\n${extra}\n`;
+  return rule('prod', 'deploy', 2, 'max_mandate_lifetime = "10m"\nmax_uses = 5')
+    + rule('ops', 'restart', 1, 'break_glass = true\nreview_within = "1s"')
+    + rule('rollback', 'rollback', 1, 'break_glass = true\nreview_within = "4h"');
 }
 
 async function setUp() {
@@ -164,25 +146,7 @@ audience = "${base}"
 [access]
 administrators = ["admin"]
 
-[identity]
-audience = "${base}"
-
-[[identity.oidc]]
-issuer = "${idp.issuer}"
-audience = "${CLIENT_ID}"
-ca_file = "${pki.webCaFile}"
-
-[[identity.workload]]
-kind = "x509-svid"
-trust_domain = "example.org"
-bundle = "${pki.exampleBundleFile}"
-[[identity.workload.map]]
-match = "${DEPLOYER}"
-actor = "${DEPLOYER}"
-[[identity.workload.map]]
-match = "spiffe://example.org/rs/*"
-actor = "${PAYMENTS_RS}"
-
+${identityToml({ audience: base, idp, clientId: CLIENT_ID, pki, workloads: [[DEPLOYER, DEPLOYER], ['spiffe://example.org/rs/*', PAYMENTS_RS]] })}
 [console]
 oidc_issuer = "${idp.issuer}"
 client_id = "${CLIENT_ID}"

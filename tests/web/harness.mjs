@@ -3,7 +3,7 @@
 // as workloads (mTLS) and as nobody, and the checks every page gets — no
 // console error, no page error, no CSP violation, no serious or critical
 // axe-core violation, no horizontal overflow at 360 px and 1440 px.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
@@ -27,30 +27,6 @@ export function cli(mandate, home, args, what) {
   const r = spawnSync(mandate, ['--home', home, ...args], { encoding: 'utf8' });
   expect(r.status === 0, `${what}: mandate ${args.join(' ')} exited ${r.status}: ${r.stderr}${r.stdout}`);
   return r.stdout;
-}
-
-// `mandate serve --config FILE`; resolves once it announced its address.
-export async function startServe(mandate, configFile) {
-  const server = spawn(mandate, ['serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stderrText = '';
-  server.stderr.on('data', (d) => { server.stderrText += d; });
-  server.exited = new Promise((resolve) => server.on('exit', (code, signal) => resolve({ code, signal })));
-  const first = await new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (d) => {
-      out += d;
-      const nl = out.indexOf('\n');
-      if (nl >= 0) {
-        server.stdout.off('data', onData);
-        resolve(out.slice(0, nl));
-      }
-    };
-    server.stdout.on('data', onData);
-    server.exited.then(({ code }) => reject(new Failure(`mandate serve exited ${code} before listening: ${server.stderrText}`)));
-    setTimeout(() => reject(new Failure('mandate serve did not announce its port within 20 s')), 20000);
-  });
-  server.announced = JSON.parse(first);
-  return server;
 }
 
 // One HTTPS request to `base`; `as` is a TLS client credential or nothing.

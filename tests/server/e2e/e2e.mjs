@@ -8,7 +8,7 @@
 // usage: node tests/server/e2e/e2e.mjs path/to/mandate
 // Exits non-zero on the first failure, naming it. MANDATE_E2E_KEEP=1 keeps the
 // temporary directory.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
@@ -20,6 +20,7 @@ import YAML from 'yaml';
 import { checkDocument, loadOpenApi } from './openapi.mjs';
 import { CLIENT_ID, startIdp } from './idp.mjs';
 import { makePki } from './pki.mjs';
+import { identityToml, startServe } from './serve.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');
@@ -155,47 +156,16 @@ max_batch_items = 3000   # the graceful-shutdown batch below
 [log]
 access = "${join(tmp, 'access.log')}"
 
-[identity]
-audience = "${AUDIENCE}"
-
-[[identity.oidc]]
-issuer = "${idp.issuer}"
-audience = "${CLIENT_ID}"
-ca_file = "${pki.webCaFile}"
-
-[[identity.workload]]
-kind = "x509-svid"
-trust_domain = "example.org"
-bundle = "${pki.exampleBundleFile}"
-[[identity.workload.map]]
-match = "${DEPLOYER}"
-actor = "${DEPLOYER}"
-[[identity.workload.map]]
-match = "spiffe://example.org/rs/*"
-actor = "${PAYMENTS_RS}"
-`;
+${identityToml({ audience: AUDIENCE, idp, clientId: CLIENT_ID, pki, workloads: [[DEPLOYER, DEPLOYER], ['spiffe://example.org/rs/*', PAYMENTS_RS]] })}`;
   const configFile = join(tmp, 'mandate.toml');
   writeFileSync(configFile, config);
-  server = spawn(MANDATE, ['serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stderr.on('data', (d) => { serverStderr += d; });
-  const exited = new Promise((resolvePromise) => server.on('exit', (code, signal) => resolvePromise({ code, signal })));
-  server.exited = exited;
-  const first = await new Promise((resolvePromise, reject) => {
-    let out = '';
-    const onData = (d) => {
-      out += d;
-      const nl = out.indexOf('\n');
-      if (nl >= 0) {
-        server.stdout.off('data', onData);
-        resolvePromise(out.slice(0, nl));
-      }
-    };
-    server.stdout.on('data', onData);
-    exited.then(({ code }) => reject(new Failure(`mandate serve exited ${code} before listening: ${serverStderr}`)));
-    setTimeout(() => reject(new Failure('mandate serve did not announce its port within 20 s')), 20000);
-  });
-  const announced = JSON.parse(first);
-  expect(announced.tls === true && /^127\.0\.0\.1:\d+$/.test(announced.listening), `unexpected announcement ${first}`);
+  try {
+    server = await startServe(MANDATE, configFile, { onStderr: (d) => { serverStderr += d; } });
+  } catch (e) {
+    throw new Failure(e.message);
+  }
+  const { announced } = server;
+  expect(announced.tls === true && /^127\.0\.0\.1:\d+$/.test(announced.listening), `unexpected announcement ${JSON.stringify(announced)}`);
   port = Number(announced.listening.split(':')[1]);
   ok(`mandate serve listening on ${announced.listening} with TLS and client certificates`);
 }
