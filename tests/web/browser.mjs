@@ -40,7 +40,7 @@ import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { CLIENT_ID, CLIENT_SECRET, startIdp } from '../server/e2e/idp.mjs';
 import { makePki } from '../server/e2e/pki.mjs';
-import { identityToml, startServe } from '../server/e2e/serve.mjs';
+import { identityToml, runTest, startServe } from '../server/e2e/support.mjs';
 import {
   Failure, Watcher, checkAccessibility, checkWidths, cli, expect, freePort, request, screenshot,
 } from './harness.mjs';
@@ -585,33 +585,22 @@ async function main() {
   console.log(`\nconsole.browser: all passed in ${((Date.now() - started) / 1000).toFixed(1)} s (first load ${weight} B gzip)`);
 }
 
-const watchdog = setTimeout(async () => {
-  console.error('\nconsole.browser FAILED: still running after 240 s');
-  console.error(`screenshots: ${await saveFailureScreenshots()}`);
-  server?.kill('SIGKILL');
-  process.exit(1);
-}, 240000);
-watchdog.unref();
-
-let exitCode = 0;
-try {
-  await main();
-} catch (e) {
-  exitCode = 1;
-  console.error(`\nconsole.browser FAILED: ${e instanceof Failure ? e.message : e.stack ?? e}`);
-  if (watcher?.problems.length) console.error(`page problems:\n  ${watcher.problems.join('\n  ')}`);
-  console.error(`screenshots of every page: ${await saveFailureScreenshots()}`);
-  if (server?.stderrText) console.error(`--- mandate serve stderr ---\n${server.stderrText.slice(-4000)}`);
-} finally {
-  for (const s of scenarios) await s.close?.(context());
-  await browser?.close();
-  if (server) {
-    server.kill('SIGTERM');
-    await server.exited;
-  }
-  await evil?.close();
-  await idp?.close();
-  if (process.env.MANDATE_CONSOLE_KEEP || exitCode) console.error(`kept ${tmp}`);
-  else rmSync(tmp, { recursive: true, force: true });
-}
-process.exit(exitCode);
+await runTest('console.browser', 240, main, {
+  onFailure: async () => {
+    if (watcher?.problems.length) console.error(`page problems:\n  ${watcher.problems.join('\n  ')}`);
+    console.error(`screenshots of every page: ${await saveFailureScreenshots()}`);
+    if (server?.stderrText) console.error(`--- mandate serve stderr ---\n${server.stderrText.slice(-4000)}`);
+  },
+  cleanup: async (exitCode) => {
+    for (const s of scenarios) await s.close?.(context());
+    await browser?.close();
+    if (server) {
+      server.kill('SIGTERM');
+      await server.exited;
+    }
+    await evil?.close();
+    await idp?.close();
+    if (process.env.MANDATE_CONSOLE_KEEP || exitCode) console.error(`kept ${tmp}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  },
+});

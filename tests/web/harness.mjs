@@ -1,19 +1,17 @@
-// What the console's browser test needs around the browser: `mandate serve`
-// with TLS and the console configured, the real OpenID provider, HTTPS calls
-// as workloads (mTLS) and as nobody, and the checks every page gets — no
-// console error, no page error, no CSP violation, no serious or critical
-// axe-core violation, no horizontal overflow at 360 px and 1440 px.
+// What the console's browser test needs besides the browser: a free port,
+// the CLI, HTTPS calls as workloads (mTLS) and as nobody, and the checks
+// every page gets — no console error, no page error, no CSP violation, no
+// serious or critical axe-core violation, no horizontal overflow at 360 px
+// and 1440 px.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
+import { mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-export class Failure extends Error {}
-export function expect(condition, message) {
-  if (!condition) throw new Failure(message);
-}
+import { Failure, expect, httpsCall } from '../server/e2e/support.mjs';
+
+export { Failure, expect };
 
 export async function freePort() {
   const s = net.createServer();
@@ -30,31 +28,22 @@ export function cli(mandate, home, args, what) {
 }
 
 // One HTTPS request to `base`; `as` is a TLS client credential or nothing.
-export function request(base, ca, method, path, { as, body, headers = {} } = {}) {
-  return new Promise((resolve, reject) => {
-    const url = new URL(path, base);
-    const h = { ...headers };
-    let payload;
-    if (body !== undefined) {
-      payload = typeof body === 'string' ? body : JSON.stringify(body);
-      h['content-type'] ??= 'application/json';
-      h['content-length'] = Buffer.byteLength(payload);
-    }
-    const options = { host: url.hostname, port: url.port, method, path: url.pathname + url.search, headers: h, ca, agent: false };
-    if (as) Object.assign(options, { cert: as.cert, key: as.key });
-    const req = https.request(options, (res) => {
-      const chunks = [];
-      res.on('data', (d) => chunks.push(d));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const r = { status: res.statusCode, headers: res.headers, text };
-        if ((res.headers['content-type'] ?? '').startsWith('application/json')) r.json = JSON.parse(text);
-        resolve(r);
-      });
-    });
-    req.on('error', (e) => reject(new Failure(`${method} ${path}: ${e.message}`)));
-    req.end(payload);
+export async function request(base, ca, method, path, { as, body, headers = {} } = {}) {
+  const url = new URL(path, base);
+  const h = { ...headers };
+  let payload;
+  if (body !== undefined) {
+    payload = typeof body === 'string' ? body : JSON.stringify(body);
+    h['content-type'] ??= 'application/json';
+    h['content-length'] = Buffer.byteLength(payload);
+  }
+  const options = { host: url.hostname, port: url.port, method, path: url.pathname + url.search, headers: h, ca, agent: false };
+  if (as) Object.assign(options, { cert: as.cert, key: as.key });
+  const r = await httpsCall(options, payload).catch((e) => {
+    throw new Failure(`${method} ${path}: ${e.message}`);
   });
+  if ((r.headers['content-type'] ?? '').startsWith('application/json')) r.json = JSON.parse(r.text);
+  return r;
 }
 
 const require = createRequire(import.meta.url);
@@ -142,10 +131,5 @@ export async function screenshot(page, dir, name) {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
-  return file;
-}
-
-export function writeText(file, text) {
-  writeFileSync(file, text);
   return file;
 }

@@ -10,7 +10,6 @@
 // temporary directory.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import tls from 'node:tls';
@@ -20,7 +19,7 @@ import YAML from 'yaml';
 import { checkDocument, loadOpenApi } from './openapi.mjs';
 import { CLIENT_ID, startIdp } from './idp.mjs';
 import { makePki } from './pki.mjs';
-import { identityToml, startServe } from './serve.mjs';
+import { Failure, expect, httpsCall, identityToml, runTest, startServe } from './support.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');
@@ -48,10 +47,6 @@ let idp;
 let port;
 let validated = 0;
 
-class Failure extends Error {}
-function expect(condition, message) {
-  if (!condition) throw new Failure(message);
-}
 function expectStatus(r, status, what) {
   expect(r.status === status, `${what}: expected ${status}, got ${r.status} ${r.text.slice(0, 400)}`);
 }
@@ -71,43 +66,31 @@ const pki = makePki(tmp);
 
 // One HTTPS request. `as`: a bearer token (string) or a TLS client credential
 // (object with cert/key). Every answer is checked against the OpenAPI document.
-function call(method, path, { as, body, type, headers = {}, validate = true } = {}) {
-  return new Promise((resolvePromise, reject) => {
-    const h = { ...headers };
-    if (typeof as === 'string') h.authorization = `Bearer ${as}`;
-    let payload;
-    if (body !== undefined) {
-      payload = typeof body === 'string' ? body : JSON.stringify(body);
-      h['content-type'] = type ?? 'application/json';
-      h['content-length'] = Buffer.byteLength(payload);
-    }
-    const options = { host: '127.0.0.1', port, method, path, headers: h, ca: pki.webCa, agent: false };
-    if (as && typeof as === 'object') Object.assign(options, { cert: as.cert, key: as.key });
-    const req = https.request(options, (res) => {
-      const chunks = [];
-      res.on('data', (d) => chunks.push(d));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const r = { status: res.statusCode, headers: res.headers, text };
-        try {
-          expect(typeof res.headers['x-request-id'] === 'string' && res.headers['x-request-id'].length > 0,
-            `${method} ${path}: no X-Request-ID in the answer`);
-          if (validate) {
-            openapi.check(method, path, res.statusCode, res.headers['content-type'], text);
-            ++validated;
-          }
-          if ((res.headers['content-type'] ?? '').startsWith('application/json')) r.json = JSON.parse(text);
-        } catch (e) {
-          reject(e);
-          return;
-        }
-        resolvePromise(r);
-      });
-      res.on('error', reject);
-    });
-    req.on('error', (e) => reject(new Failure(`${method} ${path}: ${e.message} (no answer)`)));
-    req.end(payload);
-  });
+async function call(method, path, { as, body, type, headers = {}, validate = true } = {}) {
+  const h = { ...headers };
+  if (typeof as === 'string') h.authorization = `Bearer ${as}`;
+  let payload;
+  if (body !== undefined) {
+    payload = typeof body === 'string' ? body : JSON.stringify(body);
+    h['content-type'] = type ?? 'application/json';
+    h['content-length'] = Buffer.byteLength(payload);
+  }
+  const options = { host: '127.0.0.1', port, method, path, headers: h, ca: pki.webCa, agent: false };
+  if (as && typeof as === 'object') Object.assign(options, { cert: as.cert, key: as.key });
+  let r;
+  try {
+    r = await httpsCall(options, payload);
+  } catch (e) {
+    throw new Failure(`${method} ${path}: ${e.message} (no answer)`);
+  }
+  expect(typeof r.headers['x-request-id'] === 'string' && r.headers['x-request-id'].length > 0,
+    `${method} ${path}: no X-Request-ID in the answer`);
+  if (validate) {
+    openapi.check(method, path, r.status, r.headers['content-type'], r.text);
+    ++validated;
+  }
+  if ((r.headers['content-type'] ?? '').startsWith('application/json')) r.json = JSON.parse(r.text);
+  return r;
 }
 
 const form = (fields) => new URLSearchParams(fields).toString();
@@ -159,11 +142,7 @@ access = "${join(tmp, 'access.log')}"
 ${identityToml({ audience: AUDIENCE, idp, clientId: CLIENT_ID, pki, workloads: [[DEPLOYER, DEPLOYER], ['spiffe://example.org/rs/*', PAYMENTS_RS]] })}`;
   const configFile = join(tmp, 'mandate.toml');
   writeFileSync(configFile, config);
-  try {
-    server = await startServe(MANDATE, configFile, { onStderr: (d) => { serverStderr += d; } });
-  } catch (e) {
-    throw new Failure(e.message);
-  }
+  server = await startServe(MANDATE, configFile, { onStderr: (d) => { serverStderr += d; } });
   const { announced } = server;
   expect(announced.tls === true && /^127\.0\.0\.1:\d+$/.test(announced.listening), `unexpected announcement ${JSON.stringify(announced)}`);
   port = Number(announced.listening.split(':')[1]);
@@ -672,28 +651,17 @@ async function main() {
   console.log(`\nserver.e2e: all passed in ${((Date.now() - started) / 1000).toFixed(1)} s; ${validated} answers validated against docs/openapi.yaml`);
 }
 
-// Nothing here should take long: a hang is a failure with a name, not a ctest timeout.
-const watchdog = setTimeout(() => {
-  console.error(`\nserver.e2e FAILED: still running after 150 s\n${serverStderr.slice(-2000)}`);
-  server?.kill('SIGKILL');
-  process.exit(1);
-}, 150000);
-watchdog.unref();
-
-let exitCode = 0;
-try {
-  await main();
-} catch (e) {
-  exitCode = 1;
-  console.error(`\nserver.e2e FAILED: ${e instanceof Failure ? e.message : e.stack ?? e}`);
-  if (serverStderr) console.error(`--- mandate serve stderr ---\n${serverStderr.slice(-4000)}`);
-} finally {
-  if (server) {
-    server.kill('SIGKILL');
-    await server.exited;
-  }
-  if (idp) await idp.close();
-  if (process.env.MANDATE_E2E_KEEP) console.error(`kept ${tmp}`);
-  else rmSync(tmp, { recursive: true, force: true });
-}
-process.exit(exitCode);
+await runTest('server.e2e', 150, main, {
+  onFailure: () => {
+    if (serverStderr) console.error(`--- mandate serve stderr ---\n${serverStderr.slice(-4000)}`);
+  },
+  cleanup: async () => {
+    if (server) {
+      server.kill('SIGKILL');
+      await server.exited;
+    }
+    if (idp) await idp.close();
+    if (process.env.MANDATE_E2E_KEEP) console.error(`kept ${tmp}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  },
+});
