@@ -361,7 +361,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     message->set(http::field::content_type, response.content_type);
     message->set(http::field::cache_control, "no-store");
     message->set("X-Request-ID", request.request_id);
-    for (const auto& [name, value] : response.headers) message->set(name, value);
+    // A response's own headers replace the defaults above; Set-Cookie is
+    // the one header that legitimately repeats (RFC 6265 §3).
+    for (const auto& [name, value] : response.headers) {
+      if (beast::iequals(name, "Set-Cookie")) message->insert(name, value);
+      else message->set(name, value);
+    }
     const bool keep = keep_alive_ && !server_.stopping;
     message->keep_alive(keep);
     message->body() = std::move(response.body);
