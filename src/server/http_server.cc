@@ -358,7 +358,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto message = std::make_shared<http::response<http::string_body>>();
     message->version(11);
     message->result(static_cast<unsigned>(response.status));
-    message->set(http::field::content_type, response.content_type);
+    // 204 and 304 carry no content, so no type either (RFC 9110 §15.3.5).
+    if (response.status != 204 && response.status != 304) message->set(http::field::content_type, response.content_type);
     message->set(http::field::cache_control, "no-store");
     message->set("X-Request-ID", request.request_id);
     // A response's own headers replace the defaults above; Set-Cookie is

@@ -8,9 +8,8 @@
 // usage: node tests/server/e2e/e2e.mjs path/to/mandate
 // Exits non-zero on the first failure, naming it. MANDATE_E2E_KEEP=1 keeps the
 // temporary directory.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import tls from 'node:tls';
@@ -18,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import YAML from 'yaml';
 import { checkDocument, loadOpenApi } from './openapi.mjs';
+import { expect, expectStatus, Failure, makeClient, spawnServe } from './client.mjs';
 import { CLIENT_ID, startIdp } from './idp.mjs';
 import { makePki } from './pki.mjs';
 
@@ -45,15 +45,7 @@ let server;
 let serverStderr = '';
 let idp;
 let port;
-let validated = 0;
 
-class Failure extends Error {}
-function expect(condition, message) {
-  if (!condition) throw new Failure(message);
-}
-function expectStatus(r, status, what) {
-  expect(r.status === status, `${what}: expected ${status}, got ${r.status} ${r.text.slice(0, 400)}`);
-}
 function ok(message) {
   summary.push(message);
   console.log(`ok - ${message}`);
@@ -68,46 +60,9 @@ function mandateCli(args, what) {
 const openapi = loadOpenApi(join(repo, 'docs/openapi.yaml'));
 const pki = makePki(tmp);
 
-// One HTTPS request. `as`: a bearer token (string) or a TLS client credential
-// (object with cert/key). Every answer is checked against the OpenAPI document.
-function call(method, path, { as, body, type, headers = {}, validate = true } = {}) {
-  return new Promise((resolvePromise, reject) => {
-    const h = { ...headers };
-    if (typeof as === 'string') h.authorization = `Bearer ${as}`;
-    let payload;
-    if (body !== undefined) {
-      payload = typeof body === 'string' ? body : JSON.stringify(body);
-      h['content-type'] = type ?? 'application/json';
-      h['content-length'] = Buffer.byteLength(payload);
-    }
-    const options = { host: '127.0.0.1', port, method, path, headers: h, ca: pki.webCa, agent: false };
-    if (as && typeof as === 'object') Object.assign(options, { cert: as.cert, key: as.key });
-    const req = https.request(options, (res) => {
-      const chunks = [];
-      res.on('data', (d) => chunks.push(d));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const r = { status: res.statusCode, headers: res.headers, text };
-        try {
-          expect(typeof res.headers['x-request-id'] === 'string' && res.headers['x-request-id'].length > 0,
-            `${method} ${path}: no X-Request-ID in the answer`);
-          if (validate) {
-            openapi.check(method, path, res.statusCode, res.headers['content-type'], text);
-            ++validated;
-          }
-          if ((res.headers['content-type'] ?? '').startsWith('application/json')) r.json = JSON.parse(text);
-        } catch (e) {
-          reject(e);
-          return;
-        }
-        resolvePromise(r);
-      });
-      res.on('error', reject);
-    });
-    req.on('error', (e) => reject(new Failure(`${method} ${path}: ${e.message} (no answer)`)));
-    req.end(payload);
-  });
-}
+// One HTTPS request to mandate, its answer checked against docs/openapi.yaml.
+const client = makeClient({ port: () => port, ca: pki.webCa, openapi });
+const call = client.call;
 
 const form = (fields) => new URLSearchParams(fields).toString();
 const jwtPayload = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
@@ -176,24 +131,8 @@ actor = "${PAYMENTS_RS}"
 `;
   const configFile = join(tmp, 'mandate.toml');
   writeFileSync(configFile, config);
-  server = spawn(MANDATE, ['serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stderr.on('data', (d) => { serverStderr += d; });
-  const exited = new Promise((resolvePromise) => server.on('exit', (code, signal) => resolvePromise({ code, signal })));
-  server.exited = exited;
-  const first = await new Promise((resolvePromise, reject) => {
-    let out = '';
-    const onData = (d) => {
-      out += d;
-      const nl = out.indexOf('\n');
-      if (nl >= 0) {
-        server.stdout.off('data', onData);
-        resolvePromise(out.slice(0, nl));
-      }
-    };
-    server.stdout.on('data', onData);
-    exited.then(({ code }) => reject(new Failure(`mandate serve exited ${code} before listening: ${serverStderr}`)));
-    setTimeout(() => reject(new Failure('mandate serve did not announce its port within 20 s')), 20000);
-  });
+  server = spawnServe(MANDATE, configFile, (d) => { serverStderr += d; });
+  const first = await server.announced;
   const announced = JSON.parse(first);
   expect(announced.tls === true && /^127\.0\.0\.1:\d+$/.test(announced.listening), `unexpected announcement ${first}`);
   port = Number(announced.listening.split(':')[1]);
@@ -213,6 +152,8 @@ async function workflow(h) {
   expect(r.json.keys.length >= 1, 'jwks');
   r = await call('GET', '/.well-known/authzen-configuration');
   expect(r.json.access_evaluation_endpoint === `${AUDIENCE}/access/v1/evaluation`, 'authzen configuration');
+  // No [console] in this server's configuration: the console is not there.
+  for (const path of ['/console/login', '/console/', '/console/session']) expectStatus(await call('GET', path), 404, `${path} without [console]`);
 
   // The administrator registers the humans and the workloads.
   for (const [id, group] of [['alice', 'dev'], ['bob', 'sre'], ['carol', 'sre']]) {
@@ -699,7 +640,7 @@ async function main() {
   expect(log.some((e) => JSON.stringify(e).includes('e2e-allow-1')), 'the access log has the request id');
   ok(`access log: ${log.length} JSON lines`);
   await gracefulShutdown();
-  console.log(`\nserver.e2e: all passed in ${((Date.now() - started) / 1000).toFixed(1)} s; ${validated} answers validated against docs/openapi.yaml`);
+  console.log(`\nserver.e2e: all passed in ${((Date.now() - started) / 1000).toFixed(1)} s; ${client.validated()} answers validated against docs/openapi.yaml`);
 }
 
 // Nothing here should take long: a hang is a failure with a name, not a ctest timeout.
