@@ -118,6 +118,13 @@ std::expected<Identity, AuthFailure> Authenticator::authenticate_token(std::stri
   return impl_->token(jwt);
 }
 
+std::expected<Identity, AuthFailure> Authenticator::authenticate_login(std::string_view id_token,
+                                                                     const std::string& issuer,
+                                                                     const std::string& client_id,
+                                                                     const std::string& nonce) {
+  return impl_->login(id_token, issuer, client_id, nonce);
+}
+
 std::size_t Authenticator::key_refreshes(std::string_view name) const {
   for (std::size_t i = 0; i < impl_->config.oidc.size(); ++i) {
     if (impl_->config.oidc[i].issuer == name) return impl_->oidc_keys[i]->refresh_count();

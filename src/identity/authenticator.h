@@ -70,6 +70,15 @@ class Authenticator {
   // A JWT (ID token / JWT-SVID / GitHub / Kubernetes), e.g. an RFC 8693
   // subject_token. Thread-safe.
   std::expected<Identity, AuthFailure> authenticate_token(std::string_view jwt);
+  // An ID token the console redeemed at `issuer`'s token endpoint as client
+  // `client_id`: verified exactly as a bearer ID token of that
+  // [[identity.oidc]] provider (signature, iss, exp/nbf/iat with skew, sub,
+  // the actor claim and its mapping), except that its aud must hold
+  // `client_id` (and azp name it when aud holds several), and its nonce must
+  // be `nonce` (OpenID Connect Core 3.1.3.7). Not remembered: it is
+  // presented once. Thread-safe.
+  std::expected<Identity, AuthFailure> authenticate_login(std::string_view id_token, const std::string& issuer,
+                                                          const std::string& client_id, const std::string& nonce);
 
   // JWKS fetches attempted for the issuer (or JWT-SVID trust domain) so far;
   // 0 for one not configured. For tests and metrics.

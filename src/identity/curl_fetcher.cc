@@ -70,30 +70,70 @@ bool configure(CURL* curl, const std::string& url, const FetchOptions& options, 
   return ok;
 }
 
+struct SlistFree {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+using Slist = std::unique_ptr<curl_slist, SlistFree>;
+
+// One request on a configured handle: its status and body, or why there is
+// none. `what` ("GET url", "POST url") starts every message.
+std::expected<HttpAnswer, std::string> perform(CURL* curl, const std::string& what, const Body& body, const char* error) {
+  const CURLcode code = curl_easy_perform(curl);
+  if (body.overflowed || code == CURLE_FILESIZE_EXCEEDED) {
+    return Refusal(what + ": the response exceeds " + std::to_string(body.limit) + " bytes");
+  }
+  if (code != CURLE_OK) return Refusal(what + ": " + (error[0] != '\0' ? std::string(error) : curl_easy_strerror(code)));
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  return HttpAnswer{status, body.text};
+}
+
+std::expected<void, std::string> check_scheme(const std::string& what, const std::string& url, const FetchOptions& options) {
+  if (!is_https(url) && !(options.allow_http && is_http(url))) {
+    return Refusal(what + ": only https:// URLs are fetched (allow_http is for tests)");
+  }
+  return {};
+}
+
 }  // namespace
 
 CurlJwksFetcher::CurlJwksFetcher() { init_curl_once(); }
 
 std::expected<std::string, std::string> CurlJwksFetcher::fetch(const std::string& url, const FetchOptions& options) {
-  if (!is_https(url) && !(options.allow_http && is_http(url))) {
-    return Refusal("GET " + url + ": only https:// URLs are fetched (allow_http is for tests)");
-  }
+  const std::string what = "GET " + url;
+  if (auto ok = check_scheme(what, url, options); !ok) return std::unexpected(ok.error());
   Easy curl(curl_easy_init());
-  if (!curl) return Refusal("GET " + url + ": cannot create a libcurl handle");
+  if (!curl) return Refusal(what + ": cannot create a libcurl handle");
   Body body{{}, options.max_bytes};
   char error[CURL_ERROR_SIZE] = {};
-  if (!configure(curl.get(), url, options, body, error)) return Refusal("GET " + url + ": libcurl refused an option");
-  const CURLcode code = curl_easy_perform(curl.get());
-  if (body.overflowed || code == CURLE_FILESIZE_EXCEEDED) {
-    return Refusal("GET " + url + ": the response exceeds " + std::to_string(options.max_bytes) + " bytes");
-  }
-  if (code != CURLE_OK) {
-    return Refusal("GET " + url + ": " + (error[0] != '\0' ? std::string(error) : curl_easy_strerror(code)));
-  }
-  long status = 0;
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
-  if (status != 200) return Refusal("GET " + url + ": HTTP status " + std::to_string(status));
-  return std::move(body.text);
+  if (!configure(curl.get(), url, options, body, error)) return Refusal(what + ": libcurl refused an option");
+  auto answer = perform(curl.get(), what, body, error);
+  if (!answer) return std::unexpected(answer.error());
+  if (answer->status != 200) return Refusal(what + ": HTTP status " + std::to_string(answer->status));
+  return std::move(answer->body);
+}
+
+std::expected<HttpAnswer, std::string> CurlJwksFetcher::post_form(const std::string& url, const std::string& form_body,
+                                                                  const std::optional<std::string>& authorization,
+                                                                  const FetchOptions& options) {
+  const std::string what = "POST " + url;
+  if (auto ok = check_scheme(what, url, options); !ok) return std::unexpected(ok.error());
+  Easy curl(curl_easy_init());
+  if (!curl) return Refusal(what + ": cannot create a libcurl handle");
+  Body body{{}, options.max_bytes};
+  char error[CURL_ERROR_SIZE] = {};
+  // The header list is built by appending; each append may fail (memory).
+  Slist headers(curl_slist_append(nullptr, "Content-Type: application/x-www-form-urlencoded"));
+  bool ok = headers != nullptr;
+  if (ok) ok = curl_slist_append(headers.get(), "Accept: application/json") != nullptr;
+  const std::string auth_header = authorization ? "Authorization: " + *authorization : std::string();
+  if (ok && authorization) ok = curl_slist_append(headers.get(), auth_header.c_str()) != nullptr;
+  ok = ok && configure(curl.get(), url, options, body, error) &&
+       curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get()) == CURLE_OK &&
+       curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(form_body.size())) == CURLE_OK &&
+       curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, form_body.c_str()) == CURLE_OK;
+  if (!ok) return Refusal(what + ": libcurl refused an option");
+  return perform(curl.get(), what, body, error);
 }
 
 }  // namespace mandate::identity

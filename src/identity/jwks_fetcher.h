@@ -22,6 +22,13 @@ struct FetchOptions {
   std::size_t max_bytes = 256 * 1024;
 };
 
+// What a POST was answered with: any status, for the caller to judge (an
+// OAuth token endpoint answers its errors with 400 and a JSON body).
+struct HttpAnswer {
+  long status = 0;
+  std::string body;
+};
+
 // Implementations must be safe to call from several threads at once.
 class JwksFetcher {
  public:
@@ -29,6 +36,19 @@ class JwksFetcher {
   // The body of a 200 response to GET `url`, or why there is none. Errors
   // name the URL (configuration, not a secret) and the cause.
   virtual std::expected<std::string, std::string> fetch(const std::string& url, const FetchOptions& options) = 0;
+  // POST of an application/x-www-form-urlencoded body (the console redeeming
+  // an authorization code at the provider's token endpoint), with an
+  // Authorization header when given. Errors name the URL, never the body
+  // or the header, which hold secrets. A fetcher that only reads keys
+  // (tests without a network) refuses.
+  virtual std::expected<HttpAnswer, std::string> post_form(const std::string& url, const std::string& form_body,
+                                                           const std::optional<std::string>& authorization,
+                                                           const FetchOptions& options) {
+    (void)form_body;
+    (void)authorization;
+    (void)options;
+    return std::unexpected("POST " + url + ": this fetcher makes no POST requests");
+  }
 };
 
 }  // namespace mandate::identity

@@ -97,7 +97,7 @@ std::expected<Identity, AuthFailure> Authenticator::Impl::verify_token(const Unv
   // signature with those keys verifies.
   const auto iss = string_claim(jwt->claims, "iss");
   for (std::size_t i = 0; iss && i < config.oidc.size(); ++i) {
-    if (config.oidc[i].issuer == *iss) return oidc(*jwt, i);
+    if (config.oidc[i].issuer == *iss) return oidc(*jwt, i, config.oidc[i].audiences);
   }
   for (std::size_t i = 0; iss && i < config.workloads.size(); ++i) {
     if (!config.workloads[i].issuer.empty() && config.workloads[i].issuer == *iss) return workload(*jwt, i);
@@ -114,9 +114,10 @@ std::expected<Identity, AuthFailure> Authenticator::Impl::verify_token(const Unv
   return fail("bearer token: its issuer is not a configured identity provider or trust domain");
 }
 
-std::expected<Identity, AuthFailure> Authenticator::Impl::oidc(const UnverifiedJwt& jwt, std::size_t index) {
+std::expected<Identity, AuthFailure> Authenticator::Impl::oidc(const UnverifiedJwt& jwt, std::size_t index,
+                                                               const std::vector<std::string>& audiences) {
   const OidcProvider& provider = config.oidc[index];
-  ClaimRules rules = rules_for(provider.issuer, provider.audiences);
+  ClaimRules rules = rules_for(provider.issuer, audiences);
   rules.require_iat = true;  // OpenID Connect Core §2
   const std::string label = "oidc " + provider.issuer;
   if (auto ok = verify(jwt, *oidc_keys[index], rules, label); !ok) return std::unexpected(ok.error());
@@ -143,6 +144,33 @@ std::expected<Identity, AuthFailure> Authenticator::Impl::oidc(const UnverifiedJ
   identity.credential = CredentialKind::oidc;
   identity.subject = sub;
   identity.issuer = provider.issuer;
+  return identity;
+}
+
+std::expected<Identity, AuthFailure> Authenticator::Impl::login(std::string_view compact, const std::string& issuer,
+                                                                const std::string& client_id, const std::string& nonce) {
+  std::size_t index = 0;
+  while (index < config.oidc.size() && config.oidc[index].issuer != issuer) ++index;
+  if (index == config.oidc.size()) return fail("ID token: " + issuer + " is not a configured OpenID provider");
+  auto jwt = parse_jwt(compact);
+  if (!jwt) return fail("ID token: " + jwt.error());
+  auto identity = oidc(*jwt, index, {client_id});
+  if (!identity) {
+    // The same checks as for a bearer token; the message names what it was.
+    constexpr std::string_view kBearer = "bearer token";
+    std::string reason = identity.error().reason;
+    if (reason.starts_with(kBearer)) reason.replace(0, kBearer.size(), "ID token");
+    return fail(reason);
+  }
+  const std::string label = "ID token (oidc " + issuer + ")";
+  // Several audiences: the token must say it was issued to this client.
+  if (const auto aud = jwt->claims.find("aud"); aud != jwt->claims.end() && aud->is_array() && aud->size() > 1 &&
+                                                string_claim(jwt->claims, "azp") != client_id) {
+    return fail(label + ": aud names several clients and azp is not " + client_id);
+  }
+  // The nonce ties the token to the login this browser started: a token
+  // obtained for another login (replayed, or injected by an attacker) fails.
+  if (string_claim(jwt->claims, "nonce") != nonce) return fail(label + ": the nonce is not the one this login sent");
   return identity;
 }
 

@@ -4,10 +4,13 @@
 
 #include "authzen/service.h"
 #include "broker/records.h"
+#include "console/cookies.h"
+#include "console/cross_site.h"
 #include "core/error.h"
 #include "home/home.h"
 #include "identity/authenticator.h"
 #include "ledger/ledger.h"
+#include "server/internal/console_state.h"
 
 namespace mandate::server {
 
@@ -31,6 +34,36 @@ std::string_view access_name(Access access) {
   return "";
 }
 
+std::unique_ptr<ConsoleState> make_console(const ServerConfig& config, std::shared_ptr<identity::JwksFetcher> fetcher) {
+  if (!config.console) return nullptr;
+  const console::ConsoleConfig& c = *config.console;
+  // parse_server_config checked that the issuer is an [[identity.oidc]] entry.
+  const auto provider = std::find_if(config.identity->oidc.begin(), config.identity->oidc.end(),
+                                     [&](const auto& p) { return p.issuer == c.oidc_issuer; });
+  identity::FetchOptions fetch;
+  fetch.ca_file = provider->keys.ca_file;
+  fetch.allow_http = provider->keys.allow_http;
+  fetch.timeout = config.identity->fetch_timeout;
+  const auto origin = console::origin_of(config.public_url);
+  if (!origin) fail(ErrorKind::bad_input, "public_url: " + config.public_url + " is not an http(s) URL");
+  std::string base = config.public_url;
+  while (base.ends_with('/')) base.pop_back();
+  console::ClientSettings client{c.oidc_issuer, c.client_id, c.client_secret, base + "/console/callback"};
+  auto pages = c.assets_dir ? console::Assets::from_directory(*c.assets_dir) : console::Assets::built_in();
+  return std::make_unique<ConsoleState>(c, *origin, origin->starts_with("https://"), std::move(client), std::move(fetch),
+                                        std::move(fetcher), std::move(pages));
+}
+
+// Every answer says it is not to be framed and not to be sniffed: the API's
+// JSON as much as the console's pages (clickjacking, content sniffing).
+void add_security_headers(Response& response) {
+  const auto has = [&](std::string_view name) {
+    return std::any_of(response.headers.begin(), response.headers.end(), [&](const auto& h) { return h.first == name; });
+  };
+  if (!has("Content-Security-Policy")) response.headers.emplace_back("Content-Security-Policy", "frame-ancestors 'none'");
+  if (!has("X-Content-Type-Options")) response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+}
+
 }  // namespace
 
 Application::Application(ServerConfig config, std::unique_ptr<home::Home> home,
@@ -38,8 +71,9 @@ Application::Application(ServerConfig config, std::unique_ptr<home::Home> home,
     : config_(std::move(config)),
       home_(std::move(home)),
       broker_(std::make_unique<broker::Broker>(home_->store(), home_->ledger(), home_->keys(), broker_settings(config_))),
-      authenticator_(std::make_unique<identity::Authenticator>(*config_.identity, std::move(fetcher))),
+      authenticator_(std::make_unique<identity::Authenticator>(*config_.identity, fetcher)),
       authzen_(std::make_unique<authzen::Service>(*broker_, config_.public_url, config_.max_batch_items)),
+      console_(make_console(config_, fetcher)),
       access_log_(config_.access_log) {
   metrics_.add_gauge("mandate_ledger_entries", "Entries in the ledger.",
                      [this] { return static_cast<double>(home_->ledger().size()); });
@@ -52,11 +86,16 @@ Application::Application(ServerConfig config, std::unique_ptr<home::Home> home,
   add_oauth_routes(router_, *this);
   add_ledger_routes(router_, *this);
   add_authzen_routes(router_, *this);
+  if (console_) add_console_routes(router_, *this);
 }
 
 Application::~Application() = default;
 
-Response Application::handle(Request& request) const { return router_.route(request); }
+Response Application::handle(Request& request) const {
+  Response response = router_.route(request);
+  add_security_headers(response);
+  return response;
+}
 
 void Application::observe(const Request& request, const Response& response, std::chrono::nanoseconds duration) {
   metrics_.observe_request(request.method, response.route, response.status, duration);
@@ -92,6 +131,15 @@ Readiness Application::probe_store() const {
 }
 
 AuthenticatedCaller Application::authenticate(const Request& request, Access access) const {
+  // A bearer token is the caller's explicit choice and wins; without one, a
+  // console session cookie is a human's credential.
+  if (console_ && !request.header("authorization")) {
+    if (auto session = console_session(request)) return authenticate_session(request, *session, access);
+    if (console_cookie(request)) {
+      fail(ErrorKind::unauthenticated,
+           "the console session has ended (signed out, expired or idle too long): sign in again at /console/login");
+    }
+  }
   identity::Presented presented;
   if (auto header = request.header("authorization")) {
     constexpr std::string_view kBearer = "bearer ";
@@ -107,6 +155,46 @@ AuthenticatedCaller Application::authenticate(const Request& request, Access acc
   auto identity = authenticator_->authenticate(presented);
   if (!identity) fail(ErrorKind::unauthenticated, identity.error().reason);
   return admit(identity->actor_id, identity->kind, identity->authenticated_by, identity->certificate_thumbprint, access);
+}
+
+std::optional<std::string_view> Application::console_cookie(const Request& request) const {
+  const auto header = request.header("cookie");
+  if (!console_ || !header) return std::nullopt;
+  return console::cookie_value(*header, console_->cookies.session.name);
+}
+
+std::optional<Application::ConsoleSession> Application::console_session(const Request& request) const {
+  const auto id = console_cookie(request);
+  if (!id) return std::nullopt;
+  auto session = console_->sessions.find(*id);
+  if (!session) return std::nullopt;
+  return ConsoleSession{std::string(*id), std::move(*session)};
+}
+
+void Application::refuse_cross_site(const Request& request, const ConsoleSession& s) const {
+  // The browser sends the cookie with whatever a page makes it request;
+  // only this server's own pages can read the CSRF token and say they are
+  // this origin, so anything that may change something must prove both.
+  if (console::is_safe_method(request.method)) return;
+  const console::RequestSignals signals{request.header("origin"), request.header("sec-fetch-site"),
+                                        request.header("x-csrf-token")};
+  if (auto refusal = console::cross_site_refusal(signals, console_->origin, s.session.csrf_token)) {
+    fail(ErrorKind::forbidden, *refusal);
+  }
+}
+
+AuthenticatedCaller Application::authenticate_session(const Request& request, const ConsoleSession& s,
+                                                      Access access) const {
+  refuse_cross_site(request, s);
+  return admit(s.session.who.actor_id, "human", s.session.who.authenticated_by, std::nullopt, access);
+}
+
+console::SessionStore::Opened Application::open_console_session(std::string_view id_token, const std::string& nonce) const {
+  const auto& c = console_->config;
+  auto identity = authenticator_->authenticate_login(id_token, c.oidc_issuer, c.client_id, nonce);
+  if (!identity) fail(ErrorKind::unauthenticated, identity.error().reason);
+  const auto who = admit(identity->actor_id, identity->kind, identity->authenticated_by, std::nullopt, Access::human);
+  return console_->sessions.open({who.caller.actor_id, who.caller.authenticated_by, identity->issuer, identity->subject});
 }
 
 AuthenticatedCaller Application::authenticate_token(std::string_view jwt) const {

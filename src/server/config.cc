@@ -1,6 +1,7 @@
 #include "core/error.h"
 #include "server/config.h"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -129,6 +130,66 @@ void read_limits(Reader& r, const toml::table& root, ServerConfig& c) {
   r.duration(*t, "drain_timeout", l.drain_timeout);
 }
 
+std::optional<std::string> read_secret_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string secret = text.str();
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+  return secret;
+}
+
+// Where [console] oidc_issuer was written, for the check against
+// [[identity.oidc]] once that table is read.
+struct ConsolePlaces {
+  std::string issuer;
+};
+
+void read_console(Reader& r, const toml::table& root, const std::filesystem::path& base, ServerConfig& c,
+                  ConsolePlaces& places) {
+  const toml::table* t = r.table(root, "console");
+  if (!t) return;
+  r.only(*t, {"oidc_issuer", "client_id", "client_secret_file", "session_ttl", "session_idle_timeout",
+              "change_url_template", "assets_dir"},
+         "console");
+  console::ConsoleConfig cc;
+  r.text(*t, "oidc_issuer", cc.oidc_issuer);
+  r.text(*t, "client_id", cc.client_id);
+  if (cc.oidc_issuer.empty() || cc.client_id.empty()) return r.fail_at(*t, "console needs oidc_issuer and client_id");
+  places.issuer = r.at(*t->get("oidc_issuer"));
+  std::chrono::milliseconds ttl = cc.session_ttl, idle = cc.session_idle_timeout;
+  r.duration(*t, "session_ttl", ttl);
+  r.duration(*t, "session_idle_timeout", idle);
+  cc.session_ttl = std::chrono::duration_cast<std::chrono::seconds>(ttl);
+  cc.session_idle_timeout = std::chrono::duration_cast<std::chrono::seconds>(idle);
+  if (const toml::node* node = t->get("client_secret_file")) {
+    std::string file;
+    r.text(*t, "client_secret_file", file);
+    auto secret = file.empty() ? std::nullopt : read_secret_file(resolve(base, file));
+    if (!secret || secret->empty()) return r.fail_at(*node, "client_secret_file: cannot read a secret from " + file);
+    cc.client_secret = std::move(secret);
+  }
+  if (const toml::node* node = t->get("change_url_template")) {
+    std::string url;
+    r.text(*t, "change_url_template", url);
+    if (!(url.starts_with("https://") || url.starts_with("http://")) || url.find("{reference}") == std::string::npos) {
+      return r.fail_at(*node, "change_url_template must be an http(s) URL holding {reference}");
+    }
+    cc.change_url_template = std::move(url);
+  }
+  if (const toml::node* node = t->get("assets_dir")) {
+    std::string dir;
+    r.text(*t, "assets_dir", dir);
+    std::error_code ec;
+    if (dir.empty() || !std::filesystem::is_directory(resolve(base, dir), ec)) {
+      return r.fail_at(*node, "assets_dir: " + dir + " is not a directory");
+    }
+    cc.assets_dir = resolve(base, dir);
+  }
+  c.console = std::move(cc);
+}
+
 }  // namespace
 
 std::expected<ServerConfig, std::string> parse_server_config(std::string_view text, std::string_view source,
@@ -138,7 +199,7 @@ std::expected<ServerConfig, std::string> parse_server_config(std::string_view te
   const toml::table& root = *parsed;
   Reader r(source);
   ServerConfig c;
-  r.only(root, {"home", "public_url", "listen", "tls", "limits", "mandates", "access", "log", "authzen", "identity"}, "");
+  r.only(root, {"home", "public_url", "listen", "tls", "limits", "mandates", "access", "log", "authzen", "identity", "console"}, "");
   std::string home = ".";
   r.text(root, "home", home);
   c.home = resolve(base, home);
@@ -163,12 +224,21 @@ std::expected<ServerConfig, std::string> parse_server_config(std::string_view te
     r.only(*t, {"access"}, "log");
     r.text(*t, "access", c.access_log);
   }
+  ConsolePlaces console_places;
+  read_console(r, root, base, c, console_places);
   if (r.failed()) return std::unexpected(r.error());
   if (c.listen.port != 0) settle_bound_port(c, c.listen.port);
   if (c.access_log != "-" && c.access_log != "off") c.access_log = resolve(base, c.access_log).string();
   auto identity = identity::parse_identity_config(text, source, base);
   if (!identity) return std::unexpected(identity.error());
   c.identity = std::make_shared<const identity::IdentityConfig>(std::move(*identity));
+  // The console signs people in with one of the providers that already
+  // vouch for humans: its ID tokens are verified by that entry.
+  if (c.console && std::none_of(c.identity->oidc.begin(), c.identity->oidc.end(),
+                                [&](const auto& p) { return p.issuer == c.console->oidc_issuer; })) {
+    return std::unexpected(console_places.issuer + ": oidc_issuer " + c.console->oidc_issuer +
+                           " is not the issuer of an [[identity.oidc]] entry");
+  }
   return c;
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // mandate.toml, the server's config file: where the home is, where to
 // listen, TLS, limits, the mandates' issuer and audience, who administers,
-// the access log, and how callers are authenticated ([identity], read by the
-// identity module). Parsed strictly at start: an unknown key or a wrong type
+// the access log, how callers are authenticated ([identity], read by the
+// identity module), and the browser console ([console]). Parsed strictly at start: an unknown key or a wrong type
 // is an error naming file:line:column, and the server does not start.
 #include <expected>
 #include <filesystem>
@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "console/config.h"
 #include "server/internal/http_server.h"
 
 namespace mandate::identity {
@@ -37,6 +38,9 @@ struct ServerConfig {
   // thread (and the ledger) for minutes.
   std::size_t max_batch_items = 1000;
   std::shared_ptr<const identity::IdentityConfig> identity;
+  // [console]: the browser console. Without it the console's routes answer
+  // 404 and the API works as before.
+  std::optional<console::ConsoleConfig> console;
 };
 
 std::expected<ServerConfig, std::string> parse_server_config(std::string_view text, std::string_view source_name,

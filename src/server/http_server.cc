@@ -358,10 +358,16 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto message = std::make_shared<http::response<http::string_body>>();
     message->version(11);
     message->result(static_cast<unsigned>(response.status));
-    message->set(http::field::content_type, response.content_type);
+    // 204 and 304 carry no content, so no type either (RFC 9110 §15.3.5).
+    if (response.status != 204 && response.status != 304) message->set(http::field::content_type, response.content_type);
     message->set(http::field::cache_control, "no-store");
     message->set("X-Request-ID", request.request_id);
-    for (const auto& [name, value] : response.headers) message->set(name, value);
+    // A response's own headers replace the defaults above; Set-Cookie is
+    // the one header that legitimately repeats (RFC 6265 §3).
+    for (const auto& [name, value] : response.headers) {
+      if (beast::iequals(name, "Set-Cookie")) message->insert(name, value);
+      else message->set(name, value);
+    }
     const bool keep = keep_alive_ && !server_.stopping;
     message->keep_alive(keep);
     message->body() = std::move(response.body);

@@ -57,12 +57,16 @@ struct Match {
 
 // The path's parameters when it matches, percent-decoded.
 std::optional<Match> match(const Router::Route& route, const std::vector<std::string>& parts) {
-  if (route.segments.size() != parts.size()) return std::nullopt;
+  const bool rest = route.last == LastParameter::rest_of_path;
+  if (rest ? parts.size() < route.segments.size() : route.segments.size() != parts.size()) return std::nullopt;
   Match m;
-  for (std::size_t i = 0; i < parts.size(); ++i) {
+  for (std::size_t i = 0; i < route.segments.size(); ++i) {
     const auto& segment = route.segments[i];
     if (is_parameter(segment)) {
-      auto value = percent_decode(parts[i], false);
+      std::string part = parts[i];
+      // The last parameter of a rest-of-path route takes the remaining segments, '/' kept.
+      for (std::size_t j = i + 1; rest && i + 1 == route.segments.size() && j < parts.size(); ++j) part += "/" + parts[j];
+      auto value = percent_decode(part, false);
       if (!value || value->empty()) return std::nullopt;
       const std::string name = segment.substr(1, segment.size() - 2);
       if (m.unreadable.empty() && !encoding::valid_utf8(*value)) {
@@ -78,9 +82,9 @@ std::optional<Match> match(const Router::Route& route, const std::vector<std::st
 
 }  // namespace
 
-void Router::add(std::string method, std::string pattern, RouteHandler handler) {
+void Router::add(std::string method, std::string pattern, RouteHandler handler, LastParameter last) {
   auto segments = split_path(pattern);
-  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
+  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler), last});
 }
 
 Response Router::route(Request& request) const {
@@ -91,7 +95,7 @@ Response Router::route(Request& request) const {
     auto matched = match(r, parts);
     if (!matched) continue;
     if (r.method != request.method) {
-      allowed += (allowed.empty() ? "" : ", ") + r.method;
+      if (allowed.find(r.method) == std::string::npos) allowed += (allowed.empty() ? "" : ", ") + r.method;
       matched_pattern = r.pattern;
       continue;
     }

@@ -258,5 +258,72 @@ TEST_F(Oidc, ARememberedTokenStillExpires) {
   EXPECT_FALSE(auth.authenticate_token(tampered).has_value());
 }
 
+// The console's sign-in: the ID token its client redeemed is verified as a
+// bearer ID token is, against the console's client_id and the login's nonce.
+class ConsoleLogin : public Oidc {
+ protected:
+  Json login_claims(std::int64_t offset = 0) const {
+    Json c = claims(offset);
+    c["aud"] = "mandate-console";
+    c["nonce"] = "n-0S6_WzA2Mj";
+    return c;
+  }
+  std::expected<Identity, AuthFailure> login(Authenticator& auth, const Json& c) {
+    return auth.authenticate_login(make_jwt(rs256, c), kIssuer, "mandate-console", "n-0S6_WzA2Mj");
+  }
+  void expect_login_refused(Authenticator& auth, const Json& c, const std::string& fragment) {
+    const std::string token = make_jwt(rs256, c);
+    auto result = auth.authenticate_login(token, kIssuer, "mandate-console", "n-0S6_WzA2Mj");
+    ASSERT_FALSE(result.has_value()) << result->actor_id;
+    EXPECT_NE(result.error().reason.find(fragment), std::string::npos) << result.error().reason;
+    EXPECT_EQ(result.error().reason.find("bearer token"), std::string::npos) << result.error().reason;
+    expect_not_quoted(result.error().reason, token);
+  }
+};
+
+TEST_F(ConsoleLogin, AnIdTokenForTheConsoleClientWithItsNonceProvesTheHumanAsABearerTokenWould) {
+  auto auth = authenticator();
+  auto id = login(auth, login_claims());
+  ASSERT_TRUE(id.has_value()) << id.error().reason;
+  EXPECT_EQ(id->actor_id, "alice@example.com");
+  EXPECT_EQ(id->kind, "human");
+  EXPECT_EQ(id->authenticated_by, "oidc:https://idp.example sub=00u1alice");
+  EXPECT_EQ(id->issuer, kIssuer);
+  EXPECT_EQ(id->subject, "00u1alice");
+  // The same token is no bearer credential: its aud is the console's client.
+  EXPECT_FALSE(auth.authenticate_token(make_jwt(rs256, login_claims())).has_value());
+}
+
+TEST_F(ConsoleLogin, WrongNonceAudienceExpiryAndIssuerAreRefused) {
+  auto auth = authenticator();
+  Json other_nonce = login_claims();
+  other_nonce["nonce"] = "n-somebody-elses";
+  expect_login_refused(auth, other_nonce, "nonce");
+  Json no_nonce = login_claims();
+  no_nonce.erase("nonce");
+  expect_login_refused(auth, no_nonce, "nonce");
+  Json wrong_aud = login_claims();
+  wrong_aud["aud"] = "mandate-client";  // the API's audience, not the console's client
+  expect_login_refused(auth, wrong_aud, "\"aud\"");
+  expect_login_refused(auth, login_claims(-400), "expired");
+  Json several = login_claims();
+  several["aud"] = Json::array({"mandate-console", "another-client"});
+  expect_login_refused(auth, several, "azp");
+  several["azp"] = "mandate-console";
+  EXPECT_TRUE(login(auth, several).has_value());
+  auto unknown = auth.authenticate_login(make_jwt(rs256, login_claims()), "https://other.example", "mandate-console",
+                                         "n-0S6_WzA2Mj");
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_NE(unknown.error().reason.find("not a configured OpenID provider"), std::string::npos);
+}
+
+TEST_F(ConsoleLogin, ATokenSignedByAnotherKeyIsRefused) {
+  auto auth = authenticator();
+  const auto foreign = TestKey::generate("RS256", "rsa-1");
+  auto result = auth.authenticate_login(make_jwt(foreign, login_claims()), kIssuer, "mandate-console", "n-0S6_WzA2Mj");
+  ASSERT_FALSE(result.has_value());
+  EXPECT_NE(result.error().reason.find("signature does not verify"), std::string::npos) << result.error().reason;
+}
+
 }  // namespace
 }  // namespace mandate::identity::testing

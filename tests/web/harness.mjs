@@ -1,49 +1,20 @@
-// What the console's browser test needs besides the browser: a free port,
-// the CLI, HTTPS calls as workloads (mTLS) and as nobody, and the checks
-// every page gets — no console error, no page error, no CSP violation, no
+// What the console's browser test needs besides the browser: the CLI, a
+// watchdog'd runner, and the checks every page gets — no console error, no page error, no CSP violation, no
 // serious or critical axe-core violation, no horizontal overflow at 360 px
 // and 1440 px.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-import { Failure, expect, httpsCall } from '../server/e2e/support.mjs';
+import { Failure, expect } from '../server/e2e/client.mjs';
 
 export { Failure, expect };
-
-export async function freePort() {
-  const s = net.createServer();
-  await new Promise((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address();
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 export function cli(mandate, home, args, what) {
   const r = spawnSync(mandate, ['--home', home, ...args], { encoding: 'utf8' });
   expect(r.status === 0, `${what}: mandate ${args.join(' ')} exited ${r.status}: ${r.stderr}${r.stdout}`);
   return r.stdout;
-}
-
-// One HTTPS request to `base`; `as` is a TLS client credential or nothing.
-export async function request(base, ca, method, path, { as, body, headers = {} } = {}) {
-  const url = new URL(path, base);
-  const h = { ...headers };
-  let payload;
-  if (body !== undefined) {
-    payload = typeof body === 'string' ? body : JSON.stringify(body);
-    h['content-type'] ??= 'application/json';
-    h['content-length'] = Buffer.byteLength(payload);
-  }
-  const options = { host: url.hostname, port: url.port, method, path: url.pathname + url.search, headers: h, ca, agent: false };
-  if (as) Object.assign(options, { cert: as.cert, key: as.key });
-  const r = await httpsCall(options, payload).catch((e) => {
-    throw new Failure(`${method} ${path}: ${e.message}`);
-  });
-  if ((r.headers['content-type'] ?? '').startsWith('application/json')) r.json = JSON.parse(r.text);
-  return r;
 }
 
 const require = createRequire(import.meta.url);
@@ -132,4 +103,28 @@ export async function screenshot(page, dir, name) {
   const file = join(dir, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+// Runs `main` and exits: 0 when it passed; 1, naming the failure, when it
+// threw or was still running after `seconds` (a hang is a failure with a
+// name, not a ctest timeout). `onFailure` reports more; `cleanup` always runs.
+export async function runTest(name, seconds, main, { onFailure, cleanup }) {
+  const watchdog = setTimeout(async () => {
+    console.error(`\n${name} FAILED: still running after ${seconds} s`);
+    await onFailure?.();
+    await cleanup(1);
+    process.exit(1);
+  }, seconds * 1000);
+  watchdog.unref();
+  let exitCode = 0;
+  try {
+    await main();
+  } catch (e) {
+    exitCode = 1;
+    console.error(`\n${name} FAILED: ${e instanceof Failure ? e.message : e.stack ?? e}`);
+    await onFailure?.(e);
+  } finally {
+    await cleanup(exitCode);
+  }
+  process.exit(exitCode);
 }

@@ -39,7 +39,12 @@ struct Authenticator::Impl {
                                             const X509Bundle& bundle) const;
   std::expected<Identity, AuthFailure> token(std::string_view jwt);
   std::expected<Identity, AuthFailure> verify_token(const UnverifiedJwt& jwt);
-  std::expected<Identity, AuthFailure> oidc(const UnverifiedJwt& jwt, std::size_t index);
+  // `audiences`: what aud must hold; the provider's own unless the console
+  // verifies an ID token issued to its client.
+  std::expected<Identity, AuthFailure> oidc(const UnverifiedJwt& jwt, std::size_t index,
+                                            const std::vector<std::string>& audiences);
+  std::expected<Identity, AuthFailure> login(std::string_view compact, const std::string& issuer,
+                                             const std::string& client_id, const std::string& nonce);
   std::expected<Identity, AuthFailure> workload(const UnverifiedJwt& jwt, std::size_t index);
 
   // Signature with the issuer's key for the token's kid, then the registered

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "broker/broker.h"
+#include "console/sessions.h"
 #include "server/internal/access_log.h"
 #include "server/config.h"
 #include "server/internal/http_message.h"
@@ -31,6 +32,8 @@ class Service;
 }
 
 namespace mandate::server {
+
+struct ConsoleState;
 
 struct Readiness {
   bool ready = false;
@@ -64,6 +67,28 @@ class Application {
   // A JWT presented as a subject token (RFC 8693), admitted the same way.
   AuthenticatedCaller authenticate_token(std::string_view jwt) const;
 
+  // The console ([console] configured; else console() is null). A session
+  // cookie authenticates the API as the human who signed in, through the
+  // same admission as a bearer ID token; a bearer token, when sent, wins.
+  ConsoleState* console() const { return console_.get(); }
+  struct ConsoleSession {
+    std::string id;  // the cookie's value
+    console::Session session;
+  };
+  // The live session the request's cookie names, or nullopt.
+  std::optional<ConsoleSession> console_session(const Request& request) const;
+  // The session's human admitted under `access`; for a method that may
+  // change something, first the cross-site checks (Error{forbidden}
+  // "cross-site request refused: …").
+  AuthenticatedCaller authenticate_session(const Request& request, const ConsoleSession& session, Access access) const;
+  // Just the cross-site checks (sign-out needs them and no more).
+  void refuse_cross_site(const Request& request, const ConsoleSession& session) const;
+  // Signs in the human an ID token from the console's sign-in proves: the
+  // token verified as a bearer ID token would be (plus aud = client_id and
+  // the nonce), the human admitted as one would be. The opened session's
+  // id is the cookie value.
+  console::SessionStore::Opened open_console_session(std::string_view id_token, const std::string& nonce) const;
+
   const ServerConfig& config() const { return config_; }
   home::Home& home() const { return *home_; }
   broker::Broker& broker() const { return *broker_; }
@@ -77,6 +102,7 @@ class Application {
 
  private:
   Readiness probe_store() const;
+  std::optional<std::string_view> console_cookie(const Request& request) const;
   AuthenticatedCaller admit(const std::string& actor_id, const std::string& credential_kind,
                             const std::string& authenticated_by, std::optional<std::string> thumbprint,
                             Access access) const;
@@ -86,6 +112,7 @@ class Application {
   std::unique_ptr<broker::Broker> broker_;
   std::unique_ptr<identity::Authenticator> authenticator_;
   std::unique_ptr<authzen::Service> authzen_;
+  std::unique_ptr<ConsoleState> console_;
   Metrics metrics_;
   AccessLog access_log_;
   Router router_;
@@ -104,5 +131,6 @@ void add_trace_routes(Router& router, Application& app);
 void add_oauth_routes(Router& router, Application& app);
 void add_ledger_routes(Router& router, Application& app);
 void add_authzen_routes(Router& router, Application& app);
+void add_console_routes(Router& router, Application& app);
 
 }  // namespace mandate::server

@@ -18,9 +18,15 @@ namespace mandate::server {
 using PathParameters = std::map<std::string, std::string, std::less<>>;
 using RouteHandler = std::function<Response(Request&, const PathParameters&)>;
 
+// How a pattern's last parameter matches: one segment, or the rest of the
+// path however many segments it has ("/console/{path}" matching
+// /console/tasks/t-1: the console's client-side routes).
+enum class LastParameter { one_segment, rest_of_path };
+
 class Router {
  public:
-  void add(std::string method, std::string pattern, RouteHandler handler);
+  void add(std::string method, std::string pattern, RouteHandler handler,
+           LastParameter last = LastParameter::one_segment);
   Response route(Request& request) const;
 
   struct Route {
@@ -28,6 +34,7 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;
     RouteHandler handler;
+    LastParameter last = LastParameter::one_segment;
   };
   const std::vector<Route>& routes() const { return routes_; }
 

@@ -17,9 +17,9 @@ import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import YAML from 'yaml';
 import { checkDocument, loadOpenApi } from './openapi.mjs';
+import { expect, expectStatus, Failure, makeClient, spawnServe } from './client.mjs';
 import { CLIENT_ID, startIdp } from './idp.mjs';
 import { makePki } from './pki.mjs';
-import { Failure, expect, httpsCall, identityToml, runTest, startServe } from './support.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');
@@ -45,11 +45,7 @@ let server;
 let serverStderr = '';
 let idp;
 let port;
-let validated = 0;
 
-function expectStatus(r, status, what) {
-  expect(r.status === status, `${what}: expected ${status}, got ${r.status} ${r.text.slice(0, 400)}`);
-}
 function ok(message) {
   summary.push(message);
   console.log(`ok - ${message}`);
@@ -64,34 +60,9 @@ function mandateCli(args, what) {
 const openapi = loadOpenApi(join(repo, 'docs/openapi.yaml'));
 const pki = makePki(tmp);
 
-// One HTTPS request. `as`: a bearer token (string) or a TLS client credential
-// (object with cert/key). Every answer is checked against the OpenAPI document.
-async function call(method, path, { as, body, type, headers = {}, validate = true } = {}) {
-  const h = { ...headers };
-  if (typeof as === 'string') h.authorization = `Bearer ${as}`;
-  let payload;
-  if (body !== undefined) {
-    payload = typeof body === 'string' ? body : JSON.stringify(body);
-    h['content-type'] = type ?? 'application/json';
-    h['content-length'] = Buffer.byteLength(payload);
-  }
-  const options = { host: '127.0.0.1', port, method, path, headers: h, ca: pki.webCa, agent: false };
-  if (as && typeof as === 'object') Object.assign(options, { cert: as.cert, key: as.key });
-  let r;
-  try {
-    r = await httpsCall(options, payload);
-  } catch (e) {
-    throw new Failure(`${method} ${path}: ${e.message} (no answer)`);
-  }
-  expect(typeof r.headers['x-request-id'] === 'string' && r.headers['x-request-id'].length > 0,
-    `${method} ${path}: no X-Request-ID in the answer`);
-  if (validate) {
-    openapi.check(method, path, r.status, r.headers['content-type'], r.text);
-    ++validated;
-  }
-  if ((r.headers['content-type'] ?? '').startsWith('application/json')) r.json = JSON.parse(r.text);
-  return r;
-}
+// One HTTPS request to mandate, its answer checked against docs/openapi.yaml.
+const client = makeClient({ port: () => port, ca: pki.webCa, openapi });
+const call = client.call;
 
 const form = (fields) => new URLSearchParams(fields).toString();
 const jwtPayload = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
@@ -139,12 +110,31 @@ max_batch_items = 3000   # the graceful-shutdown batch below
 [log]
 access = "${join(tmp, 'access.log')}"
 
-${identityToml({ audience: AUDIENCE, idp, clientId: CLIENT_ID, pki, workloads: [[DEPLOYER, DEPLOYER], ['spiffe://example.org/rs/*', PAYMENTS_RS]] })}`;
+[identity]
+audience = "${AUDIENCE}"
+
+[[identity.oidc]]
+issuer = "${idp.issuer}"
+audience = "${CLIENT_ID}"
+ca_file = "${pki.webCaFile}"
+
+[[identity.workload]]
+kind = "x509-svid"
+trust_domain = "example.org"
+bundle = "${pki.exampleBundleFile}"
+[[identity.workload.map]]
+match = "${DEPLOYER}"
+actor = "${DEPLOYER}"
+[[identity.workload.map]]
+match = "spiffe://example.org/rs/*"
+actor = "${PAYMENTS_RS}"
+`;
   const configFile = join(tmp, 'mandate.toml');
   writeFileSync(configFile, config);
-  server = await startServe(MANDATE, configFile, { onStderr: (d) => { serverStderr += d; } });
-  const { announced } = server;
-  expect(announced.tls === true && /^127\.0\.0\.1:\d+$/.test(announced.listening), `unexpected announcement ${JSON.stringify(announced)}`);
+  server = spawnServe(MANDATE, configFile, (d) => { serverStderr += d; });
+  const first = await server.announced;
+  const announced = JSON.parse(first);
+  expect(announced.tls === true && /^127\.0\.0\.1:\d+$/.test(announced.listening), `unexpected announcement ${first}`);
   port = Number(announced.listening.split(':')[1]);
   ok(`mandate serve listening on ${announced.listening} with TLS and client certificates`);
 }
@@ -162,6 +152,8 @@ async function workflow(h) {
   expect(r.json.keys.length >= 1, 'jwks');
   r = await call('GET', '/.well-known/authzen-configuration');
   expect(r.json.access_evaluation_endpoint === `${AUDIENCE}/access/v1/evaluation`, 'authzen configuration');
+  // No [console] in this server's configuration: the console is not there.
+  for (const path of ['/console/login', '/console/', '/console/session']) expectStatus(await call('GET', path), 404, `${path} without [console]`);
 
   // The administrator registers the humans and the workloads.
   for (const [id, group] of [['alice', 'dev'], ['bob', 'sre'], ['carol', 'sre']]) {
@@ -648,20 +640,31 @@ async function main() {
   expect(log.some((e) => JSON.stringify(e).includes('e2e-allow-1')), 'the access log has the request id');
   ok(`access log: ${log.length} JSON lines`);
   await gracefulShutdown();
-  console.log(`\nserver.e2e: all passed in ${((Date.now() - started) / 1000).toFixed(1)} s; ${validated} answers validated against docs/openapi.yaml`);
+  console.log(`\nserver.e2e: all passed in ${((Date.now() - started) / 1000).toFixed(1)} s; ${client.validated()} answers validated against docs/openapi.yaml`);
 }
 
-await runTest('server.e2e', 150, main, {
-  onFailure: () => {
-    if (serverStderr) console.error(`--- mandate serve stderr ---\n${serverStderr.slice(-4000)}`);
-  },
-  cleanup: async () => {
-    if (server) {
-      server.kill('SIGKILL');
-      await server.exited;
-    }
-    if (idp) await idp.close();
-    if (process.env.MANDATE_E2E_KEEP) console.error(`kept ${tmp}`);
-    else rmSync(tmp, { recursive: true, force: true });
-  },
-});
+// Nothing here should take long: a hang is a failure with a name, not a ctest timeout.
+const watchdog = setTimeout(() => {
+  console.error(`\nserver.e2e FAILED: still running after 150 s\n${serverStderr.slice(-2000)}`);
+  server?.kill('SIGKILL');
+  process.exit(1);
+}, 150000);
+watchdog.unref();
+
+let exitCode = 0;
+try {
+  await main();
+} catch (e) {
+  exitCode = 1;
+  console.error(`\nserver.e2e FAILED: ${e instanceof Failure ? e.message : e.stack ?? e}`);
+  if (serverStderr) console.error(`--- mandate serve stderr ---\n${serverStderr.slice(-4000)}`);
+} finally {
+  if (server) {
+    server.kill('SIGKILL');
+    await server.exited;
+  }
+  if (idp) await idp.close();
+  if (process.env.MANDATE_E2E_KEEP) console.error(`kept ${tmp}`);
+  else rmSync(tmp, { recursive: true, force: true });
+}
+process.exit(exitCode);

@@ -165,6 +165,11 @@ export function loadOpenApi(file) {
     const { response, pointer } = resolveResponse(declared);
     const media = (contentType ?? '').split(';')[0].trim().toLowerCase();
     const content = response.content ?? {};
+    // A response declared without content (204) must come without any.
+    if (!response.content) {
+      if (bodyText !== '' || contentType) throw new Error(`OpenAPI: ${where}: declared without content, got "${contentType}" ${bodyText.slice(0, 100)}`);
+      return;
+    }
     if (!(media in content)) {
       throw new Error(`OpenAPI: ${where}: content type "${contentType}" not among ${Object.keys(content).join(', ')} for ${method} ${route.template}`);
     }

@@ -1,0 +1,36 @@
+#pragma once
+// The [console] table of mandate.toml: the browser console's sign-in (an
+// OpenID Connect relying party), its sessions, and where its pages come from.
+// Plain data; server/config.cc reads it strictly with the rest of the file.
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace mandate::console {
+
+struct ConsoleConfig {
+  // One of the [[identity.oidc]] issuers: its entry (keys, CA file, actor
+  // claim) verifies the ID token exactly as it verifies a bearer ID token.
+  std::string oidc_issuer;
+  std::string client_id;  // the ID token's aud must hold it
+  // Read from client_secret_file at start: client_secret_basic at the token
+  // endpoint. Without one the console is a public client (PKCE only). Never
+  // logged, never in an error.
+  std::optional<std::string> client_secret;
+  std::chrono::seconds session_ttl{std::chrono::hours(8)};
+  // A session unused for this long ends too: a browser left open overnight
+  // is not signed in the next morning.
+  std::chrono::seconds session_idle_timeout{std::chrono::hours(1)};
+  // "https://tickets.example/browse/{reference}": the link a task's
+  // reference becomes; {reference} is replaced by the URL-encoded reference.
+  std::optional<std::string> change_url_template;
+  // For developing the pages: serve these files instead of the ones built
+  // into the binary.
+  std::optional<std::filesystem::path> assets_dir;
+};
+
+// The link for a task's reference, or nullopt without a template.
+std::optional<std::string> change_url(const ConsoleConfig& config, const std::string& reference);
+
+}  // namespace mandate::console
