@@ -53,8 +53,11 @@ TlsSettings self_signed(const std::filesystem::path& dir) {
 
 // Connects, completes the handshake, and sends the client's last handshake
 // flight together with `request` in one write — as a fast client does. What
-// came back until the server closed or `timeout` passed, decrypted.
-std::string exchange(std::uint16_t port, const std::string& request, std::chrono::milliseconds timeout) {
+// came back until the server closed or `timeout` passed, decrypted. With
+// `session`, resumes *session when it is set and leaves the connection's
+// session there; `reused` says whether the server resumed it.
+std::string exchange(std::uint16_t port, const std::string& request, std::chrono::milliseconds timeout,
+                     SSL_SESSION** session = nullptr, bool* reused = nullptr) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -66,11 +69,22 @@ std::string exchange(std::uint16_t port, const std::string& request, std::chrono
   }
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
   SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+  // A TLS 1.3 session becomes resumable with the ticket the server sends
+  // after the handshake: keep the last one.
+  static thread_local SSL_SESSION* ticket = nullptr;
+  ticket = nullptr;
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(ctx, [](SSL*, SSL_SESSION* s) {
+    if (ticket) SSL_SESSION_free(ticket);
+    ticket = s;
+    return 1;  // we keep the reference
+  });
   SSL* ssl = SSL_new(ctx);
   BIO* in = BIO_new(BIO_s_mem());
   BIO* out = BIO_new(BIO_s_mem());
   SSL_set_bio(ssl, in, out);
   SSL_set_connect_state(ssl);
+  if (session && *session) SSL_set_session(ssl, *session);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   const auto flush = [&] {
     char buffer[16384];
@@ -114,6 +128,16 @@ std::string exchange(std::uint16_t port, const std::string& request, std::chrono
       }
     }
   }
+  if (reused) *reused = SSL_session_reused(ssl) == 1;
+  // Done with it (the server closed): OpenSSL would otherwise mark the
+  // session of an unfinished connection as not resumable.
+  SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+  if (session && ticket) {
+    if (*session) SSL_SESSION_free(*session);
+    *session = ticket;
+  } else if (ticket) {
+    SSL_SESSION_free(ticket);
+  }
   SSL_free(ssl);
   SSL_CTX_free(ctx);
   ::close(fd);
@@ -141,6 +165,39 @@ TEST(HttpServerTls, AnswersARequestSentWithTheLastHandshakeFlight) {
   EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
   EXPECT_NE(answer.find("hello /x"), std::string::npos) << answer;
   EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  server.stop();
+  thread.join();
+}
+
+// Regression: with client certificates requested, a resumed session (every
+// browser resumes, e.g. for its parallel connections) failed the handshake
+// with an internal error alert: OpenSSL refuses to resume without a session
+// id context. The web console's script then failed to load in Chromium.
+TEST(HttpServerTls, ResumesASessionWhenClientCertificatesAreRequested) {
+  mandate::testing::TempDir tmp;
+  ListenSettings settings;
+  settings.port = 0;
+  settings.tls = self_signed(tmp.path());
+  ASSERT_TRUE(settings.tls->request_client_certificate);
+  settings.limits.idle_timeout = 5s;
+  HttpServer server(settings, [](Request&) {
+    Response response;
+    response.content_type = "text/plain";
+    response.body = "hello";
+    return response;
+  }, nullptr);
+  std::thread thread([&] { server.run(false); });
+  const std::string request = "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+  SSL_SESSION* session = nullptr;
+  bool reused = true;
+  const auto first = exchange(server.port(), request, 4s, &session, &reused);
+  EXPECT_EQ(first.rfind("HTTP/1.1 200", 0), 0u) << first;
+  EXPECT_FALSE(reused);
+  ASSERT_NE(session, nullptr);
+  const auto second = exchange(server.port(), request, 4s, &session, &reused);
+  EXPECT_EQ(second.rfind("HTTP/1.1 200", 0), 0u) << second;
+  EXPECT_TRUE(reused);
+  SSL_SESSION_free(session);
   server.stop();
   thread.join();
 }
