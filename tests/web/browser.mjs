@@ -286,7 +286,7 @@ async function scenario() {
 
   // What bob sees is what he needs to decide.
   const text = await card.textContent();
-  for (const part of ['alice', DEPLOYER, 'workload', 'owned by alice', 'deploy', 'prod/payments', '0 of 2 from sre', 'left']) {
+  for (const part of ['alice', DEPLOYER, 'workload', 'owned by alice', 'deploy', 'prod/payments', '0 of 2 from sre', 'Time left']) {
     expect(text.includes(part), `the waiting card lacks "${part}": ${text}`);
   }
   const link = await card.getByRole('link', { name: /CHG-1042/ }).getAttribute('href');

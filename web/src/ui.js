@@ -90,13 +90,13 @@ export function scopeWords(scope) {
     .join('; ');
 }
 
-// The change reference as a link, from the server's change_url_template
-// ("https://tickets.example/browse/{reference}"); plain text without a
-// template or when the result is not an http(s) URL.
-export function RefLink({ value, template }) {
+// The change reference as a link: the server's change_url for it, or its
+// change_url_template ("https://tickets.example/browse/{reference}") filled
+// in; plain text without either or when the result is not an http(s) URL.
+export function RefLink({ value, href: given, template }) {
   if (!value) return html`<span class="muted">none</span>`;
-  if (template) {
-    const href = template.replaceAll('{reference}', encodeURIComponent(value));
+  if (given || template) {
+    const href = given ?? template.replaceAll('{reference}', encodeURIComponent(value));
     try {
       const url = new URL(href, window.location.href);
       if (url.protocol === 'https:' || url.protocol === 'http:') {

@@ -69,18 +69,15 @@ function Decisions({ decisions }) {
   if (!decisions.length) return html`<${Empty}>No decision matches.<//>`;
   return html`<table class="stack">
     <caption class="visually-hidden">Decisions that match</caption>
-    <thead><tr><th scope="col">When</th><th scope="col">Decision</th><th scope="col">Action on resource</th><th scope="col">Executor</th><th scope="col">Depth</th><th scope="col">Task</th></tr></thead>
-    <tbody>${decisions.map((d) => {
-      const index = d.ledger_index ?? d.index;
-      return html`<tr key=${index}>
-        <td data-label="When"><${When} at=${d.time ?? d.decided_at} /></td>
-        <td data-label="Decision"><span class=${`verdict verdict-${d.decision}`}>${d.decision}</span>${d.reason ? html`<span class="muted"> — ${d.reason}</span>` : null}</td>
+    <thead><tr><th scope="col">When</th><th scope="col">Decision</th><th scope="col">Action on resource</th><th scope="col">Executor</th><th scope="col">Why</th><th scope="col">Task</th></tr></thead>
+    <tbody>${decisions.map((d) => html`<tr key=${d.ledger_index}>
+        <td data-label="When"><${When} at=${d.time} /></td>
+        <td data-label="Decision"><span class=${`verdict verdict-${d.decision}`}>${d.decision}</span></td>
         <td data-label="Action on resource">${d.action} on ${d.resource}</td>
         <td data-label="Executor" class="id">${d.executor ?? ''}</td>
-        <td data-label="Depth">${d.depth ?? ''}</td>
-        <td data-label="Task">${d.task ? html`<${TaskLink} id=${d.task} />` : ''} <span class="muted">entry ${index}</span></td>
-      </tr>`;
-    })}</tbody>
+        <td data-label="Why">${d.decided_by ? html`<span class="muted">${d.decided_by}: </span>` : null}${(d.reasons ?? []).map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('; ')}</td>
+        <td data-label="Task">${d.task ? html`<${TaskLink} id=${d.task} />` : ''} <span class="muted">entry ${d.ledger_index}</span></td>
+      </tr>`)}</tbody>
   </table>`;
 }
 

@@ -11,6 +11,22 @@ function Mapping({ mappings }) {
   return html`<ul class="tags">${mappings.map((m) => html`<li>${m.framework} <strong>${m.item}</strong></li>`)}</ul>`;
 }
 
+// The events a finding names: what happened, who did it, where it was read.
+function Events({ finding }) {
+  const events = finding.events ?? [];
+  const shown = events.length || finding.evidence?.length || 0;
+  return html`<ul class="events">
+    ${events.length
+      ? events.map((e) => html`<li>
+          <${When} at=${e.time} /> · <strong>${e.action}</strong>${e.resource ? ` on ${e.resource}` : ''} by <span class="id">${e.actor?.id}</span>
+          ${e.actor?.kind ? ` (${e.actor.kind})` : ''}${e.result ? ` — ${e.result}` : ''}
+          <br /><span class="muted">${e.source}${e.credential ? `, credential ${e.credential}` : ''}${e.source_address ? `, from ${e.source_address}` : ''} · event <span class="id">${e.id}</span></span>
+        </li>`)
+      : (finding.evidence ?? []).map((id) => html`<li class="id">${id}</li>`)}
+  </ul>
+  ${finding.evidence_count > shown ? html`<p class="muted">${shown} of ${finding.evidence_count} shown.</p>` : null}`;
+}
+
 export function FindingsPage() {
   const { data, error } = useData(() => get('/v1/findings'));
   const findings = data && (Array.isArray(data) ? data : data.findings ?? []);
@@ -31,8 +47,7 @@ export function FindingsPage() {
             ${f.remediation ? html`<dt>Remediation</dt><dd>${f.remediation}</dd>` : null}
           </dl>
           <details><summary>The ${f.evidence_count ?? f.evidence?.length ?? 0} event(s) behind it</summary>
-            <ul class="plain">${(f.evidence ?? []).map((e) => html`<li class="id">${typeof e === 'string' ? e : JSON.stringify(e)}</li>`)}</ul>
-            ${f.evidence_count > (f.evidence?.length ?? 0) ? html`<p class="muted">${f.evidence.length} of ${f.evidence_count} shown.</p>` : null}
+            <${Events} finding=${f} />
           </details>
         </li>`)}</ul>`}`;
 }

@@ -56,14 +56,16 @@ function WaitingTask({ task, session, now, deadline, onDone }) {
   return html`<article class="card" aria-labelledby=${`t-${task.id}`}>
     <h2 id=${`t-${task.id}`}>${task.intent}</h2>
     <dl class="facts">
-      <dt>Change</dt><dd><${RefLink} value=${task.ref ?? task.reference} template=${session.change_url_template} /></dd>
+      <dt>Change</dt><dd><${RefLink} value=${task.ref} href=${task.change_url} template=${session.change_url_template} /></dd>
       <dt>Requested by</dt><dd>${task.initiator}</dd>
       <dt>Executor</dt><dd><${Executor} executor=${task.executor} /></dd>
-      <dt>Scope</dt><dd>${task.scope_text || scopeWords(task.scope)}</dd>
+      <dt>Scope</dt><dd>${Array.isArray(task.scope_text) ? task.scope_text.join('; ') : task.scope_text || scopeWords(task.scope)}</dd>
       <dt>Rules</dt><dd><ul class="plain">${(task.rules ?? []).map((r) => html`<li>
         <span class="rule-id">${r.id}</span>: ${ruleProgress(r)}
         <progress max=${r.approvals_need} value=${r.approvals_have} aria-label=${`${r.id}: ${ruleProgress(r)}`}></progress></li>`)}</ul></dd>
-      <dt>Time left</dt><dd><${TimeLeft} until=${deadline} now=${now} /></dd>
+      <dt>Time left</dt><dd>${deadline
+        ? html`<${TimeLeft} until=${deadline} now=${now} />`
+        : `no deadline yet: the task's ${task.duration ?? ''} window starts when it is approved`}</dd>
       <dt>Task</dt><dd><${TaskLink} id=${task.id} /></dd>
     </dl>
     <${Decide} task=${task} onDone=${onDone} />
@@ -86,7 +88,10 @@ export function WaitingPage({ session }) {
   const { data, error, reload } = useData(async () => {
     const tasks = await get('/v1/tasks?waiting_for=me');
     const at = Date.now();
-    return tasks.map((t) => ({ task: t, deadline: t.seconds_left !== undefined ? at + t.seconds_left * 1000 : Date.parse(t.expires_at) }));
+    return tasks.map((t) => ({
+      task: t,
+      deadline: typeof t.seconds_left === 'number' ? at + t.seconds_left * 1000 : t.expires_at ? Date.parse(t.expires_at) : null,
+    }));
   });
   return html`<h1>Waiting for me</h1>
     <p class="lead">Tasks you may approve under the approval rules. Your own requests, and tasks you would execute, are never here.</p>
