@@ -203,6 +203,49 @@ struct PendingReview {
   bool overdue = false;
 };
 
+// How far one rule of a task has got ("1 of 2 from sre").
+struct RuleProgress {
+  std::string rule;
+  std::string status;  // pending | satisfied | denied
+  std::uint32_t approvals_have = 0;
+  std::uint32_t approvals_need = 0;
+  std::vector<std::string> groups;  // empty: any human separation of duties allows
+};
+
+// A requested task a person may decide on now (Broker::waiting_for).
+struct AwaitingDecision {
+  TaskRecord task;
+  std::optional<core::Actor> executor;  // as registered; nullopt if it is gone
+  std::vector<RuleProgress> rules;
+};
+
+// Which tasks to list; a field left unset matches every task.
+struct TaskFilter {
+  std::optional<std::string> initiator;
+  std::optional<std::string> executor;
+  std::optional<std::string> approver;  // recorded an approval or a denial on the task
+  std::optional<std::string> resource;  // named by a detail of the scope (resources or locations)
+  std::vector<core::TaskState> states;  // any of them; empty: every state
+  std::optional<core::Timestamp> since;  // created at or after
+  std::optional<core::Timestamp> until;  // created before
+};
+
+// Which recorded decisions to find, newest first.
+struct DecisionQuery {
+  std::optional<std::string> task;
+  std::optional<std::string> executor;  // the executor of the mandate presented
+  std::optional<std::string> resource;  // exactly the resource asked about
+  std::optional<core::Timestamp> since;
+  std::optional<core::Timestamp> until;
+  std::size_t limit = 100;
+};
+
+struct FoundDecision {
+  std::uint64_t ledger_index = 0;
+  std::string executor;  // of the mandate presented; empty when no mandate of ours verified
+  nlohmann::json entry;  // the ledger entry as recorded
+};
+
 class Broker {
  public:
   struct PolicyContext;  // parsed policy set + entities, cached between decisions (policy_context.h)
@@ -237,7 +280,13 @@ class Broker {
   };
   TaskCreated request_task(const Caller& caller, const TaskRequest& request);
   TaskView task(const std::string& id);
-  std::vector<TaskRecord> tasks();
+  std::vector<TaskRecord> tasks();  // oldest first
+  std::vector<TaskRecord> tasks(const TaskFilter& filter);
+  // The requested tasks `approver` may approve or deny now, under the rule
+  // approve() and deny() enforce (never their own, never as the executor,
+  // not twice, only from an approver group), where a rule not yet
+  // satisfied would count their approval. Oldest first.
+  std::vector<AwaitingDecision> waiting_for(const std::string& approver);
   struct ApprovalRecorded {
     std::string task_state;
     std::string rule_status;
@@ -348,6 +397,9 @@ class Broker {
 
   // Ledger indices of every entry about a task, in order.
   std::vector<std::uint64_t> task_entries(const std::string& task_id);
+  // Recorded decisions, newest first, at most query.limit, read from the
+  // ledger (a task's own entries when the query names one). Records nothing.
+  std::vector<FoundDecision> decisions(const DecisionQuery& query);
 
   core::Timestamp now() const { return clock_(); }
   const Settings& settings() const { return settings_; }

@@ -16,10 +16,12 @@ namespace {
 
 // Where the task stands under the rules recorded when it was requested
 // (the default rule when those were replaced meanwhile), given `approvals`:
-// denied if any rule denies, satisfied when all are.
+// denied if any rule denies, satisfied when all are. `progress` is parallel
+// to `rules`.
 struct Standing {
   core::RuleStatus status = core::RuleStatus::satisfied;
   std::vector<core::ApprovalRule> rules;
+  std::vector<core::RuleProgress> progress;
   nlohmann::json per_rule = nlohmann::json::object();
 };
 
@@ -34,13 +36,35 @@ Standing standing(store::Store& store, const TaskRecord& task, const std::vector
   }
   if (out.rules.empty()) out.rules.push_back(default_rule());
   for (const core::ApprovalRule& rule : out.rules) {
-    const auto s = core::evaluate_rule(rule, task.task, approvals, approvers);
+    const auto p = core::rule_progress(rule, task.task, approvals, approvers);
+    const auto s = p.status;
+    out.progress.push_back(p);
     out.per_rule[rule.id] = core::to_string(s);
     if (s == core::RuleStatus::denied || (s == core::RuleStatus::pending && out.status != core::RuleStatus::denied)) {
       out.status = s;
     }
   }
   return out;
+}
+
+// Why `approver` may not approve or deny the requested `task` now, or
+// nullopt: separation of duties (decided by the model), one decision per
+// person, and a place in an approver group of the task's rules. The one
+// rule: decide() enforces it and waiting_for() lists by it.
+std::optional<std::string> decider_refusal(const core::Task& task, const core::Actor& approver,
+                                           const std::vector<core::Approval>& approvals, const Standing& standing) {
+  // Invariant 1, decided by the model: no rule or caller can relax it.
+  if (auto refusal = core::check_approver(task, approver)) {
+    return approver.id + " may not approve or deny task " + task.id + ": " + std::string(core::to_string(*refusal));
+  }
+  if (std::any_of(approvals.begin(), approvals.end(), [&](const auto& a) { return a.approver == approver.id; })) {
+    return approver.id + " has already decided on task " + task.id;
+  }
+  const bool eligible = std::any_of(standing.rules.begin(), standing.rules.end(), [&](const auto& rule) {
+    return core::is_eligible_approver(rule, task, approver);
+  });
+  if (!eligible) return approver.id + " is not in an approver group of the rules for task " + task.id;
+  return std::nullopt;
 }
 
 void require_state(const TaskRecord& task, std::initializer_list<core::TaskState> states, const std::string& doing) {
@@ -89,27 +113,16 @@ Broker::ApprovalRecorded decide(Broker& broker, store::Store& store, ledger::Led
   require_state(task.value, {core::TaskState::requested}, decision == core::ApprovalDecision::approve ? "approve it" : "deny it");
   auto approver = find_actor(store, caller.actor_id);
   if (!approver) fail(ErrorKind::bad_input, "approver " + caller.actor_id + " is not a registered actor");
-  // Invariant 1, decided by the model: no rule or caller can relax it.
-  if (auto refusal = core::check_approver(task.value.task, approver->value.actor)) {
-    fail(ErrorKind::bad_input, caller.actor_id + " may not approve or deny task " + task_id + ": " +
-                                   std::string(core::to_string(*refusal)));
+  std::vector<core::Approval> approvals = task_approvals(store, task_id);
+  if (auto refusal = decider_refusal(task.value.task, approver->value.actor, approvals, standing(store, task.value, approvals))) {
+    fail(ErrorKind::bad_input, *refusal);
   }
   core::Approval approval{task_id, caller.actor_id, decision, text, broker.now()};
   if (auto ok = core::validate_approval(approval); !ok) fail(ErrorKind::bad_input, "approval: " + ok.error());
-  if (store.record_version(kApprovalKind, task_id + "/" + caller.actor_id) != store::kAbsent) {
-    fail(ErrorKind::bad_input, caller.actor_id + " has already decided on task " + task_id);
-  }
   // Count the new approval with those recorded so far.
-  std::vector<core::Approval> approvals = task_approvals(store, task_id);
   approvals.push_back(approval);
   const Standing now_standing = standing(store, task.value, approvals);
   const core::RuleStatus status = now_standing.status;
-  const bool eligible = std::any_of(now_standing.rules.begin(), now_standing.rules.end(), [&](const auto& rule) {
-    return core::is_eligible_approver(rule, task.value.task, approver->value.actor);
-  });
-  if (!eligible) {
-    fail(ErrorKind::bad_input, caller.actor_id + " is not in an approver group of the rules for task " + task_id);
-  }
   Step step(decision == core::ApprovalDecision::approve ? "task.approval" : "task.denial", caller, approval.decided_at);
   step.about_task(task_id).data("approval", to_json(approval)).data("rules", now_standing.per_rule);
   step.put(kApprovalKind, task_id + "/" + caller.actor_id, task_id, to_json(approval), store::kAbsent);
@@ -177,6 +190,32 @@ Broker::Cancelled Broker::cancel(const Caller& caller, const std::string& task_i
   }
   step.data("revoked_mandates", out.revoked_mandates);
   out.ledger_index = step.commit(ledger_);
+  return out;
+}
+
+std::vector<AwaitingDecision> Broker::waiting_for(const std::string& approver_id) {
+  std::vector<AwaitingDecision> out;
+  const auto approver = find_actor(store_, approver_id);
+  if (!approver) return out;
+  for (TaskRecord& task : tasks()) {
+    if (task.task.state != core::TaskState::requested) continue;
+    const std::vector<core::Approval> approvals = task_approvals(store_, task.task.id);
+    const Standing now_standing = standing(store_, task, approvals);
+    if (decider_refusal(task.task, approver->value.actor, approvals, now_standing)) continue;
+    AwaitingDecision item;
+    bool counts = false;  // a rule not yet satisfied would count this person's approval
+    for (std::size_t i = 0; i < now_standing.rules.size(); ++i) {
+      const core::ApprovalRule& rule = now_standing.rules[i];
+      const core::RuleProgress& p = now_standing.progress[i];
+      counts = counts || (p.status == core::RuleStatus::pending && core::is_eligible_approver(rule, task.task, approver->value.actor));
+      item.rules.push_back({rule.id, std::string(core::to_string(p.status)), static_cast<std::uint32_t>(p.approvals),
+                            rule.required_approvals, rule.approver_groups});
+    }
+    if (!counts) continue;
+    if (auto executor = find_actor(store_, task.task.executor)) item.executor = executor->value.actor;
+    item.task = std::move(task);
+    out.push_back(std::move(item));
+  }
   return out;
 }
 

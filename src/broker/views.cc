@@ -40,4 +40,61 @@ nlohmann::json to_json(const DecisionResult& d) {
           {"ledger_index", d.ledger_index}};
 }
 
+nlohmann::json to_json(const AwaitingDecision& a) {
+  const core::Task& t = a.task.task;
+  nlohmann::json executor = {{"id", t.executor}, {"kind", nullptr}, {"owner", nullptr}};
+  if (a.executor) {
+    executor["kind"] = core::to_string(a.executor->kind);
+    if (a.executor->owner) executor["owner"] = *a.executor->owner;
+  }
+  nlohmann::json scope_text = nlohmann::json::array();
+  for (const auto& detail : t.requested_scope) scope_text.push_back(core::describe(detail));
+  nlohmann::json rules = nlohmann::json::array();
+  for (const auto& r : a.rules) {
+    rules.push_back({{"id", r.rule},
+                     {"status", r.status},
+                     {"approvals_have", r.approvals_have},
+                     {"approvals_need", r.approvals_need},
+                     {"groups", r.groups}});
+  }
+  return {{"id", t.id},
+          {"intent", t.intent},
+          {"ref", t.external_ref ? nlohmann::json(*t.external_ref) : nlohmann::json(nullptr)},
+          {"initiator", t.initiator},
+          {"executor", executor},
+          {"scope", to_json(t.requested_scope)},
+          {"scope_text", scope_text},
+          {"audience", t.audience},
+          {"duration", format_duration(t.requested_duration)},
+          {"created_at", core::format_timestamp(t.created_at)},
+          {"rules", rules},
+          // A requested task has no deadline: its window opens when it is approved.
+          {"expires_at", nullptr},
+          {"seconds_left", nullptr}};
+}
+
+nlohmann::json to_json(const FoundDecision& f) {
+  const nlohmann::json& e = f.entry;
+  const nlohmann::json data = e.value("data", nlohmann::json::object());
+  const nlohmann::json refs = e.value("refs", nlohmann::json::object());
+  const auto field = [](const nlohmann::json& object, const char* name) {
+    const auto it = object.find(name);
+    return it == object.end() ? nlohmann::json(nullptr) : *it;
+  };
+  return {{"ledger_index", f.ledger_index},
+          {"time", field(e, "time")},
+          {"decision", field(data, "decision")},
+          {"decided_by", field(data, "decided_by")},
+          {"reasons", data.value("reasons", nlohmann::json::array())},
+          {"action", field(data, "action")},
+          {"resource", field(data, "resource")},
+          {"audience", field(data, "audience")},
+          {"policy_set", field(data, "policy_set")},
+          {"task", field(refs, "task")},
+          {"mandate", field(refs, "mandate")},
+          {"executor", f.executor.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.executor)},
+          {"presenter", field(e, "actor")},
+          {"asked_by", field(data, "asked_by")}};
+}
+
 }  // namespace mandate::broker

@@ -1,7 +1,6 @@
 // mandate analyze / attribution / events: findings, the attribution report
 // and the normalized events, over what `mandate ingest` stored.
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -10,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "analyze/analyzer.h"
+#include "analyze/report_json.h"
 #include "cli/internal/cli_context.h"
 #include "core/error.h"
 #include "export/ocsf.h"
@@ -34,15 +34,7 @@ std::optional<core::Timestamp> time_option(const std::string& name, const std::s
 
 // <home>/analyze.toml when present; --config names another file.
 analyze::AnalyzeConfig load_config(const home::Home& home, const std::string& flag) {
-  const std::filesystem::path path = flag.empty() ? home.dir() / "analyze.toml" : std::filesystem::path(flag);
-  if (flag.empty() && !std::filesystem::exists(path)) return {};
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(ErrorKind::bad_input, path.string() + ": cannot read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto config = analyze::parse_analyze_config(text.str(), path.string());
-  if (!config) fail(ErrorKind::bad_input, config.error());
-  return *config;
+  return flag.empty() ? analyze::read_config_if_present(home.dir() / "analyze.toml") : analyze::read_config(flag);
 }
 
 struct Opened {
@@ -55,22 +47,6 @@ Opened open_events(const GlobalOptions& options) {
   o.home = open_home(options);
   o.events = store::open_sqlite_event_store((o.home->dir() / o.home->config().store_path).string());
   return o;
-}
-
-json finding_json(const analyze::Finding& f) {
-  json mappings = json::array();
-  for (const auto& m : f.rule->mappings) mappings.push_back({{"framework", m.framework}, {"item", m.item}});
-  return {{"rule", f.rule->id},
-          {"title", f.rule->title},
-          {"severity", analyze::to_string(f.rule->severity)},
-          {"subject", f.subject},
-          {"explanation", f.explanation},
-          {"evidence", f.evidence},
-          {"evidence_count", f.evidence_count},
-          {"first_seen", core::format_timestamp(f.first_seen)},
-          {"last_seen", core::format_timestamp(f.last_seen)},
-          {"remediation", f.rule->remediation},
-          {"mappings", mappings}};
 }
 
 void print_findings_text(const analyze::Analysis& a) {
@@ -111,7 +87,7 @@ void add_analyze(CLI::App& app, const GlobalOptions& options) {
       return;
     }
     json findings = json::array();
-    for (const auto& f : analysis.findings) findings.push_back(finding_json(f));
+    for (const auto& f : analysis.findings) findings.push_back(analyze::to_json(f));
     print_json({{"as_of", core::format_timestamp(analysis.as_of)}, {"events", analysis.events}, {"findings", findings}});
   });
 }
@@ -173,29 +149,6 @@ void add_attribution(CLI::App& app, const GlobalOptions& options) {
   });
 }
 
-json event_json(const core::AuditEvent& e) {
-  json chain = json::array();
-  for (const auto& l : e.chain) {
-    chain.push_back({{"relation", core::to_string(l.relation)}, {"id", l.principal.id}, {"kind", core::to_string(l.principal.kind)}});
-  }
-  return {{"id", e.id},
-          {"source", e.source},
-          {"account", e.account},
-          {"time", core::format_timestamp(e.time)},
-          {"actor", {{"id", e.actor.id}, {"kind", core::to_string(e.actor.kind)}, {"name", e.actor.name}}},
-          {"credential", e.credential},
-          {"credential_kind", core::to_string(e.credential_kind)},
-          {"chain", chain},
-          {"category", core::to_string(e.category)},
-          {"action", e.action},
-          {"resource", e.resource},
-          {"result", core::to_string(e.result)},
-          {"source_address", e.source_address},
-          {"issued_credential", e.issued_credential},
-          {"parent", e.parent_id},
-          {"origin", e.origin}};
-}
-
 void add_events(CLI::App& app, const GlobalOptions& options) {
   struct Args {
     std::string since, until, actor, credential, session, format = "json";
@@ -218,7 +171,7 @@ void add_events(CLI::App& app, const GlobalOptions& options) {
     if (!args->session.empty()) q.session = args->session;
     o.events->scan_events(q, [&](const core::AuditEvent& e) {
       if (args->format != "ocsf") {
-        std::cout << event_json(e).dump() << "\n";
+        std::cout << analyze::to_json(e).dump() << "\n";
         return true;
       }
       for (const auto& record : exporting::ocsf_events(e)) std::cout << record.dump() << "\n";

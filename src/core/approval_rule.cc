@@ -42,20 +42,25 @@ bool is_eligible_approver(const ApprovalRule& rule, const Task& task, const Acto
 
 RuleStatus evaluate_rule(const ApprovalRule& rule, const Task& task,
                          std::span<const Approval> approvals, std::span<const Actor> actors) {
-  if (task.requested_duration > rule.max_duration) return RuleStatus::denied;
+  return rule_progress(rule, task, approvals, actors).status;
+}
+
+RuleProgress rule_progress(const ApprovalRule& rule, const Task& task, std::span<const Approval> approvals,
+                           std::span<const Actor> actors) {
+  if (task.requested_duration > rule.max_duration) return {RuleStatus::denied, 0};
 
   std::vector<std::string_view> approved_by;
   for (const Approval& approval : approvals) {
     if (approval.task_id != task.id) continue;
     const auto actor = std::ranges::find(actors, approval.approver, &Actor::id);
     if (actor == actors.end() || !is_eligible_approver(rule, task, *actor)) continue;
-    if (approval.decision == ApprovalDecision::deny) return RuleStatus::denied;
+    if (approval.decision == ApprovalDecision::deny) return {RuleStatus::denied, approved_by.size()};
     if (std::ranges::find(approved_by, approval.approver) == approved_by.end()) {
       approved_by.push_back(approval.approver);
     }
   }
-  return approved_by.size() >= rule.required_approvals ? RuleStatus::satisfied
-                                                       : RuleStatus::pending;
+  const RuleStatus status = approved_by.size() >= rule.required_approvals ? RuleStatus::satisfied : RuleStatus::pending;
+  return {status, approved_by.size()};
 }
 
 std::expected<void, std::string> validate_rule(const ApprovalRule& rule) {

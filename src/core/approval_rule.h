@@ -5,6 +5,7 @@
 // no rule field can relax it.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <expected>
 #include <optional>
@@ -65,6 +66,15 @@ bool is_eligible_approver(const ApprovalRule& rule, const Task& task, const Acto
 // max_duration is denied outright: no number of approvals can make it fit.
 RuleStatus evaluate_rule(const ApprovalRule& rule, const Task& task,
                          std::span<const Approval> approvals, std::span<const Actor> actors);
+
+// The same, with how far it got: the distinct eligible approvers who
+// approved so far ("1 of 2 from sre" is approvals of required_approvals).
+struct RuleProgress {
+  RuleStatus status = RuleStatus::pending;
+  std::size_t approvals = 0;
+};
+RuleProgress rule_progress(const ApprovalRule& rule, const Task& task, std::span<const Approval> approvals,
+                           std::span<const Actor> actors);
 
 // Id and entries well-formed, required_approvals >= 1, max_duration > 0.
 std::expected<void, std::string> validate_rule(const ApprovalRule& rule);

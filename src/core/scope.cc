@@ -53,4 +53,23 @@ std::expected<void, std::string> validate_scope(const Scope& scope) {
   return {};
 }
 
+namespace {
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+}  // namespace
+
+std::string describe(const AuthorizationDetail& detail) {
+  std::string out = detail.type + ":";
+  out += detail.actions.empty() ? " no action named" : " " + joined(detail.actions);
+  if (!detail.resources.empty()) out += " on " + joined(detail.resources);
+  if (!detail.locations.empty()) out += " at " + joined(detail.locations);
+  if (!detail.extra.empty() && detail.extra != "{}") out += " (with " + detail.extra + ")";
+  return out;
+}
+
 }  // namespace mandate::core

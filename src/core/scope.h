@@ -52,4 +52,9 @@ bool is_subset(const Scope& child, const Scope& parent);
 // something).
 std::expected<void, std::string> validate_scope(const Scope& scope);
 
+// The detail in words, for a person deciding on it: "deploy: deploy,
+// rollback on prod/payments at https://eu.example (with {"max":3})". Lists
+// what is there; an empty list is left out.
+std::string describe(const AuthorizationDetail& detail);
+
 }  // namespace mandate::core

@@ -11,6 +11,7 @@
 #include "identity/authenticator.h"
 #include "ledger/ledger.h"
 #include "server/internal/console_state.h"
+#include "server/internal/task_events.h"
 
 namespace mandate::server {
 
@@ -74,6 +75,7 @@ Application::Application(ServerConfig config, std::unique_ptr<home::Home> home,
       authenticator_(std::make_unique<identity::Authenticator>(*config_.identity, fetcher)),
       authzen_(std::make_unique<authzen::Service>(*broker_, config_.public_url, config_.max_batch_items)),
       console_(make_console(config_, fetcher)),
+      task_events_(std::make_unique<TaskEventFeed>(home_->store())),
       access_log_(config_.access_log) {
   metrics_.add_gauge("mandate_ledger_entries", "Entries in the ledger.",
                      [this] { return static_cast<double>(home_->ledger().size()); });
@@ -86,6 +88,7 @@ Application::Application(ServerConfig config, std::unique_ptr<home::Home> home,
   add_oauth_routes(router_, *this);
   add_ledger_routes(router_, *this);
   add_authzen_routes(router_, *this);
+  add_audit_routes(router_, *this);
   if (console_) add_console_routes(router_, *this);
 }
 

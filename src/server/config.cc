@@ -120,11 +120,13 @@ void read_limits(Reader& r, const toml::table& root, ServerConfig& c) {
   const toml::table* t = r.table(root, "limits");
   if (!t) return;
   auto& l = c.listen.limits;
-  r.only(*t, {"max_header_bytes", "max_body_bytes", "request_timeout", "idle_timeout", "drain_timeout", "max_connections"},
+  r.only(*t, {"max_header_bytes", "max_body_bytes", "request_timeout", "idle_timeout", "drain_timeout", "max_connections",
+              "max_event_streams"},
          "limits");
   r.integer(*t, "max_header_bytes", l.max_header_bytes, 1024, 1 << 20);
   r.integer(*t, "max_body_bytes", l.max_body_bytes, 1024, 64 << 20);
   r.integer(*t, "max_connections", l.max_connections, 1, 1'000'000);
+  r.integer(*t, "max_event_streams", l.max_streams, 0, 100'000);
   r.duration(*t, "request_timeout", l.request_timeout);
   r.duration(*t, "idle_timeout", l.idle_timeout);
   r.duration(*t, "drain_timeout", l.drain_timeout);

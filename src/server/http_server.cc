@@ -6,6 +6,7 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -73,6 +74,7 @@ struct HttpServer::Impl {
   net::thread_pool priority_workers{1};
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> connections{0};
+  std::atomic<std::size_t> streams{0};  // streamed answers open now
   std::atomic<std::uint64_t> request_counter{0};
   std::string request_id_prefix;
   std::mutex sessions_mu;
@@ -188,7 +190,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     const auto endpoint = tcp_layer().socket().remote_endpoint(ec);
     if (!ec) remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
   }
-  ~Session() override { server_.session_ended(); }
+  ~Session() override {
+    if (streaming_ && !stream_ended_) --server_.streams;
+    server_.session_ended();
+  }
 
   void start() {
     if constexpr (kTls) {
@@ -200,8 +205,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
   }
 
+  // On stop: an idle connection closes; a stream ends (its last chunk sent).
   void close_if_idle() override {
     net::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (self->streaming_) return self->end_stream(true);
       if (self->idle_) self->cancel();
     });
   }
@@ -358,22 +365,34 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     });
   }
 
-  void finish(const Request& request, Response response) {
-    const auto elapsed = SteadyClock::now() - started_;
-    if (server_.observer) server_.observer(request, response, elapsed);
-    auto message = std::make_shared<http::response<http::string_body>>();
-    message->version(11);
-    message->result(static_cast<unsigned>(response.status));
+  template <class Body>
+  static void fill_head(http::response<Body>& message, const Request& request, const Response& response) {
+    message.version(11);
+    message.result(static_cast<unsigned>(response.status));
     // 204 and 304 carry no content, so no type either (RFC 9110 §15.3.5).
-    if (response.status != 204 && response.status != 304) message->set(http::field::content_type, response.content_type);
-    message->set(http::field::cache_control, "no-store");
-    message->set("X-Request-ID", request.request_id);
+    if (response.status != 204 && response.status != 304) message.set(http::field::content_type, response.content_type);
+    message.set(http::field::cache_control, "no-store");
+    message.set("X-Request-ID", request.request_id);
     // A response's own headers replace the defaults above; Set-Cookie is
     // the one header that legitimately repeats (RFC 6265 §3).
     for (const auto& [name, value] : response.headers) {
-      if (beast::iequals(name, "Set-Cookie")) message->insert(name, value);
-      else message->set(name, value);
+      if (beast::iequals(name, "Set-Cookie")) message.insert(name, value);
+      else message.set(name, value);
     }
+  }
+
+  void finish(const Request& request, Response response) {
+    if (response.stream) {
+      if (response.status == 200 && reserve_stream()) return start_stream(request, std::move(response));
+      const auto limit = server_.settings.limits.max_streams;
+      response = Response{};
+      response.status = 503;
+      response.body = error_body("too many event streams are open (at most " + std::to_string(limit) + "); try again later");
+    }
+    const auto elapsed = SteadyClock::now() - started_;
+    if (server_.observer) server_.observer(request, response, elapsed);
+    auto message = std::make_shared<http::response<http::string_body>>();
+    fill_head(*message, request, response);
     const bool keep = keep_alive_ && !server_.stopping;
     message->keep_alive(keep);
     message->body() = std::move(response.body);
@@ -384,6 +403,109 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                         if (ec || !keep) return self->close();
                         self->wait_for_request();
                       });
+  }
+
+  // Streamed answers (Server-Sent Events). The head goes out with chunked
+  // transfer encoding, then whatever the BodyStream has, polled on this
+  // connection's own strand; a pending read notices the client leaving.
+  // One write at a time: an end asked for while a chunk is on its way waits
+  // for it.
+  bool reserve_stream() {
+    if (server_.streams.fetch_add(1) < server_.settings.limits.max_streams) return true;
+    --server_.streams;
+    return false;
+  }
+
+  void start_stream(const Request& request, Response response) {
+    streaming_ = true;
+    keep_alive_ = false;
+    body_stream_ = std::move(response.stream);
+    if (server_.observer) server_.observer(request, response, SteadyClock::now() - started_);
+    auto head = std::make_shared<http::response<http::empty_body>>();
+    fill_head(*head, request, response);
+    head->keep_alive(false);
+    head->chunked(true);
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
+    writing_ = true;
+    tcp_layer().expires_after(server_.settings.limits.request_timeout);
+    http::async_write_header(stream_, *serializer,
+                             [self = this->shared_from_this(), head, serializer](beast::error_code ec, std::size_t) {
+                               self->writing_ = false;
+                               if (ec) return self->end_stream(false);
+                               self->tcp_layer().expires_never();
+                               self->watch_for_hangup();
+                               if (self->end_asked_) return self->end_stream(true);
+                               self->poll_stream();
+                             });
+  }
+
+  void watch_for_hangup() {
+    stream_.async_read_some(net::buffer(hangup_buffer_), [self = this->shared_from_this()](beast::error_code, std::size_t) {
+      // A listener sends nothing after its request: bytes, the end of the
+      // connection or an error all end the stream.
+      self->end_stream(false);
+    });
+  }
+
+  void poll_stream() {
+    if (stream_ended_) return;
+    if (server_.stopping) return end_stream(true);
+    std::optional<std::string> piece;
+    try {
+      piece = body_stream_->next();
+    } catch (...) {
+      piece.reset();
+    }
+    if (!piece) return end_stream(true);
+    if (piece->empty()) return wait_for_more();
+    auto data = std::make_shared<std::string>(std::move(*piece));
+    writing_ = true;
+    tcp_layer().expires_after(server_.settings.limits.request_timeout);
+    net::async_write(stream_, http::make_chunk(net::buffer(*data)),
+                     [self = this->shared_from_this(), data](beast::error_code ec, std::size_t) {
+                       self->writing_ = false;
+                       if (ec) return self->end_stream(false);
+                       self->tcp_layer().expires_never();
+                       if (self->end_asked_) return self->end_stream(true);
+                       self->wait_for_more();
+                     });
+  }
+
+  void wait_for_more() {
+    if (!stream_timer_) stream_timer_ = std::make_unique<net::steady_timer>(stream_.get_executor());
+    stream_timer_->expires_after(HttpServer::kStreamPollInterval);
+    stream_timer_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (!ec) self->poll_stream();
+    });
+  }
+
+  // `say_so`: send the last chunk first (the server ends the stream); else
+  // just drop the connection (the client left, or a write failed).
+  void end_stream(bool say_so) {
+    if (stream_ended_) return;
+    if (say_so && writing_) {
+      end_asked_ = true;
+      return;
+    }
+    stream_ended_ = true;
+    --server_.streams;
+    if (stream_timer_) stream_timer_->cancel();
+    body_stream_.reset();
+    if (!say_so || closed_) return drop();
+    writing_ = true;
+    tcp_layer().expires_after(server_.settings.limits.request_timeout);
+    net::async_write(stream_, http::make_chunk_last(),
+                     [self = this->shared_from_this()](beast::error_code, std::size_t) { self->drop(); });
+  }
+
+  // Ends a streamed connection at once: the last chunk already told the
+  // client the answer is complete, and a pending read is cut with it.
+  void drop() {
+    if (closed_) return;
+    closed_ = true;
+    beast::error_code ignored;
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp_layer().socket().close(ignored);
   }
 
   void close() {
@@ -413,6 +535,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   bool idle_ = true;
   bool keep_alive_ = true;
   bool closed_ = false;
+  // A streamed answer's state; touched only on this connection's strand.
+  std::shared_ptr<BodyStream> body_stream_;
+  std::unique_ptr<net::steady_timer> stream_timer_;
+  std::array<char, 256> hangup_buffer_{};
+  bool streaming_ = false;
+  bool stream_ended_ = false;
+  bool writing_ = false;
+  bool end_asked_ = false;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <mutex>
 
+#include "encoding/base64.h"
 #include "home/home.h"
 #include "ledger/ledger.h"
 #include "ledger/proof_json.h"
@@ -37,6 +38,21 @@ struct CheckpointCache {
 
 void add_ledger_routes(Router& router, Application& app) {
   auto cache = std::make_shared<CheckpointCache>();
+  // What a status page shows: how big the ledger is, its root, and the
+  // newest checkpoint stored (signed notes verify offline; this does not).
+  router.add("GET", "/v1/ledger", guarded([&app](Request& request, const PathParameters&) {
+    const auto who = app.authenticate(request, Access::authenticated);
+    auto& ledger = app.home().ledger();
+    const auto size = ledger.size();
+    const auto root = ledger.root(size);
+    const auto checkpoints = app.home().store().checkpoints();
+    nlohmann::json latest = nullptr;
+    if (!checkpoints.empty()) latest = {{"size", checkpoints.back().size}, {"note", checkpoints.back().note}};
+    return json_ok({{"origin", ledger.origin()},
+                    {"size", size},
+                    {"root_hash", encoding::base64_encode(std::span<const std::uint8_t>(root))},
+                    {"latest_checkpoint", latest}});
+  }));
   router.add("GET", "/v1/ledger/checkpoint", guarded([&app, cache](Request& request, const PathParameters&) {
     const auto who = app.authenticate(request, Access::authenticated);
     std::lock_guard lock(cache->mu);

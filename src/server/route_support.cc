@@ -1,5 +1,8 @@
 #include "server/internal/route_support.h"
 
+#include <algorithm>
+#include <charconv>
+
 #include "core/error.h"
 #include "encoding/json.h"
 
@@ -35,6 +38,56 @@ std::optional<std::string> optional_text(const nlohmann::json& body, const std::
 
 Response json_ok(const nlohmann::json& body, int status) {
   return json_response(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+QueryParameters::QueryParameters(const Request& request, std::initializer_list<std::string_view> known) {
+  auto parsed = parse_form(request.query);
+  if (!parsed) fail(ErrorKind::bad_input, "the query is malformed or names a parameter twice");
+  for (const auto& [name, value] : *parsed) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string names;
+      for (const auto k : known) names += (names.empty() ? "" : ", ") + std::string(k);
+      fail(ErrorKind::bad_input, "query parameter " + name + " is not known here (known: " + names + ")");
+    }
+  }
+  values_ = std::move(*parsed);
+}
+
+std::optional<std::string> QueryParameters::text(std::string_view name) const {
+  for (const auto& [n, v] : values_) {
+    if (n == name) return v;
+  }
+  return std::nullopt;
+}
+
+std::optional<core::Timestamp> QueryParameters::time(std::string_view name) const {
+  const auto value = text(name);
+  if (!value) return std::nullopt;
+  auto t = core::parse_timestamp(*value);
+  if (!t) {
+    fail(ErrorKind::bad_input, "query parameter " + std::string(name) +
+                                   " must be an RFC 3339 UTC time such as 2026-11-01T00:00:00Z");
+  }
+  return t;
+}
+
+bool QueryParameters::flag(std::string_view name) const {
+  const auto value = text(name);
+  if (!value || *value == "false") return false;
+  if (*value == "true") return true;
+  fail(ErrorKind::bad_input, "query parameter " + std::string(name) + " must be true or false");
+}
+
+std::size_t QueryParameters::count(std::string_view name, std::size_t min, std::size_t max, std::size_t otherwise) const {
+  const auto value = text(name);
+  if (!value) return otherwise;
+  std::size_t n = 0;
+  const auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), n);
+  if (ec != std::errc() || end != value->data() + value->size() || n < min || n > max) {
+    fail(ErrorKind::bad_input, "query parameter " + std::string(name) + " must be an integer from " +
+                                   std::to_string(min) + " to " + std::to_string(max));
+  }
+  return n;
 }
 
 // RFC 6750 §3.1: a request with no credentials at all gets the scheme

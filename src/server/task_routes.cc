@@ -1,11 +1,16 @@
-// Tasks, approvals, outcomes, break-glass and its reviews.
+// Tasks, approvals, outcomes, break-glass and its reviews, and the stream
+// of task changes the console's pages listen to.
 #include <algorithm>
+#include <charconv>
 
 #include "broker/records.h"
 #include "broker/views.h"
 #include "core/outcome.h"
 #include "core/error.h"
+#include "console/config.h"
 #include "server/internal/application.h"
+#include "server/internal/console_state.h"
+#include "server/internal/task_events.h"
 #include "server/internal/route_support.h"
 
 namespace mandate::server {
@@ -32,6 +37,62 @@ broker::TaskRequest task_request(const nlohmann::json& body) {
   return r;
 }
 
+std::vector<core::TaskState> states(const std::string& list) {
+  std::vector<core::TaskState> out;
+  std::size_t from = 0;
+  while (from <= list.size()) {
+    const auto comma = list.find(',', from);
+    const std::string name = list.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+    const auto state = core::parse_task_state(name);
+    if (!state) {
+      fail(ErrorKind::bad_input, "query parameter state: \"" + name +
+                                     "\" is not a task state (requested, approved, denied, cancelled, active, "
+                                     "completed, expired, revoked; several separated by commas)");
+    }
+    out.push_back(*state);
+    if (comma == std::string::npos) break;
+    from = comma + 1;
+  }
+  return out;
+}
+
+broker::TaskFilter task_filter(const QueryParameters& query, const AuthenticatedCaller& who) {
+  broker::TaskFilter f;
+  f.initiator = query.text("initiator");
+  if (query.flag("mine")) {
+    if (f.initiator && *f.initiator != who.caller.actor_id) {
+      fail(ErrorKind::bad_input, "query parameters mine=true and initiator name different people");
+    }
+    f.initiator = who.caller.actor_id;
+  }
+  f.executor = query.text("executor");
+  f.approver = query.text("approver");
+  f.resource = query.text("resource");
+  if (const auto list = query.text("state")) f.states = states(*list);
+  f.since = query.time("since");
+  f.until = query.time("until");
+  return f;
+}
+
+// The tasks the caller may approve or deny now, as a person deciding reads them.
+Response waiting_for(const Application& app, const AuthenticatedCaller& who, const std::string& whom,
+                     const QueryParameters& query) {
+  if (whom != "me") fail(ErrorKind::bad_input, "query parameter waiting_for must be \"me\"");
+  if (query.text("mine") || query.text("initiator") || query.text("executor") || query.text("approver") ||
+      query.text("state") || query.text("resource") || query.text("since") || query.text("until")) {
+    fail(ErrorKind::bad_input, "query parameter waiting_for=me takes no other filter");
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& awaiting : app.broker().waiting_for(who.caller.actor_id)) {
+    auto item = broker::to_json(awaiting);
+    const auto& ref = awaiting.task.task.external_ref;
+    const auto link = app.console() && ref ? console::change_url(app.console()->config, *ref) : std::nullopt;
+    item["change_url"] = link ? nlohmann::json(*link) : nlohmann::json(nullptr);
+    out.push_back(std::move(item));
+  }
+  return json_ok(out);
+}
+
 nlohmann::json approval_answer(const std::string& task, const broker::Broker::ApprovalRecorded& r) {
   return {{"task", task}, {"task_state", r.task_state}, {"rule_status", r.rule_status}, {"ledger_index", r.ledger_index}};
 }
@@ -46,9 +107,32 @@ void add_task_routes(Router& router, Application& app) {
   }));
   router.add("GET", "/v1/tasks", guarded([&app](Request& request, const PathParameters&) {
     const auto who = app.authenticate(request, Access::authenticated);
+    const QueryParameters query(request, {"waiting_for", "mine", "initiator", "executor", "approver", "state", "resource",
+                                          "since", "until"});
+    if (const auto waiting = query.text("waiting_for")) return waiting_for(app, who, *waiting, query);
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& t : app.broker().tasks()) out.push_back(broker::to_json(t));
+    for (const auto& t : app.broker().tasks(task_filter(query, who))) out.push_back(broker::to_json(t));
     return json_ok(out);
+  }));
+  // Live pages: one event per ledger entry about a task, as it is appended.
+  router.add("GET", "/v1/events", guarded([&app](Request& request, const PathParameters&) {
+    const auto who = app.authenticate(request, Access::authenticated);
+    const QueryParameters takes_none(request, {});
+    std::uint64_t from = app.task_events().read_to();
+    if (const auto last = request.header("last-event-id")) {
+      std::uint64_t seen = 0;
+      const auto [end, ec] = std::from_chars(last->data(), last->data() + last->size(), seen);
+      if (ec != std::errc() || end != last->data() + last->size()) {
+        fail(ErrorKind::bad_input, "Last-Event-ID must be the ledger index of an event this stream sent");
+      }
+      from = seen + 1;
+    }
+    Response r;
+    r.content_type = "text/event-stream";
+    r.headers.emplace_back("X-Accel-Buffering", "no");  // proxies must pass each event on at once
+    r.stream = task_event_stream(app.task_events(), from);
+    r.caller = who.caller.actor_id;
+    return r;
   }));
   router.add("GET", "/v1/tasks/{id}", guarded([&app](Request& request, const PathParameters& p) {
     const auto who = app.authenticate(request, Access::authenticated);

@@ -89,6 +89,19 @@ TEST(ApprovalRuleTest, PendingUntilEnoughDistinctEligibleApprovals) {
   EXPECT_EQ(evaluate_rule(r, task, approvals, kActors), RuleStatus::satisfied);
 }
 
+TEST(ApprovalRuleTest, ProgressCountsDistinctEligibleApprovals) {
+  const Task task = make_task();
+  const ApprovalRule r = two_approvers();
+  EXPECT_EQ(rule_progress(r, task, {}, kActors).approvals, 0u);
+  const std::vector approvals{approve("bob"), approve("bob"), approve("alice"), approve("dave")};
+  const RuleProgress one = rule_progress(r, task, approvals, kActors);
+  EXPECT_EQ(one.status, RuleStatus::pending);
+  EXPECT_EQ(one.approvals, 1u);  // bob once; alice is the initiator, dave not in sre
+  const RuleProgress two = rule_progress(r, task, std::vector{approve("bob"), approve("carol")}, kActors);
+  EXPECT_EQ(two.status, RuleStatus::satisfied);
+  EXPECT_EQ(two.approvals, 2u);
+}
+
 TEST(ApprovalRuleTest, OneEligibleDenyVetoes) {
   const Task task = make_task();
   const ApprovalRule r = two_approvers();

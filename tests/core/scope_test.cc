@@ -87,5 +87,17 @@ TEST(ScopeTest, Validation) {
   EXPECT_FALSE(validate_scope({detail("t", {"a"}, {}, {}, "{\x01}")}));
 }
 
+TEST(ScopeTest, ADetailInWords) {
+  EXPECT_EQ(describe(detail("deploy", {"deploy", "rollback"}, {"https://eu.example"}, {"prod/payments"})),
+            "deploy: deploy, rollback on prod/payments at https://eu.example");
+  EXPECT_EQ(describe(detail("read", {"read"})), "read: read");
+  EXPECT_EQ(describe(detail("audit", {})), "audit: no action named");
+  AuthorizationDetail with_extra = detail("payment", {"pay"}, {}, {"acct/1"});
+  with_extra.extra = R"({"max_amount":100})";
+  EXPECT_EQ(describe(with_extra), R"(payment: pay on acct/1 (with {"max_amount":100}))");
+  with_extra.extra = "{}";
+  EXPECT_EQ(describe(with_extra), "payment: pay on acct/1");
+}
+
 }  // namespace
 }  // namespace mandate::core

@@ -5,14 +5,12 @@
 // a real OpenID provider in tests/server/e2e/console.mjs.)
 #include <gtest/gtest.h>
 
-#include "broker/broker.h"
 #include "home/home.h"
-#include "identity/jwks_fetcher.h"
 #include "server/internal/application.h"
 #include "server/internal/console_state.h"
+#include "server_app.h"
 #include "support/files.h"
 #include "support/server_setup.h"
-#include "token/private_key.h"
 
 namespace mandate::server {
 namespace {
@@ -20,14 +18,6 @@ namespace {
 using mandate::testing::kAudience;
 using mandate::testing::kIdp;
 using mandate::testing::write_file;
-
-// Sign-in is not exercised here: every key comes from a file.
-class NoNetwork : public identity::JwksFetcher {
- public:
-  std::expected<std::string, std::string> fetch(const std::string& url, const identity::FetchOptions&) override {
-    return std::unexpected("no network in this test (" + url + ")");
-  }
-};
 
 std::string console_table(const std::string& extra = "") {
   return "[console]\noidc_issuer = \"" + std::string(kIdp) + "\"\nclient_id = \"mandate-console\"\n" + extra;
@@ -101,35 +91,12 @@ TEST_F(ConsoleConfigTest, TheSecretIsNeverInAMessage) {
   EXPECT_EQ(config.error().find("s3cr3t"), std::string::npos) << config.error();
 }
 
-class ConsoleSessions : public ::testing::Test, protected mandate::testing::ServerCallers {
+class ConsoleSessions : public ServerApp {
  protected:
   void SetUp() override {
-    const auto home_dir = tmp.path() / "home";
-    auto home = home::Home::init(home_dir, mandate::testing::kOrigin);
-    {
-      broker::Broker bootstrap(home->store(), home->ledger(), home->keys(), {kAudience, kAudience});
-      const broker::Caller op{"operator", broker::CallerKind::home_operator, "local-operator"};
-      for (const auto& [id, group] : {std::pair{"admin", "ops"}, {"alice", "dev"}, {"bob", "sre"}}) {
-        core::Actor human;
-        human.id = id;
-        human.groups = {group};
-        bootstrap.add_actor(op, human, std::nullopt);
-      }
-      core::Actor deployer;
-      deployer.id = mandate::testing::kDeployer;
-      deployer.kind = core::ActorKind::workload;
-      deployer.owner = "alice";
-      bootstrap.add_actor(op, deployer, executor_key.public_key().jwk_json());
-    }
-    write_jwks(tmp.path());
-    write_file(tmp.path() / "mandate.toml",
-               mandate::testing::server_config_text(
-                   home_dir.string(), "public_url = \"" + std::string(kAudience) + "\"\n" +
-                                          console_table("change_url_template = \"https://t.example/{reference}\"\n")));
-    auto config = load_server_config(tmp.path() / "mandate.toml");
-    ASSERT_TRUE(config) << config.error();
-    app = std::make_unique<Application>(std::move(*config), std::move(home), std::make_shared<NoNetwork>());
+    start(console_table("change_url_template = \"https://t.example/{reference}\"\n"));
     ASSERT_NE(app->console(), nullptr);
+    register_everyone();
   }
 
   // What a callback opens after a sign-in, as the identity module states it.
@@ -138,40 +105,21 @@ class ConsoleSessions : public ::testing::Test, protected mandate::testing::Serv
     return app->console()->sessions.open({actor, by, kIdp, actor});
   }
 
-  Response call(const std::string& method, const std::string& target, const std::string& cookie,
-                std::vector<std::pair<std::string, std::string>> headers = {}, const std::string& body = "") {
-    Request r;
-    r.method = method;
-    r.target = target;
-    const auto q = target.find('?');
-    r.path = target.substr(0, q);
-    if (q != std::string::npos) r.query = target.substr(q + 1);
-    if (!cookie.empty()) r.headers.emplace_back("cookie", "theme=dark; __Host-mandate_session=" + cookie);
-    for (auto& h : headers) r.headers.push_back(std::move(h));
-    if (!body.empty()) r.headers.emplace_back("content-type", "application/json");
-    r.body = body;
-    return app->handle(r);
-  }
-  static nlohmann::json json(const Response& r) { return nlohmann::json::parse(r.body); }
-  std::uint64_t ledger_size() { return app->home().ledger().size(); }
-  static std::optional<std::string> header(const Response& r, const std::string& name) {
-    for (const auto& [n, v] : r.headers) {
-      if (n == name) return v;
-    }
-    return std::nullopt;
+  // A call with the session cookie (among others, as a browser sends it).
+  Response call_as(const std::string& method, const std::string& target, const std::string& session_id,
+                   Headers headers = {}, const std::string& body = "") {
+    if (!session_id.empty()) headers.emplace_back("cookie", "theme=dark; __Host-mandate_session=" + session_id);
+    return call(method, target, "", body, "application/json", std::move(headers));
   }
 
   const std::string task_body =
       R"({"intent":"Rotate the payments key","executor":"spiffe://example.org/ci/deployer","duration":"30m",
           "scope":[{"type":"deploy","actions":["deploy"],"resources":["prod/payments"]}]})";
-  mandate::testing::TempDir tmp;
-  token::PrivateKey executor_key = token::PrivateKey::generate(token::Algorithm::EdDSA);
-  std::unique_ptr<Application> app;
 };
 
 TEST_F(ConsoleSessions, TheSessionSaysWhoIsSignedInAndItsCsrfToken) {
   const auto alice = sign_in("alice");
-  auto r = call("GET", "/console/session", alice.id);
+  auto r = call_as("GET", "/console/session", alice.id);
   ASSERT_EQ(r.status, 200) << r.body;
   const auto s = json(r);
   EXPECT_EQ(s["actor"], "alice");
@@ -181,16 +129,16 @@ TEST_F(ConsoleSessions, TheSessionSaysWhoIsSignedInAndItsCsrfToken) {
   EXPECT_EQ(s["issuer"], kIdp);
   EXPECT_EQ(s["subject"], "alice");
   EXPECT_EQ(s["change_url_template"], "https://t.example/{reference}");
-  EXPECT_EQ(json(call("GET", "/console/session", sign_in("admin").id))["administrator"], true);
-  EXPECT_EQ(call("GET", "/console/session", "").status, 401);
-  EXPECT_EQ(call("GET", "/console/session", console::random_secret()).status, 401);
+  EXPECT_EQ(json(call_as("GET", "/console/session", sign_in("admin").id))["administrator"], true);
+  EXPECT_EQ(call_as("GET", "/console/session", "").status, 401);
+  EXPECT_EQ(call_as("GET", "/console/session", console::random_secret()).status, 401);
 }
 
 TEST_F(ConsoleSessions, ASessionAuthenticatesTheApiAsItsHuman) {
   const auto alice = sign_in("alice");
-  auto r = call("GET", "/v1/tasks", alice.id);
+  auto r = call_as("GET", "/v1/tasks", alice.id);
   EXPECT_EQ(r.status, 200) << r.body;
-  r = call("POST", "/v1/tasks", alice.id,
+  r = call_as("POST", "/v1/tasks", alice.id,
            {{"x-csrf-token", alice.session.csrf_token}, {"origin", kAudience}, {"sec-fetch-site", "same-origin"}}, task_body);
   ASSERT_EQ(r.status, 201) << r.body;
   const auto entry = nlohmann::json::parse(app->home().ledger().entry_bytes(json(r)["ledger_index"]));
@@ -198,12 +146,25 @@ TEST_F(ConsoleSessions, ASessionAuthenticatesTheApiAsItsHuman) {
   EXPECT_EQ(entry["actor"]["kind"], "human");
   EXPECT_EQ(entry["actor"]["authenticated_by"], "oidc:https://idp.test sub=alice");
   // Administration follows the human: alice is no administrator, admin is.
-  EXPECT_EQ(call("GET", "/v1/actors", alice.id).status, 200);
+  EXPECT_EQ(call_as("GET", "/v1/actors", alice.id).status, 200);
   const auto admin = sign_in("admin");
-  r = call("POST", "/v1/actors/bob/suspend", alice.id, {{"x-csrf-token", alice.session.csrf_token}},
+  r = call_as("POST", "/v1/actors/bob/suspend", alice.id, {{"x-csrf-token", alice.session.csrf_token}},
            R"({"reason":"x"})");
   EXPECT_EQ(r.status, 403) << r.body;
   EXPECT_NE(json(r)["error"].get<std::string>().find("administrators"), std::string::npos) << r.body;
+}
+
+TEST_F(ConsoleSessions, WaitingTasksLinkTheirReferenceThroughTheTemplate) {
+  const auto alice = sign_in("alice");
+  nlohmann::json body = nlohmann::json::parse(task_body);
+  body["ref"] = "CHG 42/a";
+  auto r = call_as("POST", "/v1/tasks", alice.id, {{"x-csrf-token", alice.session.csrf_token}}, body.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  r = call_as("GET", "/v1/tasks?waiting_for=me", sign_in("bob").id);
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(json(r).size(), 1u) << r.body;
+  EXPECT_EQ(json(r)[0]["change_url"], "https://t.example/CHG%2042%2Fa");
+  EXPECT_EQ(json(call_as("GET", "/v1/tasks?waiting_for=me", alice.id)), nlohmann::json::array());
 }
 
 TEST_F(ConsoleSessions, CrossSiteRequestsAreRefusedAndChangeNothing) {
@@ -220,26 +181,20 @@ TEST_F(ConsoleSessions, CrossSiteRequestsAreRefusedAndChangeNothing) {
       {{"x-csrf-token", token}, {"sec-fetch-site", "same-site"}},
   };
   for (const auto& headers : attempts) {
-    const auto r = call("POST", "/v1/tasks", alice.id, headers, task_body);
+    const auto r = call_as("POST", "/v1/tasks", alice.id, headers, task_body);
     EXPECT_EQ(r.status, 403) << r.body;
     EXPECT_EQ(json(r)["error"].get<std::string>().rfind("cross-site request refused: ", 0), 0u) << r.body;
     EXPECT_EQ(r.body.find(token), std::string::npos);
   }
   EXPECT_EQ(ledger_size(), before);
   // Reads need no token: a page of another site cannot read the answer anyway.
-  EXPECT_EQ(call("GET", "/v1/tasks", alice.id, {{"origin", "https://evil.example"}}).status, 200);
+  EXPECT_EQ(call_as("GET", "/v1/tasks", alice.id, {{"origin", "https://evil.example"}}).status, 200);
 }
 
 TEST_F(ConsoleSessions, ABearerTokenWinsOverTheCookieAndNeedsNoCsrfToken) {
   const auto alice = sign_in("alice");
-  Request r;
-  r.method = "POST";
-  r.target = r.path = "/v1/tasks";
-  r.headers = {{"cookie", "__Host-mandate_session=" + alice.id},
-               {"authorization", "Bearer " + human("bob")},
-               {"content-type", "application/json"}};
-  r.body = task_body;
-  const auto answer = app->handle(r);
+  const auto answer = call("POST", "/v1/tasks", human("bob"), task_body, "application/json",
+                           {{"cookie", "__Host-mandate_session=" + alice.id}});
   ASSERT_EQ(answer.status, 201) << answer.body;
   const auto entry = nlohmann::json::parse(app->home().ledger().entry_bytes(json(answer)["ledger_index"]));
   EXPECT_EQ(entry["actor"]["id"], "bob");
@@ -247,37 +202,37 @@ TEST_F(ConsoleSessions, ABearerTokenWinsOverTheCookieAndNeedsNoCsrfToken) {
 
 TEST_F(ConsoleSessions, ASessionIsAHumanCredentialOnlyAndFollowsTheActorsStanding) {
   const auto bob = sign_in("bob");
-  ASSERT_EQ(call("GET", "/v1/tasks", bob.id).status, 200);
+  ASSERT_EQ(call_as("GET", "/v1/tasks", bob.id).status, 200);
   // Suspended after signing in: the next call is refused, as a bearer token would be.
   const auto admin = sign_in("admin");
-  auto r = call("POST", "/v1/actors/bob/suspend", admin.id,
+  auto r = call_as("POST", "/v1/actors/bob/suspend", admin.id,
                 {{"x-csrf-token", admin.session.csrf_token}, {"origin", kAudience}}, R"({"reason":"on leave"})");
   ASSERT_EQ(r.status, 200) << r.body;
-  r = call("GET", "/v1/tasks", bob.id);
+  r = call_as("GET", "/v1/tasks", bob.id);
   EXPECT_EQ(r.status, 403) << r.body;
   EXPECT_NE(json(r)["error"].get<std::string>().find("suspended"), std::string::npos) << r.body;
   // A session naming a workload (never opened by a sign-in, which proves
   // humans only) is refused as a human credential for a workload would be.
   const auto odd = app->console()->sessions.open({"spiffe://example.org/ci/deployer", "oidc:x sub=y", kIdp, "y"});
-  EXPECT_EQ(call("GET", "/v1/tasks", odd.id).status, 403);
+  EXPECT_EQ(call_as("GET", "/v1/tasks", odd.id).status, 403);
 }
 
 TEST_F(ConsoleSessions, SignOutEndsTheSessionAndNeedsTheToken) {
   const auto alice = sign_in("alice");
-  auto r = call("POST", "/console/logout", alice.id);
+  auto r = call_as("POST", "/console/logout", alice.id);
   EXPECT_EQ(r.status, 403) << r.body;
-  ASSERT_EQ(call("GET", "/v1/tasks", alice.id).status, 200);
-  r = call("POST", "/console/logout", alice.id, {{"x-csrf-token", alice.session.csrf_token}});
+  ASSERT_EQ(call_as("GET", "/v1/tasks", alice.id).status, 200);
+  r = call_as("POST", "/console/logout", alice.id, {{"x-csrf-token", alice.session.csrf_token}});
   EXPECT_EQ(r.status, 204) << r.body;
   EXPECT_EQ(header(r, "Set-Cookie"), "__Host-mandate_session=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict");
-  r = call("GET", "/v1/tasks", alice.id);
+  r = call_as("GET", "/v1/tasks", alice.id);
   EXPECT_EQ(r.status, 401);
   EXPECT_NE(json(r)["error"].get<std::string>().find("session has ended"), std::string::npos) << r.body;
-  EXPECT_EQ(call("POST", "/console/logout", alice.id, {{"x-csrf-token", alice.session.csrf_token}}).status, 401);
+  EXPECT_EQ(call_as("POST", "/console/logout", alice.id, {{"x-csrf-token", alice.session.csrf_token}}).status, 401);
 }
 
 TEST_F(ConsoleSessions, EveryAnswerCarriesTheSecurityHeaders) {
-  auto r = call("GET", "/console/", "");
+  auto r = call_as("GET", "/console/", "");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
   EXPECT_EQ(header(r, "Content-Security-Policy"),
@@ -286,10 +241,10 @@ TEST_F(ConsoleSessions, EveryAnswerCarriesTheSecurityHeaders) {
   EXPECT_EQ(header(r, "X-Content-Type-Options"), "nosniff");
   EXPECT_EQ(header(r, "Referrer-Policy"), "no-referrer");
   EXPECT_EQ(header(r, "Cache-Control"), "no-store");
-  EXPECT_EQ(call("GET", "/console/tasks/t-1/trace", "").body, r.body);  // client-side routes
-  EXPECT_EQ(call("GET", "/console/nothing.js", "").status, 404);
-  EXPECT_EQ(call("POST", "/console/tasks", "").status, 405);
-  r = call("GET", "/v1/tasks", "");
+  EXPECT_EQ(call_as("GET", "/console/tasks/t-1/trace", "").body, r.body);  // client-side routes
+  EXPECT_EQ(call_as("GET", "/console/nothing.js", "").status, 404);
+  EXPECT_EQ(call_as("POST", "/console/tasks", "").status, 405);
+  r = call_as("GET", "/v1/tasks", "");
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(header(r, "Content-Security-Policy"), "frame-ancestors 'none'");
   EXPECT_EQ(header(r, "X-Content-Type-Options"), "nosniff");

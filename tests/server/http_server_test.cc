@@ -278,6 +278,105 @@ TEST(HttpServer, OutOfFileDescriptorsTheIdleServerBacksOffAndRecovers) {
   EXPECT_EQ(testing::body_of(*r), "GET /again ");
 }
 
+// A streamed body: `pieces` one per poll ("" is "nothing yet"), then the
+// end, or nothing more for ever when `endless`.
+class Pieces final : public BodyStream {
+ public:
+  Pieces(std::vector<std::string> pieces, bool endless) : pieces_(std::move(pieces)), endless_(endless) {}
+  std::optional<std::string> next() override {
+    if (next_ < pieces_.size()) return pieces_[next_++];
+    if (endless_) return std::string();
+    return std::nullopt;
+  }
+
+ private:
+  std::vector<std::string> pieces_;
+  std::size_t next_ = 0;
+  bool endless_;
+};
+
+Handler streaming(std::vector<std::string> pieces, bool endless) {
+  return [pieces, endless](Request& request) {
+    if (request.path != "/events") return echo(request);
+    Response r;
+    r.content_type = "text/event-stream";
+    r.stream = std::make_shared<Pieces>(pieces, endless);
+    return r;
+  };
+}
+
+constexpr const char* kEventsRequest = "GET /events HTTP/1.1\r\nHost: t\r\n\r\n";
+
+TEST(HttpServer, StreamsABodyInChunksAsItIsProducedThenEndsIt) {
+  RunningServer server(streaming({"data: one\n\n", "", "", "data: two\n\n"}, false));
+  RawConnection c(server.port());
+  c.send(kEventsRequest);
+  const auto head = c.read_until("\r\n\r\n");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(testing::status_of(*head), 200);
+  EXPECT_EQ(testing::header_of(*head, "Transfer-Encoding"), "chunked");
+  EXPECT_EQ(testing::header_of(*head, "Content-Type"), "text/event-stream");
+  EXPECT_EQ(testing::header_of(*head, "Cache-Control"), "no-store");
+  EXPECT_TRUE(testing::header_of(*head, "X-Request-ID"));
+  EXPECT_FALSE(testing::header_of(*head, "Content-Length"));
+  const auto body = c.read_until("0\r\n\r\n");
+  ASSERT_TRUE(body);
+  EXPECT_EQ(*body, "b\r\ndata: one\n\n\r\nb\r\ndata: two\n\n\r\n0\r\n\r\n");
+  EXPECT_TRUE(c.closed_by_peer(2s));
+}
+
+TEST(HttpServer, AnOpenStreamHoldsNoHandlerThread) {
+  ListenSettings settings = RunningServer::settings_with({});
+  settings.handler_threads = 1;
+  RunningServer server(streaming({"data: hello\n\n"}, true), settings);
+  RawConnection listener(server.port());
+  listener.send(kEventsRequest);
+  ASSERT_TRUE(listener.read_until("data: hello"));
+  RawConnection other(server.port());
+  other.send("GET /x HTTP/1.1\r\nHost: t\r\n\r\n");
+  const auto r = other.read_response(5s);
+  ASSERT_TRUE(r) << "the one handler thread is held by the stream";
+  EXPECT_EQ(testing::status_of(*r), 200);
+}
+
+TEST(HttpServer, StreamsBeyondTheLimitAre503AndAClientLeavingFreesItsPlace) {
+  Limits limits;
+  limits.max_streams = 1;
+  RunningServer server(streaming({"data: hello\n\n"}, true), limits);
+  auto first = std::make_unique<RawConnection>(server.port());
+  first->send(kEventsRequest);
+  ASSERT_TRUE(first->read_until("data: hello"));
+  RawConnection second(server.port());
+  second.send(kEventsRequest);
+  const auto refused = second.read_response();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(testing::status_of(*refused), 503);
+  EXPECT_NE(testing::body_of(*refused).find("too many event streams"), std::string::npos) << *refused;
+  first.reset();  // the listener goes away
+  bool admitted = false;
+  for (int attempt = 0; attempt < 40 && !admitted; ++attempt) {
+    RawConnection again(server.port());
+    again.send(kEventsRequest);
+    const auto head = again.read_until("\r\n\r\n", 2s);
+    admitted = head && testing::status_of(*head) == 200;
+    if (!admitted) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(admitted) << "the place of a listener that left was not freed";
+}
+
+TEST(HttpServer, StopEndsOpenStreamsWithTheirLastChunk) {
+  RunningServer server(streaming({"data: hello\n\n"}, true));
+  RawConnection c(server.port());
+  c.send(kEventsRequest);
+  ASSERT_TRUE(c.read_until("data: hello"));
+  const auto stopping = std::chrono::steady_clock::now();
+  server.stop();  // returns once run() has returned
+  EXPECT_LT(std::chrono::steady_clock::now() - stopping, 5s);
+  const auto rest = c.read_until("0\r\n\r\n", 2s);
+  ASSERT_TRUE(rest);
+  EXPECT_TRUE(c.closed_by_peer(2s));
+}
+
 TEST(OpenFiles, MaxConnectionsIsKeptWithinTheOpenFileLimit) {
   std::string warning;
   EXPECT_EQ(fit_max_connections(100, 1024, 20, warning), 100u);

@@ -47,6 +47,18 @@ std::size_t content_length(const std::string& head) {
 }
 }  // namespace
 
+bool RawConnection::receive(std::chrono::steady_clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  if (left.count() <= 0) return false;
+  pollfd p{fd_, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+  char buffer[16384];
+  const auto n = ::recv(fd_, buffer, sizeof buffer, 0);
+  if (n <= 0) return false;
+  pending_.append(buffer, static_cast<std::size_t>(n));
+  return true;
+}
+
 std::optional<std::string> RawConnection::read_response(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
@@ -59,14 +71,20 @@ std::optional<std::string> RawConnection::read_response(std::chrono::millisecond
         return response;
       }
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return std::nullopt;
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
-    char buffer[16384];
-    const auto n = ::recv(fd_, buffer, sizeof buffer, 0);
-    if (n <= 0) return std::nullopt;
-    pending_.append(buffer, static_cast<std::size_t>(n));
+    if (!receive(deadline)) return std::nullopt;
+  }
+}
+
+std::optional<std::string> RawConnection::read_until(const std::string& marker, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto at = pending_.find(marker);
+    if (at != std::string::npos) {
+      std::string out = pending_.substr(0, at + marker.size());
+      pending_.erase(0, at + marker.size());
+      return out;
+    }
+    if (!receive(deadline)) return std::nullopt;
   }
 }
 

@@ -22,8 +22,14 @@ class RawConnection {
   std::optional<std::string> read_response(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // True when the server closed the connection within `timeout`.
   bool closed_by_peer(std::chrono::milliseconds timeout);
+  // Everything received up to and including `marker` (a streamed answer
+  // read as it comes); nullopt when it did not come within `timeout`.
+  std::optional<std::string> read_until(const std::string& marker,
+                                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
  private:
+  // More bytes into pending_ before `deadline`; false on timeout or close.
+  bool receive(std::chrono::steady_clock::time_point deadline);
   int fd_ = -1;
   std::string pending_;
 };

@@ -34,6 +34,7 @@ class Service;
 namespace mandate::server {
 
 struct ConsoleState;
+class TaskEventFeed;
 
 struct Readiness {
   bool ready = false;
@@ -93,6 +94,7 @@ class Application {
   home::Home& home() const { return *home_; }
   broker::Broker& broker() const { return *broker_; }
   authzen::Service& authzen() const { return *authzen_; }
+  const TaskEventFeed& task_events() const { return *task_events_; }
   Metrics& metrics() { return metrics_; }
   // Whether the store can be read and written, from a probe at most once
   // per kReadinessProbeInterval (readiness checks are unauthenticated: a
@@ -113,6 +115,7 @@ class Application {
   std::unique_ptr<identity::Authenticator> authenticator_;
   std::unique_ptr<authzen::Service> authzen_;
   std::unique_ptr<ConsoleState> console_;
+  std::unique_ptr<TaskEventFeed> task_events_;
   Metrics metrics_;
   AccessLog access_log_;
   Router router_;
@@ -131,6 +134,7 @@ void add_trace_routes(Router& router, Application& app);
 void add_oauth_routes(Router& router, Application& app);
 void add_ledger_routes(Router& router, Application& app);
 void add_authzen_routes(Router& router, Application& app);
+void add_audit_routes(Router& router, Application& app);
 void add_console_routes(Router& router, Application& app);
 
 }  // namespace mandate::server

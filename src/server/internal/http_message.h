@@ -5,6 +5,7 @@
 #endif
 // One HTTP exchange as the handlers see it: plain values, no Boost.Beast, so
 // only http_server.cc pays for Beast's headers.
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,11 +31,26 @@ struct Request {
   std::optional<std::string> query_parameter(std::string_view name) const;
 };
 
+// A body produced over time (Server-Sent Events). Once the handler has
+// returned, the listener sends the head with chunked transfer encoding and
+// then asks next() for more on the connection's own network thread, about
+// every HttpServer::kStreamPollInterval: never from the handler pool, so
+// next() must not block. The stream ends when next() says so, when the
+// client goes away, or when the server stops.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // The next piece to send, "" when there is nothing yet, nullopt at the end.
+  virtual std::optional<std::string> next() = 0;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set for a streamed answer (body is then unused).
+  std::shared_ptr<BodyStream> stream;
 
   // Filled by the router for the access log and metrics: the route's pattern
   // ("/v1/tasks/{id}"), never the raw path, and who called.

@@ -41,6 +41,9 @@ struct Limits {
   std::chrono::milliseconds idle_timeout{60'000};   // between keep-alive requests
   std::chrono::milliseconds drain_timeout{20'000};  // on stop, for requests in flight
   std::size_t max_connections = 10'000;
+  // Streamed answers (Server-Sent Events) open at once; beyond, 503. Each
+  // holds its connection for as long as the client listens.
+  std::size_t max_streams = 100;
 };
 
 struct ListenSettings {
@@ -73,6 +76,8 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   std::uint16_t port() const;
+  // How often an open stream is asked for more (BodyStream::next).
+  static constexpr std::chrono::milliseconds kStreamPollInterval{200};
   // Serves until stop() (or SIGTERM/SIGINT when `handle_signals`), then
   // drains: no new connections, requests in flight answered, idle
   // keep-alive connections closed. Returns when every handler has returned.

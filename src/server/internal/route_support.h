@@ -5,10 +5,16 @@
 #endif
 // What every route handler shares: reading a JSON body strictly, answering
 // JSON, and turning mandate's errors into HTTP statuses.
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "core/time.h"
 
 #include "server/internal/router.h"
 
@@ -24,6 +30,24 @@ std::string text_field(const nlohmann::json& body, const std::string& name);
 std::optional<std::string> optional_text(const nlohmann::json& body, const std::string& name);
 
 Response json_ok(const nlohmann::json& body, int status = 200);
+
+// The query's parameters, each named at most once and each among `known`:
+// Error{bad_input} naming the one that is not. Values are percent-decoded.
+class QueryParameters {
+ public:
+  QueryParameters(const Request& request, std::initializer_list<std::string_view> known);
+  std::optional<std::string> text(std::string_view name) const;
+  // An RFC 3339 UTC time, or Error{bad_input} naming the parameter.
+  std::optional<core::Timestamp> time(std::string_view name) const;
+  // "true" or "false"; absent is false.
+  bool flag(std::string_view name) const;
+  // An integer in [min, max]; absent is `otherwise`.
+  std::size_t count(std::string_view name, std::size_t min, std::size_t max, std::size_t otherwise) const;
+  bool empty() const { return values_.empty(); }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> values_;
+};
 
 // Runs the handler and answers what it throws: an Error with the status of
 // its kind (core/error.h's table; {unauthenticated} with RFC 6750's

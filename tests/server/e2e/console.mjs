@@ -11,6 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -334,6 +335,140 @@ async function headers(a, { alice }) {
     + "index.html is no-store; client-side routes get index.html; API answers carry frame-ancestors 'none' and nosniff");
 }
 
+// What the pages show: the approver's queue, the requester's tasks, the
+// auditor's searches and the ledger's status, with the session cookie.
+async function pagesApi(a, { alice }, taskId) {
+  const call = a.client.call;
+  const bob = await session(a, 'bob');
+  const carol = await session(a, 'carol');
+  let r = await call('GET', '/v1/tasks?waiting_for=me', { cookies: alice.cookies });
+  expect(r.status === 200 && !r.json.some((t) => t.id === taskId), `alice's own task is not waiting for her: ${r.text}`);
+  r = await call('GET', '/v1/tasks?waiting_for=me', { cookies: bob.cookies });
+  expect(r.status === 200 && !r.json.some((t) => t.id === taskId), `bob already approved: ${r.text}`);
+  r = await call('GET', '/v1/tasks?waiting_for=me', { cookies: carol.cookies });
+  const item = r.json.find((t) => t.id === taskId);
+  expect(item && item.initiator === 'alice' && item.executor.kind === 'workload' && item.executor.owner === 'alice'
+    && item.rules[0].approvals_have === 1 && item.rules[0].approvals_need === 2 && item.rules[0].groups[0] === 'sre'
+    && item.scope_text[0] === 'deploy: deploy on prod/payments'
+    && item.change_url === 'https://tickets.example/browse/CHG%2042%2Fa', `waiting for carol: ${r.text}`);
+  r = await call('GET', '/v1/tasks?mine=true&state=requested', { cookies: alice.cookies });
+  expect(r.status === 200 && r.json.some((t) => t.id === taskId) && r.json.every((t) => t.initiator === 'alice'),
+    `alice's requested tasks: ${r.text}`);
+  expectStatus(await call('GET', '/v1/tasks?state=sleeping', { cookies: alice.cookies }), 400, 'a bad state');
+  r = await call('GET', `/v1/decisions?task=${taskId}`, { cookies: carol.cookies });
+  expect(r.status === 200 && Array.isArray(r.json), `decisions: ${r.text}`);
+  r = await call('GET', '/v1/findings', { cookies: carol.cookies });
+  expect(r.status === 200 && r.json.events === 0 && r.json.findings.length === 0, `findings: ${r.text}`);
+  r = await call('GET', '/v1/ledger', { cookies: carol.cookies });
+  expect(r.status === 200 && r.json.size > 0 && r.json.origin === 'console.e2e.test/a', `ledger status: ${r.text}`);
+  r = await call('GET', `/v1/trace/${taskId}`, { cookies: carol.cookies });
+  expectStatus(r, 200, 'the trace with a session');
+  ok('with the session: waiting_for=me (not her own task, not twice; carol sees "1 of 2 from sre" and the change URL), '
+    + 'my tasks by state, decisions, findings, ledger status and the trace');
+  return { bob, carol };
+}
+
+// GET /v1/events read as EventSource reads it: the raw stream, as it comes.
+function openEvents(server, cookies, lastEventId) {
+  let text = '';
+  let status;
+  let headers;
+  const waiters = [];
+  let ended = false;
+  let req;
+  const headersIn = new Promise((resolveHead, rejectHead) => {
+    req = https.request({
+      host: '127.0.0.1', port: server.port, method: 'GET', path: '/v1/events', ca: pki.webCa, agent: false,
+      headers: { cookie: cookies, accept: 'text/event-stream', ...(lastEventId === undefined ? {} : { 'last-event-id': String(lastEventId) }) },
+    }, (res) => {
+      status = res.statusCode;
+      headers = res.headers;
+      res.setEncoding('utf8');
+      res.on('data', (d) => {
+        text += d;
+        for (const w of waiters.splice(0)) w();
+      });
+      res.on('end', () => {
+        ended = true;
+        for (const w of waiters.splice(0)) w();
+      });
+      resolveHead();
+    });
+    req.on('error', (e) => rejectHead(e));
+    req.end();
+  });
+  const stream = {
+    head: headersIn.then(() => ({ status, headers })),
+    text: () => text,
+    ended: () => ended,
+    async waitForEnd(what, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!ended) {
+        const left = deadline - Date.now();
+        expect(left > 0, `${what}: the stream did not end within ${timeoutMs} ms`);
+        await new Promise((r) => {
+          waiters.push(r);
+          setTimeout(r, left);
+        });
+      }
+    },
+    async waitFor(fragment, what, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!text.includes(fragment)) {
+        const left = deadline - Date.now();
+        expect(left > 0, `${what}: "${fragment}" did not come within ${timeoutMs} ms; the stream said: ${text}`);
+        await new Promise((r) => {
+          waiters.push(r);
+          setTimeout(r, left);
+        });
+      }
+    },
+    close: () => req.destroy(),
+  };
+  return stream;
+}
+
+async function liveEvents(a, { alice }, { bob }) {
+  const call = a.client.call;
+  const events = openEvents(a, alice.cookies);
+  const { status, headers } = await events.head;
+  expect(status === 200 && headers['content-type'] === 'text/event-stream' && headers['transfer-encoding'] === 'chunked',
+    `GET /v1/events: ${status} ${JSON.stringify(headers)}`);
+  await events.waitFor('retry: 3000', 'the stream opens');
+  let r = await call('POST', '/v1/tasks', {
+    cookies: alice.cookies, headers: { 'x-csrf-token': alice.csrf, origin: a.origin },
+    body: { intent: 'Live', executor: DEPLOYER, duration: '30m', scope: [{ type: 'deploy', actions: ['deploy'], resources: ['prod/live'] }] },
+  });
+  expectStatus(r, 201, 'a task while the page listens');
+  const requested = r.json.ledger_index;
+  const task = r.json.task;
+  await events.waitFor(`id: ${requested}
+`, 'the request reaches the open page');
+  const line = `event: task
+id: ${requested}
+data: ${JSON.stringify({ kind: 'task.requested', ledger_index: requested, task })}
+
+`;
+  expect(events.text().includes(line), `the event as sent: ${events.text()}`);
+  r = await call('POST', `/v1/tasks/${task}/approvals`, { cookies: bob.cookies, headers: { 'x-csrf-token': bob.csrf }, body: {} });
+  expectStatus(r, 200, 'bob approves while the page listens');
+  await events.waitFor(`id: ${r.json.ledger_index}
+`, 'the approval reaches the open page');
+  events.close();
+  // Reconnecting with the last id seen replays what came after it.
+  const resumed = openEvents(a, alice.cookies, requested);
+  await resumed.waitFor(`id: ${r.json.ledger_index}
+`, 'a resumed stream');
+  expect(!resumed.text().includes(`id: ${requested}
+`), 'the resumed stream starts after Last-Event-ID');
+  resumed.close();
+  const refused = openEvents(a, `${SESSION}=${randomBytes(32).toString('base64url')}`);
+  expect((await refused.head).status === 401, 'GET /v1/events without a live session');
+  refused.close();
+  ok('GET /v1/events (Server-Sent Events over TLS, session cookie): the open page gets "event: task" with the ledger '
+    + 'index as id for a request and an approval; Last-Event-ID resumes after it; no session, 401');
+}
+
 async function logout(a) {
   const call = a.client.call;
   const s = await session(a, 'carol');
@@ -348,6 +483,20 @@ async function logout(a) {
   r = await call('GET', '/v1/tasks', { cookies: s.cookies });
   expect(r.status === 401 && r.json.error.includes('session has ended'), `the API after logout: ${r.status} ${r.text}`);
   ok('logout needs the CSRF token, ends the session on the server and clears the cookie; the old cookie is 401');
+}
+
+// SIGTERM with a page listening: the stream ends with its last chunk and the
+// server exits 0 at once, not after drain_timeout.
+async function shutdownWithAListener(a, { alice }) {
+  const events = openEvents(a, alice.cookies);
+  await events.waitFor('retry: 3000', 'a stream before SIGTERM');
+  const stopping = Date.now();
+  a.kill('SIGTERM');
+  await events.waitForEnd('the stream on SIGTERM');
+  const { code, signal } = await a.exited;
+  expect(code === 0, `mandate serve exited ${code ?? signal} on SIGTERM with a stream open`);
+  expect(Date.now() - stopping < 5000, `the server took ${Date.now() - stopping} ms to stop with a stream open`);
+  ok(`SIGTERM with a page listening: the stream ended cleanly and mandate serve exited 0 in ${Date.now() - stopping} ms`);
 }
 
 async function expiry(b) {
@@ -373,10 +522,13 @@ async function main() {
   const bob = await idp.login('bob');
   const people = await signInFlow(a);
   await refusedSignIns(a);
-  await sessionCallsTheApi(a, people, bob);
+  const taskId = await sessionCallsTheApi(a, people, bob);
+  const more = await pagesApi(a, people, taskId);
+  await liveEvents(a, people, more);
   await headers(a, people);
   await logout(a);
   await expiry(b);
+  await shutdownWithAListener(a, people);
   const validated = servers.reduce((n, s) => n + s.client.validated(), 0);
   console.log(`\nserver.console_e2e: all passed in ${((Date.now() - started) / 1000).toFixed(1)} s; ${validated} answers validated against docs/openapi.yaml`);
 }

@@ -1,0 +1,78 @@
+#pragma once
+// Private to the server module: the build defines MANDATE_INSIDE_SERVER only for src/server/ and tests/server/.
+#ifndef MANDATE_INSIDE_SERVER
+#error "this header is internal to the server module; include a public server/ header instead"
+#endif
+// Task changes as they reach the ledger, for the console's live pages
+// (GET /v1/events, Server-Sent Events). One thread reads the ledger's new
+// entries — whoever appended them: this server, another process on the home,
+// the CLI — and keeps the recent ones about tasks; each open stream reads
+// from here on its own connection, so a thousand listeners cost one reader.
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/internal/http_message.h"
+
+namespace mandate::store {
+class Store;
+}
+
+namespace mandate::server {
+
+struct TaskEvent {
+  std::uint64_t ledger_index = 0;
+  std::string task;
+  std::string kind;  // the entry's type: task.requested, task.approval, decision, …
+};
+
+class TaskEventFeed {
+ public:
+  // Reads `store`'s ledger every `interval` on a thread of its own, from
+  // kKept entries before its end at start (so a client that reconnects
+  // after a restart can resume).
+  explicit TaskEventFeed(store::Store& store, std::chrono::milliseconds interval = std::chrono::milliseconds(250));
+  ~TaskEventFeed();
+  TaskEventFeed(const TaskEventFeed&) = delete;
+  TaskEventFeed& operator=(const TaskEventFeed&) = delete;
+
+  // The kept events at index `from` or later, oldest first, at most `max`.
+  std::vector<TaskEvent> since(std::uint64_t from, std::size_t max) const;
+  // The index the next entry read will have: where a new listener starts.
+  std::uint64_t read_to() const;
+
+  // How many of the newest task events are kept for listeners that resume.
+  static constexpr std::size_t kKept = 4096;
+
+ private:
+  void run(std::stop_token stop);
+  void read_new_entries();
+
+  store::Store& store_;
+  const std::chrono::milliseconds interval_;
+  // The ledger's size when the feed began: a listener that arrives before
+  // the first read starts here, not in the backlog.
+  const std::uint64_t start_size_;
+  mutable std::mutex mu_;
+  std::deque<TaskEvent> events_;
+  std::uint64_t read_to_;
+  std::condition_variable_any wake_;
+  std::jthread reader_;  // last: stops and joins before the state above goes
+};
+
+// The body of GET /v1/events: `event: task`, `id: <ledger index>`, `data:
+// {"task","kind","ledger_index"}` per event after `from`, and a comment
+// line when nothing was sent for kHeartbeat, so proxies and clients see
+// the stream alive.
+std::shared_ptr<BodyStream> task_event_stream(const TaskEventFeed& feed, std::uint64_t from);
+inline constexpr std::chrono::seconds kHeartbeat{15};
+
+}  // namespace mandate::server

@@ -1,0 +1,123 @@
+#include "server/internal/task_events.h"
+
+#include <algorithm>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "store/store.h"
+
+namespace mandate::server {
+namespace {
+
+// The task an entry is about and its type, read from the canonical bytes;
+// nullopt for entries about no task (actors, rules, policies, evaluations).
+std::optional<TaskEvent> task_event(const store::LedgerRow& row) {
+  const auto entry = nlohmann::json::parse(row.body, nullptr, false);
+  if (!entry.is_object()) return std::nullopt;
+  const auto refs = entry.find("refs");
+  if (refs == entry.end() || !refs->is_object()) return std::nullopt;
+  const auto task = refs->find("task");
+  if (task == refs->end() || !task->is_string()) return std::nullopt;
+  return TaskEvent{row.index, task->get<std::string>(), row.type};
+}
+
+class TaskEventStream final : public BodyStream {
+ public:
+  TaskEventStream(const TaskEventFeed& feed, std::uint64_t from) : feed_(feed), next_(from) {}
+
+  std::optional<std::string> next() override {
+    std::string out;
+    if (!greeted_) {
+      // Reconnect after 3 s; the comment shows the stream open at once.
+      out = "retry: 3000\n: task events from ledger index " + std::to_string(next_) + "\n\n";
+      greeted_ = true;
+    }
+    for (const TaskEvent& e : feed_.since(next_, kBatch)) {
+      const nlohmann::json data = {{"task", e.task}, {"kind", e.kind}, {"ledger_index", e.ledger_index}};
+      out += "event: task\nid: " + std::to_string(e.ledger_index) + "\ndata: " + data.dump() + "\n\n";
+      next_ = e.ledger_index + 1;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (out.empty() && now - last_sent_ >= kHeartbeat) out = ": heartbeat\n\n";
+    if (!out.empty()) last_sent_ = now;
+    return out;
+  }
+
+ private:
+  static constexpr std::size_t kBatch = 256;
+  const TaskEventFeed& feed_;
+  std::uint64_t next_;
+  bool greeted_ = false;
+  std::chrono::steady_clock::time_point last_sent_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
+TaskEventFeed::TaskEventFeed(store::Store& store, std::chrono::milliseconds interval)
+    : store_(store),
+      interval_(interval),
+      start_size_(store.ledger_size()),
+      read_to_(start_size_ > kKept ? start_size_ - kKept : 0),
+      reader_([this](std::stop_token stop) { run(std::move(stop)); }) {}
+
+TaskEventFeed::~TaskEventFeed() {
+  reader_.request_stop();
+  wake_.notify_all();
+}
+
+void TaskEventFeed::run(std::stop_token stop) {
+  std::unique_lock lock(mu_);
+  while (!stop.stop_requested()) {
+    lock.unlock();
+    try {
+      read_new_entries();
+    } catch (const std::exception& e) {
+      // The store failing now (disk, a damaged file) is /readyz's to report;
+      // the feed tries again at the next tick.
+      std::cerr << nlohmann::json{{"event", "task_events"}, {"message", std::string("cannot read the ledger: ") + e.what()}}.dump()
+                << std::endl;
+    }
+    lock.lock();
+    wake_.wait_for(lock, stop, interval_, [] { return false; });
+  }
+}
+
+void TaskEventFeed::read_new_entries() {
+  const std::uint64_t size = store_.ledger_size();
+  std::uint64_t from = 0;
+  {
+    std::lock_guard lock(mu_);
+    from = read_to_;
+  }
+  if (size <= from) return;
+  std::vector<TaskEvent> found;
+  store_.scan_ledger(from, size, [&](const store::LedgerRow& row) {
+    if (auto e = task_event(row)) found.push_back(std::move(*e));
+    return true;
+  });
+  std::lock_guard lock(mu_);
+  for (auto& e : found) events_.push_back(std::move(e));
+  while (events_.size() > kKept) events_.pop_front();
+  read_to_ = size;
+}
+
+std::vector<TaskEvent> TaskEventFeed::since(std::uint64_t from, std::size_t max) const {
+  std::lock_guard lock(mu_);
+  std::vector<TaskEvent> out;
+  auto it = std::lower_bound(events_.begin(), events_.end(), from,
+                             [](const TaskEvent& e, std::uint64_t index) { return e.ledger_index < index; });
+  for (; it != events_.end() && out.size() < max; ++it) out.push_back(*it);
+  return out;
+}
+
+std::uint64_t TaskEventFeed::read_to() const {
+  std::lock_guard lock(mu_);
+  return std::max(read_to_, start_size_);
+}
+
+std::shared_ptr<BodyStream> task_event_stream(const TaskEventFeed& feed, std::uint64_t from) {
+  return std::make_shared<TaskEventStream>(feed, from);
+}
+
+}  // namespace mandate::server
