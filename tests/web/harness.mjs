@@ -98,10 +98,10 @@ export async function checkWidths(page, label, widths = [360, 1440]) {
   await page.setViewportSize(before);
 }
 
-export async function screenshot(page, dir, name) {
+export async function screenshot(page, dir, name, { fullPage = true } = {}) {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage });
   return file;
 }
 

@@ -67,19 +67,30 @@ export function EntryDisclosure({ index, label }) {
 }
 
 export function LedgerPage({ params }) {
-  const { data, error } = useData(async () => parseCheckpoint(await apiText('/v1/ledger/checkpoint')));
+  const { data, error } = useData(async () => {
+    const [status, checkpoint] = await Promise.all([get('/v1/ledger'), apiText('/v1/ledger/checkpoint')]);
+    return { status, checkpoint: parseCheckpoint(checkpoint) };
+  });
   const [index, setIndex] = useState(params.get('entry') ?? '');
   const [shown, setShown] = useState(params.get('entry'));
   return html`<h1>Ledger</h1>
     <p class="lead">Every step of every task is one entry of an append-only Merkle tree (RFC 9162); signed checkpoints commit to its size and root.</p>
     <${ErrorNote} error=${error} />
-    ${data === undefined ? html`<${Loading} what="the latest checkpoint" />` : html`<section aria-labelledby="cp-heading">
-      <h2 id="cp-heading">Latest checkpoint</h2>
+    ${data === undefined ? html`<${Loading} what="the ledger's status" />` : html`<section aria-labelledby="status-heading">
+      <h2 id="status-heading">Status</h2>
       <dl class="facts">
-        <dt>Entries</dt><dd class="big">${data.size}</dd>
-        <dt>Origin</dt><dd>${data.origin}</dd>
-        <dt>Root hash</dt><dd class="hash">${data.root}</dd>
-        <dt>Signatures</dt><dd><ul class="plain">${data.signatures.map((s) => html`<li class="hash">${s}</li>`)}</ul></dd>
+        <dt>Entries</dt><dd class="big">${data.status.size}</dd>
+        <dt>Origin</dt><dd>${data.status.origin}</dd>
+        <dt>Root hash</dt><dd class="hash">${data.status.root_hash}</dd>
+      </dl>
+    </section>
+    <section aria-labelledby="cp-heading">
+      <h2 id="cp-heading">Latest checkpoint</h2>
+      <p class="muted">A signed note (C2SP) committing to the ledger's size and root; check it offline with the operator's verifier key.</p>
+      <dl class="facts">
+        <dt>Size</dt><dd>${data.checkpoint.size}</dd>
+        <dt>Root hash</dt><dd class="hash">${data.checkpoint.root}</dd>
+        <dt>Signatures</dt><dd><ul class="plain">${data.checkpoint.signatures.map((sig) => html`<li class="hash">${sig}</li>`)}</ul></dd>
       </dl>
     </section>`}
     <section aria-labelledby="entry-heading">

@@ -50,14 +50,28 @@ function Step({ step, attribution }) {
     <p class="meta"><${When} at=${e.time} /> · ledger entry ${step.index}</p>
     <p>${step.summary}</p>
     <p class="meta">by <span class="id">${e.actor?.id}</span>${e.actor?.kind ? ` (${e.actor.kind})` : ''}${e.actor?.authenticated_by ? html`, authenticated by <span class="id">${e.actor.authenticated_by}</span>` : null}</p>
+    ${ended(step) && e.type !== 'mandate.revoked' ? html`<p class="revocation">Ended ${ended(step)} mandate${ended(step) === 1 ? '' : 's'}: the privilege is over.</p>` : null}
     <${Depth} attribution=${attribution} />
     <${EntryDisclosure} index=${step.index} />
   </li>`;
 }
 
-// request → approvals → mandates → decisions → outcome → revocation, with counts.
+// Mandates a step ended: a revocation, or an outcome or cancellation that
+// revoked them in the same entry.
+function ended(step) {
+  if (step.entry.type === 'mandate.revoked') return 1;
+  return step.entry.data?.revoked_mandates?.length ?? 0;
+}
+
+// request → approvals → mandates → decisions → outcome → revocation, with
+// counts (revocation counts the mandates ended, by whichever step).
 function Chain({ steps }) {
-  const counts = PHASES.map((p) => ({ ...p, n: steps.filter((s) => p.types.includes(s.entry.type)).length }));
+  const counts = PHASES.map((p) => ({
+    ...p,
+    n: p.phase === 'revocation'
+      ? steps.reduce((n, s) => n + ended(s), 0)
+      : steps.filter((s) => p.types.includes(s.entry.type)).length,
+  }));
   return html`<ol class="chain" aria-label="The chain at a glance">
     ${counts.map((p) => html`<li class=${p.n ? 'present' : 'absent'}>${p.title}: ${p.n}</li>`)}
   </ol>`;
