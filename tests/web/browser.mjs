@@ -26,7 +26,8 @@
 //
 // Hook for more scenarios (the webhook receiver's test, for one): every
 // module in tests/web/scenarios/*.mjs may export
-//   configure(ctx) -> TOML text added to mandate.toml (before the server starts)
+//   configure(ctx) -> TOML text added to mandate.toml (before the server
+//                     starts: ctx.base is not known yet)
 //   run(ctx)       -> runs after the main scenario, with the people signed in
 //   close(ctx)     -> cleanup
 // ctx: { tmp, base, ca, pki, mandate, home, cli(args), people: {alice, bob}
