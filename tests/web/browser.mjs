@@ -40,12 +40,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { makeClient, spawnServe } from '../server/e2e/client.mjs';
+import { identityToml, makeClient, runDriver, spawnServe } from '../server/e2e/client.mjs';
 import { CLIENT_ID, listenIdp } from '../server/e2e/idp.mjs';
 import { loadOpenApi } from '../server/e2e/openapi.mjs';
 import { makePki } from '../server/e2e/pki.mjs';
 import {
-  Failure, Watcher, checkAccessibility, checkWidths, cli, expect, runTest, screenshot,
+  Failure, Watcher, checkAccessibility, checkWidths, cli, expect, screenshot,
 } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -137,8 +137,6 @@ async function setUp() {
   // The server's [identity] gives people (the provider's ID tokens) and the
   // workloads (X.509-SVIDs of example.org, over mTLS); [console] signs people
   // in with the same provider, as its client mandate-console.
-  const maps = [[DEPLOYER, DEPLOYER], ['spiffe://example.org/rs/*', PAYMENTS_RS]]
-    .map(([match, actor]) => `[[identity.workload.map]]\nmatch = "${match}"\nactor = "${actor}"\n`).join('');
   const config = `home = "${home}"
 
 [listen]
@@ -153,16 +151,7 @@ client_certificates = true
 [access]
 administrators = ["admin"]
 
-[identity]
-[[identity.oidc]]
-issuer = "${idp.issuer}"
-audience = "${CLIENT_ID}"
-ca_file = "${pki.webCaFile}"
-[[identity.workload]]
-kind = "x509-svid"
-trust_domain = "example.org"
-bundle = "${pki.exampleBundleFile}"
-${maps}
+${identityToml({ idp, clientId: CLIENT_ID, pki, workloads: [[DEPLOYER, DEPLOYER], ['spiffe://example.org/rs/*', PAYMENTS_RS]] })}
 [console]
 oidc_issuer = "${idp.issuer}"
 client_id = "${CONSOLE_CLIENT}"
@@ -613,7 +602,7 @@ async function main() {
   console.log(`\nconsole.browser: all passed in ${((Date.now() - started) / 1000).toFixed(1)} s (first load ${weight} B gzip)`);
 }
 
-await runTest('console.browser', 240, main, {
+await runDriver('console.browser', 240, main, {
   onFailure: async () => {
     if (watcher?.problems.length) console.error(`page problems:\n  ${watcher.problems.join('\n  ')}`);
     console.error(`screenshots of every page: ${await saveFailureScreenshots()}`);

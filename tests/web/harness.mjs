@@ -1,5 +1,5 @@
-// What the console's browser test needs besides the browser: the CLI, a
-// watchdog'd runner, and the checks every page gets — no console error, no page error, no CSP violation, no
+// What the console's browser test needs besides the browser: the CLI and
+// the checks every page gets — no console error, no page error, no CSP violation, no
 // serious or critical axe-core violation, no horizontal overflow at 360 px
 // and 1440 px.
 import { spawnSync } from 'node:child_process';
@@ -103,28 +103,4 @@ export async function screenshot(page, dir, name, { fullPage = true } = {}) {
   const file = join(dir, `${name}.png`);
   await page.screenshot({ path: file, fullPage });
   return file;
-}
-
-// Runs `main` and exits: 0 when it passed; 1, naming the failure, when it
-// threw or was still running after `seconds` (a hang is a failure with a
-// name, not a ctest timeout). `onFailure` reports more; `cleanup` always runs.
-export async function runTest(name, seconds, main, { onFailure, cleanup }) {
-  const watchdog = setTimeout(async () => {
-    console.error(`\n${name} FAILED: still running after ${seconds} s`);
-    await onFailure?.();
-    await cleanup(1);
-    process.exit(1);
-  }, seconds * 1000);
-  watchdog.unref();
-  let exitCode = 0;
-  try {
-    await main();
-  } catch (e) {
-    exitCode = 1;
-    console.error(`\n${name} FAILED: ${e instanceof Failure ? e.message : e.stack ?? e}`);
-    await onFailure?.(e);
-  } finally {
-    await cleanup(exitCode);
-  }
-  process.exit(exitCode);
 }

@@ -1,5 +1,7 @@
-// What the end-to-end drivers share: failures with a name, and an HTTPS
-// client for mandate whose every answer is checked against docs/openapi.yaml.
+// What the end-to-end drivers share: failures with a name, an HTTPS client
+// for mandate whose every answer is checked against docs/openapi.yaml,
+// starting `mandate serve`, the [identity] the servers are given, and
+// running a driver under a watchdog.
 import { spawn } from 'node:child_process';
 import https from 'node:https';
 
@@ -86,4 +88,49 @@ export function spawnServe(binary, configFile, onStderr) {
     setTimeout(() => reject(new Failure('mandate serve did not announce its port within 20 s')), 20000);
   });
   return server;
+}
+
+// [identity]: people by the ID tokens of the test's provider `idp` (aud
+// `clientId`, its CA in `pki`), workloads by their X.509-SVIDs of
+// example.org, mapped to actors by `workloads` ([[match, actor], ...]);
+// `audience`, when given, for the bearer credentials of workloads.
+export function identityToml({ idp, clientId, pki, workloads, audience }) {
+  const maps = workloads.map(([match, actor]) => `[[identity.workload.map]]\nmatch = "${match}"\nactor = "${actor}"\n`).join('');
+  return `[identity]
+${audience ? `audience = "${audience}"\n` : ''}
+[[identity.oidc]]
+issuer = "${idp.issuer}"
+audience = "${clientId}"
+ca_file = "${pki.webCaFile}"
+
+[[identity.workload]]
+kind = "x509-svid"
+trust_domain = "example.org"
+bundle = "${pki.exampleBundleFile}"
+${maps}`;
+}
+
+// Runs a driver's `main` and exits: 0 when it passed; 1, naming the failure,
+// when it threw or was still running after `seconds` (a hang is a failure
+// with a name, not a ctest timeout). `onFailure` reports more (the servers'
+// stderr, screenshots); `cleanup(exitCode)` always runs, after a hang too.
+export async function runDriver(name, seconds, main, { onFailure, cleanup }) {
+  const watchdog = setTimeout(async () => {
+    console.error(`\n${name} FAILED: still running after ${seconds} s`);
+    await onFailure?.();
+    await cleanup(1);
+    process.exit(1);
+  }, seconds * 1000);
+  watchdog.unref();
+  let exitCode = 0;
+  try {
+    await main();
+  } catch (e) {
+    exitCode = 1;
+    console.error(`\n${name} FAILED: ${e instanceof Failure ? e.message : e.stack ?? e}`);
+    await onFailure?.(e);
+  } finally {
+    await cleanup(exitCode);
+  }
+  process.exit(exitCode);
 }

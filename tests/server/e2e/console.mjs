@@ -16,7 +16,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair } from 'jose';
-import { expect, expectStatus, Failure, makeClient, spawnServe } from './client.mjs';
+import { expect, expectStatus, makeClient, runDriver, spawnServe } from './client.mjs';
 import { CLIENT_ID, listenIdp } from './idp.mjs';
 import { loadOpenApi } from './openapi.mjs';
 import { makePki } from './pki.mjs';
@@ -533,27 +533,17 @@ async function main() {
   console.log(`\nserver.console_e2e: all passed in ${((Date.now() - started) / 1000).toFixed(1)} s; ${validated} answers validated against docs/openapi.yaml`);
 }
 
-const watchdog = setTimeout(() => {
-  console.error('\nserver.console_e2e FAILED: still running after 120 s');
-  for (const s of servers) s.kill('SIGKILL');
-  process.exit(1);
-}, 120000);
-watchdog.unref();
-
-let exitCode = 0;
-try {
-  await main();
-} catch (e) {
-  exitCode = 1;
-  console.error(`\nserver.console_e2e FAILED: ${e instanceof Failure ? e.message : e.stack ?? e}`);
-  for (const s of servers) if (s.stderrText) console.error(`--- mandate serve stderr ---\n${s.stderrText.slice(-3000)}`);
-} finally {
-  for (const s of servers) {
-    s.kill('SIGTERM');
-    await s.exited;
-  }
-  if (idp) await idp.close();
-  if (process.env.MANDATE_E2E_KEEP) console.error(`kept ${tmp}`);
-  else rmSync(tmp, { recursive: true, force: true });
-}
-process.exit(exitCode);
+await runDriver('server.console_e2e', 120, main, {
+  onFailure: () => {
+    for (const s of servers) if (s.stderrText) console.error(`--- mandate serve stderr ---\n${s.stderrText.slice(-3000)}`);
+  },
+  cleanup: async () => {
+    for (const s of servers) {
+      s.kill('SIGTERM');
+      await s.exited;
+    }
+    if (idp) await idp.close();
+    if (process.env.MANDATE_E2E_KEEP) console.error(`kept ${tmp}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  },
+});

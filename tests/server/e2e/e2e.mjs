@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import YAML from 'yaml';
 import { checkDocument, loadOpenApi } from './openapi.mjs';
-import { expect, expectStatus, Failure, makeClient, spawnServe } from './client.mjs';
+import { expect, expectStatus, Failure, identityToml, makeClient, runDriver, spawnServe } from './client.mjs';
 import { CLIENT_ID, startIdp } from './idp.mjs';
 import { makePki } from './pki.mjs';
 
@@ -110,25 +110,7 @@ max_batch_items = 3000   # the graceful-shutdown batch below
 [log]
 access = "${join(tmp, 'access.log')}"
 
-[identity]
-audience = "${AUDIENCE}"
-
-[[identity.oidc]]
-issuer = "${idp.issuer}"
-audience = "${CLIENT_ID}"
-ca_file = "${pki.webCaFile}"
-
-[[identity.workload]]
-kind = "x509-svid"
-trust_domain = "example.org"
-bundle = "${pki.exampleBundleFile}"
-[[identity.workload.map]]
-match = "${DEPLOYER}"
-actor = "${DEPLOYER}"
-[[identity.workload.map]]
-match = "spiffe://example.org/rs/*"
-actor = "${PAYMENTS_RS}"
-`;
+${identityToml({ idp, clientId: CLIENT_ID, pki, audience: AUDIENCE, workloads: [[DEPLOYER, DEPLOYER], ['spiffe://example.org/rs/*', PAYMENTS_RS]] })}`;
   const configFile = join(tmp, 'mandate.toml');
   writeFileSync(configFile, config);
   server = spawnServe(MANDATE, configFile, (d) => { serverStderr += d; });
@@ -643,28 +625,17 @@ async function main() {
   console.log(`\nserver.e2e: all passed in ${((Date.now() - started) / 1000).toFixed(1)} s; ${client.validated()} answers validated against docs/openapi.yaml`);
 }
 
-// Nothing here should take long: a hang is a failure with a name, not a ctest timeout.
-const watchdog = setTimeout(() => {
-  console.error(`\nserver.e2e FAILED: still running after 150 s\n${serverStderr.slice(-2000)}`);
-  server?.kill('SIGKILL');
-  process.exit(1);
-}, 150000);
-watchdog.unref();
-
-let exitCode = 0;
-try {
-  await main();
-} catch (e) {
-  exitCode = 1;
-  console.error(`\nserver.e2e FAILED: ${e instanceof Failure ? e.message : e.stack ?? e}`);
-  if (serverStderr) console.error(`--- mandate serve stderr ---\n${serverStderr.slice(-4000)}`);
-} finally {
-  if (server) {
-    server.kill('SIGKILL');
-    await server.exited;
-  }
-  if (idp) await idp.close();
-  if (process.env.MANDATE_E2E_KEEP) console.error(`kept ${tmp}`);
-  else rmSync(tmp, { recursive: true, force: true });
-}
-process.exit(exitCode);
+await runDriver('server.e2e', 150, main, {
+  onFailure: () => {
+    if (serverStderr) console.error(`--- mandate serve stderr ---\n${serverStderr.slice(-4000)}`);
+  },
+  cleanup: async () => {
+    if (server) {
+      server.kill('SIGKILL');
+      await server.exited;
+    }
+    if (idp) await idp.close();
+    if (process.env.MANDATE_E2E_KEEP) console.error(`kept ${tmp}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  },
+});
