@@ -71,17 +71,20 @@ TEST_F(ConsoleConfigTest, DefaultsAndEverySetting) {
 }
 
 TEST_F(ConsoleConfigTest, MistakesAreRefusedWithTheirPlace) {
-  expect_refused(console_table("colour = \"blue\"\n"), "unknown setting console.colour");
-  expect_refused("[console]\noidc_issuer = \"" + std::string(kIdp) + "\"\n", "console needs oidc_issuer and client_id");
-  expect_refused("[console]\noidc_issuer = \"https://elsewhere.example\"\nclient_id = \"c\"\n",
-                 "is not the issuer of an [[identity.oidc]] entry");
-  expect_refused(console_table("session_ttl = 8\n"), "session_ttl");
-  expect_refused(console_table("session_idle_timeout = \"soon\"\n"), "session_idle_timeout");
-  expect_refused(console_table("client_secret_file = \"missing.secret\"\n"), "cannot read a secret");
-  expect_refused(console_table("change_url_template = \"https://tickets.example/browse/\"\n"), "{reference}");
-  expect_refused(console_table("change_url_template = \"javascript:alert('{reference}')\"\n"), "http(s) URL");
-  expect_refused(console_table("assets_dir = \"nowhere\"\n"), "not a directory");
-  expect_refused("console = 1\n", "console must be a table");
+  const std::pair<std::string, std::string> mistakes[] = {
+      {console_table("colour = \"blue\"\n"), "unknown setting console.colour"},
+      {"[console]\noidc_issuer = \"" + std::string(kIdp) + "\"\n", "console needs oidc_issuer and client_id"},
+      {"[console]\noidc_issuer = \"https://elsewhere.example\"\nclient_id = \"c\"\n",
+       "is not the issuer of an [[identity.oidc]] entry"},
+      {console_table("session_ttl = 8\n"), "session_ttl"},
+      {console_table("session_idle_timeout = \"soon\"\n"), "session_idle_timeout"},
+      {console_table("client_secret_file = \"missing.secret\"\n"), "cannot read a secret"},
+      {console_table("change_url_template = \"https://tickets.example/browse/\"\n"), "{reference}"},
+      {console_table("change_url_template = \"javascript:alert('{reference}')\"\n"), "http(s) URL"},
+      {console_table("assets_dir = \"nowhere\"\n"), "not a directory"},
+      {"console = 1\n", "console must be a table"},
+  };
+  for (const auto& [table, why] : mistakes) expect_refused(table, why);
 }
 
 TEST_F(ConsoleConfigTest, TheSecretIsNeverInAMessage) {
