@@ -24,9 +24,15 @@ std::optional<TaskEvent> task_event(const store::LedgerRow& row) {
 
 class TaskEventStream final : public BodyStream {
  public:
-  TaskEventStream(const TaskEventFeed& feed, std::uint64_t from) : feed_(feed), next_(from) {}
+  TaskEventStream(const TaskEventFeed& feed, std::uint64_t from, std::function<bool()> still_admitted)
+      : feed_(feed), next_(from), still_admitted_(std::move(still_admitted)) {}
 
   std::optional<std::string> next() override {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_check_ >= kRecheck) {
+      if (!still_admitted_()) return std::nullopt;
+      last_check_ = now;
+    }
     std::string out;
     if (!greeted_) {
       // Reconnect after 3 s; the comment shows the stream open at once.
@@ -38,7 +44,6 @@ class TaskEventStream final : public BodyStream {
       out += "event: task\nid: " + std::to_string(e.ledger_index) + "\ndata: " + data.dump() + "\n\n";
       next_ = e.ledger_index + 1;
     }
-    const auto now = std::chrono::steady_clock::now();
     if (out.empty() && now - last_sent_ >= kHeartbeat) out = ": heartbeat\n\n";
     if (!out.empty()) last_sent_ = now;
     return out;
@@ -48,8 +53,10 @@ class TaskEventStream final : public BodyStream {
   static constexpr std::size_t kBatch = 256;
   const TaskEventFeed& feed_;
   std::uint64_t next_;
+  std::function<bool()> still_admitted_;
   bool greeted_ = false;
   std::chrono::steady_clock::time_point last_sent_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_check_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace
@@ -67,16 +74,21 @@ TaskEventFeed::~TaskEventFeed() {
 }
 
 void TaskEventFeed::run(std::stop_token stop) {
+  bool failing = false;
   std::unique_lock lock(mu_);
   while (!stop.stop_requested()) {
     lock.unlock();
     try {
       read_new_entries();
+      failing = false;
     } catch (const std::exception& e) {
       // The store failing now (disk, a damaged file) is /readyz's to report;
-      // the feed tries again at the next tick.
-      std::cerr << nlohmann::json{{"event", "task_events"}, {"message", std::string("cannot read the ledger: ") + e.what()}}.dump()
-                << std::endl;
+      // the feed says so once and tries again at each tick.
+      if (!failing) {
+        std::cerr << nlohmann::json{{"event", "task_events"}, {"message", std::string("cannot read the ledger: ") + e.what()}}.dump()
+                  << std::endl;
+      }
+      failing = true;
     }
     lock.lock();
     wake_.wait_for(lock, stop, interval_, [] { return false; });
@@ -116,8 +128,9 @@ std::uint64_t TaskEventFeed::read_to() const {
   return std::max(read_to_, start_size_);
 }
 
-std::shared_ptr<BodyStream> task_event_stream(const TaskEventFeed& feed, std::uint64_t from) {
-  return std::make_shared<TaskEventStream>(feed, from);
+std::shared_ptr<BodyStream> task_event_stream(const TaskEventFeed& feed, std::uint64_t from,
+                                              std::function<bool()> still_admitted) {
+  return std::make_shared<TaskEventStream>(feed, from, std::move(still_admitted));
 }
 
 }  // namespace mandate::server

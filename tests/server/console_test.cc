@@ -5,6 +5,8 @@
 // a real OpenID provider in tests/server/e2e/console.mjs.)
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "home/home.h"
 #include "server/internal/application.h"
 #include "server/internal/console_state.h"
@@ -232,6 +234,16 @@ TEST_F(ConsoleSessions, SignOutEndsTheSessionAndNeedsTheToken) {
   EXPECT_EQ(r.status, 401);
   EXPECT_NE(json(r)["error"].get<std::string>().find("session has ended"), std::string::npos) << r.body;
   EXPECT_EQ(call_as("POST", "/console/logout", alice.id, {{"x-csrf-token", alice.session.csrf_token}}).status, 401);
+}
+
+TEST_F(ConsoleSessions, AnOpenEventStreamEndsWithItsSession) {
+  const auto alice = sign_in("alice");
+  auto r = call_as("GET", "/v1/events", alice.id);
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_TRUE(r.stream);
+  EXPECT_FALSE(ends_within(*r.stream, std::chrono::milliseconds(1500))) << "a live session's stream goes on";
+  ASSERT_EQ(call_as("POST", "/console/logout", alice.id, {{"x-csrf-token", alice.session.csrf_token}}).status, 204);
+  EXPECT_TRUE(ends_within(*r.stream, std::chrono::seconds(3))) << "signed out, the open page stops hearing";
 }
 
 TEST_F(ConsoleSessions, EveryAnswerCarriesTheSecurityHeaders) {

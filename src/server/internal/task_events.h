@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -71,8 +72,12 @@ class TaskEventFeed {
 // The body of GET /v1/events: `event: task`, `id: <ledger index>`, `data:
 // {"task","kind","ledger_index"}` per event after `from`, and a comment
 // line when nothing was sent for kHeartbeat, so proxies and clients see
-// the stream alive.
-std::shared_ptr<BodyStream> task_event_stream(const TaskEventFeed& feed, std::uint64_t from);
+// the stream alive. It ends once `still_admitted` says no (asked at most
+// every kRecheck): a listener admitted once is not admitted for ever (a
+// session that ended, an actor suspended).
+std::shared_ptr<BodyStream> task_event_stream(const TaskEventFeed& feed, std::uint64_t from,
+                                              std::function<bool()> still_admitted);
 inline constexpr std::chrono::seconds kHeartbeat{15};
+inline constexpr std::chrono::seconds kRecheck{1};
 
 }  // namespace mandate::server
