@@ -79,6 +79,10 @@ Application::Application(ServerConfig config, std::unique_ptr<home::Home> home,
       access_log_(config_.access_log) {
   metrics_.add_gauge("mandate_ledger_entries", "Entries in the ledger.",
                      [this] { return static_cast<double>(home_->ledger().size()); });
+  if (console_) {
+    metrics_.add_gauge("mandate_console_sessions", "Console sessions open.",
+                       [this] { return static_cast<double>(console_->sessions.open_sessions()); });
+  }
   add_ops_routes(router_, *this);
   add_actor_routes(router_, *this);
   add_task_routes(router_, *this);

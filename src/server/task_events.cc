@@ -10,16 +10,30 @@
 namespace mandate::server {
 namespace {
 
-// The task an entry is about and its type, read from the canonical bytes;
-// nullopt for entries about no task (actors, rules, policies, evaluations).
-std::optional<TaskEvent> task_event(const store::LedgerRow& row) {
+// What an entry refers to as `name` (refs.task, refs.actor), read from its
+// canonical bytes.
+std::optional<std::string> reference(const store::LedgerRow& row, const char* name) {
   const auto entry = nlohmann::json::parse(row.body, nullptr, false);
   if (!entry.is_object()) return std::nullopt;
   const auto refs = entry.find("refs");
   if (refs == entry.end() || !refs->is_object()) return std::nullopt;
-  const auto task = refs->find("task");
-  if (task == refs->end() || !task->is_string()) return std::nullopt;
-  return TaskEvent{row.index, task->get<std::string>(), row.type};
+  const auto id = refs->find(name);
+  if (id == refs->end() || !id->is_string()) return std::nullopt;
+  return id->get<std::string>();
+}
+
+// The task an entry is about and its type; nullopt for entries about no
+// task (actors, rules, policies, evaluations).
+std::optional<TaskEvent> task_event(const store::LedgerRow& row) {
+  auto task = reference(row, "task");
+  if (!task) return std::nullopt;
+  return TaskEvent{row.index, std::move(*task), row.type};
+}
+
+// The actor whose standing the entry ended.
+std::optional<std::string> ended_actor(const store::LedgerRow& row) {
+  if (row.type != "actor.suspended" && row.type != "actor.offboarded") return std::nullopt;
+  return reference(row, "actor");
 }
 
 class TaskEventStream final : public BodyStream {
@@ -104,11 +118,14 @@ void TaskEventFeed::read_new_entries() {
   }
   if (size <= from) return;
   std::vector<TaskEvent> found;
+  std::vector<std::string> ended;
   store_.scan_ledger(from, size, [&](const store::LedgerRow& row) {
     if (auto e = task_event(row)) found.push_back(std::move(*e));
+    if (auto actor = ended_actor(row)) ended.push_back(std::move(*actor));
     return true;
   });
   std::lock_guard lock(mu_);
+  ended_.insert(ended.begin(), ended.end());
   for (auto& e : found) events_.push_back(std::move(e));
   while (events_.size() > kKept) events_.pop_front();
   read_to_ = size;
@@ -121,6 +138,11 @@ std::vector<TaskEvent> TaskEventFeed::since(std::uint64_t from, std::size_t max)
                              [](const TaskEvent& e, std::uint64_t index) { return e.ledger_index < index; });
   for (; it != events_.end() && out.size() < max; ++it) out.push_back(*it);
   return out;
+}
+
+bool TaskEventFeed::standing_ended(const std::string& actor) const {
+  std::lock_guard lock(mu_);
+  return ended_.contains(actor);
 }
 
 std::uint64_t TaskEventFeed::read_to() const {

@@ -96,7 +96,8 @@ Response waiting_for(const Application& app, const AuthenticatedCaller& who, con
 
 // Whether a listener admitted at the start of its stream still would be:
 // its console session live (sign-out and expiry end the stream), its actor
-// still active. Cheap: the sessions' map and the broker's cached standing.
+// neither suspended nor offboarded since. Asked on the connection's own
+// thread, so it reads only memory: the sessions' map and the feed.
 std::function<bool()> still_admitted(const Application& app, const Request& request, const AuthenticatedCaller& who) {
   std::string session_id;
   if (app.console() && !request.header("authorization")) {
@@ -104,8 +105,7 @@ std::function<bool()> still_admitted(const Application& app, const Request& requ
   }
   return [&app, session_id, actor = who.caller.actor_id] {
     if (!session_id.empty() && !app.console()->sessions.alive(session_id)) return false;
-    const auto standing = app.broker().actor_standing(actor);
-    return standing && standing->state == core::LifecycleState::active;
+    return !app.task_events().standing_ended(actor);
   };
 }
 

@@ -265,5 +265,12 @@ TEST_F(ConsoleSessions, EveryAnswerCarriesTheSecurityHeaders) {
   EXPECT_EQ(header(r, "X-Content-Type-Options"), "nosniff");
 }
 
+TEST_F(ConsoleSessions, MetricsCountTheOpenSessions) {
+  sign_in("alice");
+  sign_in("bob");
+  const auto r = call("GET", "/metrics", "");
+  EXPECT_NE(r.body.find("mandate_console_sessions 2\n"), std::string::npos) << r.body;
+}
+
 }  // namespace
 }  // namespace mandate::server
