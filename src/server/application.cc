@@ -38,9 +38,11 @@ std::string_view access_name(Access access) {
 std::unique_ptr<ConsoleState> make_console(const ServerConfig& config, std::shared_ptr<identity::JwksFetcher> fetcher) {
   if (!config.console) return nullptr;
   const console::ConsoleConfig& c = *config.console;
-  // parse_server_config checked that the issuer is an [[identity.oidc]] entry.
   const auto provider = std::find_if(config.identity->oidc.begin(), config.identity->oidc.end(),
                                      [&](const auto& p) { return p.issuer == c.oidc_issuer; });
+  if (provider == config.identity->oidc.end()) {  // parse_server_config refuses this; a hand-made config may not
+    fail(ErrorKind::bad_input, "console.oidc_issuer: " + c.oidc_issuer + " is not an [[identity.oidc]] issuer");
+  }
   identity::FetchOptions fetch;
   fetch.ca_file = provider->keys.ca_file;
   fetch.allow_http = provider->keys.allow_http;
