@@ -81,6 +81,14 @@ std::optional<Session> SessionStore::find(std::string_view id) {
   return it->second;
 }
 
+bool SessionStore::alive(std::string_view id) {
+  if (!looks_like_secret(id)) return false;
+  const TimePoint now = clock_();
+  std::lock_guard lock(mu_);
+  const auto it = sessions_.find(key_of(id));
+  return it != sessions_.end() && live(it->second, now);
+}
+
 bool SessionStore::close(std::string_view id) {
   if (!looks_like_secret(id)) return false;
   std::lock_guard lock(mu_);

@@ -61,6 +61,9 @@ class SessionStore {
   // The live session with this id, its idle timer restarted; nullopt when
   // unknown, past its lifetime, idle too long, or closed.
   std::optional<Session> find(std::string_view id);
+  // Whether the session is still live, without counting this as a use: a
+  // page left open with a live stream still goes idle.
+  bool alive(std::string_view id);
   // Ends the session (sign-out); false when there was none.
   bool close(std::string_view id);
   std::size_t open_sessions();

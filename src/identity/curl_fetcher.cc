@@ -30,7 +30,7 @@ using Easy = std::unique_ptr<CURL, EasyFree>;
 
 struct Body {
   std::string text;
-  std::size_t limit;
+  std::size_t limit = 0;
   bool overflowed = false;
 };
 
@@ -75,24 +75,39 @@ struct SlistFree {
 };
 using Slist = std::unique_ptr<curl_slist, SlistFree>;
 
-// One request on a configured handle: its status and body, or why there is
-// none. `what` ("GET url", "POST url") starts every message.
-std::expected<HttpAnswer, std::string> perform(CURL* curl, const std::string& what, const Body& body, const char* error) {
-  const CURLcode code = curl_easy_perform(curl);
-  if (body.overflowed || code == CURLE_FILESIZE_EXCEEDED) {
-    return Refusal(what + ": the response exceeds " + std::to_string(body.limit) + " bytes");
-  }
-  if (code != CURLE_OK) return Refusal(what + ": " + (error[0] != '\0' ? std::string(error) : curl_easy_strerror(code)));
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  return HttpAnswer{status, body.text};
-}
+// One request: a handle with every option set, and what it receives.
+// Held by pointer: libcurl keeps the addresses of `body` and `error`.
+struct Transfer {
+  std::string what;  // "GET url", "POST url": the start of every message
+  Easy curl;
+  Body body;
+  char error[CURL_ERROR_SIZE] = {};
+};
 
-std::expected<void, std::string> check_scheme(const std::string& what, const std::string& url, const FetchOptions& options) {
+std::expected<std::unique_ptr<Transfer>, std::string> prepare(std::string what, const std::string& url,
+                                                              const FetchOptions& options) {
   if (!is_https(url) && !(options.allow_http && is_http(url))) {
     return Refusal(what + ": only https:// URLs are fetched (allow_http is for tests)");
   }
-  return {};
+  auto t = std::make_unique<Transfer>();
+  t->what = std::move(what);
+  t->curl.reset(curl_easy_init());
+  if (!t->curl) return Refusal(t->what + ": cannot create a libcurl handle");
+  t->body.limit = options.max_bytes;
+  if (!configure(t->curl.get(), url, options, t->body, t->error)) return Refusal(t->what + ": libcurl refused an option");
+  return t;
+}
+
+// Its status and body, or why there is none.
+std::expected<HttpAnswer, std::string> perform(Transfer& t) {
+  const CURLcode code = curl_easy_perform(t.curl.get());
+  if (t.body.overflowed || code == CURLE_FILESIZE_EXCEEDED) {
+    return Refusal(t.what + ": the response exceeds " + std::to_string(t.body.limit) + " bytes");
+  }
+  if (code != CURLE_OK) return Refusal(t.what + ": " + (t.error[0] != '\0' ? std::string(t.error) : curl_easy_strerror(code)));
+  long status = 0;
+  curl_easy_getinfo(t.curl.get(), CURLINFO_RESPONSE_CODE, &status);
+  return HttpAnswer{status, std::move(t.body.text)};
 }
 
 }  // namespace
@@ -100,40 +115,31 @@ std::expected<void, std::string> check_scheme(const std::string& what, const std
 CurlJwksFetcher::CurlJwksFetcher() { init_curl_once(); }
 
 std::expected<std::string, std::string> CurlJwksFetcher::fetch(const std::string& url, const FetchOptions& options) {
-  const std::string what = "GET " + url;
-  if (auto ok = check_scheme(what, url, options); !ok) return std::unexpected(ok.error());
-  Easy curl(curl_easy_init());
-  if (!curl) return Refusal(what + ": cannot create a libcurl handle");
-  Body body{{}, options.max_bytes};
-  char error[CURL_ERROR_SIZE] = {};
-  if (!configure(curl.get(), url, options, body, error)) return Refusal(what + ": libcurl refused an option");
-  auto answer = perform(curl.get(), what, body, error);
+  auto t = prepare("GET " + url, url, options);
+  if (!t) return std::unexpected(t.error());
+  auto answer = perform(**t);
   if (!answer) return std::unexpected(answer.error());
-  if (answer->status != 200) return Refusal(what + ": HTTP status " + std::to_string(answer->status));
+  if (answer->status != 200) return Refusal((*t)->what + ": HTTP status " + std::to_string(answer->status));
   return std::move(answer->body);
 }
 
 std::expected<HttpAnswer, std::string> CurlJwksFetcher::post_form(const std::string& url, const std::string& form_body,
                                                                   const std::optional<std::string>& authorization,
                                                                   const FetchOptions& options) {
-  const std::string what = "POST " + url;
-  if (auto ok = check_scheme(what, url, options); !ok) return std::unexpected(ok.error());
-  Easy curl(curl_easy_init());
-  if (!curl) return Refusal(what + ": cannot create a libcurl handle");
-  Body body{{}, options.max_bytes};
-  char error[CURL_ERROR_SIZE] = {};
+  auto t = prepare("POST " + url, url, options);
+  if (!t) return std::unexpected(t.error());
+  CURL* curl = (*t)->curl.get();
   // The header list is built by appending; each append may fail (memory).
   Slist headers(curl_slist_append(nullptr, "Content-Type: application/x-www-form-urlencoded"));
   bool ok = headers != nullptr;
   if (ok) ok = curl_slist_append(headers.get(), "Accept: application/json") != nullptr;
   const std::string auth_header = authorization ? "Authorization: " + *authorization : std::string();
   if (ok && authorization) ok = curl_slist_append(headers.get(), auth_header.c_str()) != nullptr;
-  ok = ok && configure(curl.get(), url, options, body, error) &&
-       curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get()) == CURLE_OK &&
-       curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(form_body.size())) == CURLE_OK &&
-       curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, form_body.c_str()) == CURLE_OK;
-  if (!ok) return Refusal(what + ": libcurl refused an option");
-  return perform(curl.get(), what, body, error);
+  ok = ok && curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get()) == CURLE_OK &&
+       curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(form_body.size())) == CURLE_OK &&
+       curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form_body.c_str()) == CURLE_OK;
+  if (!ok) return Refusal((*t)->what + ": libcurl refused an option");
+  return perform(**t);
 }
 
 }  // namespace mandate::identity

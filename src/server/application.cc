@@ -38,9 +38,11 @@ std::string_view access_name(Access access) {
 std::unique_ptr<ConsoleState> make_console(const ServerConfig& config, std::shared_ptr<identity::JwksFetcher> fetcher) {
   if (!config.console) return nullptr;
   const console::ConsoleConfig& c = *config.console;
-  // parse_server_config checked that the issuer is an [[identity.oidc]] entry.
   const auto provider = std::find_if(config.identity->oidc.begin(), config.identity->oidc.end(),
                                      [&](const auto& p) { return p.issuer == c.oidc_issuer; });
+  if (provider == config.identity->oidc.end()) {  // parse_server_config refuses this; a hand-made config may not
+    fail(ErrorKind::bad_input, "console.oidc_issuer: " + c.oidc_issuer + " is not an [[identity.oidc]] issuer");
+  }
   identity::FetchOptions fetch;
   fetch.ca_file = provider->keys.ca_file;
   fetch.allow_http = provider->keys.allow_http;
@@ -79,6 +81,10 @@ Application::Application(ServerConfig config, std::unique_ptr<home::Home> home,
       access_log_(config_.access_log) {
   metrics_.add_gauge("mandate_ledger_entries", "Entries in the ledger.",
                      [this] { return static_cast<double>(home_->ledger().size()); });
+  if (console_) {
+    metrics_.add_gauge("mandate_console_sessions", "Console sessions open.",
+                       [this] { return static_cast<double>(console_->sessions.open_sessions()); });
+  }
   add_ops_routes(router_, *this);
   add_actor_routes(router_, *this);
   add_task_routes(router_, *this);

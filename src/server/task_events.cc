@@ -10,23 +10,43 @@
 namespace mandate::server {
 namespace {
 
-// The task an entry is about and its type, read from the canonical bytes;
-// nullopt for entries about no task (actors, rules, policies, evaluations).
-std::optional<TaskEvent> task_event(const store::LedgerRow& row) {
+// What an entry refers to as `name` (refs.task, refs.actor), read from its
+// canonical bytes.
+std::optional<std::string> reference(const store::LedgerRow& row, const char* name) {
   const auto entry = nlohmann::json::parse(row.body, nullptr, false);
   if (!entry.is_object()) return std::nullopt;
   const auto refs = entry.find("refs");
   if (refs == entry.end() || !refs->is_object()) return std::nullopt;
-  const auto task = refs->find("task");
-  if (task == refs->end() || !task->is_string()) return std::nullopt;
-  return TaskEvent{row.index, task->get<std::string>(), row.type};
+  const auto id = refs->find(name);
+  if (id == refs->end() || !id->is_string()) return std::nullopt;
+  return id->get<std::string>();
+}
+
+// The task an entry is about and its type; nullopt for entries about no
+// task (actors, rules, policies, evaluations).
+std::optional<TaskEvent> task_event(const store::LedgerRow& row) {
+  auto task = reference(row, "task");
+  if (!task) return std::nullopt;
+  return TaskEvent{row.index, std::move(*task), row.type};
+}
+
+// The actor whose standing the entry ended.
+std::optional<std::string> ended_actor(const store::LedgerRow& row) {
+  if (row.type != "actor.suspended" && row.type != "actor.offboarded") return std::nullopt;
+  return reference(row, "actor");
 }
 
 class TaskEventStream final : public BodyStream {
  public:
-  TaskEventStream(const TaskEventFeed& feed, std::uint64_t from) : feed_(feed), next_(from) {}
+  TaskEventStream(const TaskEventFeed& feed, std::uint64_t from, std::function<bool()> still_admitted)
+      : feed_(feed), next_(from), still_admitted_(std::move(still_admitted)) {}
 
   std::optional<std::string> next() override {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_check_ >= kRecheck) {
+      if (!still_admitted_()) return std::nullopt;
+      last_check_ = now;
+    }
     std::string out;
     if (!greeted_) {
       // Reconnect after 3 s; the comment shows the stream open at once.
@@ -38,7 +58,6 @@ class TaskEventStream final : public BodyStream {
       out += "event: task\nid: " + std::to_string(e.ledger_index) + "\ndata: " + data.dump() + "\n\n";
       next_ = e.ledger_index + 1;
     }
-    const auto now = std::chrono::steady_clock::now();
     if (out.empty() && now - last_sent_ >= kHeartbeat) out = ": heartbeat\n\n";
     if (!out.empty()) last_sent_ = now;
     return out;
@@ -48,8 +67,10 @@ class TaskEventStream final : public BodyStream {
   static constexpr std::size_t kBatch = 256;
   const TaskEventFeed& feed_;
   std::uint64_t next_;
+  std::function<bool()> still_admitted_;
   bool greeted_ = false;
   std::chrono::steady_clock::time_point last_sent_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_check_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace
@@ -67,16 +88,21 @@ TaskEventFeed::~TaskEventFeed() {
 }
 
 void TaskEventFeed::run(std::stop_token stop) {
+  bool failing = false;
   std::unique_lock lock(mu_);
   while (!stop.stop_requested()) {
     lock.unlock();
     try {
       read_new_entries();
+      failing = false;
     } catch (const std::exception& e) {
       // The store failing now (disk, a damaged file) is /readyz's to report;
-      // the feed tries again at the next tick.
-      std::cerr << nlohmann::json{{"event", "task_events"}, {"message", std::string("cannot read the ledger: ") + e.what()}}.dump()
-                << std::endl;
+      // the feed says so once and tries again at each tick.
+      if (!failing) {
+        std::cerr << nlohmann::json{{"event", "task_events"}, {"message", std::string("cannot read the ledger: ") + e.what()}}.dump()
+                  << std::endl;
+      }
+      failing = true;
     }
     lock.lock();
     wake_.wait_for(lock, stop, interval_, [] { return false; });
@@ -92,11 +118,14 @@ void TaskEventFeed::read_new_entries() {
   }
   if (size <= from) return;
   std::vector<TaskEvent> found;
+  std::vector<std::string> ended;
   store_.scan_ledger(from, size, [&](const store::LedgerRow& row) {
     if (auto e = task_event(row)) found.push_back(std::move(*e));
+    if (auto actor = ended_actor(row)) ended.push_back(std::move(*actor));
     return true;
   });
   std::lock_guard lock(mu_);
+  ended_.insert(ended.begin(), ended.end());
   for (auto& e : found) events_.push_back(std::move(e));
   while (events_.size() > kKept) events_.pop_front();
   read_to_ = size;
@@ -111,13 +140,19 @@ std::vector<TaskEvent> TaskEventFeed::since(std::uint64_t from, std::size_t max)
   return out;
 }
 
+bool TaskEventFeed::standing_ended(const std::string& actor) const {
+  std::lock_guard lock(mu_);
+  return ended_.contains(actor);
+}
+
 std::uint64_t TaskEventFeed::read_to() const {
   std::lock_guard lock(mu_);
   return std::max(read_to_, start_size_);
 }
 
-std::shared_ptr<BodyStream> task_event_stream(const TaskEventFeed& feed, std::uint64_t from) {
-  return std::make_shared<TaskEventStream>(feed, from);
+std::shared_ptr<BodyStream> task_event_stream(const TaskEventFeed& feed, std::uint64_t from,
+                                              std::function<bool()> still_admitted) {
+  return std::make_shared<TaskEventStream>(feed, from, std::move(still_admitted));
 }
 
 }  // namespace mandate::server

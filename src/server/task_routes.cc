@@ -2,6 +2,7 @@
 // of task changes the console's pages listen to.
 #include <algorithm>
 #include <charconv>
+#include <functional>
 
 #include "broker/records.h"
 #include "broker/views.h"
@@ -93,6 +94,21 @@ Response waiting_for(const Application& app, const AuthenticatedCaller& who, con
   return json_ok(out);
 }
 
+// Whether a listener admitted at the start of its stream still would be:
+// its console session live (sign-out and expiry end the stream), its actor
+// neither suspended nor offboarded since. Asked on the connection's own
+// thread, so it reads only memory: the sessions' map and the feed.
+std::function<bool()> still_admitted(const Application& app, const Request& request, const AuthenticatedCaller& who) {
+  std::string session_id;
+  if (app.console() && !request.header("authorization")) {
+    if (auto session = app.console_session(request)) session_id = session->id;
+  }
+  return [&app, session_id, actor = who.caller.actor_id] {
+    if (!session_id.empty() && !app.console()->sessions.alive(session_id)) return false;
+    return !app.task_events().standing_ended(actor);
+  };
+}
+
 nlohmann::json approval_answer(const std::string& task, const broker::Broker::ApprovalRecorded& r) {
   return {{"task", task}, {"task_state", r.task_state}, {"rule_status", r.rule_status}, {"ledger_index", r.ledger_index}};
 }
@@ -130,7 +146,7 @@ void add_task_routes(Router& router, Application& app) {
     Response r;
     r.content_type = "text/event-stream";
     r.headers.emplace_back("X-Accel-Buffering", "no");  // proxies must pass each event on at once
-    r.stream = task_event_stream(app.task_events(), from);
+    r.stream = task_event_stream(app.task_events(), from, still_admitted(app, request, who));
     r.caller = who.caller.actor_id;
     return r;
   }));

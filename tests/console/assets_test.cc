@@ -77,11 +77,12 @@ TEST_F(DevelopmentFolder, AFolderThatIsNotThereIsRefused) {
 }
 
 TEST(ContentTypes, ByExtension) {
-  EXPECT_EQ(content_type_of("a/b.css"), "text/css; charset=utf-8");
-  EXPECT_EQ(content_type_of("x.woff2"), "font/woff2");
-  EXPECT_EQ(content_type_of("x.map"), "application/json");
-  EXPECT_EQ(content_type_of("noext"), "application/octet-stream");
-  EXPECT_EQ(content_type_of("dir.js/file"), "application/octet-stream");
+  const std::pair<const char*, const char*> types[] = {
+      {"a/b.css", "text/css; charset=utf-8"},   {"x.woff2", "font/woff2"},
+      {"x.map", "application/json"},            {"noext", "application/octet-stream"},
+      {"dir.js/file", "application/octet-stream"},
+  };
+  for (const auto& [path, type] : types) EXPECT_EQ(content_type_of(path), type) << path;
 }
 
 }  // namespace

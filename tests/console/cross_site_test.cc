@@ -8,16 +8,18 @@ namespace mandate::console {
 namespace {
 
 TEST(Origin, IsSerializedAsBrowsersSendIt) {
-  EXPECT_EQ(origin_of("https://mandate.example"), "https://mandate.example");
-  EXPECT_EQ(origin_of("https://Mandate.Example:443/base/"), "https://mandate.example");
-  EXPECT_EQ(origin_of("HTTP://127.0.0.1:80"), "http://127.0.0.1");
-  EXPECT_EQ(origin_of("https://127.0.0.1:8443"), "https://127.0.0.1:8443");
-  EXPECT_EQ(origin_of("https://[::1]:8443/x"), "https://[::1]:8443");
-  EXPECT_EQ(origin_of("https://[::1]"), "https://[::1]");
-  EXPECT_FALSE(origin_of("ftp://mandate.example"));
-  EXPECT_FALSE(origin_of("mandate.example"));
-  EXPECT_FALSE(origin_of("https://user@mandate.example"));
-  EXPECT_FALSE(origin_of("https:///path"));
+  const std::pair<const char*, const char*> serialized[] = {
+      {"https://mandate.example", "https://mandate.example"},
+      {"https://Mandate.Example:443/base/", "https://mandate.example"},
+      {"HTTP://127.0.0.1:80", "http://127.0.0.1"},
+      {"https://127.0.0.1:8443", "https://127.0.0.1:8443"},
+      {"https://[::1]:8443/x", "https://[::1]:8443"},
+      {"https://[::1]", "https://[::1]"},
+  };
+  for (const auto& [url, origin] : serialized) EXPECT_EQ(origin_of(url), origin) << url;
+  for (const char* url : {"ftp://mandate.example", "mandate.example", "https://user@mandate.example", "https:///path"}) {
+    EXPECT_FALSE(origin_of(url)) << url;
+  }
 }
 
 TEST(Methods, OnlyGetHeadAndOptionsAreSafe) {

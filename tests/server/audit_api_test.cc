@@ -259,6 +259,7 @@ TEST_F(AuditApi, EventsStreamEveryLedgerEntryAboutATaskAndResumeFromLastEventId)
   auto r = call("GET", "/v1/events", human("erin"));
   ASSERT_EQ(r.status, 200) << r.body;
   ASSERT_TRUE(r.stream);
+  const auto erins = r.stream;
   EXPECT_EQ(r.content_type, "text/event-stream");
   const std::string greeting = read_stream(*r.stream, "\n\n");
   EXPECT_EQ(greeting.rfind("retry: 3000\n", 0), 0u) << greeting;
@@ -281,11 +282,17 @@ TEST_F(AuditApi, EventsStreamEveryLedgerEntryAboutATaskAndResumeFromLastEventId)
   EXPECT_NE(resumed.find(expected_approval), std::string::npos) << resumed;
   EXPECT_EQ(resumed.find("task.requested"), std::string::npos) << resumed;
 
+  // Suspended, a listener stops hearing: its admission is asked again.
+  ASSERT_EQ(call("POST", "/v1/actors/erin/suspend", human("admin"), R"({"reason":"left"})").status, 200);
+  EXPECT_TRUE(ends_within(*erins, std::chrono::seconds(3))) << "erin's stream went on after her suspension";
+  EXPECT_FALSE(ends_within(*r.stream, std::chrono::milliseconds(1500))) << "the deployer's stream goes on";
+  EXPECT_EQ(call("GET", "/v1/events", human("erin")).status, 403);
+
   EXPECT_EQ(call("GET", "/v1/events", "", "", "application/json", {{"last-event-id", "x"}}).status, 401);
-  r = call("GET", "/v1/events", human("erin"), "", "application/json", {{"last-event-id", "12x"}});
+  r = call("GET", "/v1/events", human("carol"), "", "application/json", {{"last-event-id", "12x"}});
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_NE(json(r)["error"].get<std::string>().find("Last-Event-ID"), std::string::npos) << r.body;
-  EXPECT_EQ(call("GET", "/v1/events?since=0", human("erin")).status, 400);
+  EXPECT_EQ(call("GET", "/v1/events?since=0", human("carol")).status, 400);
 }
 
 TEST_F(AuditApi, TheLedgerStatus) {

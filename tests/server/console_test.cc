@@ -5,6 +5,8 @@
 // a real OpenID provider in tests/server/e2e/console.mjs.)
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "home/home.h"
 #include "server/internal/application.h"
 #include "server/internal/console_state.h"
@@ -71,17 +73,20 @@ TEST_F(ConsoleConfigTest, DefaultsAndEverySetting) {
 }
 
 TEST_F(ConsoleConfigTest, MistakesAreRefusedWithTheirPlace) {
-  expect_refused(console_table("colour = \"blue\"\n"), "unknown setting console.colour");
-  expect_refused("[console]\noidc_issuer = \"" + std::string(kIdp) + "\"\n", "console needs oidc_issuer and client_id");
-  expect_refused("[console]\noidc_issuer = \"https://elsewhere.example\"\nclient_id = \"c\"\n",
-                 "is not the issuer of an [[identity.oidc]] entry");
-  expect_refused(console_table("session_ttl = 8\n"), "session_ttl");
-  expect_refused(console_table("session_idle_timeout = \"soon\"\n"), "session_idle_timeout");
-  expect_refused(console_table("client_secret_file = \"missing.secret\"\n"), "cannot read a secret");
-  expect_refused(console_table("change_url_template = \"https://tickets.example/browse/\"\n"), "{reference}");
-  expect_refused(console_table("change_url_template = \"javascript:alert('{reference}')\"\n"), "http(s) URL");
-  expect_refused(console_table("assets_dir = \"nowhere\"\n"), "not a directory");
-  expect_refused("console = 1\n", "console must be a table");
+  const std::pair<std::string, std::string> mistakes[] = {
+      {console_table("colour = \"blue\"\n"), "unknown setting console.colour"},
+      {"[console]\noidc_issuer = \"" + std::string(kIdp) + "\"\n", "console needs oidc_issuer and client_id"},
+      {"[console]\noidc_issuer = \"https://elsewhere.example\"\nclient_id = \"c\"\n",
+       "is not the issuer of an [[identity.oidc]] entry"},
+      {console_table("session_ttl = 8\n"), "session_ttl"},
+      {console_table("session_idle_timeout = \"soon\"\n"), "session_idle_timeout"},
+      {console_table("client_secret_file = \"missing.secret\"\n"), "cannot read a secret"},
+      {console_table("change_url_template = \"https://tickets.example/browse/\"\n"), "{reference}"},
+      {console_table("change_url_template = \"javascript:alert('{reference}')\"\n"), "http(s) URL"},
+      {console_table("assets_dir = \"nowhere\"\n"), "not a directory"},
+      {"console = 1\n", "console must be a table"},
+  };
+  for (const auto& [table, why] : mistakes) expect_refused(table, why);
 }
 
 TEST_F(ConsoleConfigTest, TheSecretIsNeverInAMessage) {
@@ -231,6 +236,16 @@ TEST_F(ConsoleSessions, SignOutEndsTheSessionAndNeedsTheToken) {
   EXPECT_EQ(call_as("POST", "/console/logout", alice.id, {{"x-csrf-token", alice.session.csrf_token}}).status, 401);
 }
 
+TEST_F(ConsoleSessions, AnOpenEventStreamEndsWithItsSession) {
+  const auto alice = sign_in("alice");
+  auto r = call_as("GET", "/v1/events", alice.id);
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_TRUE(r.stream);
+  EXPECT_FALSE(ends_within(*r.stream, std::chrono::milliseconds(1500))) << "a live session's stream goes on";
+  ASSERT_EQ(call_as("POST", "/console/logout", alice.id, {{"x-csrf-token", alice.session.csrf_token}}).status, 204);
+  EXPECT_TRUE(ends_within(*r.stream, std::chrono::seconds(3))) << "signed out, the open page stops hearing";
+}
+
 TEST_F(ConsoleSessions, EveryAnswerCarriesTheSecurityHeaders) {
   auto r = call_as("GET", "/console/", "");
   ASSERT_EQ(r.status, 200);
@@ -248,6 +263,13 @@ TEST_F(ConsoleSessions, EveryAnswerCarriesTheSecurityHeaders) {
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(header(r, "Content-Security-Policy"), "frame-ancestors 'none'");
   EXPECT_EQ(header(r, "X-Content-Type-Options"), "nosniff");
+}
+
+TEST_F(ConsoleSessions, MetricsCountTheOpenSessions) {
+  sign_in("alice");
+  sign_in("bob");
+  const auto r = call("GET", "/metrics", "");
+  EXPECT_NE(r.body.find("mandate_console_sessions 2\n"), std::string::npos) << r.body;
 }
 
 }  // namespace

@@ -47,16 +47,16 @@ std::size_t content_length(const std::string& head) {
 }
 }  // namespace
 
-bool RawConnection::receive(std::chrono::steady_clock::time_point deadline) {
+RawConnection::Received RawConnection::receive(std::chrono::steady_clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-  if (left.count() <= 0) return false;
+  if (left.count() <= 0) return Received::nothing;
   pollfd p{fd_, POLLIN, 0};
-  if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+  if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return Received::nothing;
   char buffer[16384];
   const auto n = ::recv(fd_, buffer, sizeof buffer, 0);
-  if (n <= 0) return false;
+  if (n <= 0) return Received::closed;
   pending_.append(buffer, static_cast<std::size_t>(n));
-  return true;
+  return Received::bytes;
 }
 
 std::optional<std::string> RawConnection::read_response(std::chrono::milliseconds timeout) {
@@ -71,7 +71,7 @@ std::optional<std::string> RawConnection::read_response(std::chrono::millisecond
         return response;
       }
     }
-    if (!receive(deadline)) return std::nullopt;
+    if (receive(deadline) != Received::bytes) return std::nullopt;
   }
 }
 
@@ -84,21 +84,15 @@ std::optional<std::string> RawConnection::read_until(const std::string& marker, 
       pending_.erase(0, at + marker.size());
       return out;
     }
-    if (!receive(deadline)) return std::nullopt;
+    if (receive(deadline) != Received::bytes) return std::nullopt;
   }
 }
 
 bool RawConnection::closed_by_peer(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-    char buffer[4096];
-    const auto n = ::recv(fd_, buffer, sizeof buffer, 0);
-    if (n <= 0) return true;
-    pending_.append(buffer, static_cast<std::size_t>(n));
+    const Received r = receive(deadline);
+    if (r != Received::bytes) return r == Received::closed;
   }
 }
 

@@ -28,8 +28,9 @@ class RawConnection {
                                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
  private:
-  // More bytes into pending_ before `deadline`; false on timeout or close.
-  bool receive(std::chrono::steady_clock::time_point deadline);
+  // More bytes into pending_ before `deadline`, or why none came.
+  enum class Received { bytes, nothing, closed };
+  Received receive(std::chrono::steady_clock::time_point deadline);
   int fd_ = -1;
   std::string pending_;
 };

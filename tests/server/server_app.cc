@@ -1,5 +1,7 @@
 #include "server_app.h"
 
+#include <thread>
+
 #include "broker/broker.h"
 #include "home/home.h"
 #include "token/proof.h"
@@ -86,6 +88,15 @@ std::string ServerApp::approved_task(const nlohmann::json& audience) {
 std::string ServerApp::prove(const std::string& token, const std::string& action, const std::string& resource) {
   return token::make_proof(executor_key, token, action, resource,
                            std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()));
+}
+
+bool ends_within(BodyStream& stream, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!stream.next()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
 }
 
 }  // namespace mandate::server

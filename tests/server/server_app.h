@@ -6,6 +6,7 @@
 // most tests start from.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -58,5 +59,9 @@ class ServerApp : public ::testing::Test, protected mandate::testing::ServerCall
   token::PrivateKey executor_key = token::PrivateKey::generate(token::Algorithm::EdDSA);
   std::unique_ptr<Application> app;
 };
+
+// Polls a stream as the listener does until it ends; false if it did not
+// within `timeout`.
+bool ends_within(BodyStream& stream, std::chrono::milliseconds timeout);
 
 }  // namespace mandate::server

@@ -22,7 +22,7 @@
 // usage: node tests/web/browser.mjs path/to/mandate [--screenshots DIR]
 //   --screenshots DIR   save a screenshot of each page to DIR (docs/console)
 // On failure it saves a screenshot of every open page and prints the folder.
-// MANDATE_CONSOLE_KEEP=1 keeps the temporary directory.
+// MANDATE_E2E_KEEP=1 keeps the temporary directory.
 //
 // Hook for more scenarios (the webhook receiver's test, for one): every
 // module in tests/web/scenarios/*.mjs may export
@@ -32,20 +32,21 @@
 //   close(ctx)     -> cleanup
 // ctx: { tmp, base, ca, pki, mandate, home, cli(args), people: {alice, bob}
 //        (each { context, page }), tasks: { approved, denied }, expect }.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import https from 'node:https';
-import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { identityToml, makeClient, runDriver, spawnServe } from '../server/e2e/client.mjs';
+import {
+  identityToml, makeClient, mandateCli, runDriver, scratch, serveConfigHead, spawnServe,
+} from '../server/e2e/client.mjs';
 import { CLIENT_ID, listenIdp } from '../server/e2e/idp.mjs';
 import { loadOpenApi } from '../server/e2e/openapi.mjs';
 import { makePki } from '../server/e2e/pki.mjs';
 import {
-  Failure, Watcher, checkAccessibility, checkWidths, cli, expect, screenshot,
+  Failure, Watcher, checkAccessibility, checkWidths, expect, screenshot,
 } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -67,9 +68,9 @@ const CONSOLE_SECRET = randomBytes(24).toString('base64url');
 const BUDGET = 150 * 1024;
 
 const started = Date.now();
-const tmp = mkdtempSync(join(os.tmpdir(), 'mandate-console-'));
+const tmp = scratch('mandate-console-');
 const home = join(tmp, 'home');
-const mandate = (args, what) => cli(MANDATE, home, args, what);
+const mandate = (args, what) => mandateCli(MANDATE, home, args, what);
 let server;
 let idp;
 let browser;
@@ -81,7 +82,6 @@ let pki;
 let watcher;
 const people = {};
 const scenarios = [];
-const timings = [];
 
 function ok(message) {
   console.log(`ok - ${message}`);
@@ -137,17 +137,7 @@ async function setUp() {
   // The server's [identity] gives people (the provider's ID tokens) and the
   // workloads (X.509-SVIDs of example.org, over mTLS); [console] signs people
   // in with the same provider, as its client mandate-console.
-  const config = `home = "${home}"
-
-[listen]
-address = "127.0.0.1"
-port = 0
-
-[tls]
-certificate = "${pki.serverCertFile}"
-private_key = "${pki.serverKeyFile}"
-client_certificates = true
-
+  const config = `${serveConfigHead(home, pki, { tlsExtra: 'client_certificates = true' })}
 [access]
 administrators = ["admin"]
 
@@ -550,8 +540,9 @@ function context(tasks = {}) {
   return { tmp, base, ca, pki, mandate: MANDATE, home, cli: (args) => mandate(args, args.join(' ')), people, tasks, expect };
 }
 
+// Outside the scratch directory, which the runner removes.
 async function saveFailureScreenshots() {
-  const dir = join(tmp, 'screenshots');
+  const dir = scratch('mandate-console-screenshots-');
   let n = 0;
   for (const { page, who } of watcher?.pages ?? []) {
     if (page.isClosed()) continue;
@@ -591,9 +582,7 @@ async function main() {
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
   ok(`chromium ${browser.version()} (headless, playwright-core)`);
   const weight = await firstLoadWeight();
-  const t0 = Date.now();
   await scenario();
-  timings.push(['browser scenario', Date.now() - t0]);
   const want = ['signin', 'waiting', 'requests', 'trace', 'audit', 'ledger', 'reviews', 'findings'];
   expect(want.every((p) => pagesChecked.has(p)), `pages not checked: ${want.filter((p) => !pagesChecked.has(p))}`);
   watcher.check('at the end');
@@ -602,13 +591,21 @@ async function main() {
   console.log(`\nconsole.browser: all passed in ${((Date.now() - started) / 1000).toFixed(1)} s (first load ${weight} B gzip)`);
 }
 
-await runDriver('console.browser', 240, main, {
-  onFailure: async () => {
-    if (watcher?.problems.length) console.error(`page problems:\n  ${watcher.problems.join('\n  ')}`);
-    console.error(`screenshots of every page: ${await saveFailureScreenshots()}`);
-    if (server?.stderrText) console.error(`--- mandate serve stderr ---\n${server.stderrText.slice(-4000)}`);
+await runDriver('console.browser', {
+  main: async () => {
+    try {
+      await main();
+    } catch (e) {
+      if (watcher?.problems.length) console.error(`page problems:\n  ${watcher.problems.join('\n  ')}`);
+      console.error(`screenshots of every page: ${await saveFailureScreenshots()}`);
+      throw e;
+    }
   },
-  cleanup: async (exitCode) => {
+  tmp,
+  timeoutMs: 240000,
+  stderr: () => server?.stderrText ?? '',
+  kill: () => server?.kill('SIGKILL'),
+  cleanup: async () => {
     for (const s of scenarios) await s.close?.(context());
     await browser?.close();
     if (server) {
@@ -617,7 +614,5 @@ await runDriver('console.browser', 240, main, {
     }
     await evil?.close();
     await idp?.close();
-    if (process.env.MANDATE_CONSOLE_KEEP || exitCode) console.error(`kept ${tmp}`);
-    else rmSync(tmp, { recursive: true, force: true });
   },
 });

@@ -1,8 +1,7 @@
-// What the console's browser test needs besides the browser: the CLI and
-// the checks every page gets — no console error, no page error, no CSP violation, no
+// What the console's browser test needs besides the browser: the checks
+// every page gets — no console error, no page error, no CSP violation, no
 // serious or critical axe-core violation, no horizontal overflow at 360 px
 // and 1440 px.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -10,12 +9,6 @@ import { join } from 'node:path';
 import { Failure, expect } from '../server/e2e/client.mjs';
 
 export { Failure, expect };
-
-export function cli(mandate, home, args, what) {
-  const r = spawnSync(mandate, ['--home', home, ...args], { encoding: 'utf8' });
-  expect(r.status === 0, `${what}: mandate ${args.join(' ')} exited ${r.status}: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');

@@ -6,15 +6,18 @@
 // Task changes as they reach the ledger, for the console's live pages
 // (GET /v1/events, Server-Sent Events). One thread reads the ledger's new
 // entries — whoever appended them: this server, another process on the home,
-// the CLI — and keeps the recent ones about tasks; each open stream reads
-// from here on its own connection, so a thousand listeners cost one reader.
+// the CLI — and keeps the recent ones about tasks, and which actors were
+// suspended or offboarded; each open stream reads from here on its own
+// connection, so a thousand listeners cost one reader.
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stop_token>
 #include <string>
 #include <thread>
@@ -48,6 +51,11 @@ class TaskEventFeed {
   std::vector<TaskEvent> since(std::uint64_t from, std::size_t max) const;
   // The index the next entry read will have: where a new listener starts.
   std::uint64_t read_to() const;
+  // Whether the feed has read the suspension or offboarding of `actor`
+  // since it began. A listener admitted while active stops hearing once
+  // this says so: the check costs a set lookup on the connection's thread,
+  // where asking the broker could mean reading the store.
+  bool standing_ended(const std::string& actor) const;
 
   // How many of the newest task events are kept for listeners that resume.
   static constexpr std::size_t kKept = 4096;
@@ -63,6 +71,7 @@ class TaskEventFeed {
   const std::uint64_t start_size_;
   mutable std::mutex mu_;
   std::deque<TaskEvent> events_;
+  std::set<std::string> ended_;  // actors suspended or offboarded (there is no way back)
   std::uint64_t read_to_;
   std::condition_variable_any wake_;
   std::jthread reader_;  // last: stops and joins before the state above goes
@@ -71,8 +80,12 @@ class TaskEventFeed {
 // The body of GET /v1/events: `event: task`, `id: <ledger index>`, `data:
 // {"task","kind","ledger_index"}` per event after `from`, and a comment
 // line when nothing was sent for kHeartbeat, so proxies and clients see
-// the stream alive.
-std::shared_ptr<BodyStream> task_event_stream(const TaskEventFeed& feed, std::uint64_t from);
+// the stream alive. It ends once `still_admitted` says no (asked at most
+// every kRecheck): a listener admitted once is not admitted for ever (a
+// session that ended, an actor suspended).
+std::shared_ptr<BodyStream> task_event_stream(const TaskEventFeed& feed, std::uint64_t from,
+                                              std::function<bool()> still_admitted);
 inline constexpr std::chrono::seconds kHeartbeat{15};
+inline constexpr std::chrono::seconds kRecheck{1};
 
 }  // namespace mandate::server

@@ -8,28 +8,22 @@
 // usage: node tests/server/e2e/console.mjs path/to/mandate
 // Exits non-zero on the first failure, naming it. MANDATE_E2E_KEEP=1 keeps
 // the temporary directory.
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import https from 'node:https';
-import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
-import { expect, expectStatus, makeClient, runDriver, spawnServe } from './client.mjs';
+import {
+  expect, expectStatus, mandateBinary, mandateCli, makeClient, PROD_DEPLOY_RULE, repo, runDriver, scratch, serveConfigHead, spawnServe,
+} from './client.mjs';
 import { CLIENT_ID, listenIdp } from './idp.mjs';
 import { loadOpenApi } from './openapi.mjs';
 import { makePki } from './pki.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../../..');
-const MANDATE = process.argv[2];
-if (!MANDATE) {
-  console.error('usage: console.mjs path/to/mandate');
-  process.exit(2);
-}
+const MANDATE = mandateBinary('console.mjs');
 const CONSOLE_CLIENT = 'mandate-console';
 const CONSOLE_SECRET = randomBytes(24).toString('base64url');
+const PUBLIC_CLIENT = 'mandate-console-public';
 const DEPLOYER = 'spiffe://example.org/ci/deployer';
 const SESSION = '__Host-mandate_session';
 const LOGIN = '__Host-mandate_login';
@@ -38,7 +32,7 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 const CHANGE_URL = 'https://tickets.example/browse/{reference}';
 
 const started = Date.now();
-const tmp = mkdtempSync(join(os.tmpdir(), 'mandate-console-'));
+const tmp = scratch('mandate-console-');
 const servers = [];
 let idp;
 
@@ -49,49 +43,26 @@ function ok(message) {
 const openapi = loadOpenApi(join(repo, 'docs/openapi.yaml'));
 const pki = makePki(tmp);
 
-function mandateCli(home, args, what) {
-  const r = spawnSync(MANDATE, ['--home', home, ...args], { encoding: 'utf8' });
-  expect(r.status === 0, `${what}: mandate ${args.join(' ')} exited ${r.status}: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+const cli = (home, args, what) => mandateCli(MANDATE, home, args, what);
 
 // A home with the people and the deployer, and `mandate serve` on it with
 // [console]; `consoleSettings` are extra [console] lines.
 async function startServer(name, consoleSettings) {
   const home = join(tmp, `${name}-home`);
-  mandateCli(home, ['init', '--origin', `console.e2e.test/${name}`], 'init');
+  cli(home, ['init', '--origin', `console.e2e.test/${name}`], 'init');
   for (const [id, group] of [['admin', 'ops'], ['alice', 'dev'], ['bob', 'sre'], ['carol', 'sre'], ['dave', 'sre']]) {
-    mandateCli(home, ['actor', 'add', '--kind', 'human', '--id', id, '--groups', group], `add ${id}`);
+    cli(home, ['actor', 'add', '--kind', 'human', '--id', id, '--groups', group], `add ${id}`);
   }
   const { publicKey } = await generateKeyPair('EdDSA', { extractable: true });
   const keyFile = join(tmp, `${name}-deployer.jwk`);
   writeFileSync(keyFile, JSON.stringify(await exportJWK(publicKey)));
-  mandateCli(home, ['actor', 'add', '--kind', 'workload', '--id', DEPLOYER, '--owner', 'alice', '--key', `@${keyFile}`],
+  cli(home, ['actor', 'add', '--kind', 'workload', '--id', DEPLOYER, '--owner', 'alice', '--key', `@${keyFile}`],
     'add the deployer');
   const rules = join(tmp, `${name}-rules.toml`);
-  writeFileSync(rules, `[[rule]]
-id = "prod"
-detail_types = ["deploy"]
-approvals = 2
-approver_groups = ["sre"]
-max_task_duration = "1h"
-max_mandate_lifetime = "10m"
-`);
-  mandateCli(home, ['rules', 'load', rules], 'load rules');
-  mandateCli(home, ['actor', 'suspend', 'dave', '--reason', 'on leave'], 'suspend dave');
-  const secretFile = join(tmp, `${name}-console.secret`);
-  writeFileSync(secretFile, `${CONSOLE_SECRET}\n`, { mode: 0o600 });
-  const config = `home = "${home}"
-
-[listen]
-address = "127.0.0.1"
-port = 0
-handler_threads = 4
-
-[tls]
-certificate = "${pki.serverCertFile}"
-private_key = "${pki.serverKeyFile}"
-
+  writeFileSync(rules, PROD_DEPLOY_RULE);
+  cli(home, ['rules', 'load', rules], 'load rules');
+  cli(home, ['actor', 'suspend', 'dave', '--reason', 'on leave'], 'suspend dave');
+  const config = `${serveConfigHead(home, pki)}
 [access]
 administrators = ["admin"]
 
@@ -105,8 +76,6 @@ ca_file = "${pki.webCaFile}"
 
 [console]
 oidc_issuer = "${idp.issuer}"
-client_id = "${CONSOLE_CLIENT}"
-client_secret_file = "${secretFile}"
 ${consoleSettings}
 `;
   const configFile = join(tmp, `${name}.toml`);
@@ -505,20 +474,27 @@ async function expiry(b) {
   await new Promise((r) => setTimeout(r, 3500));
   expectStatus(await b.client.call('GET', '/console/session', { cookies: s.cookies }), 401, 'an expired session');
   expectStatus(await b.client.call('GET', '/v1/tasks', { cookies: s.cookies }), 401, 'the API with an expired session');
-  ok('a session ends at session_ttl (3 s here): GET /console/session and the API are 401');
+  ok('a public client (PKCE, no secret) signs in too; a session ends at session_ttl (3 s here): GET /console/session and the API are 401');
 }
 
 async function main() {
   idp = await listenIdp(pki);
-  const a = await startServer('a', `change_url_template = "${CHANGE_URL}"`);
-  const b = await startServer('b', 'session_ttl = "3s"');
+  // a: a confidential client (client_secret_basic); b: a public one (PKCE only).
+  const secretFile = join(tmp, 'console.secret');
+  writeFileSync(secretFile, `${CONSOLE_SECRET}\n`, { mode: 0o600 });
+  const a = await startServer('a', `client_id = "${CONSOLE_CLIENT}"
+client_secret_file = "${secretFile}"
+change_url_template = "${CHANGE_URL}"`);
+  const b = await startServer('b', `client_id = "${PUBLIC_CLIENT}"
+session_ttl = "3s"`);
   idp.start({
-    consoleClient: {
-      client_id: CONSOLE_CLIENT, client_secret: CONSOLE_SECRET,
-      redirect_uris: [`${a.origin}/console/callback`, `${b.origin}/console/callback`],
-    },
+    consoleClients: [
+      { client_id: CONSOLE_CLIENT, client_secret: CONSOLE_SECRET, redirect_uris: [`${a.origin}/console/callback`] },
+      { client_id: PUBLIC_CLIENT, redirect_uris: [`${b.origin}/console/callback`] },
+    ],
   });
-  ok(`oidc-provider at ${idp.issuer} with the console registered; mandate serve at ${a.origin} and ${b.origin}`);
+  ok(`oidc-provider at ${idp.issuer} with two consoles registered: mandate serve at ${a.origin} (client_secret_basic) `
+    + `and ${b.origin} (a public client, PKCE only)`);
   const bob = await idp.login('bob');
   const people = await signInFlow(a);
   await refusedSignIns(a);
@@ -533,17 +509,17 @@ async function main() {
   console.log(`\nserver.console_e2e: all passed in ${((Date.now() - started) / 1000).toFixed(1)} s; ${validated} answers validated against docs/openapi.yaml`);
 }
 
-await runDriver('server.console_e2e', 120, main, {
-  onFailure: () => {
-    for (const s of servers) if (s.stderrText) console.error(`--- mandate serve stderr ---\n${s.stderrText.slice(-3000)}`);
-  },
+await runDriver('server.console_e2e', {
+  main,
+  tmp,
+  timeoutMs: 120000,
+  stderr: () => servers.map((s) => s.stderrText ?? '').join(''),
+  kill: () => servers.forEach((s) => s.kill('SIGKILL')),
   cleanup: async () => {
     for (const s of servers) {
       s.kill('SIGTERM');
       await s.exited;
     }
     if (idp) await idp.close();
-    if (process.env.MANDATE_E2E_KEEP) console.error(`kept ${tmp}`);
-    else rmSync(tmp, { recursive: true, force: true });
   },
 });

@@ -8,26 +8,20 @@
 // usage: node tests/server/e2e/e2e.mjs path/to/mandate
 // Exits non-zero on the first failure, naming it. MANDATE_E2E_KEEP=1 keeps the
 // temporary directory.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import tls from 'node:tls';
-import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import YAML from 'yaml';
 import { checkDocument, loadOpenApi } from './openapi.mjs';
-import { expect, expectStatus, Failure, identityToml, makeClient, runDriver, spawnServe } from './client.mjs';
+import {
+  expect, expectStatus, Failure, identityToml, mandateBinary, mandateCli as cli, makeClient, PROD_DEPLOY_RULE, repo, runDriver, scratch,
+  serveConfigHead, spawnServe,
+} from './client.mjs';
 import { CLIENT_ID, startIdp } from './idp.mjs';
 import { makePki } from './pki.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '../../..');
-const MANDATE = process.argv[2];
-if (!MANDATE) {
-  console.error('usage: e2e.mjs path/to/mandate');
-  process.exit(2);
-}
+const MANDATE = mandateBinary('e2e.mjs');
 const AUDIENCE = 'https://mandate.e2e.test';
 const DEPLOYER = 'spiffe://example.org/ci/deployer';
 // mandate's own claims sit under one collision-resistant name (src/token/README.md).
@@ -38,7 +32,7 @@ const MAX_BODY = 256 * 1024;
 const MAX_HEADER = 8192;
 
 const started = Date.now();
-const tmp = mkdtempSync(join(os.tmpdir(), 'mandate-e2e-'));
+const tmp = scratch('mandate-e2e-');
 const home = join(tmp, 'home');
 const summary = [];
 let server;
@@ -51,11 +45,7 @@ function ok(message) {
   console.log(`ok - ${message}`);
 }
 
-function mandateCli(args, what) {
-  const r = spawnSync(MANDATE, ['--home', home, ...args], { encoding: 'utf8' });
-  expect(r.status === 0, `${what}: mandate ${args.join(' ')} exited ${r.status}: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+const mandateCli = (args, what) => cli(MANDATE, home, args, what);
 
 const openapi = loadOpenApi(join(repo, 'docs/openapi.yaml'));
 const pki = makePki(tmp);
@@ -77,19 +67,7 @@ async function ledgerSize() {
 async function startServer() {
   mandateCli(['init', '--origin', 'e2e.test/ledger'], 'init');
   mandateCli(['actor', 'add', '--kind', 'human', '--id', 'admin'], 'the first administrator');
-  const config = `home = "${home}"
-public_url = "${AUDIENCE}"
-
-[listen]
-address = "127.0.0.1"
-port = 0
-handler_threads = 4
-
-[tls]
-certificate = "${pki.serverCertFile}"
-private_key = "${pki.serverKeyFile}"
-client_certificates = true
-
+  const config = `${serveConfigHead(home, pki, { extra: `public_url = "${AUDIENCE}"`, tlsExtra: 'client_certificates = true' })}
 [limits]
 max_body_bytes = ${MAX_BODY}
 max_header_bytes = ${MAX_HEADER}
@@ -157,14 +135,7 @@ async function workflow(h) {
 
   r = await call('PUT', '/v1/rules', {
     as: admin, type: 'application/toml',
-    body: `[[rule]]
-id = "prod"
-detail_types = ["deploy"]
-approvals = 2
-approver_groups = ["sre"]
-max_task_duration = "1h"
-max_mandate_lifetime = "10m"
-max_uses = 5
+    body: `${PROD_DEPLOY_RULE}max_uses = 5
 
 [[rule]]
 id = "emergency"
@@ -625,17 +596,17 @@ async function main() {
   console.log(`\nserver.e2e: all passed in ${((Date.now() - started) / 1000).toFixed(1)} s; ${client.validated()} answers validated against docs/openapi.yaml`);
 }
 
-await runDriver('server.e2e', 150, main, {
-  onFailure: () => {
-    if (serverStderr) console.error(`--- mandate serve stderr ---\n${serverStderr.slice(-4000)}`);
-  },
+await runDriver('server.e2e', {
+  main,
+  tmp,
+  timeoutMs: 150000,
+  stderr: () => serverStderr,
+  kill: () => server?.kill('SIGKILL'),
   cleanup: async () => {
     if (server) {
       server.kill('SIGKILL');
       await server.exited;
     }
     if (idp) await idp.close();
-    if (process.env.MANDATE_E2E_KEEP) console.error(`kept ${tmp}`);
-    else rmSync(tmp, { recursive: true, force: true });
   },
 });

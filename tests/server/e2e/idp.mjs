@@ -96,8 +96,9 @@ export async function listenIdp(pki) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `https://127.0.0.1:${server.address().port}`;
 
-  // `consoleClient`: { client_id, client_secret, redirect_uris } of mandate's console.
-  function start({ consoleClient } = {}) {
+  // `consoleClients`: [{ client_id, client_secret?, redirect_uris }] of
+  // mandate's consoles (without a secret: a public client, PKCE only).
+  function start({ consoleClients = [] } = {}) {
     const clients = [{
       client_id: CLIENT_ID,
       client_secret: CLIENT_SECRET,
@@ -106,7 +107,7 @@ export async function listenIdp(pki) {
       response_types: ['code'],
       id_token_signed_response_alg: 'ES256',
     }];
-    if (consoleClient) {
+    for (const consoleClient of consoleClients) {
       clients.push({
         grant_types: ['authorization_code'],
         response_types: ['code'],
