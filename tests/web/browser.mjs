@@ -156,7 +156,7 @@ ${extra}`;
   base = `https://127.0.0.1:${port}`;
   // Now that mandate's port is known, the provider starts with the console
   // as a client whose redirect URI names it.
-  idp.start({ consoleClient: { client_id: CONSOLE_CLIENT, client_secret: CONSOLE_SECRET, redirect_uris: [`${base}/console/callback`] } });
+  idp.start({ consoleClients: [{ client_id: CONSOLE_CLIENT, client_secret: CONSOLE_SECRET, redirect_uris: [`${base}/console/callback`] }] });
   ok(`mandate serve on ${base} (TLS, client certificates, [console]) and oidc-provider at ${idp.issuer}`);
 }
 
