@@ -20,7 +20,7 @@ const PREFIX = '/console/';
 const BUDGET_GZIP = 150 * 1024;
 
 rmSync(dist, { recursive: true, force: true });
-mkdirSync(dist, { recursive: true });
+mkdirSync(join(dist, 'assets'), { recursive: true });
 
 const result = await esbuild.build({
   entryPoints: { console: join(web, 'src/main.js'), style: join(web, 'src/console.css') },
@@ -28,8 +28,8 @@ const result = await esbuild.build({
   minify: true,
   format: 'esm',
   target: ['es2022', 'chrome109', 'firefox115', 'safari16'],
-  // Flat: every file is one path segment under /console/.
-  outdir: dist,
+  // Under assets/: content-hashed, so the server lets browsers keep them for good.
+  outdir: join(dist, 'assets'),
   entryNames: '[name]-[hash]',
   legalComments: 'none',
   metafile: true,
@@ -41,9 +41,9 @@ const script = outputs.find((p) => p.endsWith('.js'));
 const style = outputs.find((p) => p.endsWith('.css'));
 if (!script || !style) throw new Error(`web/build.mjs: esbuild produced ${outputs.join(', ')}`);
 
-// The icon is copied under a hashed name too, so every asset can be cached for good.
+// The icon is copied under a hashed name too, so it can be cached for good as well.
 const icon = readFileSync(join(web, 'src/icon.svg'));
-const iconName = `icon-${createHash('sha256').update(icon).digest('hex').slice(0, 8)}.svg`;
+const iconName = `assets/icon-${createHash('sha256').update(icon).digest('hex').slice(0, 8)}.svg`;
 copyFileSync(join(web, 'src/icon.svg'), join(dist, iconName));
 
 const html = readFileSync(join(web, 'src/index.html'), 'utf8')

@@ -517,9 +517,10 @@ async function firstLoadWeight() {
   const csp = index.headers['content-security-policy'] ?? '';
   expect(/script-src 'self'/.test(csp) && !/unsafe-inline|unsafe-eval/.test(csp), `the console's CSP: ${csp}`);
   const files = [{ name: 'index.html', bytes: Buffer.from(index.text) }];
-  for (const m of index.text.matchAll(/(?:src|href)="(\/console\/[^"/]+\.(?:js|css))"/g)) {
+  for (const m of index.text.matchAll(/(?:src|href)="(\/console\/assets\/[^"/]+\.(?:js|css))"/g)) {
     const r = await api('GET', m[1], { validate: false });
     expect(r.status === 200, `${m[1]}: ${r.status}`);
+    expect(/immutable/.test(r.headers['cache-control'] ?? ''), `${m[1]} is not cached for good: ${r.headers['cache-control']}`);
     files.push({ name: m[1], bytes: Buffer.from(r.text) });
   }
   expect(files.length === 3, `index.html references ${files.length - 1} script and style files`);
