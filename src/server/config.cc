@@ -7,6 +7,7 @@
 
 #include "broker/records.h"
 #include "identity/authenticator.h"
+#include "notify/parse_webhooks.h"
 #include "settings/strict_toml.h"
 
 namespace mandate::server {
@@ -138,7 +139,9 @@ std::expected<ServerConfig, std::string> parse_server_config(std::string_view te
   const toml::table& root = *parsed;
   Reader r(source);
   ServerConfig c;
-  r.only(root, {"home", "public_url", "listen", "tls", "limits", "mandates", "access", "log", "authzen", "identity"}, "");
+  r.only(root, {"home", "public_url", "listen", "tls", "limits", "mandates", "access", "log", "authzen", "identity", "console",
+               "webhooks"},
+         "");
   std::string home = ".";
   r.text(root, "home", home);
   c.home = resolve(base, home);
@@ -163,7 +166,21 @@ std::expected<ServerConfig, std::string> parse_server_config(std::string_view te
     r.only(*t, {"access"}, "log");
     r.text(*t, "access", c.access_log);
   }
+  if (const toml::table* t = r.table(root, "console")) {
+    r.only(*t, {"change_url_template"}, "console");
+    r.text(*t, "change_url_template", c.change_url_template);
+    const std::string& url = c.change_url_template;
+    const bool http = url.starts_with("https://") || url.starts_with("http://");
+    if (const toml::node* node = t->get("change_url_template"); node && !(http && url.contains("{reference}"))) {
+      r.fail_at(*node, "change_url_template must be an http(s) URL holding {reference}");
+    }
+  }
   if (r.failed()) return std::unexpected(r.error());
+  if (const toml::node* webhooks = root.get("webhooks")) {
+    auto read = notify::parse_webhooks(*webhooks, base);
+    if (!read) return std::unexpected(read.error());
+    c.webhooks = std::move(*read);
+  }
   if (c.listen.port != 0) settle_bound_port(c, c.listen.port);
   if (c.access_log != "-" && c.access_log != "off") c.access_log = resolve(base, c.access_log).string();
   auto identity = identity::parse_identity_config(text, source, base);

@@ -1,8 +1,9 @@
 #pragma once
 // mandate.toml, the server's config file: where the home is, where to
 // listen, TLS, limits, the mandates' issuer and audience, who administers,
-// the access log, and how callers are authenticated ([identity], read by the
-// identity module). Parsed strictly at start: an unknown key or a wrong type
+// the access log, how callers are authenticated ([identity], read by the
+// identity module), the console's links and the webhooks ([[webhooks]], read
+// by the notify module). Parsed strictly at start: an unknown key or a wrong type
 // is an error naming file:line:column, and the server does not start.
 #include <expected>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "notify/webhooks.h"
 #include "server/internal/http_server.h"
 
 namespace mandate::identity {
@@ -37,6 +39,10 @@ struct ServerConfig {
   // thread (and the ledger) for minutes.
   std::size_t max_batch_items = 1000;
   std::shared_ptr<const identity::IdentityConfig> identity;
+  // [console] change_url_template: where a task's change reference is
+  // shown, "{reference}" standing for it (webhook events carry the link).
+  std::string change_url_template;
+  std::vector<notify::Webhook> webhooks;  // [[webhooks]]: none, no notifier
 };
 
 std::expected<ServerConfig, std::string> parse_server_config(std::string_view text, std::string_view source_name,
