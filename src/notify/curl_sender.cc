@@ -1,11 +1,12 @@
+#include "notify/internal/sender.h"
+
 #include <curl/curl.h>
 
 #include <chrono>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 
-#include "notify/internal/sender.h"
+#include "core/error.h"
 
 namespace mandate::notify {
 namespace {
@@ -41,7 +42,7 @@ class CurlSender final : public Sender {
     // thread-safe: a function-local static runs it once, from whichever
     // thread builds the first sender (the server's main thread). Never undone.
     static const CURLcode initialised = curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (initialised != CURLE_OK) throw std::runtime_error("libcurl failed to initialise");
+    if (initialised != CURLE_OK) fail(ErrorKind::internal, "libcurl failed to initialise");
   }
 
   PostResult post(const Post& post, std::stop_token stop) override {

@@ -5,8 +5,14 @@
 namespace mandate::notify {
 
 namespace {
+
 constexpr Outcome kOutcomes[] = {Outcome::delivered, Outcome::retrying, Outcome::failed, Outcome::gone, Outcome::dropped};
+
+void family(std::ostream& out, std::string_view name, std::string_view type, std::string_view help) {
+  out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
 }
+
+}  // namespace
 
 std::string_view to_string(Outcome outcome) {
   switch (outcome) {
@@ -44,15 +50,15 @@ std::uint64_t DeliveryMetrics::value(const std::string& endpoint, Outcome outcom
 std::string DeliveryMetrics::render() const {
   std::ostringstream out;
   std::lock_guard lock(mu_);
-  out << "# HELP mandate_webhook_deliveries_total Webhook delivery attempts and their fate, by endpoint and outcome.\n"
-      << "# TYPE mandate_webhook_deliveries_total counter\n";
+  family(out, "mandate_webhook_deliveries_total", "counter",
+         "Webhook delivery attempts and their fate, by endpoint and outcome.");
   for (const auto& [key, n] : counts_) {
-    out << "mandate_webhook_deliveries_total{endpoint=\"" << key.first << "\",outcome=\"" << to_string(key.second)
-        << "\"} " << n << "\n";
+    const auto& [endpoint, outcome] = key;
+    out << "mandate_webhook_deliveries_total{endpoint=\"" << endpoint << "\",outcome=\"" << to_string(outcome) << "\"} " << n
+        << '\n';
   }
-  out << "# HELP mandate_webhook_queue Webhook deliveries waiting to be sent or retried, by endpoint.\n"
-      << "# TYPE mandate_webhook_queue gauge\n";
-  for (const auto& [endpoint, n] : queued_) out << "mandate_webhook_queue{endpoint=\"" << endpoint << "\"} " << n << "\n";
+  family(out, "mandate_webhook_queue", "gauge", "Webhook deliveries waiting to be sent or retried, by endpoint.");
+  for (const auto& [endpoint, n] : queued_) out << "mandate_webhook_queue{endpoint=\"" << endpoint << "\"} " << n << '\n';
   return out.str();
 }
 

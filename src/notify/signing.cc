@@ -3,8 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include <stdexcept>
-
+#include "core/error.h"
 #include "encoding/base64.h"
 
 namespace mandate::notify {
@@ -29,7 +28,7 @@ std::string sign(std::span<const std::uint8_t> key, std::string_view msg_id, std
   // OpenSSL's one-shot HMAC (not deprecated in 3.x, unlike HMAC_CTX).
   if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(content.data()),
            content.size(), mac, &length) == nullptr) {
-    throw std::runtime_error("HMAC-SHA256 failed");
+    fail(ErrorKind::internal, "OpenSSL refused HMAC-SHA256");
   }
   return "v1," + encoding::base64_encode(std::span<const std::uint8_t>(mac, length));
 }

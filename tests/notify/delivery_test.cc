@@ -32,6 +32,13 @@ class EndpointTest : public ::testing::Test {
       log.push_back(nlohmann::json::parse(line));
     }, [this] { ++changes; });
   }
+  // A started endpoint with event 1 queued.
+  std::unique_ptr<Endpoint> sending_one() {
+    auto e = endpoint();
+    e->start();
+    e->enqueue(event(1));
+    return e;
+  }
   static Event event(int n) {
     return {"test/mandate/" + std::to_string(n), "msg_" + std::to_string(n), "task.requested",
             R"({"data":{"intent":"Deploy payments )" + std::to_string(n) + R"("},"specversion":"1.0"})"};
@@ -75,9 +82,7 @@ TEST_F(EndpointTest, EachDeliveryIsSignedAsStandardWebhooksSays) {
 
 TEST_F(EndpointTest, AFailedDeliveryIsRetriedWithTheSameIdUntilDelivered) {
   sender->answer = [](const Post&, int n) { return n == 1 ? 500 : n == 2 ? 0 : 200; };  // 500, no answer, 200
-  auto e = endpoint();
-  e->start();
-  e->enqueue(event(1));
+  auto e = sending_one();
   await(Outcome::delivered, 1);
   const auto posts = sender->posts();
   ASSERT_EQ(posts.size(), 3u);
@@ -97,9 +102,7 @@ TEST_F(EndpointTest, AFailedDeliveryIsRetriedWithTheSameIdUntilDelivered) {
 
 TEST_F(EndpointTest, AfterMaxAttemptsTheDeliveryFails) {
   sender->answer = [](const Post&, int) { return 503; };
-  auto e = endpoint();
-  e->start();
-  e->enqueue(event(1));
+  auto e = sending_one();
   await(Outcome::failed, 1);
   EXPECT_EQ(sender->posts().size(), 4u);
   EXPECT_EQ(metrics->value("chat", Outcome::retrying), 3u);
@@ -109,9 +112,7 @@ TEST_F(EndpointTest, AfterMaxAttemptsTheDeliveryFails) {
 
 TEST_F(EndpointTest, GoneDisablesTheEndpointUntilRestart) {
   sender->answer = [](const Post&, int) { return 410; };
-  auto e = endpoint();
-  e->start();
-  e->enqueue(event(1));
+  auto e = sending_one();
   await(Outcome::gone, 1);
   e->enqueue(event(2));
   await(Outcome::dropped, 1);
@@ -141,9 +142,7 @@ TEST_F(EndpointTest, AFullQueueDropsTheOldestAndSaysSo) {
 // (chat services put their credential in its path), the secret or the data.
 TEST_F(EndpointTest, TheLogNeverShowsTheUrlTheSecretOrTheData) {
   sender->answer = [](const Post&, int n) { return n == 1 ? 500 : 200; };
-  auto e = endpoint();
-  e->start();
-  e->enqueue(event(1));
+  auto e = sending_one();
   await(Outcome::delivered, 1);
   for (const auto& line : log_lines()) {
     const std::string text = line.dump();
@@ -157,9 +156,7 @@ TEST_F(EndpointTest, StoppingAbandonsNothing) {
   sender->answer = [](const Post&, int) { return 500; };
   webhook.retry.first = std::chrono::hours(1);
   webhook.retry.longest = std::chrono::hours(1);
-  auto e = endpoint();
-  e->start();
-  e->enqueue(event(1));
+  auto e = sending_one();
   await(Outcome::retrying, 1);
   e->stop();
   const auto pending = e->pending();

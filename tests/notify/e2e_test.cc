@@ -38,47 +38,46 @@ class WebhooksEndToEnd : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(cli({"init", "--origin", "mandate.test/ledger"}).exit_code, 0);
-    for (auto [id, groups] : {std::pair{"alice", "dev"}, {"bob", "sre"}, {"carol", "sre"}}) {
-      ASSERT_EQ(cli({"actor", "add", "--kind", "human", "--id", id, "--groups", groups}).exit_code, 0);
-    }
     const auto key = cli({"actor", "keygen", "--out", (tmp / "deployer.pem").string()});
     ASSERT_EQ(key.exit_code, 0) << key.err;
     write_file(tmp / "deployer.jwk", json::parse(key.out)["jwk"].dump());
-    ASSERT_EQ(cli({"actor", "add", "--kind", "workload", "--id", kWorkload, "--owner", "alice", "--key",
-                   "@" + (tmp / "deployer.jwk").string()})
-                  .exit_code,
-              0);
-    write_file(tmp / "rules.toml", R"([[rule]]
-id = "prod-deploy"
-detail_types = ["deploy"]
-approvals = 1
-approver_groups = ["sre"]
-max_task_duration = "1h"
-break_glass = true
-review_within = "4h"
-)");
-    ASSERT_EQ(cli({"rules", "load", (tmp / "rules.toml").string()}).exit_code, 0);
+    write_file(tmp / "rules.toml", "[[rule]]\nid = \"prod\"\ndetail_types = [\"deploy\"]\napprovals = 1\n"
+                                   "approver_groups = [\"sre\"]\nmax_task_duration = \"1h\"\nbreak_glass = true\n");
+    const std::vector<std::vector<std::string>> steps = {
+        {"actor", "add", "--kind", "human", "--id", "alice", "--groups", "dev"},
+        {"actor", "add", "--kind", "human", "--id", "bob", "--groups", "sre"},
+        {"actor", "add", "--kind", "human", "--id", "carol", "--groups", "sre"},
+        {"actor", "add", "--kind", "workload", "--id", kWorkload, "--owner", "alice", "--key", "@" + (tmp / "deployer.jwk").string()},
+        {"rules", "load", (tmp / "rules.toml").string()}};
+    for (const auto& step : steps) {
+      const auto r = cli(step);
+      ASSERT_EQ(r.exit_code, 0) << step[0] << " " << step[1] << ": " << r.err;
+    }
     write_file(tmp / "idp.jwks", idp.jwks());
     write_file(tmp / "wh.secret", secret + "\n", 0600);
   }
 
-  void TearDown() override {
-    if (server) {
-      EXPECT_EQ(server->terminate(), 0) << server_errors();  // SIGTERM is a clean stop
-    }
+  // SIGTERM: a clean stop (exit 0), which saves the notifier's state.
+  void stop_server() {
+    if (!server) return;
+    EXPECT_EQ(server->terminate(), 0) << server_errors();
+    server.reset();
   }
+  void TearDown() override { stop_server(); }
 
-  RunResult cli(std::vector<std::string> args) const {
-    args.insert(args.begin(), {MANDATE_BINARY, "--home", home});
-    return run(args);
-  }
-  // The CLI against the server as `who` (an ID token from the test's
-  // identity provider); `timeout` ends it (exit 124) if it hangs.
-  RunResult remote(const std::string& who, std::vector<std::string> args) const {
+  // The CLI on the home (as its operator), or against the server as `who`
+  // (an ID token from the test's identity provider). `timeout` ends it
+  // (exit 124) if it hangs.
+  RunResult cli(const std::vector<std::string>& args) const { return mandate({"--home", home}, args); }
+  RunResult remote(const std::string& who, const std::vector<std::string>& args) const {
     const std::string token = idp.sign({{"iss", kIdp}, {"aud", kAudience}, {"sub", who}});
-    args.insert(args.begin(), {"timeout", "30", MANDATE_BINARY, "--server", "http://127.0.0.1:" + std::to_string(port),
-                               "--token", token});
-    return run(args);
+    return mandate({"--server", "http://127.0.0.1:" + std::to_string(port), "--token", token}, args);
+  }
+  static RunResult mandate(const std::vector<std::string>& global, const std::vector<std::string>& args) {
+    std::vector<std::string> argv{"timeout", "30", MANDATE_BINARY};
+    argv.insert(argv.end(), global.begin(), global.end());
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv);
   }
   std::string request_task(const std::string& intent, const std::string& ref) const {
     const auto r = remote("alice", {"task", "request", "--intent", intent, "--ref", ref, "--executor", kWorkload,
@@ -298,8 +297,7 @@ TEST_F(WebhooksEndToEnd, ARestartNeitherResendsNorSkips) {
   start_server(webhook(receiver_url()));
   const std::string before = request_task("Before the restart", "CHG-1");
   ASSERT_EQ(deliveries_until(delivered_at_least(1)).size(), 1u);
-  ASSERT_EQ(server->terminate(), 0) << server_errors();
-  server.reset();
+  stop_server();
   const auto during = cli({"task", "request", "--as", "alice", "--intent", "While stopped", "--executor", kWorkload,
                            "--scope", kScope, "--duration", "30m"});
   ASSERT_EQ(during.exit_code, 0) << during.err;

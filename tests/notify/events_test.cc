@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "broker/broker_fixture.h"
 #include "notify/internal/events.h"
+#include "notify/notify_fixture.h"
 #include "notify/webhooks.h"
 
 namespace mandate::notify {
@@ -14,21 +14,11 @@ namespace {
 
 using nlohmann::json;
 
-class EventsTest : public broker::BrokerTest {
+class EventsTest : public NotifyTest {
  protected:
   void SetUp() override {
-    BrokerTest::SetUp();
-    load_rules(R"([[rule]]
-id = "prod-deploy"
-detail_types = ["deploy"]
-approvals = 2
-approver_groups = ["sre"]
-max_task_duration = "1h"
-max_mandate_lifetime = "10m"
-max_uses = 3
-break_glass = true
-review_within = "4h"
-)");
+    NotifyTest::SetUp();
+    allow_break_glass(2, "4h");
     from = ledger->size();
   }
 
@@ -44,10 +34,7 @@ review_within = "4h"
     return out;
   }
   static json body(const Event& e) { return json::parse(e.body); }
-  std::string request(const std::string& ref = "CHG 1/2") {
-    return broker->request_task(as("alice"), {"Deploy payments v2.3.1", ref, broker::kWorkload, scope(), std::chrono::minutes(30)})
-        .task_id;
-  }
+  std::string request() { return NotifyTest::request("Deploy payments v2.3.1", "CHG 1/2"); }
 
   EventContext context{"mandate.test/ledger", "https://mandate.test", "https://tickets.test/browse/{reference}"};
   std::uint64_t from = 0;

@@ -5,10 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "broker/broker_fixture.h"
 #include "notify/fake_sender.h"
 #include "notify/internal/signing.h"
 #include "notify/notifier.h"
+#include "notify/notify_fixture.h"
 
 namespace mandate::notify {
 namespace {
@@ -16,18 +16,11 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-class NotifierTest : public broker::BrokerTest {
+class NotifierTest : public NotifyTest {
  protected:
   void SetUp() override {
-    BrokerTest::SetUp();
-    load_rules(R"([[rule]]
-id = "prod-deploy"
-detail_types = ["deploy"]
-approvals = 1
-max_task_duration = "1h"
-break_glass = true
-review_within = "1h"
-)");
+    NotifyTest::SetUp();
+    allow_break_glass(1, "1h");
     Webhook w;
     w.name = "chat";
     w.url = "https://chat.example/hooks";
@@ -48,8 +41,16 @@ review_within = "1h"
                                       },
                                       std::move(to));
   }
-  std::string request(const std::string& intent) {
-    return broker->request_task(as("alice"), {intent, std::nullopt, broker::kWorkload, scope(), 30min}).task_id;
+  std::unique_ptr<Notifier> started(std::shared_ptr<FakeSender> to) {
+    auto n = notifier(std::move(to));
+    n->start();
+    return n;
+  }
+  // A task requested and approved (one approval is enough here).
+  std::string approved(const std::string& intent) {
+    const std::string task = request(intent);
+    broker->approve(as("bob"), task, "ok");
+    return task;
   }
   static std::vector<std::string> types(const std::vector<Post>& posts) {
     std::vector<std::string> out;
@@ -68,10 +69,8 @@ review_within = "1h"
 TEST_F(NotifierTest, TheFirstStartBeginsAtTheLedgersEndAndFollowsIt) {
   const std::string before = request("before the first start");
   auto sender = std::make_shared<FakeSender>();
-  auto n = notifier(sender);
-  n->start();
-  const std::string task = request("Deploy payments");
-  broker->approve(as("bob"), task, "ok");
+  auto n = started(sender);
+  const std::string task = approved("Deploy payments");
   const auto posts = sender->wait_for(2);
   ASSERT_EQ(posts.size(), 2u);
   EXPECT_EQ(types(posts), (std::vector<std::string>{"dev.mandate.task.requested", "dev.mandate.task.approved"}));
@@ -86,14 +85,12 @@ TEST_F(NotifierTest, TheFirstStartBeginsAtTheLedgersEndAndFollowsIt) {
 // Stopped, restarted: what happened in between is announced, nothing twice.
 TEST_F(NotifierTest, ARestartNeitherResendsNorSkips) {
   auto sender = std::make_shared<FakeSender>();
-  auto first = notifier(sender);
-  first->start();
+  auto first = started(sender);
   const std::string a = request("announced before the stop");
   ASSERT_EQ(sender->wait_for(1).size(), 1u);
   first.reset();  // stops
   const std::string b = request("while stopped");
-  auto second = notifier(sender);
-  second->start();
+  auto second = started(sender);
   const auto posts = sender->wait_for(2);
   std::this_thread::sleep_for(100ms);
   ASSERT_EQ(sender->posts().size(), 2u);
@@ -107,8 +104,7 @@ TEST_F(NotifierTest, DeliveriesNotDoneAtStopGoOnAfterARestart) {
   settings.webhooks[0].retry = {1h, 1h, 5};
   auto failing = std::make_shared<FakeSender>();
   failing->answer = [](const Post&, int) { return 500; };
-  auto first = notifier(failing);
-  first->start();
+  auto first = started(failing);
   request("Deploy payments");
   ASSERT_EQ(failing->wait_for(1).size(), 1u);
   first.reset();
@@ -118,8 +114,7 @@ TEST_F(NotifierTest, DeliveriesNotDoneAtStopGoOnAfterARestart) {
   EXPECT_EQ(pending[0]["endpoint"], "chat");
 
   auto working = std::make_shared<FakeSender>();
-  auto second = notifier(working);
-  second->start();
+  auto second = started(working);
   const auto posts = working->wait_for(1);
   ASSERT_EQ(posts.size(), 1u);
   EXPECT_EQ(header(posts[0], "webhook-id"), header(failing->posts()[0], "webhook-id"));
@@ -132,8 +127,7 @@ TEST_F(NotifierTest, DeliveriesNotDoneAtStopGoOnAfterARestart) {
 
 TEST_F(NotifierTest, AnOverdueReviewIsAnnouncedOnceEvenAcrossRestarts) {
   auto sender = std::make_shared<FakeSender>();
-  auto n = notifier(sender);
-  n->start();
+  auto n = started(sender);
   const auto glass = broker->break_glass(as("alice"), {"Roll back", std::nullopt, broker::kWorkload, scope(), 15min},
                                          "payments down");
   ASSERT_EQ(sender->wait_for(2).size(), 2u);  // break_glass, mandate.issued
@@ -144,8 +138,7 @@ TEST_F(NotifierTest, AnOverdueReviewIsAnnouncedOnceEvenAcrossRestarts) {
   EXPECT_EQ(subject(posts[2]), glass.task.task_id);
   std::this_thread::sleep_for(100ms);
   n.reset();
-  n = notifier(sender);
-  n->start();
+  n = started(sender);
   std::this_thread::sleep_for(100ms);
   EXPECT_EQ(sender->posts().size(), 3u) << "announced once, restart or not";
   EXPECT_EQ(saved_state()["overdue"], json::array({glass.task.task_id}));
@@ -158,11 +151,9 @@ TEST_F(NotifierTest, AnOverdueReviewIsAnnouncedOnceEvenAcrossRestarts) {
 TEST_F(NotifierTest, AWebhookGetsOnlyTheEventsItAskedFor) {
   settings.webhooks[0].events = {"task.approved"};
   auto sender = std::make_shared<FakeSender>();
-  auto n = notifier(sender);
-  n->start();
-  const std::string task = request("Deploy payments");
-  broker->approve(as("bob"), task, "ok");
-  const auto posts = sender->wait_for(1);
+  auto n = started(sender);
+  approved("Deploy payments");
+  sender->wait_for(1);
   std::this_thread::sleep_for(100ms);
   EXPECT_EQ(types(sender->posts()), std::vector<std::string>{"dev.mandate.task.approved"});
 }
