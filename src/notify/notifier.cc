@@ -51,11 +51,9 @@ void Notifier::start() {
     load_state();
   }
   json names = json::array();
-  for (const auto& endpoint : endpoints_) {
-    names.push_back(endpoint->name());
-    endpoint->start();
-  }
+  for (const auto& endpoint : endpoints_) names.push_back(endpoint->name());
   log_(json{{"event", "webhooks"}, {"endpoints", names}, {"from_ledger_index", cursor_}}.dump());
+  for (const auto& endpoint : endpoints_) endpoint->start();
   follower_ = std::jthread([this](std::stop_token stop) { follow(std::move(stop)); });
 }
 

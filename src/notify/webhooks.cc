@@ -1,7 +1,7 @@
 // parse_webhooks: the [[webhooks]] tables, strictly. Each refusal names
 // file:line:column of the value (or table) at fault and never quotes a
 // secret.
-#include "notify/parse_webhooks.h"
+#include "notify/webhooks.h"
 
 #include <curl/curl.h>
 
@@ -163,10 +163,15 @@ std::chrono::milliseconds retry_delay(const RetrySchedule& schedule, int failed)
   return std::min(delay, schedule.longest);
 }
 
-std::expected<std::vector<Webhook>, std::string> parse_webhooks(const toml::node& webhooks, const fs::path& base_dir) {
+std::expected<std::vector<Webhook>, std::string> parse_webhooks(std::string_view config_text, std::string_view source,
+                                                                const fs::path& base_dir) {
+  auto root = settings::parse(config_text, source);
+  if (!root) return std::unexpected(root.error());
+  const toml::node* webhooks = root->get("webhooks");
+  if (webhooks == nullptr) return std::vector<Webhook>{};
   try {
-    const toml::array* list = webhooks.as_array();
-    if (list == nullptr || !list->is_array_of_tables()) refuse(webhooks, "webhooks must be tables: [[webhooks]]");
+    const toml::array* list = webhooks->as_array();
+    if (list == nullptr || !list->is_array_of_tables()) refuse(*webhooks, "webhooks must be tables: [[webhooks]]");
     std::vector<Webhook> out;
     for (const toml::node& item : *list) {
       Webhook w = read_webhook(*item.as_table(), base_dir);

@@ -1,8 +1,12 @@
 #pragma once
-// A [[webhooks]] table of mandate.toml, read: where events go, with which
-// secret, which events, and how hard to try (parse_webhooks.h reads it).
+// The [[webhooks]] tables of mandate.toml: where events go, with which
+// secret, which events, and how hard to try. Read strictly: an unknown key,
+// a wrong type, a secret file that is not "whsec_<base64>", an unknown event
+// name or plain http:// to a host that is not this machine is an error
+// naming file:line:column, and the server does not start.
 #include <chrono>
 #include <cstdint>
+#include <expected>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -52,5 +56,13 @@ struct Webhook {
   RetrySchedule retry;
   std::size_t queue_limit = 1000;  // deliveries waiting; beyond, the oldest is dropped
 };
+
+// The [[webhooks]] of `config_text`, a TOML document (the server's config
+// file, named `source` in errors); none: an empty list. Takes the text, not
+// a parsed table, so that no toml++ type is in this header. Relative file
+// names are relative to `base_dir` (the config's folder); secret files are
+// read and checked now.
+std::expected<std::vector<Webhook>, std::string> parse_webhooks(std::string_view config_text, std::string_view source,
+                                                                const std::filesystem::path& base_dir);
 
 }  // namespace mandate::notify

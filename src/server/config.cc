@@ -7,7 +7,7 @@
 
 #include "broker/records.h"
 #include "identity/authenticator.h"
-#include "notify/parse_webhooks.h"
+#include "notify/webhooks.h"
 #include "settings/strict_toml.h"
 
 namespace mandate::server {
@@ -176,11 +176,9 @@ std::expected<ServerConfig, std::string> parse_server_config(std::string_view te
     }
   }
   if (r.failed()) return std::unexpected(r.error());
-  if (const toml::node* webhooks = root.get("webhooks")) {
-    auto read = notify::parse_webhooks(*webhooks, base);
-    if (!read) return std::unexpected(read.error());
-    c.webhooks = std::move(*read);
-  }
+  auto webhooks = notify::parse_webhooks(text, source, base);
+  if (!webhooks) return std::unexpected(webhooks.error());
+  c.webhooks = std::move(*webhooks);
   if (c.listen.port != 0) settle_bound_port(c, c.listen.port);
   if (c.access_log != "-" && c.access_log != "off") c.access_log = resolve(base, c.access_log).string();
   auto identity = identity::parse_identity_config(text, source, base);

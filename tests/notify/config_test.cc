@@ -2,8 +2,7 @@
 // file:line:column without quoting the secret.
 #include <gtest/gtest.h>
 
-#include "notify/parse_webhooks.h"
-#include "settings/strict_toml.h"
+#include "notify/webhooks.h"
 #include "support/files.h"
 
 namespace mandate::notify {
@@ -16,11 +15,7 @@ class WebhooksConfig : public ::testing::Test {
   void SetUp() override { testing::write_file(tmp / "wh.secret", std::string(kSecret) + "\n", 0600); }
 
   std::expected<std::vector<Webhook>, std::string> parse(const std::string& text) {
-    auto root = settings::parse(text, "mandate.toml");
-    EXPECT_TRUE(root) << root.error();
-    const toml::node* node = root->get("webhooks");
-    EXPECT_NE(node, nullptr);
-    return parse_webhooks(*node, tmp.path());
+    return parse_webhooks(text, "mandate.toml", tmp.path());
   }
   std::string error_of(const std::string& text) {
     const auto parsed = parse(text);
@@ -97,6 +92,11 @@ TEST_F(WebhooksConfig, MistakesAreRefusedWithTheirPlace) {
     const std::string error = error_of(text);
     EXPECT_TRUE(error.starts_with(expected)) << text << "\n  gave: " << error << "\n  want: " << expected;
   }
+}
+
+TEST_F(WebhooksConfig, NoWebhooksIsNoneAndBadTomlIsRefused) {
+  EXPECT_EQ(parse("[log]\naccess = \"off\"\n").value().size(), 0u);
+  EXPECT_TRUE(error_of("[[webhooks]\n").starts_with("mandate.toml:1:")) << error_of("[[webhooks]\n");
 }
 
 TEST_F(WebhooksConfig, PlainHttpIsForThisMachineOnly) {

@@ -15,8 +15,8 @@
 #include <nlohmann/json.hpp>
 
 #include "server/raw_http.h"
-#include "support/jwt_signer.h"
 #include "support/process.h"
+#include "support/server_setup.h"
 
 namespace mandate::testing {
 namespace {
@@ -24,9 +24,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kIdp = "https://idp.test";
-constexpr const char* kAudience = "https://mandate.test";
-constexpr const char* kWorkload = "spiffe://example.org/ci/deployer";
 constexpr const char* kScope = R"([{"type":"deploy","actions":["deploy"],"resources":["prod/payments"]}])";
 
 struct Delivery {
@@ -34,10 +31,10 @@ struct Delivery {
   json event;  // the body, parsed: the CloudEvent
 };
 
-class WebhooksEndToEnd : public ::testing::Test {
+class WebhooksEndToEnd : public ::testing::Test, protected ServerCallers {
  protected:
   void SetUp() override {
-    ASSERT_EQ(cli({"init", "--origin", "mandate.test/ledger"}).exit_code, 0);
+    ASSERT_EQ(cli({"init", "--origin", kOrigin}).exit_code, 0);
     const auto key = cli({"actor", "keygen", "--out", (tmp / "deployer.pem").string()});
     ASSERT_EQ(key.exit_code, 0) << key.err;
     write_file(tmp / "deployer.jwk", json::parse(key.out)["jwk"].dump());
@@ -47,13 +44,13 @@ class WebhooksEndToEnd : public ::testing::Test {
         {"actor", "add", "--kind", "human", "--id", "alice", "--groups", "dev"},
         {"actor", "add", "--kind", "human", "--id", "bob", "--groups", "sre"},
         {"actor", "add", "--kind", "human", "--id", "carol", "--groups", "sre"},
-        {"actor", "add", "--kind", "workload", "--id", kWorkload, "--owner", "alice", "--key", "@" + (tmp / "deployer.jwk").string()},
+        {"actor", "add", "--kind", "workload", "--id", kDeployer, "--owner", "alice", "--key", "@" + (tmp / "deployer.jwk").string()},
         {"rules", "load", (tmp / "rules.toml").string()}};
     for (const auto& step : steps) {
       const auto r = cli(step);
       ASSERT_EQ(r.exit_code, 0) << step[0] << " " << step[1] << ": " << r.err;
     }
-    write_file(tmp / "idp.jwks", idp.jwks());
+    write_jwks(tmp.path());
     write_file(tmp / "wh.secret", secret + "\n", 0600);
   }
 
@@ -70,8 +67,7 @@ class WebhooksEndToEnd : public ::testing::Test {
   // (exit 124) if it hangs.
   RunResult cli(const std::vector<std::string>& args) const { return mandate({"--home", home}, args); }
   RunResult remote(const std::string& who, const std::vector<std::string>& args) const {
-    const std::string token = idp.sign({{"iss", kIdp}, {"aud", kAudience}, {"sub", who}});
-    return mandate({"--server", "http://127.0.0.1:" + std::to_string(port), "--token", token}, args);
+    return mandate({"--server", "http://127.0.0.1:" + std::to_string(port), "--token", human(who)}, args);
   }
   static RunResult mandate(const std::vector<std::string>& global, const std::vector<std::string>& args) {
     std::vector<std::string> argv{"timeout", "30", MANDATE_BINARY};
@@ -80,7 +76,7 @@ class WebhooksEndToEnd : public ::testing::Test {
     return run(argv);
   }
   std::string request_task(const std::string& intent, const std::string& ref) const {
-    const auto r = remote("alice", {"task", "request", "--intent", intent, "--ref", ref, "--executor", kWorkload,
+    const auto r = remote("alice", {"task", "request", "--intent", intent, "--ref", ref, "--executor", kDeployer,
                                     "--scope", kScope, "--duration", "30m"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.exit_code == 0 ? json::parse(r.out)["task"].get<std::string>() : "";
@@ -97,13 +93,10 @@ class WebhooksEndToEnd : public ::testing::Test {
   std::string receiver_url() const { return "http://127.0.0.1:" + std::to_string(receiver_port) + "/hooks/mandate"; }
 
   void start_server(const std::string& webhooks) {
-    write_file(tmp / "mandate.toml", "home = \"" + home + "\"\n" +
-                                         "[listen]\naddress = \"127.0.0.1\"\nport = 0\n"
-                                         "[log]\naccess = \"off\"\n"
-                                         "[identity]\naudience = \"" + kAudience + "\"\n"
-                                         "[[identity.oidc]]\nissuer = \"" + kIdp + "\"\njwks_file = \"idp.jwks\"\n"
-                                         "[console]\nchange_url_template = \"https://tickets.test/browse/{reference}\"\n" +
-                                         webhooks);
+    write_file(tmp / "mandate.toml",
+               server_config_text(home, "[listen]\naddress = \"127.0.0.1\"\nport = 0\n"
+                                        "[console]\nchange_url_template = \"https://tickets.test/browse/{reference}\"\n" +
+                                            webhooks));
     server = std::make_unique<Child>(
         std::vector<std::string>{MANDATE_BINARY, "serve", "--config", (tmp / "mandate.toml").string()}, tmp / "server.err");
     const auto line = server->read_line(30s);
@@ -151,7 +144,6 @@ class WebhooksEndToEnd : public ::testing::Test {
   TempDir tmp;
   std::string home = (tmp / "home").string();
   std::string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwE2eE2eE2eE2e";
-  JwtSigner idp{.kid = "idp-1"};
   std::unique_ptr<Child> receiver;
   std::uint16_t receiver_port = 0;
   std::unique_ptr<Child> server;
@@ -170,7 +162,7 @@ TEST_F(WebhooksEndToEnd, EachStepArrivesOnceSignedAsItsCloudEvent) {
   ASSERT_EQ(remote("bob", {"approve", a, "--comment", "go"}).exit_code, 0);
   const std::string b = request_task("Migrate the ledger", "CHG-1043");
   ASSERT_EQ(remote("carol", {"deny", b, "--reason", "change freeze"}).exit_code, 0);
-  const auto glass = remote("alice", {"task", "break-glass", "--intent", "Roll back payments", "--executor", kWorkload,
+  const auto glass = remote("alice", {"task", "break-glass", "--intent", "Roll back payments", "--executor", kDeployer,
                                       "--scope", kScope, "--duration", "15m", "--reason", "payments down"});
   ASSERT_EQ(glass.exit_code, 0) << glass.err;
   const std::string g = json::parse(glass.out)["task"];
@@ -210,7 +202,7 @@ TEST_F(WebhooksEndToEnd, EachStepArrivesOnceSignedAsItsCloudEvent) {
   EXPECT_EQ(requested["change_ref"], "CHG-1042");
   EXPECT_EQ(requested["change_url"], "https://tickets.test/browse/CHG-1042");
   EXPECT_EQ(requested["initiator"], "alice");
-  EXPECT_EQ(requested["executor"], kWorkload);
+  EXPECT_EQ(requested["executor"], kDeployer);
   EXPECT_EQ(requested["console_url"], "http://127.0.0.1:" + std::to_string(port) + "/console/tasks/" + a);
   const json approved = one("task.approved", a);
   EXPECT_EQ(approved["approver"], "bob");
@@ -273,7 +265,7 @@ TEST_F(WebhooksEndToEnd, ARequestNeverWaitsForAWebhook) {
 
   // The first delivery is unanswered (held until SIGUSR2): the next
   // request must return all the same (timeout would end it with 124).
-  const auto second = remote("alice", {"task", "request", "--intent", "Second", "--executor", kWorkload, "--scope",
+  const auto second = remote("alice", {"task", "request", "--intent", "Second", "--executor", kDeployer, "--scope",
                                        kScope, "--duration", "30m"});
   EXPECT_EQ(second.exit_code, 0) << second.err;
   EXPECT_EQ(deliveries_until([](const auto&) { return false; }, 500ms).size(), 1u) << "still the first, still held";
@@ -298,7 +290,7 @@ TEST_F(WebhooksEndToEnd, ARestartNeitherResendsNorSkips) {
   const std::string before = request_task("Before the restart", "CHG-1");
   ASSERT_EQ(deliveries_until(delivered_at_least(1)).size(), 1u);
   stop_server();
-  const auto during = cli({"task", "request", "--as", "alice", "--intent", "While stopped", "--executor", kWorkload,
+  const auto during = cli({"task", "request", "--as", "alice", "--intent", "While stopped", "--executor", kDeployer,
                            "--scope", kScope, "--duration", "30m"});
   ASSERT_EQ(during.exit_code, 0) << during.err;
   start_server(webhook(receiver_url()));

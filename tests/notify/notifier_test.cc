@@ -122,6 +122,8 @@ TEST_F(NotifierTest, DeliveriesNotDoneAtStopGoOnAfterARestart) {
   second.reset();
   EXPECT_EQ(saved_state()["pending"], json::array());
   std::lock_guard lock(log_mu);
+  ASSERT_FALSE(log.empty());
+  EXPECT_NE(log.back().find("\"outcome\":\"delivered\""), std::string::npos) << log.back();
   EXPECT_NE(log.back().find("\"attempt\":2"), std::string::npos) << log.back();
 }
 
