@@ -79,9 +79,14 @@ void Endpoint::run(std::stop_token stop) {
     }
     next->in_flight = true;
     const std::uint64_t seq = next->seq;
-    const Post post = post_for(next->pending.event);
+    const Event event = next->pending.event;
     lock.unlock();
-    const PostResult result = sender_->post(post, stop);
+    PostResult result;
+    try {
+      result = sender_->post(post_for(event), stop);
+    } catch (const std::exception& e) {  // a failed attempt, not the end of the thread
+      result.error = e.what();
+    }
     lock.lock();
     settle(seq, result);
   }
