@@ -35,7 +35,7 @@ json task_data(const core::Task& task, const EventContext& context) {
                {"intent", task.intent},
                {"initiator", task.initiator},
                {"executor", task.executor},
-               {"console_url", context.public_url + "/console/tasks/" + percent_encode(task.id)}};
+               {"console_url", context.public_url + "/console/#/tasks/" + percent_encode(task.id)}};
   if (task.external_ref) {
     data["change_ref"] = *task.external_ref;
     const std::string placeholder = "{reference}";

@@ -203,7 +203,7 @@ TEST_F(WebhooksEndToEnd, EachStepArrivesOnceSignedAsItsCloudEvent) {
   EXPECT_EQ(requested["change_url"], "https://tickets.test/browse/CHG-1042");
   EXPECT_EQ(requested["initiator"], "alice");
   EXPECT_EQ(requested["executor"], kDeployer);
-  EXPECT_EQ(requested["console_url"], "http://127.0.0.1:" + std::to_string(port) + "/console/tasks/" + a);
+  EXPECT_EQ(requested["console_url"], "http://127.0.0.1:" + std::to_string(port) + "/console/#/tasks/" + a);
   const json approved = one("task.approved", a);
   EXPECT_EQ(approved["approver"], "bob");
   EXPECT_EQ(approved["decision"], "approve");

@@ -61,7 +61,7 @@ TEST_F(EventsTest, ATaskRequestIsAStructuredCloudEvent) {
                               {"change_url", "https://tickets.test/browse/CHG%201%2F2"},
                               {"initiator", "alice"},
                               {"executor", broker::kWorkload},
-                              {"console_url", "https://mandate.test/console/tasks/" + task},
+                              {"console_url", "https://mandate.test/console/#/tasks/" + task},
                               {"ledger_index", index}}));
   EXPECT_EQ(ce.size(), 8u) << ce.dump();
   // Standard Webhooks: the id is not user controlled and holds no '.'.
