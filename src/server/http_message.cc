@@ -39,8 +39,11 @@ bool acceptable_request_id(std::string_view id) {
 }
 }  // namespace
 
-Request request_from_head(std::string_view method, std::string_view target,
-                          std::vector<std::pair<std::string, std::string>> fields) {
+std::expected<Request, std::string> request_from_head(std::string_view method, std::string_view target,
+                                                      std::vector<std::pair<std::string, std::string>> fields) {
+  if (!target.starts_with('/')) {
+    return std::unexpected("the request target must be an absolute path starting with '/' (origin-form)");
+  }
   Request request;
   request.method = std::string(method);
   request.target = std::string(target);

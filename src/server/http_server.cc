@@ -303,21 +303,24 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     finish(request, std::move(response));
   }
 
-  Request to_request(http::request<http::string_body>& message) {
+  std::expected<Request, std::string> to_request(http::request<http::string_body>& message) {
     std::vector<std::pair<std::string, std::string>> fields;
     for (const auto& field : message) fields.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    Request request = request_from_head(std::string(message.method_string()), std::string(message.target()),
-                                        std::move(fields));
-    request.body = std::move(message.body());
-    request.remote_address = remote_;
-    request.peer_certificates_der = peer_chain_;
-    if (request.request_id.empty()) request.request_id = server_.next_request_id();
+    auto request = request_from_head(std::string(message.method_string()), std::string(message.target()),
+                                     std::move(fields));
+    if (!request) return request;
+    request->body = std::move(message.body());
+    request->remote_address = remote_;
+    request->peer_certificates_der = peer_chain_;
+    if (request->request_id.empty()) request->request_id = server_.next_request_id();
     return request;
   }
 
   void dispatch(http::request<http::string_body> message) {
     keep_alive_ = message.keep_alive();
-    auto request = std::make_shared<Request>(to_request(message));
+    auto made = to_request(message);
+    if (!made) return refuse(400, made.error());
+    auto request = std::make_shared<Request>(std::move(*made));
     auto& pool = server_.has_priority(*request) ? server_.priority_workers : server_.workers;
     // The work guard keeps the network threads running while a handler works.
     net::post(pool, [self = this->shared_from_this(), request,

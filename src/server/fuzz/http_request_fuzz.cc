@@ -144,8 +144,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       fields.emplace_back(std::string(field.name_string()), std::string(field.value()));
       if (sent_id.empty() && boost::beast::iequals(field.name_string(), "x-request-id")) sent_id = std::string(field.value());
     }
-    Request request =
-        request_from_head(std::string(message.method_string()), std::string(message.target()), std::move(fields));
+    auto made = request_from_head(std::string(message.method_string()), std::string(message.target()), std::move(fields));
+    if (!made) {
+      // The server answers 400 with the reason and closes.
+      require(!std::string_view(message.target()).starts_with('/'));
+      check_body(error_body(made.error()));
+      return 0;
+    }
+    Request& request = *made;
     request.body = std::move(message.body());
     require(request.body.size() <= limits.max_body_bytes);
     check_request(request, sent_id);
