@@ -117,7 +117,7 @@ seed() {
         cp "$file" "$dir/${rel//\//_}"
       done < <(find "${MANDATE_SHARED_DIR:-../shared}" -name '*.json' -size -16k -print0)
       cp src/encoding/fuzz/seeds/* "$dir/" ;;
-    jwt_fuzz) "$build/src/identity/fuzz/jwt_seeds" "$dir" ;;
+    jwt_fuzz) "$build/src/identity/fuzz/jwt_seeds" "$dir" && cp src/identity/fuzz/seeds/jwt/* "$dir/" ;;
     x509_svid_fuzz) cp src/identity/fuzz/seeds/svid/* "$dir/" ;;
     http_request_fuzz) cp src/server/fuzz/seeds/* "$dir/" ;;
     authorizer_fuzz) python3 - "$shared" "$dir" <<'PY'
