@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
 # Fuzzes every parser of untrusted input with libFuzzer: the policy engine's
-# parsers and evaluator, and the log importers' parsers.
+# parsers and evaluator, the log importers' parsers, and the network-facing
+# parsers: strict JSON, JWS/JWT (ID tokens, mandate tokens, DPoP proofs,
+# JWKS), X.509-SVID chains and the HTTP request head.
 #   scripts/fuzz.sh [SECONDS]     SECONDS per target (default 60)
 # FUZZ_TIMEOUT=S is the per-input hang limit in wall-clock seconds (default 10).
 # FUZZ_TARGETS="policy_parser_fuzz ..." picks targets. Installs clang-16 and
 # libc++ 16 when missing (clang cannot build the project's std::expected with
-# libstdc++ 12), builds build-fuzz/ with MANDATE_FUZZ=ON (only the policy and
-# ingest-parsing modules and the targets in src/policy/fuzz/ and
-# src/ingest/fuzz/), seeds each corpus from ../shared (Cedar conformance
-# cases; the audit-log samples, split into records, plus the hand-written
-# hostile seeds in src/ingest/fuzz/seeds/), and runs each target on one core
-# with ASan, UBSan and leak detection, at nice 19. Findings land in
-# build-fuzz/artifacts/<target>/; the script exits 1 when any target found
-# something.
+# libstdc++ 12), builds build-fuzz/ with MANDATE_FUZZ=ON (only the parsing
+# modules and the targets in src/{policy,ingest,encoding,identity,server}/fuzz/),
+# seeds each corpus (Cedar conformance cases and JSON documents from
+# ../shared; the audit-log samples, split into records; the hand-written
+# seeds in src/*/fuzz/seeds/; tokens and proofs minted by jwt_seeds with the
+# project's signers), and runs each target on one core with ASan, UBSan and
+# leak detection, at nice 19. Findings land in build-fuzz/artifacts/<target>/;
+# the script exits 1 when any target found something. Two runs at once (two
+# target lists) share build-fuzz/: the build holds a lock on it, so the
+# second waits for the first's build instead of racing it, and each target
+# has its own corpus, log and artifacts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 targets=(${FUZZ_TARGETS:-policy_parser_fuzz entities_fuzz schema_fuzz authorizer_fuzz
-  cloudtrail_fuzz k8s_audit_fuzz vault_fuzz github_fuzz})
+  cloudtrail_fuzz k8s_audit_fuzz vault_fuzz github_fuzz
+  json_strict_fuzz jwt_fuzz x509_svid_fuzz http_request_fuzz})
 build=build-fuzz
 shared=../shared/conformance/cedar
 samples=${MANDATE_SHARED_DIR:-../shared}/samples
@@ -26,7 +32,7 @@ samples=${MANDATE_SHARED_DIR:-../shared}/samples
 timeout=${FUZZ_TIMEOUT:-10}
 
 packages=(clang-16 libc++-16-dev libc++abi-16-dev libclang-rt-16-dev cmake ninja-build nlohmann-json3-dev python3
-  libssl-dev libsimdjson-dev zlib1g-dev)
+  libssl-dev libsimdjson-dev zlib1g-dev libboost-dev openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -42,9 +48,15 @@ fi
 
 launcher=()
 if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+mkdir -p "$build"
+exec 9>"$build/.build.lock"
+flock 9  # released below, once the targets are built
 cmake -S . -B "$build" -G Ninja -DMANDATE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang-16 -DCMAKE_CXX_COMPILER=clang++-16 "${launcher[@]}" >/dev/null
-ninja -C "$build" -j2 "${targets[@]}" >/dev/null
+extra=()  # jwt_fuzz's seeds are minted by a program of the fuzz build
+[[ " ${targets[*]} " == *" jwt_fuzz "* ]] && extra=(jwt_seeds)
+ninja -C "$build" -j2 "${targets[@]}" "${extra[@]}" >/dev/null
+flock -u 9
 
 # Seeds: every file of the shared cases of the kind each target reads; the
 # evaluator's seeds are each test's policies, a NUL byte, and its entities.
@@ -96,6 +108,18 @@ seed() {
     policy_parser_fuzz) copy_seeds "$dir" -name '*.cedar' ;;
     schema_fuzz) copy_seeds "$dir" -name '*.cedarschema' ;;
     entities_fuzz) copy_seeds "$dir" -name '*.json' -path '*entities*' ;;
+    # Every JSON document of ../shared up to 16 KB (Cedar entities and
+    # tests, audit-log samples), plus the hand-written edge cases.
+    json_strict_fuzz)
+      local file
+      while IFS= read -r -d '' file; do
+        local rel=${file#"${MANDATE_SHARED_DIR:-../shared}"/}
+        cp "$file" "$dir/${rel//\//_}"
+      done < <(find "${MANDATE_SHARED_DIR:-../shared}" -name '*.json' -size -16k -print0)
+      cp src/encoding/fuzz/seeds/* "$dir/" ;;
+    jwt_fuzz) "$build/src/identity/fuzz/jwt_seeds" "$dir" && cp src/identity/fuzz/seeds/jwt/* "$dir/" ;;
+    x509_svid_fuzz) cp src/identity/fuzz/seeds/svid/* "$dir/" ;;
+    http_request_fuzz) cp src/server/fuzz/seeds/* "$dir/" ;;
     authorizer_fuzz) python3 - "$shared" "$dir" <<'PY'
 import json, pathlib, sys
 root, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
@@ -120,10 +144,17 @@ for target in "${targets[@]}"; do
   echo "fuzz: $target for ${seconds}s (log $log)" >&2
   # Audit records are about 1 KB: longer inputs than 16 KB only slow the
   # search down (the whole sample files stay in the corpus as seeds).
+  # The network-facing targets' inputs are capped too: a JWS is refused
+  # beyond 16 KB (ID tokens beyond 32 KB), certificates beyond 16 KB, and
+  # request heads beyond 16 KB; 17000 lets jwt_fuzz cross the first bound.
   module=policy dict=src/policy/fuzz/cedar.dict limits=()
   case $target in
     cloudtrail_fuzz | k8s_audit_fuzz | vault_fuzz | github_fuzz)
       module=ingest dict=src/ingest/fuzz/ingest.dict limits=(-max_len=16384) ;;
+    json_strict_fuzz) module=encoding dict=src/encoding/fuzz/json.dict limits=(-max_len=16384) ;;
+    jwt_fuzz) module=identity dict=src/identity/fuzz/jwt.dict limits=(-max_len=17000) ;;
+    x509_svid_fuzz) module=identity dict=src/identity/fuzz/x509.dict limits=(-max_len=16384) ;;
+    http_request_fuzz) module=server dict=src/server/fuzz/http.dict limits=(-max_len=16384) ;;
   esac
   # One process on one core; -timeout catches hangs, -rss_limit_mb memory
   # blowups, detect_leaks=1 leaks (ASan's LeakSanitizer).

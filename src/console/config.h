@@ -1,7 +1,9 @@
 #pragma once
 // The [console] table of mandate.toml: the browser console's sign-in (an
 // OpenID Connect relying party), its sessions, and where its pages come from.
-// Plain data; server/config.cc reads it strictly with the rest of the file.
+// Plain data; server/config.cc reads it strictly with the rest of the file
+// (and the table's change_url_template into ServerConfig, which the
+// webhooks use too).
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -22,15 +24,9 @@ struct ConsoleConfig {
   // A session unused for this long ends too: a browser left open overnight
   // is not signed in the next morning.
   std::chrono::seconds session_idle_timeout{std::chrono::hours(1)};
-  // "https://tickets.example/browse/{reference}": the link a task's
-  // reference becomes; {reference} is replaced by the URL-encoded reference.
-  std::optional<std::string> change_url_template;
   // For developing the pages: serve these files instead of the ones built
   // into the binary.
   std::optional<std::filesystem::path> assets_dir;
 };
-
-// The link for a task's reference, or nullopt without a template.
-std::optional<std::string> change_url(const ConsoleConfig& config, const std::string& reference);
 
 }  // namespace mandate::console

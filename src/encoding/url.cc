@@ -21,4 +21,16 @@ std::string percent_encode(std::string_view text) {
   return out;
 }
 
+std::string change_url(std::string_view url_template, std::string_view reference) {
+  constexpr std::string_view kPlaceholder = "{reference}";
+  const std::string encoded = percent_encode(reference);
+  std::string url;
+  std::size_t from = 0;
+  for (auto at = url_template.find(kPlaceholder); at != std::string_view::npos; at = url_template.find(kPlaceholder, from)) {
+    url.append(url_template.substr(from, at - from)).append(encoded);
+    from = at + kPlaceholder.size();
+  }
+  return url.append(url_template.substr(from));
+}
+
 }  // namespace mandate::encoding

@@ -10,4 +10,9 @@ namespace mandate::encoding {
 // reads %20 as a space too) and a path segment.
 std::string percent_encode(std::string_view text);
 
+// `url_template` with every "{reference}" replaced by `reference`,
+// percent-encoded: a task's change reference as a link into the ticket
+// system ([console] change_url_template). "" without a template.
+std::string change_url(std::string_view url_template, std::string_view reference);
+
 }  // namespace mandate::encoding

@@ -8,6 +8,7 @@
 
 #include "broker/records.h"
 #include "identity/authenticator.h"
+#include "notify/webhooks.h"
 #include "settings/strict_toml.h"
 
 namespace mandate::server {
@@ -148,6 +149,19 @@ struct ConsolePlaces {
   std::string issuer;
 };
 
+// The change URL template, read whether or not the console is served: the
+// webhooks' events carry the link too.
+void read_change_url_template(Reader& r, const toml::table& t, ServerConfig& c) {
+  const toml::node* node = t.get("change_url_template");
+  if (!node) return;
+  r.text(t, "change_url_template", c.change_url_template);
+  const std::string& url = c.change_url_template;
+  const bool http = url.starts_with("https://") || url.starts_with("http://");
+  if (!(http && url.contains("{reference}"))) r.fail_at(*node, "change_url_template must be an http(s) URL holding {reference}");
+}
+
+// [console]: the change URL template alone, or with the sign-in
+// (oidc_issuer and client_id, both) that makes the server serve the console.
 void read_console(Reader& r, const toml::table& root, const std::filesystem::path& base, ServerConfig& c,
                   ConsolePlaces& places) {
   const toml::table* t = r.table(root, "console");
@@ -155,10 +169,15 @@ void read_console(Reader& r, const toml::table& root, const std::filesystem::pat
   r.only(*t, {"oidc_issuer", "client_id", "client_secret_file", "session_ttl", "session_idle_timeout",
               "change_url_template", "assets_dir"},
          "console");
+  read_change_url_template(r, *t, c);
+  const bool signs_in = std::any_of(t->begin(), t->end(), [](const auto& kv) { return kv.first != "change_url_template"; });
+  if (!signs_in) return;
   console::ConsoleConfig cc;
   r.text(*t, "oidc_issuer", cc.oidc_issuer);
   r.text(*t, "client_id", cc.client_id);
-  if (cc.oidc_issuer.empty() || cc.client_id.empty()) return r.fail_at(*t, "console needs oidc_issuer and client_id");
+  if (cc.oidc_issuer.empty() || cc.client_id.empty()) {
+    return r.fail_at(*t, "console sign-in needs both oidc_issuer and client_id");
+  }
   places.issuer = r.at(*t->get("oidc_issuer"));
   std::chrono::milliseconds ttl = cc.session_ttl, idle = cc.session_idle_timeout;
   r.duration(*t, "session_ttl", ttl);
@@ -171,14 +190,6 @@ void read_console(Reader& r, const toml::table& root, const std::filesystem::pat
     auto secret = file.empty() ? std::nullopt : read_secret_file(resolve(base, file));
     if (!secret || secret->empty()) return r.fail_at(*node, "client_secret_file: cannot read a secret from " + file);
     cc.client_secret = std::move(secret);
-  }
-  if (const toml::node* node = t->get("change_url_template")) {
-    std::string url;
-    r.text(*t, "change_url_template", url);
-    if (!(url.starts_with("https://") || url.starts_with("http://")) || url.find("{reference}") == std::string::npos) {
-      return r.fail_at(*node, "change_url_template must be an http(s) URL holding {reference}");
-    }
-    cc.change_url_template = std::move(url);
   }
   if (const toml::node* node = t->get("assets_dir")) {
     std::string dir;
@@ -201,7 +212,9 @@ std::expected<ServerConfig, std::string> parse_server_config(std::string_view te
   const toml::table& root = *parsed;
   Reader r(source);
   ServerConfig c;
-  r.only(root, {"home", "public_url", "listen", "tls", "limits", "mandates", "access", "log", "authzen", "identity", "console"}, "");
+  r.only(root, {"home", "public_url", "listen", "tls", "limits", "mandates", "access", "log", "authzen", "identity", "console",
+               "webhooks"},
+         "");
   std::string home = ".";
   r.text(root, "home", home);
   c.home = resolve(base, home);
@@ -229,6 +242,9 @@ std::expected<ServerConfig, std::string> parse_server_config(std::string_view te
   ConsolePlaces console_places;
   read_console(r, root, base, c, console_places);
   if (r.failed()) return std::unexpected(r.error());
+  auto webhooks = notify::parse_webhooks(text, source, base);
+  if (!webhooks) return std::unexpected(webhooks.error());
+  c.webhooks = std::move(*webhooks);
   if (c.listen.port != 0) settle_bound_port(c, c.listen.port);
   if (c.access_log != "-" && c.access_log != "off") c.access_log = resolve(base, c.access_log).string();
   auto identity = identity::parse_identity_config(text, source, base);

@@ -2,7 +2,8 @@
 // mandate.toml, the server's config file: where the home is, where to
 // listen, TLS, limits, the mandates' issuer and audience, who administers,
 // the access log, how callers are authenticated ([identity], read by the
-// identity module), and the browser console ([console]). Parsed strictly at start: an unknown key or a wrong type
+// identity module), the browser console ([console]) and the webhooks
+// ([[webhooks]], read by the notify module). Parsed strictly at start: an unknown key or a wrong type
 // is an error naming file:line:column, and the server does not start.
 #include <expected>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "console/config.h"
+#include "notify/webhooks.h"
 #include "server/internal/http_server.h"
 
 namespace mandate::identity {
@@ -38,9 +40,15 @@ struct ServerConfig {
   // thread (and the ledger) for minutes.
   std::size_t max_batch_items = 1000;
   std::shared_ptr<const identity::IdentityConfig> identity;
-  // [console]: the browser console. Without it the console's routes answer
-  // 404 and the API works as before.
+  // [console] change_url_template: where a task's change reference is
+  // shown, "{reference}" standing for it (the console's pages and the
+  // webhook events carry the link). Empty: none.
+  std::string change_url_template;
+  // [console] oidc_issuer and client_id (and the rest of the sign-in):
+  // the browser console. Without them the console's routes answer 404 and
+  // the API works as before.
   std::optional<console::ConsoleConfig> console;
+  std::vector<notify::Webhook> webhooks;  // [[webhooks]]: none, no notifier
 };
 
 std::expected<ServerConfig, std::string> parse_server_config(std::string_view text, std::string_view source_name,

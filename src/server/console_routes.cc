@@ -129,7 +129,7 @@ nlohmann::json session_json(const Application& app, const Application::ConsoleSe
   const auto& c = app.config();
   const auto& who = s.session.who;
   const bool administrator = std::find(c.administrators.begin(), c.administrators.end(), who.actor_id) != c.administrators.end();
-  const auto& tmpl = app.console()->config.change_url_template;
+  const std::string& url_template = c.change_url_template;
   return {{"actor", who.actor_id},
           {"kind", "human"},
           {"administrator", administrator},
@@ -137,7 +137,7 @@ nlohmann::json session_json(const Application& app, const Application::ConsoleSe
           {"expires_at", timestamp(s.session.expires_at)},
           {"issuer", who.issuer},
           {"subject", who.subject},
-          {"change_url_template", tmpl ? nlohmann::json(*tmpl) : nlohmann::json(nullptr)}};
+          {"change_url_template", url_template.empty() ? nlohmann::json(nullptr) : nlohmann::json(url_template)}};
 }
 
 Application::ConsoleSession require_session(const Application& app, const Request& request) {

@@ -29,6 +29,36 @@ std::optional<std::string> Request::query_parameter(std::string_view name) const
   return std::nullopt;
 }
 
+namespace {
+bool acceptable_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (unsigned char c : id) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+}  // namespace
+
+std::expected<Request, std::string> request_from_head(std::string_view method, std::string_view target,
+                                                      std::vector<std::pair<std::string, std::string>> fields) {
+  if (!target.starts_with('/')) {
+    return std::unexpected("the request target must be an absolute path starting with '/' (origin-form)");
+  }
+  Request request;
+  request.method = std::string(method);
+  request.target = std::string(target);
+  const auto q = request.target.find('?');
+  request.path = request.target.substr(0, q);
+  if (q != std::string::npos) request.query = request.target.substr(q + 1);
+  for (auto& [name, value] : fields) {
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    request.headers.emplace_back(std::move(name), std::move(value));
+  }
+  const auto sent_id = request.header("x-request-id");
+  if (sent_id && acceptable_request_id(*sent_id)) request.request_id = std::string(*sent_id);
+  return request;
+}
+
 bool media_type_matches(std::string_view content_type, std::string_view expected) {
   const auto semi = content_type.find(';');
   std::string_view type = content_type.substr(0, semi);

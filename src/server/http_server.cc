@@ -49,14 +49,6 @@ void log_event(std::string_view event, std::string_view message) {
   std::cerr << R"({"event":")" << event << R"(","message":")" << message << "\"}" << std::endl;
 }
 
-bool acceptable_request_id(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (unsigned char c : id) {
-    if (c < 0x21 || c > 0x7e) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 struct HttpServer::Impl {
@@ -324,29 +316,24 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     finish(request, std::move(response));
   }
 
-  Request to_request(http::request<http::string_body>& message) {
-    Request request;
-    request.method = std::string(message.method_string());
-    request.target = std::string(message.target());
-    const auto q = request.target.find('?');
-    request.path = request.target.substr(0, q);
-    if (q != std::string::npos) request.query = request.target.substr(q + 1);
-    for (const auto& field : message) {
-      std::string name(field.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      request.headers.emplace_back(std::move(name), std::string(field.value()));
-    }
-    request.body = std::move(message.body());
-    request.remote_address = remote_;
-    request.peer_certificates_der = peer_chain_;
-    const auto sent_id = request.header("x-request-id");
-    request.request_id = sent_id && acceptable_request_id(*sent_id) ? std::string(*sent_id) : server_.next_request_id();
+  std::expected<Request, std::string> to_request(http::request<http::string_body>& message) {
+    std::vector<std::pair<std::string, std::string>> fields;
+    for (const auto& field : message) fields.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    auto request = request_from_head(std::string(message.method_string()), std::string(message.target()),
+                                     std::move(fields));
+    if (!request) return request;
+    request->body = std::move(message.body());
+    request->remote_address = remote_;
+    request->peer_certificates_der = peer_chain_;
+    if (request->request_id.empty()) request->request_id = server_.next_request_id();
     return request;
   }
 
   void dispatch(http::request<http::string_body> message) {
     keep_alive_ = message.keep_alive();
-    auto request = std::make_shared<Request>(to_request(message));
+    auto made = to_request(message);
+    if (!made) return refuse(400, made.error());
+    auto request = std::make_shared<Request>(std::move(*made));
     auto& pool = server_.has_priority(*request) ? server_.priority_workers : server_.workers;
     // The work guard keeps the network threads running while a handler works.
     net::post(pool, [self = this->shared_from_this(), request,

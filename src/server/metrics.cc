@@ -43,6 +43,11 @@ void Metrics::add_gauge(std::string name, std::string help, std::function<double
   gauges_[std::move(name)] = {std::move(help), std::move(read)};
 }
 
+void Metrics::add_exposition(std::function<std::string()> render) {
+  std::lock_guard lock(mu_);
+  expositions_.push_back(std::move(render));
+}
+
 std::string Metrics::render() const {
   std::ostringstream out;
   std::lock_guard lock(mu_);
@@ -73,6 +78,7 @@ std::string Metrics::render() const {
     out << "# HELP " << name << " " << gauge.help << "\n# TYPE " << name << " gauge\n"
         << name << " " << gauge.read() << "\n";
   }
+  for (const auto& render : expositions_) out << render();
   return out.str();
 }
 

@@ -10,6 +10,7 @@
 #include "home/home.h"
 #include "identity/authenticator.h"
 #include "identity/curl_fetcher.h"
+#include "notify/notifier.h"
 #include "server/internal/application.h"
 #include "server/config.h"
 #include "server/internal/http_server.h"
@@ -31,6 +32,21 @@ void fit_connections_to_open_files(Limits& limits) {
                             " leaves no room for connections; raise it (ulimit -n, systemd LimitNOFILE=)");
   }
   if (!warning.empty()) std::cerr << nlohmann::json{{"event", "max_connections"}, {"message", warning}}.dump() << std::endl;
+}
+
+// The webhook notifier (src/notify), when [[webhooks]] are configured: it
+// follows the ledger on threads of its own, so no request waits on a
+// delivery. Its counters join /metrics.
+std::unique_ptr<notify::Notifier> start_notifier(Application& app) {
+  const ServerConfig& config = app.config();
+  if (config.webhooks.empty()) return nullptr;
+  auto metrics = std::make_shared<notify::DeliveryMetrics>();
+  app.metrics().add_exposition([metrics] { return metrics->render(); });
+  auto notifier = std::make_unique<notify::Notifier>(
+      notify::NotifierSettings{config.webhooks, config.public_url, config.change_url_template},
+      app.home().store(), app.home().ledger().origin(), app.broker(), metrics);
+  notifier->start();
+  return notifier;
 }
 
 }  // namespace
@@ -62,6 +78,10 @@ void serve(const std::filesystem::path& config_file, std::ostream& announce) {
       });
   settle_bound_port(*config, server.port());
   app = std::make_unique<Application>(std::move(*config), std::move(home), std::make_shared<identity::CurlJwksFetcher>());
+  // Started before the first request can be handled (run() below), so a
+  // first start's cursor misses no step; stopped, by its destructor, after
+  // the drain: a last pass announces the steps taken while draining.
+  const std::unique_ptr<notify::Notifier> notifier = start_notifier(*app);
   announce << nlohmann::json{{"listening", listen.address + ":" + std::to_string(server.port())}, {"tls", tls}}.dump()
            << std::endl;
   server.run(true);

@@ -8,7 +8,7 @@
 #include "broker/views.h"
 #include "core/outcome.h"
 #include "core/error.h"
-#include "console/config.h"
+#include "encoding/url.h"
 #include "server/internal/application.h"
 #include "server/internal/console_state.h"
 #include "server/internal/task_events.h"
@@ -87,8 +87,9 @@ Response waiting_for(const Application& app, const AuthenticatedCaller& who, con
   for (const auto& awaiting : app.broker().waiting_for(who.caller.actor_id)) {
     auto item = broker::to_json(awaiting);
     const auto& ref = awaiting.task.task.external_ref;
-    const auto link = app.console() && ref ? console::change_url(app.console()->config, *ref) : std::nullopt;
-    item["change_url"] = link ? nlohmann::json(*link) : nlohmann::json(nullptr);
+    const std::string& url_template = app.config().change_url_template;
+    item["change_url"] = ref && !url_template.empty() ? nlohmann::json(encoding::change_url(url_template, *ref))
+                                                      : nlohmann::json(nullptr);
     out.push_back(std::move(item));
   }
   return json_ok(out);

@@ -89,13 +89,15 @@ std::string lower(std::string_view text) {
 }
 
 // RFC 3986 §6.2.2.2: percent-encodings in upper case, unreserved ones decoded.
-std::optional<std::string> normalize_percent_encoding(std::string_view text) {
+// `lower_case` (a host): every character lower case, decoded ones included,
+// the hex digits of the encodings kept excepted.
+std::optional<std::string> normalize_percent_encoding(std::string_view text, bool lower_case = false) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
     if (c <= 0x20 || c >= 0x7f) return std::nullopt;
     if (c != '%') {
-      out.push_back(static_cast<char>(c));
+      out.push_back(static_cast<char>(lower_case ? std::tolower(c) : c));
       continue;
     }
     if (i + 2 >= text.size()) return std::nullopt;
@@ -103,7 +105,7 @@ std::optional<std::string> normalize_percent_encoding(std::string_view text) {
     if (hi < 0 || lo < 0) return std::nullopt;
     const auto decoded = static_cast<unsigned char>(hi * 16 + lo);
     if (is_unreserved(decoded)) {
-      out.push_back(static_cast<char>(decoded));
+      out.push_back(static_cast<char>(lower_case ? std::tolower(decoded) : decoded));
     } else {
       constexpr std::string_view kHex = "0123456789ABCDEF";
       out += {'%', kHex[static_cast<std::size_t>(hi)], kHex[static_cast<std::size_t>(lo)]};
@@ -134,9 +136,13 @@ std::optional<std::string> normalize_http_uri(std::string_view uri) {
     port = std::string(authority.substr(c + 1));
     if (!std::ranges::all_of(port, [](char d) { return d >= '0' && d <= '9'; })) return std::nullopt;
   }
-  if (host.empty()) return std::nullopt;
+  // A colon left in the host ("h:1:" has an empty port after "h:1") is not a
+  // host; only an IPv6 literal holds colons.
+  if (host.empty() || (host.find(':') != std::string::npos && !(host.front() == '[' && host.back() == ']'))) {
+    return std::nullopt;
+  }
   if ((scheme == "http" && port == "80") || (scheme == "https" && port == "443")) port.clear();
-  auto normal_host = normalize_percent_encoding(lower(host));
+  auto normal_host = normalize_percent_encoding(host, true);
   auto normal_path = normalize_percent_encoding(path.empty() ? std::string_view("/") : path);
   if (!normal_host || !normal_path) return std::nullopt;
   return scheme + "://" + *normal_host + (port.empty() ? "" : ":" + port) + *normal_path;

@@ -3,7 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include "console/config.h"
 
 namespace mandate::console {
 namespace {
@@ -33,15 +32,6 @@ TEST(Cookies, AreReadFromTheCookieHeader) {
   EXPECT_FALSE(cookie_value(header, "mandate_session"));  // not a suffix match
   EXPECT_FALSE(cookie_value("", "x"));
   EXPECT_FALSE(cookie_value("novalue", "novalue"));
-}
-
-TEST(ChangeUrl, TheReferenceIsUrlEncodedIntoTheTemplate) {
-  ConsoleConfig config;
-  EXPECT_FALSE(change_url(config, "CHG-1"));
-  config.change_url_template = "https://tickets.example/browse/{reference}?from=mandate";
-  EXPECT_EQ(change_url(config, "CHG-1"), "https://tickets.example/browse/CHG-1?from=mandate");
-  EXPECT_EQ(change_url(config, "a b/c?d&e#{reference}"),
-            "https://tickets.example/browse/a%20b%2Fc%3Fd%26e%23%7Breference%7D?from=mandate");
 }
 
 }  // namespace

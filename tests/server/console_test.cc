@@ -58,7 +58,7 @@ TEST_F(ConsoleConfigTest, DefaultsAndEverySetting) {
   EXPECT_FALSE(config->console->client_secret);
   EXPECT_EQ(config->console->session_ttl, std::chrono::hours(8));
   EXPECT_EQ(config->console->session_idle_timeout, std::chrono::hours(1));
-  EXPECT_FALSE(config->console->change_url_template);
+  EXPECT_EQ(config->change_url_template, "");
   EXPECT_FALSE(config->console->assets_dir);
   config = parse(console_table("client_secret_file = \"console.secret\"\nsession_ttl = \"2h\"\n"
                                "session_idle_timeout = \"15m\"\n"
@@ -68,14 +68,24 @@ TEST_F(ConsoleConfigTest, DefaultsAndEverySetting) {
   EXPECT_EQ(config->console->client_secret, "s3cr3t-value");
   EXPECT_EQ(config->console->session_ttl, std::chrono::hours(2));
   EXPECT_EQ(config->console->session_idle_timeout, std::chrono::minutes(15));
-  EXPECT_EQ(config->console->change_url_template, "https://tickets.example/browse/{reference}");
+  EXPECT_EQ(config->change_url_template, "https://tickets.example/browse/{reference}");
   EXPECT_EQ(config->console->assets_dir, tmp.path() / "dist");
+}
+
+TEST_F(ConsoleConfigTest, TheChangeUrlTemplateAloneServesNoConsole) {
+  // The webhooks' events link a task's reference through it too.
+  const auto config = parse("[console]\nchange_url_template = \"https://t.example/{reference}\"\n");
+  ASSERT_TRUE(config) << config.error();
+  EXPECT_FALSE(config->console);
+  EXPECT_EQ(config->change_url_template, "https://t.example/{reference}");
+  expect_refused("[console]\nsession_ttl = \"2h\"\n", "console sign-in needs both oidc_issuer and client_id");
+  expect_refused("[console]\nclient_id = \"c\"\n", "console sign-in needs both oidc_issuer and client_id");
 }
 
 TEST_F(ConsoleConfigTest, MistakesAreRefusedWithTheirPlace) {
   const std::pair<std::string, std::string> mistakes[] = {
       {console_table("colour = \"blue\"\n"), "unknown setting console.colour"},
-      {"[console]\noidc_issuer = \"" + std::string(kIdp) + "\"\n", "console needs oidc_issuer and client_id"},
+      {"[console]\noidc_issuer = \"" + std::string(kIdp) + "\"\n", "console sign-in needs both oidc_issuer and client_id"},
       {"[console]\noidc_issuer = \"https://elsewhere.example\"\nclient_id = \"c\"\n",
        "is not the issuer of an [[identity.oidc]] entry"},
       {console_table("session_ttl = 8\n"), "session_ttl"},

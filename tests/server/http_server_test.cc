@@ -113,6 +113,37 @@ TEST(HttpServer, RefusesAnOversizedBodyWith413AndNeverCallsTheHandler) {
   EXPECT_EQ(called, 0);
 }
 
+// Found by src/server/fuzz/http_request_fuzz: Beast accepts any request
+// target, and the router split "v1/tasks/t-1" as it splits "/v1/tasks/t-1".
+TEST(HttpServer, RefusesATargetThatIsNotAnAbsolutePathWith400AndNeverCallsTheHandler) {
+  std::atomic<int> called{0};
+  RunningServer server([&](Request& r) { ++called; return echo(r); });
+  for (const std::string target : {"v1/tasks/t-1", "http://t/v1/tasks/t-1", "*", "\xd1v1/trace/m-1?format=json"}) {
+    RawConnection c(server.port());
+    c.send("GET " + target + " HTTP/1.1\r\nHost: t\r\n\r\n");
+    auto r = c.read_response();
+    ASSERT_TRUE(r) << target;
+    EXPECT_EQ(testing::status_of(*r), 400) << target;
+    EXPECT_NE(testing::body_of(*r).find("origin-form"), std::string::npos) << target;
+  }
+  EXPECT_EQ(called, 0);
+}
+
+TEST(RequestHead, SplitsTheTargetLowerCasesNamesAndKeepsAnAcceptableRequestId) {
+  auto r = request_from_head("GET", "/v1/tasks?state=open&x", {{"X-Request-ID", "abc-1"}, {"Content-Type", "a/b"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->path, "/v1/tasks");
+  EXPECT_EQ(r->query, "state=open&x");
+  EXPECT_EQ(r->header("content-type"), "a/b");
+  EXPECT_EQ(r->request_id, "abc-1");
+  auto hostile = request_from_head("GET", "/", {{"x-request-id", "has space"}});
+  ASSERT_TRUE(hostile);
+  EXPECT_EQ(hostile->request_id, "");
+  EXPECT_FALSE(request_from_head("GET", "v1/tasks", {}));
+  EXPECT_FALSE(request_from_head("GET", "https://t/v1/tasks", {}));
+  EXPECT_FALSE(request_from_head("OPTIONS", "*", {}));
+}
+
 TEST(HttpServer, RefusesAnOversizedHeaderWith431) {
   Limits limits;
   limits.max_header_bytes = 2048;

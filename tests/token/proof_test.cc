@@ -217,6 +217,25 @@ TEST(HttpProfile, NormalisesAsRfc3986) {
   }
 }
 
+// Found by src/identity/fuzz/jwt_fuzz, whose invariant is that a normalised
+// URI normalises to itself: "h:8443:" was read as host "h:8443" with an
+// empty port (and printed as a port that does not normalise again), and a
+// host's percent-encoded letters were decoded after lower-casing.
+TEST(HttpProfile, NormalisingIsIdempotent) {
+  EXPECT_EQ(normalize_http_uri("https://example.com:/x"), "https://example.com/x");  // an empty port is no port
+  for (const char* bad : {"https://example.com:8443:/x", "HTTPS://Deploy.example:4spiffe://x", "https://a:b:/x",
+                          "https://[::1]x:1/"}) {
+    EXPECT_FALSE(normalize_http_uri(bad).has_value()) << bad;
+  }
+  EXPECT_EQ(normalize_http_uri("https://%41PI.Example%2eCOM/%41"), "https://api.example.com/A");
+  EXPECT_EQ(normalize_http_uri("https://a%C3%A9.example/"), "https://a%C3%A9.example/");
+  for (const char* uri : {"https://%41PI.Example/x", "http://[::1]:8080/%7e%2f", "https://a%C3%A9.example:443/"}) {
+    const auto once = normalize_http_uri(uri);
+    ASSERT_TRUE(once) << uri;
+    EXPECT_EQ(normalize_http_uri(*once), once) << uri;
+  }
+}
+
 TEST(ProofCheckNames, AreStable) {
   EXPECT_EQ(to_string(ProofCheck::missing), "missing");
   EXPECT_EQ(to_string(ProofCheck::binding), "binding");

@@ -5,6 +5,7 @@
 #endif
 // One HTTP exchange as the handlers see it: plain values, no Boost.Beast, so
 // only http_server.cc pays for Beast's headers.
+#include <expected>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +58,17 @@ struct Response {
   std::string route;
   std::string caller;
 };
+
+// The Request a parsed request head makes (http_server.cc's parser has
+// checked the syntax): method and target as sent, path and query split at
+// the first '?', header names lower-cased, request_id the X-Request-ID sent
+// when it is 1 to 128 visible ASCII characters (else empty, for the server to
+// make one). A target that is not an absolute path (origin-form, RFC 9112
+// §3.2.1) is refused with the reason: the router reads "v1/tasks" as
+// "/v1/tasks", and no route serves the absolute or asterisk forms. No Beast
+// type here, so src/server/fuzz/ can run it alone.
+std::expected<Request, std::string> request_from_head(std::string_view method, std::string_view target,
+                                                      std::vector<std::pair<std::string, std::string>> fields);
 
 // "application/json; charset=utf-8" is application/json.
 bool media_type_matches(std::string_view content_type, std::string_view expected);

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace mandate::server {
 
@@ -24,6 +25,9 @@ class Metrics {
   void observe_decision(bool allow);
   // Gauges whose values are read at scrape time (ledger size, ...).
   void add_gauge(std::string name, std::string help, std::function<double()> read);
+  // Whole metric families another module renders (the webhook notifier's
+  // counters), appended to the exposition as they come.
+  void add_exposition(std::function<std::string()> render);
   std::string render() const;
 
   // Upper bounds of the latency buckets, in seconds.
@@ -46,6 +50,7 @@ class Metrics {
   std::uint64_t allowed_ = 0;
   std::uint64_t denied_ = 0;
   std::map<std::string, Gauge> gauges_;
+  std::vector<std::function<std::string()>> expositions_;
 };
 
 }  // namespace mandate::server
