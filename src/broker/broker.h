@@ -55,9 +55,10 @@ std::string_view to_string(CallerKind kind);
 CallerKind caller_kind(core::ActorKind kind);
 // Who may ask for general decisions (AuthZEN): the operator of the home and
 // workloads (resource servers, gateways). Humans and agents are refused:
-// they present mandates, they do not judge them. The one rule; an edge
-// applies it when it admits a caller (which also makes sure the caller is a
-// registered, active actor), and nothing admits twice.
+// they present mandates, they do not judge them. The one rule: the server
+// applies it when it admits a caller (after finding the caller a
+// registered, active actor), and authzen::Service checks the same rule on
+// the kind it is given, without a second lookup.
 bool may_ask_decisions(CallerKind kind);
 
 // Who is calling, and how that was proven. The CLI on a local home asserts
@@ -346,16 +347,11 @@ class Broker {
   // decision or search is recorded durably before it returns, and shares
   // its commit with concurrent ones. No policy set loaded: deny, and say so.
   // Malformed entity values or context throw bad_input; nothing is written.
-  EvaluationResult evaluate(const Caller& caller, const Evaluation& request);
   SearchResult search(const Caller& caller, const Search& request);
   // The policy set and entities as they are now, held for one request that
   // decides several things (an AuthZEN batch): all its items are decided
   // against the same version, which is fetched once.
   class PolicySnapshot {
-   public:
-    const std::string& policy_set_hash() const;
-
-   private:
     friend class Broker;
     explicit PolicySnapshot(std::shared_ptr<const PolicyContext> context) : context_(std::move(context)) {}
     std::shared_ptr<const PolicyContext> context_;

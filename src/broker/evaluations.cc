@@ -149,13 +149,7 @@ std::optional<Broker::ActorStanding> Broker::actor_standing(const std::string& i
   return std::nullopt;
 }
 
-const std::string& Broker::PolicySnapshot::policy_set_hash() const { return context_->policy_set_hash; }
-
 Broker::PolicySnapshot Broker::policy_snapshot() { return PolicySnapshot(policy_cache_->current()); }
-
-EvaluationResult Broker::evaluate(const Caller& caller, const Evaluation& request) {
-  return evaluate(policy_snapshot(), caller, request);
-}
 
 EvaluationResult Broker::evaluate(const PolicySnapshot& snapshot, const Caller& caller, const Evaluation& request) {
   const PolicyContext* context = snapshot.context_.get();

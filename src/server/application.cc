@@ -49,9 +49,7 @@ std::unique_ptr<ConsoleState> make_console(const ServerConfig& config, std::shar
   fetch.timeout = config.identity->fetch_timeout;
   const auto origin = console::origin_of(config.public_url);
   if (!origin) fail(ErrorKind::bad_input, "public_url: " + config.public_url + " is not an http(s) URL");
-  std::string base = config.public_url;
-  while (base.ends_with('/')) base.pop_back();
-  console::ClientSettings client{c.oidc_issuer, c.client_id, c.client_secret, base + "/console/callback"};
+  console::ClientSettings client{c.oidc_issuer, c.client_id, c.client_secret, config.public_url + "/console/callback"};
   auto pages = c.assets_dir ? console::Assets::from_directory(*c.assets_dir) : console::Assets::built_in();
   return std::make_unique<ConsoleState>(c, *origin, origin->starts_with("https://"), std::move(client), std::move(fetch),
                                         std::move(fetcher), std::move(pages));
@@ -213,6 +211,10 @@ AuthenticatedCaller Application::authenticate_token(std::string_view jwt) const 
                Access::workload);
 }
 
+bool Application::is_administrator(const std::string& actor_id) const {
+  return std::find(config_.administrators.begin(), config_.administrators.end(), actor_id) != config_.administrators.end();
+}
+
 AuthenticatedCaller Application::admit(const std::string& actor_id, const std::string& credential_kind,
                                        const std::string& authenticated_by, std::optional<std::string> thumbprint,
                                        Access access) const {
@@ -235,9 +237,7 @@ AuthenticatedCaller Application::admit(const std::string& actor_id, const std::s
   const bool allowed = access == Access::authenticated || (access == Access::human && human) ||
                        (access == Access::workload && !human) ||
                        (access == Access::enforcement_point && broker::may_ask_decisions(kind)) ||
-                       (access == Access::administrator && human &&
-                        std::find(config_.administrators.begin(), config_.administrators.end(), actor_id) !=
-                            config_.administrators.end());
+                       (access == Access::administrator && human && is_administrator(actor_id));
   if (!allowed) {
     fail(ErrorKind::forbidden, "this endpoint is for " + std::string(access_name(access)) + "; " + actor_id + " is a " +
                                    std::string(core::to_string(standing->kind)) +

@@ -219,6 +219,9 @@ std::expected<ServerConfig, std::string> parse_server_config(std::string_view te
   r.text(root, "home", home);
   c.home = resolve(base, home);
   r.text(root, "public_url", c.public_url);
+  // One form for everything built from it (discovery, console and webhook
+  // links, the redirect URI): no trailing slash.
+  while (c.public_url.ends_with('/')) c.public_url.pop_back();
   read_listen(r, root, c);
   read_tls(r, root, base, c);
   read_limits(r, root, c);

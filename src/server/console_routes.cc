@@ -128,7 +128,7 @@ Response callback(Application& app, Request& request) {
 nlohmann::json session_json(const Application& app, const Application::ConsoleSession& s) {
   const auto& c = app.config();
   const auto& who = s.session.who;
-  const bool administrator = std::find(c.administrators.begin(), c.administrators.end(), who.actor_id) != c.administrators.end();
+  const bool administrator = app.is_administrator(who.actor_id);
   const std::string& url_template = c.change_url_template;
   return {{"actor", who.actor_id},
           {"kind", "human"},

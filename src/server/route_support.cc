@@ -90,12 +90,16 @@ std::size_t QueryParameters::count(std::string_view name, std::size_t min, std::
   return n;
 }
 
+namespace {
+
 // RFC 6750 §3.1: a request with no credentials at all gets the scheme
 // only, no error code; a credential that failed gets invalid_token.
 std::string bearer_challenge(const Request& request) {
   const bool presented = request.header("authorization").has_value() || !request.peer_certificates_der.empty();
   return presented ? "Bearer error=\"invalid_token\"" : "Bearer";
 }
+
+}  // namespace
 
 RouteHandler guarded(RouteHandler handler) {
   return [handler = std::move(handler)](Request& request, const PathParameters& parameters) -> Response {

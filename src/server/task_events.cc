@@ -10,30 +10,24 @@
 namespace mandate::server {
 namespace {
 
-// What an entry refers to as `name` (refs.task, refs.actor), read from its
-// canonical bytes.
-std::optional<std::string> reference(const store::LedgerRow& row, const char* name) {
-  const auto entry = nlohmann::json::parse(row.body, nullptr, false);
-  if (!entry.is_object()) return std::nullopt;
-  const auto refs = entry.find("refs");
-  if (refs == entry.end() || !refs->is_object()) return std::nullopt;
-  const auto id = refs->find(name);
-  if (id == refs->end() || !id->is_string()) return std::nullopt;
+// The string `name` of an entry's refs (refs.task, refs.actor).
+std::optional<std::string> reference(const nlohmann::json& refs, const char* name) {
+  const auto id = refs.find(name);
+  if (id == refs.end() || !id->is_string()) return std::nullopt;
   return id->get<std::string>();
 }
 
-// The task an entry is about and its type; nullopt for entries about no
-// task (actors, rules, policies, evaluations).
-std::optional<TaskEvent> task_event(const store::LedgerRow& row) {
-  auto task = reference(row, "task");
-  if (!task) return std::nullopt;
-  return TaskEvent{row.index, std::move(*task), row.type};
-}
-
-// The actor whose standing the entry ended.
-std::optional<std::string> ended_actor(const store::LedgerRow& row) {
-  if (row.type != "actor.suspended" && row.type != "actor.offboarded") return std::nullopt;
-  return reference(row, "actor");
+// One read of an entry's canonical bytes: the task it is about (entries
+// about no task, e.g. rules or policies, have none), and the actor whose
+// standing it ended (actor.suspended, actor.offboarded).
+void read_row(const store::LedgerRow& row, std::vector<TaskEvent>& found, std::vector<std::string>& ended) {
+  const auto entry = nlohmann::json::parse(row.body, nullptr, false);
+  const auto refs = entry.is_object() ? entry.find("refs") : entry.end();
+  if (!entry.is_object() || refs == entry.end() || !refs->is_object()) return;
+  if (auto task = reference(*refs, "task")) found.push_back(TaskEvent{row.index, std::move(*task), row.type});
+  if (row.type == "actor.suspended" || row.type == "actor.offboarded") {
+    if (auto actor = reference(*refs, "actor")) ended.push_back(std::move(*actor));
+  }
 }
 
 class TaskEventStream final : public BodyStream {
@@ -82,10 +76,7 @@ TaskEventFeed::TaskEventFeed(store::Store& store, std::chrono::milliseconds inte
       read_to_(start_size_ > kKept ? start_size_ - kKept : 0),
       reader_([this](std::stop_token stop) { run(std::move(stop)); }) {}
 
-TaskEventFeed::~TaskEventFeed() {
-  reader_.request_stop();
-  wake_.notify_all();
-}
+TaskEventFeed::~TaskEventFeed() { reader_.request_stop(); }  // wakes the reader's wait at once
 
 void TaskEventFeed::run(std::stop_token stop) {
   bool failing = false;
@@ -120,8 +111,7 @@ void TaskEventFeed::read_new_entries() {
   std::vector<TaskEvent> found;
   std::vector<std::string> ended;
   store_.scan_ledger(from, size, [&](const store::LedgerRow& row) {
-    if (auto e = task_event(row)) found.push_back(std::move(*e));
-    if (auto actor = ended_actor(row)) ended.push_back(std::move(*actor));
+    read_row(row, found, ended);
     return true;
   });
   std::lock_guard lock(mu_);

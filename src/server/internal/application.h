@@ -91,6 +91,8 @@ class Application {
   console::SessionStore::Opened open_console_session(std::string_view id_token, const std::string& nonce) const;
 
   const ServerConfig& config() const { return config_; }
+  // Whether the human `actor_id` is one of mandate.toml's administrators.
+  bool is_administrator(const std::string& actor_id) const;
   home::Home& home() const { return *home_; }
   broker::Broker& broker() const { return *broker_; }
   authzen::Service& authzen() const { return *authzen_; }

@@ -53,9 +53,6 @@ class QueryParameters {
 // its kind (core/error.h's table; {unauthenticated} with RFC 6750's
 // WWW-Authenticate), a JSON type error as 400, anything else 500 with no
 // detail (the listener's).
-// The WWW-Authenticate challenge for a 401 to this request.
-std::string bearer_challenge(const Request& request);
-
 RouteHandler guarded(RouteHandler handler);
 
 }  // namespace mandate::server
