@@ -13,6 +13,7 @@
 
 #include "broker/records.h"
 #include "notify/internal/signing.h"
+#include "settings/secret_file.h"
 #include "settings/strict_toml.h"
 
 namespace mandate::notify {
@@ -92,13 +93,9 @@ std::string check_url(const toml::node& node, const std::string& text) {
 }
 
 std::vector<std::uint8_t> read_secret(const toml::node& node, const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) refuse(node, "cannot read the secret file " + file.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  std::string secret = text.str();
-  while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back()))) secret.pop_back();
-  auto key = parse_secret(secret);
+  const auto secret = settings::read_secret_file(file);
+  if (!secret) refuse(node, "cannot read the secret file " + file.string());
+  auto key = parse_secret(*secret);
   if (!key) refuse(node, file.string() + ": " + key.error());
   return std::move(*key);
 }

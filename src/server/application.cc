@@ -193,7 +193,9 @@ void Application::refuse_cross_site(const Request& request, const ConsoleSession
 AuthenticatedCaller Application::authenticate_session(const Request& request, const ConsoleSession& s,
                                                       Access access) const {
   refuse_cross_site(request, s);
-  return admit(s.session.who.actor_id, "human", s.session.who.authenticated_by, std::nullopt, access);
+  AuthenticatedCaller who = admit(s.session.who.actor_id, "human", s.session.who.authenticated_by, std::nullopt, access);
+  who.console_session = s.id;
+  return who;
 }
 
 console::SessionStore::Opened Application::open_console_session(std::string_view id_token, const std::string& nonce) const {

@@ -9,6 +9,7 @@
 #include "broker/records.h"
 #include "identity/authenticator.h"
 #include "notify/webhooks.h"
+#include "settings/secret_file.h"
 #include "settings/strict_toml.h"
 
 namespace mandate::server {
@@ -133,16 +134,6 @@ void read_limits(Reader& r, const toml::table& root, ServerConfig& c) {
   r.duration(*t, "drain_timeout", l.drain_timeout);
 }
 
-std::optional<std::string> read_secret_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string secret = text.str();
-  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
-  return secret;
-}
-
 // Where [console] oidc_issuer was written, for the check against
 // [[identity.oidc]] once that table is read.
 struct ConsolePlaces {
@@ -187,7 +178,7 @@ void read_console(Reader& r, const toml::table& root, const std::filesystem::pat
   if (const toml::node* node = t->get("client_secret_file")) {
     std::string file;
     r.text(*t, "client_secret_file", file);
-    auto secret = file.empty() ? std::nullopt : read_secret_file(resolve(base, file));
+    auto secret = file.empty() ? std::nullopt : settings::read_secret_file(resolve(base, file));
     if (!secret || secret->empty()) return r.fail_at(*node, "client_secret_file: cannot read a secret from " + file);
     cc.client_secret = std::move(secret);
   }

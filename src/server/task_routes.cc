@@ -99,13 +99,9 @@ Response waiting_for(const Application& app, const AuthenticatedCaller& who, con
 // its console session live (sign-out and expiry end the stream), its actor
 // neither suspended nor offboarded since. Asked on the connection's own
 // thread, so it reads only memory: the sessions' map and the feed.
-std::function<bool()> still_admitted(const Application& app, const Request& request, const AuthenticatedCaller& who) {
-  std::string session_id;
-  if (app.console() && !request.header("authorization")) {
-    if (auto session = app.console_session(request)) session_id = session->id;
-  }
-  return [&app, session_id, actor = who.caller.actor_id] {
-    if (!session_id.empty() && !app.console()->sessions.alive(session_id)) return false;
+std::function<bool()> still_admitted(const Application& app, const AuthenticatedCaller& who) {
+  return [&app, session_id = who.console_session, actor = who.caller.actor_id] {
+    if (session_id && !app.console()->sessions.alive(*session_id)) return false;
     return !app.task_events().standing_ended(actor);
   };
 }
@@ -147,7 +143,7 @@ void add_task_routes(Router& router, Application& app) {
     Response r;
     r.content_type = "text/event-stream";
     r.headers.emplace_back("X-Accel-Buffering", "no");  // proxies must pass each event on at once
-    r.stream = task_event_stream(app.task_events(), from, still_admitted(app, request, who));
+    r.stream = task_event_stream(app.task_events(), from, still_admitted(app, who));
     r.caller = who.caller.actor_id;
     return r;
   }));

@@ -49,6 +49,7 @@ enum class Access { authenticated, human, workload, administrator, enforcement_p
 struct AuthenticatedCaller {
   broker::Caller caller;
   std::optional<std::string> certificate_thumbprint;  // x5t#S256, when an X.509-SVID authenticated it
+  std::optional<std::string> console_session;         // the session's id, when a console session authenticated it
 };
 
 class Application {
