@@ -126,36 +126,23 @@ void Ledger::commit_batch(const std::vector<Waiter*>& all) {
   for (int attempt = 0;; ++attempt) {
     const std::vector<Waiter*> batch = admit(all);
     if (batch.empty()) return;
-    if (!frontier_loaded_) {
-      const std::uint64_t size = store_.ledger_size();
-      frontier_ = with_stored_nodes(store_, [&](NodeSource& nodes) { return Frontier::load(nodes, size); });
-      frontier_loaded_ = true;
-    }
-    Frontier next = frontier_;
-    std::vector<store::LedgerRow> rows;
-    rows.reserve(batch.size());
-    std::vector<store::RecordPut> puts;
-    std::vector<Frontier::CompletedNode> completed;
-    for (const Waiter* w : batch) {
-      store::LedgerRow row;
-      row.index = next.size();
-      row.type = w->entry->type();
-      row.body = w->entry->bytes(row.index);
-      row.leaf_hash = leaf_hash({reinterpret_cast<const std::uint8_t*>(row.body.data()), row.body.size()});
-      completed.clear();
-      next.append(row.leaf_hash, completed);
-      for (const auto& node : completed) row.nodes.append(reinterpret_cast<const char*>(node.hash.data()), 32);
-      rows.push_back(std::move(row));
-      for (const store::RecordPut& put : w->puts) {
-        puts.push_back(put);
-        if (put.keyed_by_entry) puts.back().id = store::entry_record_id(rows.back().index);
-      }
-    }
+    Frontier next;
+    std::vector<std::uint64_t> indices;
     try {
-      store_.append_ledger_rows(rows, puts);
+      store_.append_sequenced([&](std::uint64_t size, const store::NodeReader& nodes) {
+        // Another process or server may have appended since this one last
+        // did: the frontier is then read again, in the same transaction.
+        if (!frontier_loaded_ || frontier_.size() != size) {
+          frontier_loaded_ = false;
+          frontier_ = with_stored_nodes(nodes, [&](NodeSource& source) { return Frontier::load(source, size); });
+          frontier_loaded_ = true;
+        }
+        next = frontier_;
+        return sequence(batch, next, indices);
+      });
     } catch (const Error& e) {
-      // Another process appended or changed a record: reload the frontier
-      // and try again; admit() then sees the other writer's versions.
+      // A record changed under an entry of the batch (another process):
+      // admit() reads the versions again and fails only that entry.
       frontier_loaded_ = false;
       if (e.kind() == ErrorKind::conflict && attempt < 8) continue;
       throw;
@@ -164,9 +151,34 @@ void Ledger::commit_batch(const std::vector<Waiter*>& all) {
       throw;
     }
     frontier_ = std::move(next);
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->index = rows[i].index;
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->index = indices[i];
     return;
   }
+}
+
+store::Sequenced Ledger::sequence(const std::vector<Waiter*>& batch, Frontier& next,
+                                  std::vector<std::uint64_t>& indices) const {
+  store::Sequenced out;
+  out.rows.reserve(batch.size());
+  indices.clear();
+  std::vector<Frontier::CompletedNode> completed;
+  for (const Waiter* w : batch) {
+    store::LedgerRow row;
+    row.index = next.size();
+    row.type = w->entry->type();
+    row.body = w->entry->bytes(row.index);
+    row.leaf_hash = leaf_hash({reinterpret_cast<const std::uint8_t*>(row.body.data()), row.body.size()});
+    completed.clear();
+    next.append(row.leaf_hash, completed);
+    for (const auto& node : completed) row.nodes.append(reinterpret_cast<const char*>(node.hash.data()), 32);
+    indices.push_back(row.index);
+    out.rows.push_back(std::move(row));
+    for (const store::RecordPut& put : w->puts) {
+      out.puts.push_back(put);
+      if (put.keyed_by_entry) out.puts.back().id = store::entry_record_id(indices.back());
+    }
+  }
+  return out;
 }
 
 std::uint64_t Ledger::size() { return store_.ledger_size(); }

@@ -59,6 +59,10 @@ class Ledger {
   void commit_batch(const std::vector<Waiter*>& batch);
   // Fails the waiters whose puts conflict; returns the ones still to commit.
   std::vector<Waiter*> admit(const std::vector<Waiter*>& batch);
+  // The batch's rows numbered on from `next` (which it advances), and
+  // their puts; `indices` gets each entry's index.
+  store::Sequenced sequence(const std::vector<Waiter*>& batch, Frontier& next,
+                            std::vector<std::uint64_t>& indices) const;
 
   store::LedgerStore& store_;
   std::string origin_;

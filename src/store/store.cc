@@ -2,12 +2,31 @@
 
 #include <cstdio>
 
+#include "core/error.h"
+
 namespace mandate::store {
 
 std::string entry_record_id(std::uint64_t index) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "%020llu", static_cast<unsigned long long>(index));
   return buf;
+}
+
+void LedgerStore::append_ledger_rows(std::span<const LedgerRow> rows, std::span<const RecordPut> puts) {
+  if (rows.empty() && puts.empty()) return;
+  append_sequenced([&](std::uint64_t size, const NodeReader&) {
+    check_continues(rows, size);
+    return Sequenced{{rows.begin(), rows.end()}, {puts.begin(), puts.end()}};
+  });
+}
+
+void check_continues(std::span<const LedgerRow> rows, std::uint64_t size) {
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].index != size + i) {
+      fail(ErrorKind::conflict, "ledger row " + std::to_string(rows[i].index) + " does not continue a ledger of " +
+                                    std::to_string(size + i) + " entries (another writer moved it)");
+    }
+  }
 }
 
 }  // namespace mandate::store

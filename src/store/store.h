@@ -1,7 +1,7 @@
 #pragma once
 // The persistence interface. Use cases depend on this header only; SQLite
-// (store/sqlite, the embedded default) implements it, and is so far the only
-// implementation (a PostgreSQL one is planned). Every method that writes
+// (store/sqlite, the embedded default) and PostgreSQL (store/postgresql,
+// several servers on one database) implement it. Every method that writes
 // is one transaction that is durable when it returns.
 #include <array>
 #include <cstdint>
@@ -65,21 +65,46 @@ struct RecordPut {
 
 std::string entry_record_id(std::uint64_t index);
 
+// Error{conflict} unless `rows` are numbered size, size + 1, ... (a store
+// checks what a sequencer returned before writing it).
+void check_continues(std::span<const LedgerRow> rows, std::uint64_t size);
+
 struct StoredCheckpoint {
   std::uint64_t size = 0;
   std::string note;  // the signed note, verbatim
 };
+
+// Reads Merkle nodes inside an append transaction (its view of the tree).
+using NodeReader = std::function<std::vector<std::optional<Hash>>(std::span<const NodeId>)>;
+
+// What an append writes: rows that continue the ledger from the size the
+// sequencer was given, and the record changes they explain.
+struct Sequenced {
+  std::vector<LedgerRow> rows;
+  std::vector<RecordPut> puts;
+};
+
+// The writer's side of an append, run by the store inside the transaction
+// once no other writer (thread, process or server) can move the ledger
+// until it ends: `size` is the committed size the rows must continue from.
+// Indices are given here and not before, so writers on several servers
+// never race for one and never leave a gap.
+using Sequencer = std::function<Sequenced(std::uint64_t size, const NodeReader& nodes)>;
 
 class LedgerStore {
  public:
   virtual ~LedgerStore() = default;
 
   virtual std::uint64_t ledger_size() = 0;
-  // Appends rows whose indices continue the ledger without a gap, and
-  // applies `puts`, in one durable transaction. Throws Error{conflict} when
-  // another writer moved the ledger on or a put's expected version does not
-  // hold, and nothing is written then.
-  virtual void append_ledger_rows(std::span<const LedgerRow> rows, std::span<const RecordPut> puts) = 0;
+  // Runs `sequence` under the ledger's append lock and writes what it
+  // returns in one durable transaction. Throws Error{conflict} when a put's
+  // expected version does not hold (or the rows do not continue the
+  // ledger), and nothing is written then; whatever `sequence` throws aborts
+  // the transaction the same way.
+  virtual void append_sequenced(const Sequencer& sequence) = 0;
+  // Rows whose indices are already fixed (a copy of another store):
+  // Error{conflict} unless they continue the ledger exactly.
+  void append_ledger_rows(std::span<const LedgerRow> rows, std::span<const RecordPut> puts);
   void append_ledger_rows(std::span<const LedgerRow> rows) { append_ledger_rows(rows, {}); }
   // The current version of a record, 0 (kAbsent) when there is none.
   virtual std::int64_t record_version(const std::string& kind, const std::string& id) = 0;

@@ -29,9 +29,9 @@ class CountingStore final : public store::LedgerStore {
   std::int64_t record_version(const std::string& kind, const std::string& id) override {
     return inner_.record_version(kind, id);
   }
-  void append_ledger_rows(std::span<const store::LedgerRow> rows, std::span<const store::RecordPut> puts) override {
+  void append_sequenced(const store::Sequencer& sequence) override {
     ++transactions;
-    inner_.append_ledger_rows(rows, puts);
+    inner_.append_sequenced(sequence);
   }
   std::optional<store::LedgerRow> ledger_row(std::uint64_t i) override { return inner_.ledger_row(i); }
   std::optional<store::Hash> ledger_node(unsigned level, std::uint64_t i) override {

@@ -55,11 +55,17 @@ class FetchedNodes final : public NodeSource {
 }  // namespace detail
 
 template <class Algorithm>
-auto with_stored_nodes(store::LedgerStore& store, Algorithm&& algorithm) {
+auto with_stored_nodes(const store::NodeReader& read, Algorithm&& algorithm) {
   detail::PlannedNodes plan;
   algorithm(plan);
-  detail::FetchedNodes fetched(plan.ids, store.ledger_nodes(plan.ids));
+  detail::FetchedNodes fetched(plan.ids, read(plan.ids));
   return algorithm(fetched);
+}
+
+template <class Algorithm>
+auto with_stored_nodes(store::LedgerStore& store, Algorithm&& algorithm) {
+  return with_stored_nodes([&store](std::span<const store::NodeId> ids) { return store.ledger_nodes(ids); },
+                           std::forward<Algorithm>(algorithm));
 }
 
 }  // namespace mandate::ledger

@@ -70,16 +70,22 @@ class SqliteStore final : public Store {
     return size_locked();
   }
 
-  void append_ledger_rows(std::span<const LedgerRow> rows, std::span<const RecordPut> puts) override {
-    if (rows.empty() && puts.empty()) return;
+  void append_sequenced(const Sequencer& sequence) override {
     std::lock_guard lock(mu_);
+    // IMMEDIATE takes the write lock first, so no other process can move
+    // the ledger between reading its size and committing.
     db_.exec("BEGIN IMMEDIATE");
     try {
       const std::uint64_t size = size_locked();
-      if (!rows.empty() && rows.front().index != size) {
-        fail(ErrorKind::conflict, "ledger moved to " + std::to_string(size) + " entries under this writer");
-      }
-      for (const LedgerRow& row : rows) {
+      const NodeReader nodes = [this](std::span<const NodeId> ids) {
+        std::vector<std::optional<Hash>> out;
+        out.reserve(ids.size());
+        for (const NodeId& id : ids) out.push_back(node_locked(id));
+        return out;
+      };
+      const Sequenced appended = sequence(size, nodes);
+      check_continues(appended.rows, size);
+      for (const LedgerRow& row : appended.rows) {
         insert_entry_->bind(1, static_cast<std::int64_t>(row.index))
             .bind_blob(2, std::span<const std::uint8_t>(row.leaf_hash))
             .bind_blob(3, std::string_view(row.nodes))
@@ -88,11 +94,12 @@ class SqliteStore final : public Store {
         insert_entry_->step();
         insert_entry_->reset();
       }
-      for (const RecordPut& put : puts) apply_put(put);
+      for (const RecordPut& put : appended.puts) apply_put(put);
       db_.exec("COMMIT");
     } catch (...) {
       insert_entry_->reset();
       select_version_->reset();
+      select_node_row_->reset();
       upsert_record_->reset();
       db_.exec("ROLLBACK");
       throw;
