@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <utility>
 #include <span>
 #include <string>
 #include <vector>
@@ -122,8 +123,26 @@ class LedgerStore {
   virtual std::vector<StoredCheckpoint> checkpoints() = 0;  // by size, ascending
 };
 
+// How the store is doing, for /readyz and /metrics.
+struct StoreHealth {
+  std::string backend;
+  bool reachable = true;
+  std::string why_not;  // when not reachable; never a credential
+  std::size_t connections_open = 0;
+  std::size_t connections_in_use = 0;
+  std::size_t connections_max = 0;
+  std::uint64_t connection_waits = 0;
+  // Append transactions so far: how many, their total time, and how many
+  // took at most each bound (cumulative, seconds).
+  std::uint64_t commits = 0;
+  double commit_seconds = 0;
+  std::vector<std::pair<double, std::uint64_t>> commit_buckets;
+};
+
 class Store : public LedgerStore {
  public:
+  // Probes the database (PostgreSQL: one round trip on a pooled connection).
+  virtual StoreHealth health() = 0;
   virtual std::optional<Record> record(const std::string& kind, const std::string& id) = 0;
   // All records of a kind (with `ref` when given), ordered by id.
   virtual std::vector<Record> records(const std::string& kind, const std::optional<std::string>& ref = std::nullopt) = 0;

@@ -1,10 +1,12 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <mutex>
 
 #include "core/error.h"
+#include "store/commit_latency.h"
 #include "store/sqlite/internal/sqlite_db.h"
 
 namespace mandate::store {
@@ -72,6 +74,7 @@ class SqliteStore final : public Store {
 
   void append_sequenced(const Sequencer& sequence) override {
     std::lock_guard lock(mu_);
+    const auto started = std::chrono::steady_clock::now();
     // IMMEDIATE takes the write lock first, so no other process can move
     // the ledger between reading its size and committing.
     db_.exec("BEGIN IMMEDIATE");
@@ -96,6 +99,7 @@ class SqliteStore final : public Store {
       }
       for (const RecordPut& put : appended.puts) apply_put(put);
       db_.exec("COMMIT");
+      latency_.observe(std::chrono::steady_clock::now() - started);
     } catch (...) {
       insert_entry_->reset();
       select_version_->reset();
@@ -203,6 +207,13 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  StoreHealth health() override {
+    StoreHealth h;
+    h.backend = "sqlite";
+    latency_.report(h);
+    return h;
+  }
+
   std::optional<std::string> meta(const std::string& key) override {
     std::lock_guard lock(mu_);
     Statement s = db_.prepare("SELECT value FROM mandate_meta WHERE key = ?1");
@@ -306,6 +317,7 @@ class SqliteStore final : public Store {
   }
 
   std::mutex mu_;
+  CommitLatency latency_;
   Database db_;
   std::optional<Statement> insert_entry_, select_entry_, select_node_row_, select_size_, scan_entries_;
   std::optional<Statement> select_version_, select_record_, upsert_record_;

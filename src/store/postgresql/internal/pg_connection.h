@@ -1,0 +1,90 @@
+#pragma once
+// Private to the store module: the build defines MANDATE_INSIDE_STORE only for src/store/ and tests/store/.
+#ifndef MANDATE_INSIDE_STORE
+#error "this header is internal to the store module; include a public store/ header instead"
+#endif
+// Thin RAII wrappers over libpq: one connection, one result, the
+// parameters of one statement, and what a failure means.
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/postgresql/postgresql_store.h"
+
+struct pg_conn;
+struct pg_result;
+
+namespace mandate::store::postgresql {
+
+// Parameters of one statement: text, or binary for bytea (format 1).
+class Params {
+ public:
+  Params& text(std::string value);
+  Params& integer(std::int64_t value);
+  Params& bytes(std::string_view value);
+  Params& bytes(std::span<const std::uint8_t> value);
+  int count() const { return static_cast<int>(values_.size()); }
+  const char* const* values() const { return pointers_.data(); }
+  const int* lengths() const { return lengths_.data(); }
+  const int* formats() const { return formats_.data(); }
+
+ private:
+  void add(std::string value, int format);
+  std::vector<std::string> values_;
+  std::vector<const char*> pointers_;
+  std::vector<int> lengths_;
+  std::vector<int> formats_;
+};
+
+// A result in binary format: integers arrive as big-endian int8/int4.
+class Result {
+ public:
+  explicit Result(pg_result* result) : result_(result) {}
+  int rows() const;
+  std::int64_t integer(int row, int col) const;
+  std::string_view bytes(int row, int col) const;
+  std::string text(int row, int col) const { return std::string(bytes(row, col)); }
+  bool is_null(int row, int col) const;
+  std::int64_t affected() const;  // rows an INSERT/UPDATE/DELETE touched
+
+ private:
+  struct Clear {
+    void operator()(pg_result* r) const;
+  };
+  std::unique_ptr<pg_result, Clear> result_;
+};
+
+class Connection {
+ public:
+  // Connects or throws Error{io} naming the server (never the password).
+  explicit Connection(const ConnectionSettings& settings);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs one or more statements without parameters.
+  void exec(std::string_view sql);
+  Result query(std::string_view sql, const Params& params);
+  // As query, prepared once per connection under `name`.
+  Result prepared(const std::string& name, std::string_view sql, const Params& params);
+  // False once the server went away or a statement left it unusable: the
+  // pool then drops the connection instead of lending it again.
+  bool usable() const;
+
+ private:
+  struct Finish {
+    void operator()(pg_conn* c) const;
+  };
+  Result checked(pg_result* result, std::string_view what);
+  std::unique_ptr<pg_conn, Finish> conn_;
+  std::set<std::string> prepared_;
+  bool broken_ = false;
+};
+
+// The server named without credentials, for messages: host:port/dbname.
+std::string describe_server(const std::string& url);
+
+}  // namespace mandate::store::postgresql

@@ -1,0 +1,174 @@
+#include "store/postgresql/internal/pg_connection.h"
+
+#include <endian.h>
+#include <libpq-fe.h>
+
+#include <cstring>
+
+#include "core/error.h"
+
+namespace mandate::store::postgresql {
+namespace {
+
+// What a failure means to whoever reads the message (SQLSTATE classes,
+// PostgreSQL appendix A): the server gone or refusing for now is the
+// environment, and may pass (503); a lost race is a conflict; damaged data
+// needs an operator; anything else in statements mandate wrote is a bug.
+ErrorKind kind_of(std::string_view sqlstate) {
+  const std::string_view cls = sqlstate.substr(0, 2);
+  if (cls == "08" || cls == "57" || cls == "53" || cls == "58" || cls == "25") return ErrorKind::io;
+  if (cls == "40" || cls == "23") return ErrorKind::conflict;
+  if (cls == "XX" && (sqlstate == "XX001" || sqlstate == "XX002")) return ErrorKind::corruption;
+  if (cls == "42" || cls == "22") return ErrorKind::internal;
+  return ErrorKind::io;
+}
+
+std::string first_line(const char* message) {
+  std::string text = message != nullptr ? message : "";
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+void Result::Clear::operator()(pg_result* r) const { PQclear(r); }
+void Connection::Finish::operator()(pg_conn* c) const { PQfinish(c); }
+
+void Params::add(std::string value, int format) {
+  values_.push_back(std::move(value));
+  formats_.push_back(format);
+  pointers_.clear();
+  lengths_.clear();
+  for (const std::string& v : values_) {
+    pointers_.push_back(v.data());
+    lengths_.push_back(static_cast<int>(v.size()));
+  }
+}
+
+Params& Params::text(std::string value) {
+  add(std::move(value), 0);
+  return *this;
+}
+
+Params& Params::integer(std::int64_t value) {
+  add(std::to_string(value), 0);
+  return *this;
+}
+
+Params& Params::bytes(std::string_view value) {
+  add(std::string(value), 1);
+  return *this;
+}
+
+Params& Params::bytes(std::span<const std::uint8_t> value) {
+  add(std::string(reinterpret_cast<const char*>(value.data()), value.size()), 1);
+  return *this;
+}
+
+int Result::rows() const { return PQntuples(result_.get()); }
+
+std::int64_t Result::integer(int row, int col) const {
+  const char* v = PQgetvalue(result_.get(), row, col);
+  const int length = PQgetlength(result_.get(), row, col);
+  if (length == 8) {
+    std::uint64_t be = 0;
+    std::memcpy(&be, v, 8);
+    return static_cast<std::int64_t>(be64toh(be));
+  }
+  if (length == 4) {
+    std::uint32_t be = 0;
+    std::memcpy(&be, v, 4);
+    return static_cast<std::int32_t>(be32toh(be));
+  }
+  fail(ErrorKind::internal, "a PostgreSQL integer column has " + std::to_string(length) + " bytes");
+}
+
+std::string_view Result::bytes(int row, int col) const {
+  return {PQgetvalue(result_.get(), row, col), static_cast<std::size_t>(PQgetlength(result_.get(), row, col))};
+}
+
+bool Result::is_null(int row, int col) const { return PQgetisnull(result_.get(), row, col) != 0; }
+
+std::int64_t Result::affected() const {
+  const char* n = PQcmdTuples(result_.get());
+  return n == nullptr || *n == '\0' ? 0 : std::stoll(n);
+}
+
+std::string describe_server(const std::string& url) {
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), nullptr);
+  if (options == nullptr) return "(an unparsable URL)";
+  std::string host = "localhost", port = "5432", dbname;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr) continue;
+    if (std::strcmp(o->keyword, "host") == 0 || std::strcmp(o->keyword, "hostaddr") == 0) host = o->val;
+    if (std::strcmp(o->keyword, "port") == 0) port = o->val;
+    if (std::strcmp(o->keyword, "dbname") == 0) dbname = o->val;
+  }
+  PQconninfoFree(options);
+  return host + ":" + port + "/" + dbname;
+}
+
+Connection::Connection(const ConnectionSettings& settings) {
+  const std::string timeout = std::to_string(settings.connect_timeout.count());
+  // Keepalives and a TCP timeout let a call on a vanished server fail
+  // (503) instead of hanging its thread; the session settings make every
+  // commit durable on the server whatever its default.
+  const char* keywords[] = {"dbname", "password", "connect_timeout", "application_name", "options",
+                            "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+                            "tcp_user_timeout", "client_encoding", nullptr};
+  const char* values[] = {settings.url.c_str(),
+                          settings.password.empty() ? nullptr : settings.password.c_str(),
+                          timeout.c_str(),
+                          "mandate",
+                          "-c synchronous_commit=on",
+                          "1", "5", "2", "3", "10000", "UTF8", nullptr};
+  conn_.reset(PQconnectdbParams(keywords, values, 1));
+  if (conn_ == nullptr || PQstatus(conn_.get()) != CONNECTION_OK) {
+    const std::string why = conn_ != nullptr ? first_line(PQerrorMessage(conn_.get())) : "out of memory";
+    fail(ErrorKind::io, "cannot reach the database " + describe_server(settings.url) + ": " + why);
+  }
+}
+
+bool Connection::usable() const { return !broken_ && PQstatus(conn_.get()) == CONNECTION_OK; }
+
+Result Connection::checked(pg_result* raw, std::string_view what) {
+  Result result(raw);
+  const ExecStatusType status = raw != nullptr ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+  const char* state = raw != nullptr ? PQresultErrorField(raw, PG_DIAG_SQLSTATE) : nullptr;
+  const std::string message = first_line(raw != nullptr && *PQresultErrorMessage(raw) != '\0'
+                                             ? PQresultErrorMessage(raw)
+                                             : PQerrorMessage(conn_.get()));
+  if (PQstatus(conn_.get()) != CONNECTION_OK || state == nullptr) broken_ = true;
+  const ErrorKind kind = state == nullptr ? ErrorKind::io : kind_of(state);
+  if (kind == ErrorKind::io) broken_ = true;  // the session's state is unknown: start afresh
+  if (kind == ErrorKind::corruption) {
+    fail(kind, "the database reports damaged data (" + message + ", while: " + std::string(what) + "): restore it from a backup");
+  }
+  fail(kind, std::string(what) + ": " + (kind == ErrorKind::io ? "the database is unavailable: " : "") + message);
+}
+
+void Connection::exec(std::string_view sql) {
+  const std::string text(sql);
+  checked(PQexec(conn_.get(), text.c_str()), "statement failed");
+}
+
+Result Connection::query(std::string_view sql, const Params& params) {
+  const std::string text(sql);
+  return checked(PQexecParams(conn_.get(), text.c_str(), params.count(), nullptr, params.values(), params.lengths(),
+                              params.formats(), 1),
+                 "query failed");
+}
+
+Result Connection::prepared(const std::string& name, std::string_view sql, const Params& params) {
+  if (!prepared_.contains(name)) {
+    const std::string text(sql);
+    checked(PQprepare(conn_.get(), name.c_str(), text.c_str(), 0, nullptr), "cannot prepare statement");
+    prepared_.insert(name);
+  }
+  return checked(PQexecPrepared(conn_.get(), name.c_str(), params.count(), params.values(), params.lengths(),
+                                params.formats(), 1),
+                 "query failed");
+}
+
+}  // namespace mandate::store::postgresql

@@ -1,0 +1,470 @@
+#include "store/postgresql/postgresql_store.h"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "core/error.h"
+#include "store/commit_latency.h"
+#include "store/postgresql/internal/connection_pool.h"
+#include "store/postgresql/internal/migrations.h"
+
+namespace mandate::store {
+namespace {
+
+using postgresql::Connection;
+using postgresql::ConnectionPool;
+using postgresql::Params;
+using postgresql::Result;
+
+// An advisory lock key of mandate's own ("mandate" in ASCII), so servers
+// starting together apply each migration once.
+constexpr std::int64_t kMigrationLock = 0x6d616e64617465;
+// Rows per INSERT: a statement carries at most 65535 parameters.
+constexpr std::size_t kRowsPerInsert = 1000;
+constexpr std::size_t kKeysPerQuery = 1000;
+
+Hash to_hash(std::string_view bytes) {
+  Hash h{};
+  if (bytes.size() != h.size()) fail(ErrorKind::check_failed, "stored hash has " + std::to_string(bytes.size()) + " bytes");
+  std::copy(bytes.begin(), bytes.end(), h.begin());
+  return h;
+}
+
+void rollback_quietly(Connection& c) {
+  if (!c.usable()) return;
+  try {
+    c.exec("ROLLBACK");
+  } catch (const Error&) {
+    // The connection is marked unusable and dropped by the pool.
+  }
+}
+
+// Runs `work` in one transaction on `c`: committed when it returns, rolled
+// back when it throws.
+template <class Work>
+auto in_transaction(Connection& c, Work&& work) {
+  c.exec("BEGIN");
+  try {
+    if constexpr (std::is_void_v<decltype(work())>) {
+      work();
+      c.exec("COMMIT");
+    } else {
+      auto out = work();
+      c.exec("COMMIT");
+      return out;
+    }
+  } catch (...) {
+    rollback_quietly(c);
+    throw;
+  }
+}
+
+std::string integer_array(std::span<const std::uint64_t> values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(values[i]);
+  }
+  return out + "}";
+}
+
+void check_database(Connection& c, const std::string& where) {
+  Result encoding = c.query("SELECT pg_catalog.pg_encoding_to_char(encoding) FROM pg_catalog.pg_database "
+                            "WHERE datname = current_database()",
+                            Params());
+  if (encoding.text(0, 0) != "UTF8") {
+    fail(ErrorKind::bad_input, where + " has encoding " + encoding.text(0, 0) + "; mandate needs a UTF8 database "
+                               "(CREATE DATABASE ... ENCODING 'UTF8' TEMPLATE template0)");
+  }
+}
+
+class PostgresStore final : public Store {
+ public:
+  explicit PostgresStore(ConnectionSettings settings) : pool_(std::move(settings)) {}
+
+  std::uint64_t ledger_size() override {
+    auto c = pool_.acquire();
+    return static_cast<std::uint64_t>(c->prepared("size", "SELECT size FROM ledger_head WHERE id = 1", Params()).integer(0, 0));
+  }
+
+  void append_sequenced(const Sequencer& sequence) override {
+    auto c = pool_.acquire();
+    const auto started = std::chrono::steady_clock::now();
+    in_transaction(*c, [&] {
+      // Every writer on every server queues here: the head row's lock is
+      // what makes indices gap-free and the tree one tree.
+      const auto size = static_cast<std::uint64_t>(
+          c->prepared("lock_head", "SELECT size FROM ledger_head WHERE id = 1 FOR UPDATE", Params()).integer(0, 0));
+      const NodeReader nodes = [&](std::span<const NodeId> ids) { return read_nodes(*c, ids); };
+      const Sequenced appended = sequence(size, nodes);
+      check_continues(appended.rows, size);
+      insert_rows(*c, appended.rows);
+      apply_puts(*c, appended.puts);
+      if (!appended.rows.empty()) {
+        c->prepared("move_head", "UPDATE ledger_head SET size = $1 WHERE id = 1",
+                    Params().integer(static_cast<std::int64_t>(size + appended.rows.size())));
+      }
+    });
+    latency_.observe(std::chrono::steady_clock::now() - started);
+  }
+
+  std::int64_t record_version(const std::string& kind, const std::string& id) override {
+    auto c = pool_.acquire();
+    Result r = c->prepared("version", "SELECT version FROM state_record WHERE kind = $1 AND id = $2",
+                           Params().text(kind).text(id));
+    return r.rows() == 0 ? kAbsent : r.integer(0, 0);
+  }
+
+  std::optional<LedgerRow> ledger_row(std::uint64_t index) override {
+    auto c = pool_.acquire();
+    Result r = c->prepared("row", "SELECT idx, leaf_hash, nodes, type, body FROM ledger_entry WHERE idx = $1",
+                           Params().integer(static_cast<std::int64_t>(index)));
+    if (r.rows() == 0) return std::nullopt;
+    LedgerRow row;
+    read_row(r, 0, row);
+    return row;
+  }
+
+  std::optional<Hash> ledger_node(unsigned level, std::uint64_t index) override {
+    const NodeId id{level, index};
+    return ledger_nodes(std::span<const NodeId>(&id, 1)).front();
+  }
+
+  std::vector<std::optional<Hash>> ledger_nodes(std::span<const NodeId> ids) override {
+    auto c = pool_.acquire();
+    return read_nodes(*c, ids);
+  }
+
+  void scan_ledger(std::uint64_t from, std::uint64_t to,
+                   const std::function<bool(const LedgerRow&)>& visit) override {
+    constexpr std::uint64_t kChunk = 4096;
+    std::vector<LedgerRow> rows;
+    for (std::uint64_t start = from; start < to; start += std::min(kChunk, to - start)) {
+      std::size_t count = 0;
+      {
+        auto c = pool_.acquire();
+        Result r = c->prepared("scan",
+                               "SELECT idx, leaf_hash, nodes, type, body FROM ledger_entry "
+                               "WHERE idx >= $1 AND idx < $2 ORDER BY idx",
+                               Params().integer(static_cast<std::int64_t>(start))
+                                   .integer(static_cast<std::int64_t>(std::min(to, start + kChunk))));
+        for (int i = 0; i < r.rows(); ++i) {
+          if (count == rows.size()) rows.emplace_back();
+          read_row(r, i, rows[count++]);
+        }
+      }
+      for (std::size_t i = 0; i < count; ++i) {
+        if (!visit(rows[i])) return;
+      }
+    }
+  }
+
+  void add_checkpoint(const StoredCheckpoint& checkpoint) override {
+    auto c = pool_.acquire();
+    c->prepared("add_checkpoint",
+                "INSERT INTO ledger_checkpoint (size, note) VALUES ($1, $2) "
+                "ON CONFLICT (size) DO UPDATE SET note = EXCLUDED.note",
+                Params().integer(static_cast<std::int64_t>(checkpoint.size)).text(checkpoint.note));
+  }
+
+  std::vector<StoredCheckpoint> checkpoints() override {
+    auto c = pool_.acquire();
+    Result r = c->prepared("checkpoints", "SELECT size, note FROM ledger_checkpoint ORDER BY size", Params());
+    std::vector<StoredCheckpoint> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back({static_cast<std::uint64_t>(r.integer(i, 0)), r.text(i, 1)});
+    return out;
+  }
+
+  StoreHealth health() override {
+    StoreHealth h;
+    h.backend = "postgresql";
+    try {
+      auto c = pool_.acquire();
+      c->prepared("ping", "SELECT 1::bigint", Params());
+    } catch (const Error& e) {
+      h.reachable = false;
+      h.why_not = e.what();
+    }
+    const postgresql::PoolUse use = pool_.use();
+    h.connections_open = use.open;
+    h.connections_in_use = use.in_use;
+    h.connections_max = use.max;
+    h.connection_waits = use.waits;
+    latency_.report(h);
+    return h;
+  }
+
+  std::optional<Record> record(const std::string& kind, const std::string& id) override {
+    auto c = pool_.acquire();
+    Result r = c->prepared("record", "SELECT ref, version, body FROM state_record WHERE kind = $1 AND id = $2",
+                           Params().text(kind).text(id));
+    if (r.rows() == 0) return std::nullopt;
+    return Record{kind, id, r.text(0, 0), r.integer(0, 1), r.text(0, 2)};
+  }
+
+  std::vector<Record> records(const std::string& kind, const std::optional<std::string>& ref) override {
+    auto c = pool_.acquire();
+    Result r = ref ? c->prepared("records_by_ref",
+                                 "SELECT id, ref, version, body FROM state_record WHERE kind = $1 AND ref = $2 ORDER BY id",
+                                 Params().text(kind).text(*ref))
+                   : c->prepared("records", "SELECT id, ref, version, body FROM state_record WHERE kind = $1 ORDER BY id",
+                                 Params().text(kind));
+    std::vector<Record> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
+    for (int i = 0; i < r.rows(); ++i) out.push_back(Record{kind, r.text(i, 0), r.text(i, 1), r.integer(i, 2), r.text(i, 3)});
+    return out;
+  }
+
+  std::optional<std::string> meta(const std::string& key) override {
+    auto c = pool_.acquire();
+    Result r = c->prepared("meta", "SELECT value FROM mandate_meta WHERE key = $1", Params().text(key));
+    if (r.rows() == 0) return std::nullopt;
+    return r.text(0, 0);
+  }
+
+  void set_meta(const std::string& key, const std::string& value) override {
+    auto c = pool_.acquire();
+    c->prepared("set_meta",
+                "INSERT INTO mandate_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                Params().text(key).text(value));
+  }
+
+  ConnectionPool& pool() { return pool_; }
+
+ private:
+  static void read_row(const Result& r, int i, LedgerRow& row) {
+    row.index = static_cast<std::uint64_t>(r.integer(i, 0));
+    row.leaf_hash = to_hash(r.bytes(i, 1));
+    row.nodes.assign(r.bytes(i, 2));
+    row.type.assign(r.bytes(i, 3));
+    row.body.assign(r.bytes(i, 4));
+  }
+
+  // Node (level, j) lives in row ((j + 1) << level) - 1 (see LedgerRow).
+  static std::vector<std::optional<Hash>> read_nodes(Connection& c, std::span<const NodeId> ids) {
+    std::vector<std::uint64_t> wanted;
+    wanted.reserve(ids.size());
+    for (const NodeId& id : ids) wanted.push_back(((id.index + 1) << id.level) - 1);
+    std::map<std::uint64_t, std::pair<Hash, std::string>> found;
+    if (!wanted.empty()) {
+      Result r = c.prepared("nodes", "SELECT idx, leaf_hash, nodes FROM ledger_entry WHERE idx = ANY($1::bigint[])",
+                            Params().text(integer_array(wanted)));
+      for (int i = 0; i < r.rows(); ++i) {
+        found[static_cast<std::uint64_t>(r.integer(i, 0))] = {to_hash(r.bytes(i, 1)), std::string(r.bytes(i, 2))};
+      }
+    }
+    std::vector<std::optional<Hash>> out;
+    out.reserve(ids.size());
+    for (std::size_t k = 0; k < ids.size(); ++k) {
+      const auto it = found.find(wanted[k]);
+      const unsigned level = ids[k].level;
+      if (it == found.end()) {
+        out.emplace_back();
+      } else if (level == 0) {
+        out.emplace_back(it->second.first);
+      } else if (it->second.second.size() >= level * 32) {
+        out.emplace_back(to_hash(std::string_view(it->second.second).substr((level - 1) * 32, 32)));
+      } else {
+        out.emplace_back();
+      }
+    }
+    return out;
+  }
+
+  static void insert_rows(Connection& c, std::span<const LedgerRow> rows) {
+    for (std::size_t start = 0; start < rows.size(); start += kRowsPerInsert) {
+      const std::size_t n = std::min(kRowsPerInsert, rows.size() - start);
+      std::string sql = "INSERT INTO ledger_entry (idx, leaf_hash, nodes, type, body) VALUES ";
+      Params params;
+      for (std::size_t i = 0; i < n; ++i) {
+        const LedgerRow& row = rows[start + i];
+        const std::size_t p = i * 5;
+        sql += (i > 0 ? ",($" : "($") + std::to_string(p + 1) + "::bigint,$" + std::to_string(p + 2) + "::bytea,$" +
+               std::to_string(p + 3) + "::bytea,$" + std::to_string(p + 4) + "::text,$" + std::to_string(p + 5) + "::bytea)";
+        params.integer(static_cast<std::int64_t>(row.index))
+            .bytes(std::span<const std::uint8_t>(row.leaf_hash))
+            .bytes(std::string_view(row.nodes))
+            .text(row.type)
+            .bytes(std::string_view(row.body));
+      }
+      c.query(sql, params);
+    }
+  }
+
+  using Key = std::pair<std::string, std::string>;
+
+  static std::map<Key, std::int64_t> current_versions(Connection& c, const std::vector<Key>& keys) {
+    std::map<Key, std::int64_t> out;
+    for (std::size_t start = 0; start < keys.size(); start += kKeysPerQuery) {
+      const std::size_t n = std::min(kKeysPerQuery, keys.size() - start);
+      std::string sql = "SELECT kind, id, version FROM state_record WHERE (kind, id) IN (";
+      Params params;
+      for (std::size_t i = 0; i < n; ++i) {
+        sql += (i > 0 ? ",($" : "($") + std::to_string(2 * i + 1) + "::text,$" + std::to_string(2 * i + 2) + "::text)";
+        params.text(keys[start + i].first).text(keys[start + i].second);
+      }
+      Result r = c.query(sql + ")", params);
+      for (int i = 0; i < r.rows(); ++i) out[{r.text(i, 0), r.text(i, 1)}] = r.integer(i, 2);
+    }
+    return out;
+  }
+
+  // Checks every put's expected version against the store and the puts
+  // before it, then writes each record's last state once (an upsert cannot
+  // touch one row twice in a statement).
+  static void apply_puts(Connection& c, std::span<const RecordPut> puts) {
+    if (puts.empty()) return;
+    std::vector<Key> keys;
+    for (const RecordPut& put : puts) keys.emplace_back(put.kind, put.id);
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    std::map<Key, std::int64_t> versions = current_versions(c, keys);
+    std::map<Key, const RecordPut*> last;
+    for (const RecordPut& put : puts) {
+      std::int64_t& version = versions[{put.kind, put.id}];
+      if (put.expected_version != kAnyVersion && put.expected_version != version) {
+        fail(ErrorKind::conflict, put.kind + " " + put.id + " changed under this writer (version " +
+                                      std::to_string(version) + ", expected " + std::to_string(put.expected_version) + ")");
+      }
+      ++version;
+      last[{put.kind, put.id}] = &put;
+    }
+    std::vector<std::pair<const RecordPut*, std::int64_t>> writes;
+    for (const auto& [key, put] : last) writes.emplace_back(put, versions[key]);
+    for (std::size_t start = 0; start < writes.size(); start += kRowsPerInsert) {
+      const std::size_t n = std::min(kRowsPerInsert, writes.size() - start);
+      std::string sql = "INSERT INTO state_record (kind, id, ref, version, body) VALUES ";
+      Params params;
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto& [put, version] = writes[start + i];
+        const std::size_t p = i * 5;
+        sql += (i > 0 ? ",($" : "($") + std::to_string(p + 1) + "::text,$" + std::to_string(p + 2) + "::text,$" +
+               std::to_string(p + 3) + "::text,$" + std::to_string(p + 4) + "::bigint,$" + std::to_string(p + 5) + "::text)";
+        params.text(put->kind).text(put->id).text(put->ref).integer(version).text(put->body);
+      }
+      c.query(sql + " ON CONFLICT (kind, id) DO UPDATE SET ref = EXCLUDED.ref, version = EXCLUDED.version, "
+                    "body = EXCLUDED.body",
+              params);
+    }
+  }
+
+  ConnectionPool pool_;
+  CommitLatency latency_;
+};
+
+void apply_migrations(Connection& c, int from, MigrationReport& report) {
+  for (const postgresql::Migration& m : postgresql::migrations()) {
+    if (m.version <= from) continue;
+    in_transaction(c, [&] {
+      c.exec(m.sql);
+      c.query("INSERT INTO mandate_schema_migration (version, description) VALUES ($1::integer, $2)",
+              Params().integer(m.version).text(std::string(m.description)));
+    });
+    report.applied.push_back({m.version, std::string(m.description)});
+    report.to_version = m.version;
+  }
+}
+
+constexpr std::string_view kMigrationTable = R"sql(
+CREATE TABLE IF NOT EXISTS mandate_schema_migration (
+  version     integer PRIMARY KEY,
+  description text NOT NULL,
+  applied_at  timestamptz NOT NULL DEFAULT now()
+))sql";
+
+std::string where(const ConnectionSettings& settings) {
+  return "the database " + postgresql::describe_server(settings.url);
+}
+
+}  // namespace
+
+void check_connection_url(const std::string& url) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (options == nullptr) {
+    std::string why = error != nullptr ? error : "cannot parse it";
+    PQfreemem(error);
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    fail(ErrorKind::bad_input, "store.url is not a PostgreSQL connection URL: " + why);
+  }
+  bool has_password = false;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (std::string_view(o->keyword) == "password" && o->val != nullptr) has_password = true;
+  }
+  PQconninfoFree(options);
+  if (has_password) {
+    fail(ErrorKind::bad_input, "store.url carries a password: put it in a file (store.password_file) or the "
+                               "environment (store.password_env) instead, so the config can be shared and logged");
+  }
+}
+
+int postgresql_schema_version() { return postgresql::migrations().back().version; }
+
+MigrationReport migrate_postgresql_store(const ConnectionSettings& settings) {
+  check_connection_url(settings.url);
+  Connection c(settings);
+  check_database(c, where(settings));
+  MigrationReport report;
+  c.exec(std::string(kMigrationTable));
+  c.query("SELECT pg_advisory_lock($1::bigint)", Params().integer(kMigrationLock));
+  try {
+    report.from_version = report.to_version = postgresql::schema_version(c);
+    if (report.from_version > postgresql_schema_version()) {
+      fail(ErrorKind::bad_input, where(settings) + " has schema version " + std::to_string(report.from_version) +
+                                     ", newer than this mandate's " + std::to_string(postgresql_schema_version()));
+    }
+    apply_migrations(c, report.from_version, report);
+  } catch (...) {
+    if (c.usable()) c.query("SELECT pg_advisory_unlock($1::bigint)", Params().integer(kMigrationLock));
+    throw;
+  }
+  c.query("SELECT pg_advisory_unlock($1::bigint)", Params().integer(kMigrationLock));
+  return report;
+}
+
+std::unique_ptr<Store> create_postgresql_store(const ConnectionSettings& settings) {
+  check_connection_url(settings.url);
+  {
+    Connection c(settings);
+    check_database(c, where(settings));
+    if (postgresql::schema_version(c) > 0) {
+      fail(ErrorKind::bad_input, where(settings) + " already holds a mandate store");
+    }
+  }
+  migrate_postgresql_store(settings);
+  auto store = std::make_unique<PostgresStore>(settings);
+  store->set_meta("format", kStoreFormat);
+  return store;
+}
+
+std::unique_ptr<Store> open_postgresql_store(const ConnectionSettings& settings) {
+  check_connection_url(settings.url);
+  {
+    Connection c(settings);
+    const int version = postgresql::schema_version(c);
+    if (version == 0) {
+      fail(ErrorKind::bad_input, where(settings) + " holds no mandate store (run `mandate init` with this store)");
+    }
+    if (version < postgresql_schema_version()) {
+      fail(ErrorKind::bad_input, where(settings) + " has schema version " + std::to_string(version) + ", this mandate reads " +
+                                     std::to_string(postgresql_schema_version()) + ": run `mandate store migrate`");
+    }
+    if (version > postgresql_schema_version()) {
+      fail(ErrorKind::bad_input, where(settings) + " has schema version " + std::to_string(version) +
+                                     ", made by a newer mandate than this one (" +
+                                     std::to_string(postgresql_schema_version()) + ")");
+    }
+  }
+  auto store = std::make_unique<PostgresStore>(settings);
+  const auto format = store->meta("format");
+  if (format != std::string(kStoreFormat)) {
+    fail(ErrorKind::bad_input, where(settings) + " has store format " + format.value_or("(none)") + ", this mandate reads " +
+                                   kStoreFormat);
+  }
+  return store;
+}
+
+}  // namespace mandate::store
