@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libssl-dev openssl python3
   libsqlite3-dev sqlite3
+  postgresql libpq-dev
   nlohmann-json3-dev
   libcli11-dev
   libtomlplusplus-dev
