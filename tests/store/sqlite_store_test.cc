@@ -1,3 +1,5 @@
+// What only the SQLite store does (files, damage, old formats); the
+// contract both backends hold is in conformance_test.cc.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -21,77 +23,10 @@ LedgerRow row(std::uint64_t index, std::string body = "x") {
   return r;
 }
 
-TEST(SqliteStore, CreateRefusesAnExistingFileAndOpenRefusesAMissingOne) {
-  TempDir tmp;
-  const std::string path = (tmp / "m.db").string();
-  EXPECT_THROW(open_sqlite_store(path), Error);
-  create_sqlite_store(path);
-  EXPECT_THROW(create_sqlite_store(path), Error);
-  EXPECT_NO_THROW(open_sqlite_store(path));
-}
 
-TEST(SqliteStore, AppendsRowsAndReadsThemBack) {
-  TempDir tmp;
-  auto store = create_sqlite_store((tmp / "m.db").string());
-  EXPECT_EQ(store->ledger_size(), 0u);
-  std::vector<LedgerRow> rows{row(0, "a"), row(1, "b"), row(2, "c")};
-  rows[1].nodes = std::string(32, '\x07');
-  store->append_ledger_rows(rows);
-  EXPECT_EQ(store->ledger_size(), 3u);
-  EXPECT_EQ(store->ledger_row(1)->body, "b");
-  EXPECT_FALSE(store->ledger_row(3).has_value());
-  EXPECT_EQ(store->ledger_node(0, 2)->at(0), 2);
-  // Node (level 1, index 0) is stored with the entry that completes it: 1.
-  EXPECT_EQ(store->ledger_node(1, 0)->at(0), 7);
-  EXPECT_FALSE(store->ledger_node(1, 1).has_value());
-  std::vector<std::uint64_t> seen;
-  store->scan_ledger(1, 3, [&](const LedgerRow& r) {
-    seen.push_back(r.index);
-    return true;
-  });
-  EXPECT_EQ(seen, (std::vector<std::uint64_t>{1, 2}));
-}
 
-TEST(SqliteStore, AGapOrOverlapIsAConflictAndWritesNothing) {
-  TempDir tmp;
-  auto store = create_sqlite_store((tmp / "m.db").string());
-  store->append_ledger_rows(std::vector<LedgerRow>{row(0)});
-  try {
-    store->append_ledger_rows(std::vector<LedgerRow>{row(2)});
-    FAIL() << "a gap was accepted";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::conflict);
-  }
-  // A batch whose second row collides fails whole.
-  EXPECT_THROW(store->append_ledger_rows(std::vector<LedgerRow>{row(1), row(1)}), Error);
-  EXPECT_EQ(store->ledger_size(), 1u);
-}
 
-TEST(SqliteStore, ASecondHandleSeesCommittedRows) {
-  TempDir tmp;
-  const std::string path = (tmp / "m.db").string();
-  auto writer = create_sqlite_store(path);
-  auto reader = open_sqlite_store(path);
-  writer->append_ledger_rows(std::vector<LedgerRow>{row(0), row(1)});
-  EXPECT_EQ(reader->ledger_size(), 2u);
-  // The reader's view of the size is what a second writer checks against.
-  EXPECT_THROW(reader->append_ledger_rows(std::vector<LedgerRow>{row(1)}), Error);
-}
 
-TEST(SqliteStore, CheckpointsAndMeta) {
-  TempDir tmp;
-  auto store = create_sqlite_store((tmp / "m.db").string());
-  store->add_checkpoint({5, "five"});
-  store->add_checkpoint({2, "two"});
-  const auto cps = store->checkpoints();
-  ASSERT_EQ(cps.size(), 2u);
-  EXPECT_EQ(cps[0].size, 2u);
-  EXPECT_EQ(cps[1].note, "five");
-  EXPECT_EQ(store->meta("format"), std::string(kStoreFormat));
-  store->set_meta("origin", "o");
-  EXPECT_EQ(store->meta("origin"), "o");
-  EXPECT_FALSE(store->meta("nothing").has_value());
-}
 
 // A store whose pages were damaged (a failing disk, a stray write) is
 // reported as damaged: not the caller's input, not a passing I/O failure.
@@ -158,40 +93,7 @@ TEST(SqliteStore, RefusesFilesThatAreNotMandateStores) {
 namespace mandate::store {
 namespace {
 
-TEST(SqliteStoreRecords, PutsCommitWithTheirRowsAndCountVersions) {
-  TempDir tmp;
-  auto store = create_sqlite_store((tmp / "m.db").string());
-  EXPECT_EQ(store->record_version("task", "t1"), kAbsent);
-  store->append_ledger_rows(std::vector<LedgerRow>{row(0)},
-                            std::vector<RecordPut>{{"task", "t1", "", R"({"s":1})", kAbsent}});
-  store->append_ledger_rows(std::vector<LedgerRow>{row(1)},
-                            std::vector<RecordPut>{{"task", "t1", "alice", R"({"s":2})", 1},
-                                                   {"mandate", "m1", "t1", "{}", kAnyVersion}});
-  auto task = store->record("task", "t1");
-  ASSERT_TRUE(task);
-  EXPECT_EQ(task->version, 2);
-  EXPECT_EQ(task->body, R"({"s":2})");
-  EXPECT_EQ(task->ref, "alice");
-  EXPECT_EQ(store->records("mandate", std::string("t1")).size(), 1u);
-  EXPECT_TRUE(store->records("mandate", std::string("t2")).empty());
-  EXPECT_EQ(store->records("task").size(), 1u);
-}
 
-TEST(SqliteStoreRecords, AStaleVersionWritesNeitherRowsNorPuts) {
-  TempDir tmp;
-  auto store = create_sqlite_store((tmp / "m.db").string());
-  store->append_ledger_rows(std::vector<LedgerRow>{row(0)}, std::vector<RecordPut>{{"proof", "j1", "", "{}", kAbsent}});
-  try {
-    store->append_ledger_rows(std::vector<LedgerRow>{row(1)},
-                              std::vector<RecordPut>{{"mandate", "m1", "", "{}", kAnyVersion},
-                                                     {"proof", "j1", "", "{}", kAbsent}});
-    FAIL() << "a replayed jti was accepted";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::conflict);
-  }
-  EXPECT_EQ(store->ledger_size(), 1u);
-  EXPECT_FALSE(store->record("mandate", "m1"));
-}
 
 TEST(SqliteStoreRecords, AStoreMadeBeforeRecordsExistedOpensAndGainsThem) {
   TempDir tmp;

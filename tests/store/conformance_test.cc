@@ -1,0 +1,280 @@
+// The store's contract (store/store.h), held by both backends: the same
+// tests run on SQLite and on a real PostgreSQL (tests/support/postgres.h).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include "core/error.h"
+#include "store/postgresql/postgresql_store.h"
+#include "store/sqlite/sqlite_store.h"
+#include "support/postgres.h"
+#include "support/process.h"
+
+namespace mandate::store {
+namespace {
+
+using mandate::testing::TempDir;
+using mandate::testing::TestDatabase;
+
+LedgerRow row(std::uint64_t index, std::string body = "x") {
+  LedgerRow r;
+  r.index = index;
+  r.type = "t";
+  r.body = std::move(body);
+  r.leaf_hash.fill(static_cast<std::uint8_t>(index));
+  return r;
+}
+
+// One place a store lives: a file, or a database of its own.
+class Place {
+ public:
+  virtual ~Place() = default;
+  virtual std::unique_ptr<Store> create() = 0;
+  virtual std::unique_ptr<Store> open() = 0;  // a second handle: another process or server
+};
+
+class SqlitePlace final : public Place {
+ public:
+  std::unique_ptr<Store> create() override { return create_sqlite_store(path()); }
+  std::unique_ptr<Store> open() override { return open_sqlite_store(path()); }
+
+ private:
+  std::string path() const { return (dir_ / "m.db").string(); }
+  TempDir dir_;
+};
+
+class PostgresPlace final : public Place {
+ public:
+  std::unique_ptr<Store> create() override { return create_postgresql_store(settings()); }
+  std::unique_ptr<Store> open() override { return open_postgresql_store(settings()); }
+
+ private:
+  ConnectionSettings settings() const {
+    ConnectionSettings s;
+    s.url = database_.url();
+    return s;
+  }
+  TestDatabase database_ = TestDatabase::create();
+};
+
+class StoreContract : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "sqlite") {
+      place_ = std::make_unique<SqlitePlace>();
+    } else {
+      place_ = std::make_unique<PostgresPlace>();
+    }
+  }
+  std::unique_ptr<Place> place_;
+};
+
+TEST_P(StoreContract, CreateRefusesAStoreThatExistsAndOpenRefusesOneThatDoesNot) {
+  EXPECT_THROW(place_->open(), Error);
+  place_->create();
+  EXPECT_THROW(place_->create(), Error);
+  EXPECT_NO_THROW(place_->open());
+}
+
+TEST_P(StoreContract, AppendsRowsAndReadsThemBack) {
+  auto store = place_->create();
+  EXPECT_EQ(store->ledger_size(), 0u);
+  std::vector<LedgerRow> rows{row(0, "a"), row(1, std::string("b\0b", 3)), row(2, "c")};
+  rows[1].nodes = std::string(32, '\x07');
+  store->append_ledger_rows(rows);
+  EXPECT_EQ(store->ledger_size(), 3u);
+  EXPECT_EQ(store->ledger_row(1)->body, std::string("b\0b", 3));
+  EXPECT_EQ(store->ledger_row(1)->nodes, std::string(32, '\x07'));
+  EXPECT_EQ(store->ledger_row(2)->leaf_hash[5], 2);
+  EXPECT_FALSE(store->ledger_row(3).has_value());
+  EXPECT_EQ(store->ledger_node(0, 2)->at(0), 2);
+  // Node (level 1, index 0) is stored with the entry that completes it: 1.
+  EXPECT_EQ(store->ledger_node(1, 0)->at(0), 7);
+  EXPECT_FALSE(store->ledger_node(1, 1).has_value());
+  const std::vector<NodeId> ids{{0, 0}, {1, 0}, {0, 9}, {0, 2}};
+  const auto nodes = store->ledger_nodes(ids);
+  ASSERT_EQ(nodes.size(), 4u);
+  EXPECT_EQ(nodes[0]->at(0), 0);
+  EXPECT_EQ(nodes[1]->at(0), 7);
+  EXPECT_FALSE(nodes[2].has_value());
+  EXPECT_EQ(nodes[3]->at(0), 2);
+  std::vector<std::uint64_t> seen;
+  store->scan_ledger(1, 3, [&](const LedgerRow& r) {
+    seen.push_back(r.index);
+    return true;
+  });
+  EXPECT_EQ(seen, (std::vector<std::uint64_t>{1, 2}));
+}
+
+TEST_P(StoreContract, AGapOrOverlapIsAConflictAndWritesNothing) {
+  auto store = place_->create();
+  store->append_ledger_rows(std::vector<LedgerRow>{row(0)});
+  try {
+    store->append_ledger_rows(std::vector<LedgerRow>{row(2)});
+    FAIL() << "a gap was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::conflict);
+  }
+  EXPECT_THROW(store->append_ledger_rows(std::vector<LedgerRow>{row(1), row(1)}), Error);
+  EXPECT_EQ(store->ledger_size(), 1u);
+}
+
+TEST_P(StoreContract, ASecondHandleSeesCommittedRowsAndCannotOverwriteThem) {
+  auto writer = place_->create();
+  auto other = place_->open();
+  writer->append_ledger_rows(std::vector<LedgerRow>{row(0), row(1)});
+  EXPECT_EQ(other->ledger_size(), 2u);
+  EXPECT_THROW(other->append_ledger_rows(std::vector<LedgerRow>{row(1)}), Error);
+  EXPECT_EQ(other->ledger_row(1)->body, "x");
+}
+
+// The sequencer runs under the append lock: it is given the committed size
+// and reads the tree as it stands, and whatever it throws writes nothing.
+TEST_P(StoreContract, TheSequencerIsGivenTheLockedSizeAndItsFailureWritesNothing) {
+  auto store = place_->create();
+  std::vector<LedgerRow> first{row(0), row(1)};
+  first[1].nodes = std::string(32, '\x09');
+  store->append_ledger_rows(first);
+  std::optional<std::uint64_t> given;
+  std::optional<Hash> node;
+  store->append_sequenced([&](std::uint64_t size, const NodeReader& nodes) {
+    given = size;
+    const NodeId id{1, 0};
+    node = nodes(std::span<const NodeId>(&id, 1)).front();
+    return Sequenced{{row(size)}, {{"task", "t1", "", "{}", kAbsent}}};
+  });
+  EXPECT_EQ(given, 2u);
+  ASSERT_TRUE(node);
+  EXPECT_EQ(node->at(0), 9);
+  EXPECT_EQ(store->ledger_size(), 3u);
+  EXPECT_THROW(store->append_sequenced([&](std::uint64_t size, const NodeReader&) -> Sequenced {
+    (void)size;
+    fail(ErrorKind::bad_input, "the sequencer refused");
+  }),
+               Error);
+  EXPECT_THROW(store->append_sequenced([&](std::uint64_t size, const NodeReader&) {
+    return Sequenced{{row(size + 1)}, {}};  // a gap
+  }),
+               Error);
+  EXPECT_EQ(store->ledger_size(), 3u);
+  EXPECT_EQ(store->record_version("task", "t1"), 1);
+}
+
+// Several writers on several handles (processes, servers) append at once:
+// every row lands exactly once, gap-free, numbered by the store.
+TEST_P(StoreContract, WritersOnSeveralHandlesNeverLeaveAGapOrNumberTwice) {
+  auto first = place_->create();
+  std::vector<std::unique_ptr<Store>> handles;
+  handles.push_back(std::move(first));
+  handles.push_back(place_->open());
+  handles.push_back(place_->open());
+  constexpr int kPerWriter = 40;
+  std::vector<std::thread> writers;
+  std::atomic<int> failures{0};
+  for (std::size_t w = 0; w < handles.size(); ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < kPerWriter; ++i) {
+        try {
+          handles[w]->append_sequenced([&](std::uint64_t size, const NodeReader&) {
+            return Sequenced{{row(size, "w" + std::to_string(w) + "-" + std::to_string(i))}, {}};
+          });
+        } catch (const Error&) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  ASSERT_EQ(handles[0]->ledger_size(), handles.size() * kPerWriter);
+  std::set<std::string> bodies;
+  std::uint64_t expected = 0;
+  handles[1]->scan_ledger(0, handles.size() * kPerWriter, [&](const LedgerRow& r) {
+    EXPECT_EQ(r.index, expected++);
+    bodies.insert(r.body);
+    return true;
+  });
+  EXPECT_EQ(bodies.size(), handles.size() * kPerWriter);
+}
+
+TEST_P(StoreContract, CheckpointsAndMeta) {
+  auto store = place_->create();
+  store->add_checkpoint({5, "five"});
+  store->add_checkpoint({2, "two"});
+  store->add_checkpoint({5, "five again"});
+  const auto cps = store->checkpoints();
+  ASSERT_EQ(cps.size(), 2u);
+  EXPECT_EQ(cps[0].size, 2u);
+  EXPECT_EQ(cps[1].note, "five again");
+  EXPECT_EQ(store->meta("format"), std::string(kStoreFormat));
+  store->set_meta("origin", "o");
+  store->set_meta("origin", "p");
+  EXPECT_EQ(store->meta("origin"), "p");
+  EXPECT_FALSE(store->meta("nothing").has_value());
+}
+
+TEST_P(StoreContract, PutsCommitWithTheirRowsAndCountVersions) {
+  auto store = place_->create();
+  EXPECT_EQ(store->record_version("task", "t1"), kAbsent);
+  store->append_ledger_rows(std::vector<LedgerRow>{row(0)},
+                            std::vector<RecordPut>{{"task", "t1", "", R"({"s":1})", kAbsent}});
+  store->append_ledger_rows(std::vector<LedgerRow>{row(1)},
+                            std::vector<RecordPut>{{"task", "t1", "alice", R"({"s":2})", 1},
+                                                   {"mandate", "m1", "t1", "{}", kAnyVersion},
+                                                   {"task", "t1", "alice", R"({"s":3})", 2}});
+  auto task = store->record("task", "t1");
+  ASSERT_TRUE(task);
+  EXPECT_EQ(task->version, 3);
+  EXPECT_EQ(task->body, R"({"s":3})");
+  EXPECT_EQ(task->ref, "alice");
+  EXPECT_EQ(store->records("mandate", std::string("t1")).size(), 1u);
+  EXPECT_TRUE(store->records("mandate", std::string("t2")).empty());
+  EXPECT_EQ(store->records("task").size(), 1u);
+}
+
+TEST_P(StoreContract, RecordsAreOrderedByTheirIdsBytes) {
+  auto store = place_->create();
+  std::vector<RecordPut> puts;
+  for (const char* id : {"b", "B", "a-1", "a_1", "a", "\xc3\xa9", "Z"}) puts.push_back({"actor", id, "", "{}", kAbsent});
+  store->append_ledger_rows(std::vector<LedgerRow>{row(0)}, puts);
+  std::vector<std::string> ids;
+  for (const Record& r : store->records("actor")) ids.push_back(r.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"B", "Z", "a", "a-1", "a_1", "b", "\xc3\xa9"}));
+}
+
+TEST_P(StoreContract, AStaleVersionWritesNeitherRowsNorPuts) {
+  auto store = place_->create();
+  store->append_ledger_rows(std::vector<LedgerRow>{row(0)}, std::vector<RecordPut>{{"proof", "j1", "", "{}", kAbsent}});
+  try {
+    store->append_ledger_rows(std::vector<LedgerRow>{row(1)},
+                              std::vector<RecordPut>{{"mandate", "m1", "", "{}", kAnyVersion},
+                                                     {"proof", "j1", "", "{}", kAbsent}});
+    FAIL() << "a replayed jti was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::conflict);
+  }
+  EXPECT_EQ(store->ledger_size(), 1u);
+  EXPECT_FALSE(store->record("mandate", "m1"));
+}
+
+TEST_P(StoreContract, HealthSaysReachableAndCountsCommits) {
+  auto store = place_->create();
+  store->append_ledger_rows(std::vector<LedgerRow>{row(0)});
+  store->append_ledger_rows(std::vector<LedgerRow>{row(1)});
+  const StoreHealth h = store->health();
+  EXPECT_EQ(h.backend, GetParam());
+  EXPECT_TRUE(h.reachable) << h.why_not;
+  EXPECT_EQ(h.commits, 2u);
+  ASSERT_FALSE(h.commit_buckets.empty());
+  EXPECT_EQ(h.commit_buckets.back().second, 2u);  // both took less than the last bound
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::Values("sqlite", "postgresql"),
+                         [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
+
+}  // namespace
+}  // namespace mandate::store
