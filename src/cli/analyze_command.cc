@@ -14,7 +14,6 @@
 #include "core/error.h"
 #include "export/ocsf.h"
 #include "home/home.h"
-#include "store/sqlite/sqlite_event_store.h"
 
 namespace mandate::cli {
 namespace {
@@ -45,7 +44,7 @@ struct Opened {
 Opened open_events(const GlobalOptions& options) {
   Opened o;
   o.home = open_home(options);
-  o.events = store::open_sqlite_event_store((o.home->dir() / o.home->config().store_path).string());
+  o.events = o.home->open_event_store();
   return o;
 }
 

@@ -9,7 +9,6 @@
 #include "core/error.h"
 #include "home/home.h"
 #include "ingest/importer.h"
-#include "store/sqlite/sqlite_event_store.h"
 #include "ingest/ledger_source.h"
 #include "home/home.h"
 
@@ -31,7 +30,7 @@ void add_ingest_source(CLI::App& ingest, const GlobalOptions& options, ingest::S
   cmd->add_option("FILE", *files, "Log files, plain or gzip; - reads stdin")->required();
   cmd->callback([&options, kind, files] {
     auto home = open_home(options);
-    auto events = store::open_sqlite_event_store((home->dir() / home->config().store_path).string());
+    auto events = home->open_event_store();
     const auto report = ingest::import_files(kind, *files, *events);
     nlohmann::json out_files = nlohmann::json::array();
     for (const auto& f : report.files) {
@@ -62,7 +61,7 @@ void add_ingest_commands(CLI::App& app, GlobalOptions& options) {
   ingest->add_subcommand("ledger", "This home's own workflow ledger (requests, approvals, mandates, decisions)")
       ->callback([&options] {
         auto home = open_home(options);
-        auto events = store::open_sqlite_event_store((home->dir() / home->config().store_path).string());
+        auto events = home->open_event_store();
         const auto found = ingest::events_from_ledger(home->store(), home->config().origin);
         const auto stored = events->add_events(found);
         print_json({{"events", found.size()}, {"added", stored.added}, {"duplicates", stored.duplicates}, {"linked", stored.linked}});

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "settings/secret_file.h"
+#include "store/sqlite/sqlite_event_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace mandate::home {
@@ -52,7 +54,7 @@ Home::Home(fs::path dir, Config config, keys::Keyring keyring, std::unique_ptr<s
       store_(std::move(store)),
       ledger_(std::make_unique<ledger::Ledger>(*store_, config_.origin)) {}
 
-std::unique_ptr<Home> Home::init(const fs::path& dir, const std::string& origin) {
+std::unique_ptr<Home> Home::init(const fs::path& dir, const std::string& origin, const StoreConfig& store_config) {
   if (!valid_origin(origin)) {
     fail(ErrorKind::bad_input, "origin \"" + origin + "\" must be printable ASCII without spaces or '+' (e.g. example.com/mandate)");
   }
@@ -61,8 +63,14 @@ std::unique_ptr<Home> Home::init(const fs::path& dir, const std::string& origin)
   }
   Config config;
   config.origin = origin;
-  const fs::path store_path = dir / config.store_path;
-  if (fs::exists(store_path)) fail(ErrorKind::bad_input, store_path.string() + " already exists");
+  config.store = store_config;
+  const fs::path store_path = dir / config.store.path;
+  if (!config.store.is_postgresql() && fs::exists(store_path)) {
+    fail(ErrorKind::bad_input, store_path.string() + " already exists");
+  }
+  // Everything that can be refused is checked before anything is made.
+  std::optional<store::ConnectionSettings> database;
+  if (config.store.is_postgresql()) database = postgresql_settings(dir, config.store);
 
   std::error_code ec;
   const bool created_dir = fs::create_directories(dir, ec);
@@ -71,23 +79,25 @@ std::unique_ptr<Home> Home::init(const fs::path& dir, const std::string& origin)
   try {
     auto keyring = keys::Keyring::create(dir / kKeysDir);
     if (!keyring) fail(ErrorKind::io, keyring.error());
-    auto store = store::create_sqlite_store(store_path.string());
+    auto store = database ? store::create_postgresql_store(*database) : store::create_sqlite_store(store_path.string());
     store->set_meta("origin", origin);
     write_file_durably(dir / kConfigFile, render_config(config));
     return std::make_unique<Home>(dir, config, std::move(*keyring), std::move(store));
   } catch (...) {
     // Leave nothing half-made behind: a failed init changes nothing.
     fs::remove_all(dir / kKeysDir, ec);
-    fs::remove(store_path, ec);
-    fs::remove(store_path.string() + "-wal", ec);
-    fs::remove(store_path.string() + "-shm", ec);
+    if (!database) {
+      fs::remove(store_path, ec);
+      fs::remove(store_path.string() + "-wal", ec);
+      fs::remove(store_path.string() + "-shm", ec);
+    }
     fs::remove(dir / kConfigFile, ec);
     if (created_dir) fs::remove(dir, ec);
     throw;
   }
 }
 
-std::unique_ptr<Home> Home::open(const fs::path& dir) {
+Config Home::read_config(const fs::path& dir) {
   const fs::path config_path = dir / kConfigFile;
   if (!fs::exists(config_path)) {
     fail(ErrorKind::not_found, "no mandate home at " + dir.string() + " (run `mandate --home " + dir.string() +
@@ -95,23 +105,74 @@ std::unique_ptr<Home> Home::open(const fs::path& dir) {
   }
   auto config = parse_config(read_file(config_path), config_path.string());
   if (!config) fail(ErrorKind::bad_input, config.error());
-  auto keyring = keys::Keyring::open(dir / kKeysDir);
-  if (!keyring) fail(ErrorKind::bad_input, keyring.error());
-  fs::path store_path = config->store_path;
+  return *config;
+}
+
+namespace {
+
+std::unique_ptr<store::Store> open_sqlite(const fs::path& dir, const Config& config) {
+  fs::path store_path = config.store.path;
   if (store_path.is_relative()) store_path = dir / store_path;
   // The home is there but its store is not: a lost file or volume, not the
   // user's input (which named a real home).
   if (!fs::exists(store_path)) {
-    fail(ErrorKind::io, "the store " + store_path.string() + " that " + config_path.string() +
+    fail(ErrorKind::io, "the store " + store_path.string() + " that " + (dir / kConfigFile).string() +
                             " names is missing: restore it from a backup");
   }
-  auto store = store::open_sqlite_store(store_path.string());
+  return store::open_sqlite_store(store_path.string());
+}
+
+std::string store_name(const fs::path& dir, const StoreConfig& store) {
+  if (store.is_postgresql()) return "the database at " + store.url.substr(0, store.url.find('?'));
+  const fs::path path = fs::path(store.path).is_relative() ? dir / store.path : fs::path(store.path);
+  return path.string();
+}
+
+}  // namespace
+
+std::unique_ptr<Home> Home::open(const fs::path& dir) {
+  const Config config = read_config(dir);
+  auto keyring = keys::Keyring::open(dir / kKeysDir);
+  if (!keyring) fail(ErrorKind::bad_input, keyring.error());
+  auto store = config.store.is_postgresql() ? store::open_postgresql_store(postgresql_settings(dir, config.store))
+                                            : open_sqlite(dir, config);
   const auto stored_origin = store->meta("origin");
-  if (stored_origin != config->origin) {
-    fail(ErrorKind::bad_input, store_path.string() + " belongs to origin \"" + stored_origin.value_or("(none)") +
-                                   "\", the config names \"" + config->origin + "\"");
+  if (stored_origin != config.origin) {
+    fail(ErrorKind::bad_input, store_name(dir, config.store) + " belongs to origin \"" + stored_origin.value_or("(none)") +
+                                   "\", the config names \"" + config.origin + "\"");
   }
-  return std::make_unique<Home>(dir, *config, std::move(*keyring), std::move(store));
+  return std::make_unique<Home>(dir, config, std::move(*keyring), std::move(store));
+}
+
+std::unique_ptr<store::EventStore> Home::open_event_store() const {
+  if (config_.store.is_postgresql()) {
+    fail(ErrorKind::bad_input, "imported audit events are kept in SQLite homes only so far");
+  }
+  fs::path store_path = config_.store.path;
+  if (store_path.is_relative()) store_path = dir_ / store_path;
+  return store::open_sqlite_event_store(store_path.string());
+}
+
+store::ConnectionSettings postgresql_settings(const fs::path& dir, const StoreConfig& store) {
+  store::check_connection_url(store.url);
+  store::ConnectionSettings settings;
+  settings.url = store.url;
+  settings.pool_size = store.pool_size;
+  if (!store.password_file.empty()) {
+    const fs::path file = fs::path(store.password_file).is_relative() ? dir / store.password_file : fs::path(store.password_file);
+    auto secret = settings::read_secret_file(file);
+    if (!secret || secret->empty()) {
+      fail(ErrorKind::bad_input, "store.password_file names " + file.string() + ", which cannot be read or is empty");
+    }
+    settings.password = std::move(*secret);
+  } else if (!store.password_env.empty()) {
+    const char* value = std::getenv(store.password_env.c_str());
+    if (value == nullptr || *value == '\0') {
+      fail(ErrorKind::bad_input, "store.password_env names " + store.password_env + ", which is not set");
+    }
+    settings.password = value;
+  }
+  return settings;
 }
 
 std::vector<ledger::NoteVerifier> Home::verifiers() const {

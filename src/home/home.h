@@ -11,6 +11,8 @@
 #include "keys/keyring.h"
 #include "ledger/ledger.h"
 #include "ledger/note.h"
+#include "store/event_store.h"
+#include "store/postgresql/postgresql_store.h"
 #include "store/store.h"
 
 namespace mandate::home {
@@ -22,14 +24,21 @@ class Home {
  public:
   // Creates the directory (mode 0700), a signing key, the store and the
   // config. Refuses a directory that already holds a home.
-  static std::unique_ptr<Home> init(const std::filesystem::path& dir, const std::string& origin);
+  // With a PostgreSQL store, the database must hold no mandate store yet;
+  // every further server gets a copy of this home (config.toml and keys/).
+  static std::unique_ptr<Home> init(const std::filesystem::path& dir, const std::string& origin,
+                                    const StoreConfig& store = {});
   static std::unique_ptr<Home> open(const std::filesystem::path& dir);
+  // The home's config alone, without opening its store (to migrate it).
+  static Config read_config(const std::filesystem::path& dir);
 
   const std::filesystem::path& dir() const { return dir_; }
   const Config& config() const { return config_; }
   store::Store& store() { return *store_; }
   keys::Keyring& keys() { return keyring_; }
   ledger::Ledger& ledger() { return *ledger_; }
+  // The imported audit events, in the same database as the store.
+  std::unique_ptr<store::EventStore> open_event_store() const;
 
   // One verifier per key in the keyring, all under the origin's name, so
   // checkpoints signed before a rotation still verify.
@@ -46,5 +55,10 @@ class Home {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ledger::Ledger> ledger_;
 };
+
+// How to reach a PostgreSQL store: the URL, and the password read from
+// its file (relative to `dir`) or variable. Error{bad_input} when the
+// config names a file or variable that holds none.
+store::ConnectionSettings postgresql_settings(const std::filesystem::path& dir, const StoreConfig& store);
 
 }  // namespace mandate::home

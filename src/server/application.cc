@@ -1,6 +1,7 @@
 #include "server/internal/application.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "authzen/service.h"
 #include "broker/records.h"
@@ -77,8 +78,16 @@ Application::Application(ServerConfig config, std::unique_ptr<home::Home> home,
       console_(make_console(config_, fetcher)),
       task_events_(std::make_unique<TaskEventFeed>(home_->store())),
       access_log_(config_.access_log) {
-  metrics_.add_gauge("mandate_ledger_entries", "Entries in the ledger.",
-                     [this] { return static_cast<double>(home_->ledger().size()); });
+  // Scraped while the database is gone too: the size is then unknown (NaN)
+  // and the store's own family says why.
+  metrics_.add_gauge("mandate_ledger_entries", "Entries in the ledger.", [this] {
+    try {
+      return static_cast<double>(home_->ledger().size());
+    } catch (const Error&) {
+      return std::numeric_limits<double>::quiet_NaN();
+    }
+  });
+  metrics_.add_exposition([this] { return render_store_health(home_->store().health()); });
   if (console_) {
     metrics_.add_gauge("mandate_console_sessions", "Console sessions open.",
                        [this] { return static_cast<double>(console_->sessions.open_sessions()); });
@@ -123,6 +132,9 @@ Readiness Application::readiness() const {
 // refuses every decision with 503 while looking healthy. One small durable
 // write says whether writes go through, and recovers by itself when they do.
 Readiness Application::probe_store() const {
+  if (const store::StoreHealth health = home_->store().health(); !health.reachable) {
+    return {false, "the database is unreachable: " + health.why_not};
+  }
   try {
     home_->ledger().size();
   } catch (const std::exception& e) {

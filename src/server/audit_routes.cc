@@ -9,7 +9,6 @@
 #include "home/home.h"
 #include "server/internal/application.h"
 #include "server/internal/route_support.h"
-#include "store/sqlite/sqlite_event_store.h"
 
 namespace mandate::server {
 namespace {
@@ -48,7 +47,7 @@ Response findings(Application& app, Request& request) {
   const auto config = analyze::read_config_if_present(home.dir() / "analyze.toml");
   // Opened per request: the importer (`mandate ingest`) writes the same file
   // from another process, and the analysis reads everything anyway.
-  const auto events = store::open_sqlite_event_store((home.dir() / home.config().store_path).string());
+  const auto events = home.open_event_store();
   const auto analysis = analyze::analyze(*events, config, {query.time("since"), query.time("as_of")});
   nlohmann::json out = nlohmann::json::array();
   for (const auto& f : analysis.findings) out.push_back(finding_with_events(*events, f));

@@ -82,4 +82,29 @@ std::string Metrics::render() const {
   return out.str();
 }
 
+std::string render_store_health(const store::StoreHealth& h) {
+  std::ostringstream out;
+  const std::string backend = "backend=\"" + label(h.backend) + "\"";
+  out << "# HELP mandate_store_reachable Whether the store answered a probe (1) or not (0).\n"
+      << "# TYPE mandate_store_reachable gauge\n"
+      << "mandate_store_reachable{" << backend << "} " << (h.reachable ? 1 : 0) << "\n"
+      << "# HELP mandate_store_connections Database connections of this process, by state.\n"
+      << "# TYPE mandate_store_connections gauge\n"
+      << "mandate_store_connections{" << backend << ",state=\"open\"} " << h.connections_open << "\n"
+      << "mandate_store_connections{" << backend << ",state=\"in_use\"} " << h.connections_in_use << "\n"
+      << "mandate_store_connections{" << backend << ",state=\"max\"} " << h.connections_max << "\n"
+      << "# HELP mandate_store_connection_waits_total Times a caller found every connection busy.\n"
+      << "# TYPE mandate_store_connection_waits_total counter\n"
+      << "mandate_store_connection_waits_total{" << backend << "} " << h.connection_waits << "\n"
+      << "# HELP mandate_store_commit_seconds Time of each append transaction, lock to durable commit.\n"
+      << "# TYPE mandate_store_commit_seconds histogram\n";
+  for (const auto& [bound, count] : h.commit_buckets) {
+    out << "mandate_store_commit_seconds_bucket{" << backend << ",le=\"" << bound << "\"} " << count << "\n";
+  }
+  out << "mandate_store_commit_seconds_bucket{" << backend << ",le=\"+Inf\"} " << h.commits << "\n"
+      << "mandate_store_commit_seconds_sum{" << backend << "} " << h.commit_seconds << "\n"
+      << "mandate_store_commit_seconds_count{" << backend << "} " << h.commits << "\n";
+  return out.str();
+}
+
 }  // namespace mandate::server

@@ -47,7 +47,7 @@ TEST(HomeTest, InitRefusesAnExistingHomeAndABadOrigin) {
 TEST(HomeConfig, IsReadStrictlyWithThePlaceOfAMistake) {
   const auto ok = parse_config("[ledger]\norigin = \"example.com/m\"\n[store]\nbackend = \"sqlite\"\npath = \"x.db\"\n", "config.toml");
   ASSERT_TRUE(ok.has_value()) << ok.error();
-  EXPECT_EQ(ok->store_path, "x.db");
+  EXPECT_EQ(ok->store.path, "x.db");
   const auto typo = parse_config("[ledger]\norigin = \"example.com/m\"\norign = \"x\"\n", "config.toml");
   ASSERT_FALSE(typo.has_value());
   EXPECT_NE(typo.error().find("config.toml:3:"), std::string::npos) << typo.error();
@@ -58,7 +58,7 @@ TEST(HomeConfig, IsReadStrictlyWithThePlaceOfAMistake) {
   const auto again = parse_config(render_config(*ok), "config.toml");
   ASSERT_TRUE(again.has_value()) << again.error();
   EXPECT_EQ(again->origin, ok->origin);
-  EXPECT_EQ(again->store_path, ok->store_path);
+  EXPECT_EQ(again->store.path, ok->store.path);
 }
 
 }  // namespace

@@ -62,5 +62,6 @@ void add_policy_commands(CLI::App& app, int& exit_code);
 void add_ingest_commands(CLI::App& app, GlobalOptions& options);
 void add_analyze_commands(CLI::App& app, GlobalOptions& options, int& exit_code);
 void add_serve_command(CLI::App& app, GlobalOptions& options);
+void add_store_commands(CLI::App& app, GlobalOptions& options);
 
 }  // namespace mandate::cli

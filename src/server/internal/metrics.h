@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "store/store.h"
+
 namespace mandate::server {
 
 class Metrics {
@@ -52,5 +54,9 @@ class Metrics {
   std::map<std::string, Gauge> gauges_;
   std::vector<std::function<std::string()>> expositions_;
 };
+
+// The store's family: reachable, connections by state, waits for one, and
+// the append transactions' latency as a histogram.
+std::string render_store_health(const store::StoreHealth& health);
 
 }  // namespace mandate::server
