@@ -4,6 +4,7 @@
 #include <libpq-fe.h>
 
 #include <cstring>
+#include <optional>
 
 #include "core/error.h"
 
@@ -35,14 +36,15 @@ void Result::Clear::operator()(pg_result* r) const { PQclear(r); }
 void Connection::Finish::operator()(pg_conn* c) const { PQfinish(c); }
 
 void Params::add(std::string value, int format) {
-  values_.push_back(std::move(value));
+  lengths_.push_back(static_cast<int>(value.size()));
   formats_.push_back(format);
+  values_.push_back(std::move(value));
+}
+
+const char* const* Params::values() const {
   pointers_.clear();
-  lengths_.clear();
-  for (const std::string& v : values_) {
-    pointers_.push_back(v.data());
-    lengths_.push_back(static_cast<int>(v.size()));
-  }
+  for (const std::string& v : values_) pointers_.push_back(v.data());
+  return pointers_.data();
 }
 
 Params& Params::text(std::string value) {
@@ -169,6 +171,51 @@ Result Connection::prepared(const std::string& name, std::string_view sql, const
   return checked(PQexecPrepared(conn_.get(), name.c_str(), params.count(), params.values(), params.lengths(),
                                 params.formats(), 1),
                  "query failed");
+}
+
+std::vector<Result> Connection::pipeline(const std::vector<Statement>& statements) {
+  pg_conn* c = conn_.get();
+  if (PQenterPipelineMode(c) != 1) checked(nullptr, "cannot enter pipeline mode");
+  bool sent = true;
+  for (const Statement& s : statements) {
+    sent = sent && PQsendQueryParams(c, s.sql.c_str(), s.params.count(), nullptr, s.params.values(), s.params.lengths(),
+                                     s.params.formats(), 1) == 1;
+  }
+  sent = sent && PQpipelineSync(c) == 1;
+  std::vector<Result> results;
+  std::optional<Result> failed;  // the first statement that did not succeed
+  // Read until the sync point even after a failure: the connection is only
+  // usable again once the pipeline is drained.
+  for (std::size_t i = 0; sent && i < statements.size(); ++i) {
+    pg_result* r = PQgetResult(c);
+    if (r == nullptr) {
+      sent = false;
+      break;
+    }
+    while (pg_result* extra = PQgetResult(c)) PQclear(extra);  // each statement ends with a null result
+    const ExecStatusType status = PQresultStatus(r);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+      results.emplace_back(r);
+    } else if (!failed && status != PGRES_PIPELINE_ABORTED) {
+      failed.emplace(r);
+    } else {
+      PQclear(r);
+    }
+  }
+  if (sent) {
+    pg_result* sync = PQgetResult(c);
+    sent = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+    PQclear(sync);
+  }
+  if (!sent || PQexitPipelineMode(c) != 1) {
+    broken_ = true;
+    fail(ErrorKind::io, "the database is unavailable: " + first_line(PQerrorMessage(c)));
+  }
+  if (failed) {
+    pg_result* raw = failed->release();
+    checked(raw, "query failed");
+  }
+  return results;
 }
 
 }  // namespace mandate::store::postgresql

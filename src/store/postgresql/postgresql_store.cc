@@ -90,24 +90,32 @@ class PostgresStore final : public Store {
     return static_cast<std::uint64_t>(c->prepared("size", "SELECT size FROM ledger_head WHERE id = 1", Params()).integer(0, 0));
   }
 
+  // Three round trips while the head is locked: lock, versions of the
+  // records the batch moves, and the writes with the commit in one pipeline.
   void append_sequenced(const Sequencer& sequence) override {
     auto c = pool_.acquire();
     const auto started = std::chrono::steady_clock::now();
-    in_transaction(*c, [&] {
+    try {
       // Every writer on every server queues here: the head row's lock is
       // what makes indices gap-free and the tree one tree.
-      const auto size = static_cast<std::uint64_t>(
-          c->prepared("lock_head", "SELECT size FROM ledger_head WHERE id = 1 FOR UPDATE", Params()).integer(0, 0));
+      const auto head = c->pipeline({{"BEGIN", Params()}, {"SELECT size FROM ledger_head WHERE id = 1 FOR UPDATE", Params()}});
+      const auto size = static_cast<std::uint64_t>(head[1].integer(0, 0));
       const NodeReader nodes = [&](std::span<const NodeId> ids) { return read_nodes(*c, ids); };
       const Sequenced appended = sequence(size, nodes);
       check_continues(appended.rows, size);
-      insert_rows(*c, appended.rows);
-      apply_puts(*c, appended.puts);
+      std::vector<postgresql::Statement> writes;
+      add_row_inserts(appended.rows, writes);
+      add_record_writes(*c, appended.puts, writes);
       if (!appended.rows.empty()) {
-        c->prepared("move_head", "UPDATE ledger_head SET size = $1 WHERE id = 1",
-                    Params().integer(static_cast<std::int64_t>(size + appended.rows.size())));
+        writes.push_back({"UPDATE ledger_head SET size = $1 WHERE id = 1",
+                          Params().integer(static_cast<std::int64_t>(size + appended.rows.size()))});
       }
-    });
+      writes.push_back({"COMMIT", Params()});
+      c->pipeline(writes);
+    } catch (...) {
+      rollback_quietly(*c);
+      throw;
+    }
     latency_.observe(std::chrono::steady_clock::now() - started);
   }
 
@@ -274,7 +282,7 @@ class PostgresStore final : public Store {
     return out;
   }
 
-  static void insert_rows(Connection& c, std::span<const LedgerRow> rows) {
+  static void add_row_inserts(std::span<const LedgerRow> rows, std::vector<postgresql::Statement>& out) {
     for (std::size_t start = 0; start < rows.size(); start += kRowsPerInsert) {
       const std::size_t n = std::min(kRowsPerInsert, rows.size() - start);
       std::string sql = "INSERT INTO ledger_entry (idx, leaf_hash, nodes, type, body) VALUES ";
@@ -290,7 +298,7 @@ class PostgresStore final : public Store {
             .text(row.type)
             .bytes(std::string_view(row.body));
       }
-      c.query(sql, params);
+      out.push_back({std::move(sql), std::move(params)});
     }
   }
 
@@ -315,7 +323,7 @@ class PostgresStore final : public Store {
   // Checks every put's expected version against the store and the puts
   // before it, then writes each record's last state once (an upsert cannot
   // touch one row twice in a statement).
-  static void apply_puts(Connection& c, std::span<const RecordPut> puts) {
+  static void add_record_writes(Connection& c, std::span<const RecordPut> puts, std::vector<postgresql::Statement>& out) {
     if (puts.empty()) return;
     std::vector<Key> keys;
     for (const RecordPut& put : puts) keys.emplace_back(put.kind, put.id);
@@ -345,9 +353,9 @@ class PostgresStore final : public Store {
                std::to_string(p + 3) + "::text,$" + std::to_string(p + 4) + "::bigint,$" + std::to_string(p + 5) + "::text)";
         params.text(put->kind).text(put->id).text(put->ref).integer(version).text(put->body);
       }
-      c.query(sql + " ON CONFLICT (kind, id) DO UPDATE SET ref = EXCLUDED.ref, version = EXCLUDED.version, "
-                    "body = EXCLUDED.body",
-              params);
+      out.push_back({sql + " ON CONFLICT (kind, id) DO UPDATE SET ref = EXCLUDED.ref, version = EXCLUDED.version, "
+                           "body = EXCLUDED.body",
+                     std::move(params)});
     }
   }
 

@@ -28,14 +28,16 @@ class Params {
   Params& bytes(std::string_view value);
   Params& bytes(std::span<const std::uint8_t> value);
   int count() const { return static_cast<int>(values_.size()); }
-  const char* const* values() const { return pointers_.data(); }
+  // Pointers into the values, taken when asked for: a moved Params (or a
+  // short string moved with it) has its bytes elsewhere.
+  const char* const* values() const;
   const int* lengths() const { return lengths_.data(); }
   const int* formats() const { return formats_.data(); }
 
  private:
   void add(std::string value, int format);
   std::vector<std::string> values_;
-  std::vector<const char*> pointers_;
+  mutable std::vector<const char*> pointers_;
   std::vector<int> lengths_;
   std::vector<int> formats_;
 };
@@ -50,12 +52,18 @@ class Result {
   std::string text(int row, int col) const { return std::string(bytes(row, col)); }
   bool is_null(int row, int col) const;
   std::int64_t affected() const;  // rows an INSERT/UPDATE/DELETE touched
+  pg_result* release() { return result_.release(); }
 
  private:
   struct Clear {
     void operator()(pg_result* r) const;
   };
   std::unique_ptr<pg_result, Clear> result_;
+};
+
+struct Statement {
+  std::string sql;
+  Params params;
 };
 
 class Connection {
@@ -70,6 +78,10 @@ class Connection {
   Result query(std::string_view sql, const Params& params);
   // As query, prepared once per connection under `name`.
   Result prepared(const std::string& name, std::string_view sql, const Params& params);
+  // Sends all statements in one round trip (libpq's pipeline mode) and
+  // returns their results in order; throws the first statement's failure,
+  // after which the later ones did not run.
+  std::vector<Result> pipeline(const std::vector<Statement>& statements);
   // False once the server went away or a statement left it unusable: the
   // pool then drops the connection instead of lending it again.
   bool usable() const;

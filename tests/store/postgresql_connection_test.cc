@@ -1,0 +1,87 @@
+// The libpq layer under the PostgreSQL store: a pipeline fails as a whole
+// at its first failing statement and leaves the connection usable; the pool
+// drops a connection the server cut and connects afresh once it is back.
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "store/postgresql/internal/connection_pool.h"
+#include "store/postgresql/internal/pg_connection.h"
+#include "store/postgresql/postgresql_store.h"
+#include "support/postgres.h"
+
+namespace mandate::store::postgresql {
+namespace {
+
+using mandate::testing::PostgresCluster;
+using mandate::testing::TestDatabase;
+
+ConnectionSettings settings_for(const std::string& url) {
+  ConnectionSettings s;
+  s.url = url;
+  s.pool_size = 2;
+  s.acquire_timeout = std::chrono::milliseconds(500);
+  return s;
+}
+
+TEST(PostgresqlConnection, APipelineStopsAtItsFirstFailureAndTheConnectionStaysUsable) {
+  const TestDatabase database = TestDatabase::create();
+  Connection c(settings_for(database.url()));
+  c.exec("CREATE TABLE t (k integer PRIMARY KEY)");
+  try {
+    c.pipeline({{"BEGIN", Params()},
+                {"INSERT INTO t VALUES (1)", Params()},
+                {"INSERT INTO t VALUES (1)", Params()},  // a unique violation: a conflict
+                {"INSERT INTO t VALUES (2)", Params()},
+                {"COMMIT", Params()}});
+    FAIL() << "the duplicate key went through";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::conflict) << e.what();
+  }
+  EXPECT_TRUE(c.usable());
+  c.exec("ROLLBACK");
+  EXPECT_EQ(c.query("SELECT count(*) FROM t", Params()).integer(0, 0), 0);
+  const auto results = c.pipeline({{"INSERT INTO t VALUES ($1::integer)", Params().integer(7)},
+                                   {"SELECT k::bigint FROM t", Params()}});
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[1].integer(0, 0), 7);
+}
+
+TEST(PostgresqlConnection, ThePoolDropsWhatTheServerCutAndReconnectsWhenItIsBack) {
+  PostgresCluster cluster = PostgresCluster::start_private();
+  const TestDatabase database = TestDatabase::create(cluster);
+  ConnectionPool pool(settings_for(database.url()));
+  { pool.acquire()->exec("SELECT 1"); }
+  EXPECT_EQ(pool.use().open, 1u);
+
+  cluster.stop();
+  try {
+    pool.acquire()->exec("SELECT 1");
+    FAIL() << "a statement ran on a stopped server";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::io) << e.what();  // answered 503, may pass
+  }
+  EXPECT_EQ(pool.use().open, 0u) << "the cut connection is not lent again";
+  EXPECT_THROW(pool.acquire(), Error) << "connecting fails while the server is down";
+  EXPECT_EQ(pool.use().open, 0u);
+
+  cluster.start();
+  EXPECT_NO_THROW(pool.acquire()->exec("SELECT 1"));
+  EXPECT_EQ(pool.use().open, 1u);
+}
+
+TEST(PostgresqlConnection, AllConnectionsBusyIsAFailureThatMayPass) {
+  const TestDatabase database = TestDatabase::create();
+  ConnectionPool pool(settings_for(database.url()));
+  auto first = pool.acquire();
+  auto second = pool.acquire();
+  try {
+    pool.acquire();
+    FAIL() << "a third connection beyond a pool of two";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::io) << e.what();
+  }
+  EXPECT_EQ(pool.use().waits, 1u);
+}
+
+}  // namespace
+}  // namespace mandate::store::postgresql
