@@ -60,13 +60,17 @@ Verdict check_revocation(store::Store& store, const std::string& token_hash, cor
     return failed("revocation", "the mandate was revoked (" + std::string(core::to_string(mandate->value.revocation->reason)) + ")");
   }
   p.uses = {{kUsesKind, claims.jti, claims.task_id, 0, claims.max_uses}};
+  p.standing = {{kMandateKind, claims.jti, mandate->version}};
   for (auto parent = mandate->value.mandate.parent_id; parent;) {
     const auto record = find_mandate(store, *parent);
     if (!record || record->value.revocation) return failed("revocation", "a parent mandate was revoked");
     p.uses.push_back({kUsesKind, record->value.mandate.id, claims.task_id, 0, record->value.mandate.max_uses});
+    p.standing.push_back({kMandateKind, record->value.mandate.id, record->version});
     parent = record->value.mandate.parent_id;
   }
-  p.task = get_task(store, claims.task_id).value;
+  const auto task = get_task(store, claims.task_id);
+  p.task = task.value;
+  p.standing.push_back({kTaskKind, claims.task_id, task.version});
   p.uses.push_back({kTaskUsesKind, claims.task_id, claims.task_id, 0, p.task->use_budget});
   if (p.task->task.state != core::TaskState::active) {
     return failed("revocation", "the task is " + std::string(core::to_string(p.task->task.state)));
@@ -76,6 +80,7 @@ Verdict check_revocation(store::Store& store, const std::string& token_hash, cor
   if (!executor || executor->value.actor.state != core::LifecycleState::active) {
     return failed("revocation", "the executor is not active");
   }
+  p.standing.push_back({kActorKind, claims.executor, executor->version});
   p.executor_kind = executor->value.actor.kind;
   return std::nullopt;
 }

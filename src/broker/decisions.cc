@@ -164,6 +164,7 @@ std::uint64_t Broker::record_decision(const DecisionRequest& request, const std:
     step.put(kProofKind, *p.proof_jti, p.claims->jti, nlohmann::json::object(), store::kAbsent);
   }
   if (result.allow) {
+    for (const Presentation::Standing& s : p.standing) step.require(s.kind, s.id, s.version);
     for (const UseCount& u : p.uses) step.put(u.kind, u.id, u.ref, {{"uses", u.used + 1}}, u.used);
     step.data("task_uses", p.uses.back().used + 1).data("task_use_budget", p.uses.back().limit);
   }

@@ -36,6 +36,13 @@ Step& Step::put(const std::string& kind, const std::string& id, const std::strin
   return *this;
 }
 
+Step& Step::require(const std::string& kind, const std::string& id, std::int64_t version) {
+  store::RecordPut condition{kind, id, "", "", version, false};
+  condition.check_only = true;
+  puts_.push_back(std::move(condition));
+  return *this;
+}
+
 Step& Step::about_task(const std::string& task_id) {
   ref("task", task_id);
   return index_under(kTaskEntryKind, task_id);

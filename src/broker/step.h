@@ -34,6 +34,9 @@ class Step {
   Step& data(const std::string& key, nlohmann::json value);
   Step& put(const std::string& kind, const std::string& id, const std::string& ref, const nlohmann::json& body,
             std::int64_t expected_version);
+  // Commits only if the record is still at `version` (read for this
+  // step), without changing it.
+  Step& require(const std::string& kind, const std::string& id, std::int64_t version);
   // Files the entry under the task, for trace and evidence.
   Step& about_task(const std::string& task_id);
   // Files the entry under (kind, key): records(kind, key) then lists it.

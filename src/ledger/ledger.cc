@@ -110,6 +110,7 @@ std::vector<Ledger::Waiter*> Ledger::admit(const std::vector<Waiter*>& batch) {
         if (put.expected_version != store::kAnyVersion && put.expected_version != current) {
           fail(ErrorKind::conflict, put.kind + " " + put.id + " changed concurrently; nothing was recorded");
         }
+        if (put.check_only) continue;
         mine.emplace_back(std::move(key), current + 1);
       }
     } catch (...) {

@@ -62,6 +62,12 @@ struct RecordPut {
   // the writer cannot know beforehand. Lets "all entries about task T" be
   // one keyed read instead of a scan of the ledger.
   bool keyed_by_entry = false;
+  // A condition, not a change: the record must still be at
+  // expected_version when the entry commits, and is left as it is. A
+  // decision holds the mandate, task and executor it read this way, so a
+  // revocation committed meanwhile (through any server) turns its allow
+  // into a conflict, decided again.
+  bool check_only = false;
 };
 
 std::string entry_record_id(std::uint64_t index);

@@ -261,6 +261,30 @@ TEST_P(StoreContract, AStaleVersionWritesNeitherRowsNorPuts) {
   EXPECT_FALSE(store->record("mandate", "m1"));
 }
 
+// A condition holds the record at the version it names and leaves it as it
+// is; a moved record fails the whole commit.
+TEST_P(StoreContract, ACheckOnlyConditionWritesNothingAndFailsWhenTheRecordMoved) {
+  auto store = place_->create();
+  store->append_ledger_rows(std::vector<LedgerRow>{row(0)}, std::vector<RecordPut>{{"mandate", "m1", "t", "{}", kAbsent}});
+  RecordPut holds{"mandate", "m1", "", "", 1};
+  holds.check_only = true;
+  store->append_ledger_rows(std::vector<LedgerRow>{row(1)},
+                            std::vector<RecordPut>{holds, {"uses", "m1", "t", R"({"uses":1})", kAbsent}});
+  EXPECT_EQ(store->record_version("mandate", "m1"), 1);
+  EXPECT_EQ(store->record("mandate", "m1")->body, "{}");
+  store->append_ledger_rows(std::vector<LedgerRow>{row(2)},
+                            std::vector<RecordPut>{{"mandate", "m1", "t", R"({"revoked":true})", 1}});
+  try {
+    store->append_ledger_rows(std::vector<LedgerRow>{row(3)},
+                              std::vector<RecordPut>{holds, {"uses", "m1", "t", R"({"uses":2})", 1}});
+    FAIL() << "an allow committed over a revocation";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::conflict);
+  }
+  EXPECT_EQ(store->ledger_size(), 3u);
+  EXPECT_EQ(store->record_version("uses", "m1"), 1);
+}
+
 TEST_P(StoreContract, HealthSaysReachableAndCountsCommits) {
   auto store = place_->create();
   store->append_ledger_rows(std::vector<LedgerRow>{row(0)});

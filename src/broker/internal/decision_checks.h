@@ -51,6 +51,15 @@ struct Broker::Presentation {
   // key's proof (or bound certificate) checked out.
   Caller presenter{"unverified-presenter", CallerKind::unauthenticated, "unverified: the decision failed before possession was checked"};
   std::optional<std::string> proof_jti;  // a verified, unreplayed proof
+  // The records the revocation check found standing (mandate, ancestors,
+  // task, executor) at the versions it read: an allow commits only if they
+  // are unchanged.
+  struct Standing {
+    std::string kind;
+    std::string id;
+    std::int64_t version = 0;
+  };
+  std::vector<Standing> standing;
 };
 using Presentation = Broker::Presentation;
 

@@ -337,6 +337,7 @@ class PostgresStore final : public Store {
         fail(ErrorKind::conflict, put.kind + " " + put.id + " changed under this writer (version " +
                                       std::to_string(version) + ", expected " + std::to_string(put.expected_version) + ")");
       }
+      if (put.check_only) continue;
       ++version;
       last[{put.kind, put.id}] = &put;
     }

@@ -279,6 +279,7 @@ class SqliteStore final : public Store {
       fail(ErrorKind::conflict, put.kind + " " + put.id + " changed under this writer (version " +
                                     std::to_string(current) + ", expected " + std::to_string(put.expected_version) + ")");
     }
+    if (put.check_only) return;
     upsert_record_->bind(1, put.kind).bind(2, put.id).bind(3, put.ref).bind(4, current + 1).bind(5, put.body);
     upsert_record_->step();
     upsert_record_->reset();
