@@ -402,6 +402,42 @@ TEST_F(MultiServerTest, ARevocationOnOneServerDeniesTheNextDecisionOnAnother) {
   verify_ledger(0);
 }
 
+// The executor suspended through one server: the next decision on another
+// is a deny (read from the store, no cache). A policy set loaded through one
+// server is used by another once the documented bound for changes made by
+// another process has passed (kPolicyRecheck, 100 ms; waited twice over).
+TEST_F(MultiServerTest, SuspensionsAndPoliciesLoadedOnOneServerHoldOnAnother) {
+  const TestDatabase database = TestDatabase::create();
+  ASSERT_NO_FATAL_FAILURE(make_homes(database.url(), 2));
+  ASSERT_NO_FATAL_FAILURE(start_servers());
+  ASSERT_NO_FATAL_FAILURE(register_everyone(0));
+
+  const Issued first = issue_mandate();
+  Answer a = decide(1, first.token, prove(first.token));
+  ASSERT_EQ(nlohmann::json::parse(a.body)["decision"], "allow") << a.body;
+  call_json(0, 200, "PUT", "/v1/policies", human("admin"),
+            "permit (principal in Group::\"nobody\", action == Action::\"deploy\", resource);\n", "text/plain");
+  std::this_thread::sleep_for(200ms);
+  a = decide(1, first.token, prove(first.token));
+  ASSERT_EQ(a.status, 200) << a.body;
+  auto answer = nlohmann::json::parse(a.body);
+  EXPECT_EQ(answer["decision"], "deny") << a.body;
+  EXPECT_EQ(answer["decided_by"], "policy") << a.body;
+
+  call_json(1, 200, "PUT", "/v1/policies", human("admin"), kDeployersPolicy, "text/plain");
+  const Issued second = issue_mandate();
+  std::this_thread::sleep_for(200ms);
+  a = decide(0, second.token, prove(second.token));
+  ASSERT_EQ(nlohmann::json::parse(a.body)["decision"], "allow") << a.body;
+  call_json(1, 200, "POST", "/v1/actors/spiffe%3A%2F%2Fexample.org%2Fci%2Fdeployer/suspend", human("admin"), R"({"reason":"compromised"})");
+  a = decide(0, second.token, prove(second.token));
+  ASSERT_EQ(a.status, 200) << a.body;
+  answer = nlohmann::json::parse(a.body);
+  EXPECT_EQ(answer["decision"], "deny") << a.body;
+  EXPECT_EQ(answer["decided_by"], "revocation") << a.body;
+  verify_ledger(1);
+}
+
 // Clients keep deciding on three servers; one is killed with SIGKILL midway.
 // The other two answer 200 throughout, and every decision any server
 // answered 200 is in the ledger, which has no gap and verifies.
