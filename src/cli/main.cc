@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   mandate::cli::add_analyze_commands(app, options, exit_code);
   mandate::cli::add_serve_command(app, options);
   mandate::cli::add_store_commands(app, options);
+  mandate::cli::add_backup_commands(app, options);
 
   try {
     app.parse(argc, argv);
