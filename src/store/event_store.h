@@ -2,7 +2,8 @@
 // Where normalized events from other systems' audit logs live. Narrow on
 // purpose: importers add events, analysis scans them. Kept apart from
 // store.h so the importers and the broker's workflow tables evolve
-// independently; both live in the same database file.
+// independently; both live in the same database (the home's SQLite file, or
+// the PostgreSQL database its servers share).
 #include <cstddef>
 #include <functional>
 #include <optional>

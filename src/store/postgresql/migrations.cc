@@ -40,8 +40,59 @@ CREATE TABLE state_record (
 CREATE INDEX state_record_by_ref ON state_record (kind, ref, id);
 )sql";
 
+// Imported audit events (store/event_store.h), as the SQLite store keeps
+// them. Every string that comes from a record or a caller is bytea, not
+// text: PostgreSQL's text refuses NUL bytes and invalid UTF-8, which SQLite
+// stores, and one such field in a hostile record must not fail a whole
+// import. bytea compares byte by byte, as SQLite's BINARY and COLLATE "C"
+// do. Only what mandate writes itself (kind and category names, the JSON of
+// chain and signals) is text. Times are microseconds since the Unix epoch,
+// as in SQLite, so ranges and order are the same integers on both.
+// Identifiers are indexed by their SHA-256 rather than their value: a btree
+// entry holds at most about 2.7 kB and a longer identifier must not fail an
+// import either. Queries compare the digest (to use the index) and then the
+// value itself; only the uniqueness of ids rests on the digest alone.
+constexpr std::string_view kImportedEvents = R"sql(
+CREATE TABLE observed_event (
+  seq               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id                bytea NOT NULL,
+  source            bytea NOT NULL,
+  account           bytea NOT NULL,
+  time              bigint NOT NULL,
+  actor_id          bytea NOT NULL,
+  actor_kind        text COLLATE "C" NOT NULL,
+  actor_name        bytea NOT NULL,
+  credential        bytea NOT NULL,
+  credential_kind   text COLLATE "C" NOT NULL,
+  credential_issued bigint,
+  chain             text NOT NULL,
+  category          text COLLATE "C" NOT NULL,
+  action            bytea NOT NULL,
+  resource          bytea NOT NULL,
+  result            text COLLATE "C" NOT NULL,
+  source_address    bytea NOT NULL,
+  user_agent        bytea NOT NULL,
+  interactive       boolean NOT NULL,
+  signals           text NOT NULL,
+  issued_credential bytea NOT NULL,
+  reference         bytea NOT NULL,
+  origin            bytea NOT NULL,
+  parent_id         bytea NOT NULL,
+  raw               bytea NOT NULL
+);
+-- What makes a re-imported record a duplicate, on every server at once.
+CREATE UNIQUE INDEX observed_event_id ON observed_event (sha256(id));
+CREATE INDEX observed_event_time ON observed_event (time, seq);
+CREATE INDEX observed_event_actor ON observed_event (sha256(actor_id), time, seq);
+CREATE INDEX observed_event_credential ON observed_event (sha256(credential));
+-- With time: linking looks for the latest issuer at or before each use.
+CREATE INDEX observed_event_issued ON observed_event (sha256(issued_credential), time, seq);
+CREATE INDEX observed_event_parent ON observed_event (sha256(parent_id));
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "ledger, checkpoints, state records and meta", kLedgerAndRecords},
+    Migration{2, "imported audit events", kImportedEvents},
 };
 
 }  // namespace

@@ -2,10 +2,9 @@
 
 #include <mutex>
 
-#include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
-#include "core/error.h"
+#include "store/internal/event_codec.h"
 #include "store/sqlite/internal/sqlite_db.h"
 
 namespace mandate::store {
@@ -62,17 +61,18 @@ constexpr std::string_view kColumns =
 // have changed are looked at: the new ones, and old ones whose credential a
 // new row issued (a session imported before the AssumeRole that made it).
 // The issuer is the latest issuing event at or before the use; failing
-// that (clock skew between sources) the earliest after it. SQLite does not
+// that (clock skew between sources) the earliest after it; between issuers
+// at the same instant, the one stored first. SQLite does not
 // let a subquery's ORDER BY name the outer row, hence two subqueries.
 constexpr std::string_view kCorrelate = R"sql(
 UPDATE observed_event SET parent_id = coalesce(
   (SELECT p.id FROM observed_event p
    WHERE p.issued_credential = observed_event.credential AND p.id != observed_event.id
      AND p.time <= observed_event.time
-   ORDER BY p.time DESC LIMIT 1),
+   ORDER BY p.time DESC, p.seq LIMIT 1),
   (SELECT p.id FROM observed_event p
    WHERE p.issued_credential = observed_event.credential AND p.id != observed_event.id
-   ORDER BY p.time LIMIT 1))
+   ORDER BY p.time, p.seq LIMIT 1))
 WHERE parent_id = '' AND credential != ''
   AND (seq > ?1 OR credential IN (SELECT issued_credential FROM observed_event
                                   WHERE seq > ?1 AND issued_credential != ''))
@@ -82,44 +82,6 @@ WHERE parent_id = '' AND credential != ''
 
 std::int64_t micros(core::Timestamp t) { return t.time_since_epoch().count(); }
 core::Timestamp from_micros(std::int64_t v) { return core::Timestamp(std::chrono::microseconds(v)); }
-
-std::string encode_chain(const std::vector<core::DelegationLink>& chain) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& link : chain) {
-    out.push_back({{"relation", core::to_string(link.relation)},
-                   {"id", link.principal.id},
-                   {"kind", core::to_string(link.principal.kind)},
-                   {"name", link.principal.name}});
-  }
-  // Replacement keeps a hostile byte sequence from failing the whole batch;
-  // parsers already refuse invalid UTF-8, so this never changes real data.
-  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::vector<core::DelegationLink> decode_chain(std::string_view text) {
-  std::vector<core::DelegationLink> chain;
-  const auto json = nlohmann::json::parse(text, nullptr, false);
-  if (!json.is_array()) fail(ErrorKind::check_failed, "stored event chain is not a JSON array");
-  for (const auto& item : json) {
-    core::DelegationLink link;
-    link.relation = core::parse_relation(item.value("relation", "")).value_or(core::Relation::assumed_by);
-    link.principal.id = item.value("id", "");
-    link.principal.kind = core::parse_principal_kind(item.value("kind", "")).value_or(core::PrincipalKind::unknown);
-    link.principal.name = item.value("name", "");
-    chain.push_back(std::move(link));
-  }
-  return chain;
-}
-
-std::string encode_signals(const std::vector<std::string>& signals) {
-  return nlohmann::json(signals).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::vector<std::string> decode_signals(std::string_view text) {
-  const auto json = nlohmann::json::parse(text, nullptr, false);
-  if (!json.is_array()) fail(ErrorKind::check_failed, "stored event signals are not a JSON array");
-  return json.get<std::vector<std::string>>();
-}
 
 void bind_event(Statement& s, const core::AuditEvent& e) {
   s.bind(1, e.id).bind(2, e.source).bind(3, e.account).bind(4, micros(e.time));
