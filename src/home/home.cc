@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "settings/secret_file.h"
+#include "store/postgresql/postgresql_event_store.h"
 #include "store/sqlite/sqlite_event_store.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -146,7 +147,7 @@ std::unique_ptr<Home> Home::open(const fs::path& dir) {
 
 std::unique_ptr<store::EventStore> Home::open_event_store() const {
   if (config_.store.is_postgresql()) {
-    fail(ErrorKind::bad_input, "imported audit events are kept in SQLite homes only so far");
+    return store::open_postgresql_event_store(postgresql_settings(dir_, config_.store));
   }
   fs::path store_path = config_.store.path;
   if (store_path.is_relative()) store_path = dir_ / store_path;

@@ -10,6 +10,7 @@
 #include "store/commit_latency.h"
 #include "store/postgresql/internal/connection_pool.h"
 #include "store/postgresql/internal/migrations.h"
+#include "store/postgresql/internal/transaction.h"
 
 namespace mandate::store {
 namespace {
@@ -18,6 +19,8 @@ using postgresql::Connection;
 using postgresql::ConnectionPool;
 using postgresql::Params;
 using postgresql::Result;
+using postgresql::in_transaction;
+using postgresql::rollback_quietly;
 
 // An advisory lock key of mandate's own ("mandate" in ASCII), so servers
 // starting together apply each migration once.
@@ -31,35 +34,6 @@ Hash to_hash(std::string_view bytes) {
   if (bytes.size() != h.size()) fail(ErrorKind::check_failed, "stored hash has " + std::to_string(bytes.size()) + " bytes");
   std::copy(bytes.begin(), bytes.end(), h.begin());
   return h;
-}
-
-void rollback_quietly(Connection& c) {
-  if (!c.usable()) return;
-  try {
-    c.exec("ROLLBACK");
-  } catch (const Error&) {
-    // The connection is marked unusable and dropped by the pool.
-  }
-}
-
-// Runs `work` in one transaction on `c`: committed when it returns, rolled
-// back when it throws.
-template <class Work>
-auto in_transaction(Connection& c, Work&& work) {
-  c.exec("BEGIN");
-  try {
-    if constexpr (std::is_void_v<decltype(work())>) {
-      work();
-      c.exec("COMMIT");
-    } else {
-      auto out = work();
-      c.exec("COMMIT");
-      return out;
-    }
-  } catch (...) {
-    rollback_quietly(c);
-    throw;
-  }
 }
 
 std::string integer_array(std::span<const std::uint64_t> values) {
@@ -367,7 +341,7 @@ class PostgresStore final : public Store {
 void apply_migrations(Connection& c, int from, MigrationReport& report) {
   for (const postgresql::Migration& m : postgresql::migrations()) {
     if (m.version <= from) continue;
-    in_transaction(c, [&] {
+    in_transaction(c, "BEGIN", [&] {
       c.exec(m.sql);
       c.query("INSERT INTO mandate_schema_migration (version, description) VALUES ($1::integer, $2)",
               Params().integer(m.version).text(std::string(m.description)));
