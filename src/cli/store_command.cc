@@ -3,7 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/internal/cli_context.h"
+#include "encoding/base64.h"
 #include "home/home.h"
+#include "home/store_copy.h"
 #include "store/postgresql/postgresql_store.h"
 
 namespace mandate::cli {
@@ -45,13 +47,46 @@ void add_status(CLI::App& store, GlobalOptions& options) {
   });
 }
 
+void add_copy(CLI::App& store, GlobalOptions& options) {
+  auto target = std::make_shared<home::CopyTarget>();
+  target->store.backend = "postgresql";
+  auto* cmd = store.add_subcommand("copy", "Copy this (SQLite) home's store into an empty PostgreSQL database, prove "
+                                           "the copy, and make a new home that uses it (stop servers on this home first)");
+  cmd->add_option("--to-url", target->store.url, "The empty database: postgresql://user@host:port/db (no password)")->required();
+  auto* file = cmd->add_option("--password-file", target->store.password_file,
+                               "The database password's file (the new home's config names it by its absolute path)");
+  cmd->add_option("--password-env", target->store.password_env, "The variable that holds the database password")->excludes(file);
+  cmd->add_option("--pool-size", target->store.pool_size, "The new home's database connections per process")
+      ->check(CLI::Range(1, 1000));
+  cmd->add_option("--into", target->new_home, "The new home's directory (must not exist)")->required();
+  cmd->add_option("--rows-per-transaction", target->rows_per_transaction, "Ledger rows per copy transaction")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  cmd->callback([&options, target] {
+    require_local(options);
+    if (!target->store.password_file.empty()) target->store.password_file = std::filesystem::absolute(target->store.password_file).string();
+    auto source = open_home(options);
+    const home::CopyReport report = home::copy_home_to_postgresql(*source, *target);
+    print_json({{"home", target->new_home.string()},
+                {"origin", source->config().origin},
+                {"store", "postgresql"},
+                {"entries", report.entries},
+                {"root_hash", encoding::base64_encode(report.root)},
+                {"checkpoints_matched", report.checkpoints_matched},
+                {"records", report.records},
+                {"meta_keys", report.meta_keys},
+                {"events", report.events}});
+  });
+}
+
 }  // namespace
 
 void add_store_commands(CLI::App& app, GlobalOptions& options) {
-  auto* store = app.add_subcommand("store", "The store: schema migrations and status");
+  auto* store = app.add_subcommand("store", "The store: schema migrations, status, and a copy to PostgreSQL");
   store->require_subcommand(1);
   add_migrate(*store, options);
   add_status(*store, options);
+  add_copy(*store, options);
 }
 
 }  // namespace mandate::cli

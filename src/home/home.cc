@@ -154,6 +154,29 @@ std::unique_ptr<store::EventStore> Home::open_event_store() const {
   return store::open_sqlite_event_store(store_path.string());
 }
 
+void write_home_copy(const fs::path& dir, const Config& config, const fs::path& keys_from) {
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(dir, ec))) fail(ErrorKind::bad_input, dir.string() + " already exists");
+  if (!fs::create_directory(dir, ec) || ::chmod(dir.c_str(), 0700) != 0) {
+    fail(ErrorKind::io, "cannot create " + dir.string() + (ec ? ": " + ec.message() : ""));
+  }
+  try {
+    if (!fs::create_directory(dir / kKeysDir, ec) || ::chmod((dir / kKeysDir).c_str(), 0700) != 0) {
+      fail(ErrorKind::io, "cannot create " + (dir / kKeysDir).string());
+    }
+    // Key files only: the keyring ignores a write's leftovers, so they stay behind.
+    for (const fs::directory_entry& key : fs::directory_iterator(keys_from)) {
+      if (key.is_regular_file() && key.path().extension() == ".pem") {
+        write_file_durably(dir / kKeysDir / key.path().filename(), read_file(key.path()));
+      }
+    }
+    write_file_durably(dir / kConfigFile, render_config(config));
+  } catch (...) {
+    fs::remove_all(dir, ec);
+    throw;
+  }
+}
+
 store::ConnectionSettings postgresql_settings(const fs::path& dir, const StoreConfig& store) {
   store::check_connection_url(store.url);
   store::ConnectionSettings settings;

@@ -56,6 +56,11 @@ class Home {
   std::unique_ptr<ledger::Ledger> ledger_;
 };
 
+// Makes `dir` (mode 0700; it must not exist) a home for `config` with a
+// copy of the keys in `keys_from` (keys/ 0700, files 0600): a home whose
+// store was moved (home/store_copy.h). On failure `dir` is removed again.
+void write_home_copy(const std::filesystem::path& dir, const Config& config, const std::filesystem::path& keys_from);
+
 // How to reach a PostgreSQL store: the URL, and the password read from
 // its file (relative to `dir`) or variable. Error{bad_input} when the
 // config names a file or variable that holds none.

@@ -29,4 +29,11 @@ void check_continues(std::span<const LedgerRow> rows, std::uint64_t size) {
   }
 }
 
+void check_copied(const Record& record) {
+  if (record.kind.empty() || record.id.empty() || record.version < 1) {
+    fail(ErrorKind::bad_input, "record " + record.kind + " " + record.id + " version " + std::to_string(record.version) +
+                                   " cannot be copied: records have a kind, an id and a version of at least 1");
+  }
+}
+
 }  // namespace mandate::store

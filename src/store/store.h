@@ -72,6 +72,10 @@ struct RecordPut {
 
 std::string entry_record_id(std::uint64_t index);
 
+// Error{bad_input} unless `record` could have been written by puts (a kind
+// and an id, a version of at least 1): what copy_records accepts.
+void check_copied(const Record& record);
+
 // Error{conflict} unless `rows` are numbered size, size + 1, ... (a store
 // checks what a sequencer returned before writing it).
 void check_continues(std::span<const LedgerRow> rows, std::uint64_t size);
@@ -154,6 +158,19 @@ class Store : public LedgerStore {
   virtual std::vector<Record> records(const std::string& kind, const std::optional<std::string>& ref = std::nullopt) = 0;
   virtual std::optional<std::string> meta(const std::string& key) = 0;
   virtual void set_meta(const std::string& key, const std::string& value) = 0;
+
+  // For a copy of a whole store to another backend (`mandate store copy`):
+  // every record of every kind, ordered by (kind, id), until `visit`
+  // returns false.
+  virtual void scan_records(const std::function<bool(const Record&)>& visit) = 0;
+  // Writes `records` exactly as given, versions included, in one durable
+  // transaction: a put would restart every version at 1, and a client that
+  // read version N before the move must still be able to write with it.
+  // Error{conflict}, writing nothing, unless the store holds no records yet
+  // (so it can never overwrite state that a ledger entry explains).
+  virtual void copy_records(std::span<const Record> records) = 0;
+  // Every meta key and its value, ordered by key.
+  virtual std::vector<std::pair<std::string, std::string>> all_meta() = 0;
 };
 
 // The format tag every mandate store carries; opening a store without it fails.

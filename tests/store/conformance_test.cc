@@ -285,6 +285,80 @@ TEST_P(StoreContract, ACheckOnlyConditionWritesNothingAndFailsWhenTheRecordMoved
   EXPECT_EQ(store->record_version("uses", "m1"), 1);
 }
 
+// A copy of a whole store (`mandate store copy`): every record read back in
+// key order, more than a page of them, and written with its exact version.
+TEST_P(StoreContract, ScanRecordsVisitsEveryRecordInKeyOrder) {
+  auto store = place_->create();
+  std::vector<RecordPut> puts;
+  for (int i = 0; i < 1500; ++i) puts.push_back({"index", entry_record_id(static_cast<std::uint64_t>(i)), "t1", "{}", kAbsent});
+  puts.push_back({"actor", "bob", "", "{}", kAbsent});
+  puts.push_back({"task", "t1", "alice", R"({"s":1})", kAbsent});
+  store->append_ledger_rows(std::vector<LedgerRow>{row(0)}, puts);
+  store->append_ledger_rows(std::vector<LedgerRow>{row(1)},
+                            std::vector<RecordPut>{{"task", "t1", "alice", R"({"s":2})", 1}});
+  std::vector<Record> seen;
+  store->scan_records([&](const Record& r) {
+    seen.push_back(r);
+    return true;
+  });
+  ASSERT_EQ(seen.size(), 1502u);
+  EXPECT_EQ(seen.front().kind, "actor");
+  EXPECT_EQ(seen[1].id, entry_record_id(0));
+  EXPECT_EQ(seen[1500].id, entry_record_id(1499));
+  EXPECT_EQ(seen.back().kind, "task");
+  EXPECT_EQ(seen.back().version, 2);
+  EXPECT_EQ(seen.back().ref, "alice");
+  EXPECT_EQ(seen.back().body, R"({"s":2})");
+  std::size_t visits = 0;
+  store->scan_records([&](const Record&) { return ++visits < 3; });
+  EXPECT_EQ(visits, 3u);
+}
+
+TEST_P(StoreContract, CopyRecordsKeepsVersionsAndOnlyGoesIntoAStoreWithoutRecords) {
+  auto store = place_->create();
+  const std::vector<Record> records{{"mandate", "m1", "t1", 1, "{}"}, {"task", "t1", "alice", 7, R"({"s":7})"}};
+  store->copy_records(records);
+  EXPECT_EQ(store->record_version("task", "t1"), 7);
+  EXPECT_EQ(store->record("task", "t1")->body, R"({"s":7})");
+  EXPECT_EQ(store->records("mandate", std::string("t1")).size(), 1u);
+  // A writer that read version 7 before the copy writes on after it.
+  store->append_ledger_rows(std::vector<LedgerRow>{row(0)},
+                            std::vector<RecordPut>{{"task", "t1", "alice", R"({"s":8})", 7}});
+  EXPECT_EQ(store->record_version("task", "t1"), 8);
+  try {
+    store->copy_records(std::vector<Record>{{"actor", "bob", "", 1, "{}"}});
+    FAIL() << "a copy overwrote or joined records already there";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::conflict);
+  }
+  EXPECT_FALSE(store->record("actor", "bob"));
+}
+
+TEST_P(StoreContract, CopyRecordsRefusesWhatPutsCouldNotHaveWrittenAndWritesNothing) {
+  auto store = place_->create();
+  try {
+    store->copy_records(std::vector<Record>{{"actor", "bob", "", 1, "{}"}, {"actor", "carol", "", 0, "{}"}});
+    FAIL() << "a version 0 was copied";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::bad_input);
+  }
+  EXPECT_THROW(store->copy_records(std::vector<Record>{{"actor", "bob", "", 1, "{}"}, {"actor", "bob", "", 2, "{}"}}), Error);
+  EXPECT_FALSE(store->record("actor", "bob"));
+  store->copy_records(std::vector<Record>{{"actor", "bob", "", 3, "{}"}});
+  EXPECT_EQ(store->record_version("actor", "bob"), 3);
+}
+
+TEST_P(StoreContract, AllMetaListsEveryKeyInOrder) {
+  auto store = place_->create();
+  store->set_meta("origin", "o");
+  store->set_meta("notify.state", "{}");
+  const auto meta = store->all_meta();
+  ASSERT_EQ(meta.size(), 3u);
+  EXPECT_EQ(meta[0], (std::pair<std::string, std::string>{"format", kStoreFormat}));
+  EXPECT_EQ(meta[1].first, "notify.state");
+  EXPECT_EQ(meta[2], (std::pair<std::string, std::string>{"origin", "o"}));
+}
+
 TEST_P(StoreContract, HealthSaysReachableAndCountsCommits) {
   auto store = place_->create();
   store->append_ledger_rows(std::vector<LedgerRow>{row(0)});

@@ -214,6 +214,67 @@ class PostgresStore final : public Store {
                 Params().text(key).text(value));
   }
 
+  void scan_records(const std::function<bool(const Record&)>& visit) override {
+    // Pages by key: one pooled connection per page, none held while `visit` runs.
+    constexpr std::int64_t kPage = 1000;
+    std::optional<Key> after;
+    while (true) {
+      std::vector<Record> page;
+      {
+        auto c = pool_.acquire();
+        Result r = after ? c->prepared("copy_scan_records_after",
+                                       "SELECT kind, id, ref, version, body FROM state_record "
+                                       "WHERE (kind, id) > ($1, $2) ORDER BY kind, id LIMIT $3",
+                                       Params().text(after->first).text(after->second).integer(kPage))
+                         : c->prepared("copy_scan_records",
+                                       "SELECT kind, id, ref, version, body FROM state_record ORDER BY kind, id LIMIT $1",
+                                       Params().integer(kPage));
+        page.reserve(static_cast<std::size_t>(r.rows()));
+        for (int i = 0; i < r.rows(); ++i) {
+          page.push_back(Record{r.text(i, 0), r.text(i, 1), r.text(i, 2), r.integer(i, 3), r.text(i, 4)});
+        }
+      }
+      for (const Record& record : page) {
+        if (!visit(record)) return;
+      }
+      if (static_cast<std::int64_t>(page.size()) < kPage) return;
+      after.emplace(page.back().kind, page.back().id);
+    }
+  }
+
+  void copy_records(std::span<const Record> records) override {
+    auto c = pool_.acquire();
+    in_transaction(*c, "BEGIN", [&] {
+      // Records only change inside appends, which all take this lock first:
+      // none can slip in between the check and the copy.
+      c->prepared("lock_head", "SELECT size FROM ledger_head WHERE id = 1 FOR UPDATE", Params());
+      Result any = c->query("SELECT count(*) FROM (SELECT 1 FROM state_record LIMIT 1) s", Params());
+      if (any.integer(0, 0) != 0) fail(ErrorKind::conflict, "the store already holds records: a copy goes into an empty one");
+      for (std::size_t start = 0; start < records.size(); start += kRowsPerInsert) {
+        const std::size_t n = std::min(kRowsPerInsert, records.size() - start);
+        std::string sql = "INSERT INTO state_record (kind, id, ref, version, body) VALUES ";
+        Params params;
+        for (std::size_t i = 0; i < n; ++i) {
+          const Record& r = records[start + i];
+          check_copied(r);
+          const std::size_t p = i * 5;
+          sql += (i > 0 ? ",($" : "($") + std::to_string(p + 1) + "::text,$" + std::to_string(p + 2) + "::text,$" +
+                 std::to_string(p + 3) + "::text,$" + std::to_string(p + 4) + "::bigint,$" + std::to_string(p + 5) + "::text)";
+          params.text(r.kind).text(r.id).text(r.ref).integer(r.version).text(r.body);
+        }
+        c->query(sql, params);
+      }
+    });
+  }
+
+  std::vector<std::pair<std::string, std::string>> all_meta() override {
+    auto c = pool_.acquire();
+    Result r = c->prepared("copy_all_meta", "SELECT key, value FROM mandate_meta ORDER BY key", Params());
+    std::vector<std::pair<std::string, std::string>> out;
+    for (int i = 0; i < r.rows(); ++i) out.emplace_back(r.text(i, 0), r.text(i, 1));
+    return out;
+  }
+
   ConnectionPool& pool() { return pool_; }
 
  private:

@@ -229,6 +229,63 @@ class SqliteStore final : public Store {
     s.step();
   }
 
+  void scan_records(const std::function<bool(const Record&)>& visit) override {
+    // Pages by key, so the lock is held for one page at a time and `visit`
+    // runs without it.
+    constexpr std::int64_t kPage = 1024;
+    std::optional<std::pair<std::string, std::string>> after;
+    while (true) {
+      std::vector<Record> page;
+      {
+        std::lock_guard lock(mu_);
+        Statement s = after ? db_.prepare("SELECT kind, id, ref, version, body FROM state_record "
+                                          "WHERE (kind, id) > (?1, ?2) ORDER BY kind, id LIMIT ?3")
+                            : db_.prepare("SELECT kind, id, ref, version, body FROM state_record "
+                                          "ORDER BY kind, id LIMIT ?3");
+        if (after) s.bind(1, after->first).bind(2, after->second);
+        s.bind(3, kPage);
+        while (s.step()) page.push_back(Record{s.column_text(0), s.column_text(1), s.column_text(2), s.column_int(3), s.column_text(4)});
+      }
+      for (const Record& r : page) {
+        if (!visit(r)) return;
+      }
+      if (static_cast<std::int64_t>(page.size()) < kPage) return;
+      after.emplace(page.back().kind, page.back().id);
+    }
+  }
+
+  void copy_records(std::span<const Record> records) override {
+    std::lock_guard lock(mu_);
+    // IMMEDIATE: no append can add a record between the check and the copy.
+    db_.exec("BEGIN IMMEDIATE");
+    try {
+      {
+        Statement any = db_.prepare("SELECT count(*) FROM (SELECT 1 FROM state_record LIMIT 1)");
+        any.step();
+        if (any.column_int(0) != 0) fail(ErrorKind::conflict, "the store already holds records: a copy goes into an empty one");
+      }
+      Statement insert = db_.prepare("INSERT INTO state_record(kind, id, ref, version, body) VALUES (?1, ?2, ?3, ?4, ?5)");
+      for (const Record& r : records) {
+        check_copied(r);
+        insert.bind(1, r.kind).bind(2, r.id).bind(3, r.ref).bind(4, r.version).bind(5, r.body);
+        insert.step();
+        insert.reset();
+      }
+      db_.exec("COMMIT");
+    } catch (...) {
+      db_.exec("ROLLBACK");
+      throw;
+    }
+  }
+
+  std::vector<std::pair<std::string, std::string>> all_meta() override {
+    std::lock_guard lock(mu_);
+    Statement s = db_.prepare("SELECT key, value FROM mandate_meta ORDER BY key");
+    std::vector<std::pair<std::string, std::string>> out;
+    while (s.step()) out.emplace_back(s.column_text(0), s.column_text(1));
+    return out;
+  }
+
  private:
   void initialize() {
     db_.exec("BEGIN");
