@@ -39,7 +39,9 @@ nlohmann::json key_json(const keys::KeyInfo& info) {
                      {"state", keys::to_string(info.state)},
                      {"active", info.active},
                      {"jwk", info.public_jwk}};
-  if (info.activates) out["activates"] = ledger::format_rfc3339(*info.activates);
+  // core's microsecond form: system_clock's nanoseconds end in 2262, and an
+  // activation may be given further out.
+  if (info.activates) out["activates"] = core::format_timestamp(*info.activates);
   return out;
 }
 
@@ -74,7 +76,7 @@ void add_keys_commands(CLI::App& app, GlobalOptions& options) {
     nlohmann::json out{{"kid", *kid}, {"verifier_key", ledger::NoteVerifier::for_key(home->config().origin, *key).to_string()}};
     for (const auto& info : keyring->list()) {
       if (info.kid == *kid) out["state"] = keys::to_string(info.state);
-      if (info.kid == *kid && info.activates) out["activates"] = ledger::format_rfc3339(*info.activates);
+      if (info.kid == *kid && info.activates) out["activates"] = core::format_timestamp(*info.activates);
     }
     print_json(out);
   });
