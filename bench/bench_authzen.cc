@@ -16,7 +16,7 @@
 
 #include "authzen/service.h"
 #include "broker/broker.h"
-#include "keys/keyring.h"
+#include "keys/shared_keyring.h"
 #include "ledger/ledger.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/process.h"
@@ -34,7 +34,7 @@ struct World {
   testing::TempDir tmp;
   std::unique_ptr<store::Store> store = store::create_sqlite_store((tmp / "m.db").string());
   ledger::Ledger ledger{*store, "bench/authzen"};
-  keys::Keyring keyring = keys::Keyring::create(tmp / "keys").value();
+  keys::SharedKeyring keyring{keys::Keyring::create(tmp / "keys").value()};
   std::unique_ptr<broker::Broker> broker;
   std::unique_ptr<authzen::Service> service;
   authzen::CallContext call{{kGateway, broker::CallerKind::workload, "spiffe-svid"}, std::nullopt, std::nullopt};

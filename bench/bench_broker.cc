@@ -17,7 +17,7 @@
 #include "broker/broker.h"
 #include "broker/rules_file.h"
 #include "crypto/ed25519.h"
-#include "keys/keyring.h"
+#include "keys/shared_keyring.h"
 #include "ledger/ledger.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/process.h"
@@ -35,7 +35,7 @@ struct World {
   testing::TempDir tmp;
   std::unique_ptr<store::Store> store = store::create_sqlite_store((tmp / "m.db").string());
   ledger::Ledger ledger{*store, "bench/broker"};
-  keys::Keyring keyring = keys::Keyring::create(tmp / "keys").value();
+  keys::SharedKeyring keyring{keys::Keyring::create(tmp / "keys").value()};
   std::unique_ptr<broker::Broker> broker;
   token::PrivateKey key = token::PrivateKey::generate(token::Algorithm::EdDSA);
   std::vector<std::string> tokens;                 // one mandate per caller

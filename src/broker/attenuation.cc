@@ -10,7 +10,7 @@
 #include "broker/step.h"
 #include "core/error.h"
 #include "core/ids.h"
-#include "keys/keyring.h"
+#include "keys/shared_keyring.h"
 #include "ledger/ledger.h"
 #include "store/store.h"
 #include "token/mandate_token.h"
@@ -124,7 +124,7 @@ core::Mandate child_of(const core::Mandate& p, const Broker::Attenuation& reques
 
 IssuedMandate Broker::attenuate(const Attenuation& request) {
   const core::Timestamp at = now();
-  const LiveParent parent = live_parent(store_, keyring_, settings_, request.parent_token, at);
+  const LiveParent parent = live_parent(store_, *keyring_.current(), settings_, request.parent_token, at);
   const core::Mandate& p = parent.mandate.value.mandate;
   const std::uint32_t max_uses = uses_for_child(store_, parent, request.max_uses);
   const std::string child_executor = request.executor.value_or(p.executor);
@@ -138,14 +138,16 @@ IssuedMandate Broker::attenuate(const Attenuation& request) {
   record.issued_at = at;
   const core::Mandate& m = record.mandate;
   const token::MandateClaims c = claims_for(m, settings_, m.not_before, record.approval_hash, record.break_glass);
-  const std::string token = token::issue_mandate_token(c, keyring_.active());
+  const auto keyring = keyring_.current();
+  const keys::SigningKey& signer = keyring->active(std::chrono::floor<std::chrono::seconds>(at));
+  const std::string token = token::issue_mandate_token(c, signer);
   record.token_hash = token::token_hash(token);
 
   Caller holder{p.executor, caller_kind(get_actor(store_, p.executor).value.actor.kind),
                 "proof-of-possession:jkt=" + p.key_binding.thumbprint};
   Step step("mandate.attenuated", holder, at);
   step.about_task(m.task_id).ref("mandate", m.id).ref("parent", p.id).data("mandate", to_json(record));
-  step.data("kid", keyring_.active().kid());
+  step.data("kid", signer.kid());
   step.put(kMandateKind, m.id, m.task_id, to_json(record), store::kAbsent);
   step.put(kProofKind, proof_jti, p.id, nlohmann::json::object(), store::kAbsent);
   const std::uint64_t index = step.commit(ledger_);

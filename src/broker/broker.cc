@@ -35,7 +35,7 @@ Clock system_clock() {
   return [] { return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()); };
 }
 
-Broker::Broker(store::Store& store, ledger::Ledger& ledger, const keys::Keyring& keyring, Settings settings, Clock clock)
+Broker::Broker(store::Store& store, ledger::Ledger& ledger, const keys::SharedKeyring& keyring, Settings settings, Clock clock)
     : store_(store),
       ledger_(ledger),
       keyring_(keyring),

@@ -30,7 +30,7 @@ namespace mandate::ledger {
 class Ledger;
 }
 namespace mandate::keys {
-class Keyring;
+class SharedKeyring;
 }
 
 namespace mandate::broker {
@@ -250,7 +250,7 @@ struct FoundDecision {
 class Broker {
  public:
   struct PolicyContext;  // parsed policy set + entities, cached between decisions (policy_context.h)
-  Broker(store::Store& store, ledger::Ledger& ledger, const keys::Keyring& keyring, Settings settings,
+  Broker(store::Store& store, ledger::Ledger& ledger, const keys::SharedKeyring& keyring, Settings settings,
          Clock clock = system_clock());
   ~Broker();
   Broker(const Broker&) = delete;
@@ -407,7 +407,9 @@ class Broker {
  private:
   store::Store& store_;
   ledger::Ledger& ledger_;
-  const keys::Keyring& keyring_;
+  // Replaced underneath while the server runs (a reload of keys/): each
+  // use takes one snapshot, so a mandate is signed and recorded with one key.
+  const keys::SharedKeyring& keyring_;
   Settings settings_;
   Clock clock_;
   std::shared_ptr<const VerifiedToken> verified_token(const std::string& token, const std::string& token_hash,

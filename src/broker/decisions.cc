@@ -10,7 +10,7 @@
 #include "core/error.h"
 #include "core/ids.h"
 #include "encoding/json.h"
-#include "keys/keyring.h"
+#include "keys/shared_keyring.h"
 #include "ledger/ledger.h"
 #include "store/store.h"
 #include "token/jws.h"
@@ -70,7 +70,7 @@ std::shared_ptr<const Broker::VerifiedToken> Broker::verified_token(const std::s
   }
   if (verified) {
     const auto& c = verified->claims;
-    if (!acceptable_key(keyring_, verified->kid, at, settings_.key_grace)) {
+    if (!acceptable_key(*keyring_.current(), verified->kid, at, settings_.key_grace)) {
       failure = Failure{"key_id", "the signing key is no longer accepted"};
     } else if (at + settings_.clock_skew < c.not_before) {
       failure = Failure{"time", "the mandate is not valid yet"};
@@ -79,7 +79,7 @@ std::shared_ptr<const Broker::VerifiedToken> Broker::verified_token(const std::s
     }
     return verified;
   }
-  const token::KeyLookup lookup = [&](std::string_view kid) { return acceptable_key(keyring_, kid, at, settings_.key_grace); };
+  const token::KeyLookup lookup = [&](std::string_view kid) { return acceptable_key(*keyring_.current(), kid, at, settings_.key_grace); };
   auto checked = token::verify_mandate_token(token, lookup, {settings_.issuer, std::nullopt, at, settings_.clock_skew});
   if (!checked) {
     if (checked.error().check == token::TokenCheck::format) fail(ErrorKind::bad_input, "token: " + checked.error().reason);

@@ -4,6 +4,7 @@
 #include "broker/broker.h"
 #include "broker/key_acceptance.h"
 #include "broker/lookups.h"
+#include "keys/shared_keyring.h"
 #include "store/store.h"
 #include "token/jws.h"
 #include "token/mandate_token.h"
@@ -13,7 +14,7 @@ namespace mandate::broker {
 Broker::Introspection Broker::introspect(const std::string& token) {
   Introspection out;
   const core::Timestamp at = now();
-  const token::KeyLookup lookup = [&](std::string_view kid) { return acceptable_key(keyring_, kid, at, settings_.key_grace); };
+  const token::KeyLookup lookup = [&](std::string_view kid) { return acceptable_key(*keyring_.current(), kid, at, settings_.key_grace); };
   auto claims = token::verify_mandate_token(token, lookup, {settings_.issuer, std::nullopt, at, settings_.clock_skew});
   if (!claims) {
     out.inactive_because = "not a valid mandate: " + std::string(token::to_string(claims.error().check));

@@ -9,7 +9,7 @@
 #include "core/error.h"
 #include "core/ids.h"
 #include "encoding/json.h"
-#include "keys/keyring.h"
+#include "keys/shared_keyring.h"
 #include "ledger/ledger.h"
 #include "store/store.h"
 #include "token/mandate_token.h"
@@ -54,11 +54,12 @@ token::MandateClaims claims_for(const core::Mandate& m, const Settings& settings
 
 std::optional<token::PublicKey> acceptable_key(const keys::Keyring& keyring, std::string_view kid, core::Timestamp now,
                                                std::chrono::seconds grace) {
-  const auto keys = keyring.list();
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (keys[i].kid != kid) continue;
-    if (i + 1 < keys.size() && core::Timestamp(keys[i + 1].created) + grace < now) return std::nullopt;
-    auto key = token::PublicKey::from_jwk(keys[i].public_jwk);
+  for (const keys::KeyInfo& info : keyring.list(std::chrono::floor<std::chrono::seconds>(now))) {
+    if (info.kid != kid) continue;
+    // Counted from when its successor began to sign, not from when that was
+    // made: a staged successor leaves this key signing until its activation.
+    if (info.superseded && core::Timestamp(*info.superseded) + grace < now) return std::nullopt;
+    auto key = token::PublicKey::from_jwk(info.public_jwk);
     if (!key) return std::nullopt;
     return *key;
   }
@@ -152,12 +153,16 @@ IssuedMandate Broker::issue(const Caller& caller, const std::string& task_id,
   record.break_glass = t.break_glass;
   record.approval_hash = t.break_glass ? std::string() : approval_hash(task_approvals(store_, task_id));
   record.issued_at = at;
+  // One snapshot signs and is recorded: a reload in between cannot make the
+  // ledger name another key than the one that signed.
+  const auto keyring = keyring_.current();
+  const keys::SigningKey& signer = keyring->active(std::chrono::floor<std::chrono::seconds>(at));
   const std::string token = token::issue_mandate_token(
-      claims_for(m, settings_, m.not_before, record.approval_hash, record.break_glass), keyring_.active());
+      claims_for(m, settings_, m.not_before, record.approval_hash, record.break_glass), signer);
   record.token_hash = token::token_hash(token);
 
   Step step("mandate.issued", caller, at);
-  step.about_task(task_id).ref("mandate", m.id).data("mandate", to_json(record)).data("kid", keyring_.active().kid());
+  step.about_task(task_id).ref("mandate", m.id).data("mandate", to_json(record)).data("kid", signer.kid());
   if (t.state != core::TaskState::active) {
     task.value.task.state = *core::next_state(t, t.break_glass ? core::TaskEvent::issue_break_glass : core::TaskEvent::issue);
     step.put(kTaskKind, task_id, t.initiator, to_json(task.value), task.version);

@@ -14,8 +14,8 @@ class Keyring;
 namespace mandate::broker {
 
 // The keyring key with this kid, if it may still verify at `now`: the
-// active key always, a rotated-out one only within `grace` after its
-// successor was made. Used wherever a mandate is verified.
+// active key and staged keys always, a rotated-out one only within `grace`
+// after its successor began to sign. Used wherever a mandate is verified.
 std::optional<token::PublicKey> acceptable_key(const keys::Keyring& keyring, std::string_view kid, core::Timestamp now,
                                                std::chrono::seconds grace);
 

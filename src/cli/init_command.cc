@@ -48,7 +48,7 @@ void add_init_command(CLI::App& app, GlobalOptions& options) {
     print_json({{"home", dir.string()},
                 {"origin", created->config().origin},
                 {"store", created->config().store.backend},
-                {"kid", created->keys().active().kid()},
+                {"kid", created->keys().current()->active().kid()},
                 {"verifier_key", created->active_verifier().to_string()}});
   });
 }

@@ -201,18 +201,20 @@ store::ConnectionSettings postgresql_settings(const fs::path& dir, const StoreCo
 
 std::vector<ledger::NoteVerifier> Home::verifiers() const {
   std::vector<ledger::NoteVerifier> out;
-  for (const keys::KeyInfo& info : keyring_.list()) {
-    if (auto key = keyring_.find(info.kid)) out.push_back(ledger::NoteVerifier::for_key(config_.origin, *key));
+  const auto keyring = keyring_.current();
+  for (const keys::KeyInfo& info : keyring->list()) {
+    if (auto key = keyring->find(info.kid)) out.push_back(ledger::NoteVerifier::for_key(config_.origin, *key));
   }
   return out;
 }
 
 ledger::NoteVerifier Home::active_verifier() const {
-  return ledger::NoteVerifier::for_key(config_.origin, keyring_.active().public_key());
+  return ledger::NoteVerifier::for_key(config_.origin, keyring_.current()->active().public_key());
 }
 
 std::string Home::sign_checkpoint() {
-  const keys::SigningKey& key = keyring_.active();
+  const auto keyring = keyring_.current();  // keeps `key` alive through a reload
+  const keys::SigningKey& key = keyring->active();
   return ledger_->checkpoint(key.public_key(), [&](std::string_view text) { return key.sign(text); });
 }
 

@@ -9,6 +9,7 @@
 
 #include "home/config.h"
 #include "keys/keyring.h"
+#include "keys/shared_keyring.h"
 #include "ledger/ledger.h"
 #include "ledger/note.h"
 #include "store/event_store.h"
@@ -35,7 +36,9 @@ class Home {
   const std::filesystem::path& dir() const { return dir_; }
   const Config& config() const { return config_; }
   store::Store& store() { return *store_; }
-  keys::Keyring& keys() { return keyring_; }
+  // Replaceable while in use (a server re-reads keys/): sign through a
+  // snapshot, keys().current().
+  keys::SharedKeyring& keys() { return keyring_; }
   ledger::Ledger& ledger() { return *ledger_; }
   // The imported audit events, in the same database as the store.
   std::unique_ptr<store::EventStore> open_event_store() const;
@@ -51,7 +54,7 @@ class Home {
  private:
   std::filesystem::path dir_;
   Config config_;
-  keys::Keyring keyring_;
+  keys::SharedKeyring keyring_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ledger::Ledger> ledger_;
 };

@@ -8,6 +8,7 @@ namespace mandate::keys {
 namespace {
 
 constexpr std::string_view kSuffix = ".pem";
+constexpr std::string_view kActivates = ".activates-";
 constexpr std::size_t kTimeLength = 16;  // yyyymmddThhmmssZ
 constexpr int kSequenceWidth = 6;
 
@@ -67,13 +68,26 @@ std::string KeyFileName::to_string() const {
   append_padded(out, sequence, kSequenceWidth);
   out += '-';
   out += kid;
+  if (activates) {
+    out += kActivates;
+    out += format_time(*activates);
+  }
   out += kSuffix;
   return out;
 }
 
 std::optional<KeyFileName> KeyFileName::parse(std::string_view file_name) {
   if (!file_name.ends_with(kSuffix)) return std::nullopt;
-  const std::string_view name = file_name.substr(0, file_name.size() - kSuffix.size());
+  std::string_view name = file_name.substr(0, file_name.size() - kSuffix.size());
+  // A kid is base64url, which has no '.': the only '.' left starts the activation.
+  std::optional<std::chrono::sys_seconds> activates;
+  if (const auto dot = name.find('.'); dot != std::string_view::npos) {
+    const std::string_view rest = name.substr(dot);
+    if (!rest.starts_with(kActivates)) return std::nullopt;
+    activates = parse_time(rest.substr(kActivates.size()));
+    if (!activates) return std::nullopt;
+    name = name.substr(0, dot);
+  }
 
   const auto first_dash = name.find('-');
   if (first_dash == std::string_view::npos) return std::nullopt;
@@ -88,7 +102,8 @@ std::optional<KeyFileName> KeyFileName::parse(std::string_view file_name) {
   const auto sequence = parse_digits(sequence_text);
   if (!created || !sequence || *sequence == 0 || !looks_like_kid(kid_text)) return std::nullopt;
 
-  KeyFileName parsed{*created, *sequence, std::string(kid_text)};
+  if (activates && *activates <= *created) return std::nullopt;
+  KeyFileName parsed{*created, *sequence, std::string(kid_text), activates};
   // One spelling per name: rejects extra leading zeros and the like.
   if (parsed.to_string() != file_name) return std::nullopt;
   return parsed;

@@ -97,7 +97,27 @@ std::expected<SigningKey, std::string> load_key(int dir_fd, const fs::path& dir,
   return key;
 }
 
+std::chrono::sys_seconds system_now() {
+  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+bool may_sign_at(const KeyFileName& name, std::chrono::sys_seconds now) {
+  return !name.activates || *name.activates <= now;
+}
+
+// When a key began (or begins) to sign, for ordering hand-overs.
+std::chrono::sys_seconds signs_from(const KeyFileName& name) { return name.activates.value_or(name.created); }
+
 }  // namespace
+
+std::string_view to_string(KeyState state) {
+  switch (state) {
+    case KeyState::active: return "active";
+    case KeyState::staged: return "staged";
+    case KeyState::verify_only: return "verify-only";
+  }
+  return "";
+}
 
 Keyring::Keyring(fs::path directory, std::vector<StoredKey> keys)
     : directory_(std::move(directory)), keys_(std::move(keys)) {}
@@ -133,7 +153,9 @@ std::expected<Keyring, std::string> Keyring::create(const fs::path& dir) {
   return keyring;
 }
 
-std::expected<Keyring, std::string> Keyring::open(const fs::path& dir) {
+std::expected<Keyring, std::string> Keyring::open(const fs::path& dir) { return open(dir, system_now()); }
+
+std::expected<Keyring, std::string> Keyring::open(const fs::path& dir, std::chrono::sys_seconds now) {
   auto absolute = absolute_path(dir);
   if (!absolute) return Error(absolute.error());
   const fs::path& path = *absolute;
@@ -175,10 +197,28 @@ std::expected<Keyring, std::string> Keyring::open(const fs::path& dir) {
       }
     }
   }
+  // Never a keyring with nothing to sign with: a copy holding only keys
+  // staged for later is incomplete (the active key was not copied).
+  if (std::ranges::none_of(keys, [now](const StoredKey& k) { return may_sign_at(k.name, now); })) {
+    return Error("keyring directory " + path.string() +
+                 " holds only keys staged for later, none to sign with now; copy the active key there too");
+  }
   return Keyring(path, std::move(keys));
 }
 
-std::expected<std::string, std::string> Keyring::rotate() {
+const SigningKey& Keyring::active(std::chrono::sys_seconds now) const {
+  for (auto it = keys_.rbegin(); it != keys_.rend(); ++it) {
+    if (may_sign_at(it->name, now)) return it->key;
+  }
+  return std::ranges::min_element(keys_, {}, [](const StoredKey& k) { return signs_from(k.name); })->key;
+}
+
+const SigningKey& Keyring::active() const { return active(system_now()); }
+
+std::expected<std::string, std::string> Keyring::rotate(std::optional<std::chrono::sys_seconds> activate_at) {
+  // An activation not in the future is "at once", which has one spelling:
+  // no activation time in the name.
+  if (activate_at && *activate_at <= system_now()) activate_at.reset();
   auto locked = lock_directory(directory_);
   if (!locked) return Error(locked.error());
   // Another process may have rotated since this keyring was loaded: number
@@ -189,10 +229,11 @@ std::expected<std::string, std::string> Keyring::rotate() {
   for (const std::string& file_name : *names) {
     if (const auto name = KeyFileName::parse(file_name)) highest = std::max(highest, name->sequence);
   }
-  return add_key(locked->get(), highest + 1);
+  return add_key(locked->get(), highest + 1, activate_at);
 }
 
-std::expected<std::string, std::string> Keyring::add_key(int dir_fd, std::uint64_t sequence) {
+std::expected<std::string, std::string> Keyring::add_key(int dir_fd, std::uint64_t sequence,
+                                                         std::optional<std::chrono::sys_seconds> activates) {
   // Reserved first so that nothing can fail between the file landing on
   // disk and the key joining the keyring.
   keys_.reserve(keys_.size() + 1);
@@ -200,7 +241,8 @@ std::expected<std::string, std::string> Keyring::add_key(int dir_fd, std::uint64
   std::string pem = private_key.to_pem();
   const WipeOnExit wipe_pem(pem);
   SigningKey key(std::move(private_key));
-  KeyFileName name{std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()), sequence, key.kid()};
+  KeyFileName name{system_now(), sequence, key.kid(), std::nullopt};
+  if (activates && *activates > name.created) name.activates = activates;
   if (auto written = write_private_file(dir_fd, directory_, name.to_string(), pem); !written) {
     return Error(written.error());
   }
@@ -208,18 +250,36 @@ std::expected<std::string, std::string> Keyring::add_key(int dir_fd, std::uint64
   return keys_.back().key.kid();
 }
 
-std::vector<KeyInfo> Keyring::list() const {
+std::vector<KeyInfo> Keyring::list(std::chrono::sys_seconds now) const {
+  const SigningKey& signing = active(now);
   std::vector<KeyInfo> infos;
   infos.reserve(keys_.size());
-  for (const StoredKey& stored : keys_) {
+  for (std::size_t i = 0; i < keys_.size(); ++i) {
+    const StoredKey& stored = keys_[i];
+    std::optional<std::chrono::sys_seconds> superseded;
+    for (std::size_t j = i + 1; j < keys_.size(); ++j) {
+      const auto from = signs_from(keys_[j].name);
+      if (!superseded || from < *superseded) superseded = from;
+    }
+    const bool active = &stored.key == &signing;
+    // A staged key overtaken by a newer key already signing will never sign.
+    const bool overtaken = superseded && *superseded <= now;
+    const KeyState state = active                                         ? KeyState::active
+                           : !may_sign_at(stored.name, now) && !overtaken ? KeyState::staged
+                                                                          : KeyState::verify_only;
     infos.push_back({.kid = stored.key.kid(),
                      .created = stored.name.created,
                      .sequence = stored.name.sequence,
-                     .active = &stored == &keys_.back(),
+                     .active = active,
+                     .state = state,
+                     .activates = stored.name.activates,
+                     .superseded = superseded,
                      .public_jwk = stored.key.public_jwk()});
   }
   return infos;
 }
+
+std::vector<KeyInfo> Keyring::list() const { return list(system_now()); }
 
 std::optional<crypto::Ed25519PublicKey> Keyring::find(std::string_view kid) const {
   for (const StoredKey& stored : keys_) {

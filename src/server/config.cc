@@ -204,7 +204,7 @@ std::expected<ServerConfig, std::string> parse_server_config(std::string_view te
   Reader r(source);
   ServerConfig c;
   r.only(root, {"home", "public_url", "listen", "tls", "limits", "mandates", "access", "log", "authzen", "identity", "console",
-               "webhooks"},
+               "webhooks", "keys"},
          "");
   std::string home = ".";
   r.text(root, "home", home);
@@ -228,6 +228,10 @@ std::expected<ServerConfig, std::string> parse_server_config(std::string_view te
   if (const toml::table* t = r.table(root, "authzen")) {
     r.only(*t, {"max_batch_items"}, "authzen");
     r.integer(*t, "max_batch_items", c.max_batch_items, 1, 100'000);
+  }
+  if (const toml::table* t = r.table(root, "keys")) {
+    r.only(*t, {"reload_interval"}, "keys");
+    r.duration(*t, "reload_interval", c.keys_reload_interval);
   }
   if (const toml::table* t = r.table(root, "log")) {
     r.only(*t, {"access"}, "log");

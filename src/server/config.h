@@ -5,6 +5,7 @@
 // identity module), the browser console ([console]) and the webhooks
 // ([[webhooks]], read by the notify module). Parsed strictly at start: an unknown key or a wrong type
 // is an error naming file:line:column, and the server does not start.
+#include <chrono>
 #include <expected>
 #include <filesystem>
 #include <memory>
@@ -49,6 +50,9 @@ struct ServerConfig {
   // the API works as before.
   std::optional<console::ConsoleConfig> console;
   std::vector<notify::Webhook> webhooks;  // [[webhooks]]: none, no notifier
+  // [keys] reload_interval: how often the server re-reads HOME/keys (also
+  // on SIGHUP), so a key file copied there is used without a restart.
+  std::chrono::milliseconds keys_reload_interval{std::chrono::seconds(30)};
 };
 
 std::expected<ServerConfig, std::string> parse_server_config(std::string_view text, std::string_view source_name,

@@ -14,6 +14,7 @@
 #include "server/internal/application.h"
 #include "server/config.h"
 #include "server/internal/http_server.h"
+#include "server/internal/key_reloader.h"
 #include "server/internal/open_files.h"
 
 namespace mandate::server {
@@ -82,6 +83,10 @@ void serve(const std::filesystem::path& config_file, std::ostream& announce) {
   // first start's cursor misses no step; stopped, by its destructor, after
   // the drain: a last pass announces the steps taken while draining.
   const std::unique_ptr<notify::Notifier> notifier = start_notifier(*app);
+  // Key files copied into HOME/keys (a rotation rolled out to every server)
+  // are used without a restart; SIGHUP is handled from here on, before the
+  // announcement, so a SIGHUP sent on seeing it never kills the server.
+  const KeyReloader key_reloader(app->home().keys(), app->config().keys_reload_interval);
   announce << nlohmann::json{{"listening", listen.address + ":" + std::to_string(server.port())}, {"tls", tls}}.dump()
            << std::endl;
   server.run(true);

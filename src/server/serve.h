@@ -2,7 +2,7 @@
 // `mandate serve`: validate the config, open the home, listen, and serve
 // until SIGTERM/SIGINT, then drain. Everything acknowledged was durable
 // before its answer left (the broker commits before it returns), so the
-// drain loses nothing.
+// drain loses nothing. SIGHUP (and [keys] reload_interval) re-reads HOME/keys.
 #include <filesystem>
 #include <iosfwd>
 

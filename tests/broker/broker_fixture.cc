@@ -10,7 +10,7 @@ namespace mandate::broker {
 BrokerTest::BrokerTest()
     : store(store::create_sqlite_store((tmp / "m.db").string())),
       ledger(std::make_unique<ledger::Ledger>(*store, "test/broker")),
-      keyring(std::make_unique<keys::Keyring>(keys::Keyring::create(tmp / "keys").value())),
+      keyring(std::make_unique<keys::SharedKeyring>(keys::Keyring::create(tmp / "keys").value())),
       clock_now(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())) {}
 
 void BrokerTest::SetUp() {

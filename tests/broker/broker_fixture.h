@@ -9,7 +9,7 @@
 
 #include "broker/broker.h"
 #include "core/error.h"
-#include "keys/keyring.h"
+#include "keys/shared_keyring.h"
 #include "ledger/ledger.h"
 #include "store/store.h"
 #include "support/process.h"
@@ -38,7 +38,7 @@ class BrokerTest : public ::testing::Test {
   mandate::testing::TempDir tmp;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<ledger::Ledger> ledger;
-  std::unique_ptr<keys::Keyring> keyring;
+  std::unique_ptr<keys::SharedKeyring> keyring;
   core::Timestamp clock_now;
   Settings settings{"https://mandate.test", "https://mandate.test"};
   std::unique_ptr<Broker> broker;

@@ -17,7 +17,7 @@ class DecisionChecks : public BrokerTest {
   void SetUp() override {
     BrokerTest::SetUp();
     mandate = issued(approved_task(scope()));
-    const token::KeyLookup lookup = [&](std::string_view kid) { return acceptable_key(*keyring, kid, clock_now, std::chrono::hours(1)); };
+    const token::KeyLookup lookup = [&](std::string_view kid) { return acceptable_key(*keyring->current(), kid, clock_now, std::chrono::hours(1)); };
     claims = token::verify_mandate_token(mandate.token, lookup, {settings.issuer, std::nullopt, clock_now}).value();
     presentation.claims = &claims;
   }

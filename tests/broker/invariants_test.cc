@@ -4,6 +4,7 @@
 
 #include "broker/records.h"
 #include "broker_fixture.h"
+#include "broker/key_acceptance.h"
 #include "encoding/base64.h"
 #include "token/jws.h"
 #include "token/mandate_token.h"
@@ -234,6 +235,34 @@ TEST_F(BrokerTest, ARotatedOutKeyStopsVerifyingAfterItsGrace) {
   EXPECT_EQ(use(m.token).decided_by, "key_id");
   // New mandates are signed with the new key and verify.
   EXPECT_TRUE(use(issued(approved_task(scope())).token).allow);
+}
+
+// A staged key: mandates verify with it at once (another server may already
+// sign with it), but this broker signs with it only from its activation on;
+// the key it replaces stays accepted until grace after that activation, not
+// after the staged key was made, and what it signed still verifies.
+TEST_F(BrokerTest, AStagedKeySignsOnlyFromItsActivationAndTheOldMandateStillVerifies) {
+  settings.key_grace = std::chrono::minutes(2);
+  broker = std::make_unique<Broker>(*store, *ledger, *keyring, settings, [this] { return clock_now; });
+  const std::string old_kid = keyring->current()->active().kid();
+  const auto m = issued(approved_task(scope()));
+  const auto activation = std::chrono::floor<std::chrono::seconds>(clock_now) + std::chrono::hours(1);
+  const auto staged = keyring->rotate(activation);
+  ASSERT_TRUE(staged) << staged.error();
+  const auto kid_of = [](const std::string& token) { return token::decode_compact(token).value().header.value("kid", ""); };
+
+  clock_now += std::chrono::minutes(5);  // past the grace counted from the staged key's creation
+  EXPECT_TRUE(use(m.token).allow);
+  const auto before = issued(approved_task(scope()));
+  EXPECT_EQ(kid_of(before.token), old_kid);
+  EXPECT_TRUE(use(before.token).allow);
+
+  clock_now = core::Timestamp(activation) + std::chrono::seconds(1);
+  const auto after = issued(approved_task(scope()));
+  EXPECT_EQ(kid_of(after.token), *staged);
+  EXPECT_TRUE(use(after.token).allow);
+  EXPECT_TRUE(acceptable_key(*keyring->current(), old_kid, clock_now, settings.key_grace));  // within grace after it
+  EXPECT_FALSE(acceptable_key(*keyring->current(), old_kid, clock_now + std::chrono::minutes(3), settings.key_grace));
 }
 
 TEST_F(BrokerTest, OffboardingAnOwnerRevokesItsMachinesMandates) {

@@ -24,7 +24,8 @@ std::string EvidenceTest::finished_task() {
 
 nlohmann::json EvidenceTest::bundle_for(const std::string& task, const std::vector<std::uint64_t>& also) {
   return export_task_bundle(*store, *ledger, task, [&](BundleSource& source) {
-    const auto& key = keyring->active();
+    const auto ring = keyring->current();
+    const auto& key = ring->active();
     source.origin = kOrigin;
     source.checkpoint_note = ledger->checkpoint(key.public_key(), [&](std::string_view m) { return key.sign(m); });
     source.verifier_key = trusted_key();
@@ -34,7 +35,7 @@ nlohmann::json EvidenceTest::bundle_for(const std::string& task, const std::vect
 }
 
 std::string EvidenceTest::trusted_key() const {
-  return ledger::NoteVerifier::for_key(kOrigin, keyring->active().public_key()).to_string();
+  return ledger::NoteVerifier::for_key(kOrigin, keyring->current()->active().public_key()).to_string();
 }
 
 std::size_t position_of(const nlohmann::json& bundle, const std::string& type) {

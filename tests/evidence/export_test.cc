@@ -82,7 +82,8 @@ TEST_F(EvidenceTest, WithoutATrustedKeyTheReportSaysWhoseKeySignedIt) {
 // The exporter refuses to prove an entry the checkpoint does not cover.
 TEST_F(EvidenceTest, ExportRefusesAnEntryPastItsCheckpoint) {
   const std::string task = approved_task(scope());
-  const auto& key = keyring->active();
+  const auto ring = keyring->current();
+  const auto& key = ring->active();
   BundleSource source{kOrigin, task, ledger->checkpoint(key.public_key(), [&](std::string_view m) { return key.sign(m); }),
                       trusted_key(), keyring->jwks(), {}};
   const auto past = ledger->size();

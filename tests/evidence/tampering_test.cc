@@ -166,7 +166,7 @@ TEST_F(TamperingTest, ACheckpointResignedWithAnotherKeyIsRefusedByTheTrustedKey)
 TEST_F(TamperingTest, ATrustedKeyOtherThanTheBundlesIsRefused) {
   EXPECT_TRUE(refused_with(verify(bundle, other_key()), {"checkpoint: checkpoint is not signed by any key of this ledger"}));
   // The same key under another name is another key.
-  const auto renamed = ledger::NoteVerifier::for_key("test/other", keyring->active().public_key()).to_string();
+  const auto renamed = ledger::NoteVerifier::for_key("test/other", keyring->current()->active().public_key()).to_string();
   EXPECT_TRUE(refused_with(verify(bundle, renamed), {"checkpoint: checkpoint is not signed by any key of this ledger"}));
   EXPECT_TRUE(refused_with(verify(bundle, std::string("test/broker+00000000+AAAA")),
                            {"verifier key: verifier key is not an Ed25519 key (type 0x01 followed by 32 bytes)"}));

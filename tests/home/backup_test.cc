@@ -133,7 +133,7 @@ TEST_F(BackupTest, RestoreBringsTheBackupBackAndItVerifies) {
   const auto verified = ledger::verify_ledger(again->store(), kOrigin, again->verifiers());
   EXPECT_TRUE(verified.ok) << verified.problem;
   EXPECT_EQ(verified.size, 10u);
-  EXPECT_EQ(again->keys().active().kid(), home->keys().active().kid());
+  EXPECT_EQ(again->keys().current()->active().kid(), home->keys().current()->active().kid());
   EXPECT_EQ(again->ledger().entry_bytes(7), home->ledger().entry_bytes(7));
 }
 

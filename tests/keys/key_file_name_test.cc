@@ -10,7 +10,7 @@ using namespace std::chrono;
 constexpr std::string_view kKid = "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k";
 
 TEST(KeyFileName, FormatsAndParsesBack) {
-  const KeyFileName name{sys_days{2025y / March / 7} + 13h + 4min + 5s, 12, std::string(kKid)};
+  const KeyFileName name{sys_days{2025y / March / 7} + 13h + 4min + 5s, 12, std::string(kKid), std::nullopt};
   const std::string text = name.to_string();
   EXPECT_EQ(text, "20250307T130405Z-000012-kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k.pem");
   EXPECT_EQ(KeyFileName::parse(text), name);
@@ -18,7 +18,7 @@ TEST(KeyFileName, FormatsAndParsesBack) {
 
 TEST(KeyFileName, KidMayContainDashes) {
   const std::string kid = "-PrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k";
-  const KeyFileName name{sys_days{2024y / December / 31} + 23h + 59min + 59s, 1000000, kid};
+  const KeyFileName name{sys_days{2024y / December / 31} + 23h + 59min + 59s, 1000000, kid, std::nullopt};
   const auto parsed = KeyFileName::parse(name.to_string());
   ASSERT_TRUE(parsed.has_value());
   EXPECT_EQ(parsed->kid, kid);

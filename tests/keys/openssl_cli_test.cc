@@ -64,7 +64,7 @@ TEST_F(OpensslCli, OpensAKeyOpensslGenerated) {
   ASSERT_TRUE(key.has_value()) << key.error();
   const std::string kid = jwk_thumbprint(key->public_key());
 
-  const KeyFileName name{keyring.list()[0].created, 2, kid};
+  const KeyFileName name{keyring.list()[0].created, 2, kid, std::nullopt};
   testing::write_file(dir / name.to_string(), pem, 0600);
   const auto opened = Keyring::open(dir);
   ASSERT_TRUE(opened.has_value()) << opened.error();
@@ -75,7 +75,7 @@ TEST_F(OpensslCli, RefusesAnX25519KeyFile) {
   const auto dir = work_.path() / "keys";
   Keyring keyring = *Keyring::create(dir);
   ASSERT_EQ(testing::run("openssl genpkey -algorithm x25519 -out " + path("x25519.pem") + " 2>/dev/null"), 0);
-  const KeyFileName name{keyring.list()[0].created, 2, "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"};
+  const KeyFileName name{keyring.list()[0].created, 2, "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k", std::nullopt};
   testing::write_file(dir / name.to_string(), testing::read_file(work_.path() / "x25519.pem"), 0600);
   const auto opened = Keyring::open(dir);
   ASSERT_FALSE(opened.has_value());

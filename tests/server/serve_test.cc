@@ -4,6 +4,8 @@
 // of the process (open files, file size), raw bytes on the wire.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
+#include <csignal>
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -99,6 +101,130 @@ class ServeTest : public ::testing::Test {
   std::unique_ptr<Child> server;
   std::uint16_t port = 0;
 };
+
+// Keys across servers: a second home on the same store (as a second server
+// on one database) holds a copy of this home's keys and stages a new key.
+// Copied here, the running server takes it on SIGHUP, without a restart:
+// it publishes it, and verifies a mandate the other home signs with it. A
+// keys directory it refuses afterwards leaves it with the keyring it had.
+class ServeKeysTest : public ServeTest {
+ protected:
+  std::filesystem::path other = tmp / "other";
+  std::filesystem::path keys = std::filesystem::path(home) / "keys";
+
+  RunResult other_cli(std::vector<std::string> args) const {
+    args.insert(args.begin(), {MANDATE_BINARY, "--home", other.string()});
+    return run(args);
+  }
+
+  void make_other_home() {
+    std::filesystem::create_directory(other);
+    std::filesystem::permissions(other, std::filesystem::perms::owner_all);
+    std::string config = read_file(std::filesystem::path(home) / "config.toml");
+    const std::string relative = "path = 'mandate.db'";
+    ASSERT_NE(config.find(relative), std::string::npos) << config;
+    config.replace(config.find(relative), relative.size(), "path = '" + home + "/mandate.db'");
+    write_file(other / "config.toml", config);
+    std::filesystem::copy(keys, other / "keys");
+    std::filesystem::permissions(other / "keys", std::filesystem::perms::owner_all);
+  }
+
+  // A workload's mandate issued by the other home (one approval by bob).
+  std::string issue_on_other_home() {
+    for (auto [id, groups] : {std::pair{"alice", "dev"}, {"bob", "sre"}}) {
+      EXPECT_EQ(other_cli({"actor", "add", "--kind", "human", "--id", id, "--groups", groups}).exit_code, 0);
+    }
+    const auto pub = nlohmann::json::parse(other_cli({"actor", "keygen", "--out", (tmp / "w.pem").string()}).out);
+    write_file(tmp / "w.jwk", pub["jwk"].dump());
+    EXPECT_EQ(other_cli({"actor", "add", "--kind", "workload", "--id", "spiffe://example.org/w", "--owner", "alice",
+                         "--key", "@" + (tmp / "w.jwk").string()})
+                  .exit_code,
+              0);
+    write_file(tmp / "rules.toml",
+               "[[rule]]\nid = \"r\"\ndetail_types = [\"deploy\"]\napprovals = 1\napprover_groups = [\"sre\"]\n"
+               "max_task_duration = \"1h\"\nmax_mandate_lifetime = \"10m\"\nmax_uses = 5\n");
+    EXPECT_EQ(other_cli({"rules", "load", (tmp / "rules.toml").string()}).exit_code, 0);
+    const auto task = other_cli({"task", "request", "--as", "alice", "--intent", "Deploy", "--ref", "CHG-1", "--executor",
+                                 "spiffe://example.org/w", "--scope",
+                                 R"([{"type":"deploy","actions":["deploy"],"resources":["prod/p"]}])", "--duration", "30m"});
+    EXPECT_EQ(task.exit_code, 0) << task.err;
+    const std::string task_id = nlohmann::json::parse(task.out)["task"];
+    EXPECT_EQ(other_cli({"approve", task_id, "--as", "bob"}).exit_code, 0);
+    const auto issued = other_cli({"token", "issue", task_id});
+    EXPECT_EQ(issued.exit_code, 0) << issued.err;
+    return nlohmann::json::parse(issued.out)["token"];
+  }
+
+  bool introspects_active(const std::string& token) const {
+    const std::string r = call("POST", "/oauth/introspect", admin(), "token=" + token, "application/x-www-form-urlencoded");
+    EXPECT_EQ(status_of(r), 200) << r;
+    return nlohmann::json::parse(body_of(r)).value("active", false);
+  }
+
+  bool publishes(const std::string& kid) const {
+    const std::string r = call("GET", "/.well-known/jwks.json");
+    return body_of(r).find(kid) != std::string::npos;
+  }
+
+  // SIGHUP, then until `done` or a generous deadline.
+  template <typename Done>
+  bool after_hangup(Done done) const {
+    ::kill(server->pid(), SIGHUP);
+    for (int i = 0; i < 200; ++i) {
+      if (done()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+};
+
+TEST_F(ServeKeysTest, ACopiedKeyFileIsUsedAfterSighupWithoutARestart) {
+  make_other_home();
+  // The CLI issues as https://<origin>; this server accepts that issuer.
+  start("", "[mandates]\nissuer = \"https://mandate.test/ledger\"\n");
+  const auto staged = other_cli({"keys", "rotate", "--activate-at", "now+1h"});
+  ASSERT_EQ(staged.exit_code, 0) << staged.err;
+  const auto staged_kid = nlohmann::json::parse(staged.out)["kid"].get<std::string>();
+  EXPECT_EQ(nlohmann::json::parse(staged.out)["state"], "staged");
+  // The other home signs with its new key at once (rotated again, active now).
+  const auto rotated = other_cli({"keys", "rotate"});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  const auto new_kid = nlohmann::json::parse(rotated.out)["kid"].get<std::string>();
+  const std::string token = issue_on_other_home();
+  EXPECT_FALSE(introspects_active(token));  // this server does not have the key yet
+  EXPECT_FALSE(publishes(new_kid));
+
+  for (const auto& entry : std::filesystem::directory_iterator(other / "keys")) {
+    const auto target = keys / entry.path().filename();
+    if (!std::filesystem::exists(target)) std::filesystem::copy_file(entry.path(), target);
+  }
+  ASSERT_TRUE(after_hangup([&] { return publishes(new_kid); })) << server_errors();
+  EXPECT_TRUE(publishes(staged_kid));
+  EXPECT_TRUE(introspects_active(token));
+  EXPECT_NE(server_errors().find("keys_reloaded"), std::string::npos) << server_errors();
+
+  // A directory refused now (a stray file) leaves the keyring as it was.
+  write_file(keys / "stray.txt", "not a key");
+  ASSERT_TRUE(after_hangup([&] { return server_errors().find("keys_reload_refused") != std::string::npos; }))
+      << server_errors();
+  EXPECT_NE(server_errors().find("stray.txt"), std::string::npos);
+  EXPECT_TRUE(publishes(new_kid));
+  EXPECT_TRUE(introspects_active(token));
+  std::filesystem::remove(keys / "stray.txt");
+}
+
+TEST_F(ServeKeysTest, TheReloadIntervalIsConfigurable) {
+  start("", "[keys]\nreload_interval = \"1s\"\n");
+  const auto rotated = cli({"keys", "rotate"});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  const auto kid = nlohmann::json::parse(rotated.out)["kid"].get<std::string>();
+  bool seen = false;
+  for (int i = 0; i < 200 && !seen; ++i) {
+    seen = publishes(kid);
+    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(seen) << server_errors();
+}
 
 // A damaged store is not the caller's fault: 500 with what to do, never a 400.
 TEST_F(ServeTest, ADamagedStoreIsAnInternalErrorNotBadInput) {
