@@ -88,6 +88,19 @@ void Ledger::lead(std::unique_lock<std::mutex>& lock) {
 }
 
 std::vector<Ledger::Waiter*> Ledger::admit(const std::vector<Waiter*>& batch) {
+  // The stored versions of every record the batch names, in one read.
+  std::vector<std::pair<std::string, std::string>> keys;
+  for (const Waiter* w : batch) {
+    for (const store::RecordPut& put : w->puts) {
+      if (!put.keyed_by_entry) keys.emplace_back(put.kind, put.id);
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  const std::vector<std::int64_t> stored_versions = store_.record_versions(keys);
+  std::map<std::pair<std::string, std::string>, std::int64_t> stored;
+  for (std::size_t i = 0; i < keys.size(); ++i) stored.emplace(std::move(keys[i]), stored_versions[i]);
+
   std::map<std::pair<std::string, std::string>, std::int64_t> versions;  // as the batch leaves them
   std::vector<Waiter*> admitted;
   admitted.reserve(batch.size());
@@ -105,7 +118,7 @@ std::vector<Ledger::Waiter*> Ledger::admit(const std::vector<Waiter*>& batch) {
         } else if (auto it = versions.find(key); it != versions.end()) {
           current = it->second;
         } else {
-          current = store_.record_version(put.kind, put.id);
+          current = stored.at(key);
         }
         if (put.expected_version != store::kAnyVersion && put.expected_version != current) {
           fail(ErrorKind::conflict, put.kind + " " + put.id + " changed concurrently; nothing was recorded");

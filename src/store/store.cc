@@ -20,6 +20,13 @@ void LedgerStore::append_ledger_rows(std::span<const LedgerRow> rows, std::span<
   });
 }
 
+std::vector<std::int64_t> LedgerStore::record_versions(std::span<const std::pair<std::string, std::string>> keys) {
+  std::vector<std::int64_t> out;
+  out.reserve(keys.size());
+  for (const auto& [kind, id] : keys) out.push_back(record_version(kind, id));
+  return out;
+}
+
 void check_continues(std::span<const LedgerRow> rows, std::uint64_t size) {
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (rows[i].index != size + i) {

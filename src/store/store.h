@@ -119,6 +119,9 @@ class LedgerStore {
   void append_ledger_rows(std::span<const LedgerRow> rows) { append_ledger_rows(rows, {}); }
   // The current version of a record, 0 (kAbsent) when there is none.
   virtual std::int64_t record_version(const std::string& kind, const std::string& id) = 0;
+  // The current versions of many (kind, id) records, in order: one read
+  // where the backend can (a batch's puts are checked before it commits).
+  virtual std::vector<std::int64_t> record_versions(std::span<const std::pair<std::string, std::string>> keys);
   virtual std::optional<LedgerRow> ledger_row(std::uint64_t index) = 0;
   // The hash of a perfect subtree; level 0 is a leaf hash.
   virtual std::optional<Hash> ledger_node(unsigned level, std::uint64_t index) = 0;

@@ -359,6 +359,16 @@ TEST_P(StoreContract, AllMetaListsEveryKeyInOrder) {
   EXPECT_EQ(meta[2], (std::pair<std::string, std::string>{"origin", "o"}));
 }
 
+TEST_P(StoreContract, ManyVersionsAreReadInTheOrderAsked) {
+  auto store = place_->create();
+  store->append_ledger_rows(std::vector<LedgerRow>{row(0)},
+                            std::vector<RecordPut>{{"task", "t1", "", "{}", kAbsent}, {"uses", "m1", "t1", "{}", kAbsent}});
+  store->append_ledger_rows(std::vector<LedgerRow>{row(1)}, std::vector<RecordPut>{{"uses", "m1", "t1", "{}", 1}});
+  const std::vector<std::pair<std::string, std::string>> keys{{"uses", "m1"}, {"task", "nope"}, {"task", "t1"}, {"uses", "m1"}};
+  EXPECT_EQ(store->record_versions(keys), (std::vector<std::int64_t>{2, kAbsent, 1, 2}));
+  EXPECT_TRUE(store->record_versions({}).empty());
+}
+
 TEST_P(StoreContract, HealthSaysReachableAndCountsCommits) {
   auto store = place_->create();
   store->append_ledger_rows(std::vector<LedgerRow>{row(0)});

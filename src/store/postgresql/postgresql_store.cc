@@ -100,6 +100,18 @@ class PostgresStore final : public Store {
     return r.rows() == 0 ? kAbsent : r.integer(0, 0);
   }
 
+  std::vector<std::int64_t> record_versions(std::span<const std::pair<std::string, std::string>> keys) override {
+    auto c = pool_.acquire();
+    const std::map<Key, std::int64_t> found = current_versions(*c, {keys.begin(), keys.end()});
+    std::vector<std::int64_t> out;
+    out.reserve(keys.size());
+    for (const auto& key : keys) {
+      const auto it = found.find(key);
+      out.push_back(it == found.end() ? kAbsent : it->second);
+    }
+    return out;
+  }
+
   std::optional<LedgerRow> ledger_row(std::uint64_t index) override {
     auto c = pool_.acquire();
     Result r = c->prepared("row", "SELECT idx, leaf_hash, nodes, type, body FROM ledger_entry WHERE idx = $1",
