@@ -69,6 +69,26 @@ TEST(PostgresqlConnection, ThePoolDropsWhatTheServerCutAndReconnectsWhenItIsBack
   EXPECT_EQ(pool.use().open, 1u);
 }
 
+// Idle connections the restart closed are not lent: the first statement
+// after the database is back already succeeds.
+TEST(PostgresqlConnection, AfterARestartTheFirstStatementSucceeds) {
+  PostgresCluster cluster = PostgresCluster::start_private();
+  const TestDatabase database = TestDatabase::create(cluster);
+  ConnectionPool pool(settings_for(database.url()));
+  {
+    auto first = pool.acquire();
+    auto second = pool.acquire();
+    first->exec("SELECT 1");
+    second->exec("SELECT 1");
+  }
+  EXPECT_EQ(pool.use().open, 2u);
+  cluster.stop();
+  cluster.start();
+  EXPECT_NO_THROW(pool.acquire()->exec("SELECT 1"));
+  EXPECT_NO_THROW(pool.acquire()->exec("SELECT 1"));
+  EXPECT_EQ(pool.use().open, 1u) << "both closed connections were dropped, one new one opened";
+}
+
 TEST(PostgresqlConnection, AllConnectionsBusyIsAFailureThatMayPass) {
   const TestDatabase database = TestDatabase::create();
   ConnectionPool pool(settings_for(database.url()));

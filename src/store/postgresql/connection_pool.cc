@@ -33,10 +33,13 @@ ConnectionPool::Lease ConnectionPool::acquire() {
                               " database connections stayed busy; try again");
     }
   }
-  if (!idle_.empty()) {
+  // An idle connection the server closed meanwhile (a database restart)
+  // is dropped here, so the caller gets a fresh one instead of a 503.
+  while (!idle_.empty()) {
     auto connection = std::move(idle_.back());
     idle_.pop_back();
-    return Lease(*this, std::move(connection));
+    if (connection->still_open()) return Lease(*this, std::move(connection));
+    --open_;
   }
   ++open_;  // reserved while connecting, outside the lock
   lock.unlock();

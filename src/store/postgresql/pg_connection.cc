@@ -1,6 +1,7 @@
 #include "store/postgresql/internal/pg_connection.h"
 
 #include <endian.h>
+#include <poll.h>
 #include <libpq-fe.h>
 
 #include <cstring>
@@ -132,6 +133,16 @@ Connection::Connection(const ConnectionSettings& settings) {
 }
 
 bool Connection::usable() const { return !broken_ && PQstatus(conn_.get()) == CONNECTION_OK; }
+
+bool Connection::still_open() {
+  if (!usable()) return false;
+  // An idle connection (no LISTEN here) has nothing to read unless the
+  // server is ending it: a restart sends "terminating connection" and
+  // closes. Anything readable, or a closed socket, means start afresh.
+  pollfd fd{PQsocket(conn_.get()), POLLIN, 0};
+  if (fd.fd < 0 || ::poll(&fd, 1, 0) != 0) broken_ = true;
+  return !broken_;
+}
 
 Result Connection::checked(pg_result* raw, std::string_view what) {
   Result result(raw);

@@ -85,6 +85,9 @@ class Connection {
   // False once the server went away or a statement left it unusable: the
   // pool then drops the connection instead of lending it again.
   bool usable() const;
+  // usable(), and the server has not closed the connection while it sat
+  // idle (a restart does that): one non-blocking poll of its socket.
+  bool still_open();
 
  private:
   struct Finish {
