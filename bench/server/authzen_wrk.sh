@@ -14,51 +14,18 @@ CONNECTIONS=${CONNECTIONS:-64}
 DURATION=${DURATION:-15s}
 WRK_THREADS=${WRK_THREADS:-1}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mandate-wrk.XXXXXX")
-server_pid=""
-cleanup() { [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
+server_pids=()
+cleanup() { [[ ${#server_pids[@]} -gt 0 ]] && kill "${server_pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
-H=(--home "$WORK/home")
-RS=spiffe://bench.example/rs/gateway
+source "$root/bench/server/todo_server.sh"
 
-"$M" "${H[@]}" init --origin bench.example/mandate >/dev/null
-"$M" "${H[@]}" actor add --kind human --id alice >/dev/null
-"$M" "${H[@]}" actor add --kind workload --id "$RS" --owner alice >/dev/null
-"$M" "${H[@]}" policy load "$root/tests/authzen/interop/todo/policies.cedar" >/dev/null
-"$M" "${H[@]}" entities load "$root/tests/authzen/interop/todo/entities.json" >/dev/null
-
-AUDIENCE=http://127.0.0.1
-export MANDATE_BENCH_TOKEN
-MANDATE_BENCH_TOKEN=$(node "$root/bench/server/mint_jwt_svid.mjs" "$WORK/jwt-bundle.json" "$RS" "$AUDIENCE" 3600)
-cat > "$WORK/mandate.toml" <<TOML
-home = "home"
-[listen]
-port = 0
-network_threads = ${NETWORK_THREADS:-2}
-handler_threads = ${HANDLER_THREADS:-128}
-[log]
-access = "off"
-[identity]
-audience = "$AUDIENCE"
-[[identity.workload]]
-kind = "jwt-svid"
-trust_domain = "bench.example"
-jwks_file = "jwt-bundle.json"
-[[identity.workload.map]]
-match = "$RS"
-actor = "$RS"
-TOML
-
-"$M" serve --config "$WORK/mandate.toml" >"$WORK/serve.out" 2>"$WORK/serve.err" &
-server_pid=$!
-for _ in $(seq 100); do [[ -s "$WORK/serve.out" ]] && break; sleep 0.1; done
-address=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["listening"])' "$WORK/serve.out")
-url="http://$address"
+mkdir -p "$WORK/server"
+todo_home "$WORK/server/home"
+mint_token "$WORK/jwt-bundle.json"
+serve_todo "$WORK/server" "$WORK/jwt-bundle.json"
+url=$served_url
 curl -sf -o /dev/null "$url/healthz"
-check=$(curl -s -H "Authorization: Bearer $MANDATE_BENCH_TOKEN" -H 'Content-Type: application/json' \
-  -d '{"subject":{"type":"user","id":"rick@the-citadel.com"},"action":{"name":"can_read_todos"},"resource":{"type":"todo","id":"1"}}' \
-  "$url/access/v1/evaluation")
-echo "one evaluation: $check"
-[[ "$check" == *'"decision":true'* ]] || { echo "the evaluation was not allowed; not benchmarking" >&2; exit 1; }
+check_allows "$url"
 
 entries() { curl -s "$url/metrics" | awk '/^mandate_ledger_entries /{print $2}'; }
 run() {  # script → "requests/s p50 p99"
@@ -84,5 +51,5 @@ print(f"AuthZEN evaluation : {float(e):,.0f}/s  p50 {e50} ms  p99 {e99} ms  non-
 print(f"fixed /healthz     : {float(f):,.0f}/s  p50 {f50} ms  p99 {f99} ms")
 print(f"ratio              : {float(e) / float(f):.3f} of the fixed response")
 PY
-kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
-"$M" "${H[@]}" ledger verify | head -c 300; echo
+kill -TERM "${server_pids[@]}"; wait "${server_pids[@]}" || true; server_pids=()
+"$M" --home "$WORK/server/home" ledger verify | head -c 300; echo

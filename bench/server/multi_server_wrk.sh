@@ -17,88 +17,51 @@ CONNECTIONS=${CONNECTIONS:-64}
 DURATION=${DURATION:-15s}
 POOL=${POOL_SIZE:-16}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mandate-multi.XXXXXX")
-pids=()
+server_pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${server_pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   "$root/scripts/postgres.sh" stop "$WORK/pg" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-RS=spiffe://bench.example/rs/gateway
-AUDIENCE=http://127.0.0.1
+source "$root/bench/server/todo_server.sh"
 
 "$root/scripts/postgres.sh" start "$WORK/pg" >/dev/null
 admin_url=$(cat "$WORK/pg/url")
 psql -q "$admin_url" -c "CREATE DATABASE mandate_bench ENCODING 'UTF8' TEMPLATE template0" >/dev/null
 db_url="${admin_url%/postgres}/mandate_bench"
 
-setup_home() {  # dir [init options...]
-  local home=$1; shift
-  "$M" --home "$home" init --origin bench.example/mandate "$@" >/dev/null
-  "$M" --home "$home" actor add --kind human --id alice >/dev/null
-  "$M" --home "$home" actor add --kind workload --id "$RS" --owner alice >/dev/null
-  "$M" --home "$home" policy load "$root/tests/authzen/interop/todo/policies.cedar" >/dev/null
-  "$M" --home "$home" entities load "$root/tests/authzen/interop/todo/entities.json" >/dev/null
-}
-setup_home "$WORK/sqlite/home"
-setup_home "$WORK/pg1/home" --store-url "$db_url" --store-pool-size "$POOL"
+todo_home "$WORK/sqlite/home"
+todo_home "$WORK/pg1/home" --store-url "$db_url" --store-pool-size "$POOL"
 for n in 2 3; do
   mkdir -p "$WORK/pg$n/home"
   cp -a "$WORK/pg1/home/config.toml" "$WORK/pg1/home/keys" "$WORK/pg$n/home/"
 done
+mint_token "$WORK/jwt-bundle.json"
 
-export MANDATE_BENCH_TOKEN
-MANDATE_BENCH_TOKEN=$(node "$root/bench/server/mint_jwt_svid.mjs" "$WORK/jwt-bundle.json" "$RS" "$AUDIENCE" 3600)
-
-start_server() {  # name → prints its URL
-  local dir="$WORK/$1"
-  cp "$WORK/jwt-bundle.json" "$dir/"
-  cat > "$dir/mandate.toml" <<TOML
-home = "home"
-[listen]
-port = 0
-network_threads = 2
-handler_threads = ${HANDLER_THREADS:-128}
-[log]
-access = "off"
-[identity]
-audience = "$AUDIENCE"
-[[identity.workload]]
-kind = "jwt-svid"
-trust_domain = "bench.example"
-jwks_file = "jwt-bundle.json"
-[[identity.workload.map]]
-match = "$RS"
-actor = "$RS"
-TOML
-  "$M" serve --config "$dir/mandate.toml" >"$dir/serve.out" 2>"$dir/serve.err" &
-  pids+=($!)
-  for _ in $(seq 100); do [[ -s "$dir/serve.out" ]] && break; sleep 0.1; done
-  echo "http://$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["listening"])' "$dir/serve.out")"
-}
-
-sqlite_url=$(start_server sqlite)
-pg_urls=("$(start_server pg1)" "$(start_server pg2)" "$(start_server pg3)")
-for u in "$sqlite_url" "${pg_urls[@]}"; do
-  check=$(curl -s -H "Authorization: Bearer $MANDATE_BENCH_TOKEN" -H 'Content-Type: application/json' \
-    -d '{"subject":{"type":"user","id":"rick@the-citadel.com"},"action":{"name":"can_read_todos"},"resource":{"type":"todo","id":"1"}}' \
-    "$u/access/v1/evaluation")
-  [[ "$check" == *'"decision":true'* ]] || { echo "$u did not allow the check evaluation: $check" >&2; exit 1; }
+serve_todo "$WORK/sqlite" "$WORK/jwt-bundle.json"
+sqlite_url=$served_url
+pg_urls=()
+for n in 1 2 3; do
+  serve_todo "$WORK/pg$n" "$WORK/jwt-bundle.json"
+  pg_urls+=("$served_url")
 done
+for u in "$sqlite_url" "${pg_urls[@]}"; do check_allows "$u" >/dev/null; done
 
 entries() { curl -s "$1/metrics" | awk '/^mandate_ledger_entries /{print $2}'; }
 # wrk on each of the given servers at once, CONNECTIONS split over them.
 # Prints "requests/s worst-p99-ms non-2xx ledger-entries-added".
 run() {
-  local n=$# i=0 before after
+  local n=$# i=0 before after loads=()
   before=$(entries "$1")
   for u in "$@"; do
     wrk -t1 -c$((CONNECTIONS / n)) -d"$DURATION" --latency -s "$root/bench/server/authzen_evaluation.lua" "$u" \
       >"$WORK/wrk.$i.out" &
+    loads+=($!)
     i=$((i + 1))
   done
-  wait $(jobs -p | grep -v -x -F "$(printf '%s\n' "${pids[@]}")") 2>/dev/null || true
+  wait "${loads[@]}"
   after=$(entries "$1")
   python3 - "$n" "$before" "$after" "$WORK"/wrk.*.out <<'PY'
 import re, sys
@@ -137,7 +100,7 @@ done
 for u in "${pg_urls[0]}"; do
   curl -s "$u/metrics" | grep -E '^mandate_store_(commit_seconds_(sum|count)|connections)' | sed 's/^/server 1: /'
 done
-for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-wait "${pids[@]}" 2>/dev/null || true
-pids=()
+kill -TERM "${server_pids[@]}" 2>/dev/null || true
+wait "${server_pids[@]}" 2>/dev/null || true
+server_pids=()
 echo "ledger verify (PostgreSQL): $("$M" --home "$WORK/pg1/home" ledger verify | head -c 200)"
