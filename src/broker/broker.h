@@ -121,6 +121,36 @@ struct HttpRequest {
   std::string uri;
 };
 
+// A tool call an AI agent makes through the MCP gateway (src/mcp). It is
+// decided as the action kToolCallAction on the resource "mcp:<server>/<tool>"
+// (tool_call_resource): in scope only under an `mcp` authorization detail
+// naming the server (locations) and the tool (actions), whose argument
+// constraints the arguments meet (tool_scope.h); in Cedar with
+// context.arguments, context.server and context.tool. A deny whose every
+// determining policy carries @approval holds the call for a person: see
+// HeldCall.
+struct ToolCall {
+  std::string server;
+  std::string tool;
+  nlohmann::json arguments = nlohmann::json::object();
+  std::string session;  // the MCP session it came in ("" none): the trace groups by it
+  // How long a call held for a person's approval waits, and how long the
+  // approval then lasts.
+  std::chrono::seconds hold_for{std::chrono::minutes(15)};
+};
+inline constexpr const char* kToolCallAction = "mcp:call";
+std::string tool_call_resource(const std::string& server, const std::string& tool);
+
+// A call held for a person: the task that asks for it, bound to {agent, its
+// task, server, tool, argument digest, policy set}, approved as any task is
+// (mandate approve, the console). Only that same call, once, before
+// expires_at, then runs.
+struct HeldCall {
+  std::string task_id;
+  bool created = false;  // held by this very decision (else it was waiting already)
+  core::Timestamp expires_at{};
+};
+
 struct DecisionRequest {
   std::string token;
   std::string proof;
@@ -143,6 +173,9 @@ struct DecisionRequest {
   // The action's properties (AuthZEN action.properties): the action
   // entity's attributes for this decision only, as on the general path.
   nlohmann::json action_properties = nlohmann::json::object();
+  // Set by the MCP gateway: action and resource are then kToolCallAction and
+  // tool_call_resource(server, tool).
+  std::optional<ToolCall> tool_call{};
 };
 
 struct DecisionResult {
@@ -156,6 +189,43 @@ struct DecisionResult {
   std::string mandate_id;
   std::string task_id;
   std::uint64_t ledger_index = 0;
+  // A tool call: held for a person's approval (decided_by "approval"), or
+  // allowed on the approval of that held task (approval_task).
+  std::optional<HeldCall> held{};
+  std::optional<std::string> approval_task{};
+  std::string executor;  // the mandate's executor, once its token verified
+  Caller presenter{"unverified-presenter", CallerKind::unauthenticated, "unverified"};  // as far as proven
+};
+
+// What a tool call's result was, reported by the gateway after the MCP
+// server answered an allowed call: recorded against that decision. Only the
+// digest of the result is kept (it may hold anything the tool returned).
+struct ToolResult {
+  std::uint64_t decision_index = 0;
+  std::string mandate_id;
+  std::string task_id;
+  Caller presenter;  // the agent, as its decision proved it
+  std::string server;
+  std::string tool;
+  bool is_error = false;   // the tool's own isError, or a JSON-RPC error from the server
+  std::string result_sha256;  // of the canonical JSON result (or error) the server sent
+  std::optional<std::string> approval_task;  // the held call this decision ran: it ends here
+  std::optional<std::string> traceparent;
+};
+
+// A presenter checked without recording anything (the MCP gateway admitting
+// an agent's session, listing its tools): the decision's checks up to
+// possession, no scope or policy, and the proof not remembered. Every tool
+// call is still decided and recorded in full.
+struct PresentationCheck {
+  bool valid = false;
+  std::string failed_check;  // when not valid
+  std::string reason;
+  std::string mandate_id;
+  std::string task_id;
+  std::string executor;
+  core::ActorKind executor_kind = core::ActorKind::agent;
+  core::Scope scope;
 };
 
 // A general Cedar decision (the AuthZEN decision point, src/authzen): the
@@ -341,6 +411,18 @@ class Broker {
   // The same, recording also who asked (a resource server checking a
   // presented mandate on the executor's behalf).
   DecisionResult authorize(const DecisionRequest& request, const std::optional<Caller>& asked_by);
+  // The checks of authorize() up to possession (signature, issuer, time,
+  // audience, revocation, uses, proof), recording nothing.
+  PresentationCheck check_presentation(const DecisionRequest& request);
+  // Of these (server, tool) pairs, which a tool call by this presentation
+  // could be allowed: the mandate's scope names it (whatever its argument
+  // constraints), some permit policy's scope matches it, and no forbid
+  // without conditions or @approval does. Records nothing.
+  std::vector<bool> tools_in_reach(const PresentationCheck& presenter,
+                                   const std::vector<std::pair<std::string, std::string>>& tools);
+  // After an allowed tool call ran: its result's digest, against its
+  // decision; a held call's task ends with it (completed).
+  Recorded record_tool_result(const ToolResult& result);
 
   // General Cedar decisions over the registered entities and policy set
   // (evaluations.cc), for callers admitted under may_ask_decisions. Each

@@ -5,6 +5,7 @@
 
 #include "broker/lookups.h"
 #include "broker/internal/policy_context.h"
+#include "broker/internal/tool_calls.h"
 #include "core/error.h"
 #include "store/store.h"
 #include "token/proof.h"
@@ -123,8 +124,11 @@ Verdict check_proof(store::Store& store, const DecisionRequest& request, const S
 }
 
 Verdict check_scope(const token::MandateClaims& claims, const DecisionRequest& request) {
+  if (request.tool_call) return check_tool_scope(claims, *request.tool_call);
+  // Tool-call details grant tool calls through the gateway, nothing else.
   const bool allowed = std::any_of(claims.scope.begin(), claims.scope.end(), [&](const core::AuthorizationDetail& d) {
-    return lists(d.actions, request.action) && (lists(d.resources, request.resource) || lists(d.locations, request.resource));
+    return d.type != kToolDetailType && d.type != kHeldCallDetailType && lists(d.actions, request.action) &&
+           (lists(d.resources, request.resource) || lists(d.locations, request.resource));
   });
   if (allowed) return std::nullopt;
   return failed("scope", "the action on this resource is outside the approved authorization_details");
@@ -146,6 +150,11 @@ Verdict check_policy(store::Store& store, const Broker::PolicyContext& context, 
                     {"jti", claims.jti}};
   auto ctx_value = policy::value_from_json(ctx);
   if (!ctx_value) fail(ErrorKind::bad_input, "context: " + ctx_value.error());
+  if (request.tool_call) {
+    policy::Record fields = *std::get<policy::RecordPtr>(ctx_value->data);
+    add_tool_context(*request.tool_call, p.approval, fields);
+    ctx_value = policy::make_record(std::move(fields));
+  }
   const policy::Request cedar{actor_uid(claims.executor, *p.executor_kind), {"Action", request.action},
                               {"Resource", request.resource}, *ctx_value};
   std::vector<policy::Entity> overrides;

@@ -7,6 +7,7 @@
 #include "broker/key_acceptance.h"
 #include "broker/step.h"
 #include "broker/internal/policy_context.h"
+#include "broker/internal/tool_calls.h"
 #include "core/error.h"
 #include "core/ids.h"
 #include "encoding/json.h"
@@ -53,6 +54,16 @@ void check_request(const DecisionRequest& request) {
   if (!request.action_properties.is_object()) fail(ErrorKind::bad_input, "action.properties: must be a JSON object");
   for (const auto& [name, value] : request.action_properties.items()) {
     if (auto ok = policy::value_from_json(value); !ok) fail(ErrorKind::bad_input, "action.properties." + name + ": " + ok.error());
+  }
+  if (const auto& call = request.tool_call) {
+    if (auto ok = core::check_id(call->server); !ok) fail(ErrorKind::bad_input, "tool_call.server: " + ok.error());
+    if (auto ok = core::check_id(call->tool); !ok) fail(ErrorKind::bad_input, "tool_call.tool: " + ok.error());
+    if (request.action != kToolCallAction || request.resource != tool_call_resource(call->server, call->tool)) {
+      fail(ErrorKind::bad_input, "a tool call is decided as mcp:call on mcp:<server>/<tool>");
+    }
+    if (!call->arguments.is_object()) fail(ErrorKind::bad_input, "tool_call.arguments: must be a JSON object");
+    if (auto ok = arguments_value(call->arguments); !ok) fail(ErrorKind::bad_input, "tool_call.arguments: " + ok.error());
+    arguments_digest(call->arguments);  // canonical, or bad_input
   }
 }
 
@@ -102,6 +113,7 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
   const std::string token_hash = token::token_hash(request.token);
   const std::string audience = decision_audience(request, asked_by, settings_);
 
+  bool held_by_this_call = false;
   for (int attempt = 0;; ++attempt) {
     const core::Timestamp at = now();
     DecisionResult result;
@@ -112,6 +124,7 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
       p.claims = &verified->claims;
       result.mandate_id = p.claims->jti;
       result.task_id = p.claims->task_id;
+      result.executor = p.claims->executor;
     }
     const std::shared_ptr<const PolicyContext> context = policy_cache_->current();
     result.policy_set_hash = context->policy_set_hash;
@@ -122,6 +135,36 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
     if (!failure && p.claims) failure = check_proof(store_, request, settings_, at, p);
     if (!failure && p.claims) failure = check_scope(*p.claims, request);
     if (!failure && p.claims) failure = check_policy(store_, *context, request, user_context, p, result);
+    std::optional<std::string> hold_binding;
+    if (failure && failure->check == "policy" && request.tool_call &&
+        awaits_approval(context->authorizer.policies(), result.reasons)) {
+      const std::string binding = held_call_binding(*p.claims, *request.tool_call);
+      const HeldStanding held = held_standing(store_, binding, context->policy_set_hash, at);
+      if (held.state == HeldStanding::State::approved) {
+        p.approval = Presentation::HeldApproval{held.task_id, held.task_version, held.approvers};
+        result.reasons.clear();
+        result.policy_errors.clear();
+        failure = check_policy(store_, *context, request, user_context, p, result);
+        if (!failure) result.approval_task = held.task_id;
+      } else if (held.state == HeldStanding::State::waiting) {
+        result.held = HeldCall{held.task_id, attempt > 0 && held_by_this_call, held.expires_at};
+        failure = Failure{"approval", "held for a person's approval in task " + held.task_id};
+      } else if (held.state == HeldStanding::State::denied) {
+        failure = Failure{"approval", "a person denied this call in task " + held.task_id};
+      } else {
+        // Held anew: the task is requested now, and the decision that
+        // follows (next attempt) finds it waiting and records the deny.
+        const auto refused = hold_call(store_, ledger_, settings_, *p.claims, p.presenter, *request.tool_call,
+                                       context->policy_set_hash, binding, held.binding_version, at);
+        if (refused) {
+          failure = Failure{"approval", "this call needs a person's approval and could not be held: " + *refused};
+        } else {
+          if (attempt + 1 >= kMaxDecisionAttempts) fail(ErrorKind::conflict, "the held call kept racing other calls");
+          held_by_this_call = true;
+          continue;
+        }
+      }
+    }
     if (failure) {
       result.allow = false;
       result.decided_by = failure->check;
@@ -129,11 +172,60 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
     } else {
       result.decided_by = "policy";
     }
+    result.presenter = p.presenter;
     result.ledger_index = record_decision(request, asked_by, audience, token_hash, user_context, at, p, result);
     if (result.ledger_index == kDecisionConflict && attempt + 1 < kMaxDecisionAttempts) continue;
     if (result.ledger_index == kDecisionConflict) fail(ErrorKind::conflict, "the decision kept racing other decisions on its task");
     return result;
   }
+}
+
+PresentationCheck Broker::check_presentation(const DecisionRequest& request) {
+  check_request(request);
+  const std::string token_hash = token::token_hash(request.token);
+  const std::string audience = decision_audience(request, std::nullopt, settings_);
+  const core::Timestamp at = now();
+  Presentation p;
+  std::optional<Failure> failure;
+  const auto verified = verified_token(request.token, token_hash, at, failure);
+  PresentationCheck out;
+  if (verified) {
+    p.claims = &verified->claims;
+    out.mandate_id = p.claims->jti;
+    out.task_id = p.claims->task_id;
+    out.executor = p.claims->executor;
+    out.scope = p.claims->scope;
+  }
+  if (!failure && p.claims) failure = check_audience(*p.claims, audience, settings_);
+  if (!failure && p.claims) failure = check_revocation(store_, token_hash, at, p);
+  if (!failure && p.claims) failure = check_uses(store_, p);
+  if (!failure && p.claims) failure = check_proof(store_, request, settings_, at, p);
+  if (failure) {
+    out.failed_check = failure->check;
+    out.reason = failure->reason;
+    return out;
+  }
+  out.valid = true;
+  out.executor_kind = *p.executor_kind;
+  return out;
+}
+
+std::vector<bool> Broker::tools_in_reach(const PresentationCheck& presenter,
+                                         const std::vector<std::pair<std::string, std::string>>& tools) {
+  std::vector<bool> out(tools.size(), false);
+  if (!presenter.valid) return out;
+  const auto context = policy_cache_->current();
+  if (context->policy_set_hash.empty()) return out;
+  const policy::Authorizer reach = reach_authorizer(context->authorizer.policies());
+  const policy::EntityUid principal = actor_uid(presenter.executor, presenter.executor_kind);
+  for (std::size_t i = 0; i < tools.size(); ++i) {
+    const auto& [server, tool] = tools[i];
+    if (!tool_in_scope(presenter.scope, server, tool)) continue;
+    const policy::Request cedar{principal, {"Action", kToolCallAction}, {"Resource", tool_call_resource(server, tool)},
+                                policy::make_record({})};
+    out[i] = reach.authorize(cedar, context->entities).decision == policy::Decision::Allow;
+  }
+  return out;
 }
 
 // The durable step: one ledger entry and the state it moves (the proof's
@@ -158,6 +250,16 @@ std::uint64_t Broker::record_decision(const DecisionRequest& request, const std:
       .data("context_hash", sha256_hex(encoding::canonicalize(user_context).value()));
   if (!request.action_properties.empty()) step.data("action_properties", request.action_properties);
   if (request.http_request) step.data("http_request", {{"method", request.http_request->method}, {"uri", request.http_request->uri}});
+  if (const auto& call = request.tool_call) {
+    nlohmann::json tool_call = {{"server", call->server},
+                                {"tool", call->tool},
+                                {"arguments_sha256", arguments_digest(call->arguments)},
+                                {"argument_names", argument_names(call->arguments)}};
+    if (!call->session.empty()) tool_call["session"] = call->session;
+    if (result.held) tool_call["held_task"] = result.held->task_id;
+    step.data("tool_call", tool_call);
+    if (result.held) step.ref("held_task", result.held->task_id).index_under(kTaskEntryKind, result.held->task_id);
+  }
   if (asked_by) step.data("asked_by", {{"id", asked_by->actor_id}, {"kind", std::string(to_string(asked_by->kind))}, {"authenticated_by", asked_by->authenticated_by}});
   if (p.proof_jti) {
     step.data("proof_jti", *p.proof_jti);
@@ -167,6 +269,7 @@ std::uint64_t Broker::record_decision(const DecisionRequest& request, const std:
     for (const Presentation::Standing& s : p.standing) step.require(s.kind, s.id, s.version);
     for (const UseCount& u : p.uses) step.put(u.kind, u.id, u.ref, {{"uses", u.used + 1}}, u.used);
     step.data("task_uses", p.uses.back().used + 1).data("task_use_budget", p.uses.back().limit);
+    if (p.approval) use_held_approval(store_, step, *p.approval);
   }
   try {
     return step.commit(ledger_);

@@ -62,3 +62,35 @@ Recorded Broker::revoke_mandate(const Caller& caller, const std::string& jti, co
 }
 
 }  // namespace mandate::broker
+
+namespace mandate::broker {
+
+Recorded Broker::record_tool_result(const ToolResult& r) {
+  if (r.result_sha256.size() != 64 || r.result_sha256.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    fail(ErrorKind::bad_input, "result_sha256: must be 64 lower-case hex digits");
+  }
+  const core::Timestamp at = now();
+  Step step("tool.result", r.presenter, at);
+  step.about_task(r.task_id).ref("mandate", r.mandate_id);
+  if (r.traceparent) step.entry().traceparent = r.traceparent;
+  step.data("decision_index", r.decision_index)
+      .data("tool_call", {{"server", r.server}, {"tool", r.tool}})
+      .data("result", r.is_error ? "error" : "success")
+      .data("result_sha256", r.result_sha256);
+  if (r.approval_task) {
+    // The held call ran: its task ends with this result.
+    auto task = get_task(store_, *r.approval_task);
+    if (task.value.task.state == core::TaskState::active) {
+      core::Outcome outcome{*r.approval_task, r.mandate_id,
+                            r.is_error ? core::OutcomeResult::failure : core::OutcomeResult::success, r.result_sha256, at};
+      task.value.outcome = outcome;
+      task.value.task.state = core::TaskState::completed;
+      step.ref("approval_task", *r.approval_task).index_under(kTaskEntryKind, *r.approval_task);
+      step.data("approval_task", *r.approval_task);
+      step.put(kTaskKind, *r.approval_task, task.value.task.initiator, to_json(task.value), task.version);
+    }
+  }
+  return {step.commit(ledger_)};
+}
+
+}  // namespace mandate::broker

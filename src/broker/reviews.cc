@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "broker/broker.h"
+#include "broker/internal/tool_calls.h"
 #include "broker/limits.h"
 #include "broker/lookups.h"
 #include "broker/step.h"
@@ -18,6 +19,7 @@ Broker::BreakGlass Broker::break_glass(const Caller& caller, const TaskRequest& 
   if (auto ok = core::check_text(reason); !ok) fail(ErrorKind::bad_input, "reason: " + ok.error());
   const ActorRecord executor = require_executor(store_, request.executor);
   const core::Timestamp at = now();
+  require_requestable(request.scope);
   DraftTask draft = draft_task(store_, initiator.actor.id, request, at, true, settings_.audience);
   if (!draft.limits.break_glass_allowed) {
     fail(ErrorKind::bad_input, "no applicable rule allows break-glass for this scope");

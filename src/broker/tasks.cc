@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "broker/broker.h"
+#include "broker/internal/tool_calls.h"
 #include "broker/limits.h"
 #include "broker/lookups.h"
 #include "broker/step.h"
@@ -80,6 +81,7 @@ Broker::TaskCreated Broker::request_task(const Caller& caller, const TaskRequest
   const ActorRecord initiator = require_active_actor(
       store_, caller, {core::ActorKind::human, core::ActorKind::workload, core::ActorKind::agent}, "initiator");
   require_executor(store_, request.executor);
+  require_requestable(request.scope);
   const TaskRecord record = draft_task(store_, initiator.actor.id, request, now(), false, settings_.audience).record;
   const core::Task& task = record.task;
 

@@ -60,6 +60,14 @@ struct Broker::Presentation {
     std::int64_t version = 0;
   };
   std::vector<Standing> standing;
+  // A tool call held earlier and approved since: the policy step runs with
+  // context.approval, and an allow moves the held task at this version.
+  struct HeldApproval {
+    std::string task_id;
+    std::int64_t task_version = 0;
+    std::vector<std::string> approvers;
+  };
+  std::optional<HeldApproval> approval;
 };
 using Presentation = Broker::Presentation;
 
