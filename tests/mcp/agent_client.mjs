@@ -48,7 +48,13 @@ import { generateProof } from 'dpop';
 // The agent's key pair from a private JWK: a non-extractable signing key and the extractable public key
 // (the dpop library puts its JWK in each proof's header).
 export async function loadAgentKey(path) {
-  const jwk = JSON.parse(readFileSync(path, 'utf8'));
+  let jwk;
+  try {
+    jwk = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    // Not e.message: JSON.parse quotes the text, which is the private key.
+    throw new Error(e instanceof SyntaxError ? `${path}: not JSON` : e.message);
+  }
   let algorithm;
   if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') algorithm = { name: 'Ed25519' };
   else if (jwk.kty === 'EC' && jwk.crv === 'P-256') algorithm = { name: 'ECDSA', namedCurve: 'P-256' };
