@@ -12,8 +12,8 @@
 //   {"op":"wait_file","path":"F"}                        until F exists (60 s, or "timeout_ms")
 //   {"op":"sleep","ms":N}
 //
-// With --token-file (the mandate token) and --key-file (the agent's private key, a JWK with "d": Ed25519 OKP
-// or P-256 EC), every HTTP request — the POSTs, the GET of the server's event stream, the DELETE at the end —
+// With --token-file (the mandate token) and --key-file (the agent's private key, Ed25519 or P-256: a JWK with
+// "d", or the PKCS#8 PEM `mandate actor keygen --out` writes), every HTTP request — the POSTs, the GET of the server's event stream, the DELETE at the end —
 // carries `Authorization: DPoP <token>` and a fresh RFC 9449 proof (`DPoP:`) for its own method and URL, made
 // by the dpop library (alg "Ed25519" per RFC 9864 for an Ed25519 key, "ES256" for P-256). Without them, no
 // Authorization is sent. The token and key are never printed.
@@ -37,6 +37,7 @@
 // failed: the message on stderr names the HTTP status), 3 for anything else unexpected.
 //
 // Importable: the bench (bench/mcp/gateway_latency.mjs) uses loadAgentKey, dpopFetch and connect.
+import { createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
@@ -49,11 +50,13 @@ import { generateProof } from 'dpop';
 // (the dpop library puts its JWK in each proof's header).
 export async function loadAgentKey(path) {
   let jwk;
+  const text = readFileSync(path, 'utf8');
   try {
-    jwk = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    // Not e.message: JSON.parse quotes the text, which is the private key.
-    throw new Error(e instanceof SyntaxError ? `${path}: not JSON` : e.message);
+    // A JWK, or a PKCS#8 PEM (what `mandate actor keygen --out` writes).
+    jwk = text.trimStart().startsWith('-----BEGIN') ? createPrivateKey(text).export({ format: 'jwk' }) : JSON.parse(text);
+  } catch {
+    // Not the error's message: JSON.parse quotes the text, which is the private key.
+    throw new Error(`${path}: neither a JWK nor a PKCS#8 PEM private key`);
   }
   let algorithm;
   if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') algorithm = { name: 'Ed25519' };
