@@ -13,8 +13,8 @@
 //   {"op":"sleep","ms":N}
 //
 // With --token-file (the mandate token) and --key-file (the agent's private key, Ed25519 or P-256: a JWK with
-// "d", or the PKCS#8 PEM `mandate actor keygen --out` writes), every HTTP request — the POSTs, the GET of the server's event stream, the DELETE at the end —
-// carries `Authorization: DPoP <token>` and a fresh RFC 9449 proof (`DPoP:`) for its own method and URL, made
+// "d", or the PKCS#8 PEM `mandate actor keygen --out` writes), every HTTP request — the POSTs, the GET of
+// the server's event stream, the DELETE at the end — carries `Authorization: DPoP <token>` and a fresh RFC 9449 proof (`DPoP:`) for its own method and URL, made
 // by the dpop library (alg "Ed25519" per RFC 9864 for an Ed25519 key, "ES256" for P-256). Without them, no
 // Authorization is sent. The token and key are never printed.
 //
