@@ -258,7 +258,7 @@ std::uint64_t Broker::record_decision(const DecisionRequest& request, const std:
     if (!call->session.empty()) tool_call["session"] = call->session;
     if (result.held) tool_call["held_task"] = result.held->task_id;
     step.data("tool_call", tool_call);
-    if (result.held) step.ref("held_task", result.held->task_id).index_under(kTaskEntryKind, result.held->task_id);
+    if (result.held) step.ref("held_task", result.held->task_id).index_under(kHeldEntryKind, result.held->task_id);
   }
   if (asked_by) step.data("asked_by", {{"id", asked_by->actor_id}, {"kind", std::string(to_string(asked_by->kind))}, {"authenticated_by", asked_by->authenticated_by}});
   if (p.proof_jti) {

@@ -85,7 +85,7 @@ Recorded Broker::record_tool_result(const ToolResult& r) {
                             r.is_error ? core::OutcomeResult::failure : core::OutcomeResult::success, r.result_sha256, at};
       task.value.outcome = outcome;
       task.value.task.state = core::TaskState::completed;
-      step.ref("approval_task", *r.approval_task).index_under(kTaskEntryKind, *r.approval_task);
+      step.ref("approval_task", *r.approval_task).index_under(kHeldEntryKind, *r.approval_task);
       step.data("approval_task", *r.approval_task);
       step.put(kTaskKind, *r.approval_task, task.value.task.initiator, to_json(task.value), task.version);
     }

@@ -34,6 +34,7 @@ inline constexpr const char* kPolicySetKind = "policy_set";   // id "current"
 inline constexpr const char* kEntitiesKind = "entities";      // id "current"
 inline constexpr const char* kEpochKind = "epoch";          // id "actors": bumped by every actor change
 inline constexpr const char* kTaskEntryKind = "task_entry";   // id ledger index (padded), ref task
+inline constexpr const char* kHeldEntryKind = "held_entry";   // id ledger index, ref the held call's task: the decision and result that used it
 
 struct ActorRecord {
   core::Actor actor;

@@ -313,7 +313,7 @@ std::optional<std::string> hold_call(store::Store& store, ledger::Ledger& ledger
 void use_held_approval(store::Store& store, Step& step, const Presentation::HeldApproval& approval) {
   TaskRecord task = get_task(store, approval.task_id).value;
   task.task.state = core::TaskState::active;
-  step.ref("approval_task", approval.task_id).index_under(kTaskEntryKind, approval.task_id);
+  step.ref("approval_task", approval.task_id).index_under(kHeldEntryKind, approval.task_id);
   step.data("approval_task", approval.task_id);
   step.put(kTaskKind, approval.task_id, task.task.initiator, to_json(task), approval.task_version);
 }

@@ -26,6 +26,29 @@ std::string task_of(store::Store& store, ledger::Ledger& ledger, const std::stri
   fail(ErrorKind::not_found, "no task, mandate or decision " + id);
 }
 
+// The entries of the calls the task's agent had held for a person (their
+// request and the approvals or denials), in ledger order among the task's.
+void add_held_calls(store::Store& store, ledger::Ledger& ledger, std::vector<TraceStep>& steps) {
+  std::set<std::string> held;
+  for (const TraceStep& s : steps) {
+    const auto& refs = s.entry.at("refs");
+    for (const char* name : {"held_task", "approval_task"}) {
+      if (refs.contains(name)) held.insert(refs.at(name).get<std::string>());
+    }
+  }
+  std::set<std::uint64_t> present;
+  for (const TraceStep& s : steps) present.insert(s.index);
+  for (const std::string& id : held) {
+    for (const store::Record& r : store.records(kTaskEntryKind, id)) {
+      const std::uint64_t index = std::stoull(r.id);
+      if (!present.insert(index).second) continue;
+      TraceStep step{index, nlohmann::json::parse(ledger.entry_bytes(index)), id};
+      steps.push_back(std::move(step));
+    }
+  }
+  std::sort(steps.begin(), steps.end(), [](const TraceStep& a, const TraceStep& b) { return a.index < b.index; });
+}
+
 }  // namespace
 
 std::vector<Attribution> attribute(const std::vector<TraceStep>& steps) {
@@ -33,6 +56,7 @@ std::vector<Attribution> attribute(const std::vector<TraceStep>& steps) {
   std::set<std::string> approved_mandates;  // issued after the rules were satisfied
   std::vector<Attribution> out;
   for (const TraceStep& s : steps) {
+    if (!s.from_task.empty()) continue;  // a held call's own task proves nothing about this one
     const std::string type = s.entry.at("type");
     const auto& actor = s.entry.at("actor");
     if (type == "task.requested" || type == "task.break_glass") human_initiated = actor.at("kind") == "human";
@@ -95,6 +119,19 @@ std::string describe(const nlohmann::json& e) {
         << d.at("resource").get<std::string>() << " (decided by " << d.at("decided_by").get<std::string>()
         << "; reasons " << d.at("reasons").dump() << "; policy set " << short_hash(d.at("policy_set")) << ")";
     if (d.contains("task_uses")) out << "; use " << d.at("task_uses") << " of " << d.at("task_use_budget") << " the approval covers";
+    if (d.contains("tool_call")) {
+      const auto& c = d.at("tool_call");
+      out << "; tool " << c.at("tool").get<std::string>() << " on MCP server " << c.at("server").get<std::string>()
+          << ", arguments " << c.at("argument_names").dump() << " sha256 " << short_hash(c.at("arguments_sha256"));
+      if (c.contains("session")) out << ", session " << short_hash(c.at("session"));
+      if (c.contains("held_task")) out << "; held for a person's approval in task " << c.at("held_task").get<std::string>();
+    }
+    if (d.contains("approval_task")) out << "; run on the approval of task " << d.at("approval_task").get<std::string>();
+  } else if (type == "tool.result") {
+    out << "result of decision #" << d.at("decision_index") << " (" << d.at("tool_call").at("tool").get<std::string>()
+        << " on " << d.at("tool_call").at("server").get<std::string>() << "): " << d.at("result").get<std::string>()
+        << ", sha256 " << short_hash(d.at("result_sha256"));
+    if (d.contains("approval_task")) out << "; ends held task " << d.at("approval_task").get<std::string>();
   } else if (type == "task.completed") {
     out << "outcome " << d.at("outcome").at("result").get<std::string>() << " "
         << d.at("outcome").at("result_digest").get<std::string>() << "; ended mandates " << d.at("revoked_mandates").dump();
@@ -129,15 +166,21 @@ Trace build_trace(store::Store& store, ledger::Ledger& ledger, const std::string
   const std::string task_id = task_of(store, ledger, id);
   trace.task = get_task(store, task_id).value;
   std::set<std::string> policy_sets;
-  for (const store::Record& r : store.records(kTaskEntryKind, task_id)) {
+  std::vector<store::Record> entries = store.records(kTaskEntryKind, task_id);
+  for (store::Record& r : store.records(kHeldEntryKind, task_id)) entries.push_back(std::move(r));
+  for (const store::Record& r : entries) {
     const std::uint64_t index = std::stoull(r.id);
-    TraceStep step{index, nlohmann::json::parse(ledger.entry_bytes(index))};
+    TraceStep step{index, nlohmann::json::parse(ledger.entry_bytes(index)), {}};
+    if (const auto& refs = step.entry.at("refs"); refs.contains("task") && refs.at("task") != task_id) {
+      step.from_task = refs.at("task").get<std::string>();  // the agent's task, whose call this one held
+    }
     if (step.entry.at("type") == "decision") {
       const std::string hash = step.entry.at("data").at("policy_set");
       if (!hash.empty()) policy_sets.insert(hash);
     }
     trace.steps.push_back(std::move(step));
   }
+  add_held_calls(store, ledger, trace.steps);
   for (const std::string& hash : policy_sets) {
     for (const store::Record& r : store.records("policy_entry", hash)) trace.policy_entries.push_back(std::stoull(r.id));
   }
@@ -155,6 +198,7 @@ std::string render_text(const Trace& trace) {
   for (const TraceStep& s : trace.steps) {
     const auto& e = s.entry;
     const auto& actor = e.at("actor");
+    if (!s.from_task.empty()) out << "  [task " << s.from_task << "]\n";
     out << "  #" << s.index << "  " << e.at("time").get<std::string>() << "  " << e.at("type").get<std::string>()
         << "  by " << actor.at("id").get<std::string>() << " (" << actor.at("kind").get<std::string>() << ", "
         << actor.value("authenticated_by", "unattributed") << ")\n";
@@ -173,7 +217,11 @@ std::string render_text(const Trace& trace) {
 
 nlohmann::json render_json(const Trace& trace) {
   nlohmann::json steps = nlohmann::json::array();
-  for (const TraceStep& s : trace.steps) steps.push_back({{"index", s.index}, {"entry", s.entry}, {"summary", describe(s.entry)}});
+  for (const TraceStep& s : trace.steps) {
+    nlohmann::json step = {{"index", s.index}, {"entry", s.entry}, {"summary", describe(s.entry)}};
+    if (!s.from_task.empty()) step["from_task"] = s.from_task;
+    steps.push_back(std::move(step));
+  }
   nlohmann::json attribution = nlohmann::json::array();
   for (const Attribution& a : trace.attribution) {
     attribution.push_back({{"decision_index", a.decision_index},
@@ -207,6 +255,7 @@ std::string render_dot(const Trace& trace) {
   out << "  " << q("actor:" + t.initiator) << " -> " << q("task:" + t.id) << " [label=\"requested\"];\n";
   std::size_t next_attribution = 0;
   for (const TraceStep& s : trace.steps) {
+    if (!s.from_task.empty()) continue;
     const auto& e = s.entry;
     const std::string type = e.at("type");
     const std::string actor = e.at("actor").at("id");

@@ -24,6 +24,10 @@ namespace mandate::broker {
 struct TraceStep {
   std::uint64_t index = 0;
   nlohmann::json entry;  // the ledger entry as recorded
+  // Set when the entry is another task's, shown for context: in an agent's
+  // chain, the request and approvals of a call it had held for a person;
+  // in a held call's, the agent's decisions that held it or ran on it.
+  std::string from_task;
 };
 
 // What the ledger proves about one decision.

@@ -165,18 +165,57 @@ void check_policy_sets(const std::vector<Checked>& entries, VerifyReport& report
   }
 }
 
+// A tool call's decision in words: which tool, which arguments by digest.
+std::string tool_call_words(const json& d) {
+  if (!d.contains("tool_call")) return "";
+  const json& c = d.at("tool_call");
+  std::string out = ", tool " + c.at("tool").get<std::string>() + " on MCP server " + c.at("server").get<std::string>() +
+                    " with arguments " + c.at("argument_names").dump() + " sha256 " + c.at("arguments_sha256").get<std::string>();
+  if (c.contains("held_task")) out += ", held for approval in " + c.at("held_task").get<std::string>();
+  if (d.contains("approval_task")) out += ", run on the approval of " + d.at("approval_task").get<std::string>();
+  return out;
+}
+
 void state_what_it_proves(const json& bundle, const std::vector<Checked>& entries, VerifyReport& report) {
   const std::string task = bundle.at("task");
   std::vector<broker::TraceStep> steps;
   bool requested = false;
+  // The calls the task's agent had held for a person: their request and
+  // approvals belong in its bundle.
+  std::set<std::string> held;
+  for (const Checked& c : entries) {
+    const json& refs = c.entry.at("refs");
+    if (refs.value("task", "") != task) continue;
+    for (const char* name : {"held_task", "approval_task"}) {
+      if (refs.contains(name)) held.insert(refs.at(name).get<std::string>());
+    }
+  }
   for (const Checked& c : entries) {
     const json& e = c.entry;
     if (e.at("type") == "policy.loaded") continue;
-    if (!e.at("refs").contains("task") || e.at("refs").at("task") != task) {
+    const std::string about = e.at("refs").value("task", "");
+    if (about != task && held.contains(about)) {
+      steps.push_back({c.index, e, about});
+      const auto& actor = e.at("actor");
+      report.proves.push_back("held call " + about + ": " + e.at("type").get<std::string>() + " by " +
+                              actor.at("id").get<std::string>() + " (" + actor.at("kind").get<std::string>() + ") at " +
+                              e.at("time").get<std::string>() + " [#" + std::to_string(c.index) + "]");
+      continue;
+    }
+    const json& refs = e.at("refs");
+    if (about != task && (refs.value("held_task", "") == task || refs.value("approval_task", "") == task)) {
+      // A held call's bundle: the agent's decisions that held it or ran on it.
+      steps.push_back({c.index, e, about});
+      report.proves.push_back("the agent's task " + about + ": " + e.at("type").get<std::string>() + " " +
+                              e.at("data").value("decision", e.at("data").value("result", "")) + tool_call_words(e.at("data")) +
+                              " at " + e.at("time").get<std::string>() + " [#" + std::to_string(c.index) + "]");
+      continue;
+    }
+    if (about != task) {
       report.problems.push_back("entry #" + std::to_string(c.index) + " is not about task " + task);
       continue;
     }
-    steps.push_back({c.index, e});
+    steps.push_back({c.index, e, {}});
     const auto& actor = e.at("actor");
     const std::string who = actor.at("id").get<std::string>() + " (" + actor.at("kind").get<std::string>() + ", " +
                             actor.value("authenticated_by", "unattributed") + ")";
@@ -201,7 +240,11 @@ void state_what_it_proves(const json& bundle, const std::vector<Checked>& entrie
       report.proves.push_back("decision: " + d.at("decision").get<std::string>() + " " + d.at("action").get<std::string>() +
                               " on " + d.at("resource").get<std::string>() + " for " + who + " under policy set " +
                               d.at("policy_set").get<std::string>().substr(0, 12) + " (" + d.at("decided_by").get<std::string>() +
-                              ": " + d.at("reasons").dump() + ")" + at);
+                              ": " + d.at("reasons").dump() + ")" + tool_call_words(d) + at);
+    } else if (type == "tool.result") {
+      report.proves.push_back(who + " got result " + d.at("result").get<std::string>() + " (sha256 " +
+                              d.at("result_sha256").get<std::string>().substr(0, 16) + "…) for decision #" +
+                              std::to_string(d.at("decision_index").get<std::uint64_t>()) + at);
     } else if (type == "task.completed") {
       report.proves.push_back(who + " reported outcome " + d.at("outcome").at("result").get<std::string>() +
                               "; mandates ended " + d.at("revoked_mandates").dump() + at);

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "broker/records.h"
+#include "broker/trace.h"
 #include "broker_fixture.h"
 #include "ledger/ledger.h"
 #include "token/proof.h"
@@ -193,6 +194,21 @@ TEST_F(HeldCalls, AHeldCallRunsOnceWithTheApprovedArgumentsOnly) {
   EXPECT_FALSE(replayed.allow) << "an approval runs its call once";
   ASSERT_TRUE(replayed.held);
   EXPECT_NE(replayed.held->task_id, held);
+
+  const Trace trace = build_trace(*store, *ledger, approved.task_id);
+  const auto approval_step = std::find_if(trace.steps.begin(), trace.steps.end(), [](const TraceStep& t) {
+    return t.entry.at("type") == "task.approval" && !t.from_task.empty();
+  });
+  ASSERT_NE(approval_step, trace.steps.end()) << "the person's approval of the held call is in the agent's chain";
+  EXPECT_EQ(approval_step->from_task, held);
+  EXPECT_EQ(approval_step->entry["actor"]["id"], "carol");
+  const auto attributed = std::find_if(trace.attribution.begin(), trace.attribution.end(),
+                                       [&](const Attribution& a) { return a.decision_index == approved.ledger_index; });
+  ASSERT_NE(attributed, trace.attribution.end());
+  EXPECT_EQ(attributed->depth(), "initiation+approval+execution");
+  const std::string text = render_text(trace);
+  EXPECT_NE(text.find("[task " + held + "]"), std::string::npos) << text;
+  EXPECT_NE(text.find("run on the approval of task " + held), std::string::npos) << text;
 
   broker->record_tool_result({approved.ledger_index, approved.mandate_id, approved.task_id, approved.presenter, "fs",
                               "write_file", false, std::string(64, 'a'), held, std::nullopt});
