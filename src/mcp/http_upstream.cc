@@ -325,7 +325,7 @@ void HttpUpstream::cancel(std::int64_t id, const Session& session) {
   try {
     const json note = make_notification("notifications/cancelled",
                                         {{"requestId", id}, {"reason", "the gateway stopped waiting (call_timeout)"}});
-    exchange("POST", note.dump(), std::nullopt, session, Clock::now() + kShortWait);
+    exchange("POST", wire(note), std::nullopt, session, Clock::now() + kShortWait);
   } catch (const Error&) {
   }
 }
@@ -373,7 +373,7 @@ RpcOutcome HttpUpstream::finish(Reply reply, std::int64_t id, const std::string&
 RpcOutcome HttpUpstream::call(const std::string& method, const json& params, Clock::time_point deadline, bool may_renew) {
   const std::int64_t id = next_id_++;
   const Session s = session();
-  Reply reply = exchange("POST", make_request(id, method, params).dump(), id, s, deadline);
+  Reply reply = exchange("POST", wire(make_request(id, method, params)), id, s, deadline);
   if (reply.status == 404 && !s.id.empty() && may_renew) {
     renew(s.id, deadline);
     return call(method, params, deadline, false);
@@ -383,7 +383,7 @@ RpcOutcome HttpUpstream::call(const std::string& method, const json& params, Clo
 
 void HttpUpstream::post_message(const json& message, Clock::time_point deadline, bool may_renew) {
   const Session s = session();
-  const Reply reply = exchange("POST", message.dump(), std::nullopt, s, deadline);
+  const Reply reply = exchange("POST", wire(message), std::nullopt, s, deadline);
   if (reply.timed_out) fail(ErrorKind::io, who_ + " did not accept a message within its call_timeout");
   if (reply.status == 404 && !s.id.empty() && may_renew) {
     renew(s.id, deadline);
@@ -397,7 +397,7 @@ void HttpUpstream::post_message(const json& message, Clock::time_point deadline,
 void HttpUpstream::initialize(Clock::time_point deadline) {
   const std::int64_t id = next_id_++;
   const Session none;
-  Reply reply = exchange("POST", make_request(id, "initialize", initialize_params()).dump(), id, none, deadline);
+  Reply reply = exchange("POST", wire(make_request(id, "initialize", initialize_params())), id, none, deadline);
   const std::string session_id = reply.session_id;
   const RpcOutcome outcome = finish(std::move(reply), id, "initialize", none, deadline);
   const std::string version = check_initialize(server_.name, outcome);

@@ -43,7 +43,7 @@ json to_json(const RequestId& id) {
   return std::get<std::string>(id);
 }
 
-std::string to_string(const RequestId& id) { return to_json(id).dump(); }
+std::string to_string(const RequestId& id) { return to_json(id).dump(-1, ' ', false, json::error_handler_t::replace); }
 
 std::expected<Message, RpcError> parse_message(std::string_view body) {
   auto value = encoding::parse_json_strict(body);
@@ -69,7 +69,7 @@ std::expected<Message, RpcError> to_message(const json& m) {
   const auto version = m.find("jsonrpc");
   if (version == m.end()) return refuse(rpc_code::invalid_request, "Invalid Request: \"jsonrpc\": \"2.0\" is missing", id);
   if (!version->is_string() || version->get<std::string>() != "2.0") {
-    return refuse(rpc_code::invalid_request, "Invalid Request: \"jsonrpc\" must be \"2.0\", not " + version->dump(), id);
+    return refuse(rpc_code::invalid_request, "Invalid Request: \"jsonrpc\" must be \"2.0\", not " + version->dump(-1, ' ', false, json::error_handler_t::replace), id);
   }
 
   if (has_method && (has_result || has_error)) {

@@ -364,7 +364,7 @@ void StdioChild::log_loop() {
 }
 
 void StdioChild::send(const json& message, Clock::time_point deadline) {
-  const std::string line = message.dump() + "\n";
+  const std::string line = wire(message) + "\n";
   std::lock_guard lock(write_mutex_);
   if (in_.get() < 0 || !write_all(in_.get(), line, deadline)) {
     fail(ErrorKind::io, who_ + ": cannot write to its stdin (it has exited or stopped reading)");

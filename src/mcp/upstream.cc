@@ -14,6 +14,14 @@ using json = nlohmann::json;
 
 std::string describe(const std::string& server) { return "mcp server \"" + server + "\""; }
 
+std::string wire(const json& message) {
+  try {
+    return message.dump();
+  } catch (const json::exception&) {
+    fail(ErrorKind::bad_input, "an MCP message holds a string that is not UTF-8");
+  }
+}
+
 json initialize_params() {
   return {{"protocolVersion", kProtocolVersion},
           {"capabilities", json::object()},

@@ -90,6 +90,14 @@ TEST(McpStdioUpstream, EverythingInitializesListsAndEchoes) {
   ASSERT_TRUE(unknown.error);
   EXPECT_EQ(unknown.error->code, rpc_code::method_not_found);
   EXPECT_NO_THROW(upstream->notify("notifications/roots/list_changed", json::object()));
+  // Text that is not UTF-8 is refused before anything is sent.
+  try {
+    upstream->request("tools/call", {{"name", "echo"}, {"arguments", {{"message", std::string("\xff")}}}});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::bad_input) << e.what();
+  }
+  EXPECT_EQ(first_text(call_tool(*upstream, "echo", {{"message", "after"}}).result), "Echo: after");
 }
 
 TEST(McpStdioUpstream, ServerGetsTheConfiguredEnvironmentAndNotTheGatewaysOwn) {

@@ -25,6 +25,10 @@ std::string check_initialize(const std::string& server, const RpcOutcome& outcom
 // anything else (the gateway declares no client capabilities).
 nlohmann::json answer_server_request(const Request& request);
 
+// The message as sent on the wire (compact JSON, no newline). Throws
+// Error{bad_input} when a string in it is not UTF-8.
+std::string wire(const nlohmann::json& message);
+
 // "mcp server \"name\"": how every message names the server.
 std::string describe(const std::string& server);
 
