@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
+#include <thread>
 
 #include "core/error.h"
 #include "mcp/internal/session.h"
@@ -39,6 +40,7 @@ struct HttpUpstream::Reply {
   std::optional<RpcOutcome> answer;
   std::string body;  // a body that was not an event stream
   std::string last_event_id;
+  std::optional<std::chrono::milliseconds> retry;  // the stream's "retry" field
   bool timed_out = false;
 };
 
@@ -109,6 +111,7 @@ struct Transfer {
   SseParser parser;
   long status = 0;
   std::string content_type, session_id, body, last_event_id;
+  std::optional<std::chrono::milliseconds> retry;
   std::optional<RpcOutcome> answer;
 };
 
@@ -169,6 +172,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
       }
     }
     t.last_event_id = t.parser.last_event_id();
+    t.retry = t.parser.retry();
     return n;
   } catch (...) {  // nothing may leave a C callback
     return 0;
@@ -309,6 +313,7 @@ HttpUpstream::Reply HttpUpstream::exchange(const char* method, const std::string
   reply.answer = std::move(t.answer);
   reply.body = std::move(t.body);
   reply.last_event_id = std::move(t.last_event_id);
+  reply.retry = t.retry;
   if (t.finished) return reply;
   if (t.overflowed) fail(ErrorKind::io, who_ + ": the answer exceeds " + std::to_string(kMaxBody) + " bytes");
   if (code == CURLE_OPERATION_TIMEDOUT) {
@@ -354,6 +359,9 @@ RpcOutcome HttpUpstream::finish(Reply reply, std::int64_t id, const std::string&
       if (reply.last_event_id.empty() || resumed == kMaxResumes) {
         fail(ErrorKind::io, who_ + " closed the event stream before answering " + method);
       }
+      // The server closed the stream on purpose (SSE polling) or lost it:
+      // ask again after the delay it asked for, within the deadline.
+      if (reply.retry) std::this_thread::sleep_until(std::min(deadline, Clock::now() + *reply.retry));
       reply = exchange("GET", "", id, session, deadline, reply.last_event_id);
       continue;
     }

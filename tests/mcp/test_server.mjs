@@ -4,7 +4,9 @@
 //   node test_server.mjs http <port>
 // Tools: "echo" {text} -> the text; "ask" {method} -> sends that request
 // (ping, roots/list, ...) to the client and returns what came back, as
-// "result <json>" or "error <code>". Over HTTP, sessions live in this
+// "result <json>" or "error <code>"; "poll" {text} -> closes the request's
+// event stream first (SSE polling: the client must come back with GET and
+// Last-Event-ID), then answers the text 300 ms later. Over HTTP, sessions live in this
 // process only (a restart forgets them: the SDK then answers 404, as the
 // transport spec says), and each new session and each DELETE is printed on
 // stdout ("session <id>", "deleted <id>") for the test to read.
@@ -28,7 +30,39 @@ function makeServer() {
       return { content: [{ type: "text", text: "error " + e.code }] };
     }
   });
+  server.registerTool("poll", { inputSchema: { text: z.string() } }, async ({ text }, extra) => {
+    if (extra.closeSSEStream) {
+      extra.closeSSEStream();
+      console.log("closed stream");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return { content: [{ type: "text", text }] };
+  });
   return server;
+}
+
+// Events kept for resumption (Last-Event-ID), as server-everything does.
+class EventStore {
+  events = new Map();
+  async storeEvent(streamId, message) {
+    const id = streamId + "_" + randomUUID();
+    this.events.set(id, { streamId, message });
+    return id;
+  }
+  async getStreamIdForEventId(eventId) {
+    return this.events.get(eventId)?.streamId;
+  }
+  async replayEventsAfter(lastEventId, { send }) {
+    const entries = Array.from(this.events.entries());
+    const start = entries.findIndex(([id]) => id === lastEventId);
+    if (start === -1) return undefined;
+    const streamId = entries[start][1].streamId;
+    for (const [id, { streamId: s, message }] of entries.slice(start + 1)) {
+      if (s === streamId) await send(id, message);
+    }
+    console.log("resumed after " + lastEventId);
+    return streamId;
+  }
 }
 
 const mode = process.argv[2];
@@ -51,6 +85,8 @@ if (mode === "stdio") {
       }
       transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
+        eventStore: new EventStore(),
+        retryInterval: 100,
         onsessioninitialized: (id) => {
           transports.set(id, transport);
           console.log("session " + id);

@@ -256,6 +256,21 @@ TEST(McpHttpUpstream, ServerRequestsOnTheStreamAreAnswered) {
   EXPECT_EQ(first_text(call_tool(*upstream, "ask", {{"method", "ping"}}).result), "result {}");
 }
 
+TEST(McpHttpUpstream, AStreamClosedBeforeTheAnswerIsResumedWithLastEventId) {
+  testing::TempDir dir;
+  HttpServer server(dir, {kTestServer.string(), "http", "{port}"});
+  ASSERT_EQ(server.child().read_line(std::chrono::seconds(5)), "listening " + std::to_string(server.port()));
+  auto upstream = Upstream::open(http_server("sdk", server.url()));
+  ASSERT_TRUE(server.child().read_line(std::chrono::seconds(5))->starts_with("session "));
+  const RpcOutcome polled = call_tool(*upstream, "poll", {{"text", "came back"}});
+  ASSERT_FALSE(polled.error);
+  EXPECT_EQ(first_text(polled.result), "came back");
+  EXPECT_EQ(server.child().read_line(std::chrono::seconds(5)), "closed stream");
+  const auto resumed = server.child().read_line(std::chrono::seconds(5));
+  ASSERT_TRUE(resumed.has_value());
+  EXPECT_TRUE(resumed->starts_with("resumed after ")) << *resumed;
+}
+
 TEST(McpHttpUpstream, AnExpiredSessionIsRenewedOnceAndTheSessionIsDeletedAtTheEnd) {
   testing::TempDir dir;
   auto server = std::make_unique<HttpServer>(dir, std::vector<std::string>{kTestServer.string(), "http", "{port}"});
