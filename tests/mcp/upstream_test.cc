@@ -4,6 +4,7 @@
 // that expire.
 #include "mcp/upstream.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -66,6 +67,13 @@ void hammer(Upstream& upstream) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(right.load(), 160);
+}
+
+// How many fds this process has open.
+std::size_t open_fds() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
 }
 
 bool process_gone(pid_t pid) {
@@ -147,6 +155,7 @@ TEST(McpStdioUpstream, SixteenThreadsAtOnceEachGetTheirOwnAnswers) {
 }
 
 TEST(McpStdioUpstream, AKilledServerFailsItsPendingCallAndTheNextRestartsIt) {
+  const std::size_t fds_before = open_fds();
   auto upstream = Upstream::open(stdio_server("everything", {kEverything.string(), "stdio"}));
   auto& stdio = dynamic_cast<StdioUpstream&>(*upstream);
   const pid_t first = stdio.pid();
@@ -171,6 +180,28 @@ TEST(McpStdioUpstream, AKilledServerFailsItsPendingCallAndTheNextRestartsIt) {
 
   upstream.reset();
   EXPECT_TRUE(process_gone(second));
+  EXPECT_EQ(open_fds(), fds_before);  // no pipe of either process left open
+}
+
+TEST(McpStdioUpstream, NoFdOfTheGatewayReachesTheServer) {
+  testing::TempDir dir;
+  // An fd the test leaves inheritable (no O_CLOEXEC): it must not reach the server either.
+  const auto marker = dir / "leak-marker";
+  testing::write_file(marker, "");
+  const int leaky = open(marker.c_str(), O_RDONLY);
+  ASSERT_GE(leaky, 3);
+  const auto listing = dir / "fds.txt";
+  UpstreamServer s;
+  s.name = "fds";
+  // The shell lists where its fds lead, then becomes the server.
+  s.command = {"/bin/sh", "-c", "readlink /proc/$$/fd/* > \"$0\"; exec \"$1\" \"$2\" stdio", listing.string(), kNode,
+               kTestServer.string()};
+  auto upstream = Upstream::open(s);
+  close(leaky);
+  const std::string fds = testing::read_file(listing);
+  EXPECT_NE(fds.find("pipe:"), std::string::npos) << fds;  // stdin, stdout, stderr
+  EXPECT_EQ(fds.find("leak-marker"), std::string::npos) << fds;
+  EXPECT_EQ(first_text(call_tool(*upstream, "echo", {{"text", "ok"}}).result), "ok");
 }
 
 TEST(McpStdioUpstream, ACallThatTakesTooLongFailsAndTheServerGoesOn) {
@@ -216,6 +247,7 @@ TEST(McpStdioUpstream, AServerThatCannotStartOrDiesAtOnceIsAnIoErrorNamingIt) {
 TEST(McpHttpUpstream, EverythingInitializesListsEchoesAndTakesSixteenThreads) {
   testing::TempDir dir;
   HttpServer server(dir, {kEverything.string(), "streamableHttp"});
+  const std::size_t fds_before = open_fds();
   auto upstream = Upstream::open(http_server("everything", server.url()));
   EXPECT_EQ(upstream->initialize_result()["serverInfo"]["name"], "mcp-servers/everything");
   EXPECT_FALSE(dynamic_cast<HttpUpstream&>(*upstream).session_id().empty());
@@ -227,6 +259,8 @@ TEST(McpHttpUpstream, EverythingInitializesListsEchoesAndTakesSixteenThreads) {
   ASSERT_TRUE(unknown.error);
   EXPECT_EQ(unknown.error->code, rpc_code::method_not_found);
   hammer(*upstream);
+  upstream.reset();
+  EXPECT_EQ(open_fds(), fds_before);  // every connection closed with the upstream
 }
 
 TEST(McpHttpUpstream, ACallThatTakesTooLongFails) {
