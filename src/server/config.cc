@@ -204,7 +204,7 @@ std::expected<ServerConfig, std::string> parse_server_config(std::string_view te
   Reader r(source);
   ServerConfig c;
   r.only(root, {"home", "public_url", "listen", "tls", "limits", "mandates", "access", "log", "authzen", "identity", "console",
-               "webhooks", "keys"},
+               "webhooks", "keys", "mcp"},
          "");
   std::string home = ".";
   r.text(root, "home", home);
@@ -243,6 +243,9 @@ std::expected<ServerConfig, std::string> parse_server_config(std::string_view te
   auto webhooks = notify::parse_webhooks(text, source, base);
   if (!webhooks) return std::unexpected(webhooks.error());
   c.webhooks = std::move(*webhooks);
+  auto gateway = mcp::parse_gateway_config(text, source, base);
+  if (!gateway) return std::unexpected(gateway.error());
+  c.mcp = std::move(*gateway);
   if (c.listen.port != 0) settle_bound_port(c, c.listen.port);
   if (c.access_log != "-" && c.access_log != "off") c.access_log = resolve(base, c.access_log).string();
   auto identity = identity::parse_identity_config(text, source, base);

@@ -3,7 +3,8 @@
 // listen, TLS, limits, the mandates' issuer and audience, who administers,
 // the access log, how callers are authenticated ([identity], read by the
 // identity module), the browser console ([console]) and the webhooks
-// ([[webhooks]], read by the notify module). Parsed strictly at start: an unknown key or a wrong type
+// ([[webhooks]], read by the notify module) and the agent gateway ([mcp],
+// read by the mcp module). Parsed strictly at start: an unknown key or a wrong type
 // is an error naming file:line:column, and the server does not start.
 #include <chrono>
 #include <expected>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "console/config.h"
+#include "mcp/config.h"
 #include "notify/webhooks.h"
 #include "server/internal/http_server.h"
 
@@ -50,6 +52,9 @@ struct ServerConfig {
   // the API works as before.
   std::optional<console::ConsoleConfig> console;
   std::vector<notify::Webhook> webhooks;  // [[webhooks]]: none, no notifier
+  // [mcp] and [[mcp.servers]]: the agent gateway (`mandate mcp`). None: no
+  // [mcp] section.
+  std::optional<mcp::GatewayConfig> mcp;
   // [keys] reload_interval: how often the server re-reads HOME/keys (also
   // on SIGHUP), so a key file copied there is used without a restart.
   std::chrono::milliseconds keys_reload_interval{std::chrono::seconds(30)};
