@@ -140,6 +140,10 @@ struct ToolCall {
 };
 inline constexpr const char* kToolCallAction = "mcp:call";
 std::string tool_call_resource(const std::string& server, const std::string& tool);
+// What the ledger keeps of a call's arguments: the hex SHA-256 of their
+// canonical JSON (RFC 8785), never their values. Error{bad_input} when they
+// have no canonical form.
+std::string arguments_digest(const nlohmann::json& arguments);
 
 // A call held for a person: the task that asks for it, bound to {agent, its
 // task, server, tool, argument digest, policy set}, approved as any task is

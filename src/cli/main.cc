@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   mandate::cli::add_ingest_commands(app, options);
   mandate::cli::add_analyze_commands(app, options, exit_code);
   mandate::cli::add_serve_command(app, options);
+  mandate::cli::add_mcp_command(app, options);
   mandate::cli::add_store_commands(app, options);
   mandate::cli::add_backup_commands(app, options);
 

@@ -56,7 +56,6 @@ bool tool_in_scope(const core::Scope& scope, const std::string& server, const st
 // Nothing is read as an entity or extension escape: an agent's arguments
 // name no entity. nullopt and why when nested too deep.
 std::expected<policy::Value, std::string> arguments_value(const nlohmann::json& arguments);
-std::string arguments_digest(const nlohmann::json& arguments);  // hex SHA-256 of the canonical JSON (RFC 8785)
 std::vector<std::string> argument_names(const nlohmann::json& arguments);
 
 // The context.arguments/server/tool/session (and approval) of a tool call's

@@ -62,6 +62,7 @@ void add_policy_commands(CLI::App& app, int& exit_code);
 void add_ingest_commands(CLI::App& app, GlobalOptions& options);
 void add_analyze_commands(CLI::App& app, GlobalOptions& options, int& exit_code);
 void add_serve_command(CLI::App& app, GlobalOptions& options);
+void add_mcp_command(CLI::App& app, GlobalOptions& options);
 void add_store_commands(CLI::App& app, GlobalOptions& options);
 // backup DEST, restore SRC: a local SQLite home only.
 void add_backup_commands(CLI::App& app, GlobalOptions& options);
