@@ -34,7 +34,7 @@ approvals = 1
 approver_groups = ["sre"]
 max_task_duration = "8h"
 max_mandate_lifetime = "8h"
-max_uses = 100000000
+max_uses = 1000000
 TOML
 "$M" --home "$home" rules load "$work/rules.toml" >/dev/null
 echo 'permit (principal is Agent, action == Action::"mcp:call", resource == Resource::"mcp:everything/echo");' >"$work/p.cedar"
@@ -68,5 +68,5 @@ for _ in $(seq 100); do [[ -s "$work/mcp.out" ]] && grep -q listening "$work/eve
 gateway=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["mcp"])' "$work/mcp.out")
 echo "gateway $gateway in front of server-everything on port $port; ledger before: $("$M" --home "$home" ledger info | tr -d '\n')" >&2
 node "$root/bench/mcp/gateway_latency.mjs" --direct "http://127.0.0.1:$port/mcp" --gateway "$gateway" \
-  --token-file "$work/agent.token" --key-file "$work/agent.pem" "$@"
+  --gateway-tool everything__echo --token-file "$work/agent.token" --key-file "$work/agent.pem" "$@"
 echo "ledger after: $("$M" --home "$home" ledger info | tr -d '\n')" >&2

@@ -3,7 +3,7 @@
 // request carries `Authorization: DPoP <token>` and a fresh proof (tests/mcp/agent_client.mjs's fetch).
 //
 //   node bench/mcp/gateway_latency.mjs --direct URL [--gateway URL --token-file F --key-file K]
-//       [--calls N=2000] [--concurrency 1,8,32] [--tool echo] [--arguments '{"message":"hi"}']
+//       [--calls N=2000] [--concurrency 1,8,32] [--tool echo] [--gateway-tool everything__echo] [--arguments '{"message":"hi"}']
 //       [--warmup W=200] [--rounds R=10] [--json]
 //
 // For each concurrency c: c sessions per target, W warm-up calls on each, then the N calls in R rounds that
@@ -17,7 +17,7 @@ import { connect, loadAgentKey } from '../../tests/mcp/agent_client.mjs';
 import { generateProof } from 'dpop';
 
 const usage = `usage: node bench/mcp/gateway_latency.mjs --direct URL [--gateway URL --token-file F --key-file K]
-       [--calls N=2000] [--concurrency 1,8,32] [--tool echo] [--arguments '{"message":"hi"}']
+       [--calls N=2000] [--concurrency 1,8,32] [--tool echo] [--gateway-tool everything__echo] [--arguments '{"message":"hi"}']
        [--warmup W=200] [--rounds R=10] [--json]`;
 
 function fail(message) {
@@ -40,6 +40,7 @@ function parseArgs(argv) {
       case '--calls': o.calls = Number(v); break;
       case '--concurrency': o.concurrency = v.split(',').map(Number); break;
       case '--tool': o.tool = v; break;
+      case '--gateway-tool': o.gatewayTool = v; break;
       case '--arguments': try { o.arguments = JSON.parse(v); } catch (e) { fail(`--arguments: ${e.message}`); } break;
       case '--warmup': o.warmup = Number(v); break;
       case '--rounds': o.rounds = Number(v); break;
@@ -111,8 +112,9 @@ async function main() {
       fail(`cannot read the token or key: ${e.message}`);
     }
   }
-  const targets = [{ name: 'direct', url: o.direct, auth: undefined }];
-  if (o.gateway) targets.push({ name: 'gateway', url: o.gateway, auth });
+  const targets = [{ name: 'direct', url: o.direct, auth: undefined, o }];
+  // The gateway names a server's tools <server>__<tool>.
+  if (o.gateway) targets.push({ name: 'gateway', url: o.gateway, auth, o: { ...o, tool: o.gatewayTool ?? o.tool } });
   const log = (s) => { if (!o.json) process.stderr.write(`${s}\n`); };
 
   const out = {
@@ -131,15 +133,15 @@ async function main() {
         fail(`cannot connect to ${t.name} ${t.url}: ${e.message}`);
       }
       const { tools } = await sessions[t.name][0].client.listTools();
-      if (!tools.some((x) => x.name === o.tool)) fail(`${t.name} lists no tool ${o.tool}`);
+      if (!tools.some((x) => x.name === t.o.tool)) fail(`${t.name} lists no tool ${t.o.tool}`);
     }
     const stats = Object.fromEntries(targets.map((t) => [t.name, { latencies: [], seconds: 0, errors: { count: 0 } }]));
-    for (const t of targets) await burst(sessions[t.name], o.warmup, o, null, stats[t.name].errors);
+    for (const t of targets) await burst(sessions[t.name], o.warmup, t.o, null, stats[t.name].errors);
     log(`concurrency ${c}: warmed up`);
     for (let r = 0; r < o.rounds; r++) {
       const n = Math.floor(o.calls / o.rounds) + (r < o.calls % o.rounds ? 1 : 0);
       const order = r % 2 === 0 ? targets : [...targets].reverse();
-      for (const t of order) stats[t.name].seconds += await burst(sessions[t.name], n, o, stats[t.name].latencies, stats[t.name].errors);
+      for (const t of order) stats[t.name].seconds += await burst(sessions[t.name], n, t.o, stats[t.name].latencies, stats[t.name].errors);
     }
     for (const t of targets) {
       const s = stats[t.name];

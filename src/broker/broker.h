@@ -9,6 +9,7 @@
 // the state records it explains in one durable transaction, and returns only
 // after that commit (invariant 4). Invalid input throws Error{bad_input}
 // (or not_found) before anything is written (invariant 6).
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -508,6 +509,11 @@ class Broker {
 
   std::unique_ptr<PolicyContextCache> policy_cache_;
   std::mutex cache_mu_;  // guards verified_tokens_
+  // Decisions on one task all move its use count: in this process they take
+  // turns (by a stripe of the task id) from their reads to their commit,
+  // instead of racing and deciding again. Other processes still race, and
+  // the commit's version checks settle it.
+  std::array<std::mutex, 64> task_turns_;
   std::unordered_map<std::string, std::shared_ptr<const VerifiedToken>> verified_tokens_;
 };
 

@@ -120,7 +120,9 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
     Presentation p;
     std::optional<Failure> failure;
     const auto verified = verified_token(request.token, token_hash, at, failure);
+    std::unique_lock<std::mutex> turn;
     if (verified) {
+      turn = std::unique_lock(task_turns_[std::hash<std::string>{}(verified->claims.task_id) % task_turns_.size()]);
       p.claims = &verified->claims;
       result.mandate_id = p.claims->jti;
       result.task_id = p.claims->task_id;

@@ -3,6 +3,9 @@
 #include "mcp/gateway.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <thread>
 #include <iostream>
 #include <mutex>
 #include <unordered_map>
@@ -78,11 +81,79 @@ json decision_data(const broker::DecisionResult& d) {
 
 }  // namespace
 
+// Tool results are recorded after the agent has its answer, in order, by
+// one thread of their own: a result's entry is evidence of what the server
+// answered, not a decision, and waiting for its commit would double what
+// every call costs the agent. Decisions are always durable before the call
+// runs. Stopping drains what is queued.
+class ResultRecorder {
+ public:
+  explicit ResultRecorder(broker::Broker& broker) : broker_(broker), thread_([this] { run(); }) {}
+  ~ResultRecorder() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  ResultRecorder(const ResultRecorder&) = delete;
+  ResultRecorder& operator=(const ResultRecorder&) = delete;
+
+  void record(broker::ToolResult result) {
+    std::unique_lock lock(mu_);
+    if (queue_.size() >= kMaxQueued) {
+      // Far behind: this caller records its own, so the queue stays bounded.
+      lock.unlock();
+      write(result);
+      return;
+    }
+    queue_.push_back(std::move(result));
+    lock.unlock();
+    cv_.notify_one();
+  }
+
+ private:
+  static constexpr std::size_t kMaxQueued = 4096;
+
+  void write(const broker::ToolResult& result) {
+    try {
+      broker_.record_tool_result(result);
+    } catch (const std::exception& e) {
+      std::cerr << json{{"event", "mcp_result_not_recorded"}, {"decision_index", result.decision_index},
+                        {"message", e.what()}}.dump()
+                << std::endl;
+    }
+  }
+  void run() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      broker::ToolResult next = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      write(next);
+      lock.lock();
+    }
+  }
+
+  broker::Broker& broker_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<broker::ToolResult> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
 struct Gateway::Impl {
+  Impl(broker::Broker& b, GatewayConfig c, std::string url, UpstreamOpener o)
+      : broker(b), config(std::move(c)), public_url(std::move(url)), opener(std::move(o)), results(b) {}
   broker::Broker& broker;
   GatewayConfig config;
   std::string public_url;
   UpstreamOpener opener;
+  ResultRecorder results;
 
   std::mutex sessions_mu;
   std::unordered_map<std::string, Session> sessions;
@@ -364,18 +435,16 @@ McpHttpAnswer Gateway::Impl::call_tool(const McpHttpRequest& r, const std::strin
   } catch (const Error& e) {
     if (up) drop_upstream(server, up);
     const json failure = {{"error", e.what()}};
-    broker.record_tool_result({decision.ledger_index, decision.mandate_id, decision.task_id,
-                               decision.presenter,
-                               server, tool, true, digest_of(failure), decision.approval_task, r.traceparent});
+    results.record({decision.ledger_index, decision.mandate_id, decision.task_id, decision.presenter, server, tool, true,
+                    digest_of(failure), decision.approval_task, r.traceparent});
     answer = rpc_error(m.id, kServerUnavailable, "MCP server " + server + " is unavailable: " + e.what());
     answer.caller = decision.executor;
     return answer;
   }
   const bool is_error = outcome.error.has_value() || (outcome.result.is_object() && outcome.result.value("isError", false));
   const json answered = outcome.error ? json{{"code", outcome.error->code}, {"message", outcome.error->message}} : outcome.result;
-  broker.record_tool_result({decision.ledger_index, decision.mandate_id, decision.task_id,
-                             decision.presenter,
-                             server, tool, is_error, digest_of(answered), decision.approval_task, r.traceparent});
+  results.record({decision.ledger_index, decision.mandate_id, decision.task_id, decision.presenter, server, tool, is_error,
+                  digest_of(answered), decision.approval_task, r.traceparent});
   if (outcome.error) {
     answer = rpc_error(m.id, outcome.error->code, outcome.error->message, outcome.error->data);
   } else {

@@ -173,6 +173,18 @@ url = "http://127.0.0.1:)" + std::to_string(everything_port) + R"(/mcp"
     return out;
   }
   std::uint64_t ledger_size() { return mandate_json({"ledger", "info"})["size"]; }
+  // The tool results are recorded just after the agent has its answer.
+  std::string trace_once_recorded(const std::string& task, std::size_t results) {
+    std::string text;
+    for (int i = 0; i < 100; ++i) {
+      text = mandate({"trace", task}).out;
+      std::size_t found = 0;
+      for (auto at = text.find("tool.result"); at != std::string::npos; at = text.find("tool.result", at + 1)) ++found;
+      if (found >= results) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return text;
+  }
 
   fs::path project = tmp / "project";
   std::uint16_t everything_port = 0;
@@ -223,6 +235,7 @@ TEST_F(GatewayTest, AnAgentCallsOnlyWhatItsMandateAndThePoliciesAllow) {
   EXPECT_EQ(r[4]["error"]["data"]["decided_by"], "scope");
   EXPECT_EQ(r[5]["error"]["data"]["decided_by"], "scope") << r[5].dump();
 
+  const std::string trace = trace_once_recorded(task, 2);
   // The ledger keeps the arguments' digest, which whoever holds the arguments can recompute.
   const json traced = mandate_json({"trace", task, "--format", "json"});
   std::string recorded;
@@ -236,7 +249,6 @@ TEST_F(GatewayTest, AnAgentCallsOnlyWhatItsMandateAndThePoliciesAllow) {
   EXPECT_EQ(digest["arguments_sha256"], recorded);
   EXPECT_EQ(traced.dump().find("\"inside\""), std::string::npos) << "argument values never reach the ledger";
 
-  const std::string trace = mandate({"trace", task}).out;
   EXPECT_NE(trace.find("tool write_file on MCP server filesystem"), std::string::npos) << trace;
   EXPECT_NE(trace.find("tool.result"), std::string::npos) << trace;
   EXPECT_NE(trace.find("attribution proven: initiation+approval+execution"), std::string::npos) << trace;
@@ -291,9 +303,9 @@ TEST_F(GatewayTest, AHeldCallRunsOnceAfterAPersonApprovesThoseArguments) {
   EXPECT_EQ(replayed["error"]["code"], -32002) << "an approval runs its call once: " << replayed.dump();
   EXPECT_NE(replayed["error"]["data"]["held_task"], held_task);
 
+  const std::string trace = trace_once_recorded(task, 1);
   const auto shown = mandate_json({"task", "show", held_task});
   EXPECT_EQ(shown["state"], "completed") << shown.dump();
-  const std::string trace = mandate({"trace", task}).out;
   EXPECT_NE(trace.find("[task " + held_task + "]"), std::string::npos) << trace;
   const auto bundle = mandate({"evidence", "export", task});
   ASSERT_EQ(bundle.exit_code, 0) << bundle.err;
