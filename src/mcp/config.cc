@@ -3,13 +3,12 @@
 // a header file's content.
 #include "mcp/config.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
 #include <memory>
 
 #include "broker/records.h"
+#include "settings/http_url.h"
 #include "settings/secret_file.h"
 #include "settings/strict_toml.h"
 
@@ -49,36 +48,11 @@ void check_unknown(const toml::table& table, const std::set<std::string>& allowe
   if (auto unknown = settings::unknown_key(table, allowed, source, settings::unknown_setting_prefix(section))) throw Refused{*unknown};
 }
 
-struct UrlFree {
-  void operator()(CURLU* u) const { curl_url_cleanup(u); }
-};
-
-std::string url_part(CURLU* url, CURLUPart part) {
-  char* value = nullptr;
-  if (curl_url_get(url, part, &value, 0) != CURLUE_OK || value == nullptr) return "";
-  std::string out(value);
-  curl_free(value);
-  return out;
-}
-
-bool is_loopback_host(const std::string& host) {
-  if (host == "localhost" || host == "[::1]") return true;
-  return host.starts_with("127.") &&
-         std::all_of(host.begin(), host.end(), [](char c) { return c == '.' || std::isdigit(static_cast<unsigned char>(c)); });
-}
-
 // Checks an http(s) URL; its scheme and host.
-std::pair<std::string, std::string> check_url(const toml::node& node, const std::string& text, std::string_view key) {
-  std::unique_ptr<CURLU, UrlFree> url(curl_url());
-  if (!url || curl_url_set(url.get(), CURLUPART_URL, text.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
-    refuse(node, std::string(key) + " must be an absolute http:// or https:// URL");
-  }
-  const std::string scheme = url_part(url.get(), CURLUPART_SCHEME);
-  if (scheme != "https" && scheme != "http") refuse(node, std::string(key) + " must be an http:// or https:// URL, not " + scheme + "://");
-  if (!url_part(url.get(), CURLUPART_USER).empty() || !url_part(url.get(), CURLUPART_FRAGMENT).empty()) {
-    refuse(node, std::string(key) + " must hold no user:password@ and no #fragment");
-  }
-  return {scheme, url_part(url.get(), CURLUPART_HOST)};
+settings::HttpUrl check_url(const toml::node& node, const std::string& text, std::string_view key) {
+  auto url = settings::parse_http_url(text);
+  if (!url) refuse(node, std::string(key) + " " + url.error());
+  return std::move(*url);
 }
 
 bool valid_server_name(const std::string& name) {
@@ -170,7 +144,7 @@ UpstreamServer read_server(const toml::table& table, const fs::path& base) {
     }
   } else {
     s.url = text_of(*url, "url");
-    const auto [scheme, host] = check_url(*url, s.url, "url");
+    const settings::HttpUrl where = check_url(*url, s.url, "url");
     if (const toml::node* n = table.get("headers")) {
       for (const auto& [key, value] : table_of(*n, "headers", "{ \"X-Api-Version\" = \"1\" }")) {
         const auto v = settings::string_value(value);
@@ -180,7 +154,7 @@ UpstreamServer read_server(const toml::table& table, const fs::path& base) {
     }
     if (const toml::node* n = table.get("header_files")) {
       // A credential sent in clear to another machine is a credential given away.
-      if (scheme == "http" && !is_loopback_host(host)) {
+      if (where.scheme == "http" && !where.loopback()) {
         refuse(*n, "header_files needs an https:// url (plain http:// is only for localhost, 127.0.0.0/8 and [::1])");
       }
       for (const auto& [key, value] : table_of(*n, "header_files", "{ Authorization = \"secrets/server.token\" }")) {

@@ -3,8 +3,6 @@
 // secret.
 #include "notify/webhooks.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -13,6 +11,7 @@
 
 #include "broker/records.h"
 #include "notify/internal/signing.h"
+#include "settings/http_url.h"
 #include "settings/secret_file.h"
 #include "settings/strict_toml.h"
 
@@ -53,43 +52,15 @@ std::int64_t integer_of(const toml::node& node, std::string_view key, std::int64
   return *value;
 }
 
-struct UrlFree {
-  void operator()(CURLU* u) const { curl_url_cleanup(u); }
-};
-
-// One part of a parsed URL ("" when it has none).
-std::string url_part(CURLU* url, CURLUPart part) {
-  char* value = nullptr;
-  if (curl_url_get(url, part, &value, 0) != CURLUE_OK || value == nullptr) return "";
-  std::string out(value);
-  curl_free(value);
-  return out;
-}
-
-bool is_loopback_host(const std::string& host) {
-  if (host == "localhost" || host == "[::1]") return true;
-  // 127.0.0.0/8 as a dotted IPv4 literal (curl has normalised the form).
-  return host.starts_with("127.") && std::all_of(host.begin(), host.end(), [](char c) { return c == '.' || std::isdigit(static_cast<unsigned char>(c)); });
-}
-
 // Checks the URL and returns its scheme://host[:port], the default name.
 std::string check_url(const toml::node& node, const std::string& text) {
-  std::unique_ptr<CURLU, UrlFree> url(curl_url());
-  if (!url || curl_url_set(url.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK) {
-    refuse(node, "url must be an absolute http(s) URL");
-  }
-  const std::string scheme = url_part(url.get(), CURLUPART_SCHEME);
-  const std::string host = url_part(url.get(), CURLUPART_HOST);
-  if (scheme != "https" && scheme != "http") refuse(node, "url must be an https:// URL");
-  if (!url_part(url.get(), CURLUPART_USER).empty() || !url_part(url.get(), CURLUPART_FRAGMENT).empty()) {
-    refuse(node, "url must hold no user:password@ and no #fragment");
-  }
-  if (scheme == "http" && !is_loopback_host(host)) {
+  const auto url = settings::parse_http_url(text);
+  if (!url) refuse(node, "url " + url.error());
+  if (url->scheme == "http" && !url->loopback()) {
     refuse(node, "url must be https:// (a signed event still shows the task's intent to anyone on the path); "
                  "plain http:// is only for localhost, 127.0.0.0/8 and [::1]");
   }
-  const std::string port = url_part(url.get(), CURLUPART_PORT);
-  return scheme + "://" + host + (port.empty() ? "" : ":" + port);
+  return url->origin();
 }
 
 std::vector<std::uint8_t> read_secret(const toml::node& node, const fs::path& file) {
