@@ -4,6 +4,7 @@
 #include "authzen/service.h"
 
 #include <array>
+#include <vector>
 
 #include "authzen/internal/mandate_bound.h"
 #include "authzen/internal/mapping.h"
@@ -97,25 +98,45 @@ nlohmann::json Service::evaluations(const CallContext& call, std::string_view bo
   const Semantic semantic = parse_semantic(request);
   for (const char* key : kDefaultable) object_member(request, key, key, false);  // defaults must be objects
 
+  // Every general item is decided first and all of them are recorded
+  // together: one group of entries, one durable commit for the batch.
+  // Mandate-bound items are decided and recorded one by one, as each may
+  // spend a use of its mandate.
   nlohmann::json answers = nlohmann::json::array();
+  std::vector<broker::Evaluation> decided;
+  std::vector<broker::EvaluationResult> results;
+  std::vector<std::size_t> positions;  // of each decided item in `answers`
   const auto& items = request["evaluations"];
   for (std::size_t i = 0; i < items.size(); ++i) {
     nlohmann::json answer;
     try {
       if (!items[i].is_object()) fail(ErrorKind::bad_input, "evaluations[" + std::to_string(i) + "]: expected an object");
-      answer = decide(snapshot, call, with_defaults(items[i], request));
+      nlohmann::json item = with_defaults(items[i], request);
+      if (is_mandate_bound(item)) {
+        answer = decide_mandate_bound(broker_, call, item);
+      } else {
+        broker::Evaluation evaluation = parse_evaluation(item);
+        evaluation.traceparent = call.traceparent;
+        broker::EvaluationResult result = broker_.decide_evaluation(snapshot, evaluation);
+        answer = {{"decision", result.allow}};
+        decided.push_back(std::move(evaluation));
+        results.push_back(std::move(result));
+        positions.push_back(answers.size());
+      }
     } catch (const Error& e) {
       if (!is_item_error(e)) throw;
       answer = item_error(e);
     }
     const bool allowed = answer["decision"] == true;
-    if (semantic == Semantic::deny_on_first_deny && !allowed) {
-      answer["context"]["reason"] = "deny_on_first_deny";
-      answers.push_back(std::move(answer));
-      break;
-    }
+    const bool stop = (semantic == Semantic::deny_on_first_deny && !allowed) ||
+                      (semantic == Semantic::permit_on_first_permit && allowed);
     answers.push_back(std::move(answer));
-    if (semantic == Semantic::permit_on_first_permit && allowed) break;
+    if (stop) break;
+  }
+  broker_.record_evaluations(call.caller, decided, results);
+  for (std::size_t k = 0; k < positions.size(); ++k) answers[positions[k]] = decision_json(results[k]);
+  if (semantic == Semantic::deny_on_first_deny && !answers.empty() && answers.back()["decision"] != true) {
+    answers.back()["context"]["reason"] = "deny_on_first_deny";
   }
   return {{"evaluations", std::move(answers)}};
 }

@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -445,6 +446,11 @@ class Broker {
   };
   PolicySnapshot policy_snapshot();
   EvaluationResult evaluate(const PolicySnapshot& snapshot, const Caller& caller, const Evaluation& request);
+  // A batch's two halves: decide each item (nothing recorded, ledger_index
+  // unset; bad input throws), then record the decided ones in one group of
+  // entries, one durable commit, which fills in their ledger_index.
+  EvaluationResult decide_evaluation(const PolicySnapshot& snapshot, const Evaluation& request);
+  void record_evaluations(const Caller& caller, std::span<const Evaluation> requests, std::span<EvaluationResult> results);
   // A registered actor's kind and lifecycle state as the cached policy
   // context knows them (every actor is an entity there): what an edge needs
   // to admit a caller, without a store read. Changes made through this

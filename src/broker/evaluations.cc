@@ -151,13 +151,10 @@ std::optional<Broker::ActorStanding> Broker::actor_standing(const std::string& i
 
 Broker::PolicySnapshot Broker::policy_snapshot() { return PolicySnapshot(policy_cache_->current()); }
 
-EvaluationResult Broker::evaluate(const PolicySnapshot& snapshot, const Caller& caller, const Evaluation& request) {
-  const PolicyContext* context = snapshot.context_.get();
-  Prepared prepared;
-  prepare(*context, request, prepared);
-  EvaluationResult result = decide(*context, prepared);
+namespace {
 
-  Step step("evaluation", caller, now());
+Step evaluation_step(const Caller& caller, core::Timestamp at, const Evaluation& request, const EvaluationResult& result) {
+  Step step("evaluation", caller, at);
   if (request.traceparent) step.entry().traceparent = request.traceparent;
   step.data("decision", result.allow ? "allow" : "deny")
       .data("reasons", result.reasons)
@@ -165,8 +162,37 @@ EvaluationResult Broker::evaluate(const PolicySnapshot& snapshot, const Caller& 
       .data("policy_set", result.policy_set_hash)
       .data("asked_by", caller_json(caller))
       .data("request", request_json(request));
-  result.ledger_index = step.commit(ledger_);
+  return step;
+}
+
+}  // namespace
+
+EvaluationResult Broker::decide_evaluation(const PolicySnapshot& snapshot, const Evaluation& request) {
+  const PolicyContext* context = snapshot.context_.get();
+  Prepared prepared;
+  prepare(*context, request, prepared);
+  return decide(*context, prepared);
+}
+
+EvaluationResult Broker::evaluate(const PolicySnapshot& snapshot, const Caller& caller, const Evaluation& request) {
+  EvaluationResult result = decide_evaluation(snapshot, request);
+  result.ledger_index = evaluation_step(caller, now(), request, result).commit(ledger_);
   return result;
+}
+
+void Broker::record_evaluations(const Caller& caller, std::span<const Evaluation> requests,
+                                std::span<EvaluationResult> results) {
+  if (requests.size() != results.size()) fail(ErrorKind::internal, "record_evaluations: one result per request");
+  const core::Timestamp at = now();
+  std::vector<ledger::EncodedEntry> entries;
+  entries.reserve(requests.size());
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    auto encoded = ledger::encode_entry(evaluation_step(caller, at, requests[i], results[i]).entry());
+    if (!encoded) fail(ErrorKind::bad_input, encoded.error());
+    entries.push_back(std::move(*encoded));
+  }
+  const std::uint64_t first = ledger_.append_group(entries);
+  for (std::size_t i = 0; i < results.size(); ++i) results[i].ledger_index = first + i;
 }
 
 SearchResult Broker::search(const Caller& caller, const Search& request) {

@@ -12,9 +12,9 @@ namespace mandate::ledger {
 
 
 struct Ledger::Waiter {
-  const EncodedEntry* entry = nullptr;
+  std::span<const EncodedEntry> entries;  // one, or a group with consecutive indices
   std::span<const store::RecordPut> puts;
-  std::uint64_t index = 0;
+  std::uint64_t index = 0;  // of the first entry
   bool done = false;
   std::exception_ptr error;
   std::condition_variable cv;
@@ -38,8 +38,19 @@ std::uint64_t Ledger::append(const EntryDraft& draft, std::span<const store::Rec
 
 std::uint64_t Ledger::append(const EncodedEntry& entry, std::span<const store::RecordPut> puts) {
   Waiter self;
-  self.entry = &entry;
+  self.entries = {&entry, 1};
   self.puts = puts;
+  return wait_for_commit(self);
+}
+
+std::uint64_t Ledger::append_group(std::span<const EncodedEntry> entries) {
+  if (entries.empty()) return size();
+  Waiter self;
+  self.entries = entries;
+  return wait_for_commit(self);
+}
+
+std::uint64_t Ledger::wait_for_commit(Waiter& self) {
   std::unique_lock lock(queue_mu_);
   queue_.push_back(&self);
   if (queue_.size() > 1) more_arrived_.notify_one();
@@ -173,20 +184,21 @@ void Ledger::commit_batch(const std::vector<Waiter*>& all) {
 store::Sequenced Ledger::sequence(const std::vector<Waiter*>& batch, Frontier& next,
                                   std::vector<std::uint64_t>& indices) const {
   store::Sequenced out;
-  out.rows.reserve(batch.size());
   indices.clear();
   std::vector<Frontier::CompletedNode> completed;
   for (const Waiter* w : batch) {
-    store::LedgerRow row;
-    row.index = next.size();
-    row.type = w->entry->type();
-    row.body = w->entry->bytes(row.index);
-    row.leaf_hash = leaf_hash({reinterpret_cast<const std::uint8_t*>(row.body.data()), row.body.size()});
-    completed.clear();
-    next.append(row.leaf_hash, completed);
-    for (const auto& node : completed) row.nodes.append(reinterpret_cast<const char*>(node.hash.data()), 32);
-    indices.push_back(row.index);
-    out.rows.push_back(std::move(row));
+    indices.push_back(next.size());
+    for (const EncodedEntry& entry : w->entries) {
+      store::LedgerRow row;
+      row.index = next.size();
+      row.type = entry.type();
+      row.body = entry.bytes(row.index);
+      row.leaf_hash = leaf_hash({reinterpret_cast<const std::uint8_t*>(row.body.data()), row.body.size()});
+      completed.clear();
+      next.append(row.leaf_hash, completed);
+      for (const auto& node : completed) row.nodes.append(reinterpret_cast<const char*>(node.hash.data()), 32);
+      out.rows.push_back(std::move(row));
+    }
     for (const store::RecordPut& put : w->puts) {
       out.puts.push_back(put);
       if (put.keyed_by_entry) out.puts.back().id = store::entry_record_id(indices.back());

@@ -41,6 +41,12 @@ class Ledger {
   std::uint64_t append(const EntryDraft& draft, std::span<const store::RecordPut> puts);
   std::uint64_t append(const EncodedEntry& entry, std::span<const store::RecordPut> puts);
 
+  // Appends `entries` as one group: consecutive indices, in the same
+  // durable transaction, all or none (an AuthZEN batch's decisions).
+  // Returns the first index once they are on disk; an empty group appends
+  // nothing and returns the current size.
+  std::uint64_t append_group(std::span<const EncodedEntry> entries);
+
   std::uint64_t size();
   Hash root(std::uint64_t size);
   std::string entry_bytes(std::uint64_t index);
@@ -55,12 +61,13 @@ class Ledger {
  private:
   struct Waiter;
 
+  std::uint64_t wait_for_commit(Waiter& self);
   void lead(std::unique_lock<std::mutex>& lock);
   void commit_batch(const std::vector<Waiter*>& batch);
   // Fails the waiters whose puts conflict; returns the ones still to commit.
   std::vector<Waiter*> admit(const std::vector<Waiter*>& batch);
   // The batch's rows numbered on from `next` (which it advances), and
-  // their puts; `indices` gets each entry's index.
+  // their puts; `indices` gets each waiter's first index.
   store::Sequenced sequence(const std::vector<Waiter*>& batch, Frontier& next,
                             std::vector<std::uint64_t>& indices) const;
 

@@ -1,5 +1,9 @@
 // Batch evaluations: top-level defaults, the three evaluation semantics,
 // per-item errors in place.
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "authzen_fixture.h"
 
 namespace mandate::authzen {
@@ -35,6 +39,36 @@ TEST_F(BatchTest, ExecuteAllIsTheDefault) {
   EXPECT_EQ(ledger_size(), before + 3);
   EXPECT_EQ(decisions(evaluate_all(three("execute_all"))), (std::vector<bool>{true, false, true}));
   EXPECT_FALSE(a.body.contains("decision"));
+}
+
+// A batch's decisions are one group of entries, one commit: consecutive
+// indices in item order, even while other callers decide at the same time.
+TEST_F(BatchTest, ABatchIsRecordedAsOneGroupInItemOrder) {
+  nlohmann::json r = {{"subject", entity("User", "ann")}, {"action", {{"name", "read"}}}, {"evaluations", nlohmann::json::array()}};
+  for (int i = 0; i < 60; ++i) r["evaluations"].push_back({{"resource", entity("Doc", std::to_string(i))}});
+  std::atomic<bool> done{false};
+  std::vector<std::jthread> others;
+  for (int t = 0; t < 3; ++t) {
+    others.emplace_back([&] {
+      while (!done) evaluate({{"subject", entity("User", "ben")}, {"action", {{"name", "read"}}}, {"resource", entity("Doc", "x")}});
+    });
+  }
+  struct StopOthers {  // before they are joined, even when an assertion returns early
+    std::atomic<bool>& done;
+    ~StopOthers() { done = true; }
+  } stop_others{done};
+  for (int round = 0; round < 5; ++round) {
+    const Answer a = evaluate_all(r);
+    ASSERT_EQ(a.status, 200) << a.body.dump();
+    const auto first = a.body["evaluations"][0]["context"]["ledger_index"].get<std::uint64_t>();
+    for (std::size_t i = 0; i < 60; ++i) {
+      const auto& item = a.body["evaluations"][i];
+      ASSERT_EQ(item["context"]["ledger_index"].get<std::uint64_t>(), first + i);
+      const nlohmann::json recorded = entry(first + i);
+      EXPECT_EQ(recorded["data"]["request"]["resource"]["id"], std::to_string(i));
+      EXPECT_EQ(recorded["data"]["decision"], item["decision"] == true ? "allow" : "deny");
+    }
+  }
 }
 
 TEST_F(BatchTest, DenyOnFirstDenyStopsThere) {

@@ -71,7 +71,7 @@ Reported parse(const std::string& output, const std::string& round) {
 // Starts the appender, drains its stdout while it runs for `run_for`, kills
 // it, and returns what it reported before dying.
 Reported run_and_kill(const std::string& home, int threads, const std::string& round,
-                      std::chrono::milliseconds run_for) {
+                      std::chrono::milliseconds run_for, bool groups = false) {
   int fds[2];
   EXPECT_EQ(pipe(fds), 0);
   const pid_t pid = fork();
@@ -79,7 +79,12 @@ Reported run_and_kill(const std::string& home, int threads, const std::string& r
     dup2(fds[1], 1);
     close(fds[0]);
     close(fds[1]);
-    execl(CRASH_APPENDER, CRASH_APPENDER, home.c_str(), std::to_string(threads).c_str(), round.c_str(), nullptr);
+    const std::string count = std::to_string(threads);
+    if (groups) {
+      execl(CRASH_APPENDER, CRASH_APPENDER, home.c_str(), count.c_str(), round.c_str(), "groups", nullptr);
+    } else {
+      execl(CRASH_APPENDER, CRASH_APPENDER, home.c_str(), count.c_str(), round.c_str(), nullptr);
+    }
     _exit(127);
   }
   close(fds[1]);
@@ -163,6 +168,58 @@ TEST(CrashTest, EveryAcknowledgedAppendSurvivesSigkill) {
   // report after it (a writer blocked on a full pipe would show only
   // committed ones).
   EXPECT_GT(in_flight_lost, 0u) << "no kill landed before an interrupted append's commit";
+}
+
+// The same with groups of entries (an AuthZEN batch's decisions): every
+// acknowledged group is there whole, at consecutive indices from the one
+// acknowledged, and an interrupted group is there whole or not at all.
+TEST(CrashTest, EveryAcknowledgedGroupSurvivesSigkillWhole) {
+  TempDir tmp;
+  const std::string home = (tmp / "home").string();
+  home::Home::init(home, "crash.test/mandate");
+  const unsigned seed = std::random_device{}();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+  std::size_t groups_acked = 0, groups_in_flight = 0;
+  std::uint64_t size_before = 0;
+  for (int round = 0; round < 6; ++round) {
+    const auto run_for = std::chrono::milliseconds(std::uniform_int_distribution<int>(80, 300)(rng));
+    const std::string name = "g" + std::to_string(round);
+    const Reported reported = run_and_kill(home, round % 2 == 0 ? 8 : 2, name, run_for, true);
+    groups_acked += reported.acked.size();
+    groups_in_flight += reported.in_flight.size();
+
+    auto reopened = home::Home::open(home);
+    const auto report = ledger::verify_ledger(reopened->store(), reopened->config().origin, reopened->verifiers());
+    ASSERT_TRUE(report.ok) << "round " << round << ": " << report.problem;
+    // Each group present, by its first index; every part in order after it.
+    std::map<Append, std::uint64_t> present;
+    for (std::uint64_t i = size_before; i < report.size;) {
+      const auto first = nlohmann::json::parse(reopened->ledger().entry_bytes(i)).at("data");
+      ASSERT_EQ(first.at("round"), name) << "entry " << i;
+      ASSERT_EQ(first.at("part"), 0) << "entry " << i << " starts no group: a group was cut";
+      const Append a{first.at("writer").get<int>(), first.at("seq").get<long>()};
+      const long of = first.at("of").get<long>();
+      ASSERT_TRUE(reported.announced.contains(a)) << "entry " << i << " was never asked for";
+      ASSERT_TRUE(present.emplace(a, i).second) << "group at " << i << " is there twice";
+      for (long part = 1; part < of; ++part) {
+        ASSERT_LT(i + static_cast<std::uint64_t>(part), report.size) << "the group at " << i << " is cut short";
+        const auto data = nlohmann::json::parse(reopened->ledger().entry_bytes(i + static_cast<std::uint64_t>(part))).at("data");
+        ASSERT_EQ(data.at("writer"), a.writer);
+        ASSERT_EQ(data.at("seq"), a.seq);
+        ASSERT_EQ(data.at("part"), part) << "entry " << i + static_cast<std::uint64_t>(part);
+      }
+      i += static_cast<std::uint64_t>(of);
+    }
+    for (const auto& [a, index] : reported.acked) {
+      ASSERT_TRUE(present.contains(a)) << "round " << round << ": an acknowledged group was lost";
+      ASSERT_EQ(present.at(a), index) << "an acknowledged group is not where it was acknowledged";
+    }
+    reopened->sign_checkpoint();
+    size_before = report.size;
+  }
+  std::cout << "acknowledged groups checked after kills: " << groups_acked << "; interrupted: " << groups_in_flight << "\n";
+  EXPECT_GT(groups_acked, 0u);
 }
 
 }  // namespace
