@@ -490,18 +490,23 @@ async function gracefulShutdown() {
     evaluations: items,
   };
   expect(JSON.stringify(body).length < MAX_BODY, 'the batch fits the body limit');
+  // A batch is recorded whole, in one commit, after all its items are
+  // decided. Batches of growing size go at once: once the smaller ones are
+  // in the ledger and the larger not yet, those are in handlers; then ask
+  // the server to stop.
+  const sizes = [200, 1000, 3000, 3000];
   const before = await ledgerSize();
-  let answered = false;
-  const inFlight = call('POST', '/access/v1/evaluations', { as: pki.paymentsRs, body }).finally(() => { answered = true; });
-  // Once the batch's first decisions are in the ledger, it is in a handler:
-  // then ask the server to stop.
+  let answeredCount = 0;
+  const inFlight = sizes.map((n) => call('POST', '/access/v1/evaluations', { as: pki.paymentsRs, body: { ...body, evaluations: items.slice(0, n) } })
+    .finally(() => { answeredCount += 1; }));
+  const total = sizes.reduce((a, b) => a + b, 0);
   let seen = before;
-  for (let i = 0; i < 400 && seen === before && !answered; ++i) {
-    await new Promise((r) => setTimeout(r, 25));
+  for (let i = 0; i < 800 && seen === before && answeredCount < sizes.length; ++i) {
+    await new Promise((r) => setTimeout(r, 5));
     seen = await ledgerSize();
   }
-  expect(!answered && seen > before && seen < before + items.length,
-    `the batch was not caught in flight (ledger ${before} -> ${seen}, answered: ${answered})`);
+  expect(answeredCount < sizes.length && seen > before && seen < before + total,
+    `no batch was caught in flight (ledger ${before} -> ${seen}, answered: ${answeredCount} of ${sizes.length})`);
   server.kill('SIGTERM');
   // A stopping server takes no new connection.
   await new Promise((r) => setTimeout(r, 200));
@@ -513,16 +518,21 @@ async function gracefulShutdown() {
     socket.on('error', (e) => resolvePromise(e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET'));
   });
   expect(refused, 'a new connection was accepted after SIGTERM');
-  const r = await inFlight;
-  expectStatus(r, 200, 'the in-flight batch');
-  expect(r.json.evaluations.length === items.length && r.json.evaluations.every((e) => e.decision === true),
-    `the in-flight answer is complete: ${r.json.evaluations?.length} of ${items.length}`);
+  for (const [k, r] of (await Promise.all(inFlight)).entries()) {
+    expectStatus(r, 200, 'a batch in flight');
+    expect(r.json.evaluations.length === sizes[k] && r.json.evaluations.every((e) => e.decision === true),
+      `the in-flight answer is complete: ${r.json.evaluations?.length} of ${sizes[k]}`);
+    const first = r.json.evaluations[0].context.ledger_index;
+    expect(r.json.evaluations.every((e, i) => e.context.ledger_index === first + i), 'a batch is one group of entries');
+  }
   const { code, signal } = await server.exited;
   expect(code === 0, `mandate serve exited with ${code ?? signal} after SIGTERM: ${serverStderr}`);
   server = null;
   const out = mandateCli(['ledger', 'verify'], 'ledger verify after shutdown');
-  expect(JSON.parse(out.trim().split("\n").pop()).ok === true, `ledger verify said: ${out}`);
-  ok(`SIGTERM with a ${items.length}-evaluation batch in flight (${seen - before} decided when the signal came): new connections refused, complete answer, exit 0; \`mandate ledger verify\` passes`);
+  const verified = JSON.parse(out.trim().split("\n").pop());
+  expect(verified.ok === true, `ledger verify said: ${out}`);
+  expect(verified.size === before + total, `every batch answered is in the ledger: ${verified.size} entries, expected ${before + total}`);
+  ok(`SIGTERM with batches of ${sizes.join(', ')} evaluations in flight (${seen - before} decisions recorded when the signal came): new connections refused, complete answer, exit 0; \`mandate ledger verify\` passes`);
   return out;
 }
 
