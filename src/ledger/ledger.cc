@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <exception>
 #include <map>
+#include <memory>
+#include <optional>
 #include <utility>
 
 #include "core/error.h"
@@ -13,6 +15,11 @@ namespace mandate::ledger {
 
 struct Ledger::Waiter {
   std::span<const EncodedEntry> entries;  // one, or a group with consecutive indices
+  // An asynchronous append: it owns its entry and itself, and is told by
+  // `on_done` instead of `cv`.
+  std::optional<EncodedEntry> owned_entry;
+  AppendDone on_done;
+  std::unique_ptr<Waiter> self_owned;
   std::span<const store::RecordPut> puts;
   std::uint64_t index = 0;  // of the first entry
   bool done = false;
@@ -21,6 +28,52 @@ struct Ledger::Waiter {
 };
 
 Ledger::Ledger(store::LedgerStore& store, std::string origin) : store_(store), origin_(std::move(origin)) {}
+
+Ledger::~Ledger() {
+  {
+    std::lock_guard lock(queue_mu_);
+    stopping_ = true;
+  }
+  async_front_.notify_all();
+  if (committer_.joinable()) committer_.join();
+}
+
+void Ledger::append_async(EncodedEntry entry, AppendDone done) {
+  auto waiter = std::make_unique<Waiter>();
+  Waiter& self = *waiter;
+  self.owned_entry = std::move(entry);
+  self.entries = {&*self.owned_entry, 1};
+  self.on_done = std::move(done);
+  self.self_owned = std::move(waiter);
+  std::lock_guard lock(queue_mu_);
+  if (!committer_.joinable()) committer_ = std::thread([this] { run_committer(); });
+  queue_.push_back(&self);
+  if (queue_.size() == 1) {
+    wake_front();
+  } else if (queue_.size() >= std::min(expected_batch_, kMaxBatch)) {
+    more_arrived_.notify_one();
+  }
+}
+
+void Ledger::wake_front() {
+  if (queue_.empty() || leading_) return;
+  if (queue_.front()->on_done) {
+    async_front_.notify_one();
+  } else {
+    queue_.front()->cv.notify_one();
+  }
+}
+
+void Ledger::run_committer() {
+  std::unique_lock lock(queue_mu_);
+  for (;;) {
+    async_front_.wait(lock, [&] {
+      return (!queue_.empty() && queue_.front()->on_done && !leading_) || (stopping_ && queue_.empty());
+    });
+    if (queue_.empty()) return;  // stopping, and nothing left to commit
+    lead(lock);
+  }
+}
 
 std::uint64_t Ledger::append(const EntryDraft& draft) {
   auto encoded = encode_entry(draft);
@@ -53,17 +106,19 @@ std::uint64_t Ledger::append_group(std::span<const EncodedEntry> entries) {
 std::uint64_t Ledger::wait_for_commit(Waiter& self) {
   std::unique_lock lock(queue_mu_);
   queue_.push_back(&self);
-  if (queue_.size() > 1) more_arrived_.notify_one();
+  // The waiting leader needs waking only once the batch it waits for is
+  // complete: a wake per arrival costs a context switch per entry.
+  if (queue_.size() > 1 && queue_.size() >= std::min(expected_batch_, kMaxBatch)) more_arrived_.notify_one();
   // Followers wait; the appender at the front leads and commits everyone
   // queued so far in one transaction (LevelDB's writer queue).
-  self.cv.wait(lock, [&] { return self.done || queue_.front() == &self; });
+  self.cv.wait(lock, [&] { return self.done || (queue_.front() == &self && !leading_); });
   if (!self.done) lead(lock);
   if (self.error) std::rethrow_exception(self.error);
   return self.index;
 }
 
 void Ledger::lead(std::unique_lock<std::mutex>& lock) {
-  constexpr std::size_t kMaxBatch = 4096;
+  leading_ = true;
   // Appenders of the last batch are usually on their way back with their
   // next entry. Waiting for as many as were active around the last commit,
   // at most half a commit's time (PostgreSQL's commit_delay idea), lets one
@@ -88,14 +143,26 @@ void Ledger::lead(std::unique_lock<std::mutex>& lock) {
   const auto took = std::chrono::steady_clock::now() - started;
   lock.lock();
   last_commit_duration_ = std::chrono::duration_cast<std::chrono::nanoseconds>(took);
+  std::vector<std::unique_ptr<Waiter>> finished;  // asynchronous appends, told below
   for (Waiter* w : batch) {
     queue_.pop_front();
     if (!w->error) w->error = error;
     w->done = true;
-    w->cv.notify_one();
+    if (w->on_done) {
+      finished.push_back(std::move(w->self_owned));
+    } else {
+      w->cv.notify_one();
+    }
   }
   expected_batch_ = batch.size() + queue_.size();
-  if (!queue_.empty()) queue_.front()->cv.notify_one();
+  leading_ = false;
+  wake_front();
+  if (finished.empty()) return;
+  // Told outside the lock: what they do with the news (post an answer)
+  // must not hold up the next batch.
+  lock.unlock();
+  for (const auto& w : finished) w->on_done(w->index, w->error);
+  lock.lock();
 }
 
 std::vector<Ledger::Waiter*> Ledger::admit(const std::vector<Waiter*>& batch) {

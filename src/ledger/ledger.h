@@ -7,10 +7,13 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <exception>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "crypto/ed25519.h"
@@ -47,6 +50,15 @@ class Ledger {
   // nothing and returns the current size.
   std::uint64_t append_group(std::span<const EncodedEntry> entries);
 
+  // Appends `entry` without waiting: `done` is called once the entry is
+  // on disk (its index, no error) or has failed (the error), on the thread
+  // that committed it, and must not block or throw. It shares group commits
+  // with the blocking appends; a thread of the ledger's own commits when no
+  // blocking appender leads. The destructor commits what is queued first.
+  using AppendDone = std::function<void(std::uint64_t index, std::exception_ptr error)>;
+  void append_async(EncodedEntry entry, AppendDone done);
+  ~Ledger();
+
   std::uint64_t size();
   Hash root(std::uint64_t size);
   std::string entry_bytes(std::uint64_t index);
@@ -60,9 +72,13 @@ class Ledger {
 
  private:
   struct Waiter;
+  static constexpr std::size_t kMaxBatch = 4096;  // appends (or groups) per commit
 
   std::uint64_t wait_for_commit(Waiter& self);
   void lead(std::unique_lock<std::mutex>& lock);
+  // Whoever the queue's front is, it learns that it leads now.
+  void wake_front();
+  void run_committer();
   void commit_batch(const std::vector<Waiter*>& batch);
   // Fails the waiters whose puts conflict; returns the ones still to commit.
   std::vector<Waiter*> admit(const std::vector<Waiter*>& batch);
@@ -79,6 +95,10 @@ class Ledger {
   std::condition_variable more_arrived_;  // the waiting leader listens here
   std::size_t expected_batch_ = 0;  // appenders active around the last commit
   std::chrono::nanoseconds last_commit_duration_{0};
+  bool leading_ = false;
+  bool stopping_ = false;
+  std::condition_variable async_front_;  // the committer listens here
+  std::thread committer_;                // started by the first append_async
 
   // Owned by whichever appender is the current batch leader.
   Frontier frontier_;

@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <iostream>
+#include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -91,6 +93,60 @@ TEST(Ledger, ConcurrentAppendsAreGroupCommittedWithoutGaps) {
   const auto report = verify_ledger(*sqlite, "test/ledger", std::span(&verifier, 1));
   EXPECT_TRUE(report.ok) << report.problem;
   EXPECT_EQ(report.checkpoints_checked, 1u);
+}
+
+// Appends that do not wait share commits with those that do: every one is
+// told exactly once, with its own index, and is where it was told.
+TEST(Ledger, AsynchronousAppendsAreToldOnceAndShareCommitsWithBlockingOnes) {
+  TempDir tmp;
+  auto sqlite = store::create_sqlite_store((tmp / "m.db").string());
+  CountingStore counting(*sqlite);
+  constexpr int kAsyncThreads = 4, kSyncThreads = 2, kPerThread = 300;
+  std::mutex told_mu;
+  std::map<std::pair<int, int>, std::vector<std::uint64_t>> told;  // (writer, seq) -> indices it was told
+  std::vector<std::vector<std::uint64_t>> sync_indices(kSyncThreads);
+  {
+    Ledger ledger(counting, "test/ledger");
+    {
+      std::vector<std::jthread> threads;
+      for (int t = 0; t < kAsyncThreads; ++t) {
+        threads.emplace_back([&, t] {
+          for (int i = 0; i < kPerThread; ++i) {
+            ledger.append_async(*encode_entry(draft(t, i)), [&, t, i](std::uint64_t index, std::exception_ptr error) {
+              std::lock_guard lock(told_mu);
+              told[{t, i}].push_back(error ? ~std::uint64_t{0} : index);
+            });
+          }
+        });
+      }
+      for (int t = 0; t < kSyncThreads; ++t) {
+        threads.emplace_back([&, t] {
+          for (int i = 0; i < kPerThread; ++i) sync_indices[t].push_back(ledger.append(draft(100 + t, i)));
+        });
+      }
+    }
+    // Destroying the ledger commits what is still queued, and tells it.
+  }
+  ASSERT_EQ(told.size(), std::size_t{kAsyncThreads * kPerThread});
+  std::set<std::uint64_t> all;
+  for (const auto& [key, indices] : told) {
+    ASSERT_EQ(indices.size(), 1u) << "append (" << key.first << ", " << key.second << ") was told " << indices.size() << " times";
+    all.insert(indices[0]);
+  }
+  for (const auto& v : sync_indices) all.insert(v.begin(), v.end());
+  constexpr std::size_t kTotal = (kAsyncThreads + kSyncThreads) * kPerThread;
+  ASSERT_EQ(all.size(), kTotal);
+  EXPECT_EQ(*all.rbegin(), kTotal - 1);
+  EXPECT_LT(counting.transactions.load(), static_cast<int>(kTotal / 2)) << "appends were hardly batched";
+  Ledger reopened(*sqlite, "test/ledger");
+  for (const auto& [key, indices] : told) {
+    if (key.second % 37 != 0) continue;
+    const std::string body = reopened.entry_bytes(indices[0]);
+    EXPECT_NE(body.find("\"seq\":" + std::to_string(key.second) + ",\"writer\":" + std::to_string(key.first)), std::string::npos)
+        << body;
+  }
+  const auto report = verify_ledger(*sqlite, "test/ledger", {});
+  EXPECT_TRUE(report.ok) << report.problem;
 }
 
 TEST(Ledger, ProofsFromTheStoredTreeVerifyAgainstItsRoots) {
