@@ -81,6 +81,23 @@ nlohmann::json Service::evaluation(const CallContext& call, std::string_view bod
   return decide(broker_.policy_snapshot(), call, parse_body(body));
 }
 
+void Service::evaluation_async(const CallContext& call, std::string_view body, AnswerDone done) {
+  require_decision_asker(call.caller);
+  const nlohmann::json request = parse_body(body);
+  if (is_mandate_bound(request)) {
+    // It may spend a use of its mandate, which the broker decides and
+    // records in one step: answered when that step returns.
+    return done(decide_mandate_bound(broker_, call, request), nullptr);
+  }
+  broker::Evaluation evaluation = parse_evaluation(request);
+  evaluation.traceparent = call.traceparent;
+  broker_.evaluate_async(broker_.policy_snapshot(), call.caller, evaluation,
+                         [done = std::move(done)](const broker::EvaluationResult* result, std::exception_ptr error) {
+                           if (error) return done(nullptr, error);
+                           done(decision_json(*result), nullptr);
+                         });
+}
+
 nlohmann::json Service::evaluations(const CallContext& call, std::string_view body) {
   require_decision_asker(call.caller);
   nlohmann::json request = parse_body(body);

@@ -13,6 +13,8 @@
 // rule does not allow throws {forbidden}; store or disk failures throw
 // their own kinds. The server turns each kind into its status (core/error.h).
 #include <cstddef>
+#include <exception>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +42,11 @@ class Service {
   Service(broker::Broker& broker, std::string base_url, std::size_t max_batch_items = kDefaultMaxBatchItems);
 
   nlohmann::json evaluation(const CallContext& call, std::string_view body);   // POST /access/v1/evaluation
+  // The same without waiting for the disk: bad input and refusals throw
+  // here; `done` gets the answer once its decision is durable, or the error
+  // that kept it from being recorded, on the thread that committed it.
+  using AnswerDone = std::function<void(nlohmann::json answer, std::exception_ptr error)>;
+  void evaluation_async(const CallContext& call, std::string_view body, AnswerDone done);
   nlohmann::json evaluations(const CallContext& call, std::string_view body);  // POST /access/v1/evaluations
   nlohmann::json search_subject(const CallContext& call, std::string_view body);   // POST /access/v1/search/subject
   nlohmann::json search_resource(const CallContext& call, std::string_view body);  // POST /access/v1/search/resource

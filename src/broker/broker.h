@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <exception>
 #include <span>
 #include <string>
 #include <string_view>
@@ -450,6 +451,12 @@ class Broker {
   // unset; bad input throws), then record the decided ones in one group of
   // entries, one durable commit, which fills in their ledger_index.
   EvaluationResult decide_evaluation(const PolicySnapshot& snapshot, const Evaluation& request);
+  // evaluate() without waiting for the disk: decides now (bad input throws
+  // here, nothing recorded), and `done` gets the result once its entry is
+  // durable, or the error that kept it from being written (never both), on
+  // the thread that committed it. `done` must not block or throw.
+  using EvaluationDone = std::function<void(const EvaluationResult* result, std::exception_ptr error)>;
+  void evaluate_async(const PolicySnapshot& snapshot, const Caller& caller, const Evaluation& request, EvaluationDone done);
   void record_evaluations(const Caller& caller, std::span<const Evaluation> requests, std::span<EvaluationResult> results);
   // A registered actor's kind and lifecycle state as the cached policy
   // context knows them (every actor is an entity there): what an edge needs

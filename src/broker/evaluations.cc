@@ -180,6 +180,19 @@ EvaluationResult Broker::evaluate(const PolicySnapshot& snapshot, const Caller& 
   return result;
 }
 
+void Broker::evaluate_async(const PolicySnapshot& snapshot, const Caller& caller, const Evaluation& request,
+                            EvaluationDone done) {
+  EvaluationResult result = decide_evaluation(snapshot, request);
+  auto encoded = ledger::encode_entry(evaluation_step(caller, now(), request, result).entry());
+  if (!encoded) fail(ErrorKind::bad_input, encoded.error());
+  ledger_.append_async(std::move(*encoded), [result = std::move(result), done = std::move(done)](
+                                                std::uint64_t index, std::exception_ptr error) mutable {
+    if (error) return done(nullptr, error);
+    result.ledger_index = index;
+    done(&result, nullptr);
+  });
+}
+
 void Broker::record_evaluations(const Caller& caller, std::span<const Evaluation> requests,
                                 std::span<EvaluationResult> results) {
   if (requests.size() != results.size()) fail(ErrorKind::internal, "record_evaluations: one result per request");

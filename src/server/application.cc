@@ -109,6 +109,18 @@ Application::~Application() = default;
 
 Response Application::handle(Request& request) const {
   Response response = router_.route(request);
+  if (response.deferred) {
+    // What the router filled in for the placeholder holds for the answer.
+    auto answer = std::make_shared<DeferredResponse>();
+    response.deferred->then([answer, route = response.route, caller = response.caller](Response r) {
+      r.route = route;
+      if (r.caller.empty()) r.caller = caller;
+      add_security_headers(r);
+      answer->complete(std::move(r));
+    });
+    response.deferred = std::move(answer);
+    return response;
+  }
   add_security_headers(response);
   return response;
 }

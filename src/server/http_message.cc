@@ -2,11 +2,46 @@
 
 #include <algorithm>
 #include <cctype>
+#include <future>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
 namespace mandate::server {
+
+void DeferredResponse::complete(Response response) {
+  std::function<void(Response)> next;
+  {
+    std::lock_guard lock(mu_);
+    if (!next_) {
+      answer_ = std::make_unique<Response>(std::move(response));
+      return;
+    }
+    next = std::move(next_);
+  }
+  next(std::move(response));
+}
+
+Response answer_of(Response response) {
+  if (!response.deferred) return response;
+  std::promise<Response> answer;
+  auto future = answer.get_future();
+  response.deferred->then([&answer](Response r) { answer.set_value(std::move(r)); });
+  return future.get();
+}
+
+void DeferredResponse::then(std::function<void(Response)> next) {
+  std::unique_ptr<Response> answer;
+  {
+    std::lock_guard lock(mu_);
+    if (!answer_) {
+      next_ = std::move(next);
+      return;
+    }
+    answer = std::move(answer_);
+  }
+  next(std::move(*answer));
+}
 
 std::optional<std::string_view> Request::header(std::string_view lower_name) const {
   for (const auto& [name, value] : headers) {

@@ -346,6 +346,16 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         response.status = 500;
         response.body = error_body("internal error");
       }
+      if (auto deferred = std::move(response.deferred)) {
+        // The handler thread goes back to the pool; the answer comes on
+        // whichever thread completes it, and is written on the network's.
+        deferred->then([self, request, guard = std::move(guard)](Response answer) mutable {
+          net::post(self->stream_.get_executor(), [self, request, answer = std::move(answer)]() mutable {
+            self->finish(*request, std::move(answer));
+          });
+        });
+        return;
+      }
       net::post(self->stream_.get_executor(), [self, request, response = std::move(response)]() mutable {
         self->finish(*request, std::move(response));
       });

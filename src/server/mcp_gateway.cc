@@ -48,7 +48,7 @@ Response route(mcp::Gateway& gateway, const std::string& path, Request& request)
     return ok;
   }
   if (request.path != path) {
-    Response missing{404, "application/json", R"({"error":"not found: the MCP endpoint is )" + path + "\"}", {}, {}, "", ""};
+    Response missing{404, "application/json", R"({"error":"not found: the MCP endpoint is )" + path + "\"}", {}, {}, {}, "", ""};
     missing.route = "(unmatched)";
     return missing;
   }

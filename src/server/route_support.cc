@@ -116,4 +116,16 @@ RouteHandler guarded(RouteHandler handler) {
   };
 }
 
+Response error_answer(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(std::move(error));
+  } catch (const Error& e) {
+    return error_response(http_status(e.kind()), e.what());
+  } catch (const nlohmann::json::exception& e) {
+    return error_response(http_status(ErrorKind::bad_input), std::string("request body: ") + e.what());
+  } catch (...) {
+    return error_response(500, "internal error");
+  }
+}
+
 }  // namespace mandate::server

@@ -197,7 +197,7 @@ TEST_F(ServerApp, AnAuthzenRequestThatIsNotJsonIs400) {
     untyped.target = untyped.path = path;
     untyped.headers.emplace_back("authorization", "Bearer " + workload(kResourceServer));
     untyped.body = body;
-    EXPECT_EQ(app->handle(untyped).status, 400) << path << " without a Content-Type";
+    EXPECT_EQ(answer_of(app->handle(untyped)).status, 400) << path << " without a Content-Type";
   }
   EXPECT_EQ(call("POST", "/access/v1/evaluation", workload(kResourceServer), body).status, 200);
   EXPECT_EQ(ledger_size(), size + 1);

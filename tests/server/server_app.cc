@@ -42,7 +42,7 @@ Response ServerApp::call(const std::string& method, const std::string& target, c
   if (!body.empty()) r.headers.emplace_back("content-type", type);
   for (auto& h : headers) r.headers.push_back(std::move(h));
   r.body = body;
-  return app->handle(r);
+  return answer_of(app->handle(r));
 }
 
 std::uint64_t ServerApp::ledger_size() { return app->home().ledger().size(); }

@@ -6,7 +6,9 @@
 // One HTTP exchange as the handlers see it: plain values, no Boost.Beast, so
 // only http_server.cc pays for Beast's headers.
 #include <expected>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,6 +47,29 @@ class BodyStream {
   virtual std::optional<std::string> next() = 0;
 };
 
+struct Response;
+
+// An answer that comes later (a decision waiting for its durable commit,
+// without holding a handler thread). The handler returns a Response with
+// `deferred` set; whoever has the answer calls complete() once, from any
+// thread; the listener's then() runs with it on that thread (or at once,
+// if it came first) and must not block.
+class DeferredResponse {
+ public:
+  void complete(Response response);
+  void then(std::function<void(Response)> next);
+
+ private:
+  std::mutex mu_;
+  std::unique_ptr<Response> answer_;  // the answer, until then() takes it
+  std::function<void(Response)> next_;
+};
+
+struct Response;
+// The answer itself: `response`, or for a deferred one what it completes
+// with, waited for on this thread (for callers that can block: tests, tools).
+Response answer_of(Response response);
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
@@ -52,6 +77,8 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;
   // Set for a streamed answer (body is then unused).
   std::shared_ptr<BodyStream> stream;
+  // Set for an answer that comes later (everything above is then unused).
+  std::shared_ptr<DeferredResponse> deferred;
 
   // Filled by the router for the access log and metrics: the route's pattern
   // ("/v1/tasks/{id}"), never the raw path, and who called.

@@ -5,6 +5,7 @@
 #endif
 // What every route handler shares: reading a JSON body strictly, answering
 // JSON, and turning mandate's errors into HTTP statuses.
+#include <exception>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -54,5 +55,8 @@ class QueryParameters {
 // WWW-Authenticate), a JSON type error as 400, anything else 500 with no
 // detail (the listener's).
 RouteHandler guarded(RouteHandler handler);
+// The answer guarded() gives for an error that came later (a deferred
+// answer's), without the challenge, which only admission errors carry.
+Response error_answer(std::exception_ptr error);
 
 }  // namespace mandate::server
