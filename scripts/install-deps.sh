@@ -15,6 +15,7 @@ packages=(
   libbenchmark-dev
   libsimdjson-dev zlib1g-dev gzip
   libboost-dev libcurl4-openssl-dev
+  libjemalloc-dev
   wrk curl
   chromium
 )
