@@ -1,5 +1,7 @@
 #include "server/internal/metrics.h"
 
+#include <cmath>
+#include <charconv>
 #include <sstream>
 
 namespace mandate::server {
@@ -18,6 +20,19 @@ std::string label(const std::string& value) {
   }
   return out;
 }
+// A sample value as Prometheus reads it, without losing digits: a count
+// of 2,243,563 is not 2.24356e+06 (what a stream prints by default).
+std::string sample(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+  if (value == std::trunc(value) && std::fabs(value) < 9.007199254740992e15) {
+    return std::to_string(static_cast<long long>(value));
+  }
+  char text[64];
+  const auto end = std::to_chars(text, text + sizeof text, value).ptr;  // the shortest form that reads back the same
+  return std::string(text, end);
+}
+
 }  // namespace
 
 void Metrics::observe_request(const std::string& method, const std::string& route, int status,
@@ -76,7 +91,7 @@ std::string Metrics::render() const {
       << "mandate_decisions_total{result=\"deny\"} " << denied_ << "\n";
   for (const auto& [name, gauge] : gauges_) {
     out << "# HELP " << name << " " << gauge.help << "\n# TYPE " << name << " gauge\n"
-        << name << " " << gauge.read() << "\n";
+        << name << " " << sample(gauge.read()) << "\n";
   }
   for (const auto& render : expositions_) out << render();
   return out.str();
