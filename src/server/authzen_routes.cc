@@ -12,21 +12,27 @@ namespace {
 
 using Call = nlohmann::json (authzen::Service::*)(const authzen::CallContext&, std::string_view);
 
+// The one admission of every AuthZEN request: a policy enforcement point,
+// a JSON body, and what the decision records of the call.
+authzen::CallContext admitted_call(Application& app, const Request& request) {
+  const auto who = app.authenticate(request, Access::enforcement_point);
+  // AuthZEN 1.0 (Error Responses) lists 400, 401, 403 and 500 only: a body that is not
+  // declared JSON is a bad request there, not 415 as elsewhere here.
+  if (!declares_json(request)) {
+    fail(ErrorKind::bad_input, "AuthZEN requests are application/json (Content-Type: application/json)");
+  }
+  authzen::CallContext context;
+  context.caller = who.caller;
+  if (auto tp = request.header("traceparent")) context.traceparent = std::string(*tp);
+  context.certificate_thumbprint = who.certificate_thumbprint;
+  return context;
+}
+
 RouteHandler decision_endpoint(Application& app, Call call) {
   return [&app, call](Request& request, const PathParameters&) {
-    const auto who = app.authenticate(request, Access::enforcement_point);
-    // AuthZEN 1.0 (Error Responses) lists 400, 401, 403 and 500 only: a body that is not
-    // declared JSON is a bad request there, not 415 as elsewhere here.
-    if (!declares_json(request)) {
-      fail(ErrorKind::bad_input, "AuthZEN requests are application/json (Content-Type: application/json)");
-    }
-    authzen::CallContext context;
-    context.caller = who.caller;
-    if (auto tp = request.header("traceparent")) context.traceparent = std::string(*tp);
-    context.certificate_thumbprint = who.certificate_thumbprint;
-    const nlohmann::json answer = (app.authzen().*call)(context, request.body);
-    Response r = json_ok(answer);
-    r.caller = who.caller.actor_id;
+    const authzen::CallContext context = admitted_call(app, request);
+    Response r = json_ok((app.authzen().*call)(context, request.body));
+    r.caller = context.caller.actor_id;
     return r;
   };
 }
@@ -35,17 +41,10 @@ RouteHandler decision_endpoint(Application& app, Call call) {
 // handler thread while the disk works (the ledger's group commit tells it).
 RouteHandler evaluation_endpoint(Application& app) {
   return [&app](Request& request, const PathParameters&) {
-    const auto who = app.authenticate(request, Access::enforcement_point);
-    if (!declares_json(request)) {
-      fail(ErrorKind::bad_input, "AuthZEN requests are application/json (Content-Type: application/json)");
-    }
-    authzen::CallContext context;
-    context.caller = who.caller;
-    if (auto tp = request.header("traceparent")) context.traceparent = std::string(*tp);
-    context.certificate_thumbprint = who.certificate_thumbprint;
+    const authzen::CallContext context = admitted_call(app, request);
     auto deferred = std::make_shared<DeferredResponse>();
     app.authzen().evaluation_async(context, request.body,
-                                   [&app, deferred, caller = who.caller.actor_id](nlohmann::json answer, std::exception_ptr error) {
+                                   [&app, deferred, caller = context.caller.actor_id](nlohmann::json answer, std::exception_ptr error) {
                                      if (error) return deferred->complete(error_answer(error));
                                      app.metrics().observe_decision(answer["decision"] == true);
                                      Response r = json_ok(answer);
@@ -53,7 +52,7 @@ RouteHandler evaluation_endpoint(Application& app) {
                                      deferred->complete(std::move(r));
                                    });
     Response placeholder;
-    placeholder.caller = who.caller.actor_id;
+    placeholder.caller = context.caller.actor_id;
     placeholder.deferred = std::move(deferred);
     return placeholder;
   };
