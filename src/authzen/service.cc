@@ -57,6 +57,14 @@ nlohmann::json with_defaults(const nlohmann::json& item, const nlohmann::json& r
   return merged;
 }
 
+// A general (not mandate-bound) evaluation as the broker takes it, with
+// the call's trace context.
+broker::Evaluation general_evaluation(const CallContext& call, const nlohmann::json& request) {
+  broker::Evaluation evaluation = parse_evaluation(request);
+  evaluation.traceparent = call.traceparent;
+  return evaluation;
+}
+
 nlohmann::json item_error(const Error& e) {
   return {{"decision", false}, {"context", {{"error", {{"status", http_status(ErrorKind::bad_input)}, {"message", e.what()}}}}}};
 }
@@ -71,9 +79,7 @@ Service::Service(broker::Broker& broker, std::string base_url, std::size_t max_b
 nlohmann::json Service::decide(const broker::Broker::PolicySnapshot& snapshot, const CallContext& call,
                               const nlohmann::json& request) {
   if (is_mandate_bound(request)) return decide_mandate_bound(broker_, call, request);
-  broker::Evaluation evaluation = parse_evaluation(request);
-  evaluation.traceparent = call.traceparent;
-  return decision_json(broker_.evaluate(snapshot, call.caller, evaluation));
+  return decision_json(broker_.evaluate(snapshot, call.caller, general_evaluation(call, request)));
 }
 
 nlohmann::json Service::evaluation(const CallContext& call, std::string_view body) {
@@ -89,9 +95,7 @@ void Service::evaluation_async(const CallContext& call, std::string_view body, A
     // records in one step: answered when that step returns.
     return done(decide_mandate_bound(broker_, call, request), nullptr);
   }
-  broker::Evaluation evaluation = parse_evaluation(request);
-  evaluation.traceparent = call.traceparent;
-  broker_.evaluate_async(broker_.policy_snapshot(), call.caller, evaluation,
+  broker_.evaluate_async(broker_.policy_snapshot(), call.caller, general_evaluation(call, request),
                          [done = std::move(done)](const broker::EvaluationResult* result, std::exception_ptr error) {
                            if (error) return done(nullptr, error);
                            done(decision_json(*result), nullptr);
@@ -132,8 +136,7 @@ nlohmann::json Service::evaluations(const CallContext& call, std::string_view bo
       if (is_mandate_bound(item)) {
         answer = decide_mandate_bound(broker_, call, item);
       } else {
-        broker::Evaluation evaluation = parse_evaluation(item);
-        evaluation.traceparent = call.traceparent;
+        broker::Evaluation evaluation = general_evaluation(call, item);
         broker::EvaluationResult result = broker_.decide_evaluation(snapshot, evaluation);
         answer = {{"decision", result.allow}};
         decided.push_back(std::move(evaluation));

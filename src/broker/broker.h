@@ -12,11 +12,11 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <exception>
 #include <span>
 #include <string>
 #include <string_view>

@@ -183,9 +183,7 @@ EvaluationResult Broker::evaluate(const PolicySnapshot& snapshot, const Caller& 
 void Broker::evaluate_async(const PolicySnapshot& snapshot, const Caller& caller, const Evaluation& request,
                             EvaluationDone done) {
   EvaluationResult result = decide_evaluation(snapshot, request);
-  auto encoded = ledger::encode_entry(evaluation_step(caller, now(), request, result).entry());
-  if (!encoded) fail(ErrorKind::bad_input, encoded.error());
-  ledger_.append_async(std::move(*encoded), [result = std::move(result), done = std::move(done)](
+  ledger_.append_async(evaluation_step(caller, now(), request, result).encoded(), [result = std::move(result), done = std::move(done)](
                                                 std::uint64_t index, std::exception_ptr error) mutable {
     if (error) return done(nullptr, error);
     result.ledger_index = index;
@@ -199,11 +197,7 @@ void Broker::record_evaluations(const Caller& caller, std::span<const Evaluation
   const core::Timestamp at = now();
   std::vector<ledger::EncodedEntry> entries;
   entries.reserve(requests.size());
-  for (std::size_t i = 0; i < requests.size(); ++i) {
-    auto encoded = ledger::encode_entry(evaluation_step(caller, at, requests[i], results[i]).entry());
-    if (!encoded) fail(ErrorKind::bad_input, encoded.error());
-    entries.push_back(std::move(*encoded));
-  }
+  for (std::size_t i = 0; i < requests.size(); ++i) entries.push_back(evaluation_step(caller, at, requests[i], results[i]).encoded());
   const std::uint64_t first = ledger_.append_group(entries);
   for (std::size_t i = 0; i < results.size(); ++i) results[i].ledger_index = first + i;
 }

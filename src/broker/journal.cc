@@ -55,6 +55,13 @@ Step& Step::index_under(const std::string& kind, const std::string& key) {
 
 std::uint64_t Step::commit(ledger::Ledger& ledger) { return ledger.append(entry_, puts_); }
 
+ledger::EncodedEntry Step::encoded() const {
+  if (!puts_.empty()) fail(ErrorKind::internal, "a step that puts records is committed with them");
+  auto encoded = ledger::encode_entry(entry_);
+  if (!encoded) fail(ErrorKind::bad_input, encoded.error());
+  return std::move(*encoded);
+}
+
 namespace {
 
 template <typename T, typename From>

@@ -44,6 +44,9 @@ class Step {
   ledger::EntryDraft& entry() { return entry_; }
   // Durable when it returns; Error{conflict} when a record moved meanwhile.
   std::uint64_t commit(ledger::Ledger& ledger);
+  // The entry's canonical bytes, for a caller that appends it another way
+  // (a group, or without waiting); only for steps that put no records.
+  ledger::EncodedEntry encoded() const;
 
  private:
   ledger::EntryDraft entry_;
