@@ -43,8 +43,7 @@ bool valid_key_name(std::string_view name) {
 std::uint32_t note_key_hash(std::string_view name, const crypto::Ed25519PublicKey& key) {
   crypto::Sha256 h;
   const crypto::Hash digest = h.update(name).update(std::string_view("\n")).update(kEd25519Type).update(key).finish();
-  return (std::uint32_t{digest[0]} << 24) | (std::uint32_t{digest[1]} << 16) | (std::uint32_t{digest[2]} << 8) |
-         std::uint32_t{digest[3]};
+  return key_id_of(digest);
 }
 
 std::expected<SignedNote, std::string> parse_signed_note(std::string_view note) {
@@ -75,8 +74,7 @@ std::expected<SignedNote, std::string> parse_signed_note(std::string_view note) 
     if (!valid_key_name(sig.name)) return std::unexpected(where + "invalid key name");
     const auto blob = encoding::base64_decode(line.substr(space + 1));
     if (!blob || blob->size() < 5) return std::unexpected(where + "signature is not base64 of key hash and signature");
-    sig.key_hash = (std::uint32_t{(*blob)[0]} << 24) | (std::uint32_t{(*blob)[1]} << 16) |
-                   (std::uint32_t{(*blob)[2]} << 8) | std::uint32_t{(*blob)[3]};
+    sig.key_hash = key_id_of(*blob);
     sig.signature = std::string(as_text(*blob).substr(4));
     out.signatures.push_back(std::move(sig));
   }
@@ -110,35 +108,52 @@ NoteVerifier NoteVerifier::for_key(std::string name, const crypto::Ed25519Public
   return v;
 }
 
-std::expected<NoteVerifier, std::string> NoteVerifier::parse(std::string_view vkey) {
+std::expected<VerifierKey, std::string> parse_verifier_key(std::string_view vkey) {
   const auto first = vkey.find('+');
   const auto second = first == std::string_view::npos ? first : vkey.find('+', first + 1);
   if (second == std::string_view::npos) return std::unexpected("a verifier key is name+hash+key");
-  const std::string name(vkey.substr(0, first));
-  if (!valid_key_name(name)) return std::unexpected("invalid key name in verifier key");
+  VerifierKey out;
+  out.name = std::string(vkey.substr(0, first));
+  if (!valid_key_name(out.name)) return std::unexpected("invalid key name in verifier key");
   const std::string_view hash_hex = vkey.substr(first + 1, second - first - 1);
   const auto hash = encoding::hex_decode(hash_hex);
   if (hash_hex.size() != 8 || !hash) return std::unexpected("verifier key hash must be 8 hex digits");
-  const auto key = encoding::base64_decode(vkey.substr(second + 1));
-  if (!key || key->size() != 33 || (*key)[0] != kEd25519Type) {
+  out.key_id = key_id_of(*hash);
+  auto key = encoding::base64_decode(vkey.substr(second + 1));
+  if (!key || key->empty()) return std::unexpected("verifier key material is not base64 of a type byte and a key");
+  out.type = (*key)[0];
+  out.key.assign(key->begin() + 1, key->end());
+  return out;
+}
+
+std::string format_verifier_key(std::string_view name, std::uint32_t key_id, std::uint8_t type,
+                                std::span<const std::uint8_t> key) {
+  char hash_hex[9];
+  std::snprintf(hash_hex, sizeof hash_hex, "%08x", key_id);
+  std::string blob(1, static_cast<char>(type));
+  blob.append(reinterpret_cast<const char*>(key.data()), key.size());
+  return std::string(name) + "+" + hash_hex + "+" + encoding::base64_encode(blob);
+}
+
+std::uint32_t key_id_of(std::span<const std::uint8_t> digest) {
+  return (std::uint32_t{digest[0]} << 24) | (std::uint32_t{digest[1]} << 16) | (std::uint32_t{digest[2]} << 8) |
+         std::uint32_t{digest[3]};
+}
+
+std::expected<NoteVerifier, std::string> NoteVerifier::parse(std::string_view vkey) {
+  auto parsed = parse_verifier_key(vkey);
+  if (!parsed) return std::unexpected(parsed.error());
+  if (parsed->type != kEd25519Type || parsed->key.size() != 32) {
     return std::unexpected("verifier key is not an Ed25519 key (type 0x01 followed by 32 bytes)");
   }
   crypto::Ed25519PublicKey pub{};
-  std::copy(key->begin() + 1, key->end(), pub.begin());
-  NoteVerifier v = for_key(name, pub);
-  const std::uint32_t claimed = (std::uint32_t{(*hash)[0]} << 24) | (std::uint32_t{(*hash)[1]} << 16) |
-                                (std::uint32_t{(*hash)[2]} << 8) | std::uint32_t{(*hash)[3]};
-  if (claimed != v.key_hash) return std::unexpected("verifier key hash does not match its name and key");
+  std::copy(parsed->key.begin(), parsed->key.end(), pub.begin());
+  NoteVerifier v = for_key(parsed->name, pub);
+  if (parsed->key_id != v.key_hash) return std::unexpected("verifier key hash does not match its name and key");
   return v;
 }
 
-std::string NoteVerifier::to_string() const {
-  char hash_hex[9];
-  std::snprintf(hash_hex, sizeof hash_hex, "%08x", key_hash);
-  std::string blob(1, static_cast<char>(kEd25519Type));
-  blob.append(reinterpret_cast<const char*>(key.data()), key.size());
-  return name + "+" + hash_hex + "+" + encoding::base64_encode(blob);
-}
+std::string NoteVerifier::to_string() const { return format_verifier_key(name, key_hash, kEd25519Type, key); }
 
 bool NoteVerifier::verify(std::string_view text, const NoteSignature& sig) const {
   if (!matches(sig)) return false;

@@ -4,6 +4,7 @@
 // line, then one line per signature: "— <name> <base64(keyhash || sig)>".
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <expected>
 #include <string>
 #include <string_view>
@@ -32,6 +33,22 @@ bool valid_key_name(std::string_view name);
 
 // SHA-256(name || "\n" || 0x01 || public key), first four bytes, big-endian.
 std::uint32_t note_key_hash(std::string_view name, const crypto::Ed25519PublicKey& key);
+
+// A verifier key ("vkey", C2SP signed-note §Verifier keys) of any signature
+// type: "<name>+<hex key ID>+<base64(type || public key)>". The key ID is
+// checked by whoever knows how the type derives it.
+struct VerifierKey {
+  std::string name;
+  std::uint32_t key_id = 0;
+  std::uint8_t type = 0;
+  std::vector<std::uint8_t> key;  // the public key material after the type byte
+};
+std::expected<VerifierKey, std::string> parse_verifier_key(std::string_view vkey);
+std::string format_verifier_key(std::string_view name, std::uint32_t key_id, std::uint8_t type,
+                                std::span<const std::uint8_t> key);
+
+// The first four bytes of a digest, big-endian: how note key IDs are read.
+std::uint32_t key_id_of(std::span<const std::uint8_t> digest);
 
 struct NoteVerifier {
   std::string name;
