@@ -7,6 +7,7 @@
 
 #include "cli/internal/cli_context.h"
 #include "cli/internal/remote.h"
+#include "cli/internal/witness_options.h"
 #include "core/error.h"
 #include "encoding/base64.h"
 #include "encoding/json.h"
@@ -123,16 +124,47 @@ void add_proofs(CLI::App& ledger, GlobalOptions& options) {
   });
 }
 
+// The kept checkpoint's cosignatures, when the verifier asks for witnesses:
+// a checkpoint only the operator signed proves nothing against the operator.
+std::optional<std::string> witness_problem(const std::string& note, const witness::WitnessPolicy& witnesses,
+                                           nlohmann::json& out) {
+  const auto parsed = ledger::parse_signed_note(note);
+  if (!parsed) return "--checkpoint: " + parsed.error();
+  const auto quorum = witnesses.check(parsed->text, parsed->signatures);
+  nlohmann::json cosigned = nlohmann::json::object();
+  for (const auto& [name, timestamp] : quorum.timestamps) cosigned[name] = timestamp;
+  out["witnesses"] = {{"quorum_reached", quorum.reached}, {"cosigned_by", cosigned}};
+  if (quorum.reached) return std::nullopt;
+  std::string why = "the kept checkpoint lacks the witnesses' quorum (" + witnesses.quorum() + ")";
+  for (const auto& problem : quorum.problems) why += "; " + problem;
+  return why;
+}
+
 void add_verify(CLI::App& ledger, GlobalOptions& options, int& exit_code) {
-  auto checkpoint_file = std::make_shared<std::string>();
+  struct VerifyArgs {
+    std::string checkpoint_file;
+    WitnessOptions witnesses;
+  };
+  auto args = std::make_shared<VerifyArgs>();
   auto* cmd = ledger.add_subcommand("verify", "Recompute every leaf, the tree and the checkpoints");
-  cmd->add_option("--checkpoint", *checkpoint_file, "A checkpoint kept outside the store (catches rollback)");
-  cmd->callback([&options, &exit_code, checkpoint_file] {
+  cmd->add_option("--checkpoint", args->checkpoint_file, "A checkpoint kept outside the store (catches rollback)");
+  add_witness_options(*cmd, args->witnesses);
+  cmd->callback([&options, &exit_code, args] {
+    const auto witnesses = witness_policy(args->witnesses);
+    if (witnesses && args->checkpoint_file.empty()) {
+      fail(ErrorKind::bad_input, "--witness/--policy check the cosignatures of a --checkpoint you kept; give one");
+    }
     std::optional<std::string> external;
-    if (!checkpoint_file->empty()) external = read_input("--checkpoint", *checkpoint_file);
+    if (!args->checkpoint_file.empty()) external = read_input("--checkpoint", args->checkpoint_file);
     auto home = open_home(options);
-    const auto report = ledger::verify_ledger(home->store(), home->config().origin, home->verifiers(), external);
+    auto report = ledger::verify_ledger(home->store(), home->config().origin, home->verifiers(), external);
     nlohmann::json out = {{"ok", report.ok}, {"size", report.size}, {"checkpoints_checked", report.checkpoints_checked}};
+    if (witnesses && external) {
+      if (auto problem = witness_problem(*external, *witnesses, out); problem && report.ok) {
+        report.ok = false;
+        report.problem = *problem;
+      }
+    }
     if (report.ok) {
       out["root_hash"] = encoding::base64_encode(report.root);
     } else {
@@ -152,13 +184,25 @@ void add_ledger_commands(CLI::App& app, GlobalOptions& options, int& exit_code) 
   ledger->require_subcommand(1);
   add_append(*ledger, options);
 
-  ledger->add_subcommand("checkpoint", "Sign, store and print a checkpoint of the current size")->callback([&options] {
+  auto witnessed = std::make_shared<bool>(false);
+  auto* checkpoint = ledger->add_subcommand("checkpoint", "Sign, store and print a checkpoint of the current size");
+  checkpoint->add_flag("--witnessed", *witnessed,
+                       "Print instead the newest checkpoint the witnesses' quorum cosigned (docs/witnesses.md)");
+  checkpoint->callback([&options, witnessed] {
     // The server signs one checkpoint per ledger size and serves it until the ledger grows.
     if (options.is_remote()) {
-      std::cout << RemoteClient(options.remote).text(RemoteCall::get("/v1/ledger/checkpoint"));
+      std::cout << RemoteClient(options.remote)
+                       .text(RemoteCall::get(*witnessed ? "/v1/ledger/checkpoint/witnessed" : "/v1/ledger/checkpoint"));
       return;
     }
-    std::cout << open_home(options)->sign_checkpoint();
+    auto home = open_home(options);
+    if (!*witnessed) {
+      std::cout << home->sign_checkpoint();
+      return;
+    }
+    const auto note = home->witnessed_checkpoint();
+    if (!note) fail(ErrorKind::not_found, "no checkpoint has reached the witnesses' quorum yet (is [witnesses] configured in mandate.toml?)");
+    std::cout << *note;
   });
 
   auto index = std::make_shared<std::uint64_t>(0);

@@ -5,6 +5,7 @@
 
 #include "broker/trace.h"
 #include "cli/internal/remote.h"
+#include "cli/internal/witness_options.h"
 #include "cli/internal/workflow_context.h"
 #include "core/error.h"
 #include "evidence/bundle.h"
@@ -45,7 +46,9 @@ void add_evidence_commands(CLI::App& app, GlobalOptions& options, int& exit_code
   auto* evidence = app.add_subcommand("evidence", "Self-contained, offline-verifiable evidence about a task");
   evidence->require_subcommand(1);
   auto task = std::make_shared<std::string>();
-  auto* exp = evidence->add_subcommand("export", "Print a bundle: the task's entries with inclusion proofs to a fresh signed checkpoint");
+  auto* exp = evidence->add_subcommand(
+      "export", "Print a bundle: the task's entries with inclusion proofs to the newest witnessed checkpoint that covers them, "
+                "else a fresh signed one");
   exp->add_option("task", *task)->required();
   exp->callback([&options, task] {
     if (options.is_remote()) return print_remote(options, RemoteCall::get("/v1/evidence/" + segment(*task)));
@@ -54,14 +57,18 @@ void add_evidence_commands(CLI::App& app, GlobalOptions& options, int& exit_code
   });
   struct VerifyArgs {
     std::string file, key;
+    WitnessOptions witnesses;
   };
   auto verify = std::make_shared<VerifyArgs>();
   auto* ver = evidence->add_subcommand("verify", "Verify a bundle offline (no store needed); exit 1 if it does not verify");
   ver->add_option("bundle", verify->file, "Bundle file, or - for stdin")->required();
   ver->add_option("--key", verify->key, "The checkpoint signer's verifier key you trust (C2SP vkey)");
+  add_witness_options(*ver, verify->witnesses);
   ver->callback([&exit_code, verify] {
+    const auto witnesses = witness_policy(verify->witnesses);
     const std::string text = argument_value(verify->file == "-" ? "-" : "@" + verify->file, "bundle");
-    const auto report = evidence::verify_bundle(text, verify->key.empty() ? std::nullopt : std::optional(verify->key));
+    const auto report = evidence::verify_bundle(text, verify->key.empty() ? std::nullopt : std::optional(verify->key),
+                                                witnesses ? &*witnesses : nullptr);
     print_json({{"valid", report.valid}, {"problems", report.problems}, {"proves", report.proves}, {"summary", report.summary}});
     if (!report.valid) exit_code = kExitCheckFailed;
   });

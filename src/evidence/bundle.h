@@ -26,6 +26,9 @@
 namespace mandate::ledger {
 class Ledger;
 }
+namespace mandate::witness {
+class WitnessPolicy;
+}
 
 namespace mandate::evidence {
 
@@ -50,7 +53,11 @@ struct VerifyReport {
 };
 
 // `trusted_key`: a vkey the verifier already trusts. Without it, the bundle's
-// own key is used and the report says the signer must be checked separately.
-VerifyReport verify_bundle(std::string_view bundle_text, const std::optional<std::string>& trusted_key);
+// own key is used (or the logs `witnesses` lists, if it lists any) and the
+// report says the signer must be checked separately. `witnesses`: the
+// witnesses and the quorum whose cosignatures the checkpoint must carry
+// (C2SP tlog-policy); none, no cosignature is required.
+VerifyReport verify_bundle(std::string_view bundle_text, const std::optional<std::string>& trusted_key,
+                           const witness::WitnessPolicy* witnesses = nullptr);
 
 }  // namespace mandate::evidence

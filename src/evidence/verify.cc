@@ -9,6 +9,7 @@
 #include "encoding/json.h"
 #include "evidence/bundle.h"
 #include "ledger/checkpoint.h"
+#include "witness/policy.h"
 #include "ledger/entry.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
@@ -27,14 +28,19 @@ struct Checked {
 bool string_field(const json& j, const char* name) { return j.contains(name) && j.at(name).is_string(); }
 
 std::optional<ledger::Checkpoint> check_checkpoint(const json& bundle, const std::optional<std::string>& trusted_key,
-                                                   VerifyReport& report) {
-  const std::string vkey = trusted_key.value_or(bundle.at("verifier_key").get<std::string>());
-  auto verifier = ledger::NoteVerifier::parse(vkey);
-  if (!verifier) {
-    report.problems.push_back("verifier key: " + verifier.error());
-    return std::nullopt;
+                                                   const witness::WitnessPolicy* witnesses, VerifyReport& report) {
+  std::vector<ledger::NoteVerifier> verifiers;
+  if (!trusted_key && witnesses != nullptr && !witnesses->logs().empty()) {
+    verifiers = witnesses->logs();  // the policy names the logs it trusts
+  } else {
+    const std::string vkey = trusted_key.value_or(bundle.at("verifier_key").get<std::string>());
+    auto verifier = ledger::NoteVerifier::parse(vkey);
+    if (!verifier) {
+      report.problems.push_back("verifier key: " + verifier.error());
+      return std::nullopt;
+    }
+    verifiers.push_back(*verifier);
   }
-  std::vector<ledger::NoteVerifier> verifiers{*verifier};
   auto checkpoint = ledger::open_checkpoint(bundle.at("checkpoint").get<std::string>(), bundle.at("origin").get<std::string>(), verifiers);
   if (!checkpoint) {
     report.problems.push_back("checkpoint: " + checkpoint.error());
@@ -263,9 +269,34 @@ void state_what_it_proves(const json& bundle, const std::vector<Checked>& entrie
   report.summary["attribution"] = attribution;
 }
 
+// The witnesses' quorum on the checkpoint: without it the operator alone
+// vouches for this history, and could have shown another one to others.
+void check_witnesses(const json& bundle, const witness::WitnessPolicy& witnesses, VerifyReport& report) {
+  const auto note = ledger::parse_signed_note(bundle.at("checkpoint").get<std::string>());
+  if (!note) return;  // check_checkpoint has said why
+  const witness::QuorumCheck quorum = witnesses.check(note->text, note->signatures);
+  json cosigned = json::object();
+  for (const auto& [name, timestamp] : quorum.timestamps) cosigned[name] = timestamp;
+  report.summary["witnesses"] = {{"quorum_reached", quorum.reached}, {"cosigned_by", cosigned}};
+  for (const auto& why : quorum.problems) report.problems.push_back("cosignature: " + why);
+  if (!quorum.reached) {
+    std::string who = quorum.cosigned_by.empty() ? "no witness of the policy" : "";
+    for (const auto& name : quorum.cosigned_by) who += (who.empty() ? "" : ", ") + name;
+    report.problems.push_back("the checkpoint lacks the witnesses' quorum (" + witnesses.quorum() + "): cosigned by " + who);
+    return;
+  }
+  if (witnesses.requires_cosignatures()) {
+    std::string who;
+    for (const auto& name : quorum.cosigned_by) who += (who.empty() ? "" : ", ") + name;
+    report.proves.push_back("the checkpoint was cosigned by witnesses " + who +
+                            ", reaching the policy's quorum: they saw no other history of this ledger up to it");
+  }
+}
+
 }  // namespace
 
-VerifyReport verify_bundle(std::string_view bundle_text, const std::optional<std::string>& trusted_key) {
+VerifyReport verify_bundle(std::string_view bundle_text, const std::optional<std::string>& trusted_key,
+                           const witness::WitnessPolicy* witnesses) {
   VerifyReport report;
   auto parsed = encoding::parse_json_strict(bundle_text);
   if (!parsed || !parsed->is_object()) {
@@ -287,8 +318,9 @@ VerifyReport verify_bundle(std::string_view bundle_text, const std::optional<std
     report.problems.push_back("format is not " + std::string(kBundleFormat));
     return report;
   }
-  auto checkpoint = check_checkpoint(bundle, trusted_key, report);
+  auto checkpoint = check_checkpoint(bundle, trusted_key, witnesses, report);
   if (!checkpoint) return report;
+  if (witnesses != nullptr) check_witnesses(bundle, *witnesses, report);
   const auto entries = check_entries(bundle, *checkpoint, report);
   try {
     check_jwks(bundle, entries, report);
@@ -300,7 +332,10 @@ VerifyReport verify_bundle(std::string_view bundle_text, const std::optional<std
   report.summary["task"] = bundle.at("task");
   report.summary["checkpoint_size"] = checkpoint->size;
   report.summary["entries"] = entries.size();
-  report.summary["signer"] = trusted_key ? "trusted key given by the verifier" : "the bundle's own key: compare it with the operator's published key";
+  report.summary["signer"] = trusted_key ? "trusted key given by the verifier"
+                             : witnesses != nullptr && !witnesses->logs().empty()
+                                 ? "a log key of the witness policy"
+                                 : "the bundle's own key: compare it with the operator's published key";
   report.valid = report.problems.empty();
   return report;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "ledger/checkpoint.h"
 #include "settings/secret_file.h"
 #include "store/postgresql/postgresql_event_store.h"
 #include "store/sqlite/sqlite_event_store.h"
@@ -216,6 +217,25 @@ std::string Home::sign_checkpoint() {
   const auto keyring = keyring_.current();  // keeps `key` alive through a reload
   const keys::SigningKey& key = keyring->active();
   return ledger_->checkpoint(key.public_key(), [&](std::string_view text) { return key.sign(text); });
+}
+
+namespace {
+constexpr const char* kWitnessedCheckpoint = "witnessed_checkpoint";
+}
+
+std::optional<std::string> Home::witnessed_checkpoint() { return store_->meta(kWitnessedCheckpoint); }
+
+void Home::record_witnessed_checkpoint(std::uint64_t size, const std::string& note) {
+  // Several servers may record at once; an older one arriving last is
+  // still a valid witnessed checkpoint, and the next round moves it on.
+  if (const auto kept = witnessed_checkpoint()) {
+    const auto parsed = ledger::parse_signed_note(*kept);
+    if (parsed) {
+      const auto checkpoint = ledger::parse_checkpoint_body(parsed->text);
+      if (checkpoint && checkpoint->size >= size) return;
+    }
+  }
+  store_->set_meta(kWitnessedCheckpoint, note);
 }
 
 }  // namespace mandate::home

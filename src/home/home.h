@@ -49,6 +49,13 @@ class Home {
   ledger::NoteVerifier active_verifier() const;
   std::string sign_checkpoint();
 
+  // The newest checkpoint that reached its witnesses' quorum (the server
+  // records it, src/server/witnessing.cc): a signed note carrying the
+  // witnesses' cosignatures. Nothing before a server with [witnesses] ran.
+  std::optional<std::string> witnessed_checkpoint();
+  // Keeps `note` (of `size` entries) if it is newer than the one kept.
+  void record_witnessed_checkpoint(std::uint64_t size, const std::string& note);
+
   Home(std::filesystem::path dir, Config config, keys::Keyring keyring, std::unique_ptr<store::Store> store);
 
  private:

@@ -13,6 +13,7 @@
 #include "ledger/ledger.h"
 #include "server/internal/console_state.h"
 #include "server/internal/task_events.h"
+#include "server/internal/witnessing.h"
 
 namespace mandate::server {
 
@@ -92,6 +93,10 @@ Application::Application(ServerConfig config, std::unique_ptr<home::Home> home,
     metrics_.add_gauge("mandate_console_sessions", "Console sessions open.",
                        [this] { return static_cast<double>(console_->sessions.open_sessions()); });
   }
+  if (config_.witnesses) {
+    witnessing_ = std::make_unique<Witnessing>(*config_.witnesses, *home_);
+    metrics_.add_exposition([this] { return witnessing_->render_metrics(); });
+  }
   add_ops_routes(router_, *this);
   add_actor_routes(router_, *this);
   add_task_routes(router_, *this);
@@ -106,6 +111,10 @@ Application::Application(ServerConfig config, std::unique_ptr<home::Home> home,
 }
 
 Application::~Application() = default;
+
+void Application::start_background_work() {
+  if (witnessing_) witnessing_->start();
+}
 
 Response Application::handle(Request& request) const {
   Response response = router_.route(request);
@@ -136,6 +145,12 @@ Readiness Application::readiness() const {
   if (readiness_checked_ && now - *readiness_checked_ < kReadinessProbeInterval) return readiness_;
   readiness_checked_ = now;
   readiness_ = probe_store();
+  if (readiness_.ready && witnessing_) {
+    if (auto problem = witnessing_->quorum_problem()) {
+      readiness_.ready = !witnessing_->required_for_ready();
+      readiness_.why_not = "witness quorum not reached: " + *problem;
+    }
+  }
   return readiness_;
 }
 

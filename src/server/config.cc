@@ -9,6 +9,7 @@
 #include "broker/records.h"
 #include "identity/authenticator.h"
 #include "notify/webhooks.h"
+#include "witness/policy.h"
 #include "settings/secret_file.h"
 #include "settings/strict_toml.h"
 
@@ -194,6 +195,32 @@ void read_console(Reader& r, const toml::table& root, const std::filesystem::pat
   c.console = std::move(cc);
 }
 
+void read_witnesses(Reader& r, const toml::table& root, const std::filesystem::path& base, ServerConfig& c) {
+  const toml::table* t = r.table(root, "witnesses");
+  if (t == nullptr) return;
+  r.only(*t, {"policy", "interval", "timeout", "required_for_ready"}, "witnesses");
+  WitnessingConfig w;
+  std::string policy;
+  r.text(*t, "policy", policy);
+  r.duration(*t, "interval", w.interval);
+  r.duration(*t, "timeout", w.timeout);
+  r.boolean(*t, "required_for_ready", w.required_for_ready);
+  if (r.failed()) return;
+  if (policy.empty()) return r.fail_at(*t, "[witnesses] needs policy, the C2SP tlog-policy file naming the witnesses");
+  w.policy_file = resolve(base, policy);
+  std::ifstream in(w.policy_file, std::ios::binary);
+  if (!in) return r.fail_at(*t->get("policy"), "cannot read the witness policy " + w.policy_file.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  auto parsed = witness::WitnessPolicy::parse(text.str());
+  if (!parsed) return r.fail_at(*t->get("policy"), w.policy_file.string() + ": " + parsed.error());
+  if (std::none_of(parsed->witnesses().begin(), parsed->witnesses().end(), [](const auto& x) { return !x.url.empty(); })) {
+    return r.fail_at(*t->get("policy"), w.policy_file.string() + ": no witness line has a URL to send checkpoints to");
+  }
+  w.policy = std::make_shared<const witness::WitnessPolicy>(std::move(*parsed));
+  c.witnesses = std::move(w);
+}
+
 }  // namespace
 
 std::expected<ServerConfig, std::string> parse_server_config(std::string_view text, std::string_view source,
@@ -204,7 +231,7 @@ std::expected<ServerConfig, std::string> parse_server_config(std::string_view te
   Reader r(source);
   ServerConfig c;
   r.only(root, {"home", "public_url", "listen", "tls", "limits", "mandates", "access", "log", "authzen", "identity", "console",
-               "webhooks", "keys", "mcp"},
+               "webhooks", "keys", "mcp", "witnesses"},
          "");
   std::string home = ".";
   r.text(root, "home", home);
@@ -237,6 +264,7 @@ std::expected<ServerConfig, std::string> parse_server_config(std::string_view te
     r.only(*t, {"access"}, "log");
     r.text(*t, "access", c.access_log);
   }
+  read_witnesses(r, root, base, c);
   ConsolePlaces console_places;
   read_console(r, root, base, c, console_places);
   if (r.failed()) return std::unexpected(r.error());

@@ -23,8 +23,23 @@
 namespace mandate::identity {
 struct IdentityConfig;
 }
+namespace mandate::witness {
+class WitnessPolicy;
+}
 
 namespace mandate::server {
+
+// [witnesses]: the independent parties asked to cosign each new checkpoint
+// (docs/witnesses.md). The policy file is a C2SP tlog-policy: its witness
+// lines carry the submission URLs and its quorum says which cosignatures
+// make a checkpoint trusted.
+struct WitnessingConfig {
+  std::filesystem::path policy_file;
+  std::shared_ptr<const witness::WitnessPolicy> policy;
+  std::chrono::milliseconds interval{std::chrono::seconds(10)};  // how often a grown ledger is checkpointed
+  std::chrono::milliseconds timeout{std::chrono::seconds(5)};    // per witness request
+  bool required_for_ready = false;  // /readyz answers 503 while the newest checkpoint lacks its quorum
+};
 
 struct ServerConfig {
   std::filesystem::path home;  // the mandate home (relative paths: to the config file's folder)
@@ -58,6 +73,7 @@ struct ServerConfig {
   // [keys] reload_interval: how often the server re-reads HOME/keys (also
   // on SIGHUP), so a key file copied there is used without a restart.
   std::chrono::milliseconds keys_reload_interval{std::chrono::seconds(30)};
+  std::optional<WitnessingConfig> witnesses;
 };
 
 std::expected<ServerConfig, std::string> parse_server_config(std::string_view text, std::string_view source_name,

@@ -66,6 +66,16 @@ void add_ledger_routes(Router& router, Application& app) {
     r.body = cache->note;
     return r;
   }));
+  // The newest checkpoint the witnesses' quorum cosigned (docs/witnesses.md).
+  router.add("GET", "/v1/ledger/checkpoint/witnessed", guarded([&app](Request& request, const PathParameters&) {
+    const auto who = app.authenticate(request, Access::authenticated);
+    auto note = app.home().witnessed_checkpoint();
+    if (!note) fail(ErrorKind::not_found, "no checkpoint has reached the witnesses' quorum yet");
+    Response r;
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = std::move(*note);
+    return r;
+  }));
   router.add("GET", "/v1/ledger/entries/{index}", guarded([&app](Request& request, const PathParameters& p) {
     const auto who = app.authenticate(request, Access::authenticated);
     const auto index = number(p.at("index"), "index");

@@ -21,7 +21,10 @@ void add_ops_routes(Router& router, Application& app) {
     Response r;
     r.content_type = "text/plain";
     r.status = state.ready ? 200 : 503;
-    r.body = state.ready ? "ready\n" : "not ready: " + state.why_not + "\n";
+    // Ready with a warning (the witnesses' quorum, when it is not required
+    // for readiness) still says what is wrong.
+    r.body = state.ready ? (state.why_not.empty() ? "ready\n" : "ready, but " + state.why_not + "\n")
+                         : "not ready: " + state.why_not + "\n";
     return r;
   });
   router.add("GET", "/metrics", [&app](Request&, const PathParameters&) {

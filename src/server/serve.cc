@@ -87,6 +87,7 @@ void serve(const std::filesystem::path& config_file, std::ostream& announce) {
   // are used without a restart; SIGHUP is handled from here on, before the
   // announcement, so a SIGHUP sent on seeing it never kills the server.
   const KeyReloader key_reloader(app->home().keys(), app->config().keys_reload_interval);
+  app->start_background_work();
   announce << nlohmann::json{{"listening", listen.address + ":" + std::to_string(server.port())}, {"tls", tls}}.dump()
            << std::endl;
   server.run(true);

@@ -2,6 +2,7 @@
 // chain, and the offline-verifiable evidence bundle about a task.
 #include "broker/trace.h"
 #include "home/evidence.h"
+#include "server/internal/witnessing.h"
 #include "home/home.h"
 #include "core/error.h"
 #include "server/internal/application.h"
@@ -29,7 +30,11 @@ void add_trace_routes(Router& router, Application& app) {
   }));
   router.add("GET", "/v1/evidence/{task}", guarded([&app](Request& request, const PathParameters& p) {
     const auto who = app.authenticate(request, Access::human);
-    return json_ok(home::export_evidence(app.home(), p.at("task")));
+    home::WitnessNow witness_now;
+    if (Witnessing* witnessing = app.witnessing()) {
+      witness_now = [witnessing](std::uint64_t size) { return witnessing->witnessed_covering(size); };
+    }
+    return json_ok(home::export_evidence(app.home(), p.at("task"), witness_now));
   }));
 }
 

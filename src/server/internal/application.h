@@ -35,6 +35,7 @@ namespace mandate::server {
 
 struct ConsoleState;
 class TaskEventFeed;
+class Witnessing;
 
 struct Readiness {
   bool ready = false;
@@ -58,6 +59,10 @@ class Application {
   ~Application();
   Application(const Application&) = delete;
   Application& operator=(const Application&) = delete;
+
+  // Threads of its own the application runs (the witnessing), started once
+  // the server is about to take requests.
+  void start_background_work();
 
   Response handle(Request& request) const;
   void observe(const Request& request, const Response& response, std::chrono::nanoseconds duration);
@@ -98,6 +103,8 @@ class Application {
   broker::Broker& broker() const { return *broker_; }
   authzen::Service& authzen() const { return *authzen_; }
   const TaskEventFeed& task_events() const { return *task_events_; }
+  // The witnesses' side ([witnesses] configured; else null).
+  Witnessing* witnessing() const { return witnessing_.get(); }
   Metrics& metrics() { return metrics_; }
   // Whether the store can be read and written, from a probe at most once
   // per kReadinessProbeInterval (readiness checks are unauthenticated: a
@@ -125,6 +132,8 @@ class Application {
   mutable std::mutex readiness_mu_;
   mutable std::optional<std::chrono::steady_clock::time_point> readiness_checked_;
   mutable Readiness readiness_;
+  // Last, so its thread stops before anything it uses goes.
+  std::unique_ptr<Witnessing> witnessing_;
 };
 
 // The route groups, each in its own file.
