@@ -40,7 +40,9 @@ class TilesInterop : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (server) EXPECT_EQ(server->terminate(), 0) << read_file(tmp / "server.err");
+    if (server) {
+      EXPECT_EQ(server->terminate(), 0) << read_file(tmp / "server.err");
+    }
   }
 
   RunResult cli(std::vector<std::string> args) const {
