@@ -18,6 +18,7 @@ packages=(
   libjemalloc-dev
   wrk curl
   chromium
+  golang-go golang-golang-x-mod-dev
 )
 
 missing=()

@@ -105,6 +105,7 @@ Application::Application(ServerConfig config, std::unique_ptr<home::Home> home,
   add_trace_routes(router_, *this);
   add_oauth_routes(router_, *this);
   add_ledger_routes(router_, *this);
+  add_tiles_routes(router_, *this);
   add_authzen_routes(router_, *this);
   add_audit_routes(router_, *this);
   if (console_) add_console_routes(router_, *this);

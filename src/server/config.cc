@@ -221,6 +221,45 @@ void read_witnesses(Reader& r, const toml::table& root, const std::filesystem::p
   c.witnesses = std::move(w);
 }
 
+// The first path segments the API's own routes take: a tiles prefix there
+// would be shadowed by them (or shadow them).
+bool taken_by_the_api(std::string_view first_segment) {
+  for (std::string_view taken : {"v1", "oauth", ".well-known", "access", "console", "healthz", "readyz", "metrics", "mcp"}) {
+    if (first_segment == taken) return true;
+  }
+  return false;
+}
+
+// "/tlog", "/logs/mandate": segments of URL-safe characters, no trailing slash.
+std::optional<std::string> tiles_prefix_problem(std::string_view prefix) {
+  if (!prefix.starts_with('/') || prefix.size() < 2 || prefix.ends_with('/')) {
+    return "must start with / and not end with it, e.g. \"/tlog\"";
+  }
+  std::string_view rest = prefix.substr(1);
+  if (taken_by_the_api(rest.substr(0, rest.find('/')))) return "must not start with a segment the API uses";
+  for (std::size_t start = 0; start <= rest.size();) {
+    const auto end = std::min(rest.find('/', start), rest.size());
+    const std::string_view segment = rest.substr(start, end - start);
+    if (segment.empty() || segment == "." || segment == ".." ||
+        segment.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~") != std::string_view::npos) {
+      return "segment \"" + std::string(segment) + "\" must be letters, digits and - . _ ~ only";
+    }
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+void read_tiles(Reader& r, const toml::table& root, ServerConfig& c) {
+  const toml::table* t = r.table(root, "tiles");
+  if (!t) return;
+  r.only(*t, {"prefix", "public"}, "tiles");
+  r.text(*t, "prefix", c.tiles_prefix);
+  r.boolean(*t, "public", c.tiles_public);
+  if (const toml::node* node = t->get("prefix")) {
+    if (auto problem = tiles_prefix_problem(c.tiles_prefix)) r.fail_at(*node, "prefix " + *problem);
+  }
+}
+
 }  // namespace
 
 std::expected<ServerConfig, std::string> parse_server_config(std::string_view text, std::string_view source,
@@ -231,7 +270,7 @@ std::expected<ServerConfig, std::string> parse_server_config(std::string_view te
   Reader r(source);
   ServerConfig c;
   r.only(root, {"home", "public_url", "listen", "tls", "limits", "mandates", "access", "log", "authzen", "identity", "console",
-               "webhooks", "keys", "mcp", "witnesses"},
+               "webhooks", "keys", "mcp", "witnesses", "tiles"},
          "");
   std::string home = ".";
   r.text(root, "home", home);
@@ -265,6 +304,7 @@ std::expected<ServerConfig, std::string> parse_server_config(std::string_view te
     r.text(*t, "access", c.access_log);
   }
   read_witnesses(r, root, base, c);
+  read_tiles(r, root, c);
   ConsolePlaces console_places;
   read_console(r, root, base, c, console_places);
   if (r.failed()) return std::unexpected(r.error());

@@ -74,6 +74,12 @@ struct ServerConfig {
   // on SIGHUP), so a key file copied there is used without a restart.
   std::chrono::milliseconds keys_reload_interval{std::chrono::seconds(30)};
   std::optional<WitnessingConfig> witnesses;
+  // [tiles] prefix and public: the ledger as C2SP tlog-tiles under the
+  // prefix (docs/ledger-and-evidence.md). Entries name people and tasks, so
+  // by default a caller authenticates as for /v1/ledger; public = true
+  // serves them to anyone (a public log, monitors without an identity).
+  std::string tiles_prefix = "/tlog";
+  bool tiles_public = false;
 };
 
 std::expected<ServerConfig, std::string> parse_server_config(std::string_view text, std::string_view source_name,

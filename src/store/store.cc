@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <cstdio>
+#include <limits>
 
 #include "core/error.h"
 
@@ -25,6 +26,31 @@ std::vector<std::int64_t> LedgerStore::record_versions(std::span<const std::pair
   out.reserve(keys.size());
   for (const auto& [kind, id] : keys) out.push_back(record_version(kind, id));
   return out;
+}
+
+NodeRows node_rows(unsigned level, std::uint64_t first, std::uint64_t count) {
+  constexpr std::uint64_t kMaxRow = std::numeric_limits<std::int64_t>::max();
+  // Row of node (level, j) is ((j + 1) << level) - 1; the last one must fit.
+  if (count == 0 || level >= 63 || first > kMaxRow || count > kMaxRow - first ||
+      first + count > (kMaxRow >> level)) {
+    fail(ErrorKind::bad_input, "nodes (level " + std::to_string(level) + ", " + std::to_string(first) + " + " +
+                                   std::to_string(count) + ") lie beyond any ledger");
+  }
+  return {((first + 1) << level) - 1, std::uint64_t{1} << level};
+}
+
+std::vector<std::optional<Hash>> LedgerStore::ledger_node_range(unsigned level, std::uint64_t first,
+                                                                std::uint64_t count) {
+  std::vector<NodeId> ids;
+  ids.reserve(count);
+  for (std::uint64_t i = 0; i < count; ++i) ids.push_back({level, first + i});
+  return ledger_nodes(ids);
+}
+
+std::optional<StoredCheckpoint> LedgerStore::latest_checkpoint() {
+  auto all = checkpoints();
+  if (all.empty()) return std::nullopt;
+  return std::move(all.back());
 }
 
 void check_continues(std::span<const LedgerRow> rows, std::uint64_t size) {

@@ -33,6 +33,15 @@ struct NodeId {
   std::uint64_t index = 0;
 };
 
+// Where nodes (level, first .. first + count - 1) live: rows first_row,
+// first_row + step, ... Error{bad_input} when they would lie beyond any
+// row a store can number (a signed 64-bit index).
+struct NodeRows {
+  std::uint64_t first_row = 0;
+  std::uint64_t step = 1;
+};
+NodeRows node_rows(unsigned level, std::uint64_t first, std::uint64_t count);
+
 // The workflow's current state (actors, tasks, mandates, ...), kept as one
 // JSON document per (kind, id) beside the ledger. Every change to a record is
 // written in the same transaction as the ledger entry that explains it, so
@@ -127,6 +136,10 @@ class LedgerStore {
   virtual std::optional<Hash> ledger_node(unsigned level, std::uint64_t index) = 0;
   // Many nodes in one read transaction (a proof needs ~2 log n of them).
   virtual std::vector<std::optional<Hash>> ledger_nodes(std::span<const NodeId> ids) = 0;
+  // The nodes (level, first), (level, first + 1), ... (level, first + count - 1):
+  // one range read, as a tlog tile needs (256 nodes of one level). Both
+  // backends answer it with one query; the default asks ledger_nodes.
+  virtual std::vector<std::optional<Hash>> ledger_node_range(unsigned level, std::uint64_t first, std::uint64_t count);
   // Visits rows with index in [from, to) in index order until `visit`
   // returns false. Rows missing from the table are simply not visited.
   virtual void scan_ledger(std::uint64_t from, std::uint64_t to,
@@ -134,6 +147,9 @@ class LedgerStore {
 
   virtual void add_checkpoint(const StoredCheckpoint& checkpoint) = 0;
   virtual std::vector<StoredCheckpoint> checkpoints() = 0;  // by size, ascending
+  // The checkpoint of the largest size, without reading them all (the tiles
+  // API serves it on every poll). The default reads checkpoints().
+  virtual std::optional<StoredCheckpoint> latest_checkpoint();
 };
 
 // How the store is doing, for /readyz and /metrics.

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "core/error.h"
 #include "store/postgresql/postgresql_store.h"
@@ -215,6 +216,45 @@ TEST_P(StoreContract, CheckpointsAndMeta) {
   store->set_meta("origin", "p");
   EXPECT_EQ(store->meta("origin"), "p");
   EXPECT_FALSE(store->meta("nothing").has_value());
+}
+
+TEST_P(StoreContract, TheLatestCheckpointIsTheLargest) {
+  auto store = place_->create();
+  EXPECT_FALSE(store->latest_checkpoint().has_value());
+  store->add_checkpoint({5, "five"});
+  store->add_checkpoint({2, "two"});
+  ASSERT_TRUE(store->latest_checkpoint().has_value());
+  EXPECT_EQ(store->latest_checkpoint()->size, 5u);
+  EXPECT_EQ(store->latest_checkpoint()->note, "five");
+}
+
+// A tile's nodes in one range read are the nodes keyed reads give, at every
+// level, with the ones no row holds yet absent.
+TEST_P(StoreContract, ANodeRangeIsTheNodesReadOneByOne) {
+  auto store = place_->create();
+  std::vector<LedgerRow> rows;
+  for (std::uint64_t i = 0; i < 600; ++i) {
+    LedgerRow r = row(i);
+    r.leaf_hash.fill(static_cast<std::uint8_t>(i * 7));
+    // Row i completes levels 1..k, k = trailing zeros of i + 1; distinct bytes per node.
+    for (unsigned level = 1; ((i + 1) >> level << level) == i + 1; ++level) {
+      r.nodes += std::string(32, static_cast<char>(i * 3 + level));
+    }
+    rows.push_back(std::move(r));
+  }
+  store->append_ledger_rows(rows);
+  for (const auto& [level, first, count] : {std::tuple{0u, 0ull, 256ull}, {0u, 512ull, 100ull}, {1u, 0ull, 300ull},
+                                            {8u, 0ull, 3ull}, {9u, 0ull, 2ull}, {4u, 30ull, 10ull}}) {
+    std::vector<NodeId> ids;
+    for (std::uint64_t j = first; j < first + count; ++j) ids.push_back({level, j});
+    const auto keyed = store->ledger_nodes(ids);
+    const auto ranged = store->ledger_node_range(level, first, count);
+    EXPECT_EQ(ranged, keyed) << "level " << level << " from " << first;
+    EXPECT_EQ(ranged.size(), count);
+  }
+  EXPECT_TRUE(store->ledger_node_range(8, 0, 2)[0].has_value());
+  EXPECT_FALSE(store->ledger_node_range(8, 0, 3)[2].has_value());  // 768 > 600 rows
+  EXPECT_THROW(store->ledger_node_range(62, 1, 2), Error);         // beyond any row number
 }
 
 TEST_P(StoreContract, PutsCommitWithTheirRowsAndCountVersions) {

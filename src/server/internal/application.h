@@ -145,6 +145,7 @@ void add_policy_routes(Router& router, Application& app);
 void add_trace_routes(Router& router, Application& app);
 void add_oauth_routes(Router& router, Application& app);
 void add_ledger_routes(Router& router, Application& app);
+void add_tiles_routes(Router& router, Application& app);
 void add_authzen_routes(Router& router, Application& app);
 void add_audit_routes(Router& router, Application& app);
 void add_console_routes(Router& router, Application& app);

@@ -132,6 +132,34 @@ class PostgresStore final : public Store {
     return read_nodes(*c, ids);
   }
 
+  std::vector<std::optional<Hash>> ledger_node_range(unsigned level, std::uint64_t first,
+                                                     std::uint64_t count) override {
+    std::vector<std::optional<Hash>> out(count);
+    if (count == 0) return out;
+    const auto [first_row, step] = node_rows(level, first, count);
+    auto c = pool_.acquire();
+    // One round trip; ANY(ARRAY(...)) makes it an index scan over just the
+    // rows the nodes live in (every 2^level-th), not a join over the table.
+    Result r = c->prepared("node_range",
+                           "SELECT idx, leaf_hash, nodes FROM ledger_entry "
+                           "WHERE idx = ANY(ARRAY(SELECT generate_series($1::bigint, $2::bigint, $3::bigint)))",
+                           Params()
+                               .integer(static_cast<std::int64_t>(first_row))
+                               .integer(static_cast<std::int64_t>(first_row + (count - 1) * step))
+                               .integer(static_cast<std::int64_t>(step)));
+    for (int i = 0; i < r.rows(); ++i) {
+      const auto row = static_cast<std::uint64_t>(r.integer(i, 0));
+      const std::uint64_t position = ((row + 1) >> level) - 1 - first;
+      if (position >= count) continue;
+      if (level == 0) {
+        out[position] = to_hash(r.bytes(i, 1));
+      } else if (const std::string_view nodes = r.bytes(i, 2); nodes.size() >= level * 32) {
+        out[position] = to_hash(nodes.substr((level - 1) * 32, 32));
+      }
+    }
+    return out;
+  }
+
   void scan_ledger(std::uint64_t from, std::uint64_t to,
                    const std::function<bool(const LedgerRow&)>& visit) override {
     constexpr std::uint64_t kChunk = 4096;
@@ -162,6 +190,14 @@ class PostgresStore final : public Store {
                 "INSERT INTO ledger_checkpoint (size, note) VALUES ($1, $2) "
                 "ON CONFLICT (size) DO UPDATE SET note = EXCLUDED.note",
                 Params().integer(static_cast<std::int64_t>(checkpoint.size)).text(checkpoint.note));
+  }
+
+  std::optional<StoredCheckpoint> latest_checkpoint() override {
+    auto c = pool_.acquire();
+    Result r = c->prepared("latest_checkpoint", "SELECT size, note FROM ledger_checkpoint ORDER BY size DESC LIMIT 1",
+                           Params());
+    if (r.rows() == 0) return std::nullopt;
+    return StoredCheckpoint{static_cast<std::uint64_t>(r.integer(0, 0)), r.text(0, 1)};
   }
 
   std::vector<StoredCheckpoint> checkpoints() override {

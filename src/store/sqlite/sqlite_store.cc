@@ -142,6 +142,27 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  std::vector<std::optional<Hash>> ledger_node_range(unsigned level, std::uint64_t first,
+                                                     std::uint64_t count) override {
+    std::vector<std::optional<Hash>> out(count);
+    if (count == 0) return out;
+    const auto [first_row, step] = node_rows(level, first, count);
+    std::lock_guard lock(mu_);
+    // One statement: SQLite walks the rows the nodes live in (every
+    // 2^level-th) by their keys, inside one implicit read transaction.
+    Statement& s = *select_node_range_;
+    s.bind(1, static_cast<std::int64_t>(first_row))
+        .bind(2, static_cast<std::int64_t>(step))
+        .bind(3, static_cast<std::int64_t>(first_row + (count - 1) * step));
+    while (s.step()) {
+      const auto row = static_cast<std::uint64_t>(s.column_int(0));
+      const std::uint64_t position = ((row + 1) >> level) - 1 - first;
+      if (position < count) out[position] = node_in_row(level, s.column_view(1), s.column_view(2));
+    }
+    s.reset();
+    return out;
+  }
+
   void scan_ledger(std::uint64_t from, std::uint64_t to,
                    const std::function<bool(const LedgerRow&)>& visit) override {
     // Chunks keep the lock short (appends go on during a long verification)
@@ -197,6 +218,13 @@ class SqliteStore final : public Store {
     Statement s = db_.prepare("INSERT OR REPLACE INTO ledger_checkpoint(size, note) VALUES (?1, ?2)");
     s.bind(1, static_cast<std::int64_t>(checkpoint.size)).bind(2, checkpoint.note);
     s.step();
+  }
+
+  std::optional<StoredCheckpoint> latest_checkpoint() override {
+    std::lock_guard lock(mu_);
+    Statement s = db_.prepare("SELECT size, note FROM ledger_checkpoint ORDER BY size DESC LIMIT 1");
+    if (!s.step()) return std::nullopt;
+    return StoredCheckpoint{static_cast<std::uint64_t>(s.column_int(0)), s.column_text(1)};
   }
 
   std::vector<StoredCheckpoint> checkpoints() override {
@@ -313,6 +341,10 @@ class SqliteStore final : public Store {
         "INSERT INTO ledger_entry(idx, leaf_hash, nodes, type, body) VALUES (?1, ?2, ?3, ?4, ?5)"));
     select_entry_.emplace(db_.prepare("SELECT idx, leaf_hash, nodes, type, body FROM ledger_entry WHERE idx = ?1"));
     select_node_row_.emplace(db_.prepare("SELECT leaf_hash, nodes FROM ledger_entry WHERE idx = ?1"));
+    // CROSS JOIN keeps the generated keys outside: one keyed lookup each.
+    select_node_range_.emplace(db_.prepare(
+        "WITH RECURSIVE k(i) AS (SELECT ?1 UNION ALL SELECT i + ?2 FROM k WHERE i + ?2 <= ?3) "
+        "SELECT e.idx, e.leaf_hash, e.nodes FROM k CROSS JOIN ledger_entry e ON e.idx = k.i"));
     select_size_.emplace(db_.prepare("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entry"));
     select_version_.emplace(db_.prepare("SELECT version FROM state_record WHERE kind = ?1 AND id = ?2"));
     select_record_.emplace(db_.prepare("SELECT ref, version, body FROM state_record WHERE kind = ?1 AND id = ?2"));
@@ -347,15 +379,17 @@ class SqliteStore final : public Store {
     Statement& s = *select_node_row_;
     s.bind(1, static_cast<std::int64_t>(row_index));
     std::optional<Hash> out;
-    if (s.step()) {
-      if (id.level == 0) {
-        out = to_hash(s.column_view(0));
-      } else if (const std::string_view nodes = s.column_view(1); nodes.size() >= id.level * 32) {
-        out = to_hash(nodes.substr((id.level - 1) * 32, 32));
-      }
-    }
+    if (s.step()) out = node_in_row(id.level, s.column_view(0), s.column_view(1));
     s.reset();
     return out;
+  }
+
+  // Node (level, j) from the row it lives in: the leaf hash at level 0,
+  // else its slot in the row's completed nodes (absent if the row has none).
+  static std::optional<Hash> node_in_row(unsigned level, std::string_view leaf_hash, std::string_view nodes) {
+    if (level == 0) return to_hash(leaf_hash);
+    if (nodes.size() < level * 32) return std::nullopt;
+    return to_hash(nodes.substr((level - 1) * 32, 32));
   }
 
   std::uint64_t size_locked() {
@@ -377,7 +411,7 @@ class SqliteStore final : public Store {
   std::mutex mu_;
   CommitLatency latency_;
   Database db_;
-  std::optional<Statement> insert_entry_, select_entry_, select_node_row_, select_size_, scan_entries_;
+  std::optional<Statement> insert_entry_, select_entry_, select_node_row_, select_node_range_, select_size_, scan_entries_;
   std::optional<Statement> select_version_, select_record_, upsert_record_;
 };
 
