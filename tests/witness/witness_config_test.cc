@@ -52,9 +52,9 @@ TEST(WitnessConfig, InitialFileAndAppendedLogReadBack) {
 TEST(WitnessConfig, MistakesAreRefusedWithTheirPlace) {
   const std::string name = "name = \"w.example/1\"\n";
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {name + "nmae = 1\n", "witness.toml:2:1: unknown setting nmae"},
+      {name + "nmae = 1\n", "witness.toml:2:8: unknown setting nmae"},
       {name + "[listen]\nport = 70000\n", "witness.toml:3:8: port must be an integer from 0 to 65535"},
-      {name + "[listen]\nadress = \"x\"\n", "witness.toml:3:1: unknown setting listen.adress"},
+      {name + "[listen]\nadress = \"x\"\n", "witness.toml:3:10: unknown setting listen.adress"},
       {name + "[[log]]\norigin = \"a\"\nkeys = [\"nonsense\"]\n", "witness.toml:4:9: not an Ed25519 checkpoint vkey"},
       {name + "[[log]]\norigin = \"a\"\n", "log.keys must be a list"},
       {name + "[[log]]\nkeys = [\"" + kLogVkey + "\"]\n", "log.origin is required"},
@@ -65,7 +65,7 @@ TEST(WitnessConfig, MistakesAreRefusedWithTheirPlace) {
       {"", "name must be a key name"},
       {name + "prefix = \"witness/\"\n", "prefix must be empty or a path"},
       {name + "[listen.tls]\ncertificate = \"c.pem\"\n", "needs both certificate and private_key"},
-      {name + "name = \"again\"\n", "witness.toml:2:1"},
+      {name + "name = \"again\"\n", "witness.toml:2:8"},
   };
   for (const auto& [text, expected] : cases) {
     auto config = parse(text);
