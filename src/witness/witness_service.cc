@@ -85,67 +85,79 @@ WitnessAnswer WitnessService::add_checkpoint(std::string_view body) {
   return decide(s);
 }
 
-WitnessAnswer WitnessService::decide(const Submission& s) {
+std::optional<WitnessService::Refused> WitnessService::refusal_of(const Submission& s,
+                                                               const std::optional<CosignedCheckpoint>& latest) {
   const std::uint64_t old_size = s.request.old_size;
   const std::uint64_t size = s.checkpoint.size;
+  const std::uint64_t latest_size = latest ? latest->size : 0;
+  auto refused = [](int status, std::string why) { return Refused{answer(status, why), why, true}; };
+  if (old_size > size) {
+    return refused(400, "the old size " + std::to_string(old_size) + " is larger than the checkpoint's size " +
+                            std::to_string(size));
+  }
+  if (old_size != latest_size) {
+    // The usual answer to a log that is behind (several log servers race):
+    // evidence only when it contradicts what was cosigned at that size.
+    const bool fork = latest && size == latest->size && s.checkpoint.root != latest->root;
+    return Refused{{409, std::string(kTlogSizeType), std::to_string(latest_size) + "\n"},
+                   "a different root for size " + std::to_string(size) + " than the one cosigned (old size " +
+                       std::to_string(old_size) + ", the latest is " + std::to_string(latest_size) + ")",
+                   fork};
+  }
+  if (size == 0 && s.checkpoint.root != ledger::empty_root()) {
+    return refused(422, "a checkpoint of size 0 must have the empty tree's root");
+  }
+  if (old_size == 0 && !s.request.proof.empty()) return refused(422, "the consistency proof from size 0 must be empty");
+  if (old_size == size && old_size > 0 && s.checkpoint.root != latest->root) {
+    return refused(422, "the root for size " + std::to_string(size) + " differs from the one this witness cosigned");
+  }
+  if (old_size > 0 && !ledger::verify_consistency(old_size, size, latest->root, s.checkpoint.root, s.request.proof)) {
+    return refused(422, "the consistency proof from size " + std::to_string(old_size) + " to " + std::to_string(size) +
+                            " does not verify against the checkpoint this witness cosigned");
+  }
+  return std::nullopt;
+}
+
+Refusal WitnessService::record_of(const Submission& s, const Refused& refused) const {
+  Refusal r;
+  r.origin = s.checkpoint.origin;
+  r.received_at = clock_();
+  r.status = refused.answer.status;
+  r.reason = refused.reason;
+  r.old_size = s.request.old_size;
+  r.size = s.checkpoint.size;
+  r.checkpoint = s.request.checkpoint;
+  r.proof = proof_lines(s.request.proof);
+  return r;
+}
+
+CosignedCheckpoint WitnessService::cosigned(const Submission& s, ledger::NoteSignature& cosignature) const {
+  // The spec forbids a zero timestamp: a clock before 1970 still says 1.
+  const std::uint64_t timestamp = std::max<std::uint64_t>(1, clock_());
+  cosignature = cosign(s.text, name_, key_, timestamp);
+  std::vector<ledger::NoteSignature> signatures = s.log_signatures;
+  signatures.push_back(cosignature);
+  CosignedCheckpoint next;
+  next.origin = s.checkpoint.origin;
+  next.size = s.checkpoint.size;
+  next.root = s.checkpoint.root;
+  next.note = ledger::format_signed_note({s.text, signatures});
+  next.cosigned_at = timestamp;
+  return next;
+}
+
+WitnessAnswer WitnessService::decide(const Submission& s) {
   WitnessAnswer result;
   state_.decide(s.checkpoint.origin, [&](const std::optional<CosignedCheckpoint>& latest) -> StateChange {
-    // A refusal of a validly signed checkpoint is kept: it may be the proof
-    // that the log forked or rolled back (the spec allows the witness to log it).
-    auto refuse = [&](int status, std::string why) -> StateChange {
-      result = answer(status, why);
-      Refusal r;
-      r.origin = s.checkpoint.origin;
-      r.received_at = clock_();
-      r.status = status;
-      r.reason = std::move(why);
-      r.old_size = old_size;
-      r.size = size;
-      r.checkpoint = s.request.checkpoint;
-      r.proof = proof_lines(s.request.proof);
-      return {std::nullopt, std::move(r)};
-    };
-    const std::uint64_t latest_size = latest ? latest->size : 0;
-    if (old_size > size) {
-      return refuse(400, "the old size " + std::to_string(old_size) + " is larger than the checkpoint's size " +
-                             std::to_string(size));
+    if (auto refused = refusal_of(s, latest)) {
+      result = refused->answer;
+      // A refused checkpoint the log validly signed may prove that it forked
+      // or rolled back: kept (the spec allows the witness to log it).
+      if (!refused->evidence) return {};
+      return {std::nullopt, record_of(s, *refused)};
     }
-    if (old_size != latest_size) {
-      // The usual answer to a log that is behind (several log servers race):
-      // evidence only when it contradicts what was cosigned at that size.
-      const bool fork = latest && size == latest->size && s.checkpoint.root != latest->root;
-      StateChange change;
-      if (fork) {
-        change = refuse(409, "a different root for size " + std::to_string(size) + " than the one cosigned (old size " +
-                                 std::to_string(old_size) + ", the latest is " + std::to_string(latest_size) + ")");
-      }
-      result = {409, std::string(kTlogSizeType), std::to_string(latest_size) + "\n"};
-      return change;
-    }
-    if (size == 0 && s.checkpoint.root != ledger::empty_root()) {
-      return refuse(422, "a checkpoint of size 0 must have the empty tree's root");
-    }
-    if (old_size == 0 && !s.request.proof.empty()) {
-      return refuse(422, "the consistency proof from size 0 must be empty");
-    }
-    if (old_size == size && old_size > 0 && s.checkpoint.root != latest->root) {
-      return refuse(422, "the root for size " + std::to_string(size) + " differs from the one this witness cosigned");
-    }
-    if (old_size > 0 && !ledger::verify_consistency(old_size, size, latest->root, s.checkpoint.root, s.request.proof)) {
-      return refuse(422, "the consistency proof from size " + std::to_string(old_size) + " to " + std::to_string(size) +
-                             " does not verify against the checkpoint this witness cosigned");
-    }
-    // The spec forbids a zero timestamp: a clock before 1970 still says 1.
-    const std::uint64_t timestamp = std::max<std::uint64_t>(1, clock_());
-    const ledger::NoteSignature cosignature = cosign(s.text, name_, key_, timestamp);
-    std::vector<ledger::NoteSignature> signatures = s.log_signatures;
-    signatures.push_back(cosignature);
-    CosignedCheckpoint next;
-    next.origin = s.checkpoint.origin;
-    next.size = size;
-    next.root = s.checkpoint.root;
-    next.note = ledger::format_signed_note({s.text, signatures});
-    next.cosigned_at = timestamp;
+    ledger::NoteSignature cosignature;
+    CosignedCheckpoint next = cosigned(s, cosignature);
     result = {200, "text/plain; charset=utf-8", signature_lines({cosignature})};
     return {std::move(next), std::nullopt};
   });

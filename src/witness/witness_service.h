@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,7 +50,17 @@ class WitnessService {
 
  private:
   struct Submission;
+  // Why a checkpoint may not be cosigned on top of the latest, and whether
+  // the refusal is worth keeping as evidence.
+  struct Refused {
+    WitnessAnswer answer;
+    std::string reason;
+    bool evidence = true;
+  };
   WitnessAnswer decide(const Submission& submission);
+  static std::optional<Refused> refusal_of(const Submission& s, const std::optional<CosignedCheckpoint>& latest);
+  Refusal record_of(const Submission& s, const Refused& refused) const;
+  CosignedCheckpoint cosigned(const Submission& s, ledger::NoteSignature& cosignature) const;
 
   std::string name_;
   crypto::Ed25519PrivateKey key_;
