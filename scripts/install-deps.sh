@@ -17,6 +17,7 @@ packages=(
   libboost-dev libcurl4-openssl-dev
   libjemalloc-dev
   wrk curl
+  golang-go golang-golang-x-mod-dev
   chromium
   golang-go golang-golang-x-mod-dev
 )

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   mandate::cli::add_mcp_command(app, options);
   mandate::cli::add_store_commands(app, options);
   mandate::cli::add_backup_commands(app, options);
+  mandate::cli::add_witness_commands(app);
 
   try {
     app.parse(argc, argv);

@@ -66,5 +66,7 @@ void add_mcp_command(CLI::App& app, GlobalOptions& options);
 void add_store_commands(CLI::App& app, GlobalOptions& options);
 // backup DEST, restore SRC: a local SQLite home only.
 void add_backup_commands(CLI::App& app, GlobalOptions& options);
+// witness init|serve|public-key|log|refusals: a witness for other logs, no home.
+void add_witness_commands(CLI::App& app);
 
 }  // namespace mandate::cli

@@ -1,6 +1,6 @@
 // Bytes from a client connection through what the server does with them
 // before a handler's own logic: Boost.Beast's request parser with the
-// server's limits (as http_server.cc sets them), request_from_head (the
+// server's limits (as src/http/server.cc sets them), request_from_head (the
 // project's conversion of the parsed head), the router with the server's
 // route table (src/server/*_routes.cc), path parameters, query parameters,
 // form and JSON bodies, and the error bodies refusals carry. Up to four

@@ -1,4 +1,4 @@
-#include "server/internal/http_message.h"
+#include "http/message.h"
 
 #include <algorithm>
 #include <cctype>
@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace mandate::server {
+namespace mandate::http {
 
 void DeferredResponse::complete(Response response) {
   std::function<void(Response)> next;
@@ -162,4 +162,4 @@ std::string error_body(std::string_view error, std::optional<std::string_view> d
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-}  // namespace mandate::server
+}  // namespace mandate::http

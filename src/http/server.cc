@@ -1,5 +1,5 @@
 // Boost.Beast stays in this file: nothing else in mandate includes it.
-#include "server/internal/http_server.h"
+#include "http/server.h"
 
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
@@ -25,10 +25,10 @@
 #include "core/error.h"
 #include "encoding/hex.h"
 
-namespace mandate::server {
+namespace mandate::http {
 
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace bhttp = beast::http;
 namespace net = boost::asio;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
@@ -290,16 +290,16 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     parser_->header_limit(static_cast<std::uint32_t>(server_.settings.limits.max_header_bytes));
     parser_->body_limit(server_.settings.limits.max_body_bytes);
     tcp_layer().expires_after(server_.settings.limits.request_timeout);
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
+    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
-    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
+    if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
         ec == net::error::connection_reset || ec == net::error::eof) {
       return close();
     }
-    if (ec == http::error::body_limit) return refuse(413, "the request body exceeds the limit of " + std::to_string(server_.settings.limits.max_body_bytes) + " bytes");
-    if (ec == http::error::header_limit) return refuse(431, "the request header exceeds the limit of " + std::to_string(server_.settings.limits.max_header_bytes) + " bytes");
+    if (ec == bhttp::error::body_limit) return refuse(413, "the request body exceeds the limit of " + std::to_string(server_.settings.limits.max_body_bytes) + " bytes");
+    if (ec == bhttp::error::header_limit) return refuse(431, "the request header exceeds the limit of " + std::to_string(server_.settings.limits.max_header_bytes) + " bytes");
     if (ec) return refuse(400, "malformed HTTP request: " + ec.message());
     dispatch(parser_->release());
   }
@@ -316,7 +316,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     finish(request, std::move(response));
   }
 
-  std::expected<Request, std::string> to_request(http::request<http::string_body>& message) {
+  std::expected<Request, std::string> to_request(bhttp::request<bhttp::string_body>& message) {
     std::vector<std::pair<std::string, std::string>> fields;
     for (const auto& field : message) fields.emplace_back(std::string(field.name_string()), std::string(field.value()));
     auto request = request_from_head(std::string(message.method_string()), std::string(message.target()),
@@ -329,7 +329,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     return request;
   }
 
-  void dispatch(http::request<http::string_body> message) {
+  void dispatch(bhttp::request<bhttp::string_body> message) {
     keep_alive_ = message.keep_alive();
     auto made = to_request(message);
     if (!made) return refuse(400, made.error());
@@ -363,12 +363,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   template <class Body>
-  static void fill_head(http::response<Body>& message, const Request& request, const Response& response) {
+  static void fill_head(bhttp::response<Body>& message, const Request& request, const Response& response) {
     message.version(11);
     message.result(static_cast<unsigned>(response.status));
     // 204 and 304 carry no content, so no type either (RFC 9110 §15.3.5).
-    if (response.status != 204 && response.status != 304) message.set(http::field::content_type, response.content_type);
-    message.set(http::field::cache_control, "no-store");
+    if (response.status != 204 && response.status != 304) message.set(bhttp::field::content_type, response.content_type);
+    message.set(bhttp::field::cache_control, "no-store");
     message.set("X-Request-ID", request.request_id);
     // A response's own headers replace the defaults above; Set-Cookie is
     // the one header that legitimately repeats (RFC 6265 §3).
@@ -388,14 +388,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
     const auto elapsed = SteadyClock::now() - started_;
     if (server_.observer) server_.observer(request, response, elapsed);
-    auto message = std::make_shared<http::response<http::string_body>>();
+    auto message = std::make_shared<bhttp::response<bhttp::string_body>>();
     fill_head(*message, request, response);
     const bool keep = keep_alive_ && !server_.stopping;
     message->keep_alive(keep);
     message->body() = std::move(response.body);
     message->prepare_payload();
     tcp_layer().expires_after(server_.settings.limits.request_timeout);
-    http::async_write(stream_, *message,
+    bhttp::async_write(stream_, *message,
                       [self = this->shared_from_this(), message, keep](beast::error_code ec, std::size_t) {
                         if (ec || !keep) return self->close();
                         self->wait_for_request();
@@ -418,14 +418,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     keep_alive_ = false;
     body_stream_ = std::move(response.stream);
     if (server_.observer) server_.observer(request, response, SteadyClock::now() - started_);
-    auto head = std::make_shared<http::response<http::empty_body>>();
+    auto head = std::make_shared<bhttp::response<bhttp::empty_body>>();
     fill_head(*head, request, response);
     head->keep_alive(false);
     head->chunked(true);
-    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
+    auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
     writing_ = true;
     tcp_layer().expires_after(server_.settings.limits.request_timeout);
-    http::async_write_header(stream_, *serializer,
+    bhttp::async_write_header(stream_, *serializer,
                              [self = this->shared_from_this(), head, serializer](beast::error_code ec, std::size_t) {
                                self->writing_ = false;
                                if (ec) return self->end_stream(false);
@@ -458,7 +458,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto data = std::make_shared<std::string>(std::move(*piece));
     writing_ = true;
     tcp_layer().expires_after(server_.settings.limits.request_timeout);
-    net::async_write(stream_, http::make_chunk(net::buffer(*data)),
+    net::async_write(stream_, bhttp::make_chunk(net::buffer(*data)),
                      [self = this->shared_from_this(), data](beast::error_code ec, std::size_t) {
                        self->writing_ = false;
                        if (ec) return self->end_stream(false);
@@ -491,7 +491,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (!say_so || closed_) return drop();
     writing_ = true;
     tcp_layer().expires_after(server_.settings.limits.request_timeout);
-    net::async_write(stream_, http::make_chunk_last(),
+    net::async_write(stream_, bhttp::make_chunk_last(),
                      [self = this->shared_from_this()](beast::error_code, std::size_t) { self->drop(); });
   }
 
@@ -526,7 +526,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::string remote_;
   std::vector<std::string> peer_chain_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::unique_ptr<net::steady_timer> idle_timer_;
   SteadyClock::time_point started_ = SteadyClock::now();
   bool idle_ = true;
@@ -635,4 +635,4 @@ void HttpServer::stop() {
   net::post(impl_->ioc, [this] { impl_->begin_stop(); });
 }
 
-}  // namespace mandate::server
+}  // namespace mandate::http
