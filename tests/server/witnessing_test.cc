@@ -132,7 +132,7 @@ class Witnessing : public ::testing::Test {
                "home = \"" + on.string() + "\"\n[listen]\naddress = \"127.0.0.1\"\nport = 0\n"
                "[log]\naccess = \"off\"\n[identity]\naudience = \"" + std::string(kAudience) + "\"\n"
                "[[identity.oidc]]\nissuer = \"" + kIdp + "\"\njwks_file = \"idp.jwks\"\n"
-               "[witnesses]\npolicy = \"witnesses.policy\"\ninterval = \"200ms\"\ntimeout = \"2s\"\n");
+               "[witnesses]\npolicy = \"witnesses.policy\"\ninterval = \"1s\"\ntimeout = \"2s\"\n");
     servers.push_back(std::make_unique<Child>(
         std::vector<std::string>{MANDATE_BINARY, "serve", "--config", (tmp / (name + ".toml")).string()},
         tmp / (name + ".err")));
@@ -261,9 +261,13 @@ TEST_F(Witnessing, AForkedHistoryGathersNoCosignatureAndItsEvidenceFails) {
   const std::uint16_t port = start_server(home, "server");
   ASSERT_NE(port, 0);
   request_task(home);
-  wait_for(port, "/metrics", [](const std::string& r) {
-    return r.find("mandate_witness_quorum 1") != std::string::npos &&
-           r.find("mandate_witness_cosigned_size{witness=\"w1\"} 0") == std::string::npos;
+  // The witnesses have cosigned the genuine history past the point where
+  // the copy was taken, so the fork cannot simply be the first they see.
+  const RunResult info = cli(home, {"ledger", "info"});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  const std::string size = std::to_string(nlohmann::json::parse(info.out)["size"].get<std::uint64_t>());
+  wait_for(port, "/metrics", [&size](const std::string& r) {
+    return r.find("mandate_witnessed_checkpoint_size " + size + "\n") != std::string::npos;
   });
   const std::string genuine = body_of(get(port, "/v1/evidence/" + task, human_token("alice")));
 
