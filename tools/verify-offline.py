@@ -10,6 +10,11 @@ trusting mandate:
   verify-offline.py consistency --vkey VKEY --old OLD_CP --checkpoint NEW_CP --proof PROOF_JSON
   verify-offline.py evidence   --vkey VKEY --bundle BUNDLE_JSON
 
+Each also takes --witness WVKEY (repeatable) and --quorum K: the checkpoint
+(the bundle's, or --checkpoint) must then carry valid C2SP cosignature/v1
+signatures from K of those witnesses (all of them without --quorum). WVKEY is
+a file holding a witness's cosigner vkey (`mandate witness public-key`).
+
 VKEY is the output of `mandate ledger public-key` (C2SP vkey), CP a signed
 checkpoint (`mandate ledger checkpoint`), ENTRY_FILE the exact bytes of
 `mandate ledger entry N`, PROOF_JSON the output of `mandate ledger proof ...
@@ -90,6 +95,49 @@ def open_checkpoint(note, vkey):
                 return size, root
             raise CheckFailed("checkpoint signature does not verify")
     raise CheckFailed("checkpoint carries no signature by this key")
+
+
+def parse_cosigner_vkey(vkey):
+    """A witness's key (C2SP tlog-cosignature): signature type 0x04, Ed25519."""
+    try:
+        name, hash_hex, key_b64 = vkey.strip().split("+", 2)
+        key = base64.b64decode(key_b64, validate=True)
+    except ValueError as e:
+        raise BadInput(f"witness key: {e}")
+    if len(key) != 33 or key[0] != 0x04:
+        raise BadInput("witness key is not a cosignature/v1 key (type 0x04, Ed25519)")
+    key_id = hashlib.sha256(name.encode() + b"\n" + key).digest()[:4]
+    if key_id.hex() != hash_hex:
+        raise BadInput("witness key ID does not match name and key")
+    return name, key_id, key[1:]
+
+
+def require_cosignatures(note, witness_vkeys, quorum):
+    """C2SP cosignature/v1: each signs "cosignature/v1\ntime <t>\n" + the checkpoint text."""
+    split = note.rindex("\n\n")
+    text, lines = note[:split + 1], note[split + 2:].splitlines()
+    cosigned = []
+    for vkey in witness_vkeys:
+        name, key_id, public_key = parse_cosigner_vkey(vkey)
+        for line in lines:
+            if not line.startswith(EM_DASH):
+                raise BadInput("bad signature line")
+            sig_name, blob = line[len(EM_DASH):].split(" ", 1)
+            raw = base64.b64decode(blob, validate=True)
+            if sig_name != name or raw[:4] != key_id:
+                continue
+            if len(raw) != 4 + 8 + 64:
+                raise CheckFailed(f"cosignature by {name} is not a timestamp and a signature")
+            timestamp = int.from_bytes(raw[4:12], "big")
+            message = f"cosignature/v1\ntime {timestamp}\n".encode() + text.encode()
+            if not ed25519_verify(public_key, message, raw[12:]):
+                raise CheckFailed(f"cosignature by {name} does not verify")
+            cosigned.append(name)
+            break
+    if len(cosigned) < quorum:
+        raise CheckFailed(f"the checkpoint is cosigned by {len(cosigned)} of the witnesses given "
+                          f"({', '.join(cosigned) or 'none'}), fewer than the quorum of {quorum}")
+    return cosigned
 
 
 def proof_hashes(proof, where="proof"):
@@ -202,17 +250,32 @@ def main():
     parser.add_argument("--old", help="older checkpoint (consistency)")
     parser.add_argument("--entry", help="file with the entry's exact bytes (inclusion)")
     parser.add_argument("--proof", help="proof JSON from mandate")
+    parser.add_argument("--witness", action="append", default=[], help="file holding a witness's cosigner vkey")
+    parser.add_argument("--quorum", type=int, help="how many of the --witness keys must have cosigned (default: all)")
     args = parser.parse_args()
     try:
         vkey = read(args.vkey)
+        witnesses = [read(w) for w in args.witness]
+        quorum = len(witnesses) if args.quorum is None else args.quorum
+        if args.quorum is not None and not 0 <= args.quorum <= len(witnesses):
+            raise BadInput("--quorum must be between 0 and the number of --witness keys")
+        witnessed = ""
         if args.what == "evidence":
             if not args.bundle:
                 raise BadInput("evidence needs --bundle")
-            print("OK: " + verify_evidence(json.loads(read(args.bundle)), vkey))
+            bundle = json.loads(read(args.bundle))
+            result = verify_evidence(bundle, vkey)
+            if witnesses:
+                names = require_cosignatures(bundle["checkpoint"], witnesses, quorum)
+                witnessed = f", cosigned by {', '.join(names)}"
+            print("OK: " + result + witnessed)
             return 0
         if not args.checkpoint:
             raise BadInput(f"{args.what} needs --checkpoint")
-        size, root = open_checkpoint(read(args.checkpoint), vkey)
+        note = read(args.checkpoint)
+        size, root = open_checkpoint(note, vkey)
+        if witnesses:
+            witnessed = ", cosigned by " + ", ".join(require_cosignatures(note, witnesses, quorum))
         if args.what == "inclusion":
             proof = json.loads(read(args.proof))
             leaf = hashlib.sha256(b"\x00" + read(args.entry, "rb")).digest()
@@ -229,7 +292,7 @@ def main():
                 raise BadInput("proof sizes do not match the checkpoints")
             if not verify_consistency(old_size, size, old_root, root, path):
                 raise CheckFailed("the newer checkpoint does not extend the older one")
-        print(f"OK: {args.what} verified against checkpoint of size {size}")
+        print(f"OK: {args.what} verified against checkpoint of size {size}{witnessed}")
         return 0
     except CheckFailed as e:
         print(f"FAILED: {e}", file=sys.stderr)

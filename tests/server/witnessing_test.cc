@@ -166,6 +166,20 @@ class Witnessing : public ::testing::Test {
     return idp.sign({{"iss", kIdp}, {"aud", kAudience}, {"sub", who}});
   }
 
+  // tools/verify-offline.py (Python and the OpenSSL command line, no mandate
+  // code) on the same bundle, with every witness's vkey and a quorum.
+  RunResult verify_offline(const std::filesystem::path& bundle, int quorum) const {
+    write_file(tmp / "log.vkey", log_vkey);
+    std::vector<std::string> argv = {"python3", VERIFY_OFFLINE, "evidence", "--vkey", (tmp / "log.vkey").string(),
+                                     "--bundle", bundle.string(), "--quorum", std::to_string(quorum)};
+    for (std::size_t i = 0; i < witnesses.size(); ++i) {
+      const auto file = tmp / ("w" + std::to_string(i + 1) + ".vkey");
+      write_file(file, witnesses[i].vkey);
+      argv.insert(argv.end(), {"--witness", file.string()});
+    }
+    return run(argv);
+  }
+
   RunResult verify(const std::filesystem::path& bundle, std::vector<std::string> witness_args) const {
     std::vector<std::string> argv = {MANDATE_BINARY, "evidence", "verify", bundle.string()};
     argv.insert(argv.end(), witness_args.begin(), witness_args.end());
@@ -201,6 +215,10 @@ TEST_F(Witnessing, AQuorumCosignsTheCheckpointAndEvidenceCarriesIt) {
   const auto report = nlohmann::json::parse(two.out);
   EXPECT_TRUE(report["summary"]["witnesses"]["quorum_reached"]);
   EXPECT_GE(report["summary"]["witnesses"]["cosigned_by"].size(), 2u);
+
+  const RunResult offline = verify_offline(tmp / "bundle.json", 2);
+  EXPECT_EQ(offline.exit_code, 0) << offline.out << offline.err;
+  EXPECT_NE(offline.out.find("cosigned by witness.test/w"), std::string::npos) << offline.out;
 
   const RunResult by_policy = verify(tmp / "bundle.json", {"--policy", (tmp / "witnesses.policy").string()});
   EXPECT_EQ(by_policy.exit_code, 0) << by_policy.out << by_policy.err;
@@ -293,6 +311,9 @@ TEST_F(Witnessing, AForkedHistoryGathersNoCosignatureAndItsEvidenceFails) {
   const RunResult fails = verify(tmp / "fork.json", quorum);
   EXPECT_EQ(fails.exit_code, 1) << fails.out;  // ...not the witnesses' quorum
   EXPECT_NE(fails.out.find("lacks the witnesses' quorum"), std::string::npos) << fails.out;
+  const RunResult fails_offline = verify_offline(tmp / "fork.json", 2);
+  EXPECT_EQ(fails_offline.exit_code, 1) << fails_offline.out << fails_offline.err;
+  EXPECT_NE(fails_offline.err.find("fewer than the quorum of 2"), std::string::npos) << fails_offline.err;
 
   // Real cosignatures of the genuine log pasted onto the fork's checkpoint.
   auto bundle = nlohmann::json::parse(exported.out);
@@ -303,6 +324,9 @@ TEST_F(Witnessing, AForkedHistoryGathersNoCosignatureAndItsEvidenceFails) {
   const RunResult pasted = verify(tmp / "pasted.json", quorum);
   EXPECT_EQ(pasted.exit_code, 1) << pasted.out;
   EXPECT_NE(pasted.out.find("does not verify"), std::string::npos) << pasted.out;
+  const RunResult pasted_offline = verify_offline(tmp / "pasted.json", 2);
+  EXPECT_EQ(pasted_offline.exit_code, 1) << pasted_offline.out;
+  EXPECT_NE(pasted_offline.err.find("does not verify"), std::string::npos) << pasted_offline.err;
 }
 
 }  // namespace
