@@ -44,17 +44,18 @@ class BadInput(Exception):
     pass
 
 
-def parse_vkey(vkey):
+def parse_vkey(vkey, sig_type=0x01, what="verifier key"):
+    """A C2SP vkey: name+hex(key ID)+base64(type || Ed25519 key); 0x01 logs, 0x04 witnesses."""
     try:
         name, hash_hex, key_b64 = vkey.strip().split("+", 2)
         key = base64.b64decode(key_b64, validate=True)
     except ValueError as e:
-        raise BadInput(f"verifier key: {e}")
-    if len(key) != 33 or key[0] != 0x01:
-        raise BadInput("verifier key is not an Ed25519 key")
+        raise BadInput(f"{what}: {e}")
+    if len(key) != 33 or key[0] != sig_type:
+        raise BadInput(f"{what} is not an Ed25519 key of signature type 0x{sig_type:02x}")
     key_hash = hashlib.sha256(name.encode() + b"\n" + key).digest()[:4]
     if key_hash.hex() != hash_hex:
-        raise BadInput("verifier key hash does not match name and key")
+        raise BadInput(f"{what} hash does not match name and key")
     return name, key_hash, key[1:]
 
 
@@ -97,28 +98,13 @@ def open_checkpoint(note, vkey):
     raise CheckFailed("checkpoint carries no signature by this key")
 
 
-def parse_cosigner_vkey(vkey):
-    """A witness's key (C2SP tlog-cosignature): signature type 0x04, Ed25519."""
-    try:
-        name, hash_hex, key_b64 = vkey.strip().split("+", 2)
-        key = base64.b64decode(key_b64, validate=True)
-    except ValueError as e:
-        raise BadInput(f"witness key: {e}")
-    if len(key) != 33 or key[0] != 0x04:
-        raise BadInput("witness key is not a cosignature/v1 key (type 0x04, Ed25519)")
-    key_id = hashlib.sha256(name.encode() + b"\n" + key).digest()[:4]
-    if key_id.hex() != hash_hex:
-        raise BadInput("witness key ID does not match name and key")
-    return name, key_id, key[1:]
-
-
 def require_cosignatures(note, witness_vkeys, quorum):
     """C2SP cosignature/v1: each signs "cosignature/v1\ntime <t>\n" + the checkpoint text."""
     split = note.rindex("\n\n")
     text, lines = note[:split + 1], note[split + 2:].splitlines()
     cosigned = []
     for vkey in witness_vkeys:
-        name, key_id, public_key = parse_cosigner_vkey(vkey)
+        name, key_id, public_key = parse_vkey(vkey, 0x04, "witness key")
         for line in lines:
             if not line.startswith(EM_DASH):
                 raise BadInput("bad signature line")

@@ -10,9 +10,7 @@ namespace mandate::home {
 namespace {
 
 std::uint64_t size_of(const std::string& note) {
-  const auto parsed = ledger::parse_signed_note(note);
-  if (!parsed) return 0;
-  const auto checkpoint = ledger::parse_checkpoint_body(parsed->text);
+  const auto checkpoint = ledger::read_signed_checkpoint(note);
   return checkpoint ? checkpoint->size : 0;
 }
 

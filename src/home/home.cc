@@ -229,11 +229,8 @@ void Home::record_witnessed_checkpoint(std::uint64_t size, const std::string& no
   // Several servers may record at once; an older one arriving last is
   // still a valid witnessed checkpoint, and the next round moves it on.
   if (const auto kept = witnessed_checkpoint()) {
-    const auto parsed = ledger::parse_signed_note(*kept);
-    if (parsed) {
-      const auto checkpoint = ledger::parse_checkpoint_body(parsed->text);
-      if (checkpoint && checkpoint->size >= size) return;
-    }
+    const auto checkpoint = ledger::read_signed_checkpoint(*kept);
+    if (checkpoint && checkpoint->size >= size) return;
   }
   store_->set_meta(kWitnessedCheckpoint, note);
 }

@@ -54,6 +54,12 @@ std::string sign_checkpoint(const Checkpoint& checkpoint, const crypto::Ed25519P
   return format_signed_note(note);
 }
 
+std::expected<Checkpoint, std::string> read_signed_checkpoint(std::string_view note_text) {
+  auto note = parse_signed_note(note_text);
+  if (!note) return std::unexpected(note.error());
+  return parse_checkpoint_body(note->text);
+}
+
 std::expected<Checkpoint, std::string> open_checkpoint(std::string_view note_text, std::string_view origin,
                                                       std::span<const NoteVerifier> verifiers) {
   auto note = parse_signed_note(note_text);

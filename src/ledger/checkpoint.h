@@ -25,6 +25,10 @@ struct Checkpoint {
 
 std::expected<Checkpoint, std::string> parse_checkpoint_body(std::string_view text);
 
+// The checkpoint a signed note holds, its signatures not checked (what a
+// caller that already trusts where the note came from needs: its size).
+std::expected<Checkpoint, std::string> read_signed_checkpoint(std::string_view note);
+
 // Signs a checkpoint as a note whose key name is the origin.
 std::string sign_checkpoint(const Checkpoint& checkpoint, const crypto::Ed25519PrivateKey& key);
 std::string sign_checkpoint(const Checkpoint& checkpoint, const crypto::Ed25519PublicKey& key,
