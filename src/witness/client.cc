@@ -4,7 +4,7 @@
 
 #include <charconv>
 
-#include "encoding/base64.h"
+#include "witness/add_checkpoint_request.h"
 
 namespace mandate::witness {
 namespace {
@@ -41,48 +41,39 @@ std::string excerpt(std::string_view body) {
 
 }  // namespace
 
-std::string add_checkpoint_body(std::uint64_t old_size, const std::vector<ledger::Hash>& proof,
-                                std::string_view signed_checkpoint) {
-  std::string body = "old " + std::to_string(old_size) + "\n";
-  for (const auto& hash : proof) body += encoding::base64_encode(std::span<const std::uint8_t>(hash)) + "\n";
-  body += "\n";
-  body += signed_checkpoint;
-  return body;
-}
-
-WitnessAnswer read_witness_answer(int status, std::string_view content_type, std::string_view body,
+CosignatureRequestResult read_witness_answer(int status, std::string_view content_type, std::string_view body,
                                   std::string_view checkpoint_text) {
-  WitnessAnswer answer;
+  CosignatureRequestResult answer;
   answer.status = status;
   if (status == 200) {
     auto note = ledger::parse_signed_note(std::string(checkpoint_text) + "\n" + std::string(body));
     if (!note || note->signatures.empty()) {
-      answer.kind = WitnessAnswer::Kind::refused;
+      answer.kind = CosignatureRequestResult::Kind::refused;
       answer.why = "answered 200 without signature lines" + (note ? std::string() : ": " + note.error());
       return answer;
     }
-    answer.kind = WitnessAnswer::Kind::cosigned;
+    answer.kind = CosignatureRequestResult::Kind::cosigned;
     answer.cosignatures = std::move(note->signatures);
     return answer;
   }
   if (status == 409) {
     std::string_view text = body;
     if (!content_type.starts_with("text/x.tlog.size") || !text.ends_with('\n')) {
-      answer.kind = WitnessAnswer::Kind::refused;
+      answer.kind = CosignatureRequestResult::Kind::refused;
       answer.why = "answered 409 without a text/x.tlog.size body";
       return answer;
     }
     text.remove_suffix(1);
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), answer.witness_size);
     if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
-      answer.kind = WitnessAnswer::Kind::refused;
+      answer.kind = CosignatureRequestResult::Kind::refused;
       answer.why = "answered 409 with a size that is not a number";
       return answer;
     }
-    answer.kind = WitnessAnswer::Kind::conflict;
+    answer.kind = CosignatureRequestResult::Kind::conflict;
     return answer;
   }
-  answer.kind = WitnessAnswer::Kind::refused;
+  answer.kind = CosignatureRequestResult::Kind::refused;
   answer.why = "answered " + std::to_string(status);
   if (const auto said = excerpt(body); !said.empty()) answer.why += ": " + said;
   return answer;
@@ -110,15 +101,15 @@ WitnessClient::WitnessClient(std::string submission_prefix, std::chrono::millise
 
 WitnessClient::~WitnessClient() = default;
 
-WitnessAnswer WitnessClient::add_checkpoint(std::uint64_t old_size, const std::vector<ledger::Hash>& proof,
+CosignatureRequestResult WitnessClient::add_checkpoint(std::uint64_t old_size, const std::vector<ledger::Hash>& proof,
                                             std::string_view signed_checkpoint, std::string_view checkpoint_text) {
-  WitnessAnswer answer;
+  CosignatureRequestResult answer;
   CURL* curl = connection_->curl.get();
   if (curl == nullptr) {
     answer.why = "cannot create a libcurl handle";
     return answer;
   }
-  const std::string body = add_checkpoint_body(old_size, proof, signed_checkpoint);
+  const std::string body = format_add_checkpoint({old_size, proof, std::string(signed_checkpoint)});
   Collected collected;
   char error[CURL_ERROR_SIZE] = {};
   const long timeout_ms = static_cast<long>(timeout_.count());
@@ -136,7 +127,7 @@ WitnessAnswer WitnessClient::add_checkpoint(std::uint64_t old_size, const std::v
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
   const CURLcode done = curl_easy_perform(curl);
   if (collected.too_long) {
-    answer.kind = WitnessAnswer::Kind::refused;
+    answer.kind = CosignatureRequestResult::Kind::refused;
     answer.why = "the witness's answer is longer than " + std::to_string(kMaxAnswer) + " bytes";
     return answer;
   }

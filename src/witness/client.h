@@ -13,13 +13,9 @@
 
 namespace mandate::witness {
 
-inline constexpr std::size_t kMaxProofLines = 63;  // the spec's limit
+// The request body is witness::format_add_checkpoint (add_checkpoint_request.h).
 
-// "old <size>\n" + one base64 hash per line + "\n" + the signed checkpoint.
-std::string add_checkpoint_body(std::uint64_t old_size, const std::vector<ledger::Hash>& proof,
-                                std::string_view signed_checkpoint);
-
-struct WitnessAnswer {
+struct CosignatureRequestResult {
   enum class Kind {
     cosigned,     // 200: `cosignatures` holds the witness's signature lines
     conflict,     // 409: the witness's latest cosigned size is `witness_size`
@@ -35,7 +31,7 @@ struct WitnessAnswer {
 
 // Reads an HTTP answer to add-checkpoint for the checkpoint whose note text
 // (without signatures) is `checkpoint_text`.
-WitnessAnswer read_witness_answer(int status, std::string_view content_type, std::string_view body,
+CosignatureRequestResult read_witness_answer(int status, std::string_view content_type, std::string_view body,
                                   std::string_view checkpoint_text);
 
 // Posts add-checkpoint requests to one witness over HTTP(S), reusing its
@@ -47,7 +43,7 @@ class WitnessClient {
   WitnessClient(const WitnessClient&) = delete;
   WitnessClient& operator=(const WitnessClient&) = delete;
 
-  WitnessAnswer add_checkpoint(std::uint64_t old_size, const std::vector<ledger::Hash>& proof,
+  CosignatureRequestResult add_checkpoint(std::uint64_t old_size, const std::vector<ledger::Hash>& proof,
                                std::string_view signed_checkpoint, std::string_view checkpoint_text);
   const std::string& url() const { return url_; }
 

@@ -12,7 +12,7 @@ struct CheckpointPublisher::Witness {
   PolicyWitness config;
   WitnessClient client;
   mutable std::mutex mu;  // guards state: read by states() while a publication runs
-  WitnessState state;
+  WitnessStatus state;
   std::vector<ledger::NoteSignature> gathered;  // this publication's verified cosignatures
 
   Witness(PolicyWitness c, std::chrono::milliseconds timeout)
@@ -48,8 +48,8 @@ void CheckpointPublisher::ask(Witness& w, std::string_view note, std::string_vie
     }
     std::vector<ledger::Hash> proof;
     if (old_size > 0 && old_size < size) proof = proofs_(old_size, size);
-    const WitnessAnswer answer = w.client.add_checkpoint(old_size, proof, note, text);
-    if (answer.kind == WitnessAnswer::Kind::conflict) {
+    const CosignatureRequestResult answer = w.client.add_checkpoint(old_size, proof, note, text);
+    if (answer.kind == CosignatureRequestResult::Kind::conflict) {
       old_size = answer.witness_size;
       std::lock_guard lock(w.mu);
       w.state.size_known = true;
@@ -57,8 +57,8 @@ void CheckpointPublisher::ask(Witness& w, std::string_view note, std::string_vie
       why = "its latest size " + std::to_string(old_size) + " kept moving";
       continue;
     }
-    if (answer.kind != WitnessAnswer::Kind::cosigned) {
-      why = answer.kind == WitnessAnswer::Kind::unreachable ? "unreachable: " + answer.why : answer.why;
+    if (answer.kind != CosignatureRequestResult::Kind::cosigned) {
+      why = answer.kind == CosignatureRequestResult::Kind::unreachable ? "unreachable: " + answer.why : answer.why;
       break;
     }
     std::vector<ledger::NoteSignature> valid;
@@ -120,8 +120,8 @@ Publication CheckpointPublisher::publish(std::string_view signed_checkpoint) {
   return out;
 }
 
-std::vector<WitnessState> CheckpointPublisher::states() const {
-  std::vector<WitnessState> out;
+std::vector<WitnessStatus> CheckpointPublisher::states() const {
+  std::vector<WitnessStatus> out;
   for (const auto& w : witnesses_) {
     std::lock_guard lock(w->mu);
     out.push_back(w->state);

@@ -18,7 +18,7 @@
 namespace mandate::witness {
 
 // What one witness did lately, for /metrics and /readyz.
-struct WitnessState {
+struct WitnessStatus {
   std::string name;  // the policy's name for it
   std::string url;
   bool size_known = false;
@@ -50,7 +50,7 @@ class CheckpointPublisher {
   // Error{bad_input} if the note is not a checkpoint.
   Publication publish(std::string_view signed_checkpoint);
 
-  std::vector<WitnessState> states() const;
+  std::vector<WitnessStatus> states() const;
   const WitnessPolicy& policy() const { return policy_; }
 
  private:
