@@ -17,9 +17,10 @@ packages=(
   libboost-dev libcurl4-openssl-dev
   libjemalloc-dev
   wrk curl
+  # Go's golang.org/x/mod sumdb/note and sumdb/tlog: the independent client
+  # the interop tests check mandate's checkpoints, tiles and witness against.
   golang-go golang-golang-x-mod-dev
   chromium
-  golang-go golang-golang-x-mod-dev
 )
 
 missing=()
