@@ -2,13 +2,14 @@
 # Fuzzes every parser of untrusted input with libFuzzer: the policy engine's
 # parsers and evaluator, the log importers' parsers, and the network-facing
 # parsers: strict JSON, JWS/JWT (ID tokens, mandate tokens, DPoP proofs,
-# JWKS), X.509-SVID chains and the HTTP request head.
+# JWKS), X.509-SVID chains, the HTTP request head, and the transparency-log
+# formats (a witness's add-checkpoint body, signed notes, tlog-policy, tiles paths).
 #   scripts/fuzz.sh [SECONDS]     SECONDS per target (default 60)
 # FUZZ_TIMEOUT=S is the per-input hang limit in wall-clock seconds (default 10).
 # FUZZ_TARGETS="policy_parser_fuzz ..." picks targets. Installs clang-16 and
 # libc++ 16 when missing (clang cannot build the project's std::expected with
 # libstdc++ 12), builds build-fuzz/ with MANDATE_FUZZ=ON (only the parsing
-# modules and the targets in src/{policy,ingest,encoding,identity,server}/fuzz/),
+# modules and the targets in src/{policy,ingest,encoding,identity,server,witness}/fuzz/),
 # seeds each corpus (Cedar conformance cases and JSON documents from
 # ../shared; the audit-log samples, split into records; the hand-written
 # seeds in src/*/fuzz/seeds/; tokens and proofs minted by jwt_seeds with the
@@ -23,7 +24,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 targets=(${FUZZ_TARGETS:-policy_parser_fuzz entities_fuzz schema_fuzz authorizer_fuzz
   cloudtrail_fuzz k8s_audit_fuzz vault_fuzz github_fuzz
-  json_strict_fuzz jwt_fuzz x509_svid_fuzz http_request_fuzz})
+  json_strict_fuzz jwt_fuzz x509_svid_fuzz http_request_fuzz tlog_formats_fuzz})
 build=build-fuzz
 shared=../shared/conformance/cedar
 samples=${MANDATE_SHARED_DIR:-../shared}/samples
@@ -120,6 +121,7 @@ seed() {
     jwt_fuzz) "$build/src/identity/fuzz/jwt_seeds" "$dir" && cp src/identity/fuzz/seeds/jwt/* "$dir/" ;;
     x509_svid_fuzz) cp src/identity/fuzz/seeds/svid/* "$dir/" ;;
     http_request_fuzz) cp src/server/fuzz/seeds/* "$dir/" ;;
+    tlog_formats_fuzz) cp src/witness/fuzz/seeds/* "$dir/" ;;
     authorizer_fuzz) python3 - "$shared" "$dir" <<'PY'
 import json, pathlib, sys
 root, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
@@ -155,6 +157,8 @@ for target in "${targets[@]}"; do
     jwt_fuzz) module=identity dict=src/identity/fuzz/jwt.dict limits=(-max_len=17000) ;;
     x509_svid_fuzz) module=identity dict=src/identity/fuzz/x509.dict limits=(-max_len=16384) ;;
     http_request_fuzz) module=server dict=src/server/fuzz/http.dict limits=(-max_len=16384) ;;
+    # A witness refuses add-checkpoint bodies over 64 KiB before parsing them.
+    tlog_formats_fuzz) module=witness dict=src/witness/fuzz/tlog.dict limits=(-max_len=65536) ;;
   esac
   # One process on one core; -timeout catches hangs, -rss_limit_mb memory
   # blowups, detect_leaks=1 leaks (ASan's LeakSanitizer).
