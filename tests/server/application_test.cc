@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include "crypto/ed25519.h"
+#include "witness/cosignature.h"
+#include "witness/policy.h"
+
 #include "server_app.h"
 
 #include <fstream>
@@ -370,6 +374,40 @@ TEST(ServerConfig, RefusesMistakesWithTheirPlace) {
   EXPECT_EQ(good->audience, "http://127.0.0.1:41234");
   auto fixed = parse_server_config("[listen]\nport = 8443\n", "m.toml", tmp.path());
   EXPECT_EQ(fixed->issuer, "http://127.0.0.1:8443");
+}
+
+
+// [witnesses]: the policy file is read at start, and its mistakes stop the
+// server with the setting's place and the policy's line.
+TEST(ServerConfig, WitnessesNeedAReadablePolicyWithSomewhereToSend) {
+  mandate::testing::TempDir tmp;
+  const auto witness = crypto::Ed25519PrivateKey::generate();
+  const std::string vkey = witness::Cosigner::for_key("w.example/w1", witness.public_key()).to_string();
+  mandate::testing::write_file(tmp / "good.policy", "witness w1 " + vkey + " http://127.0.0.1:7380\nquorum w1\n");
+  mandate::testing::write_file(tmp / "no-url.policy", "witness w1 " + vkey + "\nquorum w1\n");
+  mandate::testing::write_file(tmp / "bad.policy", "witness w1 " + vkey + " http://127.0.0.1:7380\nquorum w2\n");
+
+  auto good = parse_server_config("[witnesses]\npolicy = \"good.policy\"\ninterval = \"2s\"\nrequired_for_ready = true\n",
+                                  "m.toml", tmp.path());
+  ASSERT_TRUE(good) << good.error();
+  ASSERT_TRUE(good->witnesses);
+  EXPECT_EQ(good->witnesses->interval, std::chrono::seconds(2));
+  EXPECT_EQ(good->witnesses->timeout, std::chrono::seconds(5));
+  EXPECT_TRUE(good->witnesses->required_for_ready);
+  EXPECT_EQ(good->witnesses->policy->witnesses().size(), 1u);
+  EXPECT_FALSE(parse_server_config("", "m.toml", tmp.path())->witnesses);
+
+  const auto refused = [&](const std::string& text, const std::string& why) {
+    const auto config = parse_server_config(text, "m.toml", tmp.path());
+    ASSERT_FALSE(config) << text;
+    EXPECT_NE(config.error().find(why), std::string::npos) << config.error();
+  };
+  refused("[witnesses]\ninterval = \"2s\"\n", "m.toml:1:1: [witnesses] needs policy");
+  refused("[witnesses]\npolicy = \"missing.policy\"\n", "m.toml:2:10: cannot read the witness policy");
+  refused("[witnesses]\npolicy = \"bad.policy\"\n", "bad.policy: policy line 2: quorum w2 is not defined above");
+  refused("[witnesses]\npolicy = \"no-url.policy\"\n", "no witness line has a URL");
+  refused("[witnesses]\npolicy = \"good.policy\"\nquorum = 2\n", "unknown setting witnesses.quorum");
+  refused("[witnesses]\npolicy = \"good.policy\"\ntimeout = \"soon\"\n", "m.toml:3:");
 }
 
 }  // namespace
