@@ -18,7 +18,11 @@ std::uint64_t size_of(const std::string& note) {
 }
 
 void say(const std::string& event, const std::string& message) {
-  std::cerr << nlohmann::json{{"event", event}, {"message", message}}.dump() << std::endl;
+  // Replace, not throw, on bytes that are not UTF-8: this runs on the
+  // witnessing thread, where an exception would end the process.
+  std::cerr << nlohmann::json{{"event", event}, {"message", message}}.dump(-1, ' ', false,
+                                                                           nlohmann::json::error_handler_t::replace)
+            << std::endl;
 }
 
 // Prometheus label values: backslash, quote and newline escaped.
@@ -71,7 +75,15 @@ void Witnessing::start() {
 
 void Witnessing::run(std::stop_token stop) {
   while (!stop.stop_requested()) {
-    round();
+    try {
+      round();
+    } catch (const std::exception& e) {  // never the end of the server: the next round tries again
+      std::lock_guard lock(mu_);
+      quorum_ = false;
+      problem_ = std::string("the witnessing round failed: ") + e.what();
+      ++rounds_;
+      changed_.notify_all();
+    }
     std::unique_lock lock(mu_);
     changed_.wait_for(lock, stop, interval_, [this] { return requested_; });
   }

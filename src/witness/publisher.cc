@@ -96,7 +96,15 @@ Publication CheckpointPublisher::publish(std::string_view signed_checkpoint) {
     for (auto& w : witnesses_) {
       w->gathered.clear();
       asking.emplace_back([this, &w, &signed_checkpoint, &note, &checkpoint] {
-        ask(*w, signed_checkpoint, note->text, checkpoint->size);
+        // An exception leaving a thread ends the process: a proof the store
+        // could not read is this witness's failure for this round, no more.
+        try {
+          ask(*w, signed_checkpoint, note->text, checkpoint->size);
+        } catch (const std::exception& e) {
+          std::lock_guard lock(w->mu);
+          w->state.failures += 1;
+          w->state.last_error = std::string("could not be asked: ") + e.what();
+        }
       });
     }
   }  // every witness has answered or timed out
