@@ -23,15 +23,23 @@ nlohmann::json file_json(const ingest::FileReport& f) {
           {"malformed_records", malformed}};
 }
 
-void add_ingest_source(CLI::App& ingest, const GlobalOptions& options, ingest::SourceKind kind,
+void add_ingest_source(CLI::App& ingest, const GlobalOptions& options, int& exit_code, ingest::SourceKind kind,
                        const std::string& help) {
-  auto files = std::make_shared<std::vector<std::string>>();
+  struct Args {
+    std::vector<std::string> files;
+    bool atomic = false;
+  };
+  auto args = std::make_shared<Args>();
   auto* cmd = ingest.add_subcommand(std::string(ingest::to_string(kind)), help);
-  cmd->add_option("FILE", *files, "Log files, plain or gzip; - reads stdin")->required();
-  cmd->callback([&options, kind, files] {
+  cmd->add_option("FILE", args->files, "Log files, plain or gzip; - reads stdin")->required();
+  cmd->add_flag("--atomic", args->atomic,
+                "All or nothing: one file that cannot be read refuses the whole import (default: the good files are "
+                "stored, the bad ones named, exit 1)");
+  cmd->callback([&options, &exit_code, kind, args] {
     auto home = open_home(options);
     auto events = home->open_event_store();
-    const auto report = ingest::import_files(kind, *files, *events);
+    const auto report = ingest::import_files(
+        kind, args->files, *events, args->atomic ? ingest::ImportMode::all_or_nothing : ingest::ImportMode::keep_good_files);
     nlohmann::json out_files = nlohmann::json::array();
     for (const auto& f : report.files) {
       out_files.push_back(file_json(f));
@@ -40,7 +48,14 @@ void add_ingest_source(CLI::App& ingest, const GlobalOptions& options, ingest::S
         std::cerr << f.file << ": " << f.malformed - f.malformed_examples.size() << " more malformed records\n";
       }
     }
+    nlohmann::json refused = nlohmann::json::array();
+    for (const auto& r : report.refused) {
+      refused.push_back({{"file", r.file}, {"reason", r.reason}});
+      std::cerr << "mandate: " << r.file << " was not imported: " << r.reason << "\n";
+    }
+    if (!report.refused.empty()) exit_code = kExitCheckFailed;
     print_json({{"files", out_files},
+                {"refused", refused},
                 {"added", report.stored.added},
                 {"duplicates", report.stored.duplicates},
                 {"linked", report.stored.linked}});
@@ -49,14 +64,14 @@ void add_ingest_source(CLI::App& ingest, const GlobalOptions& options, ingest::S
 
 }  // namespace
 
-void add_ingest_commands(CLI::App& app, GlobalOptions& options) {
+void add_ingest_commands(CLI::App& app, GlobalOptions& options, int& exit_code) {
   auto* ingest = app.add_subcommand("ingest", "Import other systems' audit logs as normalized events");
   ingest->require_subcommand(1);
-  add_ingest_source(*ingest, options, ingest::SourceKind::cloudtrail,
+  add_ingest_source(*ingest, options, exit_code, ingest::SourceKind::cloudtrail,
                     "AWS CloudTrail: {\"Records\":[…]} files, arrays, or JSON lines");
-  add_ingest_source(*ingest, options, ingest::SourceKind::k8s_audit, "Kubernetes audit.k8s.io/v1 Event lines");
-  add_ingest_source(*ingest, options, ingest::SourceKind::vault, "HashiCorp Vault audit device lines");
-  add_ingest_source(*ingest, options, ingest::SourceKind::github,
+  add_ingest_source(*ingest, options, exit_code, ingest::SourceKind::k8s_audit, "Kubernetes audit.k8s.io/v1 Event lines");
+  add_ingest_source(*ingest, options, exit_code, ingest::SourceKind::vault, "HashiCorp Vault audit device lines");
+  add_ingest_source(*ingest, options, exit_code, ingest::SourceKind::github,
                     "GitHub audit log entries, Actions OIDC claim sets, webhook payloads");
   ingest->add_subcommand("ledger", "This home's own workflow ledger (requests, approvals, mandates, decisions)")
       ->callback([&options] {

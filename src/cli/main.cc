@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   mandate::cli::add_review_commands(app, options);
   mandate::cli::add_trace_command(app, options);
   mandate::cli::add_evidence_commands(app, options, exit_code);
-  mandate::cli::add_ingest_commands(app, options);
+  mandate::cli::add_ingest_commands(app, options, exit_code);
   mandate::cli::add_analyze_commands(app, options, exit_code);
   mandate::cli::add_serve_command(app, options);
   mandate::cli::add_mcp_command(app, options);

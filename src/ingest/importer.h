@@ -43,15 +43,30 @@ struct ParsedInput {
 // counted in the report.
 ParsedInput parse_source(SourceKind kind, const SourceText& text, const std::string& name);
 
+// A file that could not be imported, and why (where in it, when a record).
+struct RefusedFile {
+  std::string file;
+  std::string reason;
+};
+
 struct ImportReport {
-  std::vector<FileReport> files;
+  std::vector<FileReport> files;      // the files imported
+  std::vector<RefusedFile> refused;   // the files left out (keep_good_files only)
   store::AddResult stored;
 };
 
-// Reads and parses every file, then stores all events in one transaction and
-// correlates them with what earlier imports stored. Throws Error{bad_input}
-// (and stores nothing) when a file cannot be read, is not valid gzip, or has
-// records but not one that could be read.
-ImportReport import_files(SourceKind kind, std::span<const std::string> paths, store::EventStore& store);
+enum class ImportMode {
+  keep_good_files,  // a file that cannot be read is named and left out; the others are stored
+  all_or_nothing,   // one such file refuses the whole import (`--atomic`)
+};
+
+// Reads and parses every file, then stores the events of the files that
+// could be read in one transaction and correlates them with what earlier
+// imports stored. A file is refused when it cannot be read, is not valid
+// gzip, or has records but not one that could be read; bad records alone
+// never refuse a file (they are counted). Throws Error{bad_input} and stores
+// nothing when every file is refused, or, all_or_nothing, when one is.
+ImportReport import_files(SourceKind kind, std::span<const std::string> paths, store::EventStore& store,
+                          ImportMode mode = ImportMode::keep_good_files);
 
 }  // namespace mandate::ingest

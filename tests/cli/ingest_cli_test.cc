@@ -71,11 +71,17 @@ TEST_F(IngestCli, CorrelatesAcrossSeparateImports) {
 TEST_F(IngestCli, BadInputExits2AndStoresNothing) {
   init();
   write_file(tmp / "notes.txt", "not\njson\n");
-  RunResult r = mandate({"ingest", "vault", sample("vault_audit/elastic_integrations_hashicorp_vault/test-audit.lines01-09.log"),
+  // --atomic: one bad file refuses the whole import.
+  RunResult r = mandate({"ingest", "vault", "--atomic",
+                         sample("vault_audit/elastic_integrations_hashicorp_vault/test-audit.lines01-09.log"),
                          (tmp / "notes.txt").string()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("notes.txt:1: not valid JSON"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nothing was imported (--atomic)"), std::string::npos) << r.err;
   EXPECT_EQ(stored_events(), 0u);
+  r = mandate({"ingest", "vault", (tmp / "notes.txt").string(), (tmp / "missing.log").string()});
+  EXPECT_EQ(r.exit_code, 2);  // every file bad: nothing to keep
+  EXPECT_NE(r.err.find("none of the 2 files could be imported"), std::string::npos) << r.err;
   r = mandate({"ingest", "vault", (tmp / "missing.log").string()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("missing.log: cannot read"), std::string::npos) << r.err;
@@ -90,6 +96,27 @@ TEST_F(IngestCli, BadInputExits2AndStoresNothing) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("analyze.toml:2:"), std::string::npos) << r.err;
   EXPECT_EQ(stored_events(), 0u);
+}
+
+// By default a bad file is named and left out, and the good ones are stored:
+// an investigator's folder of logs is not refused for one odd file.
+TEST_F(IngestCli, OneBadFileIsNamedAndTheOthersAreStored) {
+  init();
+  write_file(tmp / "notes.txt", "not\njson\n");
+  const auto good = sample("vault_audit/elastic_integrations_hashicorp_vault/test-audit.lines01-09.log");
+  const RunResult r = mandate({"ingest", "vault", (tmp / "notes.txt").string(), good, (tmp / "missing.log").string()});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("notes.txt was not imported: " + (tmp / "notes.txt").string() + ":1: not valid JSON"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("missing.log was not imported"), std::string::npos) << r.err;
+  const auto out = nlohmann::json::parse(r.out);
+  ASSERT_EQ(out["files"].size(), 1u);
+  EXPECT_EQ(out["files"][0]["file"], good);
+  ASSERT_EQ(out["refused"].size(), 2u);
+  EXPECT_EQ(out["refused"][0]["file"], (tmp / "notes.txt").string());
+  EXPECT_GT(out["added"].get<int>(), 0);
+  EXPECT_EQ(stored_events(), out["added"].get<std::size_t>());
 }
 
 TEST_F(IngestCli, GzipFromStdin) {

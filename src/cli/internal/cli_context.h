@@ -59,7 +59,7 @@ void add_ledger_commands(CLI::App& app, GlobalOptions& options, int& exit_code);
 void add_keys_commands(CLI::App& app, GlobalOptions& options);
 void add_policy_commands(CLI::App& app, int& exit_code);
 // Other systems' audit logs: ingest, analyze, attribution.
-void add_ingest_commands(CLI::App& app, GlobalOptions& options);
+void add_ingest_commands(CLI::App& app, GlobalOptions& options, int& exit_code);
 void add_analyze_commands(CLI::App& app, GlobalOptions& options, int& exit_code);
 void add_serve_command(CLI::App& app, GlobalOptions& options);
 void add_mcp_command(CLI::App& app, GlobalOptions& options);
