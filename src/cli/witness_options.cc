@@ -1,8 +1,5 @@
 #include "cli/internal/witness_options.h"
 
-#include <fstream>
-#include <sstream>
-
 #include <CLI/CLI.hpp>
 
 #include "core/error.h"
@@ -22,12 +19,8 @@ std::optional<witness::WitnessPolicy> witness_policy(const WitnessOptions& optio
     if (!options.witnesses.empty() || options.quorum) {
       fail(ErrorKind::bad_input, "give --policy or --witness/--quorum, not both");
     }
-    std::ifstream in(options.policy_file, std::ios::binary);
-    if (!in) fail(ErrorKind::bad_input, "--policy: cannot read " + options.policy_file);
-    std::stringstream text;
-    text << in.rdbuf();
-    auto policy = witness::WitnessPolicy::parse(text.str());
-    if (!policy) fail(ErrorKind::bad_input, options.policy_file + ": " + policy.error());
+    auto policy = witness::WitnessPolicy::load(options.policy_file);
+    if (!policy) fail(ErrorKind::bad_input, "--policy: " + policy.error());
     return std::move(*policy);
   }
   if (options.witnesses.empty()) {

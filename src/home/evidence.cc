@@ -4,15 +4,9 @@
 
 #include "evidence/task_bundle.h"
 #include "home/home.h"
-#include "ledger/checkpoint.h"
 
 namespace mandate::home {
 namespace {
-
-std::uint64_t size_of(const std::string& note) {
-  const auto checkpoint = ledger::read_signed_checkpoint(note);
-  return checkpoint ? checkpoint->size : 0;
-}
 
 // The home key whose signature is on `note` (a witnessed checkpoint may
 // predate a key rotation); the active key's when none is.
@@ -28,7 +22,7 @@ std::string verifier_of(Home& home, const std::string& note) {
 }
 
 std::optional<std::string> witnessed_covering(Home& home, std::uint64_t needed, const WitnessNow& witness_now) {
-  if (auto kept = home.witnessed_checkpoint(); kept && size_of(*kept) >= needed) return kept;
+  if (auto kept = home.witnessed_checkpoint_covering(needed)) return kept;
   if (witness_now) return witness_now(needed);
   return std::nullopt;
 }

@@ -225,13 +225,18 @@ constexpr const char* kWitnessedCheckpoint = "witnessed_checkpoint";
 
 std::optional<std::string> Home::witnessed_checkpoint() { return store_->meta(kWitnessedCheckpoint); }
 
+std::optional<std::string> Home::witnessed_checkpoint_covering(std::uint64_t size) {
+  auto kept = witnessed_checkpoint();
+  if (!kept) return std::nullopt;
+  const auto checkpoint = ledger::read_signed_checkpoint(*kept);
+  if (!checkpoint || checkpoint->size < size) return std::nullopt;
+  return kept;
+}
+
 void Home::record_witnessed_checkpoint(std::uint64_t size, const std::string& note) {
   // Several servers may record at once; an older one arriving last is
   // still a valid witnessed checkpoint, and the next round moves it on.
-  if (const auto kept = witnessed_checkpoint()) {
-    const auto checkpoint = ledger::read_signed_checkpoint(*kept);
-    if (checkpoint && checkpoint->size >= size) return;
-  }
+  if (witnessed_checkpoint_covering(size)) return;
   store_->set_meta(kWitnessedCheckpoint, note);
 }
 

@@ -53,6 +53,8 @@ class Home {
   // records it, src/server/witnessing.cc): a signed note carrying the
   // witnesses' cosignatures. Nothing before a server with [witnesses] ran.
   std::optional<std::string> witnessed_checkpoint();
+  // The same, when it covers at least `size` entries.
+  std::optional<std::string> witnessed_checkpoint_covering(std::uint64_t size);
   // Keeps `note` (of `size` entries) if it is newer than the one kept.
   void record_witnessed_checkpoint(std::uint64_t size, const std::string& note);
 

@@ -40,10 +40,13 @@ bool valid_key_name(std::string_view name) {
   return true;
 }
 
-std::uint32_t note_key_hash(std::string_view name, const crypto::Ed25519PublicKey& key) {
+std::uint32_t note_key_id(std::string_view name, std::uint8_t type, const crypto::Ed25519PublicKey& key) {
   crypto::Sha256 h;
-  const crypto::Hash digest = h.update(name).update(std::string_view("\n")).update(kEd25519Type).update(key).finish();
-  return key_id_of(digest);
+  return key_id_of(h.update(name).update(std::string_view("\n")).update(type).update(key).finish());
+}
+
+std::uint32_t note_key_hash(std::string_view name, const crypto::Ed25519PublicKey& key) {
+  return note_key_id(name, kEd25519Type, key);
 }
 
 std::expected<SignedNote, std::string> parse_signed_note(std::string_view note) {
@@ -140,17 +143,26 @@ std::uint32_t key_id_of(std::span<const std::uint8_t> digest) {
          std::uint32_t{digest[3]};
 }
 
-std::expected<NoteVerifier, std::string> NoteVerifier::parse(std::string_view vkey) {
+std::expected<Ed25519VerifierKey, std::string> parse_ed25519_verifier_key(std::string_view vkey, std::uint8_t type) {
   auto parsed = parse_verifier_key(vkey);
   if (!parsed) return std::unexpected(parsed.error());
-  if (parsed->type != kEd25519Type || parsed->key.size() != 32) {
-    return std::unexpected("verifier key is not an Ed25519 key (type 0x01 followed by 32 bytes)");
+  if (parsed->type != type || parsed->key.size() != 32) {
+    char expected[64];
+    std::snprintf(expected, sizeof expected, "(type 0x%02x followed by 32 bytes)", type);
+    return std::unexpected("verifier key is not an Ed25519 key " + std::string(expected));
   }
-  crypto::Ed25519PublicKey pub{};
-  std::copy(parsed->key.begin(), parsed->key.end(), pub.begin());
-  NoteVerifier v = for_key(parsed->name, pub);
-  if (parsed->key_id != v.key_hash) return std::unexpected("verifier key hash does not match its name and key");
-  return v;
+  Ed25519VerifierKey out{std::move(parsed->name), {}};
+  std::copy(parsed->key.begin(), parsed->key.end(), out.key.begin());
+  if (note_key_id(out.name, type, out.key) != parsed->key_id) {
+    return std::unexpected("verifier key hash does not match its name and key");
+  }
+  return out;
+}
+
+std::expected<NoteVerifier, std::string> NoteVerifier::parse(std::string_view vkey) {
+  auto parsed = parse_ed25519_verifier_key(vkey, kEd25519Type);
+  if (!parsed) return std::unexpected(parsed.error());
+  return for_key(std::move(parsed->name), parsed->key);
 }
 
 std::string NoteVerifier::to_string() const { return format_verifier_key(name, key_hash, kEd25519Type, key); }

@@ -31,8 +31,20 @@ std::string format_signed_note(const SignedNote& note);
 // A key name is non-empty UTF-8 without whitespace or '+'.
 bool valid_key_name(std::string_view name);
 
-// SHA-256(name || "\n" || 0x01 || public key), first four bytes, big-endian.
+// SHA-256(name || "\n" || type || public key), first four bytes, big-endian:
+// the key ID of an Ed25519 key of signature `type` (0x01 note signatures,
+// 0x04 cosignature/v1).
+std::uint32_t note_key_id(std::string_view name, std::uint8_t type, const crypto::Ed25519PublicKey& key);
+// The key ID of a note-signing (type 0x01) key.
 std::uint32_t note_key_hash(std::string_view name, const crypto::Ed25519PublicKey& key);
+
+// A vkey of signature `type` that holds a 32-byte Ed25519 key and whose key
+// ID is note_key_id of its name and key.
+struct Ed25519VerifierKey {
+  std::string name;
+  crypto::Ed25519PublicKey key{};
+};
+std::expected<Ed25519VerifierKey, std::string> parse_ed25519_verifier_key(std::string_view vkey, std::uint8_t type);
 
 // A verifier key ("vkey", C2SP signed-note §Verifier keys) of any signature
 // type: "<name>+<hex key ID>+<base64(type || public key)>". The key ID is

@@ -208,12 +208,8 @@ void read_witnesses(Reader& r, const toml::table& root, const std::filesystem::p
   if (r.failed()) return;
   if (policy.empty()) return r.fail_at(*t, "[witnesses] needs policy, the C2SP tlog-policy file naming the witnesses");
   w.policy_file = resolve(base, policy);
-  std::ifstream in(w.policy_file, std::ios::binary);
-  if (!in) return r.fail_at(*t->get("policy"), "cannot read the witness policy " + w.policy_file.string());
-  std::stringstream text;
-  text << in.rdbuf();
-  auto parsed = witness::WitnessPolicy::parse(text.str());
-  if (!parsed) return r.fail_at(*t->get("policy"), w.policy_file.string() + ": " + parsed.error());
+  auto parsed = witness::WitnessPolicy::load(w.policy_file);
+  if (!parsed) return r.fail_at(*t->get("policy"), parsed.error());
   if (std::none_of(parsed->witnesses().begin(), parsed->witnesses().end(), [](const auto& x) { return !x.url.empty(); })) {
     return r.fail_at(*t->get("policy"), w.policy_file.string() + ": no witness line has a URL to send checkpoints to");
   }

@@ -12,11 +12,6 @@
 namespace mandate::server {
 namespace {
 
-std::uint64_t size_of(const std::string& note) {
-  const auto checkpoint = ledger::read_signed_checkpoint(note);
-  return checkpoint ? checkpoint->size : 0;
-}
-
 void say(const std::string& event, const std::string& message) {
   // Replace, not throw, on bytes that are not UTF-8: this runs on the
   // witnessing thread, where an exception would end the process.
@@ -61,7 +56,9 @@ Witnessing::Witnessing(const WitnessingConfig& config, home::Home& home)
         return home.ledger().consistency_proof(first, second);
       }) {
   check_log_key(*config.policy, home);
-  if (const auto kept = home.witnessed_checkpoint()) witnessed_size_ = size_of(*kept);
+  if (const auto kept = home.witnessed_checkpoint()) {
+    if (const auto checkpoint = ledger::read_signed_checkpoint(*kept)) witnessed_size_ = checkpoint->size;
+  }
 }
 
 Witnessing::~Witnessing() {
@@ -139,7 +136,7 @@ void Witnessing::round() {
 }
 
 std::optional<std::string> Witnessing::witnessed_covering(std::uint64_t size) {
-  if (auto kept = home_.witnessed_checkpoint(); kept && size_of(*kept) >= size) return kept;
+  if (auto kept = home_.witnessed_checkpoint_covering(size)) return kept;
   std::unique_lock lock(mu_);
   // The round under way may have signed before these entries: wait for the
   // one after it.
@@ -149,7 +146,7 @@ std::optional<std::string> Witnessing::witnessed_covering(std::uint64_t size) {
   changed_.wait_for(lock, 2 * (timeout_ * 3 + std::chrono::seconds(1)),
                     [&] { return witnessed_size_ >= size || rounds_ >= wanted; });
   lock.unlock();
-  if (auto kept = home_.witnessed_checkpoint(); kept && size_of(*kept) >= size) return kept;
+  if (auto kept = home_.witnessed_checkpoint_covering(size)) return kept;
   return std::nullopt;
 }
 

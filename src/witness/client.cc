@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "core/error.h"
 #include "witness/add_checkpoint_request.h"
 
 namespace mandate::witness {
@@ -88,7 +89,7 @@ WitnessClient::WitnessClient(std::string submission_prefix, std::chrono::millise
     : url_(std::move(submission_prefix)), timeout_(timeout), connection_(std::make_unique<Connection>()) {
   // See notify/curl_sender.cc: curl_global_init once, from the first builder.
   static const CURLcode initialised = curl_global_init(CURL_GLOBAL_DEFAULT);
-  static_cast<void>(initialised);
+  if (initialised != CURLE_OK) fail(ErrorKind::internal, "libcurl failed to initialise");
   while (url_.ends_with('/')) url_.pop_back();
   url_ += "/add-checkpoint";
   connection_->curl.reset(curl_easy_init());

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <limits>
 
-#include "crypto/sha256.h"
 
 namespace mandate::witness {
 namespace {
@@ -14,13 +13,7 @@ constexpr std::uint64_t kLatestTimestamp = std::numeric_limits<std::int64_t>::ma
 }  // namespace
 
 std::uint32_t cosigner_key_id(std::string_view name, const crypto::Ed25519PublicKey& key) {
-  const crypto::Hash digest = crypto::Sha256()
-                                  .update(name)
-                                  .update(std::string_view("\n"))
-                                  .update(kCosignatureV1Type)
-                                  .update(key)
-                                  .finish();
-  return ledger::key_id_of(digest);
+  return ledger::note_key_id(name, kCosignatureV1Type, key);
 }
 
 std::string cosigned_message(std::string_view checkpoint_text, std::uint64_t timestamp) {
@@ -40,16 +33,9 @@ Cosigner Cosigner::for_key(std::string name, const crypto::Ed25519PublicKey& key
 }
 
 std::expected<Cosigner, std::string> Cosigner::parse(std::string_view vkey) {
-  auto parsed = ledger::parse_verifier_key(vkey);
+  auto parsed = ledger::parse_ed25519_verifier_key(vkey, kCosignatureV1Type);
   if (!parsed) return std::unexpected(parsed.error());
-  if (parsed->type != kCosignatureV1Type || parsed->key.size() != 32) {
-    return std::unexpected("not a cosignature/v1 key (type 0x04 followed by a 32-byte Ed25519 key)");
-  }
-  crypto::Ed25519PublicKey key{};
-  std::copy(parsed->key.begin(), parsed->key.end(), key.begin());
-  Cosigner c = for_key(parsed->name, key);
-  if (c.key_id != parsed->key_id) return std::unexpected("the key ID does not match the name and key");
-  return c;
+  return for_key(std::move(parsed->name), parsed->key);
 }
 
 std::string Cosigner::to_string() const {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <fstream>
+#include <sstream>
 
 namespace mandate::witness {
 namespace {
@@ -118,6 +120,16 @@ std::expected<WitnessPolicy, std::string> WitnessPolicy::parse(std::string_view 
     }
   }
   if (!reader.has_quorum) return std::unexpected("policy: no quorum line (write \"quorum none\" to require no witness)");
+  return policy;
+}
+
+std::expected<WitnessPolicy, std::string> WitnessPolicy::load(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::unexpected("cannot read the witness policy " + file.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  auto policy = parse(text.str());
+  if (!policy) return std::unexpected(file.string() + ": " + policy.error());
   return policy;
 }
 

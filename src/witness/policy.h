@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <expected>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
@@ -46,6 +47,9 @@ class WitnessPolicy {
  public:
   // Errors name the line: "policy line 7: group X-and-Y: unknown member Z".
   static std::expected<WitnessPolicy, std::string> parse(std::string_view text);
+  // The policy in `file`: "cannot read the witness policy FILE", or parse()'s
+  // error after "FILE: ".
+  static std::expected<WitnessPolicy, std::string> load(const std::filesystem::path& file);
   // "--witness VKEY ... --quorum K": k of these witnesses (k = 0: quorum none).
   static std::expected<WitnessPolicy, std::string> k_of_n(const std::vector<Cosigner>& witnesses, std::size_t k);
 

@@ -105,14 +105,19 @@ Reported run_and_kill(const std::string& home, int threads, const std::string& r
   return parse(output, round);
 }
 
-TEST(CrashTest, EveryAcknowledgedAppendSurvivesSigkill) {
+// A fresh home for the appender, and a random seed the failure messages name.
+class CrashTest : public ::testing::Test {
+ protected:
+  CrashTest() { home::Home::init(home, "crash.test/mandate"); }
+
   TempDir tmp;
   const std::string home = (tmp / "home").string();
-  home::Home::init(home, "crash.test/mandate");
-
   const unsigned seed = std::random_device{}();
+  std::mt19937 rng{seed};
+};
+
+TEST_F(CrashTest, EveryAcknowledgedAppendSurvivesSigkill) {
   SCOPED_TRACE("seed " + std::to_string(seed));
-  std::mt19937 rng(seed);
   std::size_t total_acked = 0;
   int kills_mid_append = 0;           // rounds whose kill caught at least one append in progress
   std::size_t in_flight_lost = 0;     // of those appends, how many never reached the file
@@ -173,13 +178,8 @@ TEST(CrashTest, EveryAcknowledgedAppendSurvivesSigkill) {
 // The same with groups of entries (an AuthZEN batch's decisions): every
 // acknowledged group is there whole, at consecutive indices from the one
 // acknowledged, and an interrupted group is there whole or not at all.
-TEST(CrashTest, EveryAcknowledgedGroupSurvivesSigkillWhole) {
-  TempDir tmp;
-  const std::string home = (tmp / "home").string();
-  home::Home::init(home, "crash.test/mandate");
-  const unsigned seed = std::random_device{}();
+TEST_F(CrashTest, EveryAcknowledgedGroupSurvivesSigkillWhole) {
   SCOPED_TRACE("seed " + std::to_string(seed));
-  std::mt19937 rng(seed);
   std::size_t groups_acked = 0, groups_in_flight = 0;
   std::uint64_t size_before = 0;
   for (int round = 0; round < 6; ++round) {
