@@ -5,6 +5,8 @@
 #include <set>
 #include <unordered_map>
 
+#include "analyze/techniques.h"
+
 namespace mandate::analyze {
 
 void AttributionCounts::add(bool initiator, bool approval) {
@@ -28,16 +30,32 @@ using core::PrincipalKind;
 using core::Timestamp;
 
 // Event ids that show a finding: the first `limit`, and the full count.
+// How a finding names an event in its source's own logs.
+std::string source_reference(const AuditEvent& e) {
+  return e.source_id.empty() ? std::string() : e.source + ":" + e.source_id;
+}
+
+// One event as evidence: its id here, its id in its source, and when.
+struct EvidenceItem {
+  std::string id, source_id;
+  Timestamp time{};
+};
+
 struct Evidence {
   std::vector<std::string> ids;
+  std::vector<std::string> source_ids;
   std::size_t count = 0;
   Timestamp first{}, last{};
 
-  void add(const AuditEvent& e, int limit) {
-    if (count == 0) first = e.time;
-    last = e.time;
+  void add(const AuditEvent& e, int limit) { add({e.id, source_reference(e), e.time}, limit); }
+  void add(EvidenceItem item, int limit) {
+    if (count == 0) first = item.time;
+    last = item.time;
     ++count;
-    if (ids.size() < static_cast<std::size_t>(limit)) ids.push_back(e.id);
+    if (ids.size() < static_cast<std::size_t>(limit)) {
+      ids.push_back(std::move(item.id));
+      source_ids.push_back(std::move(item.source_id));
+    }
   }
   bool empty() const { return count == 0; }
 };
@@ -74,6 +92,16 @@ struct Reach {
   bool approved = false;
 };
 
+// One technique as shown by one actor: what fired, what still waits for a
+// burst to reach its count, and who stands behind it.
+struct TechniqueState {
+  const TechniqueRule* rule = nullptr;
+  Evidence evidence;
+  std::deque<EvidenceItem> pending;
+  std::set<std::string> behind;
+  std::size_t unattributed = 0;  // fired events whose chain reaches nobody
+};
+
 struct WorkState {  // everything seen about one reference (task, run, change)
   std::set<std::string> requesters, executors;
   std::map<std::string, Evidence> approvers;
@@ -102,7 +130,11 @@ std::string join(const std::set<std::string>& values, std::size_t max = 5) {
 }  // namespace
 
 struct Analyzer::State {
-  State(const AnalyzeConfig& c, EventLookup l) : config(c), lookup(std::move(l)) {}
+  State(const AnalyzeConfig& c, EventLookup l) : config(c), lookup(std::move(l)) {
+    for (const auto rules : {aws_techniques(), kubernetes_techniques()}) {
+      for (const auto& t : rules) technique_by_signal.emplace(t.signal, &t);
+    }
+  }
 
   const AnalyzeConfig& config;
   EventLookup lookup;
@@ -117,6 +149,8 @@ struct Analyzer::State {
   std::map<std::string, std::string> standing;  // person -> "offboarded" / "suspended", from lifecycle events
   std::vector<Finding> findings;
   AttributionReport attribution;
+  std::unordered_map<std::string_view, const TechniqueRule*> technique_by_signal;
+  std::map<std::pair<std::string_view, std::string>, TechniqueState> techniques;  // (rule id, actor)
 
   int limit() const { return config.thresholds.evidence_limit; }
 
@@ -196,6 +230,7 @@ struct Analyzer::State {
     observe_work(e, kind, reach);
     observe_credential(e);
     observe_signals(e, id);
+    observe_techniques(e, reach);
     if (!core::is_machine(kind)) {
       observe_person_or_other(e, kind, id);
       return;
@@ -259,6 +294,61 @@ struct Analyzer::State {
     }
   }
 
+  void observe_techniques(const AuditEvent& e, const Reach& reach) {
+    for (const auto& signal : e.signals) {
+      const auto found = technique_by_signal.find(signal);
+      if (found == technique_by_signal.end()) continue;
+      const TechniqueRule& rule = *found->second;
+      auto& t = techniques[{rule.info.id, e.actor.id}];
+      t.rule = &rule;
+      if (reach.human.empty()) {
+        ++t.unattributed;
+      } else {
+        t.behind.insert(reach.human);
+      }
+      EvidenceItem item{e.id, source_reference(e), e.time};
+      const auto window = std::chrono::minutes(rule.window_minutes);
+      // Within a burst that already fired, every further event is evidence.
+      if (rule.min_count <= 1 || (!t.evidence.empty() && e.time - t.evidence.last <= window)) {
+        t.evidence.add(std::move(item), limit());
+        continue;
+      }
+      t.pending.push_back(std::move(item));
+      while (e.time - t.pending.front().time > window) t.pending.pop_front();
+      if (t.pending.size() >= static_cast<std::size_t>(rule.min_count)) {
+        for (auto& p : t.pending) t.evidence.add(std::move(p), limit());
+        t.pending.clear();
+      }
+    }
+  }
+
+  void finish_techniques() {
+    for (auto& [key, t] : techniques) {
+      if (t.evidence.empty()) continue;
+      const TechniqueRule& rule = *t.rule;
+      const std::string& actor = key.second;
+      std::string text = actor + " " + std::string(rule.what) + " (" + plural(t.evidence.count, "event");
+      if (rule.min_count > 1) {
+        text += ", in bursts of at least " + std::to_string(rule.min_count) + " within " +
+                plural(static_cast<std::size_t>(rule.window_minutes), "minute");
+      }
+      text += ").";
+      if (t.behind.empty()) {
+        text += " No person is reachable behind it in these logs.";
+      } else {
+        text += " On behalf of " + join(t.behind);
+        text += t.unattributed > 0 ? " (" + plural(t.unattributed, "event") + " reach nobody)." : ".";
+      }
+      Finding f;
+      f.rule = &rule.info;
+      f.subject = actor;
+      f.explanation = std::move(text);
+      f.behind.assign(t.behind.begin(), t.behind.end());
+      fill(f, t.evidence);
+      findings.push_back(std::move(f));
+    }
+  }
+
   void observe_credential(const AuditEvent& e) {
     using core::CredentialKind;
     if (e.credential.empty() || (e.credential_kind != CredentialKind::access_key && e.credential_kind != CredentialKind::token)) {
@@ -305,6 +395,7 @@ struct Analyzer::State {
 
   void fill(Finding& f, const Evidence& ev) const {
     f.evidence = ev.ids;
+    f.evidence_source_ids = ev.source_ids;
     f.evidence_count = ev.count;
     f.first_seen = ev.first;
     f.last_seen = ev.last;
@@ -460,6 +551,7 @@ Analysis Analyzer::finish(std::optional<core::Timestamp> as_of) {
   s.finish_credentials();
   s.finish_work();
   s.finish_break_glass(now);
+  s.finish_techniques();
   Analysis out;
   out.findings = std::move(s.findings);
   std::sort(out.findings.begin(), out.findings.end(), [](const Finding& a, const Finding& b) {

@@ -18,6 +18,8 @@ json to_json(const Finding& f) {
           {"subject", f.subject},
           {"explanation", f.explanation},
           {"evidence", f.evidence},
+          {"evidence_source_ids", f.evidence_source_ids},
+          {"behind", f.behind},
           {"evidence_count", f.evidence_count},
           {"first_seen", core::format_timestamp(f.first_seen)},
           {"last_seen", core::format_timestamp(f.last_seen)},
@@ -32,6 +34,7 @@ json to_json(const core::AuditEvent& e) {
   }
   return {{"id", e.id},
           {"source", e.source},
+          {"source_id", e.source_id},
           {"account", e.account},
           {"time", core::format_timestamp(e.time)},
           {"actor", {{"id", e.actor.id}, {"kind", core::to_string(e.actor.kind)}, {"name", e.actor.name}}},

@@ -1,8 +1,10 @@
 // The rule catalogue: what each finding means, how bad it is, what to do,
 // and its place in OWASP NHI Top 10 (2025), NIST CSF 2.0 and NIST AI RMF 1.0.
 #include <array>
+#include <vector>
 
 #include "analyze/finding.h"
+#include "analyze/techniques.h"
 #include "core/error.h"
 
 namespace mandate::analyze {
@@ -65,10 +67,19 @@ std::string_view to_string(Severity severity) {
   return "unknown";
 }
 
-std::span<const RuleInfo> all_rules() { return kRules; }
+std::span<const RuleInfo> all_rules() {
+  // Built once, then only read: the hygiene rules, then every technique.
+  static const std::vector<RuleInfo> rules = [] {
+    std::vector<RuleInfo> all(kRules.begin(), kRules.end());
+    for (const auto& t : aws_techniques()) all.push_back(t.info);
+    for (const auto& t : kubernetes_techniques()) all.push_back(t.info);
+    return all;
+  }();
+  return rules;
+}
 
 const RuleInfo& rule(std::string_view id) {
-  for (const auto& r : kRules) {
+  for (const auto& r : all_rules()) {
     if (r.id == id) return r;
   }
   fail(ErrorKind::not_found, "no finding rule " + std::string(id));

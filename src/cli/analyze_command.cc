@@ -150,7 +150,7 @@ void add_attribution(CLI::App& app, const GlobalOptions& options) {
 
 void add_events(CLI::App& app, const GlobalOptions& options) {
   struct Args {
-    std::string since, until, actor, credential, session, format = "json";
+    std::string since, until, actor, credential, session, source_id, id, format = "json";
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("events", "Print imported events (JSON lines, or OCSF: API Activity, Authentication, Authorize Session)");
@@ -159,7 +159,14 @@ void add_events(CLI::App& app, const GlobalOptions& options) {
   cmd->add_option("--actor", args->actor, "Only this actor id");
   cmd->add_option("--credential", args->credential, "Only events that used this credential");
   cmd->add_option("--session", args->session, "A session: events that used this credential or one issued under it");
+  cmd->add_option("--source-id", args->source_id,
+                  "Only the event of this record id in its source (CloudTrail eventID, Kubernetes auditID, Vault "
+                  "request id, GitHub document id, Okta uuid, …)");
+  auto* id = cmd->add_option("--id", args->id, "Only the event of this mandate id (as findings name their evidence)");
   cmd->add_option("--format", args->format, "json or ocsf")->check(CLI::IsMember({"json", "ocsf"}));
+  for (const char* other : {"--since", "--until", "--actor", "--credential", "--session", "--source-id"}) {
+    id->excludes(cmd->get_option(other));
+  }
   cmd->callback([&options, args] {
     auto o = open_events(options);
     store::EventQuery q;
@@ -168,14 +175,17 @@ void add_events(CLI::App& app, const GlobalOptions& options) {
     if (!args->actor.empty()) q.actor = args->actor;
     if (!args->credential.empty()) q.credential = args->credential;
     if (!args->session.empty()) q.session = args->session;
-    o.events->scan_events(q, [&](const core::AuditEvent& e) {
+    if (!args->source_id.empty()) q.source_id = args->source_id;
+    const auto print = [&](const core::AuditEvent& e) {
       if (args->format != "ocsf") {
         std::cout << analyze::to_json(e).dump() << "\n";
         return true;
       }
       for (const auto& record : exporting::ocsf_events(e)) std::cout << record.dump() << "\n";
       return true;
-    });
+    };
+    if (args->id.empty()) return o.events->scan_events(q, print);
+    if (const auto e = o.events->event(args->id)) print(*e);
   });
 }
 

@@ -10,7 +10,6 @@
 #include "home/home.h"
 #include "ingest/importer.h"
 #include "ingest/ledger_source.h"
-#include "home/home.h"
 
 namespace mandate::cli {
 namespace {
@@ -18,9 +17,11 @@ namespace {
 nlohmann::json file_json(const ingest::FileReport& f) {
   nlohmann::json malformed = nlohmann::json::array();
   for (const auto& m : f.malformed_examples) malformed.push_back({{"where", m.where}, {"reason", m.reason}});
+  nlohmann::json skipped = nlohmann::json::object();
+  for (const auto& [reason, count] : f.skipped_reasons) skipped[reason] = count;
   return {{"file", f.file},         {"records", f.records},     {"events", f.events},
-          {"skipped", f.skipped},   {"merged", f.merged},       {"malformed", f.malformed},
-          {"malformed_records", malformed}};
+          {"skipped", f.skipped},   {"skipped_reasons", skipped}, {"merged", f.merged},
+          {"malformed", f.malformed}, {"malformed_records", malformed}};
 }
 
 void add_ingest_source(CLI::App& ingest, const GlobalOptions& options, int& exit_code, ingest::SourceKind kind,

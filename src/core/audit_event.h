@@ -78,6 +78,11 @@ struct DelegationLink {
 
 struct AuditEvent {
   std::string id;       // stable across re-imports of the same record
+  // The record's own id in its source, to go back to the source's logs:
+  // CloudTrail eventID, Kubernetes auditID, Vault request id, GitHub
+  // delivery or document id, Okta uuid, Entra/Azure id or correlationId,
+  // Google Cloud insertId. Empty when the source names none.
+  std::string source_id;
   std::string source;   // "cloudtrail", "k8s-audit", "vault", "github", "ledger"
   std::string account;  // AWS account, cluster, Vault namespace, GitHub org/repo
   Timestamp time{};

@@ -7,6 +7,7 @@
 
 #include "ingest/internal/json_reader.h"
 #include "ingest/internal/record_parser.h"
+#include "ingest/internal/signals.h"
 
 namespace mandate::ingest {
 namespace {
@@ -122,25 +123,12 @@ void read_identity(JsonReader& r, core::AuditEvent& e) {
   if (!created.empty()) e.credential_issued_at = parse_source_time(created);
 }
 
-void read_signals(JsonReader& r, std::string_view name, core::AuditEvent& e) {
-  if (name.starts_with("Attach") && name.ends_with("Policy")) {
-    const std::string_view policy = r.text("/requestParameters/policyArn");
-    if (policy.ends_with("/AdministratorAccess") || policy.ends_with("/IAMFullAccess")) {
-      e.signals.push_back("admin_policy_attached");
-    }
-  }
-  if (name.starts_with("Put") && name.ends_with("Policy")) {
-    const std::string_view doc = r.text("/requestParameters/policyDocument");
-    if (contains(doc, "\"Action\":\"*\"") || contains(doc, "\"Action\": \"*\"")) e.signals.push_back("wildcard_action");
-  }
-}
-
 class CloudTrailParser final : public RecordParser {
  public:
   void parse(simdjson::dom::element record, const std::string& origin, ParseSink& sink) override {
     if (!record.is_object()) return sink.refuse(origin, "a CloudTrail record must be a JSON object");
     JsonReader r(record);
-    if (r.text("/eventType") == "AwsCloudTrailInsight") return sink.skip();  // a statistic, not an action
+    if (r.text("/eventType") == "AwsCloudTrailInsight") return sink.skip("an Insights event: a statistic, not an action");
     core::AuditEvent e;
     e.source = "cloudtrail";
     const std::string_view name = r.text("/eventName");
@@ -181,8 +169,9 @@ class CloudTrailParser final : public RecordParser {
       e.issued_credential = std::string(r.text("/responseElements/accessKey/accessKeyId"));
       if (!e.issued_credential.empty()) e.category = EventCategory::credential_issued;
     }
-    read_signals(r, name, e);
+    cloudtrail_signals(r, name, e);
     if (!r.ok()) return sink.refuse(origin, r.error());
+    e.source_id = std::string(r.text("/eventID"));
     e.origin = origin;
     e.raw = sink.stored.write(record);
     e.id = event_id(e.source, e.raw);

@@ -224,6 +224,8 @@ class GitHubParser final : public RecordParser {
     }
     if (!r.ok()) return sink.refuse(origin, r.error());
     if (e.actor.id.empty()) return sink.refuse(origin, "names no actor");
+    if (e.source_id.empty()) e.source_id = std::string(r.text("/_document_id"));
+    if (e.source_id.empty()) e.source_id = std::string(r.text("/jti"));
     e.origin = origin;
     e.raw = sink.stored.write(record);
     e.id = event_id(e.source, e.raw);

@@ -1,6 +1,7 @@
 #pragma once
 // Importing other systems' audit logs into normalized events.
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -28,6 +29,7 @@ struct FileReport {
   std::size_t records = 0;  // records seen, malformed included
   std::size_t events = 0;   // normalized events produced
   std::size_t skipped = 0;  // well-formed records that are no action (e.g. Insights, RequestReceived)
+  std::map<std::string, std::size_t> skipped_reasons;  // why, and how many each
   std::size_t merged = 0;   // records folded into another's event (a Vault request into its response)
   std::size_t malformed = 0;
   std::vector<MalformedRecord> malformed_examples;  // the first kMaxReported

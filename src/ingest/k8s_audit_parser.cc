@@ -2,6 +2,7 @@
 // is read from the record: impersonatedUser acted, user impersonated it.
 #include "ingest/internal/json_reader.h"
 #include "ingest/internal/record_parser.h"
+#include "ingest/internal/signals.h"
 
 namespace mandate::ingest {
 namespace {
@@ -50,22 +51,6 @@ std::string resource_of(JsonReader& r) {
   return out;
 }
 
-void read_signals(JsonReader& r, core::AuditEvent& e) {
-  const std::string_view resource = r.text("/objectRef/resource");
-  const std::string_view verb = r.text("/verb");
-  const bool writes = verb == "create" || verb == "update" || verb == "patch";
-  if (writes && (resource == "clusterrolebindings" || resource == "rolebindings") &&
-      r.text("/requestObject/roleRef/name") == "cluster-admin") {
-    e.signals.push_back("admin_policy_attached");
-  }
-  if (writes && (resource == "clusterroles" || resource == "roles")) {
-    const auto rules = r.node("/requestObject/rules");
-    if (rules && simdjson::minify(*rules).find("\"verbs\":[\"*\"]") != std::string::npos) {
-      e.signals.push_back("wildcard_action");
-    }
-  }
-}
-
 class K8sAuditParser final : public RecordParser {
  public:
   void parse(simdjson::dom::element record, const std::string& origin, ParseSink& sink) override {
@@ -79,7 +64,7 @@ class K8sAuditParser final : public RecordParser {
       return sink.refuse(origin, "not an audit.k8s.io Event (kind \"" + std::string(utf8_prefix(kind, 40)) + "\")");
     }
     // The ResponseComplete stage records the same request with its result.
-    if (r.text("/stage") == "RequestReceived") return sink.skip();
+    if (r.text("/stage") == "RequestReceived") return sink.skip("a RequestReceived stage: the same request is kept at its response");
     core::AuditEvent e;
     e.source = "k8s-audit";
     auto time = r.time("/stageTimestamp");
@@ -113,8 +98,9 @@ class K8sAuditParser final : public RecordParser {
     e.user_agent = std::string(r.text("/userAgent"));
     // kubectl is a person at a terminal far more often than a program.
     e.interactive = e.user_agent.starts_with("kubectl/");
-    read_signals(r, e);
+    k8s_audit_signals(r, e);
     if (!r.ok()) return sink.refuse(origin, r.error());
+    e.source_id = std::string(r.text("/auditID"));
     e.origin = origin;
     // A Secret's data never goes into the store, even base64-encoded.
     const bool secret = r.text("/objectRef/resource") == "secrets";

@@ -107,6 +107,7 @@ class VaultParser final : public RecordParser {
       const std::string_view token = r.text("/request/client_token");
       e.actor = {token.empty() ? "unauthenticated" : "token " + std::string(token), PrincipalKind::unknown, {}};
     }
+    e.source_id = request_id;
     e.origin = origin;
     e.raw = sink.stored.write(record);
     e.id = event_id(e.source, e.raw);

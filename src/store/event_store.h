@@ -19,6 +19,7 @@ struct EventQuery {
   std::optional<core::Timestamp> until;  // exclusive
   std::optional<std::string> actor;
   std::optional<std::string> credential;
+  std::optional<std::string> source_id;  // the record's own id in its source (eventID, auditID, …)
   std::optional<core::EventCategory> category;
   // A session: every event that used this credential or a credential issued
   // under it, following correlation links.

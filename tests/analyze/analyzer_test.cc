@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analyze/analyzer.h"
+#include "analyze/techniques.h"
 
 namespace mandate::testing {
 namespace {
@@ -308,6 +309,13 @@ TEST(Catalogue, EveryMappingNamesAnItemOfTheSharedCatalogue) {
   for (const auto& f : catalogue.at("frameworks")) {
     for (const auto& i : f.at("items")) items.emplace(f.at("id"), i.at("id"));
   }
+  // ATT&CK is not in the shared catalogue: its ids are checked against a
+  // list taken from MITRE's own STIX data.
+  std::ifstream attack(std::string(MANDATE_SOURCE_DIR) + "/tests/analyze/data/attack_techniques.tsv");
+  ASSERT_TRUE(attack);
+  for (std::string line; std::getline(attack, line);) {
+    if (!line.empty() && line[0] != '#') items.emplace("mitre-attack", line.substr(0, line.find('\t')));
+  }
   std::set<std::string> frameworks;
   for (const auto& rule : analyze::all_rules()) {
     EXPECT_FALSE(rule.mappings.empty()) << rule.id;
@@ -316,7 +324,20 @@ TEST(Catalogue, EveryMappingNamesAnItemOfTheSharedCatalogue) {
       frameworks.insert(std::string(m.framework));
     }
   }
-  EXPECT_EQ(frameworks.size(), 3u);  // all three frameworks are used
+  EXPECT_EQ(frameworks.size(), 4u);  // all three catalogue frameworks and ATT&CK are used
+}
+
+TEST(Catalogue, EveryTechniqueMapsToAttackAndAnotherFramework) {
+  for (const auto rules : {analyze::aws_techniques(), analyze::kubernetes_techniques()}) {
+    for (const auto& t : rules) {
+      bool attack = false, other = false;
+      for (const auto& m : t.info.mappings) (m.framework == "mitre-attack" ? attack : other) = true;
+      EXPECT_TRUE(attack && other) << t.info.id;
+      EXPECT_FALSE(t.signal.empty()) << t.info.id;
+      EXPECT_GE(t.min_count, 1) << t.info.id;
+      EXPECT_TRUE(t.min_count == 1 || t.window_minutes > 0) << t.info.id;
+    }
+  }
 }
 
 }  // namespace

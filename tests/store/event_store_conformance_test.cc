@@ -82,6 +82,7 @@ AuditEvent full(const std::string& id, core::Timestamp time) {
   e.signals = {"admin_policy_attached", "public_bucket"};
   e.reference = "CHG-1";
   e.origin = "trail.json:3";
+  e.source_id = "0f3f6a2e-1111-4c7b-9a55-0000000000ff";
   e.raw = std::string("{\"r\":1}\0\xff\x01", 10);
   return e;
 }
@@ -252,6 +253,20 @@ TEST_P(EventStoreContract, FiltersBySinceUntilActorCredentialAndCategory) {
   all_of_them.credential = "K1";
   all_of_them.category = EventCategory::lifecycle;
   EXPECT_EQ(ids(*store_, all_of_them), (Ids{"c"}));
+}
+
+TEST_P(EventStoreContract, FiltersByTheSourcesOwnRecordId) {
+  std::vector<AuditEvent> events{event("a", at(1)), event("b", at(2)), event("c", at(3))};
+  events[0].source_id = "evt-1";
+  events[2].source_id = "evt-1";  // another source may reuse an id: both are found
+  events[1].source_id = "evt-2";
+  store_->add_events(events);
+  EventQuery q;
+  q.source_id = "evt-1";
+  EXPECT_EQ(ids(*store_, q), (Ids{"a", "c"}));
+  q.source_id = "evt";
+  EXPECT_EQ(ids(*store_, q), Ids{});
+  EXPECT_EQ(store_->event("b")->source_id, "evt-2");
 }
 
 TEST_P(EventStoreContract, ASessionFollowsCorrelationLinksAcrossImports) {
@@ -497,7 +512,7 @@ TEST(PostgresEventStore, ADatabaseWithoutTheEventTablesIsMigratedFirst) {
   PostgresEventPlace place;
   {
     auto c = place.database().connect();
-    mandate::testing::pg_exec(c.get(), "DROP TABLE observed_event; DELETE FROM mandate_schema_migration WHERE version = 2");
+    mandate::testing::pg_exec(c.get(), "DROP TABLE observed_event; DELETE FROM mandate_schema_migration WHERE version >= 2");
   }
   try {
     place.open();
@@ -508,11 +523,34 @@ TEST(PostgresEventStore, ADatabaseWithoutTheEventTablesIsMigratedFirst) {
   }
   const MigrationReport report = migrate_postgresql_store(place.settings());
   EXPECT_EQ(report.from_version, 1);
-  EXPECT_EQ(report.to_version, 2);
-  ASSERT_EQ(report.applied.size(), 1u);
+  EXPECT_EQ(report.to_version, 3);
+  ASSERT_EQ(report.applied.size(), 2u);
   EXPECT_EQ(report.applied[0].description, "imported audit events");
+  EXPECT_EQ(report.applied[1].description, "source record ids of imported events");
   auto events = place.open();
   EXPECT_EQ(events->add_events(std::vector<AuditEvent>{event("e1", at(1))}).added, 1u);
+}
+
+TEST(PostgresEventStore, EventsImportedBeforeSourceRecordIdsAreKeptByTheMigration) {
+  PostgresEventPlace place;
+  {
+    auto c = place.database().connect();
+    mandate::testing::pg_exec(c.get(),
+                              "ALTER TABLE observed_event DROP COLUMN source_id; "
+                              "DELETE FROM mandate_schema_migration WHERE version = 3; "
+                              "INSERT INTO observed_event (id, source, account, time, actor_id, actor_kind, actor_name, "
+                              "credential, credential_kind, chain, category, action, resource, result, source_address, "
+                              "user_agent, interactive, signals, issued_credential, reference, origin, parent_id, raw) "
+                              "VALUES ('old', 'cloudtrail', '1', 5, 'alice', 'human', '', '', 'none', '[]', 'action', "
+                              "'s3:GetObject', '', 'success', '', '', false, '[]', '', '', 't.json:1', '', '{}')");
+  }
+  EXPECT_THROW(place.open(), Error);  // version 2: migrate first
+  const MigrationReport report = migrate_postgresql_store(place.settings());
+  EXPECT_EQ(report.from_version, 2);
+  EXPECT_EQ(report.to_version, 3);
+  auto events = place.open();
+  ASSERT_TRUE(events->event("old"));
+  EXPECT_EQ(events->event("old")->source_id, "");
 }
 
 TEST(PostgresEventStore, ADatabaseWithoutAStoreIsRefused) {

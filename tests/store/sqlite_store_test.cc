@@ -5,6 +5,8 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "store/sqlite/internal/sqlite_db.h"
+#include "store/sqlite/sqlite_event_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/damage.h"
 #include "support/process.h"
@@ -103,6 +105,46 @@ TEST(SqliteStoreRecords, AStoreMadeBeforeRecordsExistedOpensAndGainsThem) {
   auto store = open_sqlite_store(path);
   EXPECT_EQ(store->ledger_size(), 1u);
   EXPECT_EQ(store->record_version("task", "x"), kAbsent);
+}
+
+TEST(SqliteStore, AHomeFromBeforeSourceRecordIdsGainsTheColumnAndKeepsItsEvents) {
+  TempDir dir;
+  const std::string db = (dir / "m.db").string();
+  auto base = create_sqlite_store(db);
+  {
+    // The imported events' table as homes made before source_id had it.
+    sqlite::Database old(db, sqlite::Database::Mode::existing);
+    old.exec(
+        "CREATE TABLE observed_event (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, source TEXT NOT NULL, account "
+        "TEXT NOT NULL, time INTEGER NOT NULL, actor_id TEXT NOT NULL, actor_kind TEXT NOT NULL, actor_name TEXT NOT "
+        "NULL, credential TEXT NOT NULL, credential_kind TEXT NOT NULL, credential_issued INTEGER, chain TEXT NOT "
+        "NULL, category TEXT NOT NULL, action TEXT NOT NULL, resource TEXT NOT NULL, result TEXT NOT NULL, "
+        "source_address TEXT NOT NULL, user_agent TEXT NOT NULL, interactive INTEGER NOT NULL, signals TEXT NOT "
+        "NULL, issued_credential TEXT NOT NULL, reference TEXT NOT NULL, origin TEXT NOT NULL, parent_id TEXT NOT "
+        "NULL, raw BLOB NOT NULL);"
+        "INSERT INTO observed_event VALUES (1,'old','cloudtrail','1',5,'alice','human','','','none',NULL,'[]',"
+        "'action','s3:GetObject','','success','','',0,'[]','','','t.json:1','',X'7B7D');");
+  }
+  auto events = open_sqlite_event_store(db);
+  ASSERT_TRUE(events->event("old"));
+  EXPECT_EQ(events->event("old")->source_id, "");
+  core::AuditEvent e;
+  e.id = "new";
+  e.source = "cloudtrail";
+  e.source_id = "evt-9";
+  e.actor = {"bob", core::PrincipalKind::human, {}};
+  events->add_events(std::vector<core::AuditEvent>{e});
+  EventQuery q;
+  q.source_id = "evt-9";
+  std::vector<std::string> found;
+  events->scan_events(q, [&](const core::AuditEvent& x) {
+    found.push_back(x.id);
+    return true;
+  });
+  EXPECT_EQ(found, std::vector<std::string>{"new"});
+  // Opening it again (as every command does) changes nothing more.
+  auto again = open_sqlite_event_store(db);
+  EXPECT_EQ(again->event_count(), 2u);
 }
 
 }  // namespace

@@ -24,7 +24,11 @@ struct ParseSink {
   StoredFormWriter stored;  // each event's raw record
 
   void add(core::AuditEvent event);
-  void skip() { ++report->skipped; }
+  // A well-formed record that is no action, counted with why it was left out.
+  void skip(std::string_view reason) {
+    ++report->skipped;
+    ++report->skipped_reasons[std::string(reason)];
+  }
   void merge() { ++report->merged; }
   void refuse(const std::string& origin, std::string reason);
 };

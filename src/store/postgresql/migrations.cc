@@ -90,9 +90,17 @@ CREATE INDEX observed_event_issued ON observed_event (sha256(issued_credential),
 CREATE INDEX observed_event_parent ON observed_event (sha256(parent_id));
 )sql";
 
+// The record's own id in its source (CloudTrail eventID, Kubernetes
+// auditID, …), to go back from an event to the source's logs.
+constexpr std::string_view kSourceRecordIds = R"sql(
+ALTER TABLE observed_event ADD COLUMN source_id bytea NOT NULL DEFAULT ''::bytea;
+CREATE INDEX observed_event_source_id ON observed_event (sha256(source_id));
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "ledger, checkpoints, state records and meta", kLedgerAndRecords},
     Migration{2, "imported audit events", kImportedEvents},
+    Migration{3, "source record ids of imported events", kSourceRecordIds},
 };
 
 }  // namespace

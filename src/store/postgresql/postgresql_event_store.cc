@@ -32,7 +32,7 @@ constexpr int kEventsSchemaVersion = 2;
 // by the other.
 constexpr std::int64_t kImportLock = 0x6d616e6461746565;
 
-// A statement carries at most 65535 parameters: 1000 events of 24 columns.
+// A statement carries at most 65535 parameters: 1000 events of 25 columns.
 constexpr std::size_t kEventsPerInsert = 1000;
 constexpr int kRowsPerFetch = 1000;
 // Below this, a table's statistics matter little to the plans.
@@ -41,15 +41,15 @@ constexpr std::size_t kRowsWorthAnalyzing = 1000;
 constexpr std::string_view kColumns =
     "id, source, account, time, actor_id, actor_kind, actor_name, credential, credential_kind, "
     "credential_issued, chain, category, action, resource, result, source_address, user_agent, interactive, "
-    "signals, issued_credential, reference, origin, parent_id";
+    "signals, issued_credential, reference, origin, parent_id, source_id";
 
 // One event's placeholders in kColumns order, then raw; `$` is replaced by
 // the parameter's number. An absent credential_issued travels as the empty
 // text, which NULLIF turns into NULL (Params has no NULL).
-constexpr std::array<std::string_view, 24> kPlaceholders{
+constexpr std::array<std::string_view, 25> kPlaceholders{
     "$::bytea", "$::bytea", "$::bytea", "$::bigint", "$::bytea", "$::text", "$::bytea", "$::bytea",
     "$::text", "NULLIF($::text, '')::bigint", "$::text", "$::text", "$::bytea", "$::bytea", "$::text", "$::bytea",
-    "$::bytea", "$::boolean", "$::text", "$::bytea", "$::bytea", "$::bytea", "$::bytea", "$::bytea"};
+    "$::bytea", "$::boolean", "$::text", "$::bytea", "$::bytea", "$::bytea", "$::bytea", "$::bytea", "$::bytea"};
 
 // Links events to the event that issued their credential, exactly as the
 // SQLite store does (sqlite_event_store.cc): only the rows this import added
@@ -88,7 +88,8 @@ void add_event_params(Params& p, const core::AuditEvent& e) {
   p.text(encode_chain(e.chain)).text(std::string(core::to_string(e.category))).bytes(e.action);
   p.bytes(e.resource).text(std::string(core::to_string(e.result))).bytes(e.source_address).bytes(e.user_agent);
   p.text(e.interactive ? "true" : "false").text(encode_signals(e.signals));
-  p.bytes(e.issued_credential).bytes(e.reference).bytes(e.origin).bytes(e.parent_id).bytes(e.raw);
+  p.bytes(e.issued_credential).bytes(e.reference).bytes(e.origin).bytes(e.parent_id).bytes(e.source_id);
+  p.bytes(e.raw);
 }
 
 std::string insert_sql(std::size_t events) {
@@ -158,7 +159,8 @@ core::AuditEvent read_event(const Result& r, int row) {
   e.reference = r.text(row, 20);
   e.origin = r.text(row, 21);
   e.parent_id = r.text(row, 22);
-  e.raw = r.text(row, 23);
+  e.source_id = r.text(row, 23);
+  e.raw = r.text(row, 24);
   return e;
 }
 
@@ -200,6 +202,11 @@ std::string select_sql(const EventQuery& q, Params& params) {
   if (q.category) {
     params.text(std::string(core::to_string(*q.category)));
     add("category = " + next() + "::text");
+  }
+  if (q.source_id) {
+    params.bytes(*q.source_id);
+    const std::string source_id = next() + "::bytea";
+    add("sha256(source_id) = sha256(" + source_id + ") AND source_id = " + source_id);
   }
   return with + "SELECT " + std::string(kColumns) + (q.with_raw ? ", raw" : ", ''::bytea") + " FROM observed_event" +
          where + " ORDER BY time, seq";

@@ -41,8 +41,14 @@ CREATE TABLE IF NOT EXISTS observed_event (
   reference         TEXT NOT NULL,
   origin            TEXT NOT NULL,
   parent_id         TEXT NOT NULL,
-  raw               BLOB NOT NULL
+  raw               BLOB NOT NULL,
+  source_id         TEXT NOT NULL DEFAULT ''
 );
+)sql";
+
+// After the table, and after a table from before source_id has gained it.
+constexpr std::string_view kIndexes = R"sql(
+CREATE INDEX IF NOT EXISTS observed_event_source_id ON observed_event(source_id);
 CREATE INDEX IF NOT EXISTS observed_event_time ON observed_event(time);
 CREATE INDEX IF NOT EXISTS observed_event_actor ON observed_event(actor_id, time);
 CREATE INDEX IF NOT EXISTS observed_event_credential ON observed_event(credential);
@@ -55,7 +61,7 @@ CREATE INDEX IF NOT EXISTS observed_event_parent ON observed_event(parent_id);
 constexpr std::string_view kColumns =
     "id, source, account, time, actor_id, actor_kind, actor_name, credential, credential_kind, "
     "credential_issued, chain, category, action, resource, result, source_address, user_agent, interactive, "
-    "signals, issued_credential, reference, origin, parent_id";
+    "signals, issued_credential, reference, origin, parent_id, source_id";
 
 // Links events to the event that issued their credential. Only rows that can
 // have changed are looked at: the new ones, and old ones whose credential a
@@ -92,7 +98,8 @@ void bind_event(Statement& s, const core::AuditEvent& e) {
   s.bind(14, e.resource).bind(15, core::to_string(e.result)).bind(16, e.source_address).bind(17, e.user_agent);
   s.bind(18, std::int64_t{e.interactive ? 1 : 0}).bind(19, encode_signals(e.signals));
   s.bind(20, e.issued_credential).bind(21, e.reference).bind(22, e.origin).bind(23, e.parent_id);
-  s.bind_blob(24, std::string_view(e.raw));
+  s.bind(24, e.source_id);
+  s.bind_blob(25, std::string_view(e.raw));
 }
 
 core::AuditEvent read_event(const Statement& s) {
@@ -120,7 +127,8 @@ core::AuditEvent read_event(const Statement& s) {
   e.reference = s.column_text(20);
   e.origin = s.column_text(21);
   e.parent_id = s.column_text(22);
-  e.raw = s.column_blob(23);
+  e.source_id = s.column_text(23);
+  e.raw = s.column_blob(24);
   return e;
 }
 
@@ -133,6 +141,7 @@ std::string select_sql(const EventQuery& q) {
   if (q.actor) add("actor_id = ?3");
   if (q.credential) add("credential = ?4");
   if (q.category) add("category = ?6");
+  if (q.source_id) add("source_id = ?7");
   if (q.session) add("id IN session");
   if (q.session) {
     sql = "WITH RECURSIVE session(id) AS (SELECT id FROM observed_event WHERE credential = ?5 "
@@ -149,6 +158,7 @@ void bind_query(Statement& s, const EventQuery& q) {
   if (q.credential) s.bind(4, *q.credential);
   if (q.session) s.bind(5, *q.session);
   if (q.category) s.bind(6, core::to_string(*q.category));
+  if (q.source_id) s.bind(7, *q.source_id);
 }
 
 class SqliteEventStore final : public EventStore {
@@ -156,9 +166,11 @@ class SqliteEventStore final : public EventStore {
   explicit SqliteEventStore(const std::string& path) : db_(path, Database::Mode::existing) {
     db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;");
     db_.exec(kSchema);
+    add_source_id_column();
+    db_.exec(kIndexes);
     insert_.emplace(db_.prepare("INSERT OR IGNORE INTO observed_event (" + std::string(kColumns) +
                                 ", raw) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,"
-                                "?19,?20,?21,?22,?23,?24)"));
+                                "?19,?20,?21,?22,?23,?24,?25)"));
   }
 
   AddResult add_events(std::span<const core::AuditEvent> events) override {
@@ -215,6 +227,20 @@ class SqliteEventStore final : public EventStore {
   }
 
  private:
+  // Homes that imported before events kept their source's record id.
+  void add_source_id_column() {
+    // Under the write lock: two processes opening an old home add it once.
+    db_.exec("BEGIN IMMEDIATE");
+    try {
+      Statement columns = db_.prepare("SELECT 1 FROM pragma_table_info('observed_event') WHERE name = 'source_id'");
+      if (!columns.step()) db_.exec("ALTER TABLE observed_event ADD COLUMN source_id TEXT NOT NULL DEFAULT ''");
+      db_.exec("COMMIT");
+    } catch (...) {
+      db_.exec("ROLLBACK");
+      throw;
+    }
+  }
+
   std::int64_t max_seq() {
     Statement s = db_.prepare("SELECT coalesce(max(seq), 0) FROM observed_event");
     s.step();
