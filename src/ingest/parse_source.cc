@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <array>
+#include <vector>
 
 #include "core/error.h"
 #include "crypto/sha256.h"
 #include "encoding/hex.h"
+#include "ingest/detect_source.h"
 #include "ingest/internal/record_parser.h"
 #include "ingest/internal/record_splitter.h"
 
@@ -42,6 +44,15 @@ std::string_view to_string(SourceKind kind) {
     if (k == kind) return name;
   }
   return "unknown";
+}
+
+std::span<const SourceKind> all_source_kinds() {
+  static const std::vector<SourceKind> kinds = [] {
+    std::vector<SourceKind> all;
+    for (const auto& [kind, name] : kSourceNames) all.push_back(kind);
+    return all;
+  }();
+  return kinds;
 }
 
 std::optional<SourceKind> parse_source_kind(std::string_view text) {
