@@ -54,8 +54,20 @@ void print_findings_text(const analyze::Analysis& a) {
   for (const auto& f : a.findings) {
     std::cout << "\n[" << analyze::to_string(f.rule->severity) << "] " << f.rule->id << "  " << f.subject << "\n  "
               << f.explanation << "\n  evidence: ";
-    for (std::size_t i = 0; i < f.evidence.size() && i < 5; ++i) std::cout << (i ? ", " : "") << f.evidence[i];
-    std::cout << " (" << f.evidence_count << " events)\n  do: " << f.rule->remediation << "\n  maps to:";
+    for (std::size_t i = 0; i < f.evidence.size() && i < 5; ++i) {
+      std::cout << (i ? ", " : "") << f.evidence[i];
+      // The record's own id in its source, to find it in the source's logs.
+      if (i < f.evidence_source_ids.size() && !f.evidence_source_ids[i].empty()) {
+        std::cout << " (" << f.evidence_source_ids[i] << ")";
+      }
+    }
+    std::cout << " (" << f.evidence_count << (f.evidence_count == 1 ? " event" : " events") << ")\n";
+    if (!f.behind.empty()) {
+      std::cout << "  behind it:";
+      for (const auto& person : f.behind) std::cout << " " << person;
+      std::cout << "\n";
+    }
+    std::cout << "  do: " << f.rule->remediation << "\n  maps to:";
     for (const auto& m : f.rule->mappings) std::cout << " " << m.framework << ":" << m.item;
     std::cout << "\n";
   }

@@ -31,6 +31,21 @@ json mappings_of(const analyze::Finding& f) {
   return mappings;
 }
 
+// The rule's ATT&CK techniques as OCSF `attack` objects: a sub-technique
+// ("T1562.008") names its technique ("T1562") too.
+json attacks_of(const analyze::Finding& f) {
+  json attacks = json::array();
+  for (const auto& m : f.rule->mappings) {
+    if (m.framework != "mitre-attack") continue;
+    const std::string id(m.item);
+    const auto dot = id.find('.');
+    json attack = {{"technique", {{"uid", id.substr(0, dot)}}}};
+    if (dot != std::string::npos) attack["sub_technique"] = {{"uid", id}};
+    attacks.push_back(std::move(attack));
+  }
+  return attacks;
+}
+
 // What every finding class shares (OCSF's `finding` base class).
 json finding_base(const analyze::Finding& f, core::Timestamp generated, int class_uid, std::string_view class_name) {
   const std::string uid = finding_uid(f);
@@ -64,7 +79,9 @@ json finding_base(const analyze::Finding& f, core::Timestamp generated, int clas
        {{"mandate",
          {{"subject", f.subject},
           {"evidence", f.evidence},
+          {"evidence_source_ids", f.evidence_source_ids},
           {"evidence_count", f.evidence_count},
+          {"behind", f.behind},
           {"mappings", mappings_of(f)}}}}},
   };
 }
@@ -73,6 +90,7 @@ json finding_base(const analyze::Finding& f, core::Timestamp generated, int clas
 
 json ocsf_detection_finding(const analyze::Finding& f, core::Timestamp generated) {
   json out = finding_base(f, generated, kDetectionFindingClass, "Detection Finding");
+  if (json attacks = attacks_of(f); !attacks.empty()) out["finding_info"]["attacks"] = std::move(attacks);
   out["finding_info"]["analytic"] = {
       {"uid", std::string(f.rule->id)}, {"name", std::string(f.rule->id)}, {"type_id", 1}, {"type", "Rule"}};
   return out;

@@ -198,6 +198,34 @@ TEST(Ocsf, EveryFindingIsValidDetectionFinding) {
   EXPECT_GE(rules.size(), 5u);
 }
 
+TEST(Ocsf, ATechniqueFindingCarriesItsAttackTechniqueAndSourceIds) {
+  analyze::Finding f;
+  f.rule = &analyze::rule("aws.cloudtrail_stopped");
+  f.subject = "arn:aws:iam::1:role/ops";
+  f.explanation = "stopped";
+  f.evidence = {"e1"};
+  f.evidence_source_ids = {"cloudtrail:0f3f6a2e"};
+  f.behind = {"arn:aws:iam::1:user/alice"};
+  const auto out = exporting::ocsf_detection_finding(f, core::Timestamp{});
+  ASSERT_TRUE(validate_ocsf(out).empty()) << validate_ocsf(out).front();
+  using nlohmann::json;
+  const auto broken = [](json changed, auto change) {
+    change(changed);
+    return !validate_ocsf(changed).empty();
+  };
+  ASSERT_EQ(out["finding_info"]["attacks"].size(), 1u);
+  EXPECT_EQ(out["finding_info"]["attacks"][0]["technique"]["uid"], "T1562");
+  EXPECT_EQ(out["finding_info"]["attacks"][0]["sub_technique"]["uid"], "T1562.008");
+  EXPECT_EQ(out["unmapped"]["mandate"]["evidence_source_ids"][0], "cloudtrail:0f3f6a2e");
+  EXPECT_EQ(out["unmapped"]["mandate"]["behind"][0], "arn:aws:iam::1:user/alice");
+  EXPECT_TRUE(broken(out, [](json& o) { o["finding_info"]["attacks"] = json::array({json::object()}); }));
+  EXPECT_TRUE(broken(out, [](json& o) { o["finding_info"]["attacks"][0]["technique"] = json::object(); }));
+  EXPECT_TRUE(broken(out, [](json& o) { o["finding_info"]["attacks"][0]["mitre"] = "x"; }));
+  // A hygiene rule maps to no technique: no attacks at all.
+  f.rule = &analyze::rule("nhi.orphaned");
+  EXPECT_FALSE(exporting::ocsf_detection_finding(f, core::Timestamp{})["finding_info"].contains("attacks"));
+}
+
 TEST(Ocsf, ValidatorRejectsWhatTheSchemaForbids) {
   core::AuditEvent e;
   e.id = "x";

@@ -266,6 +266,29 @@ struct Checker {
     if (e.contains("status_id") && !std::set<int>{0, 1, 2, 3, 4, 5, 6, 99}.contains(e.at("status_id").get<int>())) {
       fail("status_id", "not in the finding status enumeration");
     }
+    if (info.contains("attacks")) attacks(info.at("attacks"));
+  }
+
+  // finding_info.attacks (1.3.0 `attack`): at least one of tactic, technique
+  // and sub_technique, each an object with a uid or a name.
+  void attacks(const json& list) {
+    if (!list.is_array()) return fail("finding_info.attacks", "must be an array");
+    for (const auto& a : list) {
+      if (!a.is_object()) return fail("finding_info.attacks", "each attack is an object");
+      bool any = false;
+      for (const auto& [name, value] : a.items()) {
+        if (name == "version") continue;
+        if (name != "tactic" && name != "technique" && name != "sub_technique" && name != "tactics") {
+          fail("finding_info.attacks." + name, "not an attribute of the attack object");
+          continue;
+        }
+        any = true;
+        if (name != "tactics" && (!value.is_object() || (!value.contains("uid") && !value.contains("name")))) {
+          fail("finding_info.attacks." + name, "needs a uid or a name");
+        }
+      }
+      if (!any) fail("finding_info.attacks", "an attack names a tactic, technique or sub-technique");
+    }
   }
 
   void event(const json& e) {
