@@ -8,6 +8,7 @@
 #include "cli/internal/cli_context.h"
 #include "core/error.h"
 #include "home/home.h"
+#include "ingest/detect_source.h"
 #include "ingest/importer.h"
 #include "ingest/ledger_source.h"
 
@@ -19,28 +20,49 @@ nlohmann::json file_json(const ingest::FileReport& f) {
   for (const auto& m : f.malformed_examples) malformed.push_back({{"where", m.where}, {"reason", m.reason}});
   nlohmann::json skipped = nlohmann::json::object();
   for (const auto& [reason, count] : f.skipped_reasons) skipped[reason] = count;
-  return {{"file", f.file},         {"records", f.records},     {"events", f.events},
+  return {{"file", f.file},         {"source", f.source},       {"records", f.records},     {"events", f.events},
           {"skipped", f.skipped},   {"skipped_reasons", skipped}, {"merged", f.merged},
           {"malformed", f.malformed}, {"malformed_records", malformed}};
 }
 
-void add_ingest_source(CLI::App& ingest, const GlobalOptions& options, int& exit_code, ingest::SourceKind kind,
-                       const std::string& help) {
+// The files to import: named files as they are, folders walked for what is
+// named like a log; `ignored` gets the rest of those folders.
+std::vector<std::string> expand(const std::vector<std::string>& paths, std::vector<std::string>& ignored) {
+  std::vector<std::string> files;
+  for (const auto& path : paths) {
+    if (path == "-") {
+      files.push_back(path);
+      continue;
+    }
+    auto found = ingest::log_files(path, ignored);
+    if (found.empty()) fail(ErrorKind::bad_input, path + ": no log files in this folder (.json, .jsonl, .ndjson, .log, or .gz)");
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  return files;
+}
+
+// `kind` nullopt: `mandate ingest auto`, each file read as the source found in it.
+void add_ingest_source(CLI::App& ingest, const GlobalOptions& options, int& exit_code,
+                       std::optional<ingest::SourceKind> kind, const std::string& help) {
   struct Args {
     std::vector<std::string> files;
     bool atomic = false;
   };
   auto args = std::make_shared<Args>();
-  auto* cmd = ingest.add_subcommand(std::string(ingest::to_string(kind)), help);
-  cmd->add_option("FILE", args->files, "Log files, plain or gzip; - reads stdin")->required();
+  auto* cmd = ingest.add_subcommand(kind ? std::string(ingest::to_string(*kind)) : "auto", help);
+  cmd->add_option("PATH", args->files,
+                  "Log files, plain or gzip (- reads stdin), or folders: every file in them named like a log")
+      ->required();
   cmd->add_flag("--atomic", args->atomic,
                 "All or nothing: one file that cannot be read refuses the whole import (default: the good files are "
                 "stored, the bad ones named, exit 1)");
   cmd->callback([&options, &exit_code, kind, args] {
     auto home = open_home(options);
     auto events = home->open_event_store();
+    std::vector<std::string> ignored;
+    const auto files = expand(args->files, ignored);
     const auto report = ingest::import_files(
-        kind, args->files, *events, args->atomic ? ingest::ImportMode::all_or_nothing : ingest::ImportMode::keep_good_files);
+        kind, files, *events, args->atomic ? ingest::ImportMode::all_or_nothing : ingest::ImportMode::keep_good_files);
     nlohmann::json out_files = nlohmann::json::array();
     for (const auto& f : report.files) {
       out_files.push_back(file_json(f));
@@ -57,6 +79,7 @@ void add_ingest_source(CLI::App& ingest, const GlobalOptions& options, int& exit
     if (!report.refused.empty()) exit_code = kExitCheckFailed;
     print_json({{"files", out_files},
                 {"refused", refused},
+                {"ignored", ignored},
                 {"added", report.stored.added},
                 {"duplicates", report.stored.duplicates},
                 {"linked", report.stored.linked}});
@@ -68,6 +91,8 @@ void add_ingest_source(CLI::App& ingest, const GlobalOptions& options, int& exit
 void add_ingest_commands(CLI::App& app, GlobalOptions& options, int& exit_code) {
   auto* ingest = app.add_subcommand("ingest", "Import other systems' audit logs as normalized events");
   ingest->require_subcommand(1);
+  add_ingest_source(*ingest, options, exit_code, std::nullopt,
+                    "Any source mandate reads: each file is read as the source whose parser reads its records");
   add_ingest_source(*ingest, options, exit_code, ingest::SourceKind::cloudtrail,
                     "AWS CloudTrail: {\"Records\":[…]} files, arrays, or JSON lines");
   add_ingest_source(*ingest, options, exit_code, ingest::SourceKind::k8s_audit, "Kubernetes audit.k8s.io/v1 Event lines");

@@ -57,7 +57,8 @@ bool hidden(const std::filesystem::path& p) {
 
 bool named_like_a_log(std::filesystem::path p) {
   if (p.extension() == ".gz") p.replace_extension();
-  static constexpr std::array<std::string_view, 5> kLogExtensions{".json", ".jsonl", ".ndjson", ".log", ".txt"};
+  // Not .txt: a folder of logs often holds license and README texts.
+  static constexpr std::array<std::string_view, 4> kLogExtensions{".json", ".jsonl", ".ndjson", ".log"};
   const std::string ext = p.extension().string();
   return std::find(kLogExtensions.begin(), kLogExtensions.end(), ext) != kLogExtensions.end();
 }

@@ -23,7 +23,7 @@ std::span<const SourceKind> all_source_kinds();
 std::optional<SourceKind> detect_source(const SourceText& text, const std::string& name);
 
 // The files a folder walk imports: what a log is called (.json, .jsonl,
-// .ndjson, .log, .txt, each optionally .gz), under `root` at any depth,
+// .ndjson, .log, each optionally .gz), under `root` at any depth,
 // sorted, hidden files and folders left out. `ignored` gets the other
 // files, so the caller can say what it did not look at. A path that is a
 // file is returned as it is, whatever its name.

@@ -1,16 +1,28 @@
 #include "ingest/importer.h"
 
 #include "core/error.h"
+#include "ingest/detect_source.h"
 
 namespace mandate::ingest {
 
 namespace {
 
+std::string source_names() {
+  std::string names;
+  for (const SourceKind k : all_source_kinds()) names += (names.empty() ? "" : ", ") + std::string(to_string(k));
+  return names;
+}
+
 // Why `name` cannot be imported, if it cannot; its events otherwise.
-std::optional<std::string> refusal_of(SourceKind kind, const std::string& path, const std::string& name,
-                                      ParsedInput& parsed) {
+std::optional<std::string> refusal_of(std::optional<SourceKind> wanted, const std::string& path,
+                                      const std::string& name, ParsedInput& parsed) {
+  SourceKind kind{};
   try {
-    parsed = parse_source(kind, read_source(path), name);
+    const SourceText text = read_source(path);
+    const auto found = wanted ? wanted : detect_source(text, name);
+    if (!found) return name + ": no source that mandate reads recognises its records (tried " + source_names() + ")";
+    kind = *found;
+    parsed = parse_source(kind, text, name);
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::bad_input && e.kind() != ErrorKind::io) throw;
     return e.what();
@@ -25,8 +37,8 @@ std::optional<std::string> refusal_of(SourceKind kind, const std::string& path, 
 
 }  // namespace
 
-ImportReport import_files(SourceKind kind, std::span<const std::string> paths, store::EventStore& store,
-                          ImportMode mode) {
+ImportReport import_files(std::optional<SourceKind> kind, std::span<const std::string> paths,
+                          store::EventStore& store, ImportMode mode) {
   if (paths.empty()) fail(ErrorKind::bad_input, "no file to import");
   ImportReport report;
   std::vector<core::AuditEvent> events;

@@ -26,6 +26,7 @@ struct MalformedRecord {
 
 struct FileReport {
   std::string file;
+  std::string source;       // the source it was read as ("cloudtrail", …)
   std::size_t records = 0;  // records seen, malformed included
   std::size_t events = 0;   // normalized events produced
   std::size_t skipped = 0;  // well-formed records that are no action (e.g. Insights, RequestReceived)
@@ -68,7 +69,9 @@ enum class ImportMode {
 // gzip, or has records but not one that could be read; bad records alone
 // never refuse a file (they are counted). Throws Error{bad_input} and stores
 // nothing when every file is refused, or, all_or_nothing, when one is.
-ImportReport import_files(SourceKind kind, std::span<const std::string> paths, store::EventStore& store,
-                          ImportMode mode = ImportMode::keep_good_files);
+// `kind` nullopt: each file is read as the source detect_source() finds in
+// it (ingest/detect_source.h), and one no source reads is refused.
+ImportReport import_files(std::optional<SourceKind> kind, std::span<const std::string> paths,
+                          store::EventStore& store, ImportMode mode = ImportMode::keep_good_files);
 
 }  // namespace mandate::ingest

@@ -84,6 +84,7 @@ std::string event_id(std::string_view source, std::string_view stored_raw) {
 ParsedInput parse_source(SourceKind kind, const SourceText& text, const std::string& name) {
   ParsedInput out;
   out.report.file = name;
+  out.report.source = std::string(to_string(kind));
   ParseSink sink;
   sink.report = &out.report;
   simdjson::dom::parser parser;

@@ -119,6 +119,39 @@ TEST_F(IngestCli, OneBadFileIsNamedAndTheOthersAreStored) {
   EXPECT_EQ(stored_events(), out["added"].get<std::size_t>());
 }
 
+TEST_F(IngestCli, AutoReadsAFolderOfMixedLogsAndNamesWhatItLeftOut) {
+  init();
+  const auto folder = tmp / "incident";
+  std::filesystem::create_directories(folder / "aws");
+  std::filesystem::create_directories(folder / "cluster");
+  std::filesystem::copy_file(sample(kLeave), folder / "aws" / "trail.json");
+  {
+    const std::string log = sample("k8s_audit/audit2rbac_testdata/demo.lines01-09.log");
+    ASSERT_EQ(run({"/bin/sh", "-c", "gzip -c '" + log + "' > '" + (folder / "cluster" / "audit.log.gz").string() + "'"}).exit_code, 0);
+  }
+  write_file(folder / "README.md", "# what we collected\n");
+  write_file(folder / "aws" / "config.json", "{\"region\":\"eu-west-1\"}\n");  // JSON, but nobody's log
+  const RunResult r = mandate({"ingest", "auto", folder.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // one file no source reads
+  const auto out = nlohmann::json::parse(r.out);
+  ASSERT_EQ(out["files"].size(), 2u) << r.out;
+  EXPECT_EQ(out["files"][0]["file"], (folder / "aws" / "trail.json").string());
+  EXPECT_EQ(out["files"][0]["source"], "cloudtrail");
+  EXPECT_EQ(out["files"][1]["file"], (folder / "cluster" / "audit.log.gz").string());
+  EXPECT_EQ(out["files"][1]["source"], "k8s-audit");
+  ASSERT_EQ(out["refused"].size(), 1u);
+  EXPECT_EQ(out["refused"][0]["file"], (folder / "aws" / "config.json").string());
+  EXPECT_NE(out["refused"][0]["reason"].get<std::string>().find("no source that mandate reads recognises"), std::string::npos);
+  EXPECT_EQ(out["ignored"], nlohmann::json::array({(folder / "README.md").string()}));
+  EXPECT_EQ(out["added"], 12);
+  EXPECT_EQ(stored_events(), 12u);
+  // A folder with no log in it is bad input, and nothing is stored.
+  std::filesystem::create_directories(tmp / "empty");
+  const RunResult empty = mandate({"ingest", "auto", (tmp / "empty").string()});
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_NE(empty.err.find("no log files in this folder"), std::string::npos) << empty.err;
+}
+
 TEST_F(IngestCli, GzipFromStdin) {
   init();
   const std::string log = sample("k8s_audit/audit2rbac_testdata/demo.lines01-09.log");

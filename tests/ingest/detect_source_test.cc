@@ -67,6 +67,7 @@ TEST(LogFiles, AFolderWalkTakesLogsSortedAndNamesWhatItLeftOut) {
   touch("a/audit.log");
   touch("a/events.jsonl");
   touch("a/SOURCE.md");
+  touch("a/LICENSE.txt");
   touch("LICENSES/Apache-2.0.txt.sig");
   touch(".git/objects/x.json");
   touch(".hidden.json");
@@ -74,7 +75,7 @@ TEST(LogFiles, AFolderWalkTakesLogsSortedAndNamesWhatItLeftOut) {
   const auto found = ingest::log_files(dir.path(), ignored);
   const std::string root = dir.path().string();
   EXPECT_EQ(found, (std::vector<std::string>{root + "/a/audit.log", root + "/a/events.jsonl", root + "/b/trail.json.gz"}));
-  EXPECT_EQ(ignored, (std::vector<std::string>{root + "/LICENSES/Apache-2.0.txt.sig", root + "/a/SOURCE.md"}));
+  EXPECT_EQ(ignored, (std::vector<std::string>{root + "/LICENSES/Apache-2.0.txt.sig", root + "/a/LICENSE.txt", root + "/a/SOURCE.md"}));
   // A file named on its own is taken whatever its name.
   std::vector<std::string> none;
   EXPECT_EQ(ingest::log_files(dir / "a/SOURCE.md", none), std::vector<std::string>{root + "/a/SOURCE.md"});
