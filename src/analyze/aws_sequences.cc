@@ -65,8 +65,13 @@ std::vector<std::string_view> AwsSequences::observe(const core::AuditEvent& e) {
   std::vector<std::string_view> out;
   if (e.source != "cloudtrail") return out;
   if (instance_credentials_outside(e)) out.emplace_back("instance_credentials_outside");
-  if (has_signal(e, "iam_user_created") && !e.resource.empty()) created_users_.insert(e.resource);
-  if ((has_signal(e, "admin_policy_attached") || has_signal(e, "wildcard_action")) && created_users_.contains(e.resource)) {
+  if (e.resource.empty()) return out;
+  // Whichever of the two comes second completes the technique.
+  if (has_signal(e, "iam_user_created") && created_users_.insert(e.resource).second && admin_users_.contains(e.resource)) {
+    out.emplace_back("admin_user_created");
+  }
+  if ((has_signal(e, "admin_policy_attached") || has_signal(e, "wildcard_action")) &&
+      admin_users_.insert(e.resource).second && created_users_.contains(e.resource)) {
     out.emplace_back("admin_user_created");
   }
   return out;

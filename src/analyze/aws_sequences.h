@@ -25,7 +25,9 @@ class AwsSequences {
   // Instance role session (its ARN, ending in the instance id) -> the first
   // public address it was used from.
   std::unordered_map<std::string, std::string> session_addresses_;
-  std::unordered_set<std::string> created_users_;  // user ARNs of CreateUser events
+  // User ARNs of CreateUser events, and of users given administrator rights:
+  // CloudTrail stamps whole seconds, so the grant may sort before the creation.
+  std::unordered_set<std::string> created_users_, admin_users_;
 };
 
 }  // namespace mandate::analyze

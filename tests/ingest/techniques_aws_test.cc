@@ -64,7 +64,9 @@ class AwsTechniqueLog {
     EXPECT_TRUE(maps_to(f, x.technique)) << x.technique;
     EXPECT_EQ(f.behind, x.behind);
     EXPECT_EQ(f.evidence_source_ids, x.evidence);
-    if (!x.behind.empty()) EXPECT_NE(f.explanation.find("On behalf of " + x.behind[0]), std::string::npos) << f.explanation;
+    if (!x.behind.empty()) {
+      EXPECT_NE(f.explanation.find("On behalf of " + x.behind[0]), std::string::npos) << f.explanation;
+    }
   }
 
   // A look-alike: the rule must not fire for this subject.
@@ -74,7 +76,6 @@ class AwsTechniqueLog {
 
   std::size_t count(std::string_view rule) const { return of_rule(findings_, rule).size(); }
 
- private:
   std::vector<analyze::Finding> of_subject(std::string_view rule, const std::string& subject) const {
     std::vector<analyze::Finding> out;
     for (const auto& f : of_rule(findings_, rule)) {
@@ -83,6 +84,7 @@ class AwsTechniqueLog {
     return out;
   }
 
+ private:
   std::vector<analyze::Finding> findings_;
 };
 
@@ -143,6 +145,12 @@ TEST(AwsTechniques, BackdoorRolesUsersKeysPasswordsFederationAndRolesAnywhere) {
   // evidence is the grant that completes it.
   log.expect({"aws.admin_user_created", "T1136.003", kCi, kByCarol, {event("3003", 11)}});
   log.quiet("aws.admin_user_created", kAliceId);  // dave existed before these logs
+  // Both in one second, the grant written first: whichever the store reads
+  // second completes the technique, once.
+  const auto eve = log.of_subject("aws.admin_user_created", kWorker);
+  ASSERT_EQ(eve.size(), 1u);
+  EXPECT_EQ(eve[0].evidence_count, 1u);
+  EXPECT_TRUE(eve[0].evidence_source_ids[0] == event("3003", 16) || eve[0].evidence_source_ids[0] == event("3003", 17));
   log.expect({"aws.federation_token", "T1098.001", kAliceId, kByAlice, {event("3003", 13)}});
   log.expect({"aws.roles_anywhere", "T1098.001", kAliceId, kByAlice, {event("3003", 14), event("3003", 15)}});
 }
