@@ -21,13 +21,17 @@ std::string lower(std::string_view text) {
 // What programs on an instance call AWS with: the SDKs and CLI (every SDK's
 // agent names "aws-sdk-…", Boto3/botocore or aws-cli), AWS's own agents, and
 // AWS itself. Anything else holding an instance's credentials (a custom
-// tool, curl, an attack framework's own agent) is not the instance's.
+// tool, curl, an attack framework's own agent, the CLI on a Mac) is not the
+// instance's.
 bool instance_agent(std::string_view agent) {
   static constexpr std::array<std::string_view, 14> kKnown{
       "aws-sdk", "aws-cli", "boto3", "botocore", "aws internal", "aws-internal", "amazonaws.com",
       "amazon-ssm-agent", "cwagent", "amazon-cloudwatch-agent", "ec2-instance-connect", "awspowershell",
       "aws-powershell", "amazon-ecs-agent"};
   const std::string text = lower(agent);
+  // The SDKs name the platform they run on; macOS is a laptop's (EC2 Mac
+  // instances exist, but are rare enough to be worth a look).
+  if (text.find("darwin/") != std::string::npos || text.find("macos") != std::string::npos) return false;
   return std::any_of(kKnown.begin(), kKnown.end(), [&](std::string_view k) { return text.find(k) != std::string::npos; });
 }
 

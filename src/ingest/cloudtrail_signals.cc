@@ -113,12 +113,31 @@ Opening policy_opening(const Node& policy, std::string_view own) {
   return out;
 }
 
-// IAM writes policy documents as JSON text inside the record.
+// "%7B%22Version%22…" -> "{\"Version\"…"; bad escapes are kept as they are.
+std::string url_decoded(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    unsigned value = 0;
+    if (text[i] == '%' && i + 2 < text.size() &&
+        std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16).ptr == text.data() + i + 3) {
+      out.push_back(static_cast<char>(value));
+      i += 2;
+    } else {
+      out.push_back(text[i] == '+' ? ' ' : text[i]);
+    }
+  }
+  return out;
+}
+
+// IAM writes policy documents as JSON text inside the record (URL-encoded
+// in older records).
 Opening policy_text_opening(std::string_view text, std::string_view own) {
   if (text.empty()) return Opening::none;
+  const std::string decoded = text.starts_with('%') ? url_decoded(text) : std::string(text);
   simdjson::dom::parser parser;
   element doc;
-  if (parser.parse(simdjson::padded_string(text)).get(doc) != simdjson::SUCCESS) return Opening::none;
+  if (parser.parse(simdjson::padded_string(decoded)).get(doc) != simdjson::SUCCESS) return Opening::none;
   return policy_opening(Node(doc), own);
 }
 

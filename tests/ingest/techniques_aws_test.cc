@@ -137,6 +137,7 @@ TEST(AwsTechniques, BackdoorRolesUsersKeysPasswordsFederationAndRolesAnywhere) {
   log.expect({"aws.role_trust_opened", "T1098", kAliceId, kByAlice, {event("3003", 2)}});
   log.quiet("aws.role_trust_opened", kWorker);  // trusts its own account only
   log.expect({"aws.role_trust_opened", "T1098", kCi, kByCarol, {event("3003", 4)}});
+  log.expect({"aws.role_trust_opened", "T1098", kBob, {kBob}, {event("3003", 18)}});  // URL-encoded policy
   log.expect({"aws.access_key_for_other", "T1098.001", kAliceId, kByAlice, {event("3003", 5)}});
   log.quiet("aws.access_key_for_other", kBob);  // bob's own keys
   log.expect({"aws.login_profile_for_other", "T1098.001", kOps, kByAlice, {event("3003", 8)}});
@@ -272,6 +273,20 @@ TEST(AwsTechniquesStratus, LeavingTheOrganizationNamesTheUserWhoAssumedTheRole) 
   ASSERT_EQ(found.size(), 1u);
   ASSERT_EQ(found[0].behind.size(), 1u);
   EXPECT_NE(found[0].behind[0].find(":user/"), std::string::npos) << found[0].behind[0];
+}
+
+// OTRF's ec2_proxy_s3_exfiltration: an instance role's keys taken through a
+// misconfigured reverse proxy and used with the AWS CLI from a Mac (the
+// addresses are sanitised to 1.2.3.4, so only the program tells).
+TEST(AwsTechniquesOtrf, InstanceCredentialsTakenThroughAProxyAreUsedFromAMac) {
+  const auto found = of_rule(
+      technique_findings(SourceKind::cloudtrail, {"../../../../shared/samples/cloudtrail/otrf_ec2_proxy_s3_exfiltration/"
+                                                  "ec2_proxy_s3_exfiltration_2020-09-14011940.json"}),
+      "aws.instance_credentials_outside");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0].subject.find(":role/MordorNginxStack-BankingWAFRole-"), std::string::npos) << found[0].subject;
+  EXPECT_EQ(found[0].evidence_count, 11u);  // every call of the session i-0317f6c6b66ae9c40
+  EXPECT_TRUE(found[0].behind.empty());
 }
 
 }  // namespace
