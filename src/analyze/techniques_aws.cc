@@ -55,11 +55,14 @@ constexpr int kBatchDeleteBurst = 5, kBatchDeleteWindow = 10;
 constexpr int kDeleteBurst = 50, kDeleteWindow = 5;
 // RunInstances refused again and again: someone feeling for compute quota.
 constexpr int kDeniedLaunchBurst = 5, kDeniedLaunchWindow = 10;
+// Ten launch calls in ten minutes by one identity of its own accord (Auto
+// Scaling's launches are the service's, invokedBy, and not counted).
+constexpr int kLaunchBurst = 10, kLaunchWindow = 10;
 // A model invoked a hundred times in ten minutes by one identity: resale of
 // stolen model access ("LLMjacking") runs far above this.
 constexpr int kModelBurst = 100, kModelWindow = 10;
 
-constexpr std::array<TechniqueRule, 41> kTechniques{{
+constexpr std::array<TechniqueRule, 42> kTechniques{{
     // Defense evasion: logging stopped or blinded.
     {{"aws.cloudtrail_stopped", "CloudTrail logging stopped or a trail deleted", Severity::critical,
       "Restart logging or restore the trail; find who holds cloudtrail:StopLogging / DeleteTrail and why.", kImpairLogging},
@@ -178,6 +181,10 @@ constexpr std::array<TechniqueRule, 41> kTechniques{{
     {{"aws.instances_denied_burst", "EC2 launches refused again and again", Severity::medium,
       "Find out what the identity tried to launch and why; it may be probing for compute to hijack.", kComputeHijack},
      "instances_denied", kDeniedLaunchBurst, kDeniedLaunchWindow, "was refused RunInstances"},
+    {{"aws.instances_launched_burst", "Many EC2 launches in a burst", Severity::medium,
+      "Check what the instances run and who owns them; scaling should be Auto Scaling's, not an identity's own calls.",
+      kComputeHijack},
+     "instances_launched", kLaunchBurst, kLaunchWindow, "launched EC2 instances (RunInstances)"},
     {{"aws.instance_credentials_outside", "An EC2 instance's role credentials used outside the instance", Severity::critical,
       "Revoke the role's sessions (AWSRevokeOlderSessions), require IMDSv2 on the instance, and find how they left it.",
       kInstanceCredentials},

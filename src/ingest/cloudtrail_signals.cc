@@ -355,6 +355,9 @@ void compute_used(JsonReader& r, std::string_view name, core::AuditEvent& e) {
     });
     if (many || unusual_instance_type(str(r.node("/requestParameters/instanceType")))) mark(e, "unusual_instances");
     if (e.result == core::EventResult::denied) mark(e, "instances_denied");
+    // Launches on a person's or a program's own account, not Auto Scaling's
+    // or another service's (userIdentity.invokedBy).
+    if (e.result == core::EventResult::success && str(r.node("/userIdentity/invokedBy")).empty()) mark(e, "instances_launched");
   }
   if (name == "ModifyInstanceAttribute" &&
       (r.node("/requestParameters/userData") || str(r.node("/requestParameters/attribute")) == "userData")) {

@@ -193,6 +193,9 @@ TEST(AwsTechniques, CommandsSessionsKeysAndUnusualInstances) {
   log.quiet("aws.unusual_instances", kWorker);   // refused t3.micro
   log.expect({"aws.instances_denied_burst", "T1496.001", kWorker, kByNobody, events("6006", 11, 15)});
   log.quiet("aws.instances_denied_burst", kBob);  // refused once
+  log.expect({"aws.instances_launched_burst", "T1496.001", kOps, kByAlice, events("6006", 17, 26)});
+  log.quiet("aws.instances_launched_burst", kAliceId);  // one launch
+  log.quiet("aws.instances_launched_burst", kCi);       // two (large) launches: the other rule's
 }
 
 TEST(AwsTechniques, SignInWithoutMfaModelHijackingAndS3Ransomware) {
