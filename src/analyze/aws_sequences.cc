@@ -24,15 +24,26 @@ std::string lower(std::string_view text) {
 // tool, curl, an attack framework's own agent, the CLI on a Mac) is not the
 // instance's.
 bool instance_agent(std::string_view agent) {
-  static constexpr std::array<std::string_view, 14> kKnown{
-      "aws-sdk", "aws-cli", "boto3", "botocore", "aws internal", "aws-internal", "amazonaws.com",
-      "amazon-ssm-agent", "cwagent", "amazon-cloudwatch-agent", "ec2-instance-connect", "awspowershell",
-      "aws-powershell", "amazon-ecs-agent"};
+  static constexpr std::array<std::string_view, 14> kKnown{"aws-sdk",
+                                                           "aws-cli",
+                                                           "boto3",
+                                                           "botocore",
+                                                           "aws internal",
+                                                           "aws-internal",
+                                                           "amazonaws.com",
+                                                           "amazon-ssm-agent",
+                                                           "cwagent",
+                                                           "amazon-cloudwatch-agent",
+                                                           "ec2-instance-connect",
+                                                           "awspowershell",
+                                                           "aws-powershell",
+                                                           "amazon-ecs-agent"};
   const std::string text = lower(agent);
   // The SDKs name the platform they run on; macOS is a laptop's (EC2 Mac
   // instances exist, but are rare enough to be worth a look).
   if (text.find("darwin/") != std::string::npos || text.find("macos") != std::string::npos) return false;
-  return std::any_of(kKnown.begin(), kKnown.end(), [&](std::string_view k) { return text.find(k) != std::string::npos; });
+  return std::any_of(kKnown.begin(), kKnown.end(),
+                     [&](std::string_view k) { return text.find(k) != std::string::npos; });
 }
 
 // Addresses that say nothing about where a caller sits: AWS services
@@ -71,7 +82,8 @@ std::vector<std::string_view> AwsSequences::observe(const core::AuditEvent& e) {
   if (instance_credentials_outside(e)) out.emplace_back("instance_credentials_outside");
   if (e.resource.empty()) return out;
   // Whichever of the two comes second completes the technique.
-  if (has_signal(e, "iam_user_created") && created_users_.insert(e.resource).second && admin_users_.contains(e.resource)) {
+  if (has_signal(e, "iam_user_created") && created_users_.insert(e.resource).second &&
+      admin_users_.contains(e.resource)) {
     out.emplace_back("admin_user_created");
   }
   if ((has_signal(e, "admin_policy_attached") || has_signal(e, "wildcard_action")) &&

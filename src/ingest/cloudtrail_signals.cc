@@ -108,7 +108,8 @@ Opening policy_opening(const Node& policy, std::string_view own) {
     const bool conditioned = child(s, "Condition").has_value();
     const Node principal = child(s, "Principal");
     if (str(principal) == "*") out = wider(out, principal_opening("*", own, conditioned));
-    each(child(principal, "AWS"), [&](const Node& p) { out = wider(out, principal_opening(str(p), own, conditioned)); });
+    each(child(principal, "AWS"),
+         [&](const Node& p) { out = wider(out, principal_opening(str(p), own, conditioned)); });
   });
   return out;
 }
@@ -169,7 +170,8 @@ bool selectors_drop_management(JsonReader& r) {
   if (!basic && !advanced) return false;
   bool management = false;
   each(basic, [&](const Node& s) {
-    management = management || (is_true(child(s, "includeManagementEvents")) && str(child(s, "readWriteType")) != "None");
+    management =
+        management || (is_true(child(s, "includeManagementEvents")) && str(child(s, "readWriteType")) != "None");
   });
   each(advanced, [&](const Node& s) {
     each(child(s, "fieldSelectors"), [&](const Node& f) {
@@ -210,7 +212,8 @@ void logging_impaired(JsonReader& r, std::string_view name, core::AuditEvent& e)
   }
   if (name == "PutBucketLifecycle" && short_expiry(r)) mark(e, "bucket_short_expiry");
   if (name == "DeleteFlowLogs") mark(e, "flow_logs_deleted");
-  if (name == "DeleteResolverQueryLogConfig" || name == "DisassociateResolverQueryLogConfig") mark(e, "dns_logging_deleted");
+  if (name == "DeleteResolverQueryLogConfig" || name == "DisassociateResolverQueryLogConfig")
+    mark(e, "dns_logging_deleted");
   if (name == "LeaveOrganization") mark(e, "organization_left");
 }
 
@@ -224,7 +227,8 @@ void shared_out(JsonReader& r, std::string_view name, core::AuditEvent& e) {
     mark(e, "ebs_snapshot_shared");
   }
   // ModifyImageAttribute: launchPermission.add.items[].userId / group.
-  if (name == "ModifyImageAttribute" && sharing_opening(r.node("/requestParameters/launchPermission/add"), own) != Opening::none) {
+  if (name == "ModifyImageAttribute" &&
+      sharing_opening(r.node("/requestParameters/launchPermission/add"), own) != Opening::none) {
     mark(e, "ami_shared");
   }
   // ModifyDBSnapshotAttribute / ModifyDBClusterSnapshotAttribute: attributeName
@@ -232,11 +236,13 @@ void shared_out(JsonReader& r, std::string_view name, core::AuditEvent& e) {
   if ((name == "ModifyDBSnapshotAttribute" || name == "ModifyDBClusterSnapshotAttribute") &&
       str(r.node("/requestParameters/attributeName")) == "restore") {
     bool out = false;
-    each(r.node("/requestParameters/valuesToAdd"), [&](const Node& v) { out = out || (str(v) == "all" || str(v) != own); });
+    each(r.node("/requestParameters/valuesToAdd"),
+         [&](const Node& v) { out = out || (str(v) == "all" || str(v) != own); });
     if (out) mark(e, "rds_snapshot_shared");
   }
   // PutBucketPolicy: the policy is an object under bucketPolicy.
-  if (name == "PutBucketPolicy" && policy_node_opening(r.node("/requestParameters/bucketPolicy"), own) != Opening::none) {
+  if (name == "PutBucketPolicy" &&
+      policy_node_opening(r.node("/requestParameters/bucketPolicy"), own) != Opening::none) {
     mark(e, "bucket_policy_opened");
   }
 }
@@ -249,8 +255,10 @@ bool world_cidr(std::string_view cidr) { return cidr.ends_with("/0"); }
 bool opened_to_world(JsonReader& r) {
   bool world = world_cidr(str(r.node("/requestParameters/cidrIp")));
   each_item(r.node("/requestParameters/ipPermissions"), [&](const Node& p) {
-    each_item(child(p, "ipRanges"), [&](const Node& range) { world = world || world_cidr(str(child(range, "cidrIp"))); });
-    each_item(child(p, "ipv6Ranges"), [&](const Node& range) { world = world || world_cidr(str(child(range, "cidrIpv6"))); });
+    each_item(child(p, "ipRanges"),
+              [&](const Node& range) { world = world || world_cidr(str(child(range, "cidrIp"))); });
+    each_item(child(p, "ipv6Ranges"),
+              [&](const Node& range) { world = world || world_cidr(str(child(range, "cidrIpv6"))); });
   });
   return world;
 }
@@ -281,14 +289,16 @@ void iam_persistence(JsonReader& r, std::string_view name, core::AuditEvent& e) 
   }
   if (name == "CreateUser") mark(e, "iam_user_created");
   if (name == "CreateAccessKey" && for_another_user(r)) mark(e, "access_key_for_other");
-  if ((name == "CreateLoginProfile" || name == "UpdateLoginProfile") && for_another_user(r)) mark(e, "login_profile_for_other");
+  if ((name == "CreateLoginProfile" || name == "UpdateLoginProfile") && for_another_user(r))
+    mark(e, "login_profile_for_other");
   // CreateRole.assumeRolePolicyDocument, UpdateAssumeRolePolicy.policyDocument.
   const Node trust = name == "CreateRole"               ? r.node("/requestParameters/assumeRolePolicyDocument")
                      : name == "UpdateAssumeRolePolicy" ? r.node("/requestParameters/policyDocument")
                                                         : Node();
   if (trust && policy_node_opening(trust, own) != Opening::none) mark(e, "role_trust_opened");
   if (name == "GetFederationToken") mark(e, "federation_token");
-  if (e.action == "rolesanywhere:CreateTrustAnchor" || e.action == "rolesanywhere:CreateProfile") mark(e, "roles_anywhere");
+  if (e.action == "rolesanywhere:CreateTrustAnchor" || e.action == "rolesanywhere:CreateProfile")
+    mark(e, "roles_anywhere");
 }
 
 // Lambda's eventNames carry the API version: AddPermission20150331v2,
@@ -318,8 +328,8 @@ void lambda_persistence(JsonReader& r, std::string_view name, core::AuditEvent& 
 void secrets_read(JsonReader& r, std::string_view name, core::AuditEvent& e) {
   if (e.action == "secretsmanager:GetSecretValue") mark(e, "secret_read");
   if (e.action == "secretsmanager:BatchGetSecretValue") mark(e, "secrets_batch_read");
-  if ((name == "GetParameter" || name == "GetParameters" || name == "GetParametersByPath") && e.action.starts_with("ssm:") &&
-      is_true(r.node("/requestParameters/withDecryption"))) {
+  if ((name == "GetParameter" || name == "GetParameters" || name == "GetParametersByPath") &&
+      e.action.starts_with("ssm:") && is_true(r.node("/requestParameters/withDecryption"))) {
     mark(e, "ssm_parameter_decrypted");
   }
   if (name == "GetPasswordData") mark(e, "ec2_password_data");
@@ -333,7 +343,8 @@ void secrets_read(JsonReader& r, std::string_view name, core::AuditEvent& e) {
 // GPU, machine-learning, FPGA and very large types: what miners launch.
 bool unusual_instance_type(std::string_view type) {
   const std::string_view family = type.substr(0, type.find('.'));
-  const std::string_view size = type.find('.') == std::string_view::npos ? std::string_view() : type.substr(type.find('.') + 1);
+  const std::string_view size =
+      type.find('.') == std::string_view::npos ? std::string_view() : type.substr(type.find('.') + 1);
   constexpr std::array<std::string_view, 7> kAccelerated{"inf", "trn", "dl", "vt", "f1", "f2", "u-"};
   for (const auto prefix : kAccelerated) {
     if (family.starts_with(prefix)) return true;
@@ -357,7 +368,8 @@ void compute_used(JsonReader& r, std::string_view name, core::AuditEvent& e) {
     if (e.result == core::EventResult::denied) mark(e, "instances_denied");
     // Launches on a person's or a program's own account, not Auto Scaling's
     // or another service's (userIdentity.invokedBy).
-    if (e.result == core::EventResult::success && str(r.node("/userIdentity/invokedBy")).empty()) mark(e, "instances_launched");
+    if (e.result == core::EventResult::success && str(r.node("/userIdentity/invokedBy")).empty())
+      mark(e, "instances_launched");
   }
   if (name == "ModifyInstanceAttribute" &&
       (r.node("/requestParameters/userData") || str(r.node("/requestParameters/attribute")) == "userData")) {
@@ -405,17 +417,20 @@ bool customer_key_encryption(JsonReader& r) {
 void impact(JsonReader& r, std::string_view name, core::AuditEvent& e) {
   if (name == "ConsoleLogin" && login_without_mfa(r)) mark(e, "console_login_without_mfa");
   if (e.action.starts_with("bedrock:")) {
-    if (name == "PutUseCaseForModelAccess" || name == "CreateFoundationModelAgreement" || name == "PutFoundationModelEntitlement") {
+    if (name == "PutUseCaseForModelAccess" || name == "CreateFoundationModelAgreement" ||
+        name == "PutFoundationModelEntitlement") {
       mark(e, "bedrock_access_enabled");
     }
-    if (name == "InvokeModel" || name == "InvokeModelWithResponseStream" || name == "Converse" || name == "ConverseStream") {
+    if (name == "InvokeModel" || name == "InvokeModelWithResponseStream" || name == "Converse" ||
+        name == "ConverseStream") {
       mark(e, "bedrock_invoked");
     }
   }
   if (!e.action.starts_with("s3:")) return;
   if (name == "DeleteObjects") mark(e, "s3_objects_deleted");
   if (name == "DeleteObject") mark(e, "s3_object_deleted");
-  if (name == "PutBucketVersioning" && str(r.node("/requestParameters/VersioningConfiguration/Status")) == "Suspended") {
+  if (name == "PutBucketVersioning" &&
+      str(r.node("/requestParameters/VersioningConfiguration/Status")) == "Suspended") {
     mark(e, "s3_versioning_suspended");
   }
   if ((name == "CopyObject" || name == "PutObject" || name == "CreateMultipartUpload") && customer_key_encryption(r)) {

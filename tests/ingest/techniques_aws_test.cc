@@ -54,7 +54,8 @@ struct Expected {
 
 class AwsTechniqueLog {
  public:
-  explicit AwsTechniqueLog(const std::string& file) : findings_(technique_findings(SourceKind::cloudtrail, {"aws/" + file})) {}
+  explicit AwsTechniqueLog(const std::string& file)
+      : findings_(technique_findings(SourceKind::cloudtrail, {"aws/" + file})) {}
 
   void expect(const Expected& x) const {
     SCOPED_TRACE(std::string(x.rule) + " / " + x.subject);
@@ -93,14 +94,16 @@ const std::vector<std::string> kByCarol{std::string(kCarol)};
 const std::vector<std::string> kByNobody{};
 
 TEST(AwsTechniques, StoppedTrailNamesThePersonBehindTheRoleSession) {
-  const auto found = of_rule(technique_findings(SourceKind::cloudtrail, {"aws/cloudtrail-stop.json"}), "aws.cloudtrail_stopped");
+  const auto found =
+      of_rule(technique_findings(SourceKind::cloudtrail, {"aws/cloudtrail-stop.json"}), "aws.cloudtrail_stopped");
   ASSERT_EQ(found.size(), 1u);
   const auto& f = found[0];
   EXPECT_TRUE(maps_to(f, "T1562.008"));
   EXPECT_EQ(f.subject, kOps);
   // The role session's key was issued by alice's AssumeRole.
   EXPECT_EQ(f.behind, kByAlice);
-  EXPECT_NE(f.explanation.find("On behalf of arn:aws:iam::111122223333:user/alice"), std::string::npos) << f.explanation;
+  EXPECT_NE(f.explanation.find("On behalf of arn:aws:iam::111122223333:user/alice"), std::string::npos)
+      << f.explanation;
   EXPECT_EQ(f.evidence_source_ids, std::vector<std::string>{"cloudtrail:0f3f6a2e-1111-4c7b-9a55-000000000002"});
 }
 
@@ -201,7 +204,7 @@ TEST(AwsTechniques, CommandsSessionsKeysAndUnusualInstances) {
 TEST(AwsTechniques, SignInWithoutMfaModelHijackingAndS3Ransomware) {
   const AwsTechniqueLog log("impact.json");
   log.expect({"aws.console_login_without_mfa", "T1078.004", kAliceId, kByAlice, {event("7007", 2)}});
-  log.quiet("aws.console_login_without_mfa", kBob);  // with MFA; and a failed sign-in
+  log.quiet("aws.console_login_without_mfa", kBob);           // with MFA; and a failed sign-in
   EXPECT_EQ(log.count("aws.console_login_without_mfa"), 1u);  // not the SSO sign-in either
   log.expect({"aws.s3_objects_deleted_burst", "T1485", kOps, kByAlice, events("7007", 6, 10)});
   log.quiet("aws.s3_objects_deleted_burst", kWorker);  // 4 batches: below 5
@@ -222,11 +225,17 @@ TEST(AwsTechniques, SignInWithoutMfaModelHijackingAndS3Ransomware) {
 TEST(AwsTechniques, InstanceCredentialsUsedOutsideTheirInstance) {
   const AwsTechniqueLog log("instance-credentials.json");
   // A second public address (the VPC endpoint's private one does not count).
-  log.expect({"aws.instance_credentials_outside", "T1552.005", "arn:aws:iam::111122223333:role/web-instance-role", kByNobody,
+  log.expect({"aws.instance_credentials_outside",
+              "T1552.005",
+              "arn:aws:iam::111122223333:role/web-instance-role",
+              kByNobody,
               {event("8008", 3)}});
   // A program no instance runs.
-  log.expect({"aws.instance_credentials_outside", "T1552.005", "arn:aws:iam::111122223333:role/batch-instance-role",
-              kByNobody, {event("8008", 4)}});
+  log.expect({"aws.instance_credentials_outside",
+              "T1552.005",
+              "arn:aws:iam::111122223333:role/batch-instance-role",
+              kByNobody,
+              {event("8008", 4)}});
   log.quiet("aws.instance_credentials_outside", "arn:aws:iam::111122223333:role/quiet-instance-role");
 }
 
@@ -235,8 +244,9 @@ TEST(AwsTechniques, InstanceCredentialsUsedOutsideTheirInstance) {
 std::vector<analyze::Finding> stratus(const std::string& technique) {
   // technique_log() joins under tests/ingest/techniques/; the shared samples
   // sit beside the repository (MANDATE_SHARED_DIR).
-  return technique_findings(SourceKind::cloudtrail,
-                            {"../../../../shared/samples/cloudtrail/stratus-red-team_detonation-logs/" + technique + ".json"});
+  return technique_findings(
+      SourceKind::cloudtrail,
+      {"../../../../shared/samples/cloudtrail/stratus-red-team_detonation-logs/" + technique + ".json"});
 }
 
 TEST(AwsTechniquesStratus, EachDetonationRaisesItsTechnique) {
@@ -282,10 +292,10 @@ TEST(AwsTechniquesStratus, LeavingTheOrganizationNamesTheUserWhoAssumedTheRole) 
 // misconfigured reverse proxy and used with the AWS CLI from a Mac (the
 // addresses are sanitised to 1.2.3.4, so only the program tells).
 TEST(AwsTechniquesOtrf, InstanceCredentialsTakenThroughAProxyAreUsedFromAMac) {
-  const auto found = of_rule(
-      technique_findings(SourceKind::cloudtrail, {"../../../../shared/samples/cloudtrail/otrf_ec2_proxy_s3_exfiltration/"
-                                                  "ec2_proxy_s3_exfiltration_2020-09-14011940.json"}),
-      "aws.instance_credentials_outside");
+  const auto found = of_rule(technique_findings(SourceKind::cloudtrail,
+                                                {"../../../../shared/samples/cloudtrail/otrf_ec2_proxy_s3_exfiltration/"
+                                                 "ec2_proxy_s3_exfiltration_2020-09-14011940.json"}),
+                             "aws.instance_credentials_outside");
   ASSERT_EQ(found.size(), 1u);
   EXPECT_NE(found[0].subject.find(":role/MordorNginxStack-BankingWAFRole-"), std::string::npos) << found[0].subject;
   EXPECT_EQ(found[0].evidence_count, 11u);  // every call of the session i-0317f6c6b66ae9c40
