@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "analyze/aws_sequences.h"
 #include "analyze/techniques.h"
 
 namespace mandate::analyze {
@@ -151,6 +152,7 @@ struct Analyzer::State {
   AttributionReport attribution;
   std::unordered_map<std::string_view, const TechniqueRule*> technique_by_signal;
   std::map<std::pair<std::string_view, std::string>, TechniqueState> techniques;  // (rule id, actor)
+  AwsSequences aws_sequences;  // techniques shown only across events
 
   int limit() const { return config.thresholds.evidence_limit; }
 
@@ -295,30 +297,33 @@ struct Analyzer::State {
   }
 
   void observe_techniques(const AuditEvent& e, const Reach& reach) {
-    for (const auto& signal : e.signals) {
-      const auto found = technique_by_signal.find(signal);
-      if (found == technique_by_signal.end()) continue;
-      const TechniqueRule& rule = *found->second;
-      auto& t = techniques[{rule.info.id, e.actor.id}];
-      t.rule = &rule;
-      if (reach.human.empty()) {
-        ++t.unattributed;
-      } else {
-        t.behind.insert(reach.human);
-      }
-      EvidenceItem item{e.id, source_reference(e), e.time};
-      const auto window = std::chrono::minutes(rule.window_minutes);
-      // Within a burst that already fired, every further event is evidence.
-      if (rule.min_count <= 1 || (!t.evidence.empty() && e.time - t.evidence.last <= window)) {
-        t.evidence.add(std::move(item), limit());
-        continue;
-      }
-      t.pending.push_back(std::move(item));
-      while (e.time - t.pending.front().time > window) t.pending.pop_front();
-      if (t.pending.size() >= static_cast<std::size_t>(rule.min_count)) {
-        for (auto& p : t.pending) t.evidence.add(std::move(p), limit());
-        t.pending.clear();
-      }
+    for (const auto& signal : e.signals) observe_technique(signal, e, reach);
+    for (const auto signal : aws_sequences.observe(e)) observe_technique(signal, e, reach);
+  }
+
+  void observe_technique(std::string_view signal, const AuditEvent& e, const Reach& reach) {
+    const auto found = technique_by_signal.find(signal);
+    if (found == technique_by_signal.end()) return;
+    const TechniqueRule& rule = *found->second;
+    auto& t = techniques[{rule.info.id, e.actor.id}];
+    t.rule = &rule;
+    if (reach.human.empty()) {
+      ++t.unattributed;
+    } else {
+      t.behind.insert(reach.human);
+    }
+    EvidenceItem item{e.id, source_reference(e), e.time};
+    const auto window = std::chrono::minutes(rule.window_minutes);
+    // Within a burst that already fired, every further event is evidence.
+    if (rule.min_count <= 1 || (!t.evidence.empty() && e.time - t.evidence.last <= window)) {
+      t.evidence.add(std::move(item), limit());
+      return;
+    }
+    t.pending.push_back(std::move(item));
+    while (e.time - t.pending.front().time > window) t.pending.pop_front();
+    if (t.pending.size() >= static_cast<std::size_t>(rule.min_count)) {
+      for (auto& p : t.pending) t.evidence.add(std::move(p), limit());
+      t.pending.clear();
     }
   }
 
