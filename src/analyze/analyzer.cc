@@ -98,9 +98,19 @@ struct Reach {
 struct TechniqueState {
   const TechniqueRule* rule = nullptr;
   Evidence evidence;
-  std::deque<EvidenceItem> pending;
+  std::deque<std::pair<EvidenceItem, std::string>> pending;  // each with the person behind it, if any
   std::set<std::string> behind;
   std::size_t unattributed = 0;  // fired events whose chain reaches nobody
+
+  // Only events that became evidence say who stands behind the finding.
+  void add(EvidenceItem item, const std::string& human, int limit) {
+    if (human.empty()) {
+      ++unattributed;
+    } else {
+      behind.insert(human);
+    }
+    evidence.add(std::move(item), limit);
+  }
 };
 
 struct WorkState {  // everything seen about one reference (task, run, change)
@@ -307,22 +317,17 @@ struct Analyzer::State {
     const TechniqueRule& rule = *found->second;
     auto& t = techniques[{rule.info.id, e.actor.id}];
     t.rule = &rule;
-    if (reach.human.empty()) {
-      ++t.unattributed;
-    } else {
-      t.behind.insert(reach.human);
-    }
     EvidenceItem item{e.id, source_reference(e), e.time};
     const auto window = std::chrono::minutes(rule.window_minutes);
     // Within a burst that already fired, every further event is evidence.
     if (rule.min_count <= 1 || (!t.evidence.empty() && e.time - t.evidence.last <= window)) {
-      t.evidence.add(std::move(item), limit());
+      t.add(std::move(item), reach.human, limit());
       return;
     }
-    t.pending.push_back(std::move(item));
-    while (e.time - t.pending.front().time > window) t.pending.pop_front();
+    t.pending.emplace_back(std::move(item), reach.human);
+    while (e.time - t.pending.front().first.time > window) t.pending.pop_front();
     if (t.pending.size() >= static_cast<std::size_t>(rule.min_count)) {
-      for (auto& p : t.pending) t.evidence.add(std::move(p), limit());
+      for (auto& [pending, human] : t.pending) t.add(std::move(pending), human, limit());
       t.pending.clear();
     }
   }
