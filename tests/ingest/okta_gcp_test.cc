@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 
 #include "analyze/analyzer.h"
 #include "ingest/importer.h"
@@ -346,6 +347,47 @@ TEST(Gcp, AServiceAccountKeysUsesLinkToItsCreation) {
   });
   EXPECT_FALSE(created.empty());
   EXPECT_EQ(used_parent, created);
+}
+
+// ---- Mutants ----------------------------------------------------------------
+
+std::string first_line(const std::string& path) {
+  const std::string text(ingest::read_source(path).text());
+  return text.substr(0, text.find('\n'));
+}
+
+// Seeded byte edits of one good record (as mutation_test.cc does for the
+// other sources): each mutant is one event or one refusal, never a crash.
+void mutate_record(SourceKind kind, const std::string& record, std::uint64_t seed) {
+  static constexpr char kInteresting[] = "{}[]\",:\\0123456789eE-+. \x80\xff\xc3tfn=/";
+  std::mt19937_64 rng(seed);
+  std::size_t imported = 0, refused = 0;
+  for (int i = 0; i < 1500; ++i) {
+    std::string s = record;
+    for (int edit = 0, edits = 1 + static_cast<int>(rng() % 4); edit < edits && !s.empty(); ++edit) {
+      const std::size_t at = rng() % s.size();
+      const char c = kInteresting[rng() % (sizeof kInteresting - 1)];
+      switch (rng() % 3) {
+        case 0: s[at] = c; break;
+        case 1: s.insert(at, 1, c); break;
+        default: s.erase(at, 1 + rng() % 8); break;
+      }
+    }
+    ingest::ParsedInput p;
+    ASSERT_NO_THROW(p = parse_text(kind, s, "m")) << s;
+    ASSERT_LE(p.report.events + p.report.malformed + p.report.skipped, 1u) << s;
+    for (const auto& e : p.events) EXPECT_FALSE(e.actor.id.empty()) << s;
+    imported += p.report.events;
+    refused += p.report.malformed;
+  }
+  EXPECT_GT(imported, 0u);
+  EXPECT_GT(refused, 0u);
+}
+
+TEST(OktaAndGcp, MutatedRecordsAreImportedOrRefusedNeverBoth) {
+  mutate_record(SourceKind::okta, first_line(sample("idp_and_other_cloud/okta-developer-docs_systemlog_examples/events.jsonl")), 11);
+  mutate_record(SourceKind::gcp, first_line(test_log("gcp/bigquery.jsonl")), 12);
+  mutate_record(SourceKind::gcp, first_line(test_log("gcp/pubsub.jsonl")), 13);
 }
 
 // ---- Both, through the analyzer --------------------------------------------
