@@ -29,11 +29,14 @@ bool contains(std::string_view haystack, std::string_view needle) {
 }
 
 // Google-managed service agents act for the platform; other service
-// accounts run someone's code. principal:// subjects are federated workloads.
+// accounts run someone's code. principal:// subjects are federated: people
+// from a workforce pool, programs from a workload identity pool.
 PrincipalKind principal_kind(std::string_view who) {
   if (who.starts_with("system:serviceaccount:")) return PrincipalKind::workload;  // GKE through Cloud Logging
   if (who.starts_with("system:")) return PrincipalKind::service;
-  if (who.starts_with("principal://") || who.starts_with("principalSet://")) return PrincipalKind::workload;
+  if (who.starts_with("principal://") || who.starts_with("principalSet://")) {
+    return contains(who, "/workforcePools/") ? PrincipalKind::human : PrincipalKind::workload;
+  }
   if (who.ends_with(".gserviceaccount.com")) {
     const bool agent = contains(who, "@gcp-sa-") || contains(who, "-system.iam.gserviceaccount.com") ||
                        who.ends_with("@cloudservices.gserviceaccount.com");

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "analyze/analyzer.h"
+#include "ingest/detect_source.h"
 #include "ingest/importer.h"
 #include "ingest_support.h"
 #include "store/sqlite/sqlite_event_store.h"
@@ -282,6 +283,24 @@ TEST(Gcp, TheDelegationChainIsReadNearestFirst) {
   EXPECT_EQ(chain[1].relation, Relation::impersonated_by);
 }
 
+TEST(Gcp, FederatedSubjectsArePeopleFromWorkforcePoolsAndProgramsFromWorkloadPools) {
+  const auto entry = [](const std::string& id, const std::string& subject) {
+    return R"({"insertId":")" + id + R"(","logName":"projects/acme-prod/logs/cloudaudit.googleapis.com%2Factivity",)"
+           R"("protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{)"
+           R"("principalSubject":")" + subject + R"("},"methodName":"storage.objects.get","serviceName":"storage.googleapis.com"},)"
+           R"("timestamp":"2026-11-02T10:00:00Z"})" "\n";
+  };
+  const std::string person = "principal://iam.googleapis.com/locations/global/workforcePools/staff/subject/alice@example.com";
+  const std::string job = "principal://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/github/subject/repo:acme/app:ref:refs/heads/main";
+  const auto parsed = parse_text(SourceKind::gcp, entry("wf", person) + entry("wl", job) + entry("sa", "serviceAccount:ci@acme-ci.iam.gserviceaccount.com") +
+                                                      entry("agent", "serviceAccount:service-123@gcp-sa-cloudbuild.iam.gserviceaccount.com"));
+  ASSERT_EQ(parsed.events.size(), 4u);
+  EXPECT_EQ(by_source_id(parsed.events, "wf").actor, (core::Principal{person, PrincipalKind::human, {}}));
+  EXPECT_EQ(by_source_id(parsed.events, "wl").actor, (core::Principal{job, PrincipalKind::workload, {}}));
+  EXPECT_EQ(by_source_id(parsed.events, "sa").actor, (core::Principal{"ci@acme-ci.iam.gserviceaccount.com", PrincipalKind::workload, {}}));
+  EXPECT_EQ(by_source_id(parsed.events, "agent").actor.kind, PrincipalKind::service);
+}
+
 TEST(Gcp, PubSubMessagesCarryTheEntryInTheirData) {
   const auto parsed = parse_file(SourceKind::gcp, test_log("gcp/pubsub.jsonl"));
   EXPECT_EQ(parsed.report.records, 2u);
@@ -347,6 +366,18 @@ TEST(Gcp, AServiceAccountKeysUsesLinkToItsCreation) {
   });
   EXPECT_FALSE(created.empty());
   EXPECT_EQ(used_parent, created);
+}
+
+// ---- Which source wrote it -----------------------------------------------
+
+TEST(OktaAndGcp, IngestAutoReadsEachShapeAsItsSource) {
+  const auto detected = [](const std::string& path) {
+    const auto kind = ingest::detect_source(ingest::read_source(path), path);
+    return kind ? std::string(ingest::to_string(*kind)) : "none";
+  };
+  EXPECT_EQ(detected(sample("idp_and_other_cloud/okta-developer-docs_systemlog_examples/events.jsonl")), "okta");
+  for (const char* f : {"okta/system-log.json", "okta/event-hook.json"}) EXPECT_EQ(detected(test_log(f)), "okta") << f;
+  for (const char* f : {"gcp/gcloud-read.json", "gcp/pubsub.jsonl", "gcp/bigquery.jsonl"}) EXPECT_EQ(detected(test_log(f)), "gcp") << f;
 }
 
 // ---- Mutants ----------------------------------------------------------------
