@@ -129,7 +129,20 @@ class EntryReader {
       // google.rpc.Code: 7 PERMISSION_DENIED, 16 UNAUTHENTICATED.
       return *code == 7 || *code == 16 ? EventResult::denied : EventResult::failure;
     }
-    return EventResult::success;
+    // Without a status, a permission check the entry records as not granted
+    // still means the call was refused.
+    return any_permission_refused() ? EventResult::denied : EventResult::success;
+  }
+
+  bool any_permission_refused() {
+    const auto checks = node("/authorizationInfo");
+    simdjson::dom::array items;
+    if (!checks || checks->get_array().get(items) != simdjson::SUCCESS) return false;
+    for (const auto check : items) {
+      bool granted = true;
+      if (check["granted"].get(granted) == simdjson::SUCCESS && !granted) return true;
+    }
+    return false;
   }
 
   // A SetIamPolicy whose policy delta adds roles/owner or roles/editor. The

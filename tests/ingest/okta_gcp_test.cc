@@ -301,6 +301,20 @@ TEST(Gcp, FederatedSubjectsArePeopleFromWorkforcePoolsAndProgramsFromWorkloadPoo
   EXPECT_EQ(by_source_id(parsed.events, "agent").actor.kind, PrincipalKind::service);
 }
 
+TEST(Gcp, APermissionNotGrantedIsADenialEvenWithoutAStatus) {
+  const auto entry = [](const std::string& id, const std::string& granted) {
+    return R"({"insertId":")" + id + R"(","logName":"projects/acme-prod/logs/cloudaudit.googleapis.com%2Fdata_access",)"
+           R"("protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{)"
+           R"("principalEmail":"ci@acme-ci.iam.gserviceaccount.com"},"authorizationInfo":[)"
+           R"({"permission":"storage.objects.list","granted":true},{"permission":"storage.objects.get","granted":)" + granted +
+           R"(}],"methodName":"storage.objects.get","serviceName":"storage.googleapis.com"},"timestamp":"2026-11-02T10:00:00Z"})" "\n";
+  };
+  const auto parsed = parse_text(SourceKind::gcp, entry("no", "false") + entry("yes", "true"));
+  ASSERT_EQ(parsed.events.size(), 2u);
+  EXPECT_EQ(by_source_id(parsed.events, "no").result, EventResult::denied);
+  EXPECT_EQ(by_source_id(parsed.events, "yes").result, EventResult::success);
+}
+
 TEST(Gcp, PubSubMessagesCarryTheEntryInTheirData) {
   const auto parsed = parse_file(SourceKind::gcp, test_log("gcp/pubsub.jsonl"));
   EXPECT_EQ(parsed.report.records, 2u);
