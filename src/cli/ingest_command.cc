@@ -99,6 +99,10 @@ void add_ingest_commands(CLI::App& app, GlobalOptions& options, int& exit_code) 
   add_ingest_source(*ingest, options, exit_code, ingest::SourceKind::vault, "HashiCorp Vault audit device lines");
   add_ingest_source(*ingest, options, exit_code, ingest::SourceKind::github,
                     "GitHub audit log entries, Actions OIDC claim sets, webhook payloads");
+  add_ingest_source(*ingest, options, exit_code, ingest::SourceKind::okta,
+                    "Okta System Log events: /api/v1/logs arrays, JSON lines, event hook bodies");
+  add_ingest_source(*ingest, options, exit_code, ingest::SourceKind::gcp,
+                    "Google Cloud audit log entries: gcloud logging read output, JSON lines, Pub/Sub, BigQuery");
   ingest->add_subcommand("ledger", "This home's own workflow ledger (requests, approvals, mandates, decisions)")
       ->callback([&options] {
         auto home = open_home(options);

@@ -14,9 +14,16 @@
 
 namespace mandate::ingest {
 
-enum class SourceKind { cloudtrail, k8s_audit, vault, github };
+enum class SourceKind {
+  cloudtrail,
+  k8s_audit,
+  vault,
+  github,
+  okta,
+  gcp,
+};
 
-std::string_view to_string(SourceKind kind);  // "cloudtrail", "k8s-audit", "vault", "github"
+std::string_view to_string(SourceKind kind);  // "cloudtrail", "k8s-audit", "vault", "github", "okta", "gcp"
 std::optional<SourceKind> parse_source_kind(std::string_view text);
 
 struct MalformedRecord {

@@ -205,15 +205,17 @@ namespace {
 
 // Members whose string values are secrets wherever they appear: AWS session
 // credentials in AssumeRole/GetSessionToken responses, and the like.
-constexpr std::array<std::string_view, 5> kSecretMembers{"sessionToken", "secretAccessKey", "SecretAccessKey",
-                                                         "SessionToken", "client_secret"};
+// privateKeyData: a Google Cloud service-account key, should an audit entry
+// of CreateServiceAccountKey ever carry its response whole.
+constexpr std::array<std::string_view, 6> kSecretMembers{"sessionToken", "secretAccessKey", "SecretAccessKey",
+                                                         "SessionToken", "client_secret",  "privateKeyData"};
 
 // The length of `"name":"` when `rest` (just after a quote) starts with a
 // secret member's name and a string value, else 0.
 std::size_t secret_member_at(std::string_view rest) {
   // Every secret name starts with one of these: most quotes are ruled out
   // without a comparison.
-  if (rest.empty() || (rest[0] != 's' && rest[0] != 'S' && rest[0] != 'c')) return 0;
+  if (rest.empty() || (rest[0] != 's' && rest[0] != 'S' && rest[0] != 'c' && rest[0] != 'p')) return 0;
   for (const std::string_view name : kSecretMembers) {
     if (rest.starts_with(name) && rest.substr(name.size()).starts_with("\":\"")) return name.size() + 3;
   }

@@ -16,12 +16,14 @@
 namespace mandate::ingest {
 namespace {
 
-constexpr std::array<std::pair<SourceKind, std::string_view>, 4> kSourceNames{{
+constexpr auto kSourceNames = std::to_array<std::pair<SourceKind, std::string_view>>({
     {SourceKind::cloudtrail, "cloudtrail"},
     {SourceKind::k8s_audit, "k8s-audit"},
     {SourceKind::vault, "vault"},
     {SourceKind::github, "github"},
-}};
+    {SourceKind::okta, "okta"},
+    {SourceKind::gcp, "gcp"},
+});
 
 // Deep enough for any real audit record (CloudTrail request parameters nest
 // about ten levels), shallow enough that hostile nesting costs nothing.
@@ -33,6 +35,8 @@ std::unique_ptr<RecordParser> make_parser(SourceKind kind) {
     case SourceKind::k8s_audit: return make_k8s_audit_parser();
     case SourceKind::vault: return make_vault_parser();
     case SourceKind::github: return make_github_parser();
+    case SourceKind::okta: return make_okta_parser();
+    case SourceKind::gcp: return make_gcp_parser();
   }
   fail(ErrorKind::bad_input, "unknown source kind");
 }

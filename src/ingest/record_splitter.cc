@@ -77,6 +77,12 @@ std::vector<std::size_t> element_offsets(std::string_view text, std::size_t open
   return offsets;
 }
 
+// Okta event hooks deliver System Log events as {"data":{"events":[…]}}:
+// each event is one record, as in a CloudTrail {"Records":[…]} file.
+bool event_hook_events(simdjson::dom::element root, simdjson::dom::element& events) {
+  return root.at_pointer("/data/events").get(events) == simdjson::SUCCESS && events.is_array();
+}
+
 std::string reason_for(simdjson::error_code code) {
   switch (code) {
     case simdjson::UTF8_ERROR: return "invalid UTF-8";
@@ -107,7 +113,8 @@ struct Splitter {
         record(item, where(i < offsets.size() ? offsets[i] : offset));
         ++i;
       }
-    } else if (root.is_object() && root.at_key("Records").get(records) == simdjson::SUCCESS) {
+    } else if (root.is_object() && (root.at_key("Records").get(records) == simdjson::SUCCESS ||
+                                    event_hook_events(root, records))) {
       if (records.get_array().get(array) != simdjson::SUCCESS) {
         refuse(where(offset), "Records must be an array");
         return;
