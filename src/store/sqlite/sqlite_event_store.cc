@@ -376,15 +376,20 @@ class SqliteEventStore final : public EventStore {
     // Under the write lock: two processes opening an old home add it once.
     db_.exec("BEGIN IMMEDIATE");
     try {
-      Statement columns = db_.prepare("SELECT 1 FROM pragma_table_info('observed_event') WHERE name = 'source_id'");
-      if (!columns.step()) db_.exec("ALTER TABLE observed_event ADD COLUMN source_id TEXT NOT NULL DEFAULT ''");
+      // Each query is finished before the schema changes: SQLite refuses to
+      // drop an index while a statement is still reading the schema.
+      auto exists = [&](std::string_view sql, std::string_view name) {
+        Statement s = db_.prepare(sql);
+        s.bind(1, name);
+        return s.step();
+      };
+      if (!exists("SELECT 1 FROM pragma_table_info('observed_event') WHERE name = ?1", "source_id")) {
+        db_.exec("ALTER TABLE observed_event ADD COLUMN source_id TEXT NOT NULL DEFAULT ''");
+      }
       for (const std::string_view index : kReplacedIndexes) {
-        const bool present = [&] {
-          Statement s = db_.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?1");
-          s.bind(1, index);
-          return s.step();
-        }();
-        if (present) db_.exec("DROP INDEX " + std::string(index));
+        if (exists("SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?1", index)) {
+          db_.exec("DROP INDEX " + std::string(index));
+        }
       }
       db_.exec("COMMIT");
     } catch (...) {
