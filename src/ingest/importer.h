@@ -1,6 +1,7 @@
 #pragma once
 // Importing other systems' audit logs into normalized events.
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -52,6 +53,13 @@ struct ParsedInput {
 // Parses one input already in memory. Never throws for bad records: they are
 // counted in the report.
 ParsedInput parse_source(SourceKind kind, const SourceText& text, const std::string& name);
+
+// The same, handing the events over in order, `batch_size` at a time (the
+// last batch smaller), as soon as they are parsed, so the caller can store
+// some while the rest are parsed; the result then holds only the report.
+using EventsReady = std::function<void(std::vector<core::AuditEvent>&& events)>;
+ParsedInput parse_source(SourceKind kind, const SourceText& text, const std::string& name, std::size_t batch_size,
+                         const EventsReady& ready);
 
 // A file that could not be imported, and why (where in it, when a record).
 struct RefusedFile {

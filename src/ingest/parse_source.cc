@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -86,6 +87,11 @@ std::string event_id(std::string_view source, std::string_view stored_raw) {
 }
 
 ParsedInput parse_source(SourceKind kind, const SourceText& text, const std::string& name) {
+  return parse_source(kind, text, name, 0, nullptr);
+}
+
+ParsedInput parse_source(SourceKind kind, const SourceText& text, const std::string& name, std::size_t batch_size,
+                         const EventsReady& ready) {
   ParsedInput out;
   out.report.file = name;
   out.report.source = std::string(to_string(kind));
@@ -105,13 +111,18 @@ ParsedInput parse_source(SourceKind kind, const SourceText& text, const std::str
       [&](simdjson::dom::element record, const std::string& origin) {
         ++out.report.records;
         source_parser->parse(record, origin, sink);
+        if (ready && !sink.events.empty() && sink.events.size() >= batch_size) ready(std::exchange(sink.events, {}));
       },
       [&](const std::string& origin, const std::string& reason) {
         ++out.report.records;
         sink.refuse(origin, reason);
       });
   source_parser->finish(sink);
-  out.events = std::move(sink.events);
+  if (!ready) {
+    out.events = std::move(sink.events);
+  } else if (!sink.events.empty()) {
+    ready(std::move(sink.events));
+  }
   return out;
 }
 

@@ -6,9 +6,11 @@
 // the PostgreSQL database its servers share).
 #include <cstddef>
 #include <functional>
+#include <iterator>
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "core/audit_event.h"
 
@@ -41,6 +43,22 @@ class EventStore {
   // issued by a stored event (this batch's or an earlier import's), in one
   // durable transaction: all of it or nothing.
   virtual AddResult add_events(std::span<const core::AuditEvent> events) = 0;
+
+  // Each call gives the next events to add; an empty batch ends them.
+  using EventBatches = std::function<std::vector<core::AuditEvent>()>;
+
+  // add_events for events that arrive in batches, so an importer parses the
+  // next ones while the store writes these: the same single durable
+  // transaction, committed after the last batch. When `next` throws, nothing
+  // is stored and the exception propagates. This default gathers every batch
+  // first; a store that can write while the caller parses overrides it.
+  virtual AddResult add_event_batches(const EventBatches& next) {
+    std::vector<core::AuditEvent> all;
+    for (auto batch = next(); !batch.empty(); batch = next()) {
+      all.insert(all.end(), std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
+    }
+    return add_events(all);
+  }
 
   // Visits matching events in time order until `visit` returns false.
   virtual void scan_events(const EventQuery& query,
