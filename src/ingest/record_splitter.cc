@@ -1,7 +1,10 @@
 #include "ingest/internal/record_splitter.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 namespace mandate::ingest {
@@ -93,6 +96,24 @@ std::string reason_for(simdjson::error_code code) {
   }
 }
 
+// Members whose array holds a document's records, each record's origin
+// "name:line#index": CloudTrail trail files ("Records"), `aws cloudtrail
+// lookup-events` pages ("Events", each entry wrapping its record), and
+// CloudTrail Lake `get-query-results` pages ("QueryResultRows", each row an
+// array of one-column objects).
+constexpr std::array<std::string_view, 3> kRecordArrays{"Records", "Events", "QueryResultRows"};
+
+// The member of `root` that holds its records, if it has one.
+std::optional<std::pair<std::string_view, simdjson::dom::element>> record_array(simdjson::dom::element root) {
+  if (!root.is_object()) return std::nullopt;
+  simdjson::dom::element records;
+  for (const std::string_view key : kRecordArrays) {
+    if (root.at_key(key).get(records) == simdjson::SUCCESS) return std::pair{key, records};
+  }
+  if (event_hook_events(root, records)) return std::pair{std::string_view("data.events"), records};
+  return std::nullopt;
+}
+
 struct Splitter {
   std::string_view text;
   const std::string& name;
@@ -105,7 +126,6 @@ struct Splitter {
   // One parsed document that starts at `offset` in the text.
   void document(simdjson::dom::element root, std::size_t offset) {
     simdjson::dom::array array;
-    simdjson::dom::element records;
     if (root.get_array().get(array) == simdjson::SUCCESS) {
       const auto offsets = element_offsets(text, offset);
       std::size_t i = 0;
@@ -113,10 +133,9 @@ struct Splitter {
         record(item, where(i < offsets.size() ? offsets[i] : offset));
         ++i;
       }
-    } else if (root.is_object() && (root.at_key("Records").get(records) == simdjson::SUCCESS ||
-                                    event_hook_events(root, records))) {
-      if (records.get_array().get(array) != simdjson::SUCCESS) {
-        refuse(where(offset), "Records must be an array");
+    } else if (const auto member = record_array(root)) {
+      if (member->second.get_array().get(array) != simdjson::SUCCESS) {
+        refuse(where(offset), std::string(member->first) + " must be an array");
         return;
       }
       const std::string at = where(offset);
