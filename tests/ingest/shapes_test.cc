@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 
 #include "ingest/importer.h"
 #include "ingest_support.h"
@@ -206,6 +207,54 @@ TEST(Shapes, RecordWithNeitherIdentityNorServiceIsRefused) {
   const auto p = parse_text(SourceKind::cloudtrail, R"({"eventTime":"2024-05-06T10:00:00Z","eventName":"X"})", "n.json");
   expect_counts(p, 1, 0, 0, 1);
   expect_refusal(p, 0, "n.json:1", "missing userIdentity");
+}
+
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      out += ' ';
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+// The record inside a carrier is parsed a second time, from a string: a
+// mutated one is read or refused, and counted once, whatever the damage.
+TEST(Shapes, MutatedRecordsInsideCarriersAreReadOrRefused) {
+  const std::string record =
+      R"({"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/a","accessKeyId":"AKIAX"},)"
+      R"("eventTime":"2024-01-01T00:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole",)"
+      R"("responseElements":{"credentials":{"accessKeyId":"ASIAY","sessionToken":"t"}},"eventID":"e1"})";
+  std::mt19937_64 rng(17);
+  static constexpr char kInteresting[] = "{}[]\",:\\0123456789eE-+. tfn";
+  std::size_t imported = 0, refused = 0;
+  for (int i = 0; i < 1000; ++i) {
+    std::string mutant = record;
+    for (int edits = 1 + static_cast<int>(rng() % 4); edits > 0; --edits) {
+      const std::size_t at = rng() % mutant.size();
+      if (rng() % 2 == 0) {
+        mutant[at] = kInteresting[rng() % (sizeof kInteresting - 1)];
+      } else {
+        mutant.erase(at, 1 + rng() % 8);
+      }
+    }
+    for (const std::string& carried : {R"({"Events":[{"CloudTrailEvent":)" + json_string(mutant) + "}]}",
+                                       R"({"QueryResultRows":[[{"eventJson":)" + json_string(mutant) + "}]]}"}) {
+      ingest::ParsedInput p;
+      ASSERT_NO_THROW(p = parse_text(SourceKind::cloudtrail, carried, "m")) << carried;
+      ASSERT_EQ(p.report.records, 1u) << carried;
+      ASSERT_EQ(p.report.events + p.report.malformed + p.report.skipped, 1u) << carried;
+      for (const auto& e : p.events) EXPECT_FALSE(e.actor.id.empty());
+      imported += p.report.events;
+      refused += p.report.malformed;
+    }
+  }
+  EXPECT_GT(imported, 0u);
+  EXPECT_GT(refused, 0u);
 }
 
 // ---- GitHub ----------------------------------------------------------------
