@@ -152,6 +152,31 @@ std::size_t first_content(std::string_view text, std::size_t from) {
   return from;
 }
 
+// Pretty-printed documents one after another (pages of `aws cloudtrail
+// lookup-events` appended to one file): read only when every one of them
+// parses, as one bad page would leave the rest without a reliable start.
+bool concatenated_documents(const SourceText& source, std::size_t start, simdjson::dom::parser& parser,
+                            Splitter& splitter) {
+  const std::size_t size = source.text().size() - start;
+  const auto read = [&](bool visit) {
+    simdjson::dom::document_stream stream;
+    if (parser.parse_many(source.data() + start, size, std::max<std::size_t>(size, 1024)).get(stream) != simdjson::SUCCESS) {
+      return std::size_t{0};
+    }
+    std::size_t documents = 0;
+    for (auto it = stream.begin(); it != stream.end(); ++it) {
+      simdjson::dom::element root;
+      if ((*it).get(root) != simdjson::SUCCESS) return std::size_t{0};
+      if (visit) splitter.document(root, start + it.current_index());
+      ++documents;
+    }
+    return stream.truncated_bytes() == 0 ? documents : 0;
+  };
+  if (read(false) < 2) return false;
+  read(true);
+  return true;
+}
+
 }  // namespace
 
 void split_records(const SourceText& source, const std::string& name, simdjson::dom::parser& parser,
@@ -198,6 +223,7 @@ void split_records(const SourceText& source, const std::string& name, simdjson::
     pos = end + 1;
   }
   if (good == 0) {
+    if (concatenated_documents(source, start, parser, splitter)) return;
     // Neither one document nor JSON lines: one refusal, with the reason the
     // whole text failed (a truncated file, a binary file), not one per line.
     refuse(splitter.where(start), reason_for(whole));

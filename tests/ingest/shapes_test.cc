@@ -109,6 +109,18 @@ TEST(Shapes, LookupEventsPagesAsJsonLines) {
   EXPECT_EQ(p.events[1].result, EventResult::failure);
 }
 
+// Pages appended to one file as the CLI printed them, pretty-printed.
+TEST(Shapes, LookupEventsPagesConcatenated) {
+  const auto p = parse_log(SourceKind::cloudtrail, "cloudtrail/lookup_events_concatenated.json");
+  expect_counts(p, 2, 2, 0, 0);
+  EXPECT_TRUE(p.events[0].origin.ends_with("lookup_events_concatenated.json:1#0")) << p.events[0].origin;
+  EXPECT_TRUE(p.events[1].origin.ends_with("lookup_events_concatenated.json:22#0")) << p.events[1].origin;
+  EXPECT_EQ(p.events[1].actor.id, "arn:aws:iam::123456789012:user/alice");
+  // One page cut short: nothing is guessed, the file is one refusal.
+  const auto cut = parse_text(SourceKind::cloudtrail, "{\n  \"Events\": []\n}\n{\n  \"Events\": [\n", "cut.json");
+  expect_counts(cut, 1, 0, 0, 1);
+}
+
 TEST(Shapes, EventBridgeCarriesTheRecordInDetail) {
   const auto p = parse_log(SourceKind::cloudtrail, "cloudtrail/eventbridge.jsonl");
   expect_counts(p, 4, 3, 1, 0);
