@@ -165,6 +165,10 @@ std::string CloudTrailShapes::parse_inner(std::string_view text, simdjson::dom::
 CloudTrailCarrier CloudTrailShapes::open(simdjson::dom::element element) {
   if (element.is_array()) return lake_row(element);
   if (has(element, "CloudTrailEvent")) return lookup_entry(element);
+  if (has(element, "EventId") && has(element, "EventName") && !has(element, "eventName")) {
+    // `--query` can leave out the record: the summary names no identity.
+    return {element, element, std::nullopt, {}, "a LookupEvents entry without its record (CloudTrailEvent)"};
+  }
   if (has(element, "detail-type") && has(element, "detail")) return eventbridge(element);
   return {element, element, std::nullopt, {}, {}};
 }

@@ -215,6 +215,14 @@ TEST(Shapes, AnonymousAndAccountOnlyIdentitiesAreKept) {
   EXPECT_EQ(p.events[1].actor.kind, PrincipalKind::service);
 }
 
+TEST(Shapes, LookupEventsSummaryWithoutItsRecordIsSkipped) {
+  const auto p = parse_text(SourceKind::cloudtrail,
+                            R"({"Events":[{"EventId":"e1","EventName":"StopLogging","EventTime":1714989733.0,)"
+                            R"("Username":"alice","Resources":[]}]})");
+  expect_counts(p, 1, 0, 1, 0);
+  EXPECT_EQ(p.report.skipped_reasons.at("a LookupEvents entry without its record (CloudTrailEvent)"), 1u);
+}
+
 TEST(Shapes, RecordWithNeitherIdentityNorServiceIsRefused) {
   const auto p = parse_text(SourceKind::cloudtrail, R"({"eventTime":"2024-05-06T10:00:00Z","eventName":"X"})", "n.json");
   expect_counts(p, 1, 0, 0, 1);
