@@ -215,6 +215,19 @@ TEST(Shapes, AnonymousAndAccountOnlyIdentitiesAreKept) {
   EXPECT_EQ(p.events[1].actor.kind, PrincipalKind::service);
 }
 
+// EventTime stands in only for a record without eventTime: epoch seconds
+// (the API, the CLI v1) or ISO 8601 with an offset (the CLI v2).
+TEST(Shapes, LookupEventsEventTimeStandsInForAMissingEventTime) {
+  const std::string record =
+      R"({\"eventName\":\"StopLogging\",\"eventSource\":\"cloudtrail.amazonaws.com\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::1:user/a\"}})";
+  const auto p = parse_text(SourceKind::cloudtrail,
+                            R"({"Events":[{"EventId":"e1","EventTime":1714989733.0,"CloudTrailEvent":")" + record + R"("},)"
+                            R"({"EventId":"e2","EventTime":"2024-05-06T12:02:13+02:00","CloudTrailEvent":")" + record + R"("}]})");
+  expect_counts(p, 2, 2, 0, 0);
+  EXPECT_EQ(time_of(p.events[0]), "2024-05-06T10:02:13.000000Z");
+  EXPECT_EQ(time_of(p.events[1]), "2024-05-06T10:02:13.000000Z");
+}
+
 TEST(Shapes, LookupEventsSummaryWithoutItsRecordIsSkipped) {
   const auto p = parse_text(SourceKind::cloudtrail,
                             R"({"Events":[{"EventId":"e1","EventName":"StopLogging","EventTime":1714989733.0,)"
