@@ -198,7 +198,7 @@ class GitHubParser final : public RecordParser {
       audit_entry(r, e);
     } else if (r.ok() && r.node("/sender")) {
       skip = github_webhook(r, delivery.event, delivery.time, e);
-    } else if (r.ok() && (delivery.payload || !github_webhook_kind(payload).empty())) {
+    } else if (r.ok() && (delivery.payload || github_sent_by_nobody(payload))) {
       // security_advisory and the like are sent by nobody.
       const std::string_view kind = delivery.payload ? delivery.event : github_webhook_kind(payload);
       skip = "a " + std::string(kind.empty() ? "webhook" : kind) + " webhook payload without a sender names nobody";

@@ -116,6 +116,11 @@ std::string_view kind_by_action(simdjson::dom::element root, std::string_view ac
   static constexpr std::array<std::string_view, 9> kRepositoryActions{
       "created", "deleted", "archived", "unarchived", "edited", "renamed", "transferred", "publicized", "privatized"};
   const bool repository = has(root, "repository");
+  // Every kind below is about a repository or an organization: other
+  // sources' records with a "status" or "changes" are not taken for one.
+  if (!repository && !has(root, "organization")) {
+    return action == "revoked" && has(root, "sender") ? "github_app_authorization" : std::string_view{};
+  }
   if (has(root, "sha") && has(root, "context")) return "status";
   if (has(root, "new_property_values")) return "custom_property_values";
   if (has(root, "definition")) return "custom_property";
@@ -125,7 +130,6 @@ std::string_view kind_by_action(simdjson::dom::element root, std::string_view ac
     return repository ? "public" : std::string_view{};
   }
   if (action == "started" && repository) return "watch";
-  if (action == "revoked" && !repository && !has(root, "organization")) return "github_app_authorization";
   if ((action == "enabled" || action == "disabled") && repository) return "branch_protection_configuration";
   if (repository && std::find(kRepositoryActions.begin(), kRepositoryActions.end(), action) != kRepositoryActions.end()) {
     return "repository";
@@ -347,6 +351,17 @@ PrincipalKind github_login_kind(std::string_view login, std::string_view type) {
 
 std::string github_run_reference(std::string_view repo, std::string_view run_id) {
   return "github-run:" + std::string(repo) + "/" + std::string(run_id);
+}
+
+bool github_sent_by_nobody(simdjson::dom::element payload) {
+  if (!payload.is_object() || has(payload, "sender")) return false;
+  // Payloads GitHub sends without a sender still name where they happened
+  // (a repository, organization, installation or enterprise), or are a
+  // global advisory; a record of another source with a "release" or "rule"
+  // member is none of these.
+  const bool github_context = has(payload, "repository") || has(payload, "organization") ||
+                              has(payload, "installation") || has(payload, "enterprise");
+  return (github_context && !github_webhook_kind(payload).empty()) || has(payload, "security_advisory/ghsa_id");
 }
 
 std::string_view github_webhook_kind(simdjson::dom::element payload) {

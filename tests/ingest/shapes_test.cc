@@ -404,6 +404,20 @@ TEST(Shapes, GitHubLookAlikesAreRefusedWithTheirReasons) {
   expect_refusal(p, 3, "lookalikes.jsonl:4", "not a GitHub audit entry");
 }
 
+// Records of other sources that share a member name with some webhook kind
+// ("status", "rule", "release") are not GitHub's: refused, not skipped, so
+// they never count as read GitHub records (as `ingest auto` scores them).
+TEST(Shapes, OtherSourcesRecordsAreNotTakenForSenderlessWebhooks) {
+  const auto p = parse_text(SourceKind::github,
+                            R"({"id":"66ea54eb","createdDateTime":"2024-05-06T10:00:00Z","status":{"errorCode":0}})"
+                            "\n"
+                            R"({"rule":"block-admin","release":"1.2","action":"deny","timestamp":"2024-05-06T10:00:00Z"})",
+                            "other.jsonl");
+  expect_counts(p, 2, 0, 0, 2);
+  expect_refusal(p, 0, "other.jsonl:1", "not a GitHub audit entry");
+  expect_refusal(p, 1, "other.jsonl:2", "not a GitHub audit entry");
+}
+
 TEST(Shapes, AuditLogEntriesKeepTheirDocumentId) {
   const auto p = parse_text(SourceKind::github,
                             R"({"@timestamp":1714989733000,"action":"org.add_member","actor":"octocat","user":"hubot",)"

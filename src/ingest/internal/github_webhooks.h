@@ -20,6 +20,9 @@ std::string github_run_reference(std::string_view repo, std::string_view run_id)
 // The webhook event name (the X-GitHub-Event header) a payload's members
 // show, or empty when they show none.
 std::string_view github_webhook_kind(simdjson::dom::element payload);
+// A webhook payload that GitHub sends without a sender (security_advisory,
+// some repository_vulnerability_alert deliveries): well-formed, by nobody.
+bool github_sent_by_nobody(simdjson::dom::element payload);
 
 // Reads one webhook payload into `e`. `kind` is the event name when the
 // delivery carried it (else recognised from the payload) and `delivered` its
