@@ -5,6 +5,7 @@
 // session's temporary accessKeyId is the session's parent.
 #include <array>
 
+#include "ingest/internal/cloudtrail_shapes.h"
 #include "ingest/internal/json_reader.h"
 #include "ingest/internal/record_parser.h"
 #include "ingest/internal/signals.h"
@@ -123,60 +124,107 @@ void read_identity(JsonReader& r, core::AuditEvent& e) {
   if (!created.empty()) e.credential_issued_at = parse_source_time(created);
 }
 
+// When read_identity finds no id: the records AWS writes with less. A failed
+// console sign-in names the person only by userName; a service's own event
+// may name no invoker; anonymous requests name only "ANONYMOUS_PRINCIPAL".
+void fallback_identity(JsonReader& r, std::string_view event_source, core::AuditEvent& e) {
+  const std::string_view type = r.text("/userIdentity/type");
+  const std::string_view user = r.text("/userIdentity/userName");
+  const std::string_view account = r.text("/userIdentity/accountId");
+  if (!user.empty()) {
+    // The ARN the same user's other records carry, so they meet under one
+    // actor (a user with an IAM path is the exception: AWS omits it here).
+    const bool iam_user = type == "IAMUser" && !account.empty() && account != "ANONYMOUS_PRINCIPAL";
+    e.actor.id = iam_user ? "arn:aws:iam::" + std::string(account) + ":user/" + std::string(user) : std::string(user);
+    e.actor.name = std::string(user);
+    if (type == "IAMUser" || type.empty()) e.actor.kind = PrincipalKind::human;
+  } else if (type == "AWSService" && !event_source.empty()) {
+    e.actor = {std::string(event_source), PrincipalKind::service, {}};
+  } else if (account == "ANONYMOUS_PRINCIPAL") {
+    e.actor = {"anonymous", PrincipalKind::unknown, {}};
+  } else if (!account.empty()) {
+    e.actor = {"aws-account:" + std::string(account), PrincipalKind::unknown, {}};
+  }
+}
+
+// One CloudTrail record, whatever carried it: `stored` is what the event
+// keeps as its raw record, `carrier_time` the carrier's time for a record
+// without eventTime.
+void parse_record(simdjson::dom::element record, simdjson::dom::element stored,
+                  std::optional<core::Timestamp> carrier_time, const std::string& origin, ParseSink& sink) {
+  JsonReader r(record);
+  if (r.text("/eventType") == "AwsCloudTrailInsight") return sink.skip("an Insights event: a statistic, not an action");
+  core::AuditEvent e;
+  e.source = "cloudtrail";
+  const std::string_view name = r.text("/eventName");
+  const std::string_view event_source = r.text("/eventSource");
+  // Exports through Logstash (the OTRF datasets) keep only "@timestamp".
+  auto time = r.time("/eventTime");
+  if (!time && r.ok()) time = r.time("/@timestamp");
+  if (!time && r.ok()) time = carrier_time;
+  if (!r.ok()) return sink.refuse(origin, r.error());
+  if (!time) return sink.refuse(origin, "missing eventTime");
+  if (name.empty()) return sink.refuse(origin, "missing eventName");
+  e.time = *time;
+  if (r.node("/userIdentity")) {
+    read_identity(r, e);
+    if (e.actor.id.empty() && r.ok()) fallback_identity(r, event_source, e);
+  } else if (!event_source.empty()) {
+    // Some service events carry no userIdentity: the service acted.
+    e.actor = {std::string(event_source), PrincipalKind::service, {}};
+  } else {
+    return sink.refuse(origin, "missing userIdentity (and no eventSource to stand for it)");
+  }
+  if (!r.ok()) return sink.refuse(origin, r.error());
+  if (e.actor.id.empty()) {
+    return sink.skip("userIdentity names nobody (no arn, principalId, userName, invokedBy or accountId)");
+  }
+  std::string_view service = event_source.substr(0, event_source.find('.'));
+  e.action = std::string(service) + ":" + std::string(name);
+  e.account = std::string(r.text("/recipientAccountId"));
+  if (e.account.empty()) e.account = std::string(r.text("/userIdentity/accountId"));
+  e.source_address = std::string(r.text("/sourceIPAddress"));
+  e.user_agent = std::string(r.text("/userAgent"));
+  e.interactive = browser_agent(e.user_agent) || name == "ConsoleLogin";
+  e.result = result_of(r);
+  e.resource = std::string(r.text("/resources/0/ARN"));
+  if (e.resource.empty()) e.resource = std::string(r.text("/requestParameters/roleArn"));
+  if (e.resource.empty()) e.resource = std::string(r.text("/requestParameters/bucketName"));
+  if (name == "ConsoleLogin") {
+    e.category = EventCategory::authentication;
+    if (e.credential.empty()) e.credential_kind = CredentialKind::password;
+  }
+  for (const auto issuing : kIssuingEvents) {
+    if (name == issuing) {
+      e.issued_credential = std::string(r.text("/responseElements/credentials/accessKeyId"));
+      if (!e.issued_credential.empty()) e.category = EventCategory::credential_issued;
+    }
+  }
+  if (name == "CreateAccessKey") {
+    e.issued_credential = std::string(r.text("/responseElements/accessKey/accessKeyId"));
+    if (!e.issued_credential.empty()) e.category = EventCategory::credential_issued;
+  }
+  cloudtrail_signals(r, name, e);
+  if (!r.ok()) return sink.refuse(origin, r.error());
+  e.source_id = std::string(r.text("/eventID"));
+  e.origin = origin;
+  e.raw = sink.stored.write(stored);
+  e.id = event_id(e.source, e.raw);
+  sink.add(std::move(e));
+}
+
 class CloudTrailParser final : public RecordParser {
  public:
   void parse(simdjson::dom::element record, const std::string& origin, ParseSink& sink) override {
-    if (!record.is_object()) return sink.refuse(origin, "a CloudTrail record must be a JSON object");
-    JsonReader r(record);
-    if (r.text("/eventType") == "AwsCloudTrailInsight") return sink.skip("an Insights event: a statistic, not an action");
-    core::AuditEvent e;
-    e.source = "cloudtrail";
-    const std::string_view name = r.text("/eventName");
-    const std::string_view event_source = r.text("/eventSource");
-    // Exports through Logstash (the OTRF datasets) keep only "@timestamp".
-    auto time = r.time("/eventTime");
-    if (!time && r.ok()) time = r.time("/@timestamp");
-    if (!r.ok()) return sink.refuse(origin, r.error());
-    if (!time) return sink.refuse(origin, "missing eventTime");
-    if (name.empty()) return sink.refuse(origin, "missing eventName");
-    if (!r.node("/userIdentity")) return sink.refuse(origin, "missing userIdentity");
-    e.time = *time;
-    read_identity(r, e);
-    if (!r.ok()) return sink.refuse(origin, r.error());
-    if (e.actor.id.empty()) return sink.refuse(origin, "userIdentity names nobody (no arn, principalId or invokedBy)");
-    std::string_view service = event_source.substr(0, event_source.find('.'));
-    e.action = std::string(service) + ":" + std::string(name);
-    e.account = std::string(r.text("/recipientAccountId"));
-    if (e.account.empty()) e.account = std::string(r.text("/userIdentity/accountId"));
-    e.source_address = std::string(r.text("/sourceIPAddress"));
-    e.user_agent = std::string(r.text("/userAgent"));
-    e.interactive = browser_agent(e.user_agent) || name == "ConsoleLogin";
-    e.result = result_of(r);
-    e.resource = std::string(r.text("/resources/0/ARN"));
-    if (e.resource.empty()) e.resource = std::string(r.text("/requestParameters/roleArn"));
-    if (e.resource.empty()) e.resource = std::string(r.text("/requestParameters/bucketName"));
-    if (name == "ConsoleLogin") {
-      e.category = EventCategory::authentication;
-      if (e.credential.empty()) e.credential_kind = CredentialKind::password;
-    }
-    for (const auto issuing : kIssuingEvents) {
-      if (name == issuing) {
-        e.issued_credential = std::string(r.text("/responseElements/credentials/accessKeyId"));
-        if (!e.issued_credential.empty()) e.category = EventCategory::credential_issued;
-      }
-    }
-    if (name == "CreateAccessKey") {
-      e.issued_credential = std::string(r.text("/responseElements/accessKey/accessKeyId"));
-      if (!e.issued_credential.empty()) e.category = EventCategory::credential_issued;
-    }
-    cloudtrail_signals(r, name, e);
-    if (!r.ok()) return sink.refuse(origin, r.error());
-    e.source_id = std::string(r.text("/eventID"));
-    e.origin = origin;
-    e.raw = sink.stored.write(record);
-    e.id = event_id(e.source, e.raw);
-    sink.add(std::move(e));
+    if (!record.is_object() && !record.is_array()) return sink.refuse(origin, "a CloudTrail record must be a JSON object");
+    const CloudTrailCarrier carrier = shapes_.open(record);
+    if (!carrier.refusal.empty()) return sink.refuse(origin, carrier.refusal);
+    if (!carrier.skip.empty()) return sink.skip(carrier.skip);
+    parse_record(carrier.record, carrier.stored, carrier.time, origin, sink);
   }
+
+ private:
+  CloudTrailShapes shapes_;
 };
 
 }  // namespace

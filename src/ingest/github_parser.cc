@@ -1,6 +1,10 @@
 // GitHub: audit log entries (organization/enterprise/user audit log export),
-// Actions OIDC token claim sets, and webhook payloads of the events that
-// show who started, approved and ran a workflow.
+// Actions OIDC token claim sets, and webhook payloads of every event type
+// (github_webhooks.cc), bare or in a delivery that names event and delivery.
+#include <algorithm>
+#include <cctype>
+
+#include "ingest/internal/github_webhooks.h"
 #include "ingest/internal/json_reader.h"
 #include "ingest/internal/record_parser.h"
 
@@ -14,24 +18,6 @@ using core::PrincipalKind;
 using core::Relation;
 
 constexpr std::string_view kActionsIssuer = "https://token.actions.githubusercontent.com";
-
-PrincipalKind login_kind(std::string_view login, std::string_view type = {}) {
-  if (type == "Bot" || login.ends_with("[bot]")) return PrincipalKind::workload;
-  return PrincipalKind::human;
-}
-
-core::Principal user(JsonReader& r, const std::string& at) {
-  const std::string login(r.text(at + "/login"));
-  return {login, login_kind(login, r.text(at + "/type")), {}};
-}
-
-std::string workflow_id(std::string_view repo, std::string_view workflow) {
-  return "github-workflow:" + std::string(repo) + ":" + std::string(workflow);
-}
-
-std::string run_reference(std::string_view repo, std::string_view run_id) {
-  return "github-run:" + std::string(repo) + "/" + std::string(run_id);
-}
 
 // "org" is a name, or (in exports that merge several) a list of names.
 std::string org_of(JsonReader& r) {
@@ -54,7 +40,7 @@ void audit_entry(JsonReader& r, core::AuditEvent& e) {
   e.time = *time;
   std::string actor(r.text("/actor"));
   if (actor.empty()) actor = r.text("/user");  // unauthenticated requests, e.g. user.forgot_password
-  e.actor = {actor, login_kind(actor), {}};
+  e.actor = {actor, github_login_kind(actor), {}};
   e.action = "github:" + std::string(action);
   e.resource = std::string(r.text("/repo"));
   if (e.resource.empty()) e.resource = org_of(r);
@@ -76,7 +62,7 @@ void audit_entry(JsonReader& r, core::AuditEvent& e) {
   e.result = action.find("failed") != std::string_view::npos ? EventResult::failure : EventResult::success;
   if (action == "workflows.approve_workflow_job") {
     e.category = EventCategory::approval;
-    e.reference = run_reference(e.resource, r.scalar_text("/workflow_run_id"));
+    e.reference = github_run_reference(e.resource, r.scalar_text("/workflow_run_id"));
   }
   if (action == "repo.set_workflow_permission_can_approve_pr") e.signals.push_back("workflow_can_approve");
   e.source_address = std::string(r.text("/actor_ip"));
@@ -90,147 +76,149 @@ void oidc_claims(JsonReader& r, core::AuditEvent& e) {
   const std::string_view repo = r.text("/repository");
   e.actor = {std::string(r.text("/sub")), PrincipalKind::workload, std::string(r.text("/job_workflow_ref"))};
   const std::string_view actor = r.text("/actor");
-  if (!actor.empty()) e.chain.push_back({Relation::triggered_by, {std::string(actor), login_kind(actor), {}}});
+  if (!actor.empty()) e.chain.push_back({Relation::triggered_by, {std::string(actor), github_login_kind(actor), {}}});
   e.credential = std::string(r.text("/jti"));
   e.credential_kind = CredentialKind::oidc_token;
   e.category = EventCategory::authentication;
   e.action = "github:actions.oidc_token";
   e.resource = std::string(repo);
   e.account = std::string(r.text("/repository_owner"));
-  e.reference = run_reference(repo, r.scalar_text("/run_id"));
+  e.reference = github_run_reference(repo, r.scalar_text("/run_id"));
   e.result = EventResult::success;
 }
 
-// Webhook payloads carry no delivery time (it travels in a header); the
-// newest time the payload itself names stands in for it.
-std::optional<core::Timestamp> payload_time(JsonReader& r, std::initializer_list<std::string_view> candidates) {
-  for (const auto pointer : candidates) {
-    // Some payloads (installation, repository.pushed_at) give epoch seconds.
-    const auto node = r.node(pointer);
-    if (node && node->is_int64()) {
-      const std::int64_t seconds = std::int64_t(*node);
-      if (seconds < 0 || seconds > 253402300799) {
-        r.refuse(field_name(pointer) + " is out of range");
-        return std::nullopt;
-      }
-      return core::Timestamp(std::chrono::seconds(seconds));
-    }
-    if (auto t = r.time(pointer)) return t;
-    if (!r.ok()) return std::nullopt;
-  }
-  return std::nullopt;
-}
-
-void webhook(JsonReader& r, core::AuditEvent& e) {
-  const std::string_view repo = r.text("/repository/full_name");
-  const std::string_view verb = r.text("/action");
-  const core::Principal sender = user(r, "/sender");
-  e.account = std::string(r.text("/organization/login"));
-  if (e.account.empty()) e.account = std::string(r.text("/repository/owner/login"));
-  e.resource = std::string(repo);
-  e.actor = sender;
-  e.result = EventResult::success;
-  std::string kind;
+// A webhook delivery as it is exported with its headers, which name the
+// event and the delivery:
+// - {"event":"…","delivery":"…","payload":{…}} (delivery logs, smee/hookdeck-style exports);
+// - {"headers":{"X-GitHub-Event":…,"X-GitHub-Delivery":…},"body":{…} or "<JSON text>"};
+// - the REST API's delivery (GET /repos/{owner}/{repo}/hooks/{id}/deliveries/{delivery_id},
+//   https://docs.github.com/en/rest/repos/webhooks#get-a-delivery-for-a-repository-webhook):
+//   {"guid","delivered_at","event","request":{"headers":{…},"payload":{…}}}.
+struct Delivery {
+  std::optional<simdjson::dom::element> payload;  // unset: the record is no delivery
+  std::string_view event;
+  std::string_view id;
   std::optional<core::Timestamp> time;
-  if (r.node("/requestor") || r.node("/reviewers")) {
-    kind = "deployment_review";
-    e.reference = run_reference(repo, r.scalar_text("/workflow_run/id"));
-    if (verb == "requested") {
-      e.category = EventCategory::request;
-      e.actor = user(r, "/requestor");
-    } else if (verb == "approved") {
-      e.category = EventCategory::approval;
-      e.actor = user(r, "/approver");
-      if (e.actor.id.empty()) e.actor = sender;
-    } else if (verb == "rejected") {
-      e.result = EventResult::denied;
-    }
-    time = payload_time(r, {"/workflow_job_run/updated_at", "/since", "/workflow_run/updated_at"});
-  } else if (r.node("/deployment_status")) {
-    kind = "deployment_status";
-    e.actor = user(r, "/deployment_status/creator");
-    time = payload_time(r, {"/deployment_status/updated_at", "/deployment_status/created_at"});
-  } else if (r.node("/deployment")) {
-    kind = "deployment";
-    e.actor = user(r, "/deployment/creator");
-    if (r.node("/workflow_run")) e.reference = run_reference(repo, r.scalar_text("/workflow_run/id"));
-    time = payload_time(r, {"/deployment/updated_at", "/deployment/created_at"});
-  } else if (r.node("/workflow_run")) {
-    kind = "workflow_run";
-    e.actor = {workflow_id(repo, r.text("/workflow_run/path")), PrincipalKind::workload,
-               std::string(r.text("/workflow_run/name"))};
-    core::Principal trigger = user(r, "/workflow_run/triggering_actor");
-    if (trigger.id.empty()) trigger = user(r, "/workflow_run/actor");
-    if (!trigger.id.empty()) e.chain.push_back({Relation::triggered_by, trigger});
-    e.reference = run_reference(repo, r.scalar_text("/workflow_run/id"));
-    const std::string_view conclusion = r.text("/workflow_run/conclusion");
-    e.result = conclusion == "failure" ? EventResult::failure
-               : conclusion.empty()    ? EventResult::unknown
-                                       : EventResult::success;
-    time = payload_time(r, {"/workflow_run/updated_at", "/workflow_run/created_at"});
-  } else if (r.node("/workflow_job")) {
-    kind = "workflow_job";
-    e.actor = {workflow_id(repo, r.text("/workflow_job/workflow_name")), PrincipalKind::workload,
-               std::string(r.text("/workflow_job/name"))};
-    e.chain.push_back({Relation::triggered_by, sender});
-    e.reference = run_reference(repo, r.scalar_text("/workflow_job/run_id"));
-    const std::string_view conclusion = r.text("/workflow_job/conclusion");
-    e.result = conclusion == "failure" ? EventResult::failure
-               : conclusion.empty()    ? EventResult::unknown
-                                       : EventResult::success;
-    time = payload_time(r, {"/workflow_job/completed_at", "/workflow_job/started_at", "/workflow_job/created_at"});
-  } else if (r.node("/check_suite")) {
-    kind = "check_suite";
-    time = payload_time(r, {"/check_suite/updated_at", "/check_suite/created_at"});
-  } else if (r.node("/installation/account") && r.node("/repositories")) {
-    kind = "installation";
-    time = payload_time(r, {"/installation/updated_at", "/installation/created_at"});
-  } else if (r.node("/pusher")) {
-    kind = "push";
-    time = payload_time(r, {"/head_commit/timestamp", "/repository/pushed_at"});
-  } else if (r.node("/client_payload")) {
-    kind = "repository_dispatch";
-    time = payload_time(r, {"/repository/updated_at"});
-  } else if (r.node("/inputs") && r.node("/workflow")) {
-    kind = "workflow_dispatch";
-    e.category = EventCategory::request;
-    time = payload_time(r, {"/repository/updated_at"});
-  } else {
-    return r.refuse("not a GitHub audit entry, Actions OIDC claim set, or known webhook payload");
-  }
-  if (!r.ok()) return;
-  if (!time) return r.refuse("no time in the " + kind + " payload");
-  if (e.actor.id.empty()) return r.refuse("the " + kind + " payload names no actor");
-  e.time = *time;
-  e.action = "github:" + kind + (verb.empty() ? "" : "." + std::string(verb));
+  std::string refusal;
+};
+
+std::string_view string_member(simdjson::dom::element object, std::string_view key) {
+  std::string_view out;
+  if (object.at_key(key).get_string().get(out) != simdjson::SUCCESS) return {};
+  return out;
 }
+
+// A header by name, whatever its case; a value listed as ["…"] counts too.
+std::string_view header(simdjson::dom::element headers, std::string_view name) {
+  simdjson::dom::object object;
+  if (headers.get_object().get(object) != simdjson::SUCCESS) return {};
+  for (const auto field : object) {
+    if (field.key.size() != name.size() ||
+        !std::equal(name.begin(), name.end(), field.key.begin(),
+                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); })) {
+      continue;
+    }
+    std::string_view value;
+    if (field.value.get_string().get(value) == simdjson::SUCCESS) return value;
+    simdjson::dom::element first;
+    if (field.value.at(0).get(first) == simdjson::SUCCESS && first.get_string().get(value) == simdjson::SUCCESS) return value;
+  }
+  return {};
+}
+
+class DeliveryReader {
+ public:
+  Delivery read(simdjson::dom::element record) {
+    Delivery d;
+    simdjson::dom::element headers, body, request;
+    if (record.at_key("payload").get(body) == simdjson::SUCCESS &&
+        (!string_member(record, "event").empty() || !string_member(record, "delivery").empty())) {
+      d.event = string_member(record, "event");
+      d.id = string_member(record, "delivery");
+    } else if (record.at_key("headers").get(headers) == simdjson::SUCCESS &&
+               record.at_key("body").get(body) == simdjson::SUCCESS) {
+      d.event = header(headers, "X-GitHub-Event");
+      d.id = header(headers, "X-GitHub-Delivery");
+    } else if (record.at_key("request").get(request) == simdjson::SUCCESS && request.is_object() &&
+               request.at_key("payload").get(body) == simdjson::SUCCESS && !string_member(record, "guid").empty()) {
+      d.event = string_member(record, "event");
+      d.id = string_member(record, "guid");
+      if (request.at_key("headers").get(headers) == simdjson::SUCCESS && d.event.empty()) {
+        d.event = header(headers, "X-GitHub-Event");
+      }
+    } else {
+      return d;
+    }
+    // When the export kept it, the time the delivery was sent or received.
+    for (const std::string_view key : {"delivered_at", "received_at", "timestamp"}) {
+      if (d.time || !d.refusal.empty()) break;
+      if (const auto at = string_member(record, key); !at.empty()) {
+        d.time = parse_source_time(at);
+        if (!d.time) d.refusal = std::string(key) + " is not an RFC 3339 time";
+      }
+    }
+    // Some exports keep the body as the text that was posted.
+    std::string_view text;
+    if (body.get_string().get(text) == simdjson::SUCCESS) {
+      if (!allocated_ && inner_.allocate(std::max<std::size_t>(text.size(), 4096), 64) != simdjson::SUCCESS) {
+        d.refusal = "cannot allocate a parser for the delivery's body";
+        return d;
+      }
+      allocated_ = true;
+      if (const auto code = inner_.parse(text.data(), text.size(), true).get(body); code != simdjson::SUCCESS) {
+        d.refusal = std::string("the delivery's body is not valid JSON (") + simdjson::error_message(code) + ")";
+        return d;
+      }
+    }
+    if (!body.is_object()) d.refusal = "a webhook delivery's payload must be a JSON object";
+    d.payload = body;
+    return d;
+  }
+
+ private:
+  simdjson::dom::parser inner_;
+  bool allocated_ = false;
+};
 
 class GitHubParser final : public RecordParser {
  public:
   void parse(simdjson::dom::element record, const std::string& origin, ParseSink& sink) override {
     if (!record.is_object()) return sink.refuse(origin, "a GitHub record must be a JSON object");
-    JsonReader r(record);
+    const Delivery delivery = deliveries_.read(record);
+    if (!delivery.refusal.empty()) return sink.refuse(origin, delivery.refusal);
+    const simdjson::dom::element payload = delivery.payload.value_or(record);
+    JsonReader r(payload);
     core::AuditEvent e;
     e.source = "github";
-    if (r.text("/iss") == kActionsIssuer) {
+    std::string skip;
+    if (!delivery.payload && r.text("/iss") == kActionsIssuer) {
       oidc_claims(r, e);
-    } else if (!r.text("/action").empty() && (r.node("/@timestamp") || r.node("/created_at")) &&
+    } else if (!delivery.payload && !r.text("/action").empty() && (r.node("/@timestamp") || r.node("/created_at")) &&
                !r.node("/sender")) {
       audit_entry(r, e);
     } else if (r.ok() && r.node("/sender")) {
-      webhook(r, e);
+      skip = github_webhook(r, delivery.event, delivery.time, e);
+    } else if (r.ok() && (delivery.payload || github_sent_by_nobody(payload))) {
+      // security_advisory and the like are sent by nobody.
+      const std::string_view kind = delivery.payload ? delivery.event : github_webhook_kind(payload);
+      skip = "a " + std::string(kind.empty() ? "webhook" : kind) + " webhook payload without a sender names nobody";
     } else if (r.ok()) {
-      r.refuse("not a GitHub audit entry, Actions OIDC claim set, or known webhook payload");
+      r.refuse("not a GitHub audit entry, Actions OIDC claim set, or webhook payload");
     }
     if (!r.ok()) return sink.refuse(origin, r.error());
+    if (!skip.empty()) return sink.skip(skip);
     if (e.actor.id.empty()) return sink.refuse(origin, "names no actor");
+    e.source_id = std::string(delivery.id);
     if (e.source_id.empty()) e.source_id = std::string(r.text("/_document_id"));
     if (e.source_id.empty()) e.source_id = std::string(r.text("/jti"));
     e.origin = origin;
-    e.raw = sink.stored.write(record);
+    e.raw = sink.stored.write(payload);
     e.id = event_id(e.source, e.raw);
     sink.add(std::move(e));
   }
+
+ private:
+  DeliveryReader deliveries_;
 };
 
 }  // namespace

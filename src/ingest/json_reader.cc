@@ -204,11 +204,13 @@ std::optional<core::Timestamp> parse_source_time(std::string_view s) {
 namespace {
 
 // Members whose string values are secrets wherever they appear: AWS session
-// credentials in AssumeRole/GetSessionToken responses, and the like.
+// credentials in AssumeRole/GetSessionToken responses, the leaked secret a
+// GitHub secret_scanning_alert payload quotes ("secret"), and the like.
 // privateKeyData: a Google Cloud service-account key, should an audit entry
 // of CreateServiceAccountKey ever carry its response whole.
-constexpr std::array<std::string_view, 6> kSecretMembers{"sessionToken", "secretAccessKey", "SecretAccessKey",
-                                                         "SessionToken", "client_secret",  "privateKeyData"};
+constexpr std::array<std::string_view, 7> kSecretMembers{"sessionToken",  "secretAccessKey", "SecretAccessKey",
+                                                         "SessionToken",  "client_secret",   "privateKeyData",
+                                                         "secret"};
 
 // The length of `"name":"` when `rest` (just after a quote) starts with a
 // secret member's name and a string value, else 0.

@@ -1,7 +1,10 @@
 #include "ingest/internal/record_splitter.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 namespace mandate::ingest {
@@ -93,6 +96,24 @@ std::string reason_for(simdjson::error_code code) {
   }
 }
 
+// Members whose array holds a document's records, each record's origin
+// "name:line#index": CloudTrail trail files ("Records"), `aws cloudtrail
+// lookup-events` pages ("Events", each entry wrapping its record), and
+// CloudTrail Lake `get-query-results` pages ("QueryResultRows", each row an
+// array of one-column objects).
+constexpr std::array<std::string_view, 3> kRecordArrays{"Records", "Events", "QueryResultRows"};
+
+// The member of `root` that holds its records, if it has one.
+std::optional<std::pair<std::string_view, simdjson::dom::element>> record_array(simdjson::dom::element root) {
+  if (!root.is_object()) return std::nullopt;
+  simdjson::dom::element records;
+  for (const std::string_view key : kRecordArrays) {
+    if (root.at_key(key).get(records) == simdjson::SUCCESS) return std::pair{key, records};
+  }
+  if (event_hook_events(root, records)) return std::pair{std::string_view("data.events"), records};
+  return std::nullopt;
+}
+
 struct Splitter {
   std::string_view text;
   const std::string& name;
@@ -105,7 +126,6 @@ struct Splitter {
   // One parsed document that starts at `offset` in the text.
   void document(simdjson::dom::element root, std::size_t offset) {
     simdjson::dom::array array;
-    simdjson::dom::element records;
     if (root.get_array().get(array) == simdjson::SUCCESS) {
       const auto offsets = element_offsets(text, offset);
       std::size_t i = 0;
@@ -113,10 +133,9 @@ struct Splitter {
         record(item, where(i < offsets.size() ? offsets[i] : offset));
         ++i;
       }
-    } else if (root.is_object() && (root.at_key("Records").get(records) == simdjson::SUCCESS ||
-                                    event_hook_events(root, records))) {
-      if (records.get_array().get(array) != simdjson::SUCCESS) {
-        refuse(where(offset), "Records must be an array");
+    } else if (const auto member = record_array(root)) {
+      if (member->second.get_array().get(array) != simdjson::SUCCESS) {
+        refuse(where(offset), std::string(member->first) + " must be an array");
         return;
       }
       const std::string at = where(offset);
@@ -131,6 +150,31 @@ struct Splitter {
 std::size_t first_content(std::string_view text, std::size_t from) {
   while (from < text.size() && is_space(text[from])) ++from;
   return from;
+}
+
+// Pretty-printed documents one after another (pages of `aws cloudtrail
+// lookup-events` appended to one file): read only when every one of them
+// parses, as one bad page would leave the rest without a reliable start.
+bool concatenated_documents(const SourceText& source, std::size_t start, simdjson::dom::parser& parser,
+                            Splitter& splitter) {
+  const std::size_t size = source.text().size() - start;
+  const auto read = [&](bool visit) {
+    simdjson::dom::document_stream stream;
+    if (parser.parse_many(source.data() + start, size, std::max<std::size_t>(size, 1024)).get(stream) != simdjson::SUCCESS) {
+      return std::size_t{0};
+    }
+    std::size_t documents = 0;
+    for (auto it = stream.begin(); it != stream.end(); ++it) {
+      simdjson::dom::element root;
+      if ((*it).get(root) != simdjson::SUCCESS) return std::size_t{0};
+      if (visit) splitter.document(root, start + it.current_index());
+      ++documents;
+    }
+    return stream.truncated_bytes() == 0 ? documents : 0;
+  };
+  if (read(false) < 2) return false;
+  read(true);
+  return true;
 }
 
 }  // namespace
@@ -179,6 +223,7 @@ void split_records(const SourceText& source, const std::string& name, simdjson::
     pos = end + 1;
   }
   if (good == 0) {
+    if (concatenated_documents(source, start, parser, splitter)) return;
     // Neither one document nor JSON lines: one refusal, with the reason the
     // whole text failed (a truncated file, a binary file), not one per line.
     refuse(splitter.where(start), reason_for(whole));

@@ -53,6 +53,13 @@ TEST(Samples, EveryFileImportsWithItsRecordCounts) {
       {SourceKind::github, "github/octokit_webhooks_payload-examples/deployment_review/requested.payload.json", 1, 1, 0, 0, 0},
       {SourceKind::github, "github/octokit_webhooks_payload-examples/push/payload.json", 1, 1, 0, 0, 0},
       {SourceKind::github, "github/octokit_webhooks_payload-examples/installation/created.payload.json", 1, 1, 0, 0, 0},
+      {SourceKind::github, "github/octokit_webhooks_payload-examples/workflow_job/completed.success.with-organization.payload.json", 1, 1, 0, 0, 0},
+      {SourceKind::github, "github/octokit_webhooks_payload-examples/workflow_job/queued.payload.json", 1, 1, 0, 0, 0},
+      {SourceKind::github, "github/octokit_webhooks_payload-examples/deployment_status/payload.json", 1, 1, 0, 0, 0},
+      {SourceKind::github, "github/octokit_webhooks_payload-examples/check_suite/requested.payload.json", 1, 1, 0, 0, 0},
+      {SourceKind::github, "github/octokit_webhooks_payload-examples/deployment/payload.json", 1, 1, 0, 0, 0},
+      {SourceKind::github, "github/octokit_webhooks_payload-examples/workflow_dispatch/payload.json", 1, 1, 0, 0, 0},
+      {SourceKind::github, "github/octokit_webhooks_payload-examples/repository_dispatch/payload.json", 1, 1, 0, 0, 0},
   };
   for (const auto& f : files) {
     SCOPED_TRACE(f.path);
@@ -217,6 +224,60 @@ TEST(Samples, GitHubWorkflowRunIsTriggeredByAPerson) {
   ASSERT_EQ(e.chain.size(), 1u);
   EXPECT_EQ(e.chain[0].principal.id, "Codertocat");
   EXPECT_TRUE(e.reference.starts_with("github-run:"));
+}
+
+// Every octokit example payload: its kind recognised from its members (a
+// payload does not carry its event name), its actor and its time.
+TEST(Samples, GitHubWebhookExamplesNameActorAndTime) {
+  struct Example {
+    std::string file, action, actor;
+    PrincipalKind kind;
+    std::string time, reference;
+  };
+  const std::string codeql = "github-workflow:Codertocat/Hello-World:CodeQL";
+  const std::vector<Example> examples = {
+      {"workflow_job/completed.success.with-organization.payload.json", "github:workflow_job.completed", codeql,
+       PrincipalKind::workload, "2021-08-05T10:38:16", "github-run:Codertocat/Hello-World/2202229078"},
+      {"workflow_job/queued.payload.json", "github:workflow_job.queued", codeql, PrincipalKind::workload,
+       "2021-09-13T02:21:13", "github-run:Codertocat/Hello-World/2202229078"},
+      {"workflow_run/requested.payload.json", "github:workflow_run.requested",
+       "github-workflow:octo-org/octo-repo:.github/workflows/test.yml", PrincipalKind::workload, "2020-10-05T16:33:24",
+       "github-run:octo-org/octo-repo/289782451"},
+      {"deployment_review/requested.payload.json", "github:deployment_review.requested", "ilmax", PrincipalKind::human,
+       "2023-07-04T09:28:15", "github-run:terraform-test-github/sample-app/5453085689"},
+      {"deployment_status/payload.json", "github:deployment_status.created", "Codertocat", PrincipalKind::human,
+       "2019-05-15T15:20:55", ""},
+      {"deployment/payload.json", "github:deployment.created", "Codertocat", PrincipalKind::human, "2019-05-15T15:20:53",
+       ""},
+      {"check_suite/requested.payload.json", "github:check_suite.requested", "Codertocat", PrincipalKind::human,
+       "2019-05-15T15:20:33", ""},
+      {"installation/created.payload.json", "github:installation.created", "Codertocat", PrincipalKind::human,
+       "2019-05-15T15:19:51", ""},
+      {"push/payload.json", "github:push", "Codertocat", PrincipalKind::human, "2019-05-15T15:20:57", ""},
+      {"workflow_dispatch/payload.json", "github:workflow_dispatch", "Codertocat", PrincipalKind::human,
+       "2018-10-10T15:58:51", ""},
+      {"repository_dispatch/payload.json", "github:repository_dispatch.on-demand-test", "Codertocat",
+       PrincipalKind::human, "2018-10-10T15:58:51", ""},
+  };
+  for (const auto& x : examples) {
+    SCOPED_TRACE(x.file);
+    const auto parsed = parse_file(SourceKind::github, sample("github/octokit_webhooks_payload-examples/" + x.file));
+    ASSERT_EQ(parsed.events.size(), 1u);
+    const auto& e = parsed.events[0];
+    EXPECT_EQ(e.action, x.action);
+    EXPECT_EQ(e.actor.id, x.actor);
+    EXPECT_EQ(e.actor.kind, x.kind);
+    EXPECT_EQ(core::format_timestamp(e.time), x.time + ".000000Z");
+    EXPECT_EQ(e.reference, x.reference);
+  }
+  const auto dispatch = parse_file(SourceKind::github, sample("github/octokit_webhooks_payload-examples/workflow_dispatch/payload.json"));
+  EXPECT_EQ(dispatch.events.at(0).category, core::EventCategory::request);
+  const auto job = parse_file(SourceKind::github,
+                              sample("github/octokit_webhooks_payload-examples/workflow_job/completed.success.with-organization.payload.json"));
+  ASSERT_EQ(job.events.at(0).chain.size(), 1u);
+  EXPECT_EQ(job.events[0].chain[0].relation, Relation::triggered_by);
+  EXPECT_EQ(job.events[0].chain[0].principal.id, "Codertocat");
+  EXPECT_EQ(job.events[0].result, core::EventResult::success);
 }
 
 }  // namespace

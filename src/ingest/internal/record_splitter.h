@@ -17,10 +17,11 @@ using RecordVisitor = std::function<void(simdjson::dom::element record, const st
 using RefusalVisitor = std::function<void(const std::string& origin, const std::string& reason)>;
 
 // Accepts one JSON document (an array of records, an object with a "Records"
-// array as CloudTrail writes its files, or a single record) or JSON lines
-// (each line one of those); an Okta event hook's {"data":{"events":[…]}} is
-// read as its events. A record's origin is "name:line", where line is
-// where the record starts; inside a "Records" array it is "name:line#index".
+// array as CloudTrail writes its files — or "Events" / "QueryResultRows" as
+// the CloudTrail API returns them — or a single record) or JSON lines (each
+// line one of those); an Okta event hook's {"data":{"events":[…]}} is read as
+// its events. A record's origin is "name:line", where line is where the
+// record starts; inside a "Records" (…) array it is "name:line#index".
 // The element passed to `record` is valid only during the call.
 void split_records(const SourceText& text, const std::string& name, simdjson::dom::parser& parser,
                    const RecordVisitor& record, const RefusalVisitor& refuse);
