@@ -100,6 +100,9 @@ struct TechniqueState {
   std::deque<EvidenceItem> pending;
   std::set<std::string> behind;
   std::size_t unattributed = 0;  // fired events whose chain reaches nobody
+  // Source ids already counted: a streamed Kubernetes request (exec, attach)
+  // is recorded at ResponseStarted and again at ResponseComplete.
+  std::set<std::string> seen;
 };
 
 struct WorkState {  // everything seen about one reference (task, run, change)
@@ -294,6 +297,17 @@ struct Analyzer::State {
     }
   }
 
+  // Under Kubernetes impersonation the person at the keyboard is the
+  // impersonator; the identity lent (even a person's) did nothing itself.
+  static const std::string* impersonator(const AuditEvent& e) {
+    for (const auto& link : e.chain) {
+      if (link.relation == core::Relation::impersonated_by && link.principal.kind == PrincipalKind::human) {
+        return &link.principal.id;
+      }
+    }
+    return nullptr;
+  }
+
   void observe_techniques(const AuditEvent& e, const Reach& reach) {
     for (const auto& signal : e.signals) {
       const auto found = technique_by_signal.find(signal);
@@ -301,10 +315,13 @@ struct Analyzer::State {
       const TechniqueRule& rule = *found->second;
       auto& t = techniques[{rule.info.id, e.actor.id}];
       t.rule = &rule;
-      if (reach.human.empty()) {
+      if (!e.source_id.empty() && !t.seen.insert(e.source_id).second) continue;
+      const std::string* by = impersonator(e);
+      const std::string& human = by != nullptr ? *by : reach.human;
+      if (human.empty()) {
         ++t.unattributed;
       } else {
-        t.behind.insert(reach.human);
+        t.behind.insert(human);
       }
       EvidenceItem item{e.id, source_reference(e), e.time};
       const auto window = std::chrono::minutes(rule.window_minutes);

@@ -30,16 +30,5 @@ TEST(AwsTechniques, StoppedTrailNamesThePersonBehindTheRoleSession) {
   EXPECT_EQ(f.evidence_source_ids, std::vector<std::string>{"cloudtrail:0f3f6a2e-1111-4c7b-9a55-000000000002"});
 }
 
-TEST(KubernetesTechniques, ExecIntoAPodByAServiceAccountReachesNobody) {
-  const auto found = of_rule(technique_findings(SourceKind::k8s_audit, {"kubernetes/exec.jsonl"}), "k8s.pod_exec");
-  ASSERT_EQ(found.size(), 1u);
-  const auto& f = found[0];
-  EXPECT_TRUE(maps_to(f, "T1609"));
-  EXPECT_EQ(f.subject, "system:serviceaccount:ci:deployer");
-  EXPECT_TRUE(f.behind.empty());
-  EXPECT_NE(f.explanation.find("No person is reachable"), std::string::npos) << f.explanation;
-  EXPECT_EQ(f.evidence_source_ids, std::vector<std::string>{"k8s-audit:6b2f3f7e-8b1a-4d2c-9a51-0c3f7c1e0001"});
-}
-
 }  // namespace
 }  // namespace mandate::testing
