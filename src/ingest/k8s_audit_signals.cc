@@ -27,19 +27,24 @@ std::string_view text_at(Element object, std::string_view key) {
   return object.at_key(key).get_string().get(value) == simdjson::SUCCESS ? value : std::string_view();
 }
 
-// The array at `key`, or an empty one: every loop below reads arrays so.
-simdjson::dom::array array_at(Element object, std::string_view key) {
-  simdjson::dom::array out;
-  if (object.at_key(key).get_array().get(out) != simdjson::SUCCESS) return {};
-  return out;
-}
-
-bool contains_text(simdjson::dom::array values, std::string_view wanted) {
-  for (const Element v : values) {
-    std::string_view s;
-    if (v.get_string().get(s) == simdjson::SUCCESS && s == wanted) return true;
+// Whether any item of the array at `key` satisfies `test`; false when there
+// is no such array.
+template <typename Test>
+bool any_in(Element object, std::string_view key, Test&& test) {
+  simdjson::dom::array items;
+  if (object.at_key(key).get_array().get(items) != simdjson::SUCCESS) return false;
+  for (const Element item : items) {
+    if (test(item)) return true;
   }
   return false;
+}
+
+// Whether the array of strings at `key` holds `wanted`.
+bool lists(Element object, std::string_view key, std::string_view wanted) {
+  return any_in(object, key, [&](Element v) {
+    std::string_view s;
+    return v.get_string().get(s) == simdjson::SUCCESS && s == wanted;
+  });
 }
 
 // A container that is the host in all but name: privileged, or holding
@@ -50,8 +55,7 @@ bool container_reaches_host(Element container) {
   if (is_true(security, "privileged")) return true;
   Element capabilities;
   if (security.at_key("capabilities").get(capabilities) != simdjson::SUCCESS) return false;
-  const auto added = array_at(capabilities, "add");
-  return contains_text(added, "SYS_ADMIN") || contains_text(added, "CAP_SYS_ADMIN") || contains_text(added, "ALL");
+  return lists(capabilities, "add", "SYS_ADMIN") || lists(capabilities, "add", "CAP_SYS_ADMIN") || lists(capabilities, "add", "ALL");
 }
 
 // Host paths that hand a pod the node: its root, or the container runtime's
@@ -81,17 +85,12 @@ bool host_path_reaches_host(std::string_view path) {
 bool pod_spec_reaches_host(Element spec) {
   if (is_true(spec, "hostPID") || is_true(spec, "hostIPC") || is_true(spec, "hostNetwork")) return true;
   for (const std::string_view list : {"containers", "initContainers", "ephemeralContainers"}) {
-    for (const Element c : array_at(spec, list)) {
-      if (container_reaches_host(c)) return true;
-    }
+    if (any_in(spec, list, container_reaches_host)) return true;
   }
-  for (const Element volume : array_at(spec, "volumes")) {
+  return any_in(spec, "volumes", [](Element volume) {
     Element host_path;
-    if (volume.at_key("hostPath").get(host_path) == simdjson::SUCCESS && host_path_reaches_host(text_at(host_path, "path"))) {
-      return true;
-    }
-  }
-  return false;
+    return volume.at_key("hostPath").get(host_path) == simdjson::SUCCESS && host_path_reaches_host(text_at(host_path, "path"));
+  });
 }
 
 // Where the pod spec sits in the request body of each kind that carries one.
@@ -142,14 +141,14 @@ void impersonation_signals(JsonReader& r, core::AuditEvent& e) {
   if (as.empty()) return;
   const auto impersonated = r.node("/impersonatedUser");
   const bool masters = impersonated && impersonated->is_object() &&
-                       contains_text(array_at(*impersonated, "groups"), "system:masters");
+                       lists(*impersonated, "groups", "system:masters");
   e.signals.push_back(masters || as == "system:admin" ? "impersonation_of_admin" : "impersonation");
 }
 
 bool anonymous(JsonReader& r) {
   if (r.text("/user/username") == "system:anonymous") return true;
   const auto node = r.node("/user");
-  return node && node->is_object() && contains_text(array_at(*node, "groups"), "system:unauthenticated");
+  return node && node->is_object() && lists(*node, "groups", "system:unauthenticated");
 }
 
 // Health and version are open to anonymous callers by design
@@ -175,12 +174,8 @@ void rbac_signals(JsonReader& r, std::string_view resource, std::string_view ver
   if (resource != "clusterroles" || e.actor.kind == core::PrincipalKind::service) return;
   const auto body = r.node("/requestObject");
   if (!body || !body->is_object()) return;
-  for (const Element rule : array_at(*body, "rules")) {
-    if (contains_text(array_at(rule, "verbs"), "*") || contains_text(array_at(rule, "resources"), "*")) {
-      e.signals.push_back("wildcard_cluster_role");
-      return;
-    }
-  }
+  const bool wildcard = any_in(*body, "rules", [](Element rule) { return lists(rule, "verbs", "*") || lists(rule, "resources", "*"); });
+  if (wildcard) e.signals.push_back("wildcard_cluster_role");
 }
 
 // Tokens minted for a service account by someone other than itself or the
