@@ -111,6 +111,9 @@ struct TechniqueState {
     }
     evidence.add(std::move(item), limit);
   }
+  // Source ids already counted: a streamed Kubernetes request (exec, attach)
+  // is recorded at ResponseStarted and again at ResponseComplete.
+  std::set<std::string> seen;
 };
 
 struct WorkState {  // everything seen about one reference (task, run, change)
@@ -306,6 +309,17 @@ struct Analyzer::State {
     }
   }
 
+  // Under Kubernetes impersonation the person at the keyboard is the
+  // impersonator; the identity lent (even a person's) did nothing itself.
+  static const std::string* impersonator(const AuditEvent& e) {
+    for (const auto& link : e.chain) {
+      if (link.relation == core::Relation::impersonated_by && link.principal.kind == PrincipalKind::human) {
+        return &link.principal.id;
+      }
+    }
+    return nullptr;
+  }
+
   void observe_techniques(const AuditEvent& e, const Reach& reach) {
     for (const auto& signal : e.signals) observe_technique(signal, e, reach);
     for (const auto signal : aws_sequences.observe(e)) observe_technique(signal, e, reach);
@@ -317,17 +331,20 @@ struct Analyzer::State {
     const TechniqueRule& rule = *found->second;
     auto& t = techniques[{rule.info.id, e.actor.id}];
     t.rule = &rule;
+    if (!e.source_id.empty() && !t.seen.insert(e.source_id).second) return;
+    const std::string* by = impersonator(e);
+    const std::string& human = by != nullptr ? *by : reach.human;
     EvidenceItem item{e.id, source_reference(e), e.time};
     const auto window = std::chrono::minutes(rule.window_minutes);
     // Within a burst that already fired, every further event is evidence.
     if (rule.min_count <= 1 || (!t.evidence.empty() && e.time - t.evidence.last <= window)) {
-      t.add(std::move(item), reach.human, limit());
+      t.add(std::move(item), human, limit());
       return;
     }
-    t.pending.emplace_back(std::move(item), reach.human);
+    t.pending.emplace_back(std::move(item), human);
     while (e.time - t.pending.front().first.time > window) t.pending.pop_front();
     if (t.pending.size() >= static_cast<std::size_t>(rule.min_count)) {
-      for (auto& [pending, human] : t.pending) t.add(std::move(pending), human, limit());
+      for (auto& [pending, who] : t.pending) t.add(std::move(pending), who, limit());
       t.pending.clear();
     }
   }

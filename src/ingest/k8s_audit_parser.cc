@@ -35,7 +35,8 @@ EventResult result_of(JsonReader& r) {
   const auto code = r.integer("/responseStatus/code");
   if (!code) return EventResult::unknown;
   if (*code == 401 || *code == 403) return EventResult::denied;
-  return *code >= 200 && *code < 400 ? EventResult::success : EventResult::failure;
+  // 101 Switching Protocols is an exec, attach or port-forward stream opened.
+  return *code >= 101 && *code < 400 ? EventResult::success : EventResult::failure;
 }
 
 std::string resource_of(JsonReader& r) {
@@ -102,9 +103,15 @@ class K8sAuditParser final : public RecordParser {
     if (!r.ok()) return sink.refuse(origin, r.error());
     e.source_id = std::string(r.text("/auditID"));
     e.origin = origin;
-    // A Secret's data never goes into the store, even base64-encoded.
+    // A Secret's data never goes into the store, even base64-encoded; nor
+    // the token a TokenRequest (serviceaccounts/token) returns in its response.
     const bool secret = r.text("/objectRef/resource") == "secrets";
-    e.raw = secret ? sink.stored.write(record, {"requestObject", "responseObject"}) : sink.stored.write(record);
+    const bool token = r.text("/objectRef/resource") == "serviceaccounts" && sub == "token";
+    if (secret) {
+      e.raw = sink.stored.write(record, {"requestObject", "responseObject"});
+    } else {
+      e.raw = token ? sink.stored.write(record, {"responseObject"}) : sink.stored.write(record);
+    }
     e.id = event_id(e.source, e.raw);
     sink.add(std::move(e));
   }
