@@ -14,9 +14,17 @@
 
 namespace mandate::ingest {
 
-enum class SourceKind { cloudtrail, k8s_audit, vault, github };
+enum class SourceKind {
+  cloudtrail,
+  k8s_audit,
+  vault,
+  github,
+  entra,  // Microsoft Entra ID audit and sign-in logs
+  azure,  // Azure Activity log
+  m365,   // Microsoft 365 Unified Audit Log
+};
 
-std::string_view to_string(SourceKind kind);  // "cloudtrail", "k8s-audit", "vault", "github"
+std::string_view to_string(SourceKind kind);  // "cloudtrail", "k8s-audit", "vault", "github", "entra", "azure", "m365"
 std::optional<SourceKind> parse_source_kind(std::string_view text);
 
 struct MalformedRecord {

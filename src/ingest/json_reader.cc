@@ -205,8 +205,9 @@ namespace {
 
 // Members whose string values are secrets wherever they appear: AWS session
 // credentials in AssumeRole/GetSessionToken responses, and the like.
-constexpr std::array<std::string_view, 5> kSecretMembers{"sessionToken", "secretAccessKey", "SecretAccessKey",
-                                                         "SessionToken", "client_secret"};
+// Microsoft Graph's passwordCredential carries the new secret in secretText.
+constexpr std::array<std::string_view, 6> kSecretMembers{"sessionToken", "secretAccessKey", "SecretAccessKey",
+                                                         "SessionToken", "client_secret", "secretText"};
 
 // The length of `"name":"` when `rest` (just after a quote) starts with a
 // secret member's name and a string value, else 0.

@@ -14,12 +14,15 @@
 namespace mandate::ingest {
 namespace {
 
-constexpr std::array<std::pair<SourceKind, std::string_view>, 4> kSourceNames{{
+constexpr auto kSourceNames = std::to_array<std::pair<SourceKind, std::string_view>>({
     {SourceKind::cloudtrail, "cloudtrail"},
     {SourceKind::k8s_audit, "k8s-audit"},
     {SourceKind::vault, "vault"},
     {SourceKind::github, "github"},
-}};
+    {SourceKind::entra, "entra"},
+    {SourceKind::azure, "azure"},
+    {SourceKind::m365, "m365"},
+});
 
 // Deep enough for any real audit record (CloudTrail request parameters nest
 // about ten levels), shallow enough that hostile nesting costs nothing.
@@ -31,6 +34,9 @@ std::unique_ptr<RecordParser> make_parser(SourceKind kind) {
     case SourceKind::k8s_audit: return make_k8s_audit_parser();
     case SourceKind::vault: return make_vault_parser();
     case SourceKind::github: return make_github_parser();
+    case SourceKind::entra: return make_entra_parser();
+    case SourceKind::azure: return make_azure_activity_parser();
+    case SourceKind::m365: return make_m365_parser();
   }
   fail(ErrorKind::bad_input, "unknown source kind");
 }
