@@ -188,7 +188,9 @@ EventResult audit_result(std::string_view result) {
 }
 
 void read_audit(JsonReader& r, const Envelope& env, core::AuditEvent& e) {
-  const std::string_view activity = r.text("/activityDisplayName");
+  std::string_view activity = r.text("/activityDisplayName");
+  // Some names end in a space ("… Certificates and secrets management ").
+  while (activity.ends_with(' ')) activity.remove_suffix(1);
   auto time = r.time("/activityDateTime");
   if (!time) time = env.time;
   if (!r.ok()) return;

@@ -169,6 +169,7 @@ TEST(EntraAudits, AnAppActingForAPersonNamesThePerson) {
   EXPECT_EQ(e.category, EventCategory::credential_issued);
   EXPECT_EQ(e.issued_credential, "7c6b5a49-3827-4165-9f8e-7d6c5b4a3928");
   EXPECT_EQ(e.resource, "payroll-sync");
+  EXPECT_EQ(e.action, "entra:Update application – Certificates and secrets management");
 }
 
 TEST(EntraAudits, GlobalAdministratorGrantIsMarkedAndLookAlikesAreNot) {
