@@ -11,6 +11,7 @@
 #include <cctype>
 
 #include "ingest/internal/json_reader.h"
+#include "ingest/internal/microsoft.h"
 #include "ingest/internal/record_parser.h"
 
 namespace mandate::ingest {
@@ -142,6 +143,10 @@ class AzureActivityParser final : public RecordParser {
   void parse(simdjson::dom::element record, const std::string& origin, ParseSink& sink) override {
     if (!record.is_object()) return sink.refuse(origin, "an Activity log record must be a JSON object");
     JsonReader r(record);
+    const auto category = r.node("/category");
+    if (category && category->is_string() && microsoft::entra_export(std::string_view(*category), r.text("/resourceId"))) {
+      return sink.refuse(origin, "an Entra ID record (import it as entra)");
+    }
     core::AuditEvent e;
     e.source = "azure";
     auto time = r.time("/event_timestamp");

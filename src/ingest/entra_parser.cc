@@ -345,6 +345,12 @@ class EntraParser final : public RecordParser {
       env = {outer.text("/category"), outer.text("/tenantId"), outer.text("/callerIpAddress"), outer.text("/correlationId"),
              outer.time("/time")};
       if (!outer.ok()) return sink.refuse(origin, outer.error());
+      // Another service's export (the Activity log's "Administrative"…) is
+      // no Entra record: refused, so `ingest auto` never takes it for one.
+      if (!microsoft::entra_export(env.category, outer.text("/resourceId"))) {
+        return sink.refuse(origin, "an Azure Monitor record of category \"" + std::string(utf8_prefix(env.category, 60)) +
+                                       "\", not Entra ID's (the Activity log is the azure source)");
+      }
       if (env.category != "AuditLogs" && !is_sign_in_category(env.category)) {
         return sink.skip("an Entra ID export of another category (not AuditLogs or a sign-in log)");
       }

@@ -39,7 +39,25 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
          });
 }
 
+// Entra ID's diagnostic-setting categories
+// (https://learn.microsoft.com/en-us/entra/identity/monitoring-health/concept-diagnostic-settings-logs-options).
+constexpr std::array<std::string_view, 16> kEntraCategories{
+    "AuditLogs", "SignInLogs", "NonInteractiveUserSignInLogs", "ServicePrincipalSignInLogs",
+    "ManagedIdentitySignInLogs", "ProvisioningLogs", "ADFSSignInLogs", "RiskyUsers", "UserRiskEvents",
+    "RiskyServicePrincipals", "ServicePrincipalRiskEvents", "NetworkAccessTrafficLogs", "MicrosoftGraphActivityLogs",
+    "EnrichedOffice365AuditLogs", "RemoteNetworkHealthLogs", "MicrosoftServicePrincipalSignInLogs"};
+
+bool contains_ignoring_case(std::string_view haystack, std::string_view needle) {
+  return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
+                     [](char a, char b) { return (a | 0x20) == (b | 0x20); }) != haystack.end();
+}
+
 }  // namespace
+
+bool entra_export(std::string_view category, std::string_view resource_id) {
+  return contains_ignoring_case(resource_id, "/providers/microsoft.aadiam") ||
+         std::find(kEntraCategories.begin(), kEntraCategories.end(), category) != kEntraCategories.end();
+}
 
 bool privileged_directory_role(std::string_view role) {
   role = unquoted(role);

@@ -356,6 +356,22 @@ TEST(AzureActivity, CliShapeReadsCamelCase) {
   EXPECT_EQ(e.account, "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e");
 }
 
+TEST(MicrosoftExports, EachSourceRefusesTheOthersAzureMonitorRecords) {
+  // Entra ID's export read as the Activity log, and the reverse: refused with
+  // the source to use, never taken for the wrong one.
+  const auto entra_as_azure = parse_file(SourceKind::azure, microsoft_log("entra_monitor_export.json"));
+  EXPECT_EQ(entra_as_azure.report.events, 0u);
+  EXPECT_EQ(entra_as_azure.report.malformed, 6u);
+  ASSERT_FALSE(entra_as_azure.report.malformed_examples.empty());
+  EXPECT_EQ(entra_as_azure.report.malformed_examples[0].reason, "an Entra ID record (import it as entra)");
+  const auto azure_as_entra = parse_file(SourceKind::entra, microsoft_log("azure_activity_monitor_export.json"));
+  EXPECT_EQ(azure_as_entra.report.events + azure_as_entra.report.skipped, 0u);
+  EXPECT_EQ(azure_as_entra.report.malformed, 4u);
+  ASSERT_FALSE(azure_as_entra.report.malformed_examples.empty());
+  EXPECT_EQ(azure_as_entra.report.malformed_examples[0].reason,
+            "an Azure Monitor record of category \"Administrative\", not Entra ID's (the Activity log is the azure source)");
+}
+
 TEST(AzureActivity, MalformedRecordsAreRefused) {
   const auto p = parse_text(SourceKind::azure,
                             "{\"caller\":\"a@b.c\",\"operation_name\":{\"value\":\"x/write\"}}\n"

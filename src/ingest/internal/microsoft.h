@@ -36,6 +36,11 @@ std::string_view unquoted(std::string_view value);
 // Entra records only key ids and names there, never a secret's value.
 std::vector<std::string> key_ids_added(std::string_view old_value, std::string_view new_value);
 
+// An Azure Monitor record written by Entra ID (resourceId under
+// Microsoft.aadiam, or one of Entra's log categories): the Entra source's,
+// not the Activity log's, whichever file it was exported into.
+bool entra_export(std::string_view category, std::string_view resource_id);
+
 // A time as Microsoft 365 writes it: RFC 3339, or without a zone (then UTC).
 std::optional<core::Timestamp> utc_time(std::string_view text);
 
