@@ -103,6 +103,13 @@ void add_ingest_commands(CLI::App& app, GlobalOptions& options, int& exit_code) 
                     "Okta System Log events: /api/v1/logs arrays, JSON lines, event hook bodies");
   add_ingest_source(*ingest, options, exit_code, ingest::SourceKind::gcp,
                     "Google Cloud audit log entries: gcloud logging read output, JSON lines, Pub/Sub, BigQuery");
+  add_ingest_source(*ingest, options, exit_code, ingest::SourceKind::entra,
+                    "Microsoft Entra ID audit and sign-in logs: Graph responses ({\"value\":[…]}) or Azure Monitor "
+                    "exports ({\"records\":[…]}, JSON lines)");
+  add_ingest_source(*ingest, options, exit_code, ingest::SourceKind::azure,
+                    "Azure Activity log: Azure SDK / CLI output or Azure Monitor exports ({\"records\":[…]})");
+  add_ingest_source(*ingest, options, exit_code, ingest::SourceKind::m365,
+                    "Microsoft 365 Unified Audit Log records (AuditData), JSON lines or arrays");
   ingest->add_subcommand("ledger", "This home's own workflow ledger (requests, approvals, mandates, decisions)")
       ->callback([&options] {
         auto home = open_home(options);

@@ -22,9 +22,13 @@ enum class SourceKind {
   github,
   okta,
   gcp,
+  entra,  // Microsoft Entra ID audit and sign-in logs
+  azure,  // Azure Activity log
+  m365,   // Microsoft 365 Unified Audit Log
 };
 
-std::string_view to_string(SourceKind kind);  // "cloudtrail", "k8s-audit", "vault", "github", "okta", "gcp"
+// "cloudtrail", "k8s-audit", "vault", "github", "okta", "gcp", "entra", "azure", "m365"
+std::string_view to_string(SourceKind kind);
 std::optional<SourceKind> parse_source_kind(std::string_view text);
 
 struct MalformedRecord {

@@ -207,10 +207,11 @@ namespace {
 // credentials in AssumeRole/GetSessionToken responses, the leaked secret a
 // GitHub secret_scanning_alert payload quotes ("secret"), and the like.
 // privateKeyData: a Google Cloud service-account key, should an audit entry
-// of CreateServiceAccountKey ever carry its response whole.
-constexpr std::array<std::string_view, 7> kSecretMembers{"sessionToken",  "secretAccessKey", "SecretAccessKey",
+// of CreateServiceAccountKey ever carry its response whole. Microsoft
+// Graph's passwordCredential carries the new secret in secretText.
+constexpr std::array<std::string_view, 8> kSecretMembers{"sessionToken",  "secretAccessKey", "SecretAccessKey",
                                                          "SessionToken",  "client_secret",   "privateKeyData",
-                                                         "secret"};
+                                                         "secret",        "secretText"};
 
 // The length of `"name":"` when `rest` (just after a quote) starts with a
 // secret member's name and a string value, else 0.

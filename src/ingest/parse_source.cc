@@ -24,6 +24,9 @@ constexpr auto kSourceNames = std::to_array<std::pair<SourceKind, std::string_vi
     {SourceKind::github, "github"},
     {SourceKind::okta, "okta"},
     {SourceKind::gcp, "gcp"},
+    {SourceKind::entra, "entra"},
+    {SourceKind::azure, "azure"},
+    {SourceKind::m365, "m365"},
 });
 
 // Deep enough for any real audit record (CloudTrail request parameters nest
@@ -38,6 +41,9 @@ std::unique_ptr<RecordParser> make_parser(SourceKind kind) {
     case SourceKind::github: return make_github_parser();
     case SourceKind::okta: return make_okta_parser();
     case SourceKind::gcp: return make_gcp_parser();
+    case SourceKind::entra: return make_entra_parser();
+    case SourceKind::azure: return make_azure_activity_parser();
+    case SourceKind::m365: return make_m365_parser();
   }
   fail(ErrorKind::bad_input, "unknown source kind");
 }

@@ -114,6 +114,25 @@ std::optional<std::pair<std::string_view, simdjson::dom::element>> record_array(
   return std::nullopt;
 }
 
+// A Microsoft Graph response ({"value":[…]} with "@odata.*" members) or an
+// Azure Monitor export ({"records":[…]}): the array of records when `root`
+// is only such an envelope. A record that merely has a "value" or "records"
+// member among others is left whole.
+std::optional<simdjson::dom::array> envelope_list(simdjson::dom::element root) {
+  simdjson::dom::object object;
+  if (root.get_object().get(object) != simdjson::SUCCESS) return std::nullopt;
+  std::optional<simdjson::dom::array> list;
+  for (const auto field : object) {
+    if (field.key.starts_with("@odata.")) continue;
+    simdjson::dom::array array;
+    if ((field.key != "value" && field.key != "records") || list || field.value.get_array().get(array) != simdjson::SUCCESS) {
+      return std::nullopt;
+    }
+    list = array;
+  }
+  return list;
+}
+
 struct Splitter {
   std::string_view text;
   const std::string& name;
@@ -141,6 +160,10 @@ struct Splitter {
       const std::string at = where(offset);
       std::size_t i = 0;
       for (const auto item : array) record(item, at + "#" + std::to_string(i++));
+    } else if (const auto listed = envelope_list(root)) {
+      const std::string at = where(offset);
+      std::size_t i = 0;
+      for (const auto item : *listed) record(item, at + "#" + std::to_string(i++));
     } else {
       record(root, where(offset));
     }

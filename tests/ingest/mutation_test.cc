@@ -72,5 +72,15 @@ TEST(Mutation, GitHub) {
                 sample("github/azure-sentinel_github_audit_log_export/Github_sample_logs.2023-11-27_to_2024-03-12.jsonl"), 4);
 }
 
+TEST(Mutation, EntraSignIn) {
+  mutate_source(SourceKind::entra, std::string(MANDATE_SOURCE_DIR) + "/tests/ingest/logs/microsoft/entra_malformed.jsonl", 5);
+}
+TEST(Mutation, AzureActivity) {
+  mutate_source(SourceKind::azure, sample("idp_and_other_cloud/plaso_azure_activity_log/azure_activity_log.jsonl"), 6);
+}
+TEST(Mutation, M365) {
+  mutate_source(SourceKind::m365, sample("idp_and_other_cloud/plaso_m365_unified_audit_log/microsoft_audit_log.jsonl"), 7);
+}
+
 }  // namespace
 }  // namespace mandate::testing

@@ -49,6 +49,9 @@ std::unique_ptr<RecordParser> make_vault_parser();
 std::unique_ptr<RecordParser> make_github_parser();
 std::unique_ptr<RecordParser> make_okta_parser();
 std::unique_ptr<RecordParser> make_gcp_parser();
+std::unique_ptr<RecordParser> make_entra_parser();
+std::unique_ptr<RecordParser> make_azure_activity_parser();
+std::unique_ptr<RecordParser> make_m365_parser();
 
 // A stable id: the same record imported twice is stored once.
 std::string event_id(std::string_view source, std::string_view stored_raw);

@@ -22,6 +22,8 @@ using RefusalVisitor = std::function<void(const std::string& origin, const std::
 // line one of those); an Okta event hook's {"data":{"events":[…]}} is read as
 // its events. A record's origin is "name:line", where line is where the
 // record starts; inside a "Records" (…) array it is "name:line#index".
+// A Microsoft Graph response ({"value":[…]}) or Azure Monitor export
+// ({"records":[…]}) holding nothing else is split the same way.
 // The element passed to `record` is valid only during the call.
 void split_records(const SourceText& text, const std::string& name, simdjson::dom::parser& parser,
                    const RecordVisitor& record, const RefusalVisitor& refuse);

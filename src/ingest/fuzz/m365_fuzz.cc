@@ -1,0 +1,6 @@
+// Microsoft 365 Unified Audit Log records from an attacker, through the same parse the importer runs.
+#include "ingest/fuzz/ingest_fuzz.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  return mandate::ingest::fuzz::run(mandate::ingest::SourceKind::m365, data, size);
+}
