@@ -177,7 +177,8 @@ std::size_t first_content(std::string_view text, std::size_t from) {
 
 // Pretty-printed documents one after another (pages of `aws cloudtrail
 // lookup-events` appended to one file): read only when every one of them
-// parses, as one bad page would leave the rest without a reliable start.
+// parses and is an object or an array, as one bad page would leave the rest
+// without a reliable start.
 bool concatenated_documents(const SourceText& source, std::size_t start, simdjson::dom::parser& parser,
                             Splitter& splitter) {
   const std::size_t size = source.text().size() - start;
@@ -189,7 +190,9 @@ bool concatenated_documents(const SourceText& source, std::size_t start, simdjso
     std::size_t documents = 0;
     for (auto it = stream.begin(); it != stream.end(); ++it) {
       simdjson::dom::element root;
-      if ((*it).get(root) != simdjson::SUCCESS) return std::size_t{0};
+      // Only objects and arrays: "6{…}" is a damaged line, not a number
+      // followed by a record.
+      if ((*it).get(root) != simdjson::SUCCESS || !(root.is_object() || root.is_array())) return std::size_t{0};
       if (visit) splitter.document(root, start + it.current_index());
       ++documents;
     }
