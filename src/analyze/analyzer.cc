@@ -196,6 +196,15 @@ struct Analyzer::State {
   Reach reach_of(const AuditEvent& e, int depth = 0) {
     Reach r;
     if (kind_of(e.actor) == PrincipalKind::human) r.human = e.actor.id;
+    // A person's session of a shared role (IAM Identity Center) names the
+    // person only in its chain: that person, not the role, stands behind it.
+    for (const auto& link : e.chain) {
+      if (!r.human.empty() && link.relation == core::Relation::federated_from &&
+          link.principal.kind == PrincipalKind::human) {
+        r.human = link.principal.id;
+        break;
+      }
+    }
     for (const auto& link : e.chain) {
       if (r.human.empty() && link.relation != core::Relation::owned_by && link.principal.kind == PrincipalKind::human) {
         r.human = link.principal.id;
@@ -362,6 +371,8 @@ struct Analyzer::State {
       text += ").";
       if (t.behind.empty()) {
         text += " No person is reachable behind it in these logs.";
+      } else if (t.behind.size() == 1 && *t.behind.begin() == actor) {
+        text += t.unattributed > 0 ? " A person acted directly in some of them." : " A person acted directly.";
       } else {
         text += " On behalf of " + join(t.behind);
         text += t.unattributed > 0 ? " (" + plural(t.unattributed, "event") + " reach nobody)." : ".";

@@ -65,7 +65,9 @@ class AwsTechniqueLog {
     EXPECT_TRUE(maps_to(f, x.technique)) << x.technique;
     EXPECT_EQ(f.behind, x.behind);
     EXPECT_EQ(f.evidence_source_ids, x.evidence);
-    if (!x.behind.empty()) {
+    if (x.behind == std::vector<std::string>{x.subject}) {
+      EXPECT_NE(f.explanation.find("A person acted directly."), std::string::npos) << f.explanation;
+    } else if (!x.behind.empty()) {
       EXPECT_NE(f.explanation.find("On behalf of " + x.behind[0]), std::string::npos) << f.explanation;
     }
   }
@@ -286,6 +288,17 @@ TEST(AwsTechniquesStratus, LeavingTheOrganizationNamesTheUserWhoAssumedTheRole) 
   ASSERT_EQ(found.size(), 1u);
   ASSERT_EQ(found[0].behind.size(), 1u);
   EXPECT_NE(found[0].behind[0].find(":user/"), std::string::npos) << found[0].behind[0];
+}
+
+TEST(AwsTechniquesStratus, AnIdentityCenterSessionNamesThePersonNotThePermissionSetRole) {
+  const auto found =
+      of_rule(stratus("aws.lateral-movement.ec2-serial-console-send-ssh-public-key"), "aws.serial_console_key");
+  ASSERT_EQ(found.size(), 1u);
+  // The actor is the shared AWSReservedSSO_ role; the person is the session's.
+  EXPECT_NE(found[0].subject.find("AWSReservedSSO_account-admin"), std::string::npos);
+  EXPECT_EQ(found[0].behind, std::vector<std::string>{"randomca0L529zwNAY@gmail.com"});
+  EXPECT_NE(found[0].explanation.find("On behalf of randomca0L529zwNAY@gmail.com"), std::string::npos)
+      << found[0].explanation;
 }
 
 // OTRF's ec2_proxy_s3_exfiltration: an instance role's keys taken through a
