@@ -152,6 +152,27 @@ TEST_F(IngestCli, AutoReadsAFolderOfMixedLogsAndNamesWhatItLeftOut) {
   EXPECT_NE(empty.err.find("no log files in this folder"), std::string::npos) << empty.err;
 }
 
+TEST_F(IngestCli, EverySharedSampleImportsWithNoFileRefused) {
+  init();
+  const RunResult r = mandate({"ingest", "auto", std::string(MANDATE_SHARED_DIR) + "/samples"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto out = nlohmann::json::parse(r.out);
+  EXPECT_EQ(out["refused"], nlohmann::json::array());
+  std::set<std::string> sources;
+  for (const auto& f : out["files"]) {
+    sources.insert(f["source"].get<std::string>());
+    EXPECT_GT(f["events"].get<int>(), 0) << f["file"];
+  }
+  EXPECT_EQ(sources, (std::set<std::string>{"azure", "cloudtrail", "github", "k8s-audit", "m365", "okta", "vault"}));
+  // Only what is not a log is left out: READMEs, provenance tables, licenses.
+  for (const auto& ignored : out["ignored"]) {
+    const std::string name = ignored.get<std::string>();
+    EXPECT_TRUE(name.ends_with(".md") || name.ends_with(".tsv") || name.ends_with(".yaml") ||
+                name.find("/LICENSES/") != std::string::npos)
+        << name;
+  }
+}
+
 TEST_F(IngestCli, GzipFromStdin) {
   init();
   const std::string log = sample("k8s_audit/audit2rbac_testdata/demo.lines01-09.log");
