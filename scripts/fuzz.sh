@@ -23,7 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 targets=(${FUZZ_TARGETS:-policy_parser_fuzz entities_fuzz schema_fuzz authorizer_fuzz
-  cloudtrail_fuzz k8s_audit_fuzz vault_fuzz github_fuzz
+  cloudtrail_fuzz k8s_audit_fuzz vault_fuzz github_fuzz okta_fuzz gcp_fuzz entra_fuzz azure_fuzz m365_fuzz
   json_strict_fuzz jwt_fuzz x509_svid_fuzz http_request_fuzz tlog_formats_fuzz})
 build=build-fuzz
 shared=../shared/conformance/cedar
@@ -71,11 +71,13 @@ copy_seeds() {  # DIR FIND-TESTS...: files named by their path, as names repeat 
 }
 # An importer's seeds: each sample file of its source whole, and each of its
 # records alone (short inputs make fast runs), read in place from ../shared.
-split_samples() {  # DIR SAMPLE-SUBDIR
-  python3 - "$samples/$2" "$1" <<'PY'
+split_samples() {  # DIR SAMPLE-SUBDIR (under ../shared/samples, or a path)
+  local root=$samples/$2
+  [[ -d $root ]] || root=$2
+  python3 - "$root" "$1" <<'PY'
 import json, pathlib, sys
 root, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
-n = 0
+n = len(list(out.iterdir()))  # a second call adds, never overwrites
 def put(data):
     global n
     (out / f'sample{n}').write_bytes(data)
@@ -106,6 +108,16 @@ seed() {
     k8s_audit_fuzz) split_samples "$dir" k8s_audit ;;
     vault_fuzz) split_samples "$dir" vault_audit ;;
     github_fuzz) split_samples "$dir" github ;;
+    # The newer sources: the shared samples where there are some, and the
+    # logs their tests were written with.
+    okta_fuzz) split_samples "$dir" idp_and_other_cloud/okta-developer-docs_systemlog_examples
+               split_samples "$dir" tests/ingest/logs/okta ;;
+    azure_fuzz) split_samples "$dir" idp_and_other_cloud/plaso_azure_activity_log
+                split_samples "$dir" tests/ingest/logs/microsoft ;;
+    m365_fuzz) split_samples "$dir" idp_and_other_cloud/plaso_m365_unified_audit_log
+               split_samples "$dir" tests/ingest/logs/microsoft ;;
+    entra_fuzz) split_samples "$dir" tests/ingest/logs/microsoft ;;
+    gcp_fuzz) split_samples "$dir" tests/ingest/logs/gcp ;;
     policy_parser_fuzz) copy_seeds "$dir" -name '*.cedar' ;;
     schema_fuzz) copy_seeds "$dir" -name '*.cedarschema' ;;
     entities_fuzz) copy_seeds "$dir" -name '*.json' -path '*entities*' ;;

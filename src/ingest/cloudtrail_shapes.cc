@@ -43,25 +43,6 @@ std::optional<core::Timestamp> carrier_time(simdjson::dom::element object, std::
   return parse_source_time(text);
 }
 
-void append_json_string(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      out += "\\u00";
-      out += kHex[u >> 4];
-      out += kHex[u & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
-
 // The Lake columns read when a row has no eventJson, by the names a query
 // gives them: the field's own name, or its path when aliased
 // (`userIdentity.arn AS "userIdentity.arn"`), compared without case. Struct

@@ -90,4 +90,8 @@ std::string_view utf8_prefix(std::string_view text, std::size_t max);
 // "a/b/c" -> "a.b.c": how errors name a field.
 std::string field_name(std::string_view pointer);
 
+// Appends `text` as a JSON string: quotes, backslashes and control
+// characters escaped, everything else (UTF-8 included) as it is.
+void append_json_string(std::string& out, std::string_view text);
+
 }  // namespace mandate::ingest
