@@ -107,7 +107,7 @@ TEST(SqliteStoreRecords, AStoreMadeBeforeRecordsExistedOpensAndGainsThem) {
   EXPECT_EQ(store->record_version("task", "x"), kAbsent);
 }
 
-TEST(SqliteStore, AHomeFromBeforeSourceRecordIdsGainsTheColumnAndKeepsItsEvents) {
+TEST(SqliteStore, AnOldHomeGainsSourceIdsAndPartialIndexesAndKeepsItsEvents) {
   TempDir dir;
   const std::string db = (dir / "m.db").string();
   auto base = create_sqlite_store(db);
@@ -122,6 +122,8 @@ TEST(SqliteStore, AHomeFromBeforeSourceRecordIdsGainsTheColumnAndKeepsItsEvents)
         "source_address TEXT NOT NULL, user_agent TEXT NOT NULL, interactive INTEGER NOT NULL, signals TEXT NOT "
         "NULL, issued_credential TEXT NOT NULL, reference TEXT NOT NULL, origin TEXT NOT NULL, parent_id TEXT NOT "
         "NULL, raw BLOB NOT NULL);"
+        "CREATE INDEX observed_event_issued ON observed_event(issued_credential);"
+        "CREATE INDEX observed_event_parent ON observed_event(parent_id);"
         "INSERT INTO observed_event VALUES (1,'old','cloudtrail','1',5,'alice','human','','','none',NULL,'[]',"
         "'action','s3:GetObject','','success','','',0,'[]','','','t.json:1','',X'7B7D');");
   }
@@ -145,6 +147,17 @@ TEST(SqliteStore, AHomeFromBeforeSourceRecordIdsGainsTheColumnAndKeepsItsEvents)
   // Opening it again (as every command does) changes nothing more.
   auto again = open_sqlite_event_store(db);
   EXPECT_EQ(again->event_count(), 2u);
+  // The full issuer and parent indexes gave way to partial ones.
+  sqlite::Database check(db, sqlite::Database::Mode::existing);
+  auto indexes = check.prepare(
+      "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'index' AND "
+      "tbl_name = 'observed_event' AND sql LIKE '%WHERE%' ORDER BY name)");
+  ASSERT_TRUE(indexes.step());
+  EXPECT_EQ(indexes.column_text(0), "observed_event_child observed_event_issuer");
+  auto old_ones = check.prepare(
+      "SELECT count(*) FROM sqlite_schema WHERE name IN ('observed_event_issued', 'observed_event_parent')");
+  ASSERT_TRUE(old_ones.step());
+  EXPECT_EQ(old_ones.column_int(0), 0);
 }
 
 }  // namespace
