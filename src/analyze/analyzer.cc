@@ -225,6 +225,7 @@ struct Analyzer::State {
     for (const auto& s : e.signals) {
       if (s == "offboarded") standing[e.resource] = s;
       if (s == "suspended" && standing[e.resource] != "offboarded") standing[e.resource] = s;
+      if (s == "reinstated") standing.erase(e.resource);
     }
   }
 

@@ -114,8 +114,8 @@ void token_grant(JsonReader& r, core::AuditEvent& e) {
   }
 }
 
-// Okta event types that change who may act: a person leaving or suspended,
-// a token or role handed out.
+// Okta event types that change who may act: a person leaving, suspended or
+// back again, a token or role handed out.
 void classify(JsonReader& r, std::string_view type, core::AuditEvent& e) {
   const bool succeeded = e.result == EventResult::success;
   if (type == "user.session.start" || type.starts_with("user.authentication.")) {
@@ -128,6 +128,16 @@ void classify(JsonReader& r, std::string_view type, core::AuditEvent& e) {
       e.category = EventCategory::lifecycle;
       e.resource = principal(r, target_pointer(person)).id;
       e.signals.push_back(type == "user.lifecycle.deactivate" ? "offboarded" : "suspended");
+    }
+  } else if ((type == "user.lifecycle.activate" || type == "user.lifecycle.reactivate" ||
+              type == "user.lifecycle.unsuspend") &&
+             succeeded) {
+    // A person back at work answers for their machines again.
+    const int person = target_of_type(r, "User");
+    if (person >= 0) {
+      e.category = EventCategory::lifecycle;
+      e.resource = principal(r, target_pointer(person)).id;
+      e.signals.push_back("reinstated");
     }
   } else if (is_token_grant(type) && succeeded) {
     token_grant(r, e);

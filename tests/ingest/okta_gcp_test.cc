@@ -128,8 +128,9 @@ TEST(Okta, SignInsMfaTokensAndAdminGrantsFromTheSystemLogApi) {
   EXPECT_EQ(refused_grant.result, EventResult::failure);
   const auto& activate = by_source_id(ev, "3b1f6c2e-9a10-11f1-8a61-0d5c2a000009");
   EXPECT_EQ(activate.actor.kind, PrincipalKind::service);  // Okta's SystemPrincipal
-  EXPECT_EQ(activate.category, EventCategory::action);
-  EXPECT_TRUE(activate.signals.empty());
+  // An activation puts a person back in standing (see APersonReactivated…).
+  EXPECT_EQ(activate.category, EventCategory::lifecycle);
+  EXPECT_EQ(activate.signals, std::vector<std::string>{"reinstated"});
   EXPECT_TRUE(activate.source_address.empty());  // null in the record
 }
 
@@ -437,7 +438,7 @@ TEST(OktaAndGcp, MutatedRecordsAreImportedOrRefusedNeverBoth) {
 
 // ---- Both, through the analyzer --------------------------------------------
 
-std::vector<analyze::Finding> orphaned(bool with_okta) {
+std::vector<analyze::Finding> orphaned(bool with_okta, bool reactivated = false) {
   TempDir dir;
   const std::string db = (dir / "m.db").string();
   auto base = store::create_sqlite_store(db);
@@ -445,7 +446,8 @@ std::vector<analyze::Finding> orphaned(bool with_okta) {
   const std::vector<std::string> gcp{test_log("gcp/gcloud-read.json")};
   ingest::import_files(SourceKind::gcp, gcp, *events);
   if (with_okta) {
-    const std::vector<std::string> okta{test_log("okta/event-hook.json"), test_log("okta/system-log.json")};
+    std::vector<std::string> okta{test_log("okta/event-hook.json"), test_log("okta/system-log.json")};
+    if (reactivated) okta.push_back(test_log("okta/reactivate.jsonl"));
     ingest::import_files(SourceKind::okta, okta, *events);
   }
   analyze::AnalyzeConfig config;
@@ -465,6 +467,11 @@ TEST(OktaAndGcp, AnOktaDeactivationOrphansTheServiceAccountsThatPersonOwns) {
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].subject, "deployer@acme-prod.iam.gserviceaccount.com");
   EXPECT_NE(found[0].explanation.find("john.doe@example.com has been offboarded"), std::string::npos) << found[0].explanation;
+}
+
+TEST(OktaAndGcp, APersonReactivatedInOktaOwnsTheirServiceAccountsAgain) {
+  // john is deactivated on 3 November and reactivated on the 4th.
+  EXPECT_TRUE(orphaned(true, true).empty());
 }
 
 }  // namespace
