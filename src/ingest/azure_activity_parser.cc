@@ -177,10 +177,7 @@ class AzureActivityParser final : public RecordParser {
     e.source_id = std::string(first_text(r, {"/event_data_id", "/eventDataId", "/properties/eventDataId"}));
     if (e.source_id.empty()) e.source_id = std::string(first_text(r, {"/correlation_id", "/correlationId"}));
     if (!r.ok()) return sink.refuse(origin, r.error());
-    e.origin = origin;
-    e.raw = sink.stored.write(record);
-    e.id = event_id(e.source, e.raw);
-    sink.add(std::move(e));
+    sink.keep(std::move(e), record, origin);
   }
 };
 

@@ -207,10 +207,7 @@ void parse_record(simdjson::dom::element record, simdjson::dom::element stored,
   cloudtrail_signals(r, name, e);
   if (!r.ok()) return sink.refuse(origin, r.error());
   e.source_id = std::string(r.text("/eventID"));
-  e.origin = origin;
-  e.raw = sink.stored.write(stored);
-  e.id = event_id(e.source, e.raw);
-  sink.add(std::move(e));
+  sink.keep(std::move(e), stored, origin);
 }
 
 class CloudTrailParser final : public RecordParser {

@@ -370,10 +370,7 @@ class EntraParser final : public RecordParser {
     if (!r.ok()) return sink.refuse(origin, r.error());
     if (e.source_address.empty() && env.caller_ip != "<null>") e.source_address = std::string(env.caller_ip);
     if (e.source_id.empty()) e.source_id = std::string(env.correlation);
-    e.origin = origin;
-    e.raw = sink.stored.write(record);
-    e.id = event_id(e.source, e.raw);
-    sink.add(std::move(e));
+    sink.keep(std::move(e), record, origin);
   }
 };
 

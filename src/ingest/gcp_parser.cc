@@ -273,10 +273,7 @@ class GcpParser final : public RecordParser {
     classify(p, method, e);
     e.source_id = std::string(r.text("/insertId"));
     if (!r.ok()) return sink.refuse(origin, r.error());
-    e.origin = origin;
-    e.raw = sink.stored.write(record);
-    e.id = event_id(e.source, e.raw);
-    sink.add(std::move(e));
+    sink.keep(std::move(e), record, origin);
   }
 
   // For entries inside Pub/Sub messages, with the importer's depth limit

@@ -211,10 +211,7 @@ class GitHubParser final : public RecordParser {
     e.source_id = std::string(delivery.id);
     if (e.source_id.empty()) e.source_id = std::string(r.text("/_document_id"));
     if (e.source_id.empty()) e.source_id = std::string(r.text("/jti"));
-    e.origin = origin;
-    e.raw = sink.stored.write(payload);
-    e.id = event_id(e.source, e.raw);
-    sink.add(std::move(e));
+    sink.keep(std::move(e), payload, origin);
   }
 
  private:

@@ -164,10 +164,7 @@ class M365Parser final : public RecordParser {
     if (workload == "AzureActiveDirectory") directory_signals(r, operation, e);
     e.source_id = std::string(r.text("/Id"));
     if (!r.ok()) return sink.refuse(origin, r.error());
-    e.origin = origin;
-    e.raw = sink.stored.write(record);
-    e.id = event_id(e.source, e.raw);
-    sink.add(std::move(e));
+    sink.keep(std::move(e), record, origin);
   }
 };
 

@@ -183,10 +183,7 @@ class OktaParser final : public RecordParser {
     if (!transaction.empty()) e.reference = "okta-transaction:" + std::string(transaction);
     e.source_id = std::string(r.text("/uuid"));
     if (!r.ok()) return sink.refuse(origin, r.error());
-    e.origin = origin;
-    e.raw = sink.stored.write(record);
-    e.id = event_id(e.source, e.raw);
-    sink.add(std::move(e));
+    sink.keep(std::move(e), record, origin);
   }
 };
 

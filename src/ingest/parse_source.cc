@@ -78,6 +78,13 @@ void ParseSink::add(core::AuditEvent event) {
   events.push_back(std::move(event));
 }
 
+void ParseSink::keep(core::AuditEvent event, simdjson::dom::element record, const std::string& origin) {
+  event.origin = origin;
+  event.raw = stored.write(record);
+  event.id = event_id(event.source, event.raw);
+  add(std::move(event));
+}
+
 void ParseSink::refuse(const std::string& origin, std::string reason) {
   ++report->malformed;
   if (report->malformed_examples.size() < FileReport::kMaxReported) {

@@ -24,6 +24,9 @@ struct ParseSink {
   StoredFormWriter stored;  // each event's raw record
 
   void add(core::AuditEvent event);
+  // Adds the event read from `record`: its origin, its stored form (the
+  // record minified, secrets redacted) and the id that hashes it.
+  void keep(core::AuditEvent event, simdjson::dom::element record, const std::string& origin);
   // A well-formed record that is no action, counted with why it was left out.
   void skip(std::string_view reason) {
     ++report->skipped;
