@@ -32,6 +32,9 @@ class Store;
 namespace mandate::ledger {
 class Ledger;
 }
+namespace mandate::token {
+struct MandateClaims;
+}
 namespace mandate::keys {
 class SharedKeyring;
 }
@@ -502,6 +505,7 @@ class Broker {
 
   struct VerifiedToken;  // a token whose signature was checked, cached by hash
   struct Presentation;   // what a decision's checks established (decision_checks.h)
+  struct DecisionState;  // what they read about one mandate (decision_checks.h)
   struct Failure;        // the check that failed, and why
 
  private:
@@ -514,6 +518,8 @@ class Broker {
   Clock clock_;
   std::shared_ptr<const VerifiedToken> verified_token(const std::string& token, const std::string& token_hash,
                                                      core::Timestamp at, std::optional<Failure>& failure);
+  std::shared_ptr<const DecisionState> decision_state(const token::MandateClaims& claims, bool remembered,
+                                                     bool& was_remembered);
   static constexpr std::uint64_t kDecisionConflict = ~std::uint64_t{0};
   std::uint64_t record_decision(const DecisionRequest& request, const std::optional<Caller>& asked_by,
                                 const std::string& audience, const std::string& token_hash,
@@ -521,13 +527,14 @@ class Broker {
                                 const DecisionResult& result);
 
   std::unique_ptr<PolicyContextCache> policy_cache_;
-  std::mutex cache_mu_;  // guards verified_tokens_
+  std::mutex cache_mu_;  // guards verified_tokens_ and decision_states_
   // Decisions on one task all move its use count: in this process they take
   // turns (by a stripe of the task id) from their reads to their commit,
   // instead of racing and deciding again. Other processes still race, and
   // the commit's version checks settle it.
   std::array<std::mutex, 64> task_turns_;
   std::unordered_map<std::string, std::shared_ptr<const VerifiedToken>> verified_tokens_;
+  std::unordered_map<std::string, std::shared_ptr<const DecisionState>> decision_states_;  // by mandate jti
 };
 
 }  // namespace mandate::broker

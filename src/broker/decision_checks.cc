@@ -53,31 +53,55 @@ Verdict check_audience(const token::MandateClaims& claims, const std::string& au
   return failed("audience", "the mandate is not for this resource server (" + audience + ")");
 }
 
-Verdict check_revocation(store::Store& store, const std::string& token_hash, core::Timestamp at, Presentation& p) {
+DecisionState read_decision_state(store::Store& store, const token::MandateClaims& claims) {
+  DecisionState state;
+  for (std::optional<std::string> id = claims.jti; id;) {
+    auto record = find_mandate(store, *id);
+    if (!record) break;
+    id = record->value.mandate.parent_id;
+    state.chain.push_back(std::move(*record));
+  }
+  auto task = store.record(kTaskKind, claims.task_id);
+  if (task) state.task = Versioned<TaskRecord>{task_from_json(nlohmann::json::parse(task->body)), task->version};
+  if (state.task && state.task->value.task.state == core::TaskState::active) {
+    state.approvals = task_approvals(store, claims.task_id);
+  }
+  state.executor = find_actor(store, claims.executor);
+  if (state.executor && state.executor->value.public_jwk) {
+    if (auto key = token::PublicKey::from_jwk(std::string_view(*state.executor->value.public_jwk))) state.executor_key = std::move(*key);
+  }
+  return state;
+}
+
+Verdict check_revocation(const std::string& token_hash, core::Timestamp at, Presentation& p) {
   const token::MandateClaims& claims = *p.claims;
-  const auto mandate = find_mandate(store, claims.jti);
-  if (!mandate || mandate->value.token_hash != token_hash) return failed("revocation", "no such mandate was issued here");
-  if (mandate->value.revocation) {
-    return failed("revocation", "the mandate was revoked (" + std::string(core::to_string(mandate->value.revocation->reason)) + ")");
+  const DecisionState& state = *p.state;
+  if (state.chain.empty() || state.chain.front().value.token_hash != token_hash) {
+    return failed("revocation", "no such mandate was issued here");
+  }
+  const auto& mandate = state.chain.front();
+  if (mandate.value.revocation) {
+    return failed("revocation", "the mandate was revoked (" + std::string(core::to_string(mandate.value.revocation->reason)) + ")");
   }
   p.uses = {{kUsesKind, claims.jti, claims.task_id, 0, claims.max_uses}};
-  p.standing = {{kMandateKind, claims.jti, mandate->version}};
-  for (auto parent = mandate->value.mandate.parent_id; parent;) {
-    const auto record = find_mandate(store, *parent);
-    if (!record || record->value.revocation) return failed("revocation", "a parent mandate was revoked");
-    p.uses.push_back({kUsesKind, record->value.mandate.id, claims.task_id, 0, record->value.mandate.max_uses});
-    p.standing.push_back({kMandateKind, record->value.mandate.id, record->version});
-    parent = record->value.mandate.parent_id;
+  p.standing = {{kMandateKind, claims.jti, mandate.version}};
+  for (std::size_t i = 1;; ++i) {
+    const auto& parent = state.chain[i - 1].value.mandate.parent_id;
+    if (!parent) break;
+    if (i == state.chain.size() || state.chain[i].value.revocation) return failed("revocation", "a parent mandate was revoked");
+    const auto& record = state.chain[i];
+    p.uses.push_back({kUsesKind, record.value.mandate.id, claims.task_id, 0, record.value.mandate.max_uses});
+    p.standing.push_back({kMandateKind, record.value.mandate.id, record.version});
   }
-  const auto task = get_task(store, claims.task_id);
-  p.task = task.value;
-  p.standing.push_back({kTaskKind, claims.task_id, task.version});
+  if (!state.task) fail(ErrorKind::not_found, "no task " + claims.task_id);
+  p.task = state.task->value;
+  p.standing.push_back({kTaskKind, claims.task_id, state.task->version});
   p.uses.push_back({kTaskUsesKind, claims.task_id, claims.task_id, 0, p.task->use_budget});
   if (p.task->task.state != core::TaskState::active) {
     return failed("revocation", "the task is " + std::string(core::to_string(p.task->task.state)));
   }
   if (p.task->window_ends_at && *p.task->window_ends_at <= at) return failed("revocation", "the task's window has ended");
-  const auto executor = find_actor(store, claims.executor);
+  const auto& executor = state.executor;
   if (!executor || executor->value.actor.state != core::LifecycleState::active) {
     return failed("revocation", "the executor is not active");
   }
@@ -102,6 +126,8 @@ Verdict check_proof(store::Store& store, const DecisionRequest& request, const S
   const token::MandateClaims& claims = *p.claims;
   if (claims.key_binding.kind == core::KeyBindingKind::x5t_s256) return check_certificate(request, claims, p);
   token::ProofOptions options{at, settings.proof_max_age, std::chrono::seconds(5)};
+  options.registered_key = p.state->executor_key;
+  if (!p.token_ath.empty()) options.token_ath = p.token_ath;
   if (request.http_request) options.profile = token::ProofProfile::http;
   const auto proof = request.http_request
                          ? token::verify_proof(request.proof, request.token, claims.key_binding.thumbprint,
@@ -134,12 +160,12 @@ Verdict check_scope(const token::MandateClaims& claims, const DecisionRequest& r
   return failed("scope", "the action on this resource is outside the approved authorization_details");
 }
 
-Verdict check_policy(store::Store& store, const Broker::PolicyContext& context, const DecisionRequest& request,
+Verdict check_policy(const Broker::PolicyContext& context, const DecisionRequest& request,
                      const nlohmann::json& user_context, const Presentation& p, DecisionResult& result) {
   if (context.policy_set_hash.empty()) return failed("policy", "no policy set is loaded (mandate policy load)");
   const token::MandateClaims& claims = *p.claims;
   nlohmann::json approvers = nlohmann::json::array();
-  for (const auto& a : task_approvals(store, claims.task_id)) {
+  for (const auto& a : p.state->approvals) {
     if (a.decision == core::ApprovalDecision::approve) approvers.push_back(a.approver);
   }
   nlohmann::json ctx = user_context;

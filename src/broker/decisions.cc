@@ -10,6 +10,9 @@
 #include "broker/internal/tool_calls.h"
 #include "core/error.h"
 #include "core/ids.h"
+#include "crypto/sha256.h"
+#include "encoding/base64.h"
+#include "encoding/hex.h"
 #include "encoding/json.h"
 #include "keys/shared_keyring.h"
 #include "ledger/ledger.h"
@@ -28,6 +31,7 @@ struct Broker::VerifiedToken {
 namespace {
 
 constexpr std::size_t kMaxCachedTokens = 4096;
+constexpr std::size_t kMaxCachedStates = 4096;
 // Concurrent decisions on one task all move its use count; each commit that
 // loses the race decides again on fresh state, and one of them always wins.
 constexpr int kMaxDecisionAttempts = 64;
@@ -81,7 +85,7 @@ std::shared_ptr<const Broker::VerifiedToken> Broker::verified_token(const std::s
   }
   if (verified) {
     const auto& c = verified->claims;
-    if (!acceptable_key(*keyring_.current(), verified->kid, at, settings_.key_grace)) {
+    if (!key_still_accepted(*keyring_.current(), verified->kid, at, settings_.key_grace)) {
       failure = Failure{"key_id", "the signing key is no longer accepted"};
     } else if (at + settings_.clock_skew < c.not_before) {
       failure = Failure{"time", "the mandate is not valid yet"};
@@ -105,25 +109,54 @@ std::shared_ptr<const Broker::VerifiedToken> Broker::verified_token(const std::s
   return entry;
 }
 
+// The decision state of a mandate, as remembered from an earlier decision
+// when `remembered` allows and one is, else read now (and remembered).
+std::shared_ptr<const DecisionState> Broker::decision_state(const token::MandateClaims& claims, bool remembered,
+                                                            bool& was_remembered) {
+  was_remembered = false;
+  if (remembered) {
+    std::lock_guard lock(cache_mu_);
+    if (auto it = decision_states_.find(claims.jti); it != decision_states_.end()) {
+      was_remembered = true;
+      return it->second;
+    }
+  }
+  auto state = std::make_shared<const DecisionState>(read_decision_state(store_, claims));
+  std::lock_guard lock(cache_mu_);
+  if (decision_states_.size() >= kMaxCachedStates) decision_states_.clear();
+  decision_states_[claims.jti] = state;
+  return state;
+}
+
 DecisionResult Broker::authorize(const DecisionRequest& request) { return authorize(request, std::nullopt); }
 
 DecisionResult Broker::authorize(const DecisionRequest& request, const std::optional<Caller>& asked_by) {
   check_request(request);
   const nlohmann::json user_context = parse_context(request.context_json);
-  const std::string token_hash = token::token_hash(request.token);
+  // One digest of the token: its hash for the records, its "ath" for the proof.
+  const crypto::Hash token_digest = crypto::sha256(request.token);
+  const std::string token_hash = encoding::hex_encode(token_digest);
+  const std::string token_ath = encoding::base64url_encode(token_digest);
   const std::string audience = decision_audience(request, asked_by, settings_);
 
   bool held_by_this_call = false;
+  // A remembered state may allow (its commit requires every version it
+  // read); a deny, or a commit that finds a record moved, is decided again
+  // on state read afresh.
+  bool remembered = true;
   for (int attempt = 0;; ++attempt) {
     const core::Timestamp at = now();
     DecisionResult result;
     Presentation p;
+    p.token_ath = token_ath;
     std::optional<Failure> failure;
+    bool state_was_remembered = false;
     const auto verified = verified_token(request.token, token_hash, at, failure);
     std::unique_lock<std::mutex> turn;
     if (verified) {
       turn = std::unique_lock(task_turns_[std::hash<std::string>{}(verified->claims.task_id) % task_turns_.size()]);
       p.claims = &verified->claims;
+      p.state = decision_state(*p.claims, remembered, state_was_remembered);
       result.mandate_id = p.claims->jti;
       result.task_id = p.claims->task_id;
       result.executor = p.claims->executor;
@@ -132,12 +165,15 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
     result.policy_set_hash = context->policy_set_hash;
     // The first check that fails decides; the later ones do not run.
     if (!failure && p.claims) failure = check_audience(*p.claims, audience, settings_);
-    if (!failure && p.claims) failure = check_revocation(store_, token_hash, at, p);
+    if (!failure && p.claims) failure = check_revocation(token_hash, at, p);
     if (!failure && p.claims) failure = check_uses(store_, p);
     if (!failure && p.claims) failure = check_proof(store_, request, settings_, at, p);
     if (!failure && p.claims) failure = check_scope(*p.claims, request);
-    if (!failure && p.claims) failure = check_policy(store_, *context, request, user_context, p, result);
-    std::optional<std::string> hold_binding;
+    if (!failure && p.claims) failure = check_policy(*context, request, user_context, p, result);
+    if (failure && state_was_remembered) {
+      remembered = false;
+      continue;
+    }
     if (failure && failure->check == "policy" && request.tool_call &&
         awaits_approval(context->authorizer.policies(), result.reasons)) {
       const std::string binding = held_call_binding(*p.claims, *request.tool_call);
@@ -146,7 +182,7 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
         p.approval = Presentation::HeldApproval{held.task_id, held.task_version, held.approvers};
         result.reasons.clear();
         result.policy_errors.clear();
-        failure = check_policy(store_, *context, request, user_context, p, result);
+        failure = check_policy(*context, request, user_context, p, result);
         if (!failure) result.approval_task = held.task_id;
       } else if (held.state == HeldStanding::State::waiting) {
         result.held = HeldCall{held.task_id, attempt > 0 && held_by_this_call, held.expires_at};
@@ -176,7 +212,10 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
     }
     result.presenter = p.presenter;
     result.ledger_index = record_decision(request, asked_by, audience, token_hash, user_context, at, p, result);
-    if (result.ledger_index == kDecisionConflict && attempt + 1 < kMaxDecisionAttempts) continue;
+    if (result.ledger_index == kDecisionConflict && attempt + 1 < kMaxDecisionAttempts) {
+      remembered = false;
+      continue;
+    }
     if (result.ledger_index == kDecisionConflict) fail(ErrorKind::conflict, "the decision kept racing other decisions on its task");
     return result;
   }
@@ -193,13 +232,14 @@ PresentationCheck Broker::check_presentation(const DecisionRequest& request) {
   PresentationCheck out;
   if (verified) {
     p.claims = &verified->claims;
+    p.state = std::make_shared<const DecisionState>(read_decision_state(store_, *p.claims));
     out.mandate_id = p.claims->jti;
     out.task_id = p.claims->task_id;
     out.executor = p.claims->executor;
     out.scope = p.claims->scope;
   }
   if (!failure && p.claims) failure = check_audience(*p.claims, audience, settings_);
-  if (!failure && p.claims) failure = check_revocation(store_, token_hash, at, p);
+  if (!failure && p.claims) failure = check_revocation(token_hash, at, p);
   if (!failure && p.claims) failure = check_uses(store_, p);
   if (!failure && p.claims) failure = check_proof(store_, request, settings_, at, p);
   if (failure) {

@@ -52,18 +52,34 @@ token::MandateClaims claims_for(const core::Mandate& m, const Settings& settings
   return c;
 }
 
-std::optional<token::PublicKey> acceptable_key(const keys::Keyring& keyring, std::string_view kid, core::Timestamp now,
-                                               std::chrono::seconds grace) {
-  for (const keys::KeyInfo& info : keyring.list(std::chrono::floor<std::chrono::seconds>(now))) {
+namespace {
+
+const keys::KeyInfo* standing_key(const std::vector<keys::KeyInfo>& keys, std::string_view kid, core::Timestamp now,
+                                  std::chrono::seconds grace) {
+  for (const keys::KeyInfo& info : keys) {
     if (info.kid != kid) continue;
     // Counted from when its successor began to sign, not from when that was
     // made: a staged successor leaves this key signing until its activation.
-    if (info.superseded && core::Timestamp(*info.superseded) + grace < now) return std::nullopt;
-    auto key = token::PublicKey::from_jwk(info.public_jwk);
-    if (!key) return std::nullopt;
-    return *key;
+    if (info.superseded && core::Timestamp(*info.superseded) + grace < now) return nullptr;
+    return &info;
   }
-  return std::nullopt;
+  return nullptr;
+}
+
+}  // namespace
+
+std::optional<token::PublicKey> acceptable_key(const keys::Keyring& keyring, std::string_view kid, core::Timestamp now,
+                                               std::chrono::seconds grace) {
+  const auto keys = keyring.list(std::chrono::floor<std::chrono::seconds>(now));
+  const keys::KeyInfo* info = standing_key(keys, kid, now, grace);
+  if (info == nullptr) return std::nullopt;
+  auto key = token::PublicKey::from_jwk(info->public_jwk);
+  if (!key) return std::nullopt;
+  return *key;
+}
+
+bool key_still_accepted(const keys::Keyring& keyring, std::string_view kid, core::Timestamp now, std::chrono::seconds grace) {
+  return standing_key(keyring.list(std::chrono::floor<std::chrono::seconds>(now)), kid, now, grace) != nullptr;
 }
 
 namespace {

@@ -18,5 +18,8 @@ namespace mandate::broker {
 // after its successor began to sign. Used wherever a mandate is verified.
 std::optional<token::PublicKey> acceptable_key(const keys::Keyring& keyring, std::string_view kid, core::Timestamp now,
                                                std::chrono::seconds grace);
+// The same standing without building the key: for a mandate whose
+// signature already verified with it.
+bool key_still_accepted(const keys::Keyring& keyring, std::string_view kid, core::Timestamp now, std::chrono::seconds grace);
 
 }  // namespace mandate::broker

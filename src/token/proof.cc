@@ -188,7 +188,7 @@ std::expected<VerifiedProof, ProofRejection> verify_proof(std::string_view proof
   if (!key->verify(jws->signing_input, jws->signature)) return reject(ProofCheck::signature, "the proof's signature is not valid");
 
   if (key->thumbprint() != expected_jkt) return reject(ProofCheck::binding, "the proof is signed by a key the mandate is not bound to");
-  if (claims->ath != access_token_hash(token)) return reject(ProofCheck::token, "the proof was made for another token");
+  if (claims->ath != (options.token_ath ? *options.token_ath : access_token_hash(token))) return reject(ProofCheck::token, "the proof was made for another token");
   if (options.profile == ProofProfile::http) {
     if (claims->htm != htm) return reject(ProofCheck::htm, "the proof was made for another HTTP method");
     const auto expected = normalize_http_uri(htu);

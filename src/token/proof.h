@@ -85,6 +85,8 @@ struct ProofOptions {
   // the signature check). It decides nothing: binding is still checked
   // against expected_jkt, and any other jwk is parsed as usual.
   std::optional<PublicKey> registered_key{};
+  // access_token_hash(token), when the caller has hashed the token already.
+  std::optional<std::string> token_ath{};
   ProofProfile profile = ProofProfile::action;
 };
 

@@ -21,6 +21,11 @@ class DecisionChecks : public BrokerTest {
     claims = token::verify_mandate_token(mandate.token, lookup, {settings.issuer, std::nullopt, clock_now}).value();
     presentation.claims = &claims;
   }
+  // The presentation with the state as stored now.
+  Presentation& read_state(Presentation& p) {
+    p.state = std::make_shared<const DecisionState>(read_decision_state(*store, *p.claims));
+    return p;
+  }
   DecisionRequest request(const std::string& action = "deploy", const std::string& resource = "prod/payments") {
     return {mandate.token, prove(mandate.token, action, resource), action, resource, "{}", std::nullopt, std::nullopt};
   }
@@ -40,19 +45,25 @@ TEST_F(DecisionChecks, Audience) {
 
 TEST_F(DecisionChecks, RevocationFillsWhatLaterChecksNeed) {
   const std::string hash = token::token_hash(mandate.token);
-  ASSERT_FALSE(check_revocation(*store, hash, clock_now, presentation));
+  ASSERT_FALSE(check_revocation(hash, clock_now, read_state(presentation)));
   EXPECT_EQ(presentation.executor_kind, core::ActorKind::workload);
   ASSERT_EQ(presentation.uses.size(), 2u) << "the mandate and the task";
   EXPECT_EQ(presentation.uses.back().limit, 3);
   Presentation other;
   other.claims = &claims;
-  EXPECT_EQ(check_revocation(*store, token::token_hash("another token"), clock_now, other)->check, "revocation");
+  EXPECT_EQ(check_revocation(token::token_hash("another token"), clock_now, read_state(other))->check, "revocation");
+  const auto before = other.state;
   broker->revoke_mandate(as("carol"), mandate.record.mandate.id, "stop");
-  EXPECT_EQ(check_revocation(*store, hash, clock_now, other)->check, "revocation");
+  EXPECT_EQ(check_revocation(hash, clock_now, read_state(other))->check, "revocation");
+  // The state read before the revocation still passes: what keeps a
+  // remembered state from allowing is the commit's version check.
+  other.state = before;
+  EXPECT_FALSE(check_revocation(hash, clock_now, other));
+  EXPECT_LT(other.standing.front().version, read_decision_state(*store, claims).chain.front().version);
 }
 
 TEST_F(DecisionChecks, UsesReadsEveryCounter) {
-  ASSERT_FALSE(check_revocation(*store, token::token_hash(mandate.token), clock_now, presentation));
+  ASSERT_FALSE(check_revocation(token::token_hash(mandate.token), clock_now, read_state(presentation)));
   EXPECT_FALSE(check_uses(*store, presentation));
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(use(mandate.token).allow);
   const auto spent = check_uses(*store, presentation);
@@ -62,7 +73,7 @@ TEST_F(DecisionChecks, UsesReadsEveryCounter) {
 }
 
 TEST_F(DecisionChecks, ProofSetsThePresenterOnlyWhenProven) {
-  ASSERT_FALSE(check_revocation(*store, token::token_hash(mandate.token), clock_now, presentation));
+  ASSERT_FALSE(check_revocation(token::token_hash(mandate.token), clock_now, read_state(presentation)));
   DecisionRequest r = request();
   r.proof.clear();
   EXPECT_EQ(check_proof(*store, r, settings, clock_now, presentation)->check, "proof");

@@ -5,6 +5,8 @@
 #include "broker/records.h"
 #include "broker_fixture.h"
 #include "broker/key_acceptance.h"
+#include "broker/lookups.h"
+#include "broker/step.h"
 #include "encoding/base64.h"
 #include "token/jws.h"
 #include "token/mandate_token.h"
@@ -274,8 +276,29 @@ TEST_F(BrokerTest, OffboardingAnOwnerRevokesItsMachinesMandates) {
 
 TEST_F(BrokerTest, ASuspendedExecutorIsDenied) {
   const auto m = issued(approved_task(scope()));
+  ASSERT_TRUE(use(m.token).allow) << "the decision state is now remembered";
   broker->suspend_actor({"operator", broker::CallerKind::home_operator, "test"}, kWorkload, "investigating");
   EXPECT_EQ(use(m.token).decided_by, "revocation");
+}
+
+// The broker remembers what its last decision on a mandate read. A change
+// it did not make itself (another server on the same store) is found by the
+// allow's commit, or by deciding a deny again on fresh state.
+TEST_F(BrokerTest, ARememberedStateNeverDecidesAlone) {
+  const auto m = issued(approved_task(scope()));
+  ASSERT_TRUE(use(m.token).allow);
+  const auto put_executor_state = [&](core::LifecycleState state) {
+    auto executor = get_actor(*store, kWorkload);
+    executor.value.actor.state = state;
+    Step step("actor.test", as("operator", CallerKind::home_operator), clock_now);
+    step.put(kActorKind, kWorkload, store->record(kActorKind, kWorkload)->ref, to_json(executor.value), executor.version);
+    step.commit(*ledger);
+  };
+  put_executor_state(core::LifecycleState::suspended);
+  const auto denied = use(m.token);
+  EXPECT_EQ(denied.decided_by, "revocation") << "the remembered active executor could not allow";
+  put_executor_state(core::LifecycleState::active);
+  EXPECT_TRUE(use(m.token).allow) << "the remembered suspended executor could not deny";
 }
 
 TEST_F(BrokerTest, TheLedgerNeverHoldsATokenOrAProof) {

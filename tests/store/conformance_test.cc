@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <future>
 #include <memory>
 #include <optional>
 #include <set>
@@ -163,6 +165,28 @@ TEST_P(StoreContract, TheSequencerIsGivenTheLockedSizeAndItsFailureWritesNothing
                Error);
   EXPECT_EQ(store->ledger_size(), 3u);
   EXPECT_EQ(store->record_version("task", "t1"), 1);
+}
+
+// Decisions read state while another decision's commit is in flight (its
+// fsync, its network round trip): a read neither waits for that commit nor
+// sees its writes before they are durable.
+TEST_P(StoreContract, AReadDoesNotWaitForTheAppendInFlight) {
+  auto store = place_->create();
+  store->append_sequenced([&](std::uint64_t size, const NodeReader&) {
+    return Sequenced{{row(size)}, {{"task", "t1", "", "{\"v\":1}", kAbsent}}};
+  });
+  std::optional<Record> read_meanwhile;
+  bool answered_meanwhile = false;
+  store->append_sequenced([&](std::uint64_t size, const NodeReader&) {
+    auto read = std::async(std::launch::async, [&] { return store->record("task", "t1"); });
+    answered_meanwhile = read.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+    read_meanwhile = read.get();
+    return Sequenced{{row(size)}, {{"task", "t1", "", "{\"v\":2}", 1}}};
+  });
+  EXPECT_TRUE(answered_meanwhile) << "the read waited for the commit";
+  ASSERT_TRUE(read_meanwhile);
+  EXPECT_EQ(read_meanwhile->version, 1);
+  EXPECT_EQ(store->record("task", "t1")->version, 2);
 }
 
 // Several writers on several handles (processes, servers) append at once:

@@ -17,7 +17,9 @@
 
 #include "broker/broker.h"
 #include "broker/records.h"
+#include "broker/step.h"
 #include "token/mandate_token.h"
+#include "token/public_key.h"
 
 namespace mandate::store {
 class Store;
@@ -41,9 +43,28 @@ struct UseCount {
   std::int64_t limit = 0;
 };
 
+// What the revocation and policy checks read about one mandate, at the
+// versions read. Every record an allow relies on is in `standing` and its
+// commit requires those versions, so a state remembered from an earlier
+// decision can only allow while it is still the stored one (decisions.cc).
+struct Broker::DecisionState {
+  std::vector<Versioned<MandateRecord>> chain;  // the mandate, then its ancestors, as far as found
+  std::optional<Versioned<TaskRecord>> task;
+  std::optional<Versioned<ActorRecord>> executor;
+  // Recorded while the task was requested, and fixed once it is active.
+  std::vector<core::Approval> approvals;
+  std::optional<token::PublicKey> executor_key;  // the executor's registered key, parsed
+};
+using DecisionState = Broker::DecisionState;
+
+// Reads the decision state of the mandate the claims name.
+DecisionState read_decision_state(store::Store& store, const token::MandateClaims& claims);
+
 // What the checks establish about one presentation of a mandate.
 struct Broker::Presentation {
   const token::MandateClaims* claims = nullptr;  // set once the token verified
+  std::shared_ptr<const DecisionState> state;    // set with claims
+  std::string token_ath;                         // the token's SHA-256, base64url (a proof's "ath")
   std::optional<TaskRecord> task;
   std::optional<core::ActorKind> executor_kind;
   std::vector<UseCount> uses;  // the mandate, its ancestors, then the task
@@ -83,7 +104,7 @@ Verdict check_audience(const token::MandateClaims& claims, const std::string& au
 // Issued here as this very token; not revoked, nor any ancestor; the task
 // active and within its window; the executor active. Fills uses (limits),
 // task and executor_kind.
-Verdict check_revocation(store::Store& store, const std::string& token_hash, core::Timestamp at, Presentation& p);
+Verdict check_revocation(const std::string& token_hash, core::Timestamp at, Presentation& p);
 
 // Reads every counter in p.uses: none may be spent.
 Verdict check_uses(store::Store& store, Presentation& p);
@@ -99,7 +120,7 @@ Verdict check_scope(const token::MandateClaims& claims, const DecisionRequest& r
 
 // Cedar, with the executor as principal and context.mandate set. Fills the
 // result's reasons, policy errors and allow.
-Verdict check_policy(store::Store& store, const Broker::PolicyContext& context, const DecisionRequest& request,
+Verdict check_policy(const Broker::PolicyContext& context, const DecisionRequest& request,
                      const nlohmann::json& user_context, const Presentation& p, DecisionResult& result);
 
 }  // namespace mandate::broker

@@ -104,7 +104,7 @@ std::string_view Statement::column_view(int col) const {
 bool Statement::column_is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
 Database::Database(const std::string& path, Mode mode) {
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX |
+  const int flags = SQLITE_OPEN_READWRITE | (mode == Mode::read ? SQLITE_OPEN_NOMUTEX : SQLITE_OPEN_FULLMUTEX) |
                     (mode == Mode::create ? SQLITE_OPEN_CREATE : 0);
   if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
@@ -117,6 +117,7 @@ Database::Database(const std::string& path, Mode mode) {
   }
   sqlite3_extended_result_codes(db_, 0);
   sqlite3_busy_timeout(db_, 10000);
+  if (mode == Mode::read) exec("PRAGMA query_only=1");
 }
 
 Database::~Database() { sqlite3_close_v2(db_); }

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "store/commit_latency.h"
 #include "store/sqlite/internal/sqlite_db.h"
+#include "store/sqlite/internal/sqlite_readers.h"
 
 namespace mandate::store {
 namespace {
@@ -56,7 +57,7 @@ Hash to_hash(std::string_view blob) {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(const std::string& path, Database::Mode mode) : db_(path, mode) {
+  SqliteStore(const std::string& path, Database::Mode mode) : db_(path, mode), readers_(path) {
     if (mode == Database::Mode::create) {
       // 16 KiB pages, set before the first table (a WAL database keeps its
       // page size for good): imported records are ~1 KB each and an import
@@ -117,8 +118,8 @@ class SqliteStore final : public Store {
   }
 
   std::optional<LedgerRow> ledger_row(std::uint64_t index) override {
-    std::lock_guard lock(mu_);
-    Statement& s = *select_entry_;
+    auto reader = readers_.lease();
+    Statement& s = reader->select_entry;
     s.bind(1, static_cast<std::int64_t>(index));
     std::optional<LedgerRow> row;
     if (s.step()) read_row(s, row.emplace());
@@ -193,14 +194,20 @@ class SqliteStore final : public Store {
     }
   }
 
+  // Point reads go to a reader: they see the last commit and do not wait
+  // for the one in flight (nor hold the writer's lock while they read).
   std::int64_t record_version(const std::string& kind, const std::string& id) override {
-    std::lock_guard lock(mu_);
-    return version_locked(kind, id);
+    auto reader = readers_.lease();
+    Statement& s = reader->select_version;
+    s.bind(1, kind).bind(2, id);
+    const std::int64_t version = s.step() ? s.column_int(0) : kAbsent;
+    s.reset();
+    return version;
   }
 
   std::optional<Record> record(const std::string& kind, const std::string& id) override {
-    std::lock_guard lock(mu_);
-    Statement& s = *select_record_;
+    auto reader = readers_.lease();
+    Statement& s = reader->select_record;
     s.bind(1, kind).bind(2, id);
     std::optional<Record> out;
     if (s.step()) out = Record{kind, id, s.column_text(0), s.column_int(1), s.column_text(2)};
@@ -209,13 +216,13 @@ class SqliteStore final : public Store {
   }
 
   std::vector<Record> records(const std::string& kind, const std::optional<std::string>& ref) override {
-    std::lock_guard lock(mu_);
-    Statement s = ref ? db_.prepare("SELECT id, ref, version, body FROM state_record WHERE kind = ?1 AND ref = ?2 ORDER BY id")
-                      : db_.prepare("SELECT id, ref, version, body FROM state_record WHERE kind = ?1 ORDER BY id");
+    auto reader = readers_.lease();
+    Statement& s = ref ? reader->select_records_by_ref : reader->select_records;
     s.bind(1, kind);
     if (ref) s.bind(2, *ref);
     std::vector<Record> out;
     while (s.step()) out.push_back(Record{kind, s.column_text(0), s.column_text(1), s.column_int(2), s.column_text(3)});
+    s.reset();
     return out;
   }
 
@@ -345,7 +352,6 @@ class SqliteStore final : public Store {
   void prepare() {
     insert_entry_.emplace(db_.prepare(
         "INSERT INTO ledger_entry(idx, leaf_hash, nodes, type, body) VALUES (?1, ?2, ?3, ?4, ?5)"));
-    select_entry_.emplace(db_.prepare("SELECT idx, leaf_hash, nodes, type, body FROM ledger_entry WHERE idx = ?1"));
     select_node_row_.emplace(db_.prepare("SELECT leaf_hash, nodes FROM ledger_entry WHERE idx = ?1"));
     // CROSS JOIN keeps the generated keys outside: one keyed lookup each.
     select_node_range_.emplace(db_.prepare(
@@ -353,7 +359,6 @@ class SqliteStore final : public Store {
         "SELECT e.idx, e.leaf_hash, e.nodes FROM k CROSS JOIN ledger_entry e ON e.idx = k.i"));
     select_size_.emplace(db_.prepare("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entry"));
     select_version_.emplace(db_.prepare("SELECT version FROM state_record WHERE kind = ?1 AND id = ?2"));
-    select_record_.emplace(db_.prepare("SELECT ref, version, body FROM state_record WHERE kind = ?1 AND id = ?2"));
     upsert_record_.emplace(db_.prepare("INSERT OR REPLACE INTO state_record(kind, id, ref, version, body) "
                                        "VALUES (?1, ?2, ?3, ?4, ?5)"));
     scan_entries_.emplace(db_.prepare("SELECT idx, leaf_hash, nodes, type, body FROM ledger_entry "
@@ -417,8 +422,9 @@ class SqliteStore final : public Store {
   std::mutex mu_;
   CommitLatency latency_;
   Database db_;
-  std::optional<Statement> insert_entry_, select_entry_, select_node_row_, select_node_range_, select_size_, scan_entries_;
-  std::optional<Statement> select_version_, select_record_, upsert_record_;
+  sqlite::ReaderPool readers_;
+  std::optional<Statement> insert_entry_, select_node_row_, select_node_range_, select_size_, scan_entries_;
+  std::optional<Statement> select_version_, upsert_record_;
 };
 
 }  // namespace

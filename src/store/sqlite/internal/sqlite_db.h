@@ -46,7 +46,9 @@ class Statement {
 
 class Database {
  public:
-  enum class Mode { create, existing };
+  // `read`: an existing store, this connection only reads (query_only) and
+  // is used by one thread at a time.
+  enum class Mode { create, existing, read };
   Database(const std::string& path, Mode mode);
   ~Database();
   Database(const Database&) = delete;

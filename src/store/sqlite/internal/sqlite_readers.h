@@ -1,0 +1,52 @@
+#pragma once
+// Private to the store module: the build defines MANDATE_INSIDE_STORE only for src/store/ and tests/store/.
+#ifndef MANDATE_INSIDE_STORE
+#error "this header is internal to the store module; include a public store/ header instead"
+#endif
+// Read connections beside the store's one writer. In WAL mode a reader sees
+// the last committed state and never waits for a commit in flight, so state
+// reads on the decision path go on while the writer is in its fsync.
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/sqlite/internal/sqlite_db.h"
+
+namespace mandate::store::sqlite {
+
+struct Reader {
+  explicit Reader(const std::string& path);
+  Database db;
+  Statement select_record, select_version, select_entry, select_records, select_records_by_ref;
+};
+
+class ReaderPool {
+ public:
+  // A reader held by one caller, back in the pool when the lease ends.
+  class Lease {
+   public:
+    Lease(ReaderPool& pool, std::unique_ptr<Reader> reader) : pool_(pool), reader_(std::move(reader)) {}
+    ~Lease() { pool_.give_back(std::move(reader_)); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Reader* operator->() { return reader_.get(); }
+
+   private:
+    ReaderPool& pool_;
+    std::unique_ptr<Reader> reader_;
+  };
+
+  explicit ReaderPool(std::string path) : path_(std::move(path)) {}
+  // An idle reader, or a new one: as many exist as calls ever read at once.
+  Lease lease();
+
+ private:
+  void give_back(std::unique_ptr<Reader> reader);
+
+  std::string path_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Reader>> idle_;
+};
+
+}  // namespace mandate::store::sqlite
