@@ -26,6 +26,7 @@ mint_token() {
 # it) and `mandate serve` started in the background, in this shell (not in a
 # command substitution, so the caller can stop and wait for it): its pid is
 # appended to `server_pids`, its base URL set in `served_url` once it listens.
+# EXTRA_CONFIG, when set, is appended to mandate.toml.
 serve_todo() {
   local dir=$1
   cp "$2" "$dir/jwt-bundle.json"
@@ -47,6 +48,7 @@ jwks_file = "jwt-bundle.json"
 match = "$RS"
 actor = "$RS"
 TOML
+  [[ -n "${EXTRA_CONFIG:-}" ]] && printf '%s\n' "$EXTRA_CONFIG" >> "$dir/mandate.toml"
   "$M" serve --config "$dir/mandate.toml" >"$dir/serve.out" 2>"$dir/serve.err" &
   server_pids+=($!)
   for _ in $(seq 100); do [[ -s "$dir/serve.out" ]] && break; sleep 0.1; done
