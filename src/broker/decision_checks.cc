@@ -114,8 +114,13 @@ Verdict check_uses(store::Store& store, Presentation& p) {
   Verdict verdict;
   // Every counter is read, spent or not: an allowed decision's commit
   // names each version it must still find.
-  for (UseCount& u : p.uses) {
-    u.used = store.record_version(u.kind, u.id);
+  std::vector<std::pair<std::string, std::string>> keys;
+  keys.reserve(p.uses.size());
+  for (const UseCount& u : p.uses) keys.emplace_back(u.kind, u.id);
+  const std::vector<std::int64_t> versions = store.record_versions(keys);
+  for (std::size_t i = 0; i < p.uses.size(); ++i) {
+    UseCount& u = p.uses[i];
+    u.used = versions[i];
     if (u.used >= u.limit && !verdict) verdict = failed("uses", spent_reason(u, p.claims->jti));
   }
   return verdict;

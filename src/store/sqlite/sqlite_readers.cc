@@ -9,7 +9,15 @@ Reader::Reader(const std::string& path)
       select_entry(db.handle(), "SELECT idx, leaf_hash, nodes, type, body FROM ledger_entry WHERE idx = ?1"),
       select_records(db.handle(), "SELECT id, ref, version, body FROM state_record WHERE kind = ?1 ORDER BY id"),
       select_records_by_ref(db.handle(),
-                            "SELECT id, ref, version, body FROM state_record WHERE kind = ?1 AND ref = ?2 ORDER BY id") {}
+                            "SELECT id, ref, version, body FROM state_record WHERE kind = ?1 AND ref = ?2 ORDER BY id"),
+      select_node_row(db.handle(), "SELECT leaf_hash, nodes FROM ledger_entry WHERE idx = ?1"),
+      // CROSS JOIN keeps the generated keys outside: one keyed lookup each.
+      select_node_range(db.handle(),
+                        "WITH RECURSIVE k(i) AS (SELECT ?1 UNION ALL SELECT i + ?2 FROM k WHERE i + ?2 <= ?3) "
+                        "SELECT e.idx, e.leaf_hash, e.nodes FROM k CROSS JOIN ledger_entry e ON e.idx = k.i"),
+      scan_entries(db.handle(), "SELECT idx, leaf_hash, nodes, type, body FROM ledger_entry "
+                                "WHERE idx >= ?1 AND idx < ?2 ORDER BY idx"),
+      select_size(db.handle(), "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entry") {}
 
 ReaderPool::Lease ReaderPool::lease() {
   {

@@ -75,8 +75,12 @@ class SqliteStore final : public Store {
   }
 
   std::uint64_t ledger_size() override {
-    std::lock_guard lock(mu_);
-    return size_locked();
+    auto reader = readers_.lease();
+    Statement& s = reader->select_size;
+    s.step();
+    const auto size = static_cast<std::uint64_t>(s.column_int(0));
+    s.reset();
+    return size;
   }
 
   void append_sequenced(const Sequencer& sequence) override {
@@ -128,24 +132,24 @@ class SqliteStore final : public Store {
   }
 
   std::optional<Hash> ledger_node(unsigned level, std::uint64_t index) override {
-    std::lock_guard lock(mu_);
-    return node_locked({level, index});
+    auto reader = readers_.lease();
+    return node_in(reader->select_node_row, {level, index});
   }
 
   std::vector<std::optional<Hash>> ledger_nodes(std::span<const NodeId> ids) override {
-    std::lock_guard lock(mu_);
+    auto reader = readers_.lease();
     // One read transaction instead of one per statement: the WAL read lock
     // is taken once for the whole proof.
-    db_.exec("BEGIN");
+    reader->db.exec("BEGIN");
     std::vector<std::optional<Hash>> out;
     out.reserve(ids.size());
     try {
-      for (const NodeId& id : ids) out.push_back(node_locked(id));
+      for (const NodeId& id : ids) out.push_back(node_in(reader->select_node_row, id));
     } catch (...) {
-      db_.exec("ROLLBACK");
+      reader->db.exec("ROLLBACK");
       throw;
     }
-    db_.exec("COMMIT");
+    reader->db.exec("COMMIT");
     return out;
   }
 
@@ -154,10 +158,10 @@ class SqliteStore final : public Store {
     std::vector<std::optional<Hash>> out(count);
     if (count == 0) return out;
     const auto [first_row, step] = node_rows(level, first, count);
-    std::lock_guard lock(mu_);
+    auto reader = readers_.lease();
     // One statement: SQLite walks the rows the nodes live in (every
     // 2^level-th) by their keys, inside one implicit read transaction.
-    Statement& s = *select_node_range_;
+    Statement& s = reader->select_node_range;
     s.bind(1, static_cast<std::int64_t>(first_row))
         .bind(2, static_cast<std::int64_t>(step))
         .bind(3, static_cast<std::int64_t>(first_row + (count - 1) * step));
@@ -172,15 +176,15 @@ class SqliteStore final : public Store {
 
   void scan_ledger(std::uint64_t from, std::uint64_t to,
                    const std::function<bool(const LedgerRow&)>& visit) override {
-    // Chunks keep the lock short (appends go on during a long verification)
-    // and the rows' buffers are reused from chunk to chunk.
+    // On a reader, in chunks: appends go on meanwhile, each chunk sees the
+    // ledger as last committed, and the rows' buffers are reused.
     constexpr std::uint64_t kChunk = 4096;
     std::vector<LedgerRow> rows;
     for (std::uint64_t start = from; start < to; start += std::min(kChunk, to - start)) {
       std::size_t count = 0;
       {
-        std::lock_guard lock(mu_);
-        Statement& s = *scan_entries_;
+        auto reader = readers_.lease();
+        Statement& s = reader->scan_entries;
         s.bind(1, static_cast<std::int64_t>(start)).bind(2, static_cast<std::int64_t>(std::min(to, start + kChunk)));
         while (s.step()) {
           if (count == rows.size()) rows.emplace_back();
@@ -203,6 +207,29 @@ class SqliteStore final : public Store {
     const std::int64_t version = s.step() ? s.column_int(0) : kAbsent;
     s.reset();
     return version;
+  }
+
+  // One reader and one read transaction (one WAL read lock) for them all.
+  std::vector<std::int64_t> record_versions(std::span<const std::pair<std::string, std::string>> keys) override {
+    std::vector<std::int64_t> out;
+    out.reserve(keys.size());
+    if (keys.empty()) return out;
+    auto reader = readers_.lease();
+    Statement& s = reader->select_version;
+    reader->db.exec("BEGIN");
+    try {
+      for (const auto& [kind, id] : keys) {
+        s.bind(1, kind).bind(2, id);
+        out.push_back(s.step() ? s.column_int(0) : kAbsent);
+        s.reset();
+      }
+    } catch (...) {
+      s.reset();
+      reader->db.exec("ROLLBACK");
+      throw;
+    }
+    reader->db.exec("COMMIT");
+    return out;
   }
 
   std::optional<Record> record(const std::string& kind, const std::string& id) override {
@@ -353,16 +380,10 @@ class SqliteStore final : public Store {
     insert_entry_.emplace(db_.prepare(
         "INSERT INTO ledger_entry(idx, leaf_hash, nodes, type, body) VALUES (?1, ?2, ?3, ?4, ?5)"));
     select_node_row_.emplace(db_.prepare("SELECT leaf_hash, nodes FROM ledger_entry WHERE idx = ?1"));
-    // CROSS JOIN keeps the generated keys outside: one keyed lookup each.
-    select_node_range_.emplace(db_.prepare(
-        "WITH RECURSIVE k(i) AS (SELECT ?1 UNION ALL SELECT i + ?2 FROM k WHERE i + ?2 <= ?3) "
-        "SELECT e.idx, e.leaf_hash, e.nodes FROM k CROSS JOIN ledger_entry e ON e.idx = k.i"));
     select_size_.emplace(db_.prepare("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entry"));
     select_version_.emplace(db_.prepare("SELECT version FROM state_record WHERE kind = ?1 AND id = ?2"));
     upsert_record_.emplace(db_.prepare("INSERT OR REPLACE INTO state_record(kind, id, ref, version, body) "
                                        "VALUES (?1, ?2, ?3, ?4, ?5)"));
-    scan_entries_.emplace(db_.prepare("SELECT idx, leaf_hash, nodes, type, body FROM ledger_entry "
-                                      "WHERE idx >= ?1 AND idx < ?2 ORDER BY idx"));
   }
 
   std::int64_t version_locked(const std::string& kind, const std::string& id) {
@@ -385,9 +406,11 @@ class SqliteStore final : public Store {
     upsert_record_->reset();
   }
 
-  std::optional<Hash> node_locked(NodeId id) {
+  std::optional<Hash> node_locked(NodeId id) { return node_in(*select_node_row_, id); }
+
+  // On the writer (inside an append) or a reader (`select_node_row` of either).
+  static std::optional<Hash> node_in(Statement& s, NodeId id) {
     const std::uint64_t row_index = ((id.index + 1) << id.level) - 1;
-    Statement& s = *select_node_row_;
     s.bind(1, static_cast<std::int64_t>(row_index));
     std::optional<Hash> out;
     if (s.step()) out = node_in_row(id.level, s.column_view(0), s.column_view(1));
@@ -423,7 +446,7 @@ class SqliteStore final : public Store {
   CommitLatency latency_;
   Database db_;
   sqlite::ReaderPool readers_;
-  std::optional<Statement> insert_entry_, select_node_row_, select_node_range_, select_size_, scan_entries_;
+  std::optional<Statement> insert_entry_, select_node_row_, select_size_;
   std::optional<Statement> select_version_, upsert_record_;
 };
 

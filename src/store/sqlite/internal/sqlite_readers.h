@@ -19,6 +19,7 @@ struct Reader {
   explicit Reader(const std::string& path);
   Database db;
   Statement select_record, select_version, select_entry, select_records, select_records_by_ref;
+  Statement select_node_row, select_node_range, scan_entries, select_size;
 };
 
 class ReaderPool {
