@@ -1,8 +1,6 @@
 #include "ledger/entry.h"
 
 #include <charconv>
-#include <cstdio>
-#include <ctime>
 
 #include "encoding/json.h"
 
@@ -56,23 +54,36 @@ bool valid_traceparent(std::string_view tp) {
          parent.find_first_not_of('0') != std::string_view::npos;
 }
 
+namespace {
+
+void put_digits(char* at, int width, long value) {
+  for (int i = width - 1; i >= 0; --i, value /= 10) at[i] = static_cast<char>('0' + value % 10);
+}
+
+}  // namespace
+
 std::string format_rfc3339(std::chrono::system_clock::time_point time) {
   using namespace std::chrono;
   // floor, not time_point_cast: before 1970 truncation toward zero would
   // move the time forward.
-  const auto micros = floor<microseconds>(time).time_since_epoch().count();
-  std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
-  long fraction = static_cast<long>(micros % 1000000);
-  if (fraction < 0) {
-    fraction += 1000000;
-    --seconds;
-  }
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, fraction);
-  return buf;
+  const auto micros = floor<microseconds>(time);
+  const auto day = floor<days>(micros);
+  const year_month_day date{day};
+  // Digits by hand, not gmtime_r and snprintf: those take a lock and parse a
+  // format, on every entry. The clock's range (nanoseconds: 1677 to 2262)
+  // keeps the year to four digits.
+  static_assert(duration<double, years::period>(system_clock::duration::max()).count() < 8000);
+  const int y = static_cast<int>(date.year());
+  const hh_mm_ss clock{micros - day};
+  std::string out = "0000-00-00T00:00:00.000000Z";
+  put_digits(&out[0], 4, y);
+  put_digits(&out[5], 2, static_cast<long>(static_cast<unsigned>(date.month())));
+  put_digits(&out[8], 2, static_cast<long>(static_cast<unsigned>(date.day())));
+  put_digits(&out[11], 2, clock.hours().count());
+  put_digits(&out[14], 2, clock.minutes().count());
+  put_digits(&out[17], 2, static_cast<long>(clock.seconds().count()));
+  put_digits(&out[20], 6, static_cast<long>(clock.subseconds().count()));
+  return out;
 }
 
 std::expected<EncodedEntry, std::string> encode_entry(const EntryDraft& draft) {

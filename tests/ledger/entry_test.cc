@@ -1,6 +1,8 @@
 #include "ledger/entry.h"
 
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <cstdint>
 #include <limits>
 #include <random>
@@ -288,6 +290,40 @@ TEST(EntryTime, Rfc3339WithMicroseconds) {
   EXPECT_EQ(format_rfc3339(system_clock::time_point{} - seconds{1} - microseconds{500000}),
             "1969-12-31T23:59:58.500000Z");
   EXPECT_EQ(format_rfc3339(system_clock::time_point{} - nanoseconds{1}), "1969-12-31T23:59:59.999999Z");
+}
+
+// The C library's gmtime_r and printf, on times spread over all the clock
+// holds (1677 to 2262) and on the day boundaries around leap days and centuries.
+TEST(EntryTime, Rfc3339AgreesWithTheCLibrary) {
+  const auto libc = [](std::int64_t micros) {
+    std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
+    long fraction = static_cast<long>(micros % 1000000);
+    if (fraction < 0) {
+      fraction += 1000000;
+      --seconds;
+    }
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec, fraction);
+    return std::string(buf);
+  };
+  const auto first = duration_cast<microseconds>(system_clock::time_point::min().time_since_epoch()).count() + 1;
+  const auto last = duration_cast<microseconds>(system_clock::time_point::max().time_since_epoch()).count() - 1;
+  std::mt19937_64 random(20261206);
+  std::uniform_int_distribution<std::int64_t> any(first, last);
+  std::vector<std::int64_t> times{first, last, 0, -1, 1};
+  for (int i = 0; i < 200'000; ++i) times.push_back(any(random));
+  for (const int y : {1700, 1900, 1970, 2000, 2024, 2100, 2200}) {
+    for (const auto d : {sys_days{year{y} / 2 / 28}, sys_days{year{y} / 3 / 1}, sys_days{year{y} / 12 / 31}}) {
+      const auto at = duration_cast<microseconds>(d.time_since_epoch()).count();
+      for (const std::int64_t delta : {-1LL, 0LL, 1LL, 86'399'999'999LL}) times.push_back(at + delta);
+    }
+  }
+  for (const std::int64_t t : times) {
+    ASSERT_EQ(format_rfc3339(system_clock::time_point{microseconds{t}}), libc(t)) << t;
+  }
 }
 
 }  // namespace
