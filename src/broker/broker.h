@@ -532,7 +532,7 @@ class Broker {
   // turns (by a stripe of the task id) from their reads to their commit,
   // instead of racing and deciding again. Other processes still race, and
   // the commit's version checks settle it.
-  std::array<std::mutex, 64> task_turns_;
+  std::array<std::mutex, 1024> task_turns_;
   std::unordered_map<std::string, std::shared_ptr<const VerifiedToken>> verified_tokens_;
   std::unordered_map<std::string, std::shared_ptr<const DecisionState>> decision_states_;  // by mandate jti
 };
