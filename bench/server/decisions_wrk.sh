@@ -7,6 +7,7 @@
 #
 #   bench/server/decisions_wrk.sh [mandate-binary]
 #   CONNECTIONS=64 DURATION=8s TASKS=64 RATE_CAP=12000 bench/server/decisions_wrk.sh
+#   STORE=postgresql bench/server/decisions_wrk.sh   # the home on a throwaway PostgreSQL cluster
 # TASKS mandates (one task each) are presented in turn; RATE_CAP × DURATION
 # fresh proofs are made beforehand, so a run faster than RATE_CAP/s would
 # replay proofs (they are denied, and the script says so).
@@ -20,7 +21,13 @@ TASKS=${TASKS:-64}
 RATE_CAP=${RATE_CAP:-12000}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mandate-decisions.XXXXXX")
 server_pids=()
-cleanup() { [[ ${#server_pids[@]} -gt 0 ]] && kill "${server_pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
+STORE=${STORE:-sqlite}
+cleanup() {
+  [[ ${#server_pids[@]} -gt 0 ]] && kill "${server_pids[@]}" 2>/dev/null
+  wait 2>/dev/null
+  [[ "$STORE" == postgresql ]] && "$root/scripts/postgres.sh" stop "$WORK/pg" >/dev/null 2>&1
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 source "$root/bench/server/todo_server.sh"
 
@@ -28,7 +35,14 @@ EXECUTOR=spiffe://bench.example/ci/deployer
 home="$WORK/server/home"
 mkdir -p "$WORK/server"
 m() { "$M" --home "$home" "$@"; }
-m init --origin bench.example/mandate >/dev/null
+store_options=()
+if [[ "$STORE" == postgresql ]]; then
+  "$root/scripts/postgres.sh" start "$WORK/pg" >/dev/null
+  admin_url=$(cat "$WORK/pg/url")
+  psql -q "$admin_url" -c "CREATE DATABASE mandate_bench ENCODING 'UTF8' TEMPLATE template0" >/dev/null
+  store_options=(--store-url "${admin_url%/postgres}/mandate_bench" --store-pool-size "${POOL_SIZE:-16}")
+fi
+m init --origin bench.example/mandate "${store_options[@]}" >/dev/null
 node "$root/bench/server/make_key.mjs" "$WORK/executor.pub.jwk" "$WORK/executor.jwk"
 m actor add --kind human --id alice --groups dev >/dev/null
 m actor add --kind human --id bob --groups sre >/dev/null
@@ -78,15 +92,15 @@ wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$root/bench/se
 allows=$(( $(decisions allow) - allows_before )); denies=$(( $(decisions deny) - denies_before ))
 kill -TERM "${server_pids[@]}"; wait "${server_pids[@]}" || true; server_pids=()
 verify=$(openssl speed -seconds 3 -multi 2 ed25519 2>/dev/null | awk '/^ 253 bits EdDSA/{print $NF}')
-python3 - "$WORK/wrk.out" "$allows" "$denies" "$verify" "$proofs" <<'PY'
-import re, sys
+STORE=$STORE python3 - "$WORK/wrk.out" "$allows" "$denies" "$verify" "$proofs" <<'PY'
+import os, re, sys
 text = open(sys.argv[1]).read()
 allows, denies, verify, proofs = int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4] or 0), int(sys.argv[5])
 def ms(v, unit): return float(v) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 lat = {m.group(1): ms(m.group(2), m.group(3)) for m in re.finditer(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)", text, re.M)}
 errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-print(f"mandate-bound decisions over HTTP: {rps:,.0f}/s  p50 {lat.get('50', 0):.2f} ms  p99 {lat.get('99', 0):.2f} ms  "
+print(f"mandate-bound decisions over HTTP ({os.environ['STORE']}): {rps:,.0f}/s  p50 {lat.get('50', 0):.2f} ms  p99 {lat.get('99', 0):.2f} ms  "
       f"non-2xx {errors.group(1) if errors else 0}  allowed {allows:,}  denied {denies:,}")
 if allows + denies >= proofs:
     print(f"  ran out of fresh proofs ({proofs:,}): raise RATE_CAP")
