@@ -6,7 +6,7 @@
 
 namespace mandate::policy {
 
-PolicyIndex::PolicyIndex(const std::vector<Policy>& policies) {
+PolicyIndex::PolicyIndex(const std::vector<Policy>& policies) : policy_count_(policies.size()) {
   for (PolicyPosition at = 0; at < policies.size(); ++at) {
     const Policy& policy = policies[at];
     add_entity_scope(principal_, policy.principal, at);
@@ -71,13 +71,27 @@ class PolicyIndex::Gathered {
     overflow_.clear();
   }
   void append_to(std::vector<PolicyPosition>& out) const {
+    for (std::size_t i = 0; i < count_; ++i) out.insert(out.end(), bucket(i).begin(), bucket(i).end());
+  }
+  // Whether any of the buckets holds `at`: a binary search in each, as each
+  // bucket is ascending.
+  bool holds(PolicyPosition at) const {
     for (std::size_t i = 0; i < count_; ++i) {
-      const Bucket& b = i < inline_.size() ? *inline_[i] : *overflow_[i - inline_.size()];
-      out.insert(out.end(), b.begin(), b.end());
+      if (std::binary_search(bucket(i).begin(), bucket(i).end(), at)) return true;
+    }
+    return false;
+  }
+  // Sets the bit of every position the buckets hold.
+  void mark(std::vector<std::uint64_t>& bits) const {
+    for (std::size_t i = 0; i < count_; ++i) {
+      for (const PolicyPosition at : bucket(i)) bits[at / 64] |= std::uint64_t{1} << (at % 64);
     }
   }
+  std::size_t buckets() const { return count_; }
 
  private:
+  const Bucket& bucket(std::size_t i) const { return i < inline_.size() ? *inline_[i] : *overflow_[i - inline_.size()]; }
+
   std::array<const Bucket*, 16> inline_{};
   std::vector<const Bucket*> overflow_;
   std::size_t count_ = 0, total_ = 0;
@@ -103,21 +117,53 @@ bool PolicyIndex::VarIndex::gather(Var var, std::size_t limit, Gathered& out) co
   return out.total() <= limit;
 }
 
+namespace {
+
+// Below this many candidates, evaluating them costs less than narrowing.
+constexpr std::size_t kNarrowFrom = 16;
+// A variable narrows the candidates when its buckets hold at most this many
+// times as many policies: a binary search per candidate and bucket when they
+// are few, else a bit per policy; either well below evaluating a policy.
+constexpr std::size_t kNarrowBuckets = 4;
+constexpr std::size_t kNarrowRatio = 32;
+
+}  // namespace
+
 void PolicyIndex::candidates(Var principal, Var action, Var resource, std::vector<PolicyPosition>& out) const {
   out.clear();
-  // Resource and principal scopes are usually the narrow ones: they go
-  // first, so the others can stop as soon as they are no better.
-  Gathered best, other;
-  resource_.gather(resource, SIZE_MAX, best);
-  if (principal_.gather(principal, best.total(), other)) std::swap(best, other);
-  other.clear();
-  if (action_.gather(action, best.total(), other)) std::swap(best, other);
-  out.reserve(best.total());
-  best.append_to(out);
+  // Every variable's buckets, as far as they stay within reach of the
+  // narrowest: a policy can match only if it is in all three.
+  std::array<Gathered, 3> gathered;
+  std::array<bool, 3> whole{};
+  whole[0] = resource_.gather(resource, SIZE_MAX, gathered[0]);
+  const std::size_t reach = std::max(gathered[0].total(), kNarrowFrom) * kNarrowRatio;
+  whole[1] = principal_.gather(principal, reach, gathered[1]);
+  whole[2] = action_.gather(action, reach, gathered[2]);
+  std::size_t best = 0;
+  for (std::size_t v = 1; v < 3; ++v) {
+    if (whole[v] && gathered[v].total() < gathered[best].total()) best = v;
+  }
+  out.reserve(gathered[best].total());
+  gathered[best].append_to(out);
   // Buckets are each ascending; policies are evaluated in file order so that
   // reasons and errors come out exactly as a full scan lists them.
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
+  if (out.size() < kNarrowFrom) return;
+  std::vector<std::uint64_t> bits;
+  for (std::size_t v = 0; v < 3; ++v) {
+    const Gathered& other = gathered[v];
+    if (v == best || !whole[v] || other.total() > out.size() * kNarrowRatio) continue;
+    if (other.buckets() <= kNarrowBuckets) {
+      std::erase_if(out, [&](PolicyPosition at) { return !other.holds(at); });
+    } else {
+      // Many buckets (a principal in many groups): their positions marked
+      // once, then each candidate looked up.
+      bits.assign((policy_count_ + 63) / 64, 0);
+      other.mark(bits);
+      std::erase_if(out, [&](PolicyPosition at) { return (bits[at / 64] >> (at % 64) & 1) == 0; });
+    }
+  }
 }
 
 void PolicyIndex::candidates(const EntityUid& principal, const EntityUid& action, const EntityUid& resource,

@@ -6,7 +6,9 @@
 // `== uid`, `in uid` (also `is T in uid`), `is T`; an action `in [a, b]`
 // lands in the `in` bucket of every listed uid. For a request, a variable's
 // candidates are the buckets its uid, its ancestors and its type name; the
-// variable with the fewest candidates is the one enumerated. Candidates are
+// variable with the fewest candidates is the one enumerated, and when they
+// are many, the other variables' buckets narrow them (a policy must be in
+// all three). Candidates are
 // a superset of the matching policies (the authorizer still checks the full
 // scope), so the index never changes a decision, only its cost.
 #include <cstdint>
@@ -60,6 +62,7 @@ class PolicyIndex {
   void add_entity_scope(VarIndex& index, const EntityScope& scope, PolicyPosition at);
   void add_action_scope(const ActionScope& scope, PolicyPosition at);
 
+  std::size_t policy_count_ = 0;
   VarIndex principal_;
   VarIndex action_;
   VarIndex resource_;
