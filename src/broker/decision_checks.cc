@@ -54,8 +54,11 @@ Verdict check_audience(const token::MandateClaims& claims, const std::string& au
 }
 
 DecisionState read_decision_state(store::Store& store, const token::MandateClaims& claims) {
+  // Attenuation stops at depth 3; a longer chain can only be a damaged
+  // store, and its unread tail is then denied as a missing parent.
+  constexpr std::size_t kMaxChain = 16;
   DecisionState state;
-  for (std::optional<std::string> id = claims.jti; id;) {
+  for (std::optional<std::string> id = claims.jti; id && state.chain.size() < kMaxChain;) {
     auto record = find_mandate(store, *id);
     if (!record) break;
     id = record->value.mandate.parent_id;

@@ -56,6 +56,26 @@ TEST(SqliteStore, ADamagedPageIsCorruptionNotBadInput) {
   }
 }
 
+// A read that fails part way (here a stored hash of the wrong size) leaves
+// its connection mid-statement: the next read must not inherit it.
+TEST(SqliteStore, AReadThatFailedLeavesNothingToTheNextRead) {
+  TempDir tmp;
+  const std::string path = (tmp / "m.db").string();
+  auto store = create_sqlite_store(path);
+  store->append_ledger_rows(std::vector<LedgerRow>{row(0), row(1)});
+  {
+    sqlite::Database raw(path, sqlite::Database::Mode::existing);
+    raw.exec("UPDATE ledger_entry SET leaf_hash = x'00' WHERE idx = 0");
+  }
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THROW(store->ledger_row(0), Error);
+    const auto good = store->ledger_row(1);
+    ASSERT_TRUE(good.has_value()) << "attempt " << i;
+    EXPECT_EQ(good->index, 1u);
+    EXPECT_EQ(good->leaf_hash[0], 1);
+  }
+}
+
 // SQLite cannot open the file (CANTOPEN): the environment's failure (a lost
 // volume, permissions), not the caller's input.
 TEST(SqliteStore, AStoreThatCannotBeOpenedIsTheEnvironmentsFailure) {

@@ -6,6 +6,7 @@
 // Read connections beside the store's one writer. In WAL mode a reader sees
 // the last committed state and never waits for a commit in flight, so state
 // reads on the decision path go on while the writer is in its fsync.
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,7 +29,12 @@ class ReaderPool {
   class Lease {
    public:
     Lease(ReaderPool& pool, std::unique_ptr<Reader> reader) : pool_(pool), reader_(std::move(reader)) {}
-    ~Lease() { pool_.give_back(std::move(reader_)); }
+    // A reader left by an exception may hold a statement mid-step or a read
+    // transaction open: it is closed, not given to the next caller.
+    ~Lease() {
+      if (std::uncaught_exceptions() > exceptions_) reader_.reset();
+      pool_.give_back(std::move(reader_));
+    }
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
     Reader* operator->() { return reader_.get(); }
@@ -36,6 +42,7 @@ class ReaderPool {
    private:
     ReaderPool& pool_;
     std::unique_ptr<Reader> reader_;
+    int exceptions_ = std::uncaught_exceptions();
   };
 
   explicit ReaderPool(std::string path) : path_(std::move(path)) {}
