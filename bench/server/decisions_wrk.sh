@@ -85,7 +85,8 @@ export MANDATE_BENCH_BODIES="$WORK/bodies"
 first=$(head -1 "$WORK/bodies")
 answer=$(curl -s -H "Authorization: Bearer $MANDATE_BENCH_TOKEN" -H 'Content-Type: application/json' -d "$first" "$url/v1/decisions")
 [[ "$answer" == *'"allow":true'* || "$answer" == *'"decision":"allow"'* ]] || { echo "the first decision was not an allow: $answer" >&2; exit 1; }
-# The first body was used by that check; its replay is a deny, not counted.
+# That check spent the first body; wrk's first call of request(), made at start-up and not
+# sent, passes over it (a replay would show below as a deny).
 decisions() { curl -s "$url/metrics" | awk -v d="$1" '$1 ~ "^mandate_decisions_total" && $1 ~ "result=\""d"\"" {print $2}'; }
 allows_before=$(decisions allow); denies_before=$(decisions deny)
 wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$root/bench/server/mandate_decision.lua" "$url" > "$WORK/wrk.out"

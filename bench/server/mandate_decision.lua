@@ -10,7 +10,8 @@ local next_body = 0
 request = function()
   next_body = next_body + 1
   if next_body > #bodies then
-    -- Out of fresh proofs: a replay would be denied, not measured as an allow.
+    -- Out of fresh proofs: the last is sent again and denied as a replay
+    -- (decisions_wrk.sh reports it), never counted as an allow.
     next_body = #bodies
   end
   return wrk.format("POST", "/v1/decisions", {
