@@ -64,8 +64,7 @@ DecisionState read_decision_state(store::Store& store, const token::MandateClaim
     id = record->value.mandate.parent_id;
     state.chain.push_back(std::move(*record));
   }
-  auto task = store.record(kTaskKind, claims.task_id);
-  if (task) state.task = Versioned<TaskRecord>{task_from_json(nlohmann::json::parse(task->body)), task->version};
+  state.task = find_task(store, claims.task_id);
   if (state.task && state.task->value.task.state == core::TaskState::active) {
     state.approvals = task_approvals(store, claims.task_id);
   }

@@ -83,8 +83,12 @@ Versioned<ActorRecord> get_actor(store::Store& store, const std::string& id) {
   return *actor;
 }
 
+std::optional<Versioned<TaskRecord>> find_task(store::Store& store, const std::string& id) {
+  return find<TaskRecord>(store, kTaskKind, id, task_from_json);
+}
+
 Versioned<TaskRecord> get_task(store::Store& store, const std::string& id) {
-  auto task = find<TaskRecord>(store, kTaskKind, id, task_from_json);
+  auto task = find_task(store, id);
   if (!task) fail(ErrorKind::not_found, "no task " + id);
   return *task;
 }

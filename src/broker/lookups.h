@@ -15,6 +15,7 @@ namespace mandate::broker {
 
 std::optional<Versioned<ActorRecord>> find_actor(store::Store& store, const std::string& id);
 Versioned<ActorRecord> get_actor(store::Store& store, const std::string& id);  // not_found
+std::optional<Versioned<TaskRecord>> find_task(store::Store& store, const std::string& id);
 Versioned<TaskRecord> get_task(store::Store& store, const std::string& id);    // not_found
 std::optional<Versioned<MandateRecord>> find_mandate(store::Store& store, const std::string& jti);
 std::vector<core::Approval> task_approvals(store::Store& store, const std::string& task_id);

@@ -23,16 +23,7 @@ using core::PrincipalKind;
 using core::Relation;
 using ingest::SourceKind;
 
-std::string microsoft_log(const std::string& name) {
-  return std::string(MANDATE_SOURCE_DIR) + "/tests/ingest/logs/microsoft/" + name;
-}
-
-const core::AuditEvent& by_source_id(const ingest::ParsedInput& parsed, const std::string& id) {
-  const auto it = std::find_if(parsed.events.begin(), parsed.events.end(),
-                               [&](const core::AuditEvent& e) { return e.source_id == id; });
-  if (it == parsed.events.end()) throw std::runtime_error("no event with source id " + id);
-  return *it;
-}
+std::string microsoft_log(const std::string& name) { return test_log("microsoft/" + name); }
 
 bool has_signal(const core::AuditEvent& e, std::string_view signal) {
   return std::find(e.signals.begin(), e.signals.end(), signal) != e.signals.end();

@@ -27,16 +27,6 @@ using core::PrincipalKind;
 using core::Relation;
 using ingest::SourceKind;
 
-std::string test_log(const std::string& relative) {
-  return std::string(MANDATE_SOURCE_DIR) + "/tests/ingest/logs/" + relative;
-}
-
-const core::AuditEvent& by_source_id(const std::vector<core::AuditEvent>& events, const std::string& id) {
-  const auto it = std::find_if(events.begin(), events.end(), [&](const core::AuditEvent& e) { return e.source_id == id; });
-  if (it == events.end()) throw std::runtime_error("no event with source id " + id);
-  return *it;
-}
-
 core::Timestamp at(const char* text) { return *core::parse_timestamp(text); }
 
 std::vector<std::string> reasons(const ingest::FileReport& report) {

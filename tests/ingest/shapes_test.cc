@@ -19,12 +19,8 @@ using core::PrincipalKind;
 using core::Relation;
 using ingest::SourceKind;
 
-std::string shape_log(const std::string& relative) {
-  return std::string(MANDATE_SOURCE_DIR) + "/tests/ingest/logs/" + relative;
-}
-
 ingest::ParsedInput parse_log(SourceKind kind, const std::string& relative) {
-  return parse_file(kind, shape_log(relative));
+  return parse_file(kind, test_log(relative));
 }
 
 const core::AuditEvent& by_action(const ingest::ParsedInput& p, const std::string& action) {

@@ -175,15 +175,16 @@ TEST_P(StoreContract, AReadDoesNotWaitForTheAppendInFlight) {
   store->append_sequenced([&](std::uint64_t size, const NodeReader&) {
     return Sequenced{{row(size)}, {{"task", "t1", "", "{\"v\":1}", kAbsent}}};
   });
-  std::optional<Record> read_meanwhile;
+  std::future<std::optional<Record>> read;
   bool answered_meanwhile = false;
   store->append_sequenced([&](std::uint64_t size, const NodeReader&) {
-    auto read = std::async(std::launch::async, [&] { return store->record("task", "t1"); });
+    read = std::async(std::launch::async, [&] { return store->record("task", "t1"); });
     answered_meanwhile = read.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
-    read_meanwhile = read.get();
     return Sequenced{{row(size)}, {{"task", "t1", "", "{\"v\":2}", 1}}};
   });
   EXPECT_TRUE(answered_meanwhile) << "the read waited for the commit";
+  // Taken after the append, so a read that waits fails the test, not hangs it.
+  const std::optional<Record> read_meanwhile = read.get();
   ASSERT_TRUE(read_meanwhile);
   EXPECT_EQ(read_meanwhile->version, 1);
   EXPECT_EQ(store->record("task", "t1")->version, 2);
