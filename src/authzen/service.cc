@@ -3,6 +3,7 @@
 // batch does an item's error become part of the answer (its own status).
 #include "authzen/service.h"
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -48,11 +49,15 @@ Semantic parse_semantic(const nlohmann::json& request) {
 constexpr std::array<const char*, 4> kDefaultable = {"subject", "action", "resource", "context"};
 
 // An item of `evaluations` completed by the top-level defaults: a key the
-// item has replaces the default as a whole.
-nlohmann::json with_defaults(const nlohmann::json& item, const nlohmann::json& request) {
-  nlohmann::json merged = item;
+// item has replaces the default as a whole. An item that lacks nothing the
+// defaults hold is used as it is; otherwise the completed copy is made in
+// `merged`.
+const nlohmann::json& with_defaults(const nlohmann::json& item, const nlohmann::json& request, nlohmann::json& merged) {
+  const auto defaulted = [&](const char* key) { return !item.contains(key) && request.contains(key); };
+  if (std::none_of(kDefaultable.begin(), kDefaultable.end(), defaulted)) return item;
+  merged = item;
   for (const char* key : kDefaultable) {
-    if (!merged.contains(key) && request.contains(key)) merged[key] = request[key];
+    if (!item.contains(key) && request.contains(key)) merged[key] = request[key];
   }
   return merged;
 }
@@ -132,7 +137,8 @@ nlohmann::json Service::evaluations(const CallContext& call, std::string_view bo
     nlohmann::json answer;
     try {
       if (!items[i].is_object()) fail(ErrorKind::bad_input, "evaluations[" + std::to_string(i) + "]: expected an object");
-      nlohmann::json item = with_defaults(items[i], request);
+      nlohmann::json merged;
+      const nlohmann::json& item = with_defaults(items[i], request, merged);
       if (is_mandate_bound(item)) {
         answer = decide_mandate_bound(broker_, call, item);
       } else {

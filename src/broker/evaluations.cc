@@ -10,6 +10,7 @@
 #include "broker/step.h"
 #include "broker/internal/policy_context.h"
 #include "core/error.h"
+#include "encoding/canonical_writer.h"
 #include "ledger/ledger.h"
 
 namespace mandate::broker {
@@ -153,15 +154,41 @@ Broker::PolicySnapshot Broker::policy_snapshot() { return PolicySnapshot(policy_
 
 namespace {
 
+void write_ref(encoding::CanonicalWriter& w, const EntityRef& ref) {
+  w.begin_object();
+  if (!ref.attributes.empty()) w.key("attributes").value(ref.attributes);
+  w.key("id").string(ref.id).key("type").string(ref.type).end_object();
+}
+
+// An evaluation entry's data, {asked_by, decision, policy_errors,
+// policy_set, reasons, request} with request_json's and caller_json's
+// shapes, written canonically straight from the request and its result:
+// building a JSON tree per decision only to encode and free it cost more
+// than the decision itself.
+std::string evaluation_data(const Caller& caller, const Evaluation& request, const EvaluationResult& result) {
+  encoding::CanonicalWriter w;
+  w.begin_object().key("asked_by").begin_object();
+  w.key("authenticated_by").string(caller.authenticated_by).key("id").string(caller.actor_id);
+  w.key("kind").string(to_string(caller.kind)).end_object();
+  w.key("decision").string(result.allow ? "allow" : "deny");
+  w.key("policy_errors").strings(result.policy_errors);
+  w.key("policy_set").string(result.policy_set_hash);
+  w.key("reasons").strings(result.reasons);
+  w.key("request").begin_object();
+  write_ref(w.key("action"), request.action);
+  w.key("context").value(request.context);
+  write_ref(w.key("principal"), request.principal);
+  write_ref(w.key("resource"), request.resource);
+  w.end_object().end_object();
+  auto text = std::move(w).take();
+  if (!text) fail(ErrorKind::bad_input, "the decision cannot be recorded: " + text.error());
+  return std::move(*text);
+}
+
 Step evaluation_step(const Caller& caller, core::Timestamp at, const Evaluation& request, const EvaluationResult& result) {
   Step step("evaluation", caller, at);
   if (request.traceparent) step.entry().traceparent = request.traceparent;
-  step.data("decision", result.allow ? "allow" : "deny")
-      .data("reasons", result.reasons)
-      .data("policy_errors", result.policy_errors)
-      .data("policy_set", result.policy_set_hash)
-      .data("asked_by", caller_json(caller))
-      .data("request", request_json(request));
+  step.entry().canonical_data = evaluation_data(caller, request, result);
   return step;
 }
 

@@ -406,4 +406,20 @@ std::expected<std::string, std::string> canonicalize(const json& value) {
   return out;
 }
 
+std::expected<void, std::string> append_canonical(std::string& out, const json& value) { return append_value(out, value); }
+
+bool append_canonical_string(std::string& out, std::string_view text) {
+  if (!valid_utf8(text)) return false;
+  append_string(out, text);
+  return true;
+}
+
+bool canonical_name_order(std::string_view a, std::string_view b) {
+  const auto beyond_bmp_order = [](std::string_view s) {
+    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0xee; });
+  };
+  if (beyond_bmp_order(a) || beyond_bmp_order(b)) return to_utf16(a) < to_utf16(b);
+  return a < b;
+}
+
 }  // namespace mandate::encoding

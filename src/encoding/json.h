@@ -21,6 +21,16 @@ std::expected<nlohmann::json, std::string> parse_json_strict(std::string_view te
 // or whose ECMAScript form names another integer, invalid UTF-8).
 std::expected<std::string, std::string> canonicalize(const nlohmann::json& value);
 
+// canonicalize(value) appended to `out`; on failure `out` may hold part of it.
+std::expected<void, std::string> append_canonical(std::string& out, const nlohmann::json& value);
+
+// A JSON string as RFC 8785 writes it, appended to `out`; false (and nothing
+// appended) when `text` is not well-formed UTF-8.
+bool append_canonical_string(std::string& out, std::string_view text);
+
+// Whether member name `a` sorts before `b` in RFC 8785 (by UTF-16 code units).
+bool canonical_name_order(std::string_view a, std::string_view b);
+
 // The ECMAScript Number.prototype.toString form of a finite double.
 std::string format_es_number(double value);
 

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "encoding/canonical_writer.h"
 #include "encoding/json.h"
 
 namespace mandate::ledger {
@@ -97,37 +98,48 @@ std::expected<EncodedEntry, std::string> encode_entry(const EntryDraft& draft) {
   if (kind != "human" && kind != "workload" && kind != "agent" && kind != "system") {
     return std::unexpected("actor kind \"" + kind + "\" is not one of human, workload, agent, system");
   }
-  nlohmann::json refs = nlohmann::json::object();
+  if (draft.actor.authenticated_by.size() > 512 || has_control_chars(draft.actor.authenticated_by)) {
+    return std::unexpected("actor authenticated_by must be at most 512 characters without control characters");
+  }
   for (const auto& [name, id] : draft.refs) {
     if (!valid_ref_name(name)) return std::unexpected("reference name \"" + name + "\" must match [a-z][a-z0-9_]*");
     if (id.empty() || has_control_chars(id)) return std::unexpected("reference " + name + " needs a printable id");
-    refs[name] = id;
   }
   if (draft.traceparent && !valid_traceparent(*draft.traceparent)) {
     return std::unexpected("traceparent is not a W3C trace context (00-<trace id>-<parent id>-<flags>)");
   }
 
-  // Members in RFC 8785 order: actor, data, index, refs, time, traceparent, type.
-  nlohmann::json actor_json = {{"id", draft.actor.id}, {"kind", kind}};
-  if (!draft.actor.authenticated_by.empty()) {
-    if (draft.actor.authenticated_by.size() > 512 || has_control_chars(draft.actor.authenticated_by)) {
-      return std::unexpected("actor authenticated_by must be at most 512 characters without control characters");
-    }
-    actor_json["authenticated_by"] = draft.actor.authenticated_by;
+  // Members in RFC 8785 order: actor, data, index, refs, time, traceparent,
+  // type; reference names are [a-z0-9_], so the map's order is theirs.
+  encoding::CanonicalWriter actor;
+  actor.begin_object();
+  if (!draft.actor.authenticated_by.empty()) actor.key("authenticated_by").string(draft.actor.authenticated_by);
+  actor.key("id").string(draft.actor.id).key("kind").string(kind).end_object();
+  auto actor_text = std::move(actor).take();
+  if (!actor_text) return std::unexpected("actor: " + actor_text.error());
+  std::string data_text;
+  if (draft.canonical_data) {
+    data_text = *draft.canonical_data;
+  } else {
+    auto data = canonical(draft.data, "data");
+    if (!data) return std::unexpected(data.error());
+    data_text = std::move(*data);
   }
-  auto actor = canonical(actor_json, "actor");
-  if (!actor) return std::unexpected(actor.error());
-  auto data = canonical(draft.data, "data");
-  if (!data) return std::unexpected(data.error());
-  auto refs_text = canonical(refs, "refs");
-  if (!refs_text) return std::unexpected(refs_text.error());
+  encoding::CanonicalWriter refs;
+  refs.begin_object();
+  for (const auto& [name, id] : draft.refs) refs.key(name).string(id);
+  refs.end_object();
+  auto refs_text = std::move(refs).take();
+  if (!refs_text) return std::unexpected("refs: " + refs_text.error());
 
   EncodedEntry e;
   e.type_ = draft.type;
-  e.head_ = "{\"actor\":" + *actor + ",\"data\":" + *data + ",\"index\":";
-  e.tail_ = ",\"refs\":" + *refs_text + ",\"time\":\"" + format_rfc3339(draft.time) + "\"";
-  if (draft.traceparent) e.tail_ += ",\"traceparent\":\"" + *draft.traceparent + "\"";
-  e.tail_ += ",\"type\":\"" + draft.type + "\"}";
+  e.head_.reserve(30 + actor_text->size() + data_text.size());
+  e.head_.append("{\"actor\":").append(*actor_text).append(",\"data\":").append(data_text).append(",\"index\":");
+  e.tail_.reserve(64 + refs_text->size() + draft.type.size());
+  e.tail_.append(",\"refs\":").append(*refs_text).append(",\"time\":\"").append(format_rfc3339(draft.time)).append("\"");
+  if (draft.traceparent) e.tail_.append(",\"traceparent\":\"").append(*draft.traceparent).append("\"");
+  e.tail_.append(",\"type\":\"").append(draft.type).append("\"}");
   return e;
 }
 

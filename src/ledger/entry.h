@@ -29,6 +29,10 @@ struct EntryDraft {
   ActorRef actor;
   std::map<std::string, std::string> refs;  // task, mandate, approval, ... ids
   nlohmann::json data = nlohmann::json::object();
+  // When set, the canonical text of the data, written with
+  // encoding::CanonicalWriter by a hot path that builds no JSON tree (an
+  // AuthZEN decision); `data` is then ignored.
+  std::optional<std::string> canonical_data;
   std::optional<std::string> traceparent;  // W3C trace context, version 00
   std::chrono::system_clock::time_point time = std::chrono::system_clock::now();
 };

@@ -1,6 +1,7 @@
 #include "notify/notifier.h"
 
 #include <algorithm>
+#include <array>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -92,7 +93,9 @@ void Notifier::poll() {
   std::lock_guard lock(poll_mu_);
   const std::uint64_t size = store_.ledger_size();
   if (size > cursor_) {
-    store_.scan_ledger(cursor_, size, [this](const store::LedgerRow& row) {
+    // AuthZEN's decisions and searches, most entries under load, announce nothing.
+    static const std::array<std::string, 2> kNeverAnnounced{"evaluation", "search"};
+    store_.scan_ledger_bodies(cursor_, size, kNeverAnnounced, [this](const store::LedgerRow& row) {
       if (may_announce(row.type)) {
         try {
           if (auto event = event_for_entry(row, broker_, *context_)) dispatch(*event);

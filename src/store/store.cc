@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <limits>
 
@@ -26,6 +27,14 @@ std::vector<std::int64_t> LedgerStore::record_versions(std::span<const std::pair
   out.reserve(keys.size());
   for (const auto& [kind, id] : keys) out.push_back(record_version(kind, id));
   return out;
+}
+
+void LedgerStore::scan_ledger_bodies(std::uint64_t from, std::uint64_t to, std::span<const std::string> skipped_types,
+                                     const std::function<bool(const LedgerRow&)>& visit) {
+  scan_ledger(from, to, [&](const LedgerRow& row) {
+    if (std::find(skipped_types.begin(), skipped_types.end(), row.type) != skipped_types.end()) return true;
+    return visit(row);
+  });
 }
 
 NodeRows node_rows(unsigned level, std::uint64_t first, std::uint64_t count) {

@@ -144,6 +144,14 @@ class LedgerStore {
   // returns false. Rows missing from the table are simply not visited.
   virtual void scan_ledger(std::uint64_t from, std::uint64_t to,
                            const std::function<bool(const LedgerRow&)>& visit) = 0;
+  // The rows in [from, to) whose type is none of `skipped_types`, in index
+  // order, with index, type and body only (leaf_hash and nodes are left
+  // empty). For followers of a few kinds of entry, such as the task event
+  // feed, which would otherwise copy every AuthZEN decision the server
+  // records: the backends leave the skipped rows in the query. The default
+  // filters scan_ledger's rows.
+  virtual void scan_ledger_bodies(std::uint64_t from, std::uint64_t to, std::span<const std::string> skipped_types,
+                                  const std::function<bool(const LedgerRow&)>& visit);
 
   virtual void add_checkpoint(const StoredCheckpoint& checkpoint) = 0;
   virtual std::vector<StoredCheckpoint> checkpoints() = 0;  // by size, ascending

@@ -1,6 +1,7 @@
 // Single evaluations on the general Cedar path: decisions, their records,
 // request properties, discovery, who may ask, and malformed requests.
 #include "authzen_fixture.h"
+#include "encoding/json.h"
 
 namespace mandate::authzen {
 namespace {
@@ -43,6 +44,34 @@ TEST_F(EvaluationTest, AllowIsRecordedWithItsIndex) {
   EXPECT_EQ(e["data"]["request"]["principal"], entity("User", "ann"));
   EXPECT_EQ(e["data"]["policy_set"], a.body["context"]["policy_set"]);
   EXPECT_EQ(e["traceparent"], *call.traceparent);
+}
+
+// The record is written without a JSON tree: its bytes must still be the
+// RFC 8785 form of the whole decision, properties and context included.
+TEST_F(EvaluationTest, TheRecordIsTheCanonicalFormOfTheWholeDecision) {
+  call.traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  auto r = request("ann", "read", "plan");
+  r["subject"]["properties"] = {{"\u00e9t\u00e9", "\"q\"\\\n"}, {"\U0001F600", 1}, {"\ue000", {"1.5", false, true}}, {"a", -7}};
+  r["action"]["properties"] = {{"method", "GET"}, {"depth", {{"z", 9007199254740991}, {"b", {{"\u00ff", "\u00ff"}}}}}};
+  r["resource"]["properties"] = nlohmann::json::object();
+  r["context"] = {{"ip", "10.0.0.1"}, {"tags", {"x", "\u001f"}}, {"n", 12345678901234}};
+  const Answer a = evaluate(r);
+  ASSERT_EQ(a.status, 200) << a.body.dump();
+  const auto index = a.body["context"]["ledger_index"].get<std::uint64_t>();
+  const std::string bytes = ledger->entry_bytes(index);
+  EXPECT_EQ(bytes, *encoding::canonicalize(nlohmann::json::parse(bytes)));
+  nlohmann::json principal = entity("User", "ann");
+  principal["attributes"] = r["subject"]["properties"];
+  nlohmann::json action = {{"type", "Action"}, {"id", "read"}, {"attributes", r["action"]["properties"]}};
+  const nlohmann::json expected = {
+      {"asked_by", {{"id", broker::kWorkload}, {"kind", "workload"}, {"authenticated_by", "spiffe-svid"}}},
+      {"decision", a.body["decision"] == true ? "allow" : "deny"},
+      {"policy_errors", a.body["context"].value("policy_errors", nlohmann::json::array())},
+      {"policy_set", a.body["context"]["policy_set"]},
+      {"reasons", a.body["context"]["reasons"]},
+      {"request", {{"principal", principal}, {"action", action}, {"resource", entity("Doc", "plan")}, {"context", r["context"]}}}};
+  EXPECT_EQ(entry(index)["data"], expected);
+  EXPECT_EQ(entry(index)["traceparent"], *call.traceparent);
 }
 
 TEST_F(EvaluationTest, DenyIsA200AndRecordedToo) {

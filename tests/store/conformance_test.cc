@@ -113,6 +113,30 @@ TEST_P(StoreContract, AppendsRowsAndReadsThemBack) {
   EXPECT_EQ(seen, (std::vector<std::uint64_t>{1, 2}));
 }
 
+TEST_P(StoreContract, ABodyScanLeavesOutTheSkippedTypesOnly) {
+  auto store = place_->create();
+  std::vector<LedgerRow> rows;
+  const std::vector<std::string> types{"evaluation", "task.requested", "search", "evaluation", "a\"b\\c", "decision"};
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    rows.push_back(row(i, "body " + std::to_string(i)));
+    rows.back().type = types[i];
+  }
+  store->append_ledger_rows(rows);
+  const auto kept = [&](std::vector<std::string> skipped, std::uint64_t from, std::uint64_t to) {
+    std::vector<std::string> seen;
+    store->scan_ledger_bodies(from, to, skipped, [&](const LedgerRow& r) {
+      EXPECT_EQ(r.body, "body " + std::to_string(r.index));
+      seen.push_back(std::to_string(r.index) + " " + r.type);
+      return true;
+    });
+    return seen;
+  };
+  EXPECT_EQ(kept({"evaluation", "search"}, 0, 6),
+            (std::vector<std::string>{"1 task.requested", "4 a\"b\\c", "5 decision"}));
+  EXPECT_EQ(kept({"a\"b\\c"}, 1, 5), (std::vector<std::string>{"1 task.requested", "2 search", "3 evaluation"}));
+  EXPECT_EQ(kept({}, 4, 6), (std::vector<std::string>{"4 a\"b\\c", "5 decision"}));
+}
+
 TEST_P(StoreContract, AGapOrOverlapIsAConflictAndWritesNothing) {
   auto store = place_->create();
   store->append_ledger_rows(std::vector<LedgerRow>{row(0)});

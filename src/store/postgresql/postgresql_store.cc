@@ -184,6 +184,51 @@ class PostgresStore final : public Store {
     }
   }
 
+  void scan_ledger_bodies(std::uint64_t from, std::uint64_t to, std::span<const std::string> skipped_types,
+                          const std::function<bool(const LedgerRow&)>& visit) override {
+    const std::string skipped = text_array(skipped_types);
+    constexpr std::uint64_t kChunk = 4096;
+    std::vector<LedgerRow> rows;
+    for (std::uint64_t start = from; start < to; start += std::min(kChunk, to - start)) {
+      std::size_t count = 0;
+      {
+        auto c = pool_.acquire();
+        Result r = c->prepared("scan_bodies",
+                               "SELECT idx, type, body FROM ledger_entry "
+                               "WHERE idx >= $1 AND idx < $2 AND type <> ALL ($3::text[]) ORDER BY idx",
+                               Params().integer(static_cast<std::int64_t>(start))
+                                   .integer(static_cast<std::int64_t>(std::min(to, start + kChunk)))
+                                   .text(skipped));
+        for (int i = 0; i < r.rows(); ++i) {
+          if (count == rows.size()) rows.emplace_back();
+          LedgerRow& row = rows[count++];
+          row.index = static_cast<std::uint64_t>(r.integer(i, 0));
+          row.type.assign(r.bytes(i, 1));
+          row.body.assign(r.bytes(i, 2));
+        }
+      }
+      for (std::size_t i = 0; i < count; ++i) {
+        if (!visit(rows[i])) return;
+      }
+    }
+  }
+
+  // A PostgreSQL array literal of texts, each quoted (backslash and quote
+  // escaped), so any type name is matched as itself.
+  static std::string text_array(std::span<const std::string> texts) {
+    std::string out = "{";
+    for (const auto& t : texts) {
+      if (out.size() > 1) out += ',';
+      out += '"';
+      for (const char ch : t) {
+        if (ch == '"' || ch == '\\') out += '\\';
+        out += ch;
+      }
+      out += '"';
+    }
+    return out + "}";
+  }
+
   void add_checkpoint(const StoredCheckpoint& checkpoint) override {
     auto c = pool_.acquire();
     c->prepared("add_checkpoint",

@@ -198,6 +198,38 @@ class SqliteStore final : public Store {
     }
   }
 
+  void scan_ledger_bodies(std::uint64_t from, std::uint64_t to, std::span<const std::string> skipped_types,
+                          const std::function<bool(const LedgerRow&)>& visit) override {
+    std::string sql = "SELECT idx, type, body FROM ledger_entry WHERE idx >= ?1 AND idx < ?2";
+    if (!skipped_types.empty()) {
+      sql += " AND type NOT IN (";
+      for (std::size_t i = 0; i < skipped_types.size(); ++i) sql += (i ? ", ?" : "?") + std::to_string(i + 3);
+      sql += ")";
+    }
+    sql += " ORDER BY idx";
+    constexpr std::uint64_t kChunk = 4096;
+    std::vector<LedgerRow> rows;
+    for (std::uint64_t start = from; start < to; start += std::min(kChunk, to - start)) {
+      std::size_t count = 0;
+      {
+        auto reader = readers_.lease();
+        Statement s(reader->db.handle(), sql);
+        s.bind(1, static_cast<std::int64_t>(start)).bind(2, static_cast<std::int64_t>(std::min(to, start + kChunk)));
+        for (std::size_t i = 0; i < skipped_types.size(); ++i) s.bind(static_cast<int>(i + 3), skipped_types[i]);
+        while (s.step()) {
+          if (count == rows.size()) rows.emplace_back();
+          LedgerRow& row = rows[count++];
+          row.index = static_cast<std::uint64_t>(s.column_int(0));
+          row.type.assign(s.column_view(1));
+          row.body.assign(s.column_view(2));
+        }
+      }
+      for (std::size_t i = 0; i < count; ++i) {
+        if (!visit(rows[i])) return;
+      }
+    }
+  }
+
   // Point reads go to a reader: they see the last commit and do not wait
   // for the one in flight (nor hold the writer's lock while they read).
   std::int64_t record_version(const std::string& kind, const std::string& id) override {
