@@ -100,7 +100,22 @@ void Service::evaluation_async(const CallContext& call, std::string_view body, A
     // records in one step: answered when that step returns.
     return done(decide_mandate_bound(broker_, call, request), nullptr);
   }
-  broker_.evaluate_async(broker_.policy_snapshot(), call.caller, general_evaluation(call, request),
+  evaluate_general(broker_.policy_snapshot(), call, request, std::move(done));
+}
+
+bool Service::evaluation_without_waiting(const CallContext& call, std::string_view body, AnswerDone done) {
+  require_decision_asker(call.caller);
+  auto snapshot = broker_.policy_snapshot_if_checked();
+  if (!snapshot) return false;
+  const nlohmann::json request = parse_body(body);
+  if (is_mandate_bound(request)) return false;
+  evaluate_general(*snapshot, call, request, std::move(done));
+  return true;
+}
+
+void Service::evaluate_general(const broker::Broker::PolicySnapshot& snapshot, const CallContext& call,
+                               const nlohmann::json& request, AnswerDone done) {
+  broker_.evaluate_async(snapshot, call.caller, general_evaluation(call, request),
                          [done = std::move(done)](const broker::EvaluationResult* result, std::exception_ptr error) {
                            if (error) return done(nullptr, error);
                            done(decision_json(*result), nullptr);

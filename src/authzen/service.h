@@ -47,6 +47,11 @@ class Service {
   // that kept it from being recorded, on the thread that committed it.
   using AnswerDone = std::function<void(nlohmann::json answer, std::exception_ptr error)>;
   void evaluation_async(const CallContext& call, std::string_view body, AnswerDone done);
+  // evaluation_async() when nothing in it waits: a general (not
+  // mandate-bound) request, decided on a policy snapshot that needs no store
+  // read. False, with nothing decided or recorded, otherwise; bad input and
+  // refusals throw as there. For a handler on a network thread.
+  bool evaluation_without_waiting(const CallContext& call, std::string_view body, AnswerDone done);
   nlohmann::json evaluations(const CallContext& call, std::string_view body);  // POST /access/v1/evaluations
   nlohmann::json search_subject(const CallContext& call, std::string_view body);   // POST /access/v1/search/subject
   nlohmann::json search_resource(const CallContext& call, std::string_view body);  // POST /access/v1/search/resource
@@ -60,6 +65,9 @@ class Service {
   nlohmann::json decide(const broker::Broker::PolicySnapshot& snapshot, const CallContext& call,
                         const nlohmann::json& request);
   nlohmann::json search(const CallContext& call, std::string_view body, broker::Search::Find find);
+  // A general request decided now and recorded without waiting.
+  void evaluate_general(const broker::Broker::PolicySnapshot& snapshot, const CallContext& call,
+                        const nlohmann::json& request, AnswerDone done);
 
   broker::Broker& broker_;
   std::string base_url_;

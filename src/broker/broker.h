@@ -449,6 +449,10 @@ class Broker {
     std::shared_ptr<const PolicyContext> context_;
   };
   PolicySnapshot policy_snapshot();
+  // The snapshot policy_snapshot() would give when that needs no store read
+  // (the cache was checked within the last 100 ms); nothing otherwise. For
+  // callers that must not wait, such as a handler on a network thread.
+  std::optional<PolicySnapshot> policy_snapshot_if_checked();
   EvaluationResult evaluate(const PolicySnapshot& snapshot, const Caller& caller, const Evaluation& request);
   // A batch's two halves: decide each item (nothing recorded, ledger_index
   // unset; bad input throws), then record the decided ones in one group of

@@ -152,6 +152,12 @@ std::optional<Broker::ActorStanding> Broker::actor_standing(const std::string& i
 
 Broker::PolicySnapshot Broker::policy_snapshot() { return PolicySnapshot(policy_cache_->current()); }
 
+std::optional<Broker::PolicySnapshot> Broker::policy_snapshot_if_checked() {
+  auto context = policy_cache_->current_if_checked();
+  if (!context) return std::nullopt;
+  return PolicySnapshot(std::move(context));
+}
+
 namespace {
 
 void write_ref(encoding::CanonicalWriter& w, const EntityRef& ref) {
@@ -166,7 +172,7 @@ void write_ref(encoding::CanonicalWriter& w, const EntityRef& ref) {
 // building a JSON tree per decision only to encode and free it cost more
 // than the decision itself.
 std::string evaluation_data(const Caller& caller, const Evaluation& request, const EvaluationResult& result) {
-  encoding::CanonicalWriter w;
+  encoding::CanonicalWriter w(1024);
   w.begin_object().key("asked_by").begin_object();
   w.key("authenticated_by").string(caller.authenticated_by).key("id").string(caller.actor_id);
   w.key("kind").string(to_string(caller.kind)).end_object();

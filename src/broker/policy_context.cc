@@ -82,6 +82,20 @@ std::shared_ptr<const Broker::PolicyContext> build_policy_context(store::Store& 
   return context;
 }
 
+std::shared_ptr<const Broker::PolicyContext> PolicyContextCache::current_if_checked() {
+  std::shared_ptr<const Broker::PolicyContext> context;
+  {
+    std::lock_guard lock(mu_);
+    context = context_;
+  }
+  if (!context) return nullptr;
+  const std::int64_t now_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  const std::int64_t seen = context->checked_at.load();
+  if (seen > 0 && now_ns - seen < std::chrono::nanoseconds(kPolicyRecheck).count()) return context;
+  return nullptr;
+}
+
 std::shared_ptr<const Broker::PolicyContext> PolicyContextCache::current() {
   std::shared_ptr<const Broker::PolicyContext> context;
   {

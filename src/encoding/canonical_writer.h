@@ -5,6 +5,7 @@
 // What the writer cannot prove by construction it checks as it goes: member
 // names in canonical order and unique, strings well-formed UTF-8, nesting
 // closed. The first violation is kept and returned by take().
+#include <cstddef>
 #include <expected>
 #include <string>
 #include <string_view>
@@ -16,6 +17,9 @@ namespace mandate::encoding {
 
 class CanonicalWriter {
  public:
+  // `expected_size`: bytes to reserve, so a hot path grows its text once.
+  explicit CanonicalWriter(std::size_t expected_size = 0) { out_.reserve(expected_size); }
+
   CanonicalWriter& begin_object();
   CanonicalWriter& end_object();
   CanonicalWriter& begin_array();

@@ -1,12 +1,15 @@
 #include "encoding/json.h"
+#include "encoding/internal/json_parsers.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <iterator>
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 namespace mandate::encoding {
 
@@ -338,11 +341,77 @@ std::expected<void, std::string> append_value(std::string& out, const json& v) {
   return std::unexpected("value has no JSON form");
 }
 
+// The fast path of parse_json_strict: simdjson validates and parses (several
+// times faster than nlohmann's lexer), then the value is built as nlohmann
+// would build it. Anything short of success (text simdjson refuses, a
+// duplicate name, nesting too deep) returns nothing, and the text goes
+// through nlohmann's strict parser, which accepts or refuses it exactly as
+// before and says where and why.
+class FastDomBuilder {
+ public:
+  explicit FastDomBuilder(int max_depth) : max_depth_(max_depth) {}
+
+  bool build(simdjson::dom::element element, json& out, int depth = 0) {
+    using simdjson::dom::element_type;
+    switch (element.type()) {
+      case element_type::OBJECT: {
+        if (depth >= max_depth_) return false;
+        out = json::object();
+        auto& object = out.get_ref<json::object_t&>();
+        for (const auto field : simdjson::dom::object(element)) {
+          const auto [at, inserted] = object.try_emplace(std::string(field.key));
+          if (!inserted || !build(field.value, at->second, depth + 1)) return false;
+        }
+        return true;
+      }
+      case element_type::ARRAY: {
+        if (depth >= max_depth_) return false;
+        out = json::array();
+        auto& array = out.get_ref<json::array_t&>();
+        for (const auto item : simdjson::dom::array(element)) {
+          if (!build(item, array.emplace_back(), depth + 1)) return false;
+        }
+        return true;
+      }
+      case element_type::STRING: out = std::string(std::string_view(element)); return true;
+      // nlohmann keeps integers without a sign as unsigned.
+      case element_type::INT64: {
+        const std::int64_t v = element.get_int64().value_unsafe();
+        if (v >= 0) out = static_cast<std::uint64_t>(v);
+        else out = v;
+        return true;
+      }
+      case element_type::UINT64: out = element.get_uint64().value_unsafe(); return true;
+      case element_type::DOUBLE: out = element.get_double().value_unsafe(); return true;
+      case element_type::BOOL: out = element.get_bool().value_unsafe(); return true;
+      case element_type::NULL_VALUE: out = nullptr; return true;
+    }
+    return false;
+  }
+
+ private:
+  int max_depth_;
+};
+
 }  // namespace
 
+std::optional<json> parse_json_fast(std::string_view text, int max_depth) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS) return std::nullopt;
+  json out;
+  if (!FastDomBuilder(max_depth).build(root, out)) return std::nullopt;
+  return out;
+}
+
 std::expected<json, std::string> parse_json_strict(std::string_view text, int max_depth) {
+  if (auto fast = parse_json_fast(text, max_depth)) return std::move(*fast);
+  return parse_json_with_positions(text, max_depth);
+}
+
+std::expected<json, std::string> parse_json_with_positions(std::string_view text, int max_depth) {
   // nlohmann's lexer takes a NUL byte for the end of input and would ignore
-  // whatever follows it; JSON text never holds one.
+  // whatever follows it; JSON text never holds one (simdjson refuses it too).
   if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
     return std::unexpected(position_of(text, nul + 1) + ": NUL byte in JSON text");
   }

@@ -24,6 +24,11 @@ struct Request {
   std::string remote_address;
   std::vector<std::string> peer_certificates_der;  // the mTLS client chain, leaf first
   std::string request_id;  // X-Request-ID as sent, or one made for this request
+  // Set while the handler runs on the network thread that read the request
+  // (ListenSettings::network_thread_paths): the handler must then not wait
+  // for anything. One that would answers Response::handed_off(), and runs
+  // again on the handler pool.
+  bool on_network_thread = false;
 
   // The first header of that (lower-case) name.
   std::optional<std::string_view> header(std::string_view lower_name) const;
@@ -76,6 +81,17 @@ struct Response {
   std::shared_ptr<BodyStream> stream;
   // Set for an answer that comes later (everything above is then unused).
   std::shared_ptr<DeferredResponse> deferred;
+
+  // Set by a handler on a network thread that cannot answer without waiting
+  // (everything else is then unused): the request goes to the handler pool
+  // and is handled again from the start, so the handler must not have
+  // changed anything before it says so.
+  bool hand_off = false;
+  static Response handed_off() {
+    Response r;
+    r.hand_off = true;
+    return r;
+  }
 
   // Filled by the router for the access log and metrics: the route's pattern
   // ("/v1/tasks/{id}"), never the raw path, and who called.

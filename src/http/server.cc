@@ -133,6 +133,10 @@ struct HttpServer::Impl {
   void on_accept(beast::error_code ec, tcp::socket socket);
   void pause_accepting(const beast::error_code& ec);
   void start_session(tcp::socket socket);
+  bool on_network_thread(const Request& request) const {
+    return request.method == "POST" && std::find(settings.network_thread_paths.begin(), settings.network_thread_paths.end(),
+                                                 request.path) != settings.network_thread_paths.end();
+  }
   bool has_priority(const Request& request) const {
     return request.method == "GET" && std::find(settings.priority_paths.begin(), settings.priority_paths.end(),
                                                 request.path) != settings.priority_paths.end();
@@ -334,31 +338,48 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto made = to_request(message);
     if (!made) return refuse(400, made.error());
     auto request = std::make_shared<Request>(std::move(*made));
+    if (server_.on_network_thread(*request)) {
+      request->on_network_thread = true;
+      Response response = handled(*request);
+      request->on_network_thread = false;
+      if (!response.hand_off) return answer(request, std::move(response), net::make_work_guard(stream_.get_executor()));
+    }
     auto& pool = server_.has_priority(*request) ? server_.priority_workers : server_.workers;
     // The work guard keeps the network threads running while a handler works.
     net::post(pool, [self = this->shared_from_this(), request,
                                 guard = net::make_work_guard(stream_.get_executor())]() mutable {
+      self->answer(request, self->handled(*request), std::move(guard));
+    });
+  }
+
+  Response handled(Request& request) {
+    try {
+      return server_.handler(request);
+    } catch (...) {
       Response response;
-      try {
-        response = self->server_.handler(*request);
-      } catch (...) {
-        response = Response{};
-        response.status = 500;
-        response.body = error_body("internal error");
-      }
-      if (auto deferred = std::move(response.deferred)) {
-        // The handler thread goes back to the pool; the answer comes on
-        // whichever thread completes it, and is written on the network's.
-        deferred->then([self, request, guard = std::move(guard)](Response answer) mutable {
-          net::post(self->stream_.get_executor(), [self, request, answer = std::move(answer)]() mutable {
-            self->finish(*request, std::move(answer));
-          });
+      response.status = 500;
+      response.body = error_body("internal error");
+      return response;
+    }
+  }
+
+  // Writes the handler's response on the network thread, or once it
+  // completes for a deferred one.
+  template <class Guard>
+  void answer(const std::shared_ptr<Request>& request, Response response, Guard guard) {
+    auto self = this->shared_from_this();
+    if (auto deferred = std::move(response.deferred)) {
+      // The handler's thread goes on; the answer comes on whichever thread
+      // completes it, and is written on the network's.
+      deferred->then([self, request, guard = std::move(guard)](Response answer) mutable {
+        net::post(self->stream_.get_executor(), [self, request, answer = std::move(answer)]() mutable {
+          self->finish(*request, std::move(answer));
         });
-        return;
-      }
-      net::post(self->stream_.get_executor(), [self, request, response = std::move(response)]() mutable {
-        self->finish(*request, std::move(response));
       });
+      return;
+    }
+    net::post(self->stream_.get_executor(), [self, request, response = std::move(response)]() mutable {
+      self->finish(*request, std::move(response));
     });
   }
 

@@ -55,6 +55,13 @@ struct ListenSettings {
   // large batch of decisions), or a busy server would be taken for a dead
   // one. Their handlers must be quick.
   std::vector<std::string> priority_paths;
+  // POST requests for these exact paths are handled on the network thread
+  // that read them (Request::on_network_thread), not in the handler pool: a
+  // decision answered from memory and recorded by the ledger's group commit
+  // costs less than the thread wake-up a hop to the pool would add. Their
+  // handlers must not wait; when one would, it hands the request off to the
+  // pool (Response::handed_off()).
+  std::vector<std::string> network_thread_paths;
 };
 
 using Handler = std::function<Response(Request&)>;

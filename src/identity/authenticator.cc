@@ -118,6 +118,10 @@ std::expected<Identity, AuthFailure> Authenticator::authenticate_token(std::stri
   return impl_->token(jwt);
 }
 
+std::optional<Identity> Authenticator::remembered_token(std::string_view jwt) {
+  return impl_->verified_tokens.find(jwt, impl_->clock());
+}
+
 std::expected<Identity, AuthFailure> Authenticator::authenticate_login(std::string_view id_token,
                                                                      const std::string& issuer,
                                                                      const std::string& client_id,

@@ -70,6 +70,11 @@ class Authenticator {
   // A JWT (ID token / JWT-SVID / GitHub / Kubernetes), e.g. an RFC 8693
   // subject_token. Thread-safe.
   std::expected<Identity, AuthFailure> authenticate_token(std::string_view jwt);
+  // What authenticate_token(jwt) answers when it can from memory: the
+  // identity of a bearer token verified before and still remembered (not
+  // expired). Nothing otherwise (never verified here, expired, forgotten):
+  // no verification, no fetch, no waiting. Thread-safe.
+  std::optional<Identity> remembered_token(std::string_view jwt);
   // An ID token the console redeemed at `issuer`'s token endpoint as client
   // `client_id`: verified exactly as a bearer ID token of that
   // [[identity.oidc]] provider (signature, iss, exp/nbf/iat with skew, sub,

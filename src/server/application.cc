@@ -1,6 +1,7 @@
 #include "server/internal/application.h"
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 
 #include "authzen/service.h"
@@ -201,6 +202,22 @@ AuthenticatedCaller Application::authenticate(const Request& request, Access acc
   }
   auto identity = authenticator_->authenticate(presented);
   if (!identity) fail(ErrorKind::unauthenticated, identity.error().reason);
+  return admit(identity->actor_id, identity->kind, identity->authenticated_by, identity->certificate_thumbprint, access);
+}
+
+std::optional<AuthenticatedCaller> Application::authenticate_from_memory(const Request& request, Access access) const {
+  const auto header = request.header("authorization");
+  if (!header || !request.peer_certificates_der.empty()) return std::nullopt;
+  // admit() reads the actors from the broker's cache: only when it needs no store read.
+  if (!broker_->policy_snapshot_if_checked()) return std::nullopt;
+  constexpr std::string_view kBearer = "bearer ";
+  if (header->size() <= kBearer.size() ||
+      !std::equal(kBearer.begin(), kBearer.end(), header->begin(),
+                  [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); })) {
+    return std::nullopt;  // authenticate() says what is wrong with it
+  }
+  auto identity = authenticator_->remembered_token(header->substr(kBearer.size()));
+  if (!identity) return std::nullopt;
   return admit(identity->actor_id, identity->kind, identity->authenticated_by, identity->certificate_thumbprint, access);
 }
 

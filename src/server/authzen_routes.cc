@@ -14,8 +14,7 @@ using Call = nlohmann::json (authzen::Service::*)(const authzen::CallContext&, s
 
 // The one admission of every AuthZEN request: a policy enforcement point,
 // a JSON body, and what the decision records of the call.
-authzen::CallContext admitted_call(Application& app, const Request& request) {
-  const auto who = app.authenticate(request, Access::enforcement_point);
+authzen::CallContext admitted(const Request& request, const AuthenticatedCaller& who) {
   // AuthZEN 1.0 (Error Responses) lists 400, 401, 403 and 500 only: a body that is not
   // declared JSON is a bad request there, not 415 as elsewhere here.
   if (!declares_json(request)) {
@@ -26,6 +25,10 @@ authzen::CallContext admitted_call(Application& app, const Request& request) {
   if (auto tp = request.header("traceparent")) context.traceparent = std::string(*tp);
   context.certificate_thumbprint = who.certificate_thumbprint;
   return context;
+}
+
+authzen::CallContext admitted_call(Application& app, const Request& request) {
+  return admitted(request, app.authenticate(request, Access::enforcement_point));
 }
 
 RouteHandler decision_endpoint(Application& app, Call call) {
@@ -39,20 +42,34 @@ RouteHandler decision_endpoint(Application& app, Call call) {
 
 // One evaluation, answered once its decision is durable without holding a
 // handler thread while the disk works (the ledger's group commit tells it).
+// Served on the network thread that read it (serve.cc) when nothing in it
+// waits: a caller known from memory, a general request and a policy
+// snapshot checked within 100 ms; otherwise handed off to the handler pool.
 RouteHandler evaluation_endpoint(Application& app) {
   return [&app](Request& request, const PathParameters&) {
-    const authzen::CallContext context = admitted_call(app, request);
+    std::optional<authzen::CallContext> context;
+    if (request.on_network_thread) {
+      const auto who = app.authenticate_from_memory(request, Access::enforcement_point);
+      if (!who) return Response::handed_off();
+      context = admitted(request, *who);
+    } else {
+      context = admitted_call(app, request);
+    }
     auto deferred = std::make_shared<DeferredResponse>();
-    app.authzen().evaluation_async(context, request.body,
-                                   [&app, deferred, caller = context.caller.actor_id](nlohmann::json answer, std::exception_ptr error) {
-                                     if (error) return deferred->complete(error_answer(error));
-                                     app.metrics().observe_decision(answer["decision"] == true);
-                                     Response r = json_ok(answer);
-                                     r.caller = caller;
-                                     deferred->complete(std::move(r));
-                                   });
+    auto done = [&app, deferred, caller = context->caller.actor_id](nlohmann::json answer, std::exception_ptr error) {
+      if (error) return deferred->complete(error_answer(error));
+      app.metrics().observe_decision(answer["decision"] == true);
+      Response r = json_ok(answer);
+      r.caller = caller;
+      deferred->complete(std::move(r));
+    };
+    if (!request.on_network_thread) {
+      app.authzen().evaluation_async(*context, request.body, std::move(done));
+    } else if (!app.authzen().evaluation_without_waiting(*context, request.body, std::move(done))) {
+      return Response::handed_off();
+    }
     Response placeholder;
-    placeholder.caller = context.caller.actor_id;
+    placeholder.caller = context->caller.actor_id;
     placeholder.deferred = std::move(deferred);
     return placeholder;
   };

@@ -11,6 +11,7 @@
 #include "mcp/gateway.h"
 #include "mcp/upstream.h"
 #include "server/config.h"
+#include "server/internal/router.h"
 #include "server/internal/access_log.h"
 #include "server/internal/http_server.h"
 #include "server/internal/key_reloader.h"
@@ -48,7 +49,7 @@ Response route(mcp::Gateway& gateway, const std::string& path, Request& request)
     return ok;
   }
   if (request.path != path) {
-    Response missing{404, "application/json", R"({"error":"not found: the MCP endpoint is )" + path + "\"}", {}, {}, {}, "", ""};
+    Response missing = error_response(404, "not found: the MCP endpoint is " + path);
     missing.route = "(unmatched)";
     return missing;
   }

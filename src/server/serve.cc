@@ -65,6 +65,9 @@ void serve(const std::filesystem::path& config_file, std::ostream& announce) {
   std::signal(SIGXFSZ, SIG_IGN);
   ListenSettings listen = config->listen;
   listen.priority_paths = {"/healthz", "/readyz"};
+  // AuthZEN single evaluations answer from memory and record without
+  // waiting (authzen_routes.cc): the hop to the handler pool would cost more.
+  listen.network_thread_paths = {"/access/v1/evaluation"};
   fit_connections_to_open_files(listen.limits);
   const bool tls = listen.tls.has_value();
 

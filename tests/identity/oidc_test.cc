@@ -258,6 +258,27 @@ TEST_F(Oidc, ARememberedTokenStillExpires) {
   EXPECT_FALSE(auth.authenticate_token(tampered).has_value());
 }
 
+// remembered_token answers from memory only: nothing for a token never
+// verified (or refused), the identity of one that verified, and nothing
+// again once it has expired.
+TEST_F(Oidc, ARememberedTokenIsKnownWithoutVerifyingUntilItExpires) {
+  auto auth = authenticator();
+  const std::string token = make_jwt(rs256, claims());
+  EXPECT_FALSE(auth.remembered_token(token).has_value());
+  const auto verified = auth.authenticate_token(token);
+  ASSERT_TRUE(verified.has_value());
+  const auto remembered = auth.remembered_token(token);
+  ASSERT_TRUE(remembered.has_value());
+  EXPECT_EQ(remembered->actor_id, verified->actor_id);
+  EXPECT_EQ(remembered->authenticated_by, verified->authenticated_by);
+  std::string tampered = token;
+  tampered[tampered.size() - 5] = tampered[tampered.size() - 5] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(auth.authenticate_token(tampered).has_value());
+  EXPECT_FALSE(auth.remembered_token(tampered).has_value());
+  clock.advance(std::chrono::seconds(360));
+  EXPECT_FALSE(auth.remembered_token(token).has_value());
+}
+
 // The console's sign-in: the ID token its client redeemed is verified as a
 // bearer ID token is, against the console's client_id and the login's nonce.
 class ConsoleLogin : public Oidc {

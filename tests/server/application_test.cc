@@ -207,6 +207,50 @@ TEST_F(ServerApp, AnAuthzenRequestThatIsNotJsonIs400) {
   EXPECT_EQ(ledger_size(), size + 1);
 }
 
+// On a network thread an evaluation is answered only from memory (a caller
+// remembered, actors and policies checked within 100 ms, a general request);
+// anything else is handed off to the handler pool untouched.
+TEST_F(ServerApp, AnEvaluationOnANetworkThreadIsAnsweredFromMemoryOrHandedOff) {
+  register_everyone();
+  const std::string general = R"({"subject":{"type":"User","id":"a"},"action":{"name":"x"},"resource":{"type":"T","id":"1"}})";
+  const std::string bound = R"({"subject":{"type":"mandate","id":"m"},"action":{"name":"deploy"},"resource":{"type":"T","id":"1"}})";
+  const std::string token = workload(kResourceServer);
+  const auto on_network_thread = [&](const std::string& body) {
+    Request r;
+    r.method = "POST";
+    r.target = r.path = "/access/v1/evaluation";
+    r.headers = {{"authorization", "Bearer " + token}, {"content-type", "application/json"}};
+    r.body = body;
+    r.on_network_thread = true;
+    return app->handle(r);
+  };
+  auto size = ledger_size();
+  EXPECT_TRUE(on_network_thread(general).hand_off) << "a token never verified was taken on trust";
+  EXPECT_EQ(call("POST", "/access/v1/evaluation", token, general).status, 200);  // verifies and remembers it
+  EXPECT_EQ(ledger_size(), size + 1);
+  auto answered = on_network_thread(general);
+  ASSERT_FALSE(answered.hand_off);
+  const Response answer = answer_of(std::move(answered));
+  EXPECT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(json(answer)["context"]["ledger_index"], size + 1);
+  EXPECT_EQ(ledger_size(), size + 2);
+  size = ledger_size();
+  EXPECT_TRUE(on_network_thread(bound).hand_off) << "a mandate-bound decision waits for its commit";
+  EXPECT_EQ(ledger_size(), size);
+
+  // The caller suspended: the cache is stale, so the next one is handed off;
+  // once the pool has re-read it, the refusal comes from memory.
+  ASSERT_EQ(call("POST", "/v1/actors/spiffe%3A%2F%2Fexample.org%2Frs%2Fpayments/suspend", human("admin"),
+                 R"({"reason":"rotating"})").status, 200);
+  size = ledger_size();
+  EXPECT_TRUE(on_network_thread(general).hand_off);
+  EXPECT_EQ(call("POST", "/access/v1/evaluation", token, general).status, 403);
+  const auto refused = on_network_thread(general);
+  EXPECT_FALSE(refused.hand_off);
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_EQ(ledger_size(), size);
+}
+
 // The default limit of items per batch: beyond it, 400 and nothing decided.
 TEST_F(ServerApp, ABatchBeyondMaxBatchItemsIs400) {
   register_everyone();

@@ -259,6 +259,61 @@ TEST(HttpServer, HealthChecksAnswerWhileEveryHandlerIsBusy) {
   EXPECT_TRUE(second.read_response(10s));
 }
 
+// A network-thread path's handler runs where the request was read, and
+// runs again on the pool when it hands the request off; other paths and
+// methods go to the pool. Tested by thread: the pool's threads are busy.
+TEST(HttpServer, NetworkThreadPathsRunWhereTheyWereReadUnlessHandedOff) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> busy{0};
+  std::atomic<int> handed_off_runs{0};
+  ListenSettings settings = RunningServer::settings_with({});
+  settings.handler_threads = 1;
+  settings.network_thread_paths = {"/decide", "/maybe"};
+  RunningServer server(
+      [&](Request& r) {
+        if (r.path == "/slow") {
+          ++busy;
+          released.wait();
+        }
+        if (r.path == "/maybe" && r.on_network_thread) return Response::handed_off();
+        if (r.path == "/maybe") ++handed_off_runs;
+        Response response = echo(r);
+        response.body += r.on_network_thread ? "(network)" : "(pool)";
+        return response;
+      },
+      settings);
+  RawConnection slow(server.port());
+  slow.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+  while (busy < 1) std::this_thread::sleep_for(5ms);  // the one handler thread is taken
+
+  RawConnection client(server.port());
+  client.send("POST /decide HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nx");
+  auto inline_answer = client.read_response(10s);
+  const bool answered = inline_answer.has_value();
+  // Handed off, a GET of the same path, and another path wait for the pool.
+  RawConnection maybe(server.port()), get(server.port()), other(server.port());
+  maybe.send("POST /maybe HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
+  get.send("GET /decide HTTP/1.1\r\nHost: t\r\n\r\n");
+  other.send("POST /other HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
+  const bool maybe_waited = !maybe.read_response(300ms).has_value();
+  release.set_value();
+  ASSERT_TRUE(answered) << "a network-thread path waited for the busy pool";
+  EXPECT_EQ(testing::body_of(*inline_answer), "POST /decide x(network)");
+  EXPECT_TRUE(maybe_waited) << "a handed-off request was answered without the pool";
+  const auto maybe_answer = maybe.read_response(10s);
+  ASSERT_TRUE(maybe_answer);
+  EXPECT_EQ(testing::body_of(*maybe_answer), "POST /maybe (pool)");
+  EXPECT_EQ(handed_off_runs, 1);
+  const auto get_answer = get.read_response(10s);
+  ASSERT_TRUE(get_answer);
+  EXPECT_EQ(testing::body_of(*get_answer), "GET /decide (pool)");
+  const auto other_answer = other.read_response(10s);
+  ASSERT_TRUE(other_answer);
+  EXPECT_EQ(testing::body_of(*other_answer), "POST /other (pool)");
+  EXPECT_TRUE(slow.read_response(10s));
+}
+
 std::size_t descriptors_in_use() {
   std::size_t n = 0;
   for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;

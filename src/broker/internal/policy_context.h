@@ -54,6 +54,9 @@ class PolicyContextCache {
   // The cached context, re-checked against the store at most every
   // kPolicyRecheck, rebuilt when stale.
   std::shared_ptr<const Broker::PolicyContext> current();
+  // The cached context when it was checked within kPolicyRecheck: no store
+  // read. Null when current() would have to read.
+  std::shared_ptr<const Broker::PolicyContext> current_if_checked();
   // After this broker changed the policy set, the entities or an actor:
   // the next current() re-checks.
   void mark_stale();

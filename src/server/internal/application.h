@@ -71,6 +71,12 @@ class Application {
   // one admission of a request. Throws Error{unauthenticated} (no or a bad
   // credential) or {forbidden} (a caller this endpoint is not for).
   AuthenticatedCaller authenticate(const Request& request, Access access) const;
+  // authenticate() when it can answer from memory: a bearer token verified
+  // before and still remembered, with no client certificate (which would
+  // come first). Nothing when it would have to verify or fetch, so a handler
+  // on a network thread hands the request off instead of waiting. Refusals
+  // of a remembered caller (suspended, not for this endpoint) throw as there.
+  std::optional<AuthenticatedCaller> authenticate_from_memory(const Request& request, Access access) const;
   // A JWT presented as a subject token (RFC 8693), admitted the same way.
   AuthenticatedCaller authenticate_token(std::string_view jwt) const;
 

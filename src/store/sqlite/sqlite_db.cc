@@ -64,6 +64,16 @@ Statement& Statement::bind_blob(int pos, std::string_view blob) {
   return *this;
 }
 
+Statement& Statement::bind_borrowed_blob(int pos, std::string_view blob) {
+  sqlite3_bind_blob(stmt_, pos, blob.data(), static_cast<int>(blob.size()), SQLITE_STATIC);
+  return *this;
+}
+
+Statement& Statement::bind_borrowed_text(int pos, std::string_view text) {
+  sqlite3_bind_text(stmt_, pos, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+  return *this;
+}
+
 bool Statement::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;

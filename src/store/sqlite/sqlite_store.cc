@@ -100,11 +100,12 @@ class SqliteStore final : public Store {
       const Sequenced appended = sequence(size, nodes);
       check_continues(appended.rows, size);
       for (const LedgerRow& row : appended.rows) {
+        // The row outlives its insert (reset below, or in the catch).
         insert_entry_->bind(1, static_cast<std::int64_t>(row.index))
-            .bind_blob(2, std::span<const std::uint8_t>(row.leaf_hash))
-            .bind_blob(3, std::string_view(row.nodes))
-            .bind(4, row.type)
-            .bind_blob(5, std::string_view(row.body));
+            .bind_borrowed_blob(2, std::string_view(reinterpret_cast<const char*>(row.leaf_hash.data()), row.leaf_hash.size()))
+            .bind_borrowed_blob(3, row.nodes)
+            .bind_borrowed_text(4, row.type)
+            .bind_borrowed_blob(5, row.body);
         insert_entry_->step();
         insert_entry_->reset();
       }

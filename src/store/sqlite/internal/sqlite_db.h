@@ -29,6 +29,10 @@ class Statement {
   Statement& bind(int pos, std::string_view text);
   Statement& bind_blob(int pos, std::span<const std::uint8_t> blob);
   Statement& bind_blob(int pos, std::string_view blob);
+  // Bound without a copy: the bytes must stay alive and unchanged until
+  // reset() (a ledger row's body while its insert steps).
+  Statement& bind_borrowed_blob(int pos, std::string_view blob);
+  Statement& bind_borrowed_text(int pos, std::string_view text);
   bool step();  // true while a row is available
   void reset();
 
