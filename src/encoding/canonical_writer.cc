@@ -34,43 +34,29 @@ bool CanonicalWriter::before_value() {
   return true;
 }
 
-CanonicalWriter& CanonicalWriter::begin_object() {
+CanonicalWriter& CanonicalWriter::open(bool object) {
   if (before_value()) {
-    out_ += '{';
-    levels_.push_back({true, true, false, {}});
+    out_ += object ? '{' : '[';
+    levels_.push_back({object, true, false, {}});
   }
   return *this;
 }
 
-CanonicalWriter& CanonicalWriter::end_object() {
+CanonicalWriter& CanonicalWriter::close(bool object) {
   if (!error_.empty()) return *this;
-  if (levels_.empty() || !levels_.back().object || levels_.back().awaiting_value) {
-    fail("end_object without an open object whose members are complete");
+  if (levels_.empty() || levels_.back().object != object || levels_.back().awaiting_value) {
+    fail(object ? "end_object without an open object whose members are complete" : "end_array without an open array");
     return *this;
   }
   levels_.pop_back();
-  out_ += '}';
+  out_ += object ? '}' : ']';
   return *this;
 }
 
-CanonicalWriter& CanonicalWriter::begin_array() {
-  if (before_value()) {
-    out_ += '[';
-    levels_.push_back({false, true, false, {}});
-  }
-  return *this;
-}
-
-CanonicalWriter& CanonicalWriter::end_array() {
-  if (!error_.empty()) return *this;
-  if (levels_.empty() || levels_.back().object) {
-    fail("end_array without an open array");
-    return *this;
-  }
-  levels_.pop_back();
-  out_ += ']';
-  return *this;
-}
+CanonicalWriter& CanonicalWriter::begin_object() { return open(true); }
+CanonicalWriter& CanonicalWriter::end_object() { return close(true); }
+CanonicalWriter& CanonicalWriter::begin_array() { return open(false); }
+CanonicalWriter& CanonicalWriter::end_array() { return close(false); }
 
 CanonicalWriter& CanonicalWriter::key(std::string_view name) {
   if (!error_.empty()) return *this;

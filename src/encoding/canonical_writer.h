@@ -44,6 +44,8 @@ class CanonicalWriter {
     bool awaiting_value = false;  // an object's key written, its value not yet
     std::string last_key;
   };
+  CanonicalWriter& open(bool object);
+  CanonicalWriter& close(bool object);
   bool before_value();  // the comma and the checks a value needs; false when failed
   void fail(std::string why);
 

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "store/internal/chunked_scan.h"
 
 namespace mandate::store {
 
@@ -27,6 +28,22 @@ std::vector<std::int64_t> LedgerStore::record_versions(std::span<const std::pair
   out.reserve(keys.size());
   for (const auto& [kind, id] : keys) out.push_back(record_version(kind, id));
   return out;
+}
+
+void scan_in_chunks(std::uint64_t from, std::uint64_t to, const ChunkReader& read,
+                    const std::function<bool(const LedgerRow&)>& visit) {
+  std::vector<LedgerRow> rows;
+  for (std::uint64_t start = from; start < to; start += std::min(kScanChunk, to - start)) {
+    const std::size_t count = read(start, std::min(to, start + kScanChunk), rows);
+    for (std::size_t i = 0; i < count; ++i) {
+      if (!visit(rows[i])) return;
+    }
+  }
+}
+
+LedgerRow& next_row(std::vector<LedgerRow>& rows, std::size_t& count) {
+  if (count == rows.size()) rows.emplace_back();
+  return rows[count++];
 }
 
 void LedgerStore::scan_ledger_bodies(std::uint64_t from, std::uint64_t to, std::span<const std::string> skipped_types,

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "store/commit_latency.h"
+#include "store/internal/chunked_scan.h"
 #include "store/postgresql/internal/connection_pool.h"
 #include "store/postgresql/internal/migrations.h"
 #include "store/postgresql/internal/transaction.h"
@@ -162,55 +163,38 @@ class PostgresStore final : public Store {
 
   void scan_ledger(std::uint64_t from, std::uint64_t to,
                    const std::function<bool(const LedgerRow&)>& visit) override {
-    constexpr std::uint64_t kChunk = 4096;
-    std::vector<LedgerRow> rows;
-    for (std::uint64_t start = from; start < to; start += std::min(kChunk, to - start)) {
+    scan_in_chunks(from, to, [this](std::uint64_t start, std::uint64_t end, std::vector<LedgerRow>& rows) {
+      auto c = pool_.acquire();
+      Result r = c->prepared("scan",
+                             "SELECT idx, leaf_hash, nodes, type, body FROM ledger_entry "
+                             "WHERE idx >= $1 AND idx < $2 ORDER BY idx",
+                             Params().integer(static_cast<std::int64_t>(start)).integer(static_cast<std::int64_t>(end)));
       std::size_t count = 0;
-      {
-        auto c = pool_.acquire();
-        Result r = c->prepared("scan",
-                               "SELECT idx, leaf_hash, nodes, type, body FROM ledger_entry "
-                               "WHERE idx >= $1 AND idx < $2 ORDER BY idx",
-                               Params().integer(static_cast<std::int64_t>(start))
-                                   .integer(static_cast<std::int64_t>(std::min(to, start + kChunk))));
-        for (int i = 0; i < r.rows(); ++i) {
-          if (count == rows.size()) rows.emplace_back();
-          read_row(r, i, rows[count++]);
-        }
-      }
-      for (std::size_t i = 0; i < count; ++i) {
-        if (!visit(rows[i])) return;
-      }
-    }
+      for (int i = 0; i < r.rows(); ++i) read_row(r, i, next_row(rows, count));
+      return count;
+    }, visit);
   }
 
   void scan_ledger_bodies(std::uint64_t from, std::uint64_t to, std::span<const std::string> skipped_types,
                           const std::function<bool(const LedgerRow&)>& visit) override {
     const std::string skipped = text_array(skipped_types);
-    constexpr std::uint64_t kChunk = 4096;
-    std::vector<LedgerRow> rows;
-    for (std::uint64_t start = from; start < to; start += std::min(kChunk, to - start)) {
+    scan_in_chunks(from, to, [&](std::uint64_t start, std::uint64_t end, std::vector<LedgerRow>& rows) {
+      auto c = pool_.acquire();
+      Result r = c->prepared("scan_bodies",
+                             "SELECT idx, type, body FROM ledger_entry "
+                             "WHERE idx >= $1 AND idx < $2 AND type <> ALL ($3::text[]) ORDER BY idx",
+                             Params().integer(static_cast<std::int64_t>(start))
+                                 .integer(static_cast<std::int64_t>(end))
+                                 .text(skipped));
       std::size_t count = 0;
-      {
-        auto c = pool_.acquire();
-        Result r = c->prepared("scan_bodies",
-                               "SELECT idx, type, body FROM ledger_entry "
-                               "WHERE idx >= $1 AND idx < $2 AND type <> ALL ($3::text[]) ORDER BY idx",
-                               Params().integer(static_cast<std::int64_t>(start))
-                                   .integer(static_cast<std::int64_t>(std::min(to, start + kChunk)))
-                                   .text(skipped));
-        for (int i = 0; i < r.rows(); ++i) {
-          if (count == rows.size()) rows.emplace_back();
-          LedgerRow& row = rows[count++];
-          row.index = static_cast<std::uint64_t>(r.integer(i, 0));
-          row.type.assign(r.bytes(i, 1));
-          row.body.assign(r.bytes(i, 2));
-        }
+      for (int i = 0; i < r.rows(); ++i) {
+        LedgerRow& row = next_row(rows, count);
+        row.index = static_cast<std::uint64_t>(r.integer(i, 0));
+        row.type.assign(r.bytes(i, 1));
+        row.body.assign(r.bytes(i, 2));
       }
-      for (std::size_t i = 0; i < count; ++i) {
-        if (!visit(rows[i])) return;
-      }
-    }
+      return count;
+    }, visit);
   }
 
   // A PostgreSQL array literal of texts, each quoted (backslash and quote

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "store/commit_latency.h"
 #include "store/sqlite/internal/sqlite_db.h"
+#include "store/internal/chunked_scan.h"
 #include "store/sqlite/internal/sqlite_readers.h"
 
 namespace mandate::store {
@@ -177,26 +178,16 @@ class SqliteStore final : public Store {
 
   void scan_ledger(std::uint64_t from, std::uint64_t to,
                    const std::function<bool(const LedgerRow&)>& visit) override {
-    // On a reader, in chunks: appends go on meanwhile, each chunk sees the
-    // ledger as last committed, and the rows' buffers are reused.
-    constexpr std::uint64_t kChunk = 4096;
-    std::vector<LedgerRow> rows;
-    for (std::uint64_t start = from; start < to; start += std::min(kChunk, to - start)) {
+    // On a reader: see internal/chunked_scan.h.
+    scan_in_chunks(from, to, [this](std::uint64_t start, std::uint64_t end, std::vector<LedgerRow>& rows) {
       std::size_t count = 0;
-      {
-        auto reader = readers_.lease();
-        Statement& s = reader->scan_entries;
-        s.bind(1, static_cast<std::int64_t>(start)).bind(2, static_cast<std::int64_t>(std::min(to, start + kChunk)));
-        while (s.step()) {
-          if (count == rows.size()) rows.emplace_back();
-          read_row(s, rows[count++]);
-        }
-        s.reset();
-      }
-      for (std::size_t i = 0; i < count; ++i) {
-        if (!visit(rows[i])) return;
-      }
-    }
+      auto reader = readers_.lease();
+      Statement& s = reader->scan_entries;
+      s.bind(1, static_cast<std::int64_t>(start)).bind(2, static_cast<std::int64_t>(end));
+      while (s.step()) read_row(s, next_row(rows, count));
+      s.reset();
+      return count;
+    }, visit);
   }
 
   void scan_ledger_bodies(std::uint64_t from, std::uint64_t to, std::span<const std::string> skipped_types,
@@ -208,27 +199,20 @@ class SqliteStore final : public Store {
       sql += ")";
     }
     sql += " ORDER BY idx";
-    constexpr std::uint64_t kChunk = 4096;
-    std::vector<LedgerRow> rows;
-    for (std::uint64_t start = from; start < to; start += std::min(kChunk, to - start)) {
+    scan_in_chunks(from, to, [&](std::uint64_t start, std::uint64_t end, std::vector<LedgerRow>& rows) {
       std::size_t count = 0;
-      {
-        auto reader = readers_.lease();
-        Statement s(reader->db.handle(), sql);
-        s.bind(1, static_cast<std::int64_t>(start)).bind(2, static_cast<std::int64_t>(std::min(to, start + kChunk)));
-        for (std::size_t i = 0; i < skipped_types.size(); ++i) s.bind(static_cast<int>(i + 3), skipped_types[i]);
-        while (s.step()) {
-          if (count == rows.size()) rows.emplace_back();
-          LedgerRow& row = rows[count++];
-          row.index = static_cast<std::uint64_t>(s.column_int(0));
-          row.type.assign(s.column_view(1));
-          row.body.assign(s.column_view(2));
-        }
+      auto reader = readers_.lease();
+      Statement s(reader->db.handle(), sql);
+      s.bind(1, static_cast<std::int64_t>(start)).bind(2, static_cast<std::int64_t>(end));
+      for (std::size_t i = 0; i < skipped_types.size(); ++i) s.bind(static_cast<int>(i + 3), skipped_types[i]);
+      while (s.step()) {
+        LedgerRow& row = next_row(rows, count);
+        row.index = static_cast<std::uint64_t>(s.column_int(0));
+        row.type.assign(s.column_view(1));
+        row.body.assign(s.column_view(2));
       }
-      for (std::size_t i = 0; i < count; ++i) {
-        if (!visit(rows[i])) return;
-      }
-    }
+      return count;
+    }, visit);
   }
 
   // Point reads go to a reader: they see the last commit and do not wait
