@@ -11,6 +11,7 @@
 #include "authzen/internal/mapping.h"
 #include "authzen/internal/paging.h"
 #include "core/error.h"
+#include "encoding/canonical_writer.h"
 
 namespace mandate::authzen {
 namespace {
@@ -31,6 +32,20 @@ nlohmann::json decision_json(const broker::EvaluationResult& r) {
   nlohmann::json context = {{"reasons", r.reasons}, {"ledger_index", r.ledger_index}, {"policy_set", r.policy_set_hash}};
   if (!r.policy_errors.empty()) context["policy_errors"] = r.policy_errors;
   return {{"decision", r.allow}, {"context", std::move(context)}};
+}
+
+// decision_json(r) as the server writes it (members in order), without the
+// tree: the same bytes (DecisionText test).
+std::string decision_text(const broker::EvaluationResult& r) {
+  encoding::CanonicalWriter w(256);
+  w.begin_object().key("context").begin_object().key("ledger_index").integer(r.ledger_index);
+  if (!r.policy_errors.empty()) w.key("policy_errors").strings(r.policy_errors);
+  w.key("policy_set").string(r.policy_set_hash).key("reasons").strings(r.reasons).end_object();
+  w.key("decision").boolean(r.allow).end_object();
+  auto text = std::move(w).take();
+  // Reasons and errors come from parsed policies (valid UTF-8); should one
+  // not, the tree's dump replaces what it cannot write, as every answer does.
+  return text ? std::move(*text) : decision_json(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 enum class Semantic { execute_all, deny_on_first_deny, permit_on_first_permit };
@@ -98,7 +113,8 @@ void Service::evaluation_async(const CallContext& call, std::string_view body, A
   if (is_mandate_bound(request)) {
     // It may spend a use of its mandate, which the broker decides and
     // records in one step: answered when that step returns.
-    return done(decide_mandate_bound(broker_, call, request), nullptr);
+    const nlohmann::json answer = decide_mandate_bound(broker_, call, request);
+    return done({answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), answer.value("decision", false)}, nullptr);
   }
   evaluate_general(broker_.policy_snapshot(), call, request, std::move(done));
 }
@@ -117,8 +133,8 @@ void Service::evaluate_general(const broker::Broker::PolicySnapshot& snapshot, c
                                const nlohmann::json& request, AnswerDone done) {
   broker_.evaluate_async(snapshot, call.caller, general_evaluation(call, request),
                          [done = std::move(done)](const broker::EvaluationResult* result, std::exception_ptr error) {
-                           if (error) return done(nullptr, error);
-                           done(decision_json(*result), nullptr);
+                           if (error) return done({}, error);
+                           done({decision_text(*result), result->allow}, nullptr);
                          });
 }
 

@@ -44,8 +44,14 @@ class Service {
   nlohmann::json evaluation(const CallContext& call, std::string_view body);   // POST /access/v1/evaluation
   // The same without waiting for the disk: bad input and refusals throw
   // here; `done` gets the answer once its decision is durable, or the error
-  // that kept it from being recorded, on the thread that committed it.
-  using AnswerDone = std::function<void(nlohmann::json answer, std::exception_ptr error)>;
+  // that kept it from being recorded, on the thread that committed it. The
+  // answer comes as its JSON text (what evaluation() would return, dumped):
+  // the committing thread answers many decisions and builds no tree for one.
+  struct Answer {
+    std::string json;
+    bool allowed = false;
+  };
+  using AnswerDone = std::function<void(Answer answer, std::exception_ptr error)>;
   void evaluation_async(const CallContext& call, std::string_view body, AnswerDone done);
   // evaluation_async() when nothing in it waits: a general (not
   // mandate-bound) request, decided on a policy snapshot that needs no store

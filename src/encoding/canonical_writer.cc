@@ -91,6 +91,16 @@ CanonicalWriter& CanonicalWriter::boolean(bool value) {
   return *this;
 }
 
+CanonicalWriter& CanonicalWriter::integer(std::uint64_t value) {
+  if (!before_value()) return *this;
+  if (value > (std::uint64_t{1} << 53)) {
+    fail("integer " + std::to_string(value) + " cannot be represented exactly as an I-JSON number");
+    return *this;
+  }
+  out_ += std::to_string(value);
+  return *this;
+}
+
 CanonicalWriter& CanonicalWriter::value(const nlohmann::json& value) {
   if (!before_value()) return *this;
   if (auto r = append_canonical(out_, value); !r) fail(r.error());

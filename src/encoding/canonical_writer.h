@@ -6,6 +6,7 @@
 // names in canonical order and unique, strings well-formed UTF-8, nesting
 // closed. The first violation is kept and returned by take().
 #include <cstddef>
+#include <cstdint>
 #include <expected>
 #include <string>
 #include <string_view>
@@ -29,6 +30,8 @@ class CanonicalWriter {
   CanonicalWriter& key(std::string_view name);
   CanonicalWriter& string(std::string_view text);
   CanonicalWriter& boolean(bool value);
+  // A non-negative integer; beyond 2^53 an error (I-JSON numbers are doubles).
+  CanonicalWriter& integer(std::uint64_t value);
   // Any JSON value, canonicalized as canonicalize() would.
   CanonicalWriter& value(const nlohmann::json& value);
   // Each text an array element (a list of policy ids, say).

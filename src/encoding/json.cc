@@ -484,11 +484,13 @@ bool append_canonical_string(std::string& out, std::string_view text) {
 }
 
 bool canonical_name_order(std::string_view a, std::string_view b) {
-  const auto beyond_bmp_order = [](std::string_view s) {
-    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0xee; });
-  };
-  if (beyond_bmp_order(a) || beyond_bmp_order(b)) return to_utf16(a) < to_utf16(b);
-  return a < b;
+  // Byte order is UTF-16 order up to a first difference between two ASCII
+  // bytes (or a name that is the other's prefix); anything else is
+  // compared as UTF-16.
+  const auto [in_a, in_b] = std::mismatch(a.begin(), a.end(), b.begin(), b.end());
+  if (in_a == a.end() || in_b == b.end()) return in_a == a.end() && in_b != b.end();
+  if (static_cast<unsigned char>(*in_a) < 0x80 && static_cast<unsigned char>(*in_b) < 0x80) return *in_a < *in_b;
+  return to_utf16(a) < to_utf16(b);
 }
 
 }  // namespace mandate::encoding

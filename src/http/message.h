@@ -85,7 +85,7 @@ struct Response {
   // Set by a handler on a network thread that cannot answer without waiting
   // (everything else is then unused): the request goes to the handler pool
   // and is handled again from the start, so the handler must not have
-  // changed anything before it says so.
+  // changed anything, the request included, before it says so.
   bool hand_off = false;
   static Response handed_off() {
     Response r;

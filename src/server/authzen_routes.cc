@@ -56,10 +56,10 @@ RouteHandler evaluation_endpoint(Application& app) {
       context = admitted_call(app, request);
     }
     auto deferred = std::make_shared<DeferredResponse>();
-    auto done = [&app, deferred, caller = context->caller.actor_id](nlohmann::json answer, std::exception_ptr error) {
+    auto done = [&app, deferred, caller = context->caller.actor_id](authzen::Service::Answer answer, std::exception_ptr error) {
       if (error) return deferred->complete(error_answer(error));
-      app.metrics().observe_decision(answer["decision"] == true);
-      Response r = json_ok(answer);
+      app.metrics().observe_decision(answer.allowed);
+      Response r = json_response(200, std::move(answer.json));
       r.caller = caller;
       deferred->complete(std::move(r));
     };

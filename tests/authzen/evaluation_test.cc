@@ -1,5 +1,7 @@
 // Single evaluations on the general Cedar path: decisions, their records,
 // request properties, discovery, who may ask, and malformed requests.
+#include <future>
+
 #include "authzen_fixture.h"
 #include "encoding/json.h"
 
@@ -72,6 +74,36 @@ TEST_F(EvaluationTest, TheRecordIsTheCanonicalFormOfTheWholeDecision) {
       {"request", {{"principal", principal}, {"action", action}, {"resource", entity("Doc", "plan")}, {"context", r["context"]}}}};
   EXPECT_EQ(entry(index)["data"], expected);
   EXPECT_EQ(entry(index)["traceparent"], *call.traceparent);
+}
+
+// The answer given without waiting is written without a tree: the same
+// decision as evaluation() gives, in the bytes dumping it would give.
+TEST_F(EvaluationTest, TheAnswerWithoutATreeIsTheTreesText) {
+  for (const auto& [user, action] : {std::pair{"ann", "read"}, std::pair{"ben", "read"}, std::pair{"ben", "edit"},
+                                     std::pair{"ann", "audit"}}) {
+    // An erring policy for the last one: policy_errors in the answer.
+    if (std::string(action) == "audit") load_policies(R"(permit (principal, action, resource) when { resource.nothing == 1 };)");
+    const std::string body = request(user, action, "plan").dump();
+    std::promise<Service::Answer> answered;
+    service->evaluation_async(call, body, [&](Service::Answer a, std::exception_ptr error) {
+      if (error) return answered.set_exception(error);
+      answered.set_value(std::move(a));
+    });
+    auto future = answered.get_future();
+    ASSERT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    const Service::Answer answer = future.get();
+    const auto parsed = nlohmann::json::parse(answer.json);
+    EXPECT_EQ(answer.json, parsed.dump()) << "not the bytes a dump gives";
+    const Answer direct = evaluate(request(user, action, "plan"));
+    nlohmann::json expected = direct.body;
+    expected["context"]["ledger_index"] = parsed["context"]["ledger_index"];
+    EXPECT_EQ(parsed, expected);
+    EXPECT_EQ(answer.allowed, direct.body["decision"] == true);
+    if (std::string(action) == "audit") {
+      EXPECT_FALSE(parsed["context"]["policy_errors"].empty()) << answer.json;
+    }
+    EXPECT_EQ(entry(parsed["context"]["ledger_index"].get<std::uint64_t>())["type"], "evaluation");
+  }
 }
 
 TEST_F(EvaluationTest, DenyIsA200AndRecordedToo) {

@@ -116,6 +116,15 @@ TEST(CanonicalWriter, RefusesWhatIsNotOneCompleteValue) {
   EXPECT_NE(error_of([](CanonicalWriter& w) { w.begin_object().key("\xff").boolean(true).end_object(); }), "");
   EXPECT_NE(error_of([](CanonicalWriter& w) { w.value(json(std::nan(""))); }), "");
   EXPECT_EQ(error_of([](CanonicalWriter& w) { w.begin_array().strings({"x", "y"}).end_array(); }), "");
+  EXPECT_NE(error_of([](CanonicalWriter& w) { w.integer((std::uint64_t{1} << 53) + 1); }), "");
+}
+
+TEST(CanonicalWriter, IntegersAreWrittenAsCanonicalizeWritesThem) {
+  for (const std::uint64_t n : {std::uint64_t{0}, std::uint64_t{7}, std::uint64_t{1234567890123}, std::uint64_t{1} << 53}) {
+    CanonicalWriter w;
+    w.begin_array().integer(n).end_array();
+    EXPECT_EQ(*std::move(w).take(), *canonicalize(json::array({n})));
+  }
 }
 
 }  // namespace
