@@ -35,7 +35,7 @@ nlohmann::json decision_json(const broker::EvaluationResult& r) {
 }
 
 // decision_json(r) as the server writes it (members in order), without the
-// tree: the same bytes (DecisionText test).
+// tree: the same bytes (EvaluationTest.TheAnswerWithoutATreeIsTheTreesText).
 std::string decision_text(const broker::EvaluationResult& r) {
   encoding::CanonicalWriter w(256);
   w.begin_object().key("context").begin_object().key("ledger_index").integer(r.ledger_index);

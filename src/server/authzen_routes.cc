@@ -59,7 +59,7 @@ RouteHandler evaluation_endpoint(Application& app) {
     auto done = [&app, deferred, caller = context->caller.actor_id](authzen::Service::Answer answer, std::exception_ptr error) {
       if (error) return deferred->complete(error_answer(error));
       app.metrics().observe_decision(answer.allowed);
-      Response r = json_response(200, std::move(answer.json));
+      Response r = json_response(200, answer.json);
       r.caller = caller;
       deferred->complete(std::move(r));
     };
