@@ -256,6 +256,12 @@ struct Evaluation {
   std::optional<std::string> traceparent;
 };
 
+// The ledger entry types of AuthZEN's decisions and searches: most entries
+// under load, and never about a task (followers of task entries skip them).
+inline constexpr std::string_view kEvaluationEntry = "evaluation";
+inline constexpr std::string_view kSearchEntry = "search";
+inline constexpr std::array<std::string_view, 2> kEntryTypesAboutNoTask{kEvaluationEntry, kSearchEntry};
+
 struct EvaluationResult {
   bool allow = false;
   std::vector<std::string> reasons;  // determining policies, or why nothing could decide

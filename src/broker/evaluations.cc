@@ -192,7 +192,7 @@ std::string evaluation_data(const Caller& caller, const Evaluation& request, con
 }
 
 Step evaluation_step(const Caller& caller, core::Timestamp at, const Evaluation& request, const EvaluationResult& result) {
-  Step step("evaluation", caller, at);
+  Step step(std::string(kEvaluationEntry), caller, at);
   if (request.traceparent) step.entry().traceparent = request.traceparent;
   step.entry().canonical_data = evaluation_data(caller, request, result);
   return step;
@@ -264,7 +264,7 @@ SearchResult Broker::search(const Caller& caller, const Search& request) {
   }
   nlohmann::json matches = nlohmann::json::array();
   for (const auto& m : result.matches) matches.push_back(ref_json(m));
-  Step step("search", caller, now());
+  Step step(std::string(kSearchEntry), caller, now());
   if (request.pattern.traceparent) step.entry().traceparent = request.pattern.traceparent;
   step.data("find", to_string(request.find))
       .data("policy_set", result.policy_set_hash)

@@ -117,14 +117,12 @@ std::expected<EncodedEntry, std::string> encode_entry(const EntryDraft& draft) {
   actor.key("id").string(draft.actor.id).key("kind").string(kind).end_object();
   auto actor_text = std::move(actor).take();
   if (!actor_text) return std::unexpected("actor: " + actor_text.error());
-  std::string data_text;
-  if (draft.canonical_data) {
-    data_text = *draft.canonical_data;
-  } else {
-    auto data = canonical(draft.data, "data");
-    if (!data) return std::unexpected(data.error());
-    data_text = std::move(*data);
+  std::expected<std::string, std::string> encoded_data;
+  if (!draft.canonical_data) {
+    encoded_data = canonical(draft.data, "data");
+    if (!encoded_data) return std::unexpected(encoded_data.error());
   }
+  const std::string& data_text = draft.canonical_data ? *draft.canonical_data : *encoded_data;
   encoding::CanonicalWriter refs;
   refs.begin_object();
   for (const auto& [name, id] : draft.refs) refs.key(name).string(id);

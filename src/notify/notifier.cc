@@ -1,7 +1,6 @@
 #include "notify/notifier.h"
 
 #include <algorithm>
-#include <array>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -94,8 +93,7 @@ void Notifier::poll() {
   const std::uint64_t size = store_.ledger_size();
   if (size > cursor_) {
     // AuthZEN's decisions and searches, most entries under load, announce nothing.
-    static const std::array<std::string, 2> kNeverAnnounced{"evaluation", "search"};
-    store_.scan_ledger_bodies(cursor_, size, kNeverAnnounced, [this](const store::LedgerRow& row) {
+    store_.scan_ledger_bodies(cursor_, size, broker::kEntryTypesAboutNoTask, [this](const store::LedgerRow& row) {
       if (may_announce(row.type)) {
         try {
           if (auto event = event_for_entry(row, broker_, *context_)) dispatch(*event);

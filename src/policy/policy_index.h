@@ -8,9 +8,9 @@
 // candidates are the buckets its uid, its ancestors and its type name; the
 // variable with the fewest candidates is the one enumerated, and when they
 // are many, the other variables' buckets narrow them (a policy must be in
-// all three). Candidates are
-// a superset of the matching policies (the authorizer still checks the full
-// scope), so the index never changes a decision, only its cost.
+// all three). Candidates are a superset of the matching policies (the
+// authorizer still checks the full scope), so the index never changes a
+// decision, only its cost.
 #include <cstdint>
 #include <string>
 #include <unordered_map>

@@ -1,11 +1,11 @@
 #include "server/internal/task_events.h"
 
 #include <algorithm>
-#include <array>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
 
+#include "broker/broker.h"
 #include "store/store.h"
 
 namespace mandate::server {
@@ -22,7 +22,8 @@ std::optional<std::string> reference(const nlohmann::json& refs, const char* nam
 // about no task, e.g. rules or policies, have none), and the actor whose
 // standing it ended (actor.suspended, actor.offboarded).
 void read_row(const store::LedgerRow& row, std::vector<TaskEvent>& found, std::vector<std::string>& ended) {
-  // Decisions outside any mandate are about no task either. An entry's bytes are canonical JSON (RFC 8785: no
+  // Many other entries are about no task (rules, policies, actors, general
+  // decisions). An entry's bytes are canonical JSON (RFC 8785: no
   // whitespace), so one with refs.task holds the text "task": and one
   // without it cannot be about a task; parsing it would cost more than
   // everything else the server does for it.
@@ -117,10 +118,9 @@ void TaskEventFeed::read_new_entries() {
   if (size <= from) return;
   std::vector<TaskEvent> found;
   std::vector<std::string> ended;
-  // AuthZEN's decisions and searches (most entries under load) are about no
-  // task and end no standing: the store leaves them out of the scan.
-  static const std::array<std::string, 2> kNeverAboutATask{"evaluation", "search"};
-  store_.scan_ledger_bodies(from, size, kNeverAboutATask, [&](const store::LedgerRow& row) {
+  // AuthZEN's decisions and searches end no standing either: the store
+  // leaves them out of the scan.
+  store_.scan_ledger_bodies(from, size, broker::kEntryTypesAboutNoTask, [&](const store::LedgerRow& row) {
     read_row(row, found, ended);
     return true;
   });

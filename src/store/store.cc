@@ -46,7 +46,7 @@ LedgerRow& next_row(std::vector<LedgerRow>& rows, std::size_t& count) {
   return rows[count++];
 }
 
-void LedgerStore::scan_ledger_bodies(std::uint64_t from, std::uint64_t to, std::span<const std::string> skipped_types,
+void LedgerStore::scan_ledger_bodies(std::uint64_t from, std::uint64_t to, std::span<const std::string_view> skipped_types,
                                      const std::function<bool(const LedgerRow&)>& visit) {
   scan_ledger(from, to, [&](const LedgerRow& row) {
     if (std::find(skipped_types.begin(), skipped_types.end(), row.type) != skipped_types.end()) return true;

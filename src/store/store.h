@@ -10,6 +10,7 @@
 #include <utility>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mandate::store {
@@ -150,7 +151,7 @@ class LedgerStore {
   // feed, which would otherwise copy every AuthZEN decision the server
   // records: the backends leave the skipped rows in the query. The default
   // filters scan_ledger's rows.
-  virtual void scan_ledger_bodies(std::uint64_t from, std::uint64_t to, std::span<const std::string> skipped_types,
+  virtual void scan_ledger_bodies(std::uint64_t from, std::uint64_t to, std::span<const std::string_view> skipped_types,
                                   const std::function<bool(const LedgerRow&)>& visit);
 
   virtual void add_checkpoint(const StoredCheckpoint& checkpoint) = 0;

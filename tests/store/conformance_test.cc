@@ -122,7 +122,7 @@ TEST_P(StoreContract, ABodyScanLeavesOutTheSkippedTypesOnly) {
     rows.back().type = types[i];
   }
   store->append_ledger_rows(rows);
-  const auto kept = [&](std::vector<std::string> skipped, std::uint64_t from, std::uint64_t to) {
+  const auto kept = [&](std::vector<std::string_view> skipped, std::uint64_t from, std::uint64_t to) {
     std::vector<std::string> seen;
     store->scan_ledger_bodies(from, to, skipped, [&](const LedgerRow& r) {
       EXPECT_EQ(r.body, "body " + std::to_string(r.index));

@@ -175,7 +175,7 @@ class PostgresStore final : public Store {
     }, visit);
   }
 
-  void scan_ledger_bodies(std::uint64_t from, std::uint64_t to, std::span<const std::string> skipped_types,
+  void scan_ledger_bodies(std::uint64_t from, std::uint64_t to, std::span<const std::string_view> skipped_types,
                           const std::function<bool(const LedgerRow&)>& visit) override {
     const std::string skipped = text_array(skipped_types);
     scan_in_chunks(from, to, [&](std::uint64_t start, std::uint64_t end, std::vector<LedgerRow>& rows) {
@@ -199,7 +199,7 @@ class PostgresStore final : public Store {
 
   // A PostgreSQL array literal of texts, each quoted (backslash and quote
   // escaped), so any type name is matched as itself.
-  static std::string text_array(std::span<const std::string> texts) {
+  static std::string text_array(std::span<const std::string_view> texts) {
     std::string out = "{";
     for (const auto& t : texts) {
       if (out.size() > 1) out += ',';

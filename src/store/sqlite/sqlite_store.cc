@@ -77,11 +77,7 @@ class SqliteStore final : public Store {
 
   std::uint64_t ledger_size() override {
     auto reader = readers_.lease();
-    Statement& s = reader->select_size;
-    s.step();
-    const auto size = static_cast<std::uint64_t>(s.column_int(0));
-    s.reset();
-    return size;
+    return size_in(reader->select_size);
   }
 
   void append_sequenced(const Sequencer& sequence) override {
@@ -101,7 +97,8 @@ class SqliteStore final : public Store {
       const Sequenced appended = sequence(size, nodes);
       check_continues(appended.rows, size);
       for (const LedgerRow& row : appended.rows) {
-        // The row outlives its insert (reset below, or in the catch).
+        // Bound without copies: the row lives until after the step, and the
+        // reset below (or in the catch) drops the bindings.
         insert_entry_->bind(1, static_cast<std::int64_t>(row.index))
             .bind_borrowed_blob(2, std::string_view(reinterpret_cast<const char*>(row.leaf_hash.data()), row.leaf_hash.size()))
             .bind_borrowed_blob(3, row.nodes)
@@ -190,7 +187,7 @@ class SqliteStore final : public Store {
     }, visit);
   }
 
-  void scan_ledger_bodies(std::uint64_t from, std::uint64_t to, std::span<const std::string> skipped_types,
+  void scan_ledger_bodies(std::uint64_t from, std::uint64_t to, std::span<const std::string_view> skipped_types,
                           const std::function<bool(const LedgerRow&)>& visit) override {
     std::string sql = "SELECT idx, type, body FROM ledger_entry WHERE idx >= ?1 AND idx < ?2";
     if (!skipped_types.empty()) {
@@ -443,8 +440,10 @@ class SqliteStore final : public Store {
     return to_hash(nodes.substr((level - 1) * 32, 32));
   }
 
-  std::uint64_t size_locked() {
-    Statement& s = *select_size_;
+  std::uint64_t size_locked() { return size_in(*select_size_); }
+
+  // On the writer (inside an append) or a reader (`select_size` of either).
+  static std::uint64_t size_in(Statement& s) {
     s.step();
     const auto size = static_cast<std::uint64_t>(s.column_int(0));
     s.reset();
