@@ -7,6 +7,7 @@
 #include "broker/key_acceptance.h"
 #include "broker/limits.h"
 #include "broker/lookups.h"
+#include "broker/internal/seen_proofs.h"
 #include "broker/step.h"
 #include "core/error.h"
 #include "core/ids.h"
@@ -70,7 +71,7 @@ std::uint32_t uses_for_child(store::Store& store, const LiveParent& parent, std:
 
 // The holder of the parent proves possession, naming the child executor:
 // a stolen bearer copy of the parent cannot mint children for a thief.
-// Returns the proof's jti, recorded so it cannot be replayed.
+// Returns the proof's seen-proof id, recorded so it cannot be replayed.
 std::string holder_proof(store::Store& store, const Settings& settings, const Broker::Attenuation& request,
                          const core::Mandate& parent, const std::string& child_executor, core::Timestamp at) {
   auto proof = token::verify_proof(request.parent_proof, request.parent_token, parent.key_binding.thumbprint,
@@ -79,8 +80,8 @@ std::string holder_proof(store::Store& store, const Settings& settings, const Br
     fail(ErrorKind::bad_input,
          "parent proof refused (" + std::string(token::to_string(proof.error().check)) + "): " + proof.error().reason);
   }
-  if (store.record_version(kProofKind, proof->jti) != store::kAbsent) fail(ErrorKind::bad_input, "parent proof replayed");
-  return proof->jti;
+  if (proof_was_seen(store, *proof)) fail(ErrorKind::bad_input, "parent proof replayed");
+  return seen_proof_id(*proof);
 }
 
 // The child as asked for, bound to its executor's key, refused unless it
@@ -128,7 +129,7 @@ IssuedMandate Broker::attenuate(const Attenuation& request) {
   const core::Mandate& p = parent.mandate.value.mandate;
   const std::uint32_t max_uses = uses_for_child(store_, parent, request.max_uses);
   const std::string child_executor = request.executor.value_or(p.executor);
-  const std::string proof_jti = holder_proof(store_, settings_, request, p, child_executor, at);
+  const std::string seen_proof = holder_proof(store_, settings_, request, p, child_executor, at);
   const ActorRecord executor = require_executor(store_, child_executor);
 
   MandateRecord record;
@@ -149,7 +150,7 @@ IssuedMandate Broker::attenuate(const Attenuation& request) {
   step.about_task(m.task_id).ref("mandate", m.id).ref("parent", p.id).data("mandate", to_json(record));
   step.data("kid", signer.kid());
   step.put(kMandateKind, m.id, m.task_id, to_json(record), store::kAbsent);
-  step.put(kProofKind, proof_jti, p.id, nlohmann::json::object(), store::kAbsent);
+  remember_proof(step, seen_proof);
   const std::uint64_t index = step.commit(ledger_);
   return {token, record, index};
 }

@@ -5,6 +5,7 @@
 
 #include "broker/lookups.h"
 #include "broker/internal/policy_context.h"
+#include "broker/internal/seen_proofs.h"
 #include "broker/internal/tool_calls.h"
 #include "core/error.h"
 #include "store/store.h"
@@ -146,11 +147,12 @@ Verdict check_proof(store::Store& store, const DecisionRequest& request, const S
     p.presenter.authenticated_by = "unverified: proof " + why;
     return failed("proof", why);
   }
-  if (store.record_version(kProofKind, proof->jti) != store::kAbsent) {
+  if (proof_was_seen(store, *proof)) {
     p.presenter.authenticated_by = "unverified: the proof was replayed";
     return failed("proof", "replayed: this proof was already presented");
   }
   p.proof_jti = proof->jti;
+  p.seen_proof_id = seen_proof_id(*proof);
   p.presenter = {claims.executor, caller_kind(*p.executor_kind),
                  "proof-of-possession:jkt=" + proof->thumbprint};
   return std::nullopt;

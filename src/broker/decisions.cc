@@ -7,6 +7,7 @@
 #include "broker/key_acceptance.h"
 #include "broker/step.h"
 #include "broker/internal/policy_context.h"
+#include "broker/internal/seen_proofs.h"
 #include "broker/internal/tool_calls.h"
 #include "core/error.h"
 #include "core/ids.h"
@@ -305,7 +306,7 @@ std::uint64_t Broker::record_decision(const DecisionRequest& request, const std:
   if (asked_by) step.data("asked_by", {{"id", asked_by->actor_id}, {"kind", std::string(to_string(asked_by->kind))}, {"authenticated_by", asked_by->authenticated_by}});
   if (p.proof_jti) {
     step.data("proof_jti", *p.proof_jti);
-    step.put(kProofKind, *p.proof_jti, p.claims->jti, nlohmann::json::object(), store::kAbsent);
+    remember_proof(step, p.seen_proof_id);
   }
   if (result.allow) {
     for (const Presentation::Standing& s : p.standing) step.require(s.kind, s.id, s.version);

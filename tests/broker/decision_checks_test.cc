@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "broker/internal/seen_proofs.h"
 #include "broker/key_acceptance.h"
+#include "broker/step.h"
 #include "broker/records.h"
 #include "broker_fixture.h"
 #include "token/mandate_token.h"
@@ -81,6 +83,44 @@ TEST_F(DecisionChecks, ProofSetsThePresenterOnlyWhenProven) {
   EXPECT_FALSE(check_proof(*store, request(), settings, clock_now, presentation));
   EXPECT_EQ(presentation.presenter.actor_id, kWorkload);
   EXPECT_TRUE(presentation.proof_jti.has_value());
+}
+
+// A seen proof is found under its time-ordered id and, as homes written
+// before those ids keep it, under its jti alone; either refuses it again.
+TEST_F(DecisionChecks, AProofSeenUnderItsIdOrItsJtiAloneIsAReplay) {
+  for (const bool by_jti_alone : {false, true}) {
+    Presentation fresh;
+    fresh.claims = &claims;
+    read_state(fresh);
+    const DecisionRequest r = request();
+    ASSERT_FALSE(check_proof(*store, r, settings, clock_now, fresh));
+    ASSERT_TRUE(fresh.proof_jti.has_value());
+    Step step("test.seen", as("tester"), clock_now);
+    if (by_jti_alone) {
+      step.put(kProofKind, *fresh.proof_jti, claims.jti, nlohmann::json::object(), store::kAbsent);
+    } else {
+      remember_proof(step, fresh.seen_proof_id);
+    }
+    step.commit(*ledger);
+    Presentation again;
+    again.claims = &claims;
+    read_state(again);
+    const auto verdict = check_proof(*store, r, settings, clock_now, again);
+    ASSERT_TRUE(verdict) << (by_jti_alone ? "by jti alone" : "by id");
+    EXPECT_EQ(verdict->reason, "replayed: this proof was already presented");
+  }
+}
+
+// Ids sort by the proof's iat first, so the records of one commit sit
+// together; the id still names the one proof (its jti).
+TEST(SeenProofs, IdsSortByIssueTimeThenJti) {
+  const auto at = [](std::int64_t seconds) { return core::Timestamp(std::chrono::seconds(seconds)); };
+  const std::string early = seen_proof_id({"zzzz", at(1'796'000'000), ""});
+  const std::string late = seen_proof_id({"aaaa", at(1'796'000'001), ""});
+  EXPECT_EQ(early, "001796000000.zzzz");
+  EXPECT_LT(early, late);
+  EXPECT_LT(seen_proof_id({"a", at(999'999'999), ""}), seen_proof_id({"a", at(1'000'000'000), ""}));
+  EXPECT_EQ(seen_proof_id({"j", at(5) + std::chrono::microseconds(999'999), ""}), "000000000005.j");
 }
 
 TEST_F(DecisionChecks, Scope) {

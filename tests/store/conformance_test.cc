@@ -325,6 +325,32 @@ TEST_P(StoreContract, PutsCommitWithTheirRowsAndCountVersions) {
   EXPECT_EQ(store->records("task").size(), 1u);
 }
 
+// Records with no ref are not in the ref index but are still listed by
+// an empty ref; a record keeps being found by its ref after updates, and
+// moves when its ref changes.
+TEST_P(StoreContract, RecordsAreListedByTheirRefEmptyOrSetAcrossUpdates) {
+  auto store = place_->create();
+  store->append_ledger_rows(std::vector<LedgerRow>{row(0)},
+                            std::vector<RecordPut>{{"uses", "m1", "t1", "{}", kAbsent},
+                                                   {"uses", "m2", "", "{}", kAbsent},
+                                                   {"uses", "m3", "", "{}", kAbsent}});
+  store->append_ledger_rows(std::vector<LedgerRow>{row(1)},
+                            std::vector<RecordPut>{{"uses", "m1", "t1", R"({"n":2})", 1},
+                                                   {"uses", "m3", "t1", R"({"n":2})", 1}});
+  const auto ids = [&](const std::optional<std::string>& ref) {
+    std::vector<std::string> out;
+    for (const Record& r : store->records("uses", ref)) out.push_back(r.id + "@" + r.ref + ":" + std::to_string(r.version));
+    return out;
+  };
+  EXPECT_EQ(ids(std::string("t1")), (std::vector<std::string>{"m1@t1:2", "m3@t1:2"}));
+  EXPECT_EQ(ids(std::string("")), (std::vector<std::string>{"m2@:1"}));
+  EXPECT_EQ(ids(std::nullopt), (std::vector<std::string>{"m1@t1:2", "m2@:1", "m3@t1:2"}));
+  store->append_ledger_rows(std::vector<LedgerRow>{row(2)}, std::vector<RecordPut>{{"uses", "m1", "", "{}", 2}});
+  EXPECT_EQ(ids(std::string("t1")), (std::vector<std::string>{"m3@t1:2"}));
+  EXPECT_EQ(ids(std::string("")), (std::vector<std::string>{"m1@:3", "m2@:1"}));
+  EXPECT_EQ(store->record("uses", "m1")->body, "{}");
+}
+
 TEST_P(StoreContract, RecordsAreOrderedByTheirIdsBytes) {
   auto store = place_->create();
   std::vector<RecordPut> puts;

@@ -512,7 +512,8 @@ TEST(PostgresEventStore, ADatabaseWithoutTheEventTablesIsMigratedFirst) {
   PostgresEventPlace place;
   {
     auto c = place.database().connect();
-    mandate::testing::pg_exec(c.get(), "DROP TABLE observed_event; DELETE FROM mandate_schema_migration WHERE version >= 2");
+    mandate::testing::pg_exec(c.get(), "DROP TABLE observed_event; DELETE FROM mandate_schema_migration WHERE version >= 2; "
+                              "DROP INDEX state_record_by_set_ref; CREATE INDEX state_record_by_ref ON state_record (kind, ref, id); ");
   }
   try {
     place.open();
@@ -523,10 +524,11 @@ TEST(PostgresEventStore, ADatabaseWithoutTheEventTablesIsMigratedFirst) {
   }
   const MigrationReport report = migrate_postgresql_store(place.settings());
   EXPECT_EQ(report.from_version, 1);
-  EXPECT_EQ(report.to_version, 3);
-  ASSERT_EQ(report.applied.size(), 2u);
+  EXPECT_EQ(report.to_version, 4);
+  ASSERT_EQ(report.applied.size(), 3u);
   EXPECT_EQ(report.applied[0].description, "imported audit events");
   EXPECT_EQ(report.applied[1].description, "source record ids of imported events");
+  EXPECT_EQ(report.applied[2].description, "records indexed by ref only where one is set");
   auto events = place.open();
   EXPECT_EQ(events->add_events(std::vector<AuditEvent>{event("e1", at(1))}).added, 1u);
 }
@@ -537,7 +539,8 @@ TEST(PostgresEventStore, EventsImportedBeforeSourceRecordIdsAreKeptByTheMigratio
     auto c = place.database().connect();
     mandate::testing::pg_exec(c.get(),
                               "ALTER TABLE observed_event DROP COLUMN source_id; "
-                              "DELETE FROM mandate_schema_migration WHERE version = 3; "
+                              "DELETE FROM mandate_schema_migration WHERE version >= 3; "
+                              "DROP INDEX state_record_by_set_ref; CREATE INDEX state_record_by_ref ON state_record (kind, ref, id); "
                               "INSERT INTO observed_event (id, source, account, time, actor_id, actor_kind, actor_name, "
                               "credential, credential_kind, chain, category, action, resource, result, source_address, "
                               "user_agent, interactive, signals, issued_credential, reference, origin, parent_id, raw) "
@@ -547,7 +550,7 @@ TEST(PostgresEventStore, EventsImportedBeforeSourceRecordIdsAreKeptByTheMigratio
   EXPECT_THROW(place.open(), Error);  // version 2: migrate first
   const MigrationReport report = migrate_postgresql_store(place.settings());
   EXPECT_EQ(report.from_version, 2);
-  EXPECT_EQ(report.to_version, 3);
+  EXPECT_EQ(report.to_version, 4);
   auto events = place.open();
   ASSERT_TRUE(events->event("old"));
   EXPECT_EQ(events->event("old")->source_id, "");

@@ -127,6 +127,30 @@ TEST(SqliteStoreRecords, AStoreMadeBeforeRecordsExistedOpensAndGainsThem) {
   EXPECT_EQ(store->record_version("task", "x"), kAbsent);
 }
 
+// Homes made before 2026-12-06 indexed every record by its ref, an empty
+// one too; they open with the index of set refs in its place and list
+// records by ref, empty or set, as before.
+TEST(SqliteStoreRecords, AnOldHomesIndexOfEveryRefIsReplacedByOneOfSetRefs) {
+  TempDir tmp;
+  const std::string path = (tmp / "m.db").string();
+  create_sqlite_store(path)->append_ledger_rows(
+      std::vector<LedgerRow>{row(0)},
+      std::vector<RecordPut>{{"mandate", "m1", "t1", "{}", kAbsent}, {"proof", "p1", "", "{}", kAbsent}});
+  mandate::testing::run({"sqlite3", path,
+                         "DROP INDEX state_record_by_set_ref; "
+                         "CREATE INDEX state_record_by_ref ON state_record(kind, ref, id);"});
+  auto store = open_sqlite_store(path);
+  const std::string indexes = mandate::testing::run({"sqlite3", path,
+                                                     "SELECT group_concat(name) FROM sqlite_master "
+                                                     "WHERE type = 'index' AND tbl_name = 'state_record'"})
+                                  .out;
+  EXPECT_EQ(indexes.find("state_record_by_ref"), std::string::npos) << indexes;
+  EXPECT_NE(indexes.find("state_record_by_set_ref"), std::string::npos) << indexes;
+  ASSERT_EQ(store->records("mandate", std::string("t1")).size(), 1u);
+  ASSERT_EQ(store->records("proof", std::string("")).size(), 1u);
+  EXPECT_EQ(store->records("proof", std::string(""))[0].id, "p1");
+}
+
 TEST(SqliteStore, AnOldHomeGainsSourceIdsAndPartialIndexesAndKeepsItsEvents) {
   TempDir dir;
   const std::string db = (dir / "m.db").string();

@@ -72,6 +72,7 @@ struct Broker::Presentation {
   // key's proof (or bound certificate) checked out.
   Caller presenter{"unverified-presenter", CallerKind::unauthenticated, "unverified: the decision failed before possession was checked"};
   std::optional<std::string> proof_jti;  // a verified, unreplayed proof
+  std::string seen_proof_id;             // its record once accepted (seen_proofs.h)
   // The records the revocation check found standing (mandate, ancestors,
   // task, executor) at the versions it read: an allow commits only if they
   // are unchanged.

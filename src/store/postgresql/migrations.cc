@@ -97,10 +97,18 @@ ALTER TABLE observed_event ADD COLUMN source_id bytea NOT NULL DEFAULT ''::bytea
 CREATE INDEX observed_event_source_id ON observed_event (sha256(source_id));
 )sql";
 
+// Records with no ref (seen proofs, use counts) are never looked up by it;
+// their index entries only cost the commits that write them.
+constexpr std::string_view kIndexOfSetRefs = R"sql(
+CREATE INDEX state_record_by_set_ref ON state_record (kind, ref, id) WHERE ref <> '';
+DROP INDEX state_record_by_ref;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "ledger, checkpoints, state records and meta", kLedgerAndRecords},
     Migration{2, "imported audit events", kImportedEvents},
     Migration{3, "source record ids of imported events", kSourceRecordIds},
+    Migration{4, "records indexed by ref only where one is set", kIndexOfSetRefs},
 };
 
 }  // namespace

@@ -266,14 +266,21 @@ class PostgresStore final : public Store {
 
   std::vector<Record> records(const std::string& kind, const std::optional<std::string>& ref) override {
     auto c = pool_.acquire();
-    Result r = ref ? c->prepared("records_by_ref",
-                                 "SELECT id, ref, version, body FROM state_record WHERE kind = $1 AND ref = $2 ORDER BY id",
-                                 Params().text(kind).text(*ref))
-                   : c->prepared("records", "SELECT id, ref, version, body FROM state_record WHERE kind = $1 ORDER BY id",
-                                 Params().text(kind));
+    // The ref index holds set refs only (migration 4): records with no ref
+    // are found among all of the kind.
+    const bool by_index = ref && !ref->empty();
+    Result r = by_index ? c->prepared("records_by_ref",
+                                      "SELECT id, ref, version, body FROM state_record "
+                                      "WHERE kind = $1 AND ref = $2 AND ref <> '' ORDER BY id",
+                                      Params().text(kind).text(*ref))
+                        : c->prepared("records", "SELECT id, ref, version, body FROM state_record WHERE kind = $1 ORDER BY id",
+                                      Params().text(kind));
     std::vector<Record> out;
     out.reserve(static_cast<std::size_t>(r.rows()));
-    for (int i = 0; i < r.rows(); ++i) out.push_back(Record{kind, r.text(i, 0), r.text(i, 1), r.integer(i, 2), r.text(i, 3)});
+    for (int i = 0; i < r.rows(); ++i) {
+      Record record{kind, r.text(i, 0), r.text(i, 1), r.integer(i, 2), r.text(i, 3)};
+      if (!ref || by_index || record.ref.empty()) out.push_back(std::move(record));
+    }
     return out;
   }
 

@@ -9,7 +9,8 @@ Reader::Reader(const std::string& path)
       select_entry(db.handle(), "SELECT idx, leaf_hash, nodes, type, body FROM ledger_entry WHERE idx = ?1"),
       select_records(db.handle(), "SELECT id, ref, version, body FROM state_record WHERE kind = ?1 ORDER BY id"),
       select_records_by_ref(db.handle(),
-                            "SELECT id, ref, version, body FROM state_record WHERE kind = ?1 AND ref = ?2 ORDER BY id"),
+                            "SELECT id, ref, version, body FROM state_record "
+                            "WHERE kind = ?1 AND ref = ?2 AND ref <> '' ORDER BY id"),
       select_node_row(db.handle(), "SELECT leaf_hash, nodes FROM ledger_entry WHERE idx = ?1"),
       // CROSS JOIN keeps the generated keys outside: one keyed lookup each.
       select_node_range(db.handle(),

@@ -46,8 +46,14 @@ CREATE TABLE IF NOT EXISTS state_record (
   body    TEXT NOT NULL,
   PRIMARY KEY (kind, id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS state_record_by_ref ON state_record(kind, ref, id);
+CREATE INDEX IF NOT EXISTS state_record_by_set_ref ON state_record(kind, ref, id) WHERE ref <> '';
 )sql";
+
+// Until 2026-12-06 every record was indexed by ref, an empty one too. A
+// record with no ref (a seen proof, a use count) is never looked up by it,
+// and its index entry was one more page to write in every commit that puts
+// one, so the index holds set refs only.
+constexpr std::string_view kIndexOfEveryRef = "state_record_by_ref";
 
 Hash to_hash(std::string_view blob) {
   Hash h{};
@@ -72,6 +78,7 @@ class SqliteStore final : public Store {
     }
     db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
     db_.exec(kRecordSchema);
+    drop_index_of_every_ref();
     prepare();
   }
 
@@ -115,6 +122,7 @@ class SqliteStore final : public Store {
       select_version_->reset();
       select_node_row_->reset();
       upsert_record_->reset();
+      update_record_->reset();
       db_.exec("ROLLBACK");
       throw;
     }
@@ -258,11 +266,17 @@ class SqliteStore final : public Store {
 
   std::vector<Record> records(const std::string& kind, const std::optional<std::string>& ref) override {
     auto reader = readers_.lease();
-    Statement& s = ref ? reader->select_records_by_ref : reader->select_records;
+    // The index holds set refs only: records with no ref are found among
+    // all of the kind.
+    const bool by_index = ref && !ref->empty();
+    Statement& s = by_index ? reader->select_records_by_ref : reader->select_records;
     s.bind(1, kind);
-    if (ref) s.bind(2, *ref);
+    if (by_index) s.bind(2, *ref);
     std::vector<Record> out;
-    while (s.step()) out.push_back(Record{kind, s.column_text(0), s.column_text(1), s.column_int(2), s.column_text(3)});
+    while (s.step()) {
+      Record r{kind, s.column_text(0), s.column_text(1), s.column_int(2), s.column_text(3)};
+      if (!ref || by_index || r.ref.empty()) out.push_back(std::move(r));
+    }
     s.reset();
     return out;
   }
@@ -378,6 +392,14 @@ class SqliteStore final : public Store {
     db_.exec("COMMIT");
   }
 
+  void drop_index_of_every_ref() {
+    Statement probe = db_.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?1");
+    probe.bind(1, kIndexOfEveryRef);
+    if (probe.step() && probe.column_int(0) == 0) return;
+    probe.reset();
+    db_.exec("DROP INDEX IF EXISTS " + std::string(kIndexOfEveryRef));
+  }
+
   void check_format(const std::string& path) {
     Statement probe = db_.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'mandate_meta'");
     if (!probe.step() || probe.column_int(0) != 1) {
@@ -395,29 +417,46 @@ class SqliteStore final : public Store {
         "INSERT INTO ledger_entry(idx, leaf_hash, nodes, type, body) VALUES (?1, ?2, ?3, ?4, ?5)"));
     select_node_row_.emplace(db_.prepare("SELECT leaf_hash, nodes FROM ledger_entry WHERE idx = ?1"));
     select_size_.emplace(db_.prepare("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entry"));
-    select_version_.emplace(db_.prepare("SELECT version FROM state_record WHERE kind = ?1 AND id = ?2"));
+    select_version_.emplace(db_.prepare("SELECT version, ref FROM state_record WHERE kind = ?1 AND id = ?2"));
     upsert_record_.emplace(db_.prepare("INSERT OR REPLACE INTO state_record(kind, id, ref, version, body) "
                                        "VALUES (?1, ?2, ?3, ?4, ?5)"));
+    update_record_.emplace(db_.prepare("UPDATE state_record SET version = ?3, body = ?4 WHERE kind = ?1 AND id = ?2"));
   }
 
-  std::int64_t version_locked(const std::string& kind, const std::string& id) {
+  struct StoredVersion {
+    std::int64_t version = kAbsent;
+    std::string ref;
+  };
+
+  StoredVersion version_locked(const std::string& kind, const std::string& id) {
     Statement& s = *select_version_;
     s.bind(1, kind).bind(2, id);
-    const std::int64_t version = s.step() ? s.column_int(0) : kAbsent;
+    StoredVersion stored;
+    if (s.step()) stored = {s.column_int(0), s.column_text(1)};
     s.reset();
-    return version;
+    return stored;
   }
 
   void apply_put(const RecordPut& put) {
-    const std::int64_t current = version_locked(put.kind, put.id);
-    if (put.expected_version != kAnyVersion && put.expected_version != current) {
+    const StoredVersion current = version_locked(put.kind, put.id);
+    if (put.expected_version != kAnyVersion && put.expected_version != current.version) {
       fail(ErrorKind::conflict, put.kind + " " + put.id + " changed under this writer (version " +
-                                    std::to_string(current) + ", expected " + std::to_string(put.expected_version) + ")");
+                                    std::to_string(current.version) + ", expected " +
+                                    std::to_string(put.expected_version) + ")");
     }
     if (put.check_only) return;
-    upsert_record_->bind(1, put.kind).bind(2, put.id).bind(3, put.ref).bind(4, current + 1).bind(5, put.body);
-    upsert_record_->step();
-    upsert_record_->reset();
+    // A record whose ref stays is updated in place: a replace would take
+    // its index entry out and put it back, one more page for the commit
+    // (every decision moves two use counts).
+    const bool in_place = current.version != kAbsent && current.ref == put.ref;
+    Statement& s = in_place ? *update_record_ : *upsert_record_;
+    if (in_place) {
+      s.bind(1, put.kind).bind(2, put.id).bind(3, current.version + 1).bind(4, put.body);
+    } else {
+      s.bind(1, put.kind).bind(2, put.id).bind(3, put.ref).bind(4, current.version + 1).bind(5, put.body);
+    }
+    s.step();
+    s.reset();
   }
 
   std::optional<Hash> node_locked(NodeId id) { return node_in(*select_node_row_, id); }
@@ -463,7 +502,7 @@ class SqliteStore final : public Store {
   Database db_;
   sqlite::ReaderPool readers_;
   std::optional<Statement> insert_entry_, select_node_row_, select_size_;
-  std::optional<Statement> select_version_, upsert_record_;
+  std::optional<Statement> select_version_, upsert_record_, update_record_;
 };
 
 }  // namespace
