@@ -3,6 +3,7 @@
 #include "broker/lookups.h"
 #include "broker/step.h"
 #include "broker/internal/policy_context.h"
+#include "broker/internal/task_turns.h"
 #include "core/error.h"
 #include "ledger/ledger.h"
 #include "store/store.h"
@@ -41,9 +42,12 @@ Broker::Broker(store::Store& store, ledger::Ledger& ledger, const keys::SharedKe
       keyring_(keyring),
       settings_(std::move(settings)),
       clock_(std::move(clock)),
-      policy_cache_(std::make_unique<PolicyContextCache>(store)) {}
+      policy_cache_(std::make_unique<PolicyContextCache>(store)),
+      task_turns_(std::make_unique<TaskTurns>()) {}
 
-Broker::~Broker() = default;
+// Decisions made without waiting may still be in the ledger's queue; each
+// holds its task's turn and uses the broker when its commit is told.
+Broker::~Broker() { task_turns_->wait_until_all_end(); }
 
 Recorded Broker::load_rules(const Caller& caller, const std::vector<core::ApprovalRule>& rules, const std::string& text) {
   nlohmann::json all = nlohmann::json::array();

@@ -42,6 +42,7 @@ class SharedKeyring;
 namespace mandate::broker {
 
 class PolicyContextCache;  // policy_context.h
+class TaskTurns;           // internal/task_turns.h
 
 // What kind of caller acts: a registered actor of the home, the home's
 // operator, or a presenter whose possession of a mandate was not proven.
@@ -427,6 +428,17 @@ class Broker {
   // The same, recording also who asked (a resource server checking a
   // presented mandate on the executor's behalf).
   DecisionResult authorize(const DecisionRequest& request, const std::optional<Caller>& asked_by);
+  // The same for a caller that must not wait (a network thread). False,
+  // with nothing done, when deciding could wait: a tool call (it may be
+  // held), a store whose reads go over the network, a policy set not
+  // checked lately, another decision on the same task in flight in this
+  // process. Else true, and `done` is told the recorded decision, or the
+  // error, on the thread that committed it; it must not block or throw.
+  // A commit that finds a record moved decides again there, on fresh
+  // state. Bad input throws before anything is decided, as authorize does.
+  using DecisionDone = std::function<void(const DecisionResult* result, std::exception_ptr error)>;
+  bool authorize_without_waiting(const DecisionRequest& request, const std::optional<Caller>& asked_by,
+                                 DecisionDone done);
   // The checks of authorize() up to possession (signature, issuer, time,
   // audience, revocation, uses, proof), recording nothing.
   PresentationCheck check_presentation(const DecisionRequest& request);
@@ -517,6 +529,7 @@ class Broker {
   struct Presentation;   // what a decision's checks established (decision_checks.h)
   struct DecisionState;  // what they read about one mandate (decision_checks.h)
   struct Failure;        // the check that failed, and why
+  struct DecisionCall;   // a decision request's parts every attempt at it uses (decisions.cc)
 
  private:
   store::Store& store_;
@@ -530,10 +543,14 @@ class Broker {
                                                      core::Timestamp at, std::optional<Failure>& failure);
   std::shared_ptr<const DecisionState> decision_state(const token::MandateClaims& claims, bool remembered,
                                                      bool& was_remembered);
+  struct AsyncDecision;  // an authorize_without_waiting call between its attempts
+  DecisionCall decision_call(const DecisionRequest& request, const std::optional<Caller>& asked_by) const;
+  // One attempt without waiting, its commit's callback deciding again on a
+  // conflict; `fresh` reads the state instead of using a remembered one.
+  void decide_without_waiting(const std::shared_ptr<AsyncDecision>& call,
+                              std::shared_ptr<const PolicyContext> context, bool fresh);
   static constexpr std::uint64_t kDecisionConflict = ~std::uint64_t{0};
-  std::uint64_t record_decision(const DecisionRequest& request, const std::optional<Caller>& asked_by,
-                                const std::string& audience, const std::string& token_hash,
-                                const nlohmann::json& user_context, core::Timestamp at, const Presentation& p,
+  std::uint64_t record_decision(const DecisionCall& call, core::Timestamp at, const Presentation& p,
                                 const DecisionResult& result);
 
   std::unique_ptr<PolicyContextCache> policy_cache_;
@@ -542,7 +559,7 @@ class Broker {
   // turns (by a stripe of the task id) from their reads to their commit,
   // instead of racing and deciding again. Other processes still race, and
   // the commit's version checks settle it.
-  std::array<std::mutex, 1024> task_turns_;
+  std::unique_ptr<TaskTurns> task_turns_;
   std::unordered_map<std::string, std::shared_ptr<const VerifiedToken>> verified_tokens_;
   std::unordered_map<std::string, std::shared_ptr<const DecisionState>> decision_states_;  // by mandate jti
 };

@@ -1,6 +1,7 @@
 // The runtime decision (invariant 3): the fixed checks in their order
 // (decision_checks.h), then the durable record, before the answer leaves.
 #include <algorithm>
+#include <utility>
 
 #include "broker/broker.h"
 #include "broker/internal/decision_checks.h"
@@ -8,6 +9,7 @@
 #include "broker/step.h"
 #include "broker/internal/policy_context.h"
 #include "broker/internal/seen_proofs.h"
+#include "broker/internal/task_turns.h"
 #include "broker/internal/tool_calls.h"
 #include "core/error.h"
 #include "core/ids.h"
@@ -131,15 +133,115 @@ std::shared_ptr<const DecisionState> Broker::decision_state(const token::Mandate
 
 DecisionResult Broker::authorize(const DecisionRequest& request) { return authorize(request, std::nullopt); }
 
-DecisionResult Broker::authorize(const DecisionRequest& request, const std::optional<Caller>& asked_by) {
-  check_request(request);
-  const nlohmann::json user_context = parse_context(request.context_json);
+struct Broker::DecisionCall {
+  const DecisionRequest& request;
+  const std::optional<Caller>& asked_by;
+  nlohmann::json user_context;
   // One digest of the token: its hash for the records, its "ath" for the proof.
-  const crypto::Hash token_digest = crypto::sha256(request.token);
-  const std::string token_hash = encoding::hex_encode(token_digest);
-  const std::string token_ath = encoding::base64url_encode(token_digest);
-  const std::string audience = decision_audience(request, asked_by, settings_);
+  std::string token_hash;
+  std::string token_ath;
+  std::string audience;
+};
 
+Broker::DecisionCall Broker::decision_call(const DecisionRequest& request, const std::optional<Caller>& asked_by) const {
+  check_request(request);
+  const crypto::Hash token_digest = crypto::sha256(request.token);
+  return DecisionCall{request,
+                      asked_by,
+                      parse_context(request.context_json),
+                      encoding::hex_encode(token_digest),
+                      encoding::base64url_encode(token_digest),
+                      decision_audience(request, asked_by, settings_)};
+}
+
+namespace {
+
+// The checks after the token's own, in their order: the first that fails
+// decides and the later ones do not run.
+void run_checks(store::Store& store, const Settings& settings, const Broker::PolicyContext& context,
+                const Broker::DecisionCall& call, core::Timestamp at, Presentation& p, DecisionResult& result,
+                std::optional<Failure>& failure) {
+  if (failure || !p.claims) return;
+  failure = check_audience(*p.claims, call.audience, settings);
+  if (!failure) failure = check_revocation(call.token_hash, at, p);
+  if (!failure) failure = check_uses(store, p);
+  if (!failure) failure = check_proof(store, call.request, settings, at, p);
+  if (!failure) failure = check_scope(*p.claims, call.request);
+  if (!failure) failure = check_policy(context, call.request, call.user_context, p, result);
+}
+
+void conclude(const std::optional<Failure>& failure, const Presentation& p, DecisionResult& result) {
+  if (failure) {
+    result.allow = false;
+    result.decided_by = failure->check;
+    if (failure->check != "policy" || result.reasons.empty()) result.reasons = {failure->reason};
+  } else {
+    result.decided_by = "policy";
+  }
+  result.presenter = p.presenter;
+}
+
+// The durable step of a decision: one ledger entry and the state it moves
+// (the proof's seen record, one use of the mandate, of each ancestor and of
+// the task), each put at the version the checks read.
+Step decision_step(store::Store& store, const Broker::DecisionCall& call, core::Timestamp at, const Presentation& p,
+                   const DecisionResult& result) {
+  const DecisionRequest& request = call.request;
+  Step step("decision", p.presenter, at);
+  if (p.claims) step.about_task(p.claims->task_id).ref("mandate", p.claims->jti);
+  if (request.traceparent) step.entry().traceparent = request.traceparent;
+  step.data("decision", result.allow ? "allow" : "deny")
+      .data("decided_by", result.decided_by)
+      .data("reasons", result.reasons)
+      .data("policy_errors", result.policy_errors)
+      .data("policy_set", result.policy_set_hash)
+      .data("token_hash", call.token_hash)
+      .data("action", request.action)
+      .data("resource", request.resource)
+      .data("audience", call.audience)
+      .data("context_hash", sha256_hex(encoding::canonicalize(call.user_context).value()));
+  if (!request.action_properties.empty()) step.data("action_properties", request.action_properties);
+  if (request.http_request) step.data("http_request", {{"method", request.http_request->method}, {"uri", request.http_request->uri}});
+  if (const auto& tool = request.tool_call) {
+    nlohmann::json tool_call = {{"server", tool->server},
+                                {"tool", tool->tool},
+                                {"arguments_sha256", arguments_digest(tool->arguments)},
+                                {"argument_names", argument_names(tool->arguments)}};
+    if (!tool->session.empty()) tool_call["session"] = tool->session;
+    if (result.held) tool_call["held_task"] = result.held->task_id;
+    step.data("tool_call", tool_call);
+    if (result.held) step.ref("held_task", result.held->task_id).index_under(kHeldEntryKind, result.held->task_id);
+  }
+  if (const auto& asked_by = call.asked_by) {
+    step.data("asked_by", {{"id", asked_by->actor_id}, {"kind", std::string(to_string(asked_by->kind))}, {"authenticated_by", asked_by->authenticated_by}});
+  }
+  if (p.proof_jti) {
+    step.data("proof_jti", *p.proof_jti);
+    remember_proof(step, p.seen_proof_id);
+  }
+  if (result.allow) {
+    for (const Presentation::Standing& s : p.standing) step.require(s.kind, s.id, s.version);
+    for (const UseCount& u : p.uses) step.put(u.kind, u.id, u.ref, {{"uses", u.used + 1}}, u.used);
+    step.data("task_uses", p.uses.back().used + 1).data("task_use_budget", p.uses.back().limit);
+    if (p.approval) use_held_approval(store, step, *p.approval);
+  }
+  return step;
+}
+
+bool is_conflict(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const Error& e) {
+    return e.kind() == ErrorKind::conflict;
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace
+
+DecisionResult Broker::authorize(const DecisionRequest& request, const std::optional<Caller>& asked_by) {
+  const DecisionCall call = decision_call(request, asked_by);
   bool held_by_this_call = false;
   // A remembered state may allow (its commit requires every version it
   // read); a deny, or a commit that finds a record moved, is decided again
@@ -149,13 +251,13 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
     const core::Timestamp at = now();
     DecisionResult result;
     Presentation p;
-    p.token_ath = token_ath;
+    p.token_ath = call.token_ath;
     std::optional<Failure> failure;
     bool state_was_remembered = false;
-    const auto verified = verified_token(request.token, token_hash, at, failure);
-    std::unique_lock<std::mutex> turn;
+    const auto verified = verified_token(request.token, call.token_hash, at, failure);
+    TaskTurns::Turn turn;
     if (verified) {
-      turn = std::unique_lock(task_turns_[std::hash<std::string>{}(verified->claims.task_id) % task_turns_.size()]);
+      turn = task_turns_->wait_for(verified->claims.task_id);
       p.claims = &verified->claims;
       p.state = decision_state(*p.claims, remembered, state_was_remembered);
       result.mandate_id = p.claims->jti;
@@ -164,13 +266,7 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
     }
     const std::shared_ptr<const PolicyContext> context = policy_cache_->current();
     result.policy_set_hash = context->policy_set_hash;
-    // The first check that fails decides; the later ones do not run.
-    if (!failure && p.claims) failure = check_audience(*p.claims, audience, settings_);
-    if (!failure && p.claims) failure = check_revocation(token_hash, at, p);
-    if (!failure && p.claims) failure = check_uses(store_, p);
-    if (!failure && p.claims) failure = check_proof(store_, request, settings_, at, p);
-    if (!failure && p.claims) failure = check_scope(*p.claims, request);
-    if (!failure && p.claims) failure = check_policy(*context, request, user_context, p, result);
+    run_checks(store_, settings_, *context, call, at, p, result, failure);
     if (failure && state_was_remembered) {
       remembered = false;
       continue;
@@ -183,7 +279,7 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
         p.approval = Presentation::HeldApproval{held.task_id, held.task_version, held.approvers};
         result.reasons.clear();
         result.policy_errors.clear();
-        failure = check_policy(*context, request, user_context, p, result);
+        failure = check_policy(*context, request, call.user_context, p, result);
         if (!failure) result.approval_task = held.task_id;
       } else if (held.state == HeldStanding::State::waiting) {
         result.held = HeldCall{held.task_id, attempt > 0 && held_by_this_call, held.expires_at};
@@ -204,21 +300,113 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
         }
       }
     }
-    if (failure) {
-      result.allow = false;
-      result.decided_by = failure->check;
-      if (failure->check != "policy" || result.reasons.empty()) result.reasons = {failure->reason};
-    } else {
-      result.decided_by = "policy";
-    }
-    result.presenter = p.presenter;
-    result.ledger_index = record_decision(request, asked_by, audience, token_hash, user_context, at, p, result);
+    conclude(failure, p, result);
+    result.ledger_index = record_decision(call, at, p, result);
     if (result.ledger_index == kDecisionConflict && attempt + 1 < kMaxDecisionAttempts) {
       remembered = false;
       continue;
     }
     if (result.ledger_index == kDecisionConflict) fail(ErrorKind::conflict, "the decision kept racing other decisions on its task");
     return result;
+  }
+}
+
+// An authorize_without_waiting call: the request and what every attempt
+// uses, the task's turn (held until the last attempt's commit is told),
+// and for the first attempt the token as checked when the turn was taken.
+struct Broker::AsyncDecision {
+  DecisionRequest request;
+  std::optional<Caller> asked_by;
+  std::optional<DecisionCall> call;  // refers to request and asked_by above
+  DecisionDone done;
+  TaskTurns::Turn turn;
+  int attempt = 0;
+  std::optional<core::Timestamp> first_at;
+  std::shared_ptr<const VerifiedToken> first_verified;
+  std::optional<Failure> first_failure;
+
+  void finish(const DecisionResult* result, std::exception_ptr error) {
+    turn.end();
+    done(result, std::move(error));
+  }
+};
+
+bool Broker::authorize_without_waiting(const DecisionRequest& request, const std::optional<Caller>& asked_by,
+                                       DecisionDone done) {
+  if (request.tool_call || !store_.reads_never_wait()) return false;
+  std::shared_ptr<const PolicyContext> context = policy_cache_->current_if_checked();
+  if (!context) return false;
+  auto async = std::make_shared<AsyncDecision>();
+  async->request = request;
+  async->asked_by = asked_by;
+  async->call.emplace(decision_call(async->request, async->asked_by));
+  async->first_at = now();
+  async->first_verified = verified_token(request.token, async->call->token_hash, *async->first_at, async->first_failure);
+  if (async->first_verified) {
+    auto turn = task_turns_->take_if_free(async->first_verified->claims.task_id);
+    if (!turn) return false;
+    async->turn = std::move(*turn);
+  }
+  async->done = std::move(done);
+  decide_without_waiting(async, std::move(context), false);
+  return true;
+}
+
+void Broker::decide_without_waiting(const std::shared_ptr<AsyncDecision>& async,
+                                    std::shared_ptr<const PolicyContext> context, bool fresh) {
+  const DecisionCall& call = *async->call;
+  bool remembered = !fresh;
+  for (;;) {
+    core::Timestamp at{};
+    std::shared_ptr<const VerifiedToken> verified;
+    std::optional<Failure> failure;
+    if (async->first_at) {
+      at = *std::exchange(async->first_at, std::nullopt);
+      verified = std::exchange(async->first_verified, nullptr);
+      failure = std::exchange(async->first_failure, std::nullopt);
+    } else {
+      at = now();
+      verified = verified_token(call.request.token, call.token_hash, at, failure);
+    }
+    DecisionResult result;
+    Presentation p;
+    p.token_ath = call.token_ath;
+    bool state_was_remembered = false;
+    if (verified) {
+      p.claims = &verified->claims;
+      p.state = decision_state(*p.claims, remembered, state_was_remembered);
+      result.mandate_id = p.claims->jti;
+      result.task_id = p.claims->task_id;
+      result.executor = p.claims->executor;
+    }
+    result.policy_set_hash = context->policy_set_hash;
+    run_checks(store_, settings_, *context, call, at, p, result, failure);
+    if (failure && state_was_remembered) {
+      remembered = false;
+      continue;
+    }
+    conclude(failure, p, result);
+    Step step = decision_step(store_, call, at, p, result);
+    auto decided = std::make_shared<DecisionResult>(std::move(result));
+    step.commit_without_waiting(ledger_, [this, async, decided](std::uint64_t index, std::exception_ptr error) {
+      // On the committing thread: a conflict is decided again here, on
+      // state read afresh, still in the task's turn.
+      try {
+        if (error && is_conflict(error) && ++async->attempt < kMaxDecisionAttempts) {
+          decide_without_waiting(async, policy_cache_->current(), true);
+          return;
+        }
+        if (error && is_conflict(error)) {
+          fail(ErrorKind::conflict, "the decision kept racing other decisions on its task");
+        }
+        if (error) std::rethrow_exception(error);
+        decided->ledger_index = index;
+        async->finish(decided.get(), nullptr);
+      } catch (...) {
+        async->finish(nullptr, std::current_exception());
+      }
+    });
+    return;
   }
 }
 
@@ -271,49 +459,11 @@ std::vector<bool> Broker::tools_in_reach(const PresentationCheck& presenter,
   return out;
 }
 
-// The durable step: one ledger entry and the state it moves (the proof's
-// jti, one use of the mandate, of each ancestor and of the task), or
-// kDecisionConflict when another decision moved them first.
-std::uint64_t Broker::record_decision(const DecisionRequest& request, const std::optional<Caller>& asked_by,
-                                      const std::string& audience, const std::string& token_hash,
-                                      const nlohmann::json& user_context, core::Timestamp at, const Presentation& p,
+// The decision's durable step, committed; kDecisionConflict when another
+// decision moved its records first.
+std::uint64_t Broker::record_decision(const DecisionCall& call, core::Timestamp at, const Presentation& p,
                                       const DecisionResult& result) {
-  Step step("decision", p.presenter, at);
-  if (p.claims) step.about_task(p.claims->task_id).ref("mandate", p.claims->jti);
-  if (request.traceparent) step.entry().traceparent = request.traceparent;
-  step.data("decision", result.allow ? "allow" : "deny")
-      .data("decided_by", result.decided_by)
-      .data("reasons", result.reasons)
-      .data("policy_errors", result.policy_errors)
-      .data("policy_set", result.policy_set_hash)
-      .data("token_hash", token_hash)
-      .data("action", request.action)
-      .data("resource", request.resource)
-      .data("audience", audience)
-      .data("context_hash", sha256_hex(encoding::canonicalize(user_context).value()));
-  if (!request.action_properties.empty()) step.data("action_properties", request.action_properties);
-  if (request.http_request) step.data("http_request", {{"method", request.http_request->method}, {"uri", request.http_request->uri}});
-  if (const auto& call = request.tool_call) {
-    nlohmann::json tool_call = {{"server", call->server},
-                                {"tool", call->tool},
-                                {"arguments_sha256", arguments_digest(call->arguments)},
-                                {"argument_names", argument_names(call->arguments)}};
-    if (!call->session.empty()) tool_call["session"] = call->session;
-    if (result.held) tool_call["held_task"] = result.held->task_id;
-    step.data("tool_call", tool_call);
-    if (result.held) step.ref("held_task", result.held->task_id).index_under(kHeldEntryKind, result.held->task_id);
-  }
-  if (asked_by) step.data("asked_by", {{"id", asked_by->actor_id}, {"kind", std::string(to_string(asked_by->kind))}, {"authenticated_by", asked_by->authenticated_by}});
-  if (p.proof_jti) {
-    step.data("proof_jti", *p.proof_jti);
-    remember_proof(step, p.seen_proof_id);
-  }
-  if (result.allow) {
-    for (const Presentation::Standing& s : p.standing) step.require(s.kind, s.id, s.version);
-    for (const UseCount& u : p.uses) step.put(u.kind, u.id, u.ref, {{"uses", u.used + 1}}, u.used);
-    step.data("task_uses", p.uses.back().used + 1).data("task_use_budget", p.uses.back().limit);
-    if (p.approval) use_held_approval(store_, step, *p.approval);
-  }
+  Step step = decision_step(store_, call, at, p, result);
   try {
     return step.commit(ledger_);
   } catch (const Error& e) {

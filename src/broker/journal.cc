@@ -55,6 +55,12 @@ Step& Step::index_under(const std::string& kind, const std::string& key) {
 
 std::uint64_t Step::commit(ledger::Ledger& ledger) { return ledger.append(entry_, puts_); }
 
+void Step::commit_without_waiting(ledger::Ledger& ledger, Committed done) {
+  auto encoded = ledger::encode_entry(entry_);
+  if (!encoded) fail(ErrorKind::bad_input, encoded.error());
+  ledger.append_async(std::move(*encoded), std::move(puts_), std::move(done));
+}
+
 ledger::EncodedEntry Step::encoded() const {
   if (!puts_.empty()) fail(ErrorKind::internal, "a step that puts records is committed with them");
   auto encoded = ledger::encode_entry(entry_);

@@ -3,6 +3,8 @@
 // ledger entry plus the state records it changes, each at the version it
 // was read at), and the ids and hashes steps are made of.
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +46,10 @@ class Step {
   ledger::EntryDraft& entry() { return entry_; }
   // Durable when it returns; Error{conflict} when a record moved meanwhile.
   std::uint64_t commit(ledger::Ledger& ledger);
+  // The same without waiting: `done` is told the index or the error on the
+  // thread that committed (Ledger::append_async). The step is spent.
+  using Committed = std::function<void(std::uint64_t index, std::exception_ptr error)>;
+  void commit_without_waiting(ledger::Ledger& ledger, Committed done);
   // The entry's canonical bytes, for a caller that appends it another way
   // (a group, or without waiting); only for steps that put no records.
   ledger::EncodedEntry encoded() const;

@@ -57,6 +57,10 @@ class Ledger {
   // blocking appender leads. The destructor commits what is queued first.
   using AppendDone = std::function<void(std::uint64_t index, std::exception_ptr error)>;
   void append_async(EncodedEntry entry, AppendDone done);
+  // The same with `puts` applied in the entry's transaction; a put whose
+  // expected version does not hold fails this append alone with
+  // Error{conflict}, as append(entry, puts) does.
+  void append_async(EncodedEntry entry, std::vector<store::RecordPut> puts, AppendDone done);
   ~Ledger();
 
   std::uint64_t size();

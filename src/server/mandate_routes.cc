@@ -8,6 +8,60 @@
 #include "server/internal/route_support.h"
 
 namespace mandate::server {
+namespace {
+
+broker::DecisionRequest decision_request(const Request& request) {
+  const auto body = json_body(request);
+  broker::DecisionRequest d;
+  d.token = text_field(body, "token");
+  d.proof = optional_text(body, "proof").value_or("");
+  d.action = text_field(body, "action");
+  d.resource = text_field(body, "resource");
+  if (body.contains("context")) d.context_json = body.at("context").dump();
+  d.traceparent = request.header("traceparent") ? std::optional<std::string>(*request.header("traceparent")) : std::nullopt;
+  d.certificate_thumbprint = optional_text(body, "certificate_thumbprint");
+  d.audience = optional_text(body, "audience");
+  if (body.contains("http_request")) {
+    const auto& http = body.at("http_request");
+    if (!http.is_object()) fail(ErrorKind::bad_input, "request body: \"http_request\" must be an object {method, uri}");
+    d.http_request = broker::HttpRequest{text_field(http, "method"), text_field(http, "uri")};
+  }
+  return d;
+}
+
+// A mandate-bound decision. Served on the network thread that read it
+// (serve.cc) when nothing in it waits: a caller known from memory and a
+// decision the broker can make without waiting (Broker::
+// authorize_without_waiting), answered once it is durable without holding
+// a thread. Anything else is handed off to the handler pool and decided
+// there, waiting for its commit.
+RouteHandler decision_endpoint(Application& app) {
+  return [&app](Request& request, const PathParameters&) {
+    if (!request.on_network_thread) {
+      const auto who = app.authenticate(request, Access::workload);
+      const auto result = app.broker().authorize(decision_request(request), who.caller);
+      app.metrics().observe_decision(result.allow);
+      return json_ok(broker::to_json(result));
+    }
+    const auto who = app.authenticate_from_memory(request, Access::workload);
+    if (!who) return Response::handed_off();
+    auto deferred = std::make_shared<DeferredResponse>();
+    auto done = [&app, deferred](const broker::DecisionResult* result, std::exception_ptr error) {
+      if (error) return deferred->complete(error_answer(error));
+      app.metrics().observe_decision(result->allow);
+      deferred->complete(json_ok(broker::to_json(*result)));
+    };
+    if (!app.broker().authorize_without_waiting(decision_request(request), who->caller, std::move(done))) {
+      return Response::handed_off();
+    }
+    Response placeholder;
+    placeholder.caller = who->caller.actor_id;
+    placeholder.deferred = std::move(deferred);
+    return placeholder;
+  };
+}
+
+}  // namespace
 
 void add_mandate_routes(Router& router, Application& app) {
   router.add("POST", "/v1/tasks/{id}/mandates", guarded([&app](Request& request, const PathParameters& p) {
@@ -39,27 +93,7 @@ void add_mandate_routes(Router& router, Application& app) {
     return json_ok({{"jti", p.at("jti")}, {"revoked", true}, {"ledger_index", r.ledger_index}});
   }));
   // The resource server asks; the answer (allow or deny) is 200 either way.
-  router.add("POST", "/v1/decisions", guarded([&app](Request& request, const PathParameters&) {
-    const auto who = app.authenticate(request, Access::workload);
-    const auto body = json_body(request);
-    broker::DecisionRequest d;
-    d.token = text_field(body, "token");
-    d.proof = optional_text(body, "proof").value_or("");
-    d.action = text_field(body, "action");
-    d.resource = text_field(body, "resource");
-    if (body.contains("context")) d.context_json = body.at("context").dump();
-    d.traceparent = request.header("traceparent") ? std::optional<std::string>(*request.header("traceparent")) : std::nullopt;
-    d.certificate_thumbprint = optional_text(body, "certificate_thumbprint");
-    d.audience = optional_text(body, "audience");
-    if (body.contains("http_request")) {
-      const auto& http = body.at("http_request");
-      if (!http.is_object()) fail(ErrorKind::bad_input, "request body: \"http_request\" must be an object {method, uri}");
-      d.http_request = broker::HttpRequest{text_field(http, "method"), text_field(http, "uri")};
-    }
-    const auto result = app.broker().authorize(d, who.caller);
-    app.metrics().observe_decision(result.allow);
-    return json_ok(broker::to_json(result));
-  }));
+  router.add("POST", "/v1/decisions", guarded(decision_endpoint(app)));
 }
 
 }  // namespace mandate::server

@@ -65,9 +65,10 @@ void serve(const std::filesystem::path& config_file, std::ostream& announce) {
   std::signal(SIGXFSZ, SIG_IGN);
   ListenSettings listen = config->listen;
   listen.priority_paths = {"/healthz", "/readyz"};
-  // AuthZEN single evaluations answer from memory and record without
-  // waiting (authzen_routes.cc): the hop to the handler pool would cost more.
-  listen.network_thread_paths = {"/access/v1/evaluation"};
+  // AuthZEN single evaluations and mandate-bound decisions answer from
+  // memory and record without waiting (authzen_routes.cc,
+  // mandate_routes.cc): the hop to the handler pool would cost more.
+  listen.network_thread_paths = {"/access/v1/evaluation", "/v1/decisions"};
   fit_connections_to_open_files(listen.limits);
   const bool tls = listen.tls.has_value();
 

@@ -181,6 +181,9 @@ class Store : public LedgerStore {
  public:
   // Probes the database (PostgreSQL: one round trip on a pooled connection).
   virtual StoreHealth health() = 0;
+  // True when a read never waits for the network or for a commit in
+  // flight (SQLite's readers): a caller that must not wait may read.
+  virtual bool reads_never_wait() const { return false; }
   virtual std::optional<Record> record(const std::string& kind, const std::string& id) = 0;
   // All records of a kind (with `ref` when given), ordered by id.
   virtual std::vector<Record> records(const std::string& kind, const std::optional<std::string>& ref = std::nullopt) = 0;

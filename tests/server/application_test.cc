@@ -251,6 +251,53 @@ TEST_F(ServerApp, AnEvaluationOnANetworkThreadIsAnsweredFromMemoryOrHandedOff) {
   EXPECT_EQ(ledger_size(), size);
 }
 
+// A mandate-bound decision on a network thread: handed off, changing
+// nothing, until the caller is known from memory; then decided without
+// waiting and answered once durable, as the pool answers it; a replay is
+// the same deny there.
+TEST_F(ServerApp, AMandateDecisionOnANetworkThreadIsDecidedWithoutWaitingOrHandedOff) {
+  register_everyone();
+  const std::string task = approved_task();
+  auto issued = call("POST", "/v1/tasks/" + task + "/mandates", workload(kDeployer), "{}");
+  ASSERT_EQ(issued.status, 201) << issued.body;
+  const std::string mandate = json(issued)["token"];
+  const std::string token = workload(kResourceServer);
+  const auto body = [&] {
+    return nlohmann::json{{"token", mandate}, {"proof", prove(mandate, "deploy", "prod/payments")}, {"action", "deploy"},
+                          {"resource", "prod/payments"}}.dump();
+  };
+  const auto on_network_thread = [&](const std::string& decision) {
+    Request r;
+    r.method = "POST";
+    r.target = r.path = "/v1/decisions";
+    r.headers = {{"authorization", "Bearer " + token}, {"content-type", "application/json"}};
+    r.body = decision;
+    r.on_network_thread = true;
+    return app->handle(r);
+  };
+  auto size = ledger_size();
+  EXPECT_TRUE(on_network_thread(body()).hand_off) << "a token never verified was taken on trust";
+  EXPECT_EQ(ledger_size(), size);
+  ASSERT_EQ(call("POST", "/v1/decisions", token, body()).status, 200);  // verifies and remembers the caller
+  size = ledger_size();
+  const std::string fresh = body();
+  auto answered = on_network_thread(fresh);
+  ASSERT_FALSE(answered.hand_off);
+  const Response answer = answer_of(std::move(answered));
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(json(answer)["decision"], "allow") << answer.body;
+  EXPECT_EQ(json(answer)["ledger_index"], size);
+  EXPECT_EQ(ledger_size(), size + 1);
+  const Response replay = answer_of(on_network_thread(fresh));
+  ASSERT_EQ(replay.status, 200) << replay.body;
+  EXPECT_EQ(json(replay)["decision"], "deny");
+  EXPECT_EQ(json(replay)["decided_by"], "proof");
+  EXPECT_EQ(ledger_size(), size + 2);
+  const auto malformed = on_network_thread(R"({"token":"not-a-jws","action":"deploy","resource":"prod/payments"})");
+  EXPECT_EQ(malformed.status, 400) << malformed.body;
+  EXPECT_EQ(ledger_size(), size + 2);
+}
+
 // The default limit of items per batch: beyond it, 400 and nothing decided.
 TEST_F(ServerApp, ABatchBeyondMaxBatchItemsIs400) {
   register_everyone();

@@ -303,6 +303,8 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  bool reads_never_wait() const override { return true; }
+
   StoreHealth health() override {
     StoreHealth h;
     h.backend = "sqlite";

@@ -1,0 +1,57 @@
+#pragma once
+// Private to the broker module: the build defines MANDATE_INSIDE_BROKER only for src/broker/ and tests/broker/.
+#ifndef MANDATE_INSIDE_BROKER
+#error "this header is internal to the broker module; include a public broker/ header instead"
+#endif
+// Internal to the broker: decisions on one task take turns, in this
+// process, from their reads to their commit (they all move its use count;
+// racing, all but one would conflict and be decided again). A turn is a
+// stripe of the task id. A blocking decision waits for its turn; one that
+// must not wait (on a network thread) takes it only when it is free. A turn
+// may end on another thread than the one that took it: a decision that
+// does not wait for its commit hands its turn to the commit's callback.
+#include <array>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+#include <optional>
+#include <string_view>
+
+namespace mandate::broker {
+
+class TaskTurns {
+  struct Stripe {
+    std::mutex mu;
+    std::condition_variable free;
+    bool taken = false;
+  };
+
+ public:
+  // Held while a decision has its task's turn; ends it when destroyed.
+  class Turn {
+   public:
+    Turn() = default;
+    explicit Turn(Stripe& stripe) : stripe_(&stripe) {}
+    Turn(Turn&& other) noexcept : stripe_(other.stripe_) { other.stripe_ = nullptr; }
+    Turn& operator=(Turn&& other) noexcept;
+    Turn(const Turn&) = delete;
+    Turn& operator=(const Turn&) = delete;
+    ~Turn() { end(); }
+    void end();
+
+   private:
+    Stripe* stripe_ = nullptr;
+  };
+
+  Turn wait_for(std::string_view task_id);
+  std::optional<Turn> take_if_free(std::string_view task_id);
+  // Returns once no turn is held: a broker going away first lets the
+  // decisions still waiting for their commits finish (they use it).
+  void wait_until_all_end();
+
+ private:
+  Stripe& stripe_of(std::string_view task_id);
+  std::array<Stripe, 1024> stripes_;
+};
+
+}  // namespace mandate::broker
