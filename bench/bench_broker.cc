@@ -6,15 +6,20 @@
 // per fsync would be the rate without group commit) and the raw Ed25519
 // verify rate of every core (each decision must verify one fresh proof).
 // Gateways ask with many requests in flight; 8 and 32 callers show what
-// group commit makes of that.
+// group commit makes of that, and 32 in flight from two threads that never
+// wait for a commit what the server's network threads make of it.
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <condition_variable>
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include "broker/broker.h"
@@ -82,6 +87,14 @@ struct World {
     }
   }
 
+  void refill_each(int per_caller) {
+    const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+    for (int c = 0; c < kMaxCallers; ++c) {
+      proofs[c].clear();
+      for (int i = 0; i < per_caller; ++i) proofs[c].push_back(token::make_proof(key, tokens[c], "deploy", "prod/payments", now));
+    }
+  }
+
   void refill(int callers) {
     const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
     for (int c = 0; c < callers; ++c) {
@@ -114,6 +127,70 @@ void bm_authorize(benchmark::State& state, World& world) {
     state.counters["p50_us"] = benchmark::Counter(latencies[latencies.size() / 2], benchmark::Counter::kAvgThreads);
     state.counters["p99_us"] = benchmark::Counter(latencies[latencies.size() * 99 / 100], benchmark::Counter::kAvgThreads);
   }
+  state.SetItemsProcessed(state.iterations());
+}
+
+// As `mandate serve` decides POST /v1/decisions: two deciding threads (the
+// network threads), each keeping a decision in flight on each of its 16
+// mandates, none waiting for its commit (Broker::authorize_without_waiting);
+// the ledger's thread commits and tells. A decision the broker leaves to
+// authorize() (two tasks sharing a turn's stripe) is decided blocking, as
+// the server's handler pool would.
+constexpr int kDeciders = 2;
+constexpr int kInFlightPerDecider = kMaxCallers / kDeciders;
+constexpr int kDecisionsPerDecider = 4000;
+
+struct InFlight {
+  std::mutex mu;
+  std::condition_variable told;
+  std::array<bool, kInFlightPerDecider> busy{};
+  int outstanding = 0;
+  std::string failure;
+};
+
+void bm_authorize_without_waiting(benchmark::State& state, World& world) {
+  if (state.thread_index() == 0) world.refill_each(2 * kDecisionsPerDecider / kInFlightPerDecider);
+  const int first = state.thread_index() * kInFlightPerDecider;
+  InFlight flight;
+  std::array<std::size_t, kInFlightPerDecider> next{};
+  int cursor = -1;
+  const auto request = [&](int slot) {
+    const int caller = first + slot;
+    return broker::DecisionRequest{world.tokens[caller], world.proofs[caller][next[slot]++], "deploy", "prod/payments", "{}",
+                                   std::nullopt, std::nullopt};
+  };
+  for (auto _ : state) {
+    int slot = -1;
+    {
+      std::unique_lock lock(flight.mu);
+      flight.told.wait(lock, [&] { return flight.outstanding < kInFlightPerDecider; });
+      // In turn from the last one taken, so each mandate gets its share.
+      do cursor = (cursor + 1) % kInFlightPerDecider;
+      while (flight.busy[cursor]);
+      slot = cursor;
+      flight.busy[slot] = true;
+      ++flight.outstanding;
+    }
+    const auto done = [&flight, slot](const broker::DecisionResult* result, std::exception_ptr error) {
+      std::lock_guard lock(flight.mu);
+      if (error || !result->allow) flight.failure = error ? "error" : "denied: " + result->decided_by;
+      flight.busy[slot] = false;
+      --flight.outstanding;
+      flight.told.notify_all();
+    };
+    if (next[slot] >= world.proofs[first + slot].size()) {
+      state.SkipWithError("out of fresh proofs");
+      break;
+    }
+    const broker::DecisionRequest r = request(slot);
+    if (!world.broker->authorize_without_waiting(r, std::nullopt, done)) {
+      const auto d = world.broker->authorize(r);
+      done(&d, nullptr);
+    }
+  }
+  std::unique_lock lock(flight.mu);
+  flight.told.wait(lock, [&] { return flight.outstanding == 0; });
+  if (!flight.failure.empty()) state.SkipWithError(flight.failure.c_str());
   state.SetItemsProcessed(state.iterations());
 }
 
@@ -153,6 +230,9 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark("authorize_100_policies", [&](benchmark::State& s) { bm_authorize(s, world); })
         ->Threads(callers)->Iterations(decisions_per_caller(callers))->UseRealTime();
   }
+  benchmark::RegisterBenchmark("authorize_without_waiting_100_policies/in_flight:32",
+                               [&](benchmark::State& s) { bm_authorize_without_waiting(s, world); })
+      ->Threads(kDeciders)->Iterations(kDecisionsPerDecider)->UseRealTime();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;
