@@ -210,18 +210,25 @@ TEST_F(ServerApp, AnAuthzenRequestThatIsNotJsonIs400) {
 // On a network thread an evaluation is answered only from memory (a caller
 // remembered, actors and policies checked within 100 ms, a general request);
 // anything else is handed off to the handler pool untouched.
+// A POST as a network thread hands it to the application (serve.cc's
+// network_thread_paths).
+Request network_thread_post(const std::string& path, const std::string& bearer, const std::string& body) {
+  Request r;
+  r.method = "POST";
+  r.target = r.path = path;
+  r.headers = {{"authorization", "Bearer " + bearer}, {"content-type", "application/json"}};
+  r.body = body;
+  r.on_network_thread = true;
+  return r;
+}
+
 TEST_F(ServerApp, AnEvaluationOnANetworkThreadIsAnsweredFromMemoryOrHandedOff) {
   register_everyone();
   const std::string general = R"({"subject":{"type":"User","id":"a"},"action":{"name":"x"},"resource":{"type":"T","id":"1"}})";
   const std::string bound = R"({"subject":{"type":"mandate","id":"m"},"action":{"name":"deploy"},"resource":{"type":"T","id":"1"}})";
   const std::string token = workload(kResourceServer);
   const auto on_network_thread = [&](const std::string& body) {
-    Request r;
-    r.method = "POST";
-    r.target = r.path = "/access/v1/evaluation";
-    r.headers = {{"authorization", "Bearer " + token}, {"content-type", "application/json"}};
-    r.body = body;
-    r.on_network_thread = true;
+    Request r = network_thread_post("/access/v1/evaluation", token, body);
     return app->handle(r);
   };
   auto size = ledger_size();
@@ -267,12 +274,7 @@ TEST_F(ServerApp, AMandateDecisionOnANetworkThreadIsDecidedWithoutWaitingOrHande
                           {"resource", "prod/payments"}}.dump();
   };
   const auto on_network_thread = [&](const std::string& decision) {
-    Request r;
-    r.method = "POST";
-    r.target = r.path = "/v1/decisions";
-    r.headers = {{"authorization", "Bearer " + token}, {"content-type", "application/json"}};
-    r.body = decision;
-    r.on_network_thread = true;
+    Request r = network_thread_post("/v1/decisions", token, decision);
     return app->handle(r);
   };
   auto size = ledger_size();
