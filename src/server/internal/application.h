@@ -126,13 +126,17 @@ class Application {
                             Access access) const;
 
   ServerConfig config_;
+  // Before the home and the broker, so it outlives them: a decision still
+  // waiting for its commit when the server stops is counted when the
+  // ledger (draining its queue) or the broker (waiting for its task turns)
+  // tells it, as they go.
+  Metrics metrics_;
   std::unique_ptr<home::Home> home_;
   std::unique_ptr<broker::Broker> broker_;
   std::unique_ptr<identity::Authenticator> authenticator_;
   std::unique_ptr<authzen::Service> authzen_;
   std::unique_ptr<ConsoleState> console_;
   std::unique_ptr<TaskEventFeed> task_events_;
-  Metrics metrics_;
   AccessLog access_log_;
   Router router_;
   mutable std::mutex readiness_mu_;
