@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <mutex>
 
+#include <sqlite3.h>
+
 #include "core/error.h"
 #include "store/commit_latency.h"
 #include "store/sqlite/internal/sqlite_db.h"
@@ -123,6 +125,8 @@ class SqliteStore final : public Store {
       select_node_row_->reset();
       upsert_record_->reset();
       update_record_->reset();
+      insert_new_record_->reset();
+      update_known_record_->reset();
       db_.exec("ROLLBACK");
       throw;
     }
@@ -423,6 +427,29 @@ class SqliteStore final : public Store {
     upsert_record_.emplace(db_.prepare("INSERT OR REPLACE INTO state_record(kind, id, ref, version, body) "
                                        "VALUES (?1, ?2, ?3, ?4, ?5)"));
     update_record_.emplace(db_.prepare("UPDATE state_record SET version = ?3, body = ?4 WHERE kind = ?1 AND id = ?2"));
+    insert_new_record_.emplace(db_.prepare("INSERT INTO state_record(kind, id, ref, version, body) "
+                                           "VALUES (?1, ?2, ?3, 1, ?4) ON CONFLICT DO NOTHING"));
+    update_known_record_.emplace(db_.prepare("UPDATE state_record SET version = ?3 + 1, body = ?4 "
+                                             "WHERE kind = ?1 AND id = ?2 AND version = ?3 AND ref = ?5"));
+  }
+
+  // A put that names the version it read and keeps its ref (every use
+  // count), or creates a record (every seen proof), in one statement: one
+  // descent of the record tree instead of a version read and a write.
+  // False, having changed nothing, when the record is not as the put
+  // expects; apply_put then says why.
+  bool put_as_expected(const RecordPut& put) {
+    if (put.check_only || put.expected_version == kAnyVersion) return false;
+    Statement& s = put.expected_version == kAbsent ? *insert_new_record_ : *update_known_record_;
+    s.bind(1, put.kind).bind(2, put.id);
+    if (put.expected_version == kAbsent) {
+      s.bind(3, put.ref).bind(4, put.body);
+    } else {
+      s.bind(3, put.expected_version).bind(4, put.body).bind(5, put.ref);
+    }
+    s.step();
+    s.reset();
+    return sqlite3_changes(db_.handle()) == 1;
   }
 
   struct StoredVersion {
@@ -440,6 +467,7 @@ class SqliteStore final : public Store {
   }
 
   void apply_put(const RecordPut& put) {
+    if (put_as_expected(put)) return;
     const StoredVersion current = version_locked(put.kind, put.id);
     if (put.expected_version != kAnyVersion && put.expected_version != current.version) {
       fail(ErrorKind::conflict, put.kind + " " + put.id + " changed under this writer (version " +
@@ -504,7 +532,7 @@ class SqliteStore final : public Store {
   Database db_;
   sqlite::ReaderPool readers_;
   std::optional<Statement> insert_entry_, select_node_row_, select_size_;
-  std::optional<Statement> select_version_, upsert_record_, update_record_;
+  std::optional<Statement> select_version_, upsert_record_, update_record_, insert_new_record_, update_known_record_;
 };
 
 }  // namespace
