@@ -222,6 +222,22 @@ Request network_thread_post(const std::string& path, const std::string& bearer, 
   return r;
 }
 
+// Handles `r` as a network thread would, when it is expected to be
+// answered there. A remembered caller is also handed off while the policy
+// set was last checked over 100 ms ago, which a loaded machine can take
+// between two statements: the set is checked again and the request handled
+// again, a few times, before a hand-off counts.
+Response handled_on_network_thread(Application& app, const Request& r) {
+  Response out;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    app.broker().policy_snapshot();
+    Request copy = r;
+    out = app.handle(copy);
+    if (!out.hand_off) break;
+  }
+  return out;
+}
+
 TEST_F(ServerApp, AnEvaluationOnANetworkThreadIsAnsweredFromMemoryOrHandedOff) {
   register_everyone();
   const std::string general = R"({"subject":{"type":"User","id":"a"},"action":{"name":"x"},"resource":{"type":"T","id":"1"}})";
@@ -235,7 +251,7 @@ TEST_F(ServerApp, AnEvaluationOnANetworkThreadIsAnsweredFromMemoryOrHandedOff) {
   EXPECT_TRUE(on_network_thread(general).hand_off) << "a token never verified was taken on trust";
   EXPECT_EQ(call("POST", "/access/v1/evaluation", token, general).status, 200);  // verifies and remembers it
   EXPECT_EQ(ledger_size(), size + 1);
-  auto answered = on_network_thread(general);
+  auto answered = handled_on_network_thread(*app, network_thread_post("/access/v1/evaluation", token, general));
   ASSERT_FALSE(answered.hand_off);
   const Response answer = answer_of(std::move(answered));
   EXPECT_EQ(answer.status, 200) << answer.body;
@@ -252,7 +268,7 @@ TEST_F(ServerApp, AnEvaluationOnANetworkThreadIsAnsweredFromMemoryOrHandedOff) {
   size = ledger_size();
   EXPECT_TRUE(on_network_thread(general).hand_off);
   EXPECT_EQ(call("POST", "/access/v1/evaluation", token, general).status, 403);
-  const auto refused = on_network_thread(general);
+  const auto refused = handled_on_network_thread(*app, network_thread_post("/access/v1/evaluation", token, general));
   EXPECT_FALSE(refused.hand_off);
   EXPECT_EQ(refused.status, 403) << refused.body;
   EXPECT_EQ(ledger_size(), size);
@@ -277,25 +293,28 @@ TEST_F(ServerApp, AMandateDecisionOnANetworkThreadIsDecidedWithoutWaitingOrHande
     Request r = network_thread_post("/v1/decisions", token, decision);
     return app->handle(r);
   };
+  const auto decided_on_network_thread = [&](const std::string& decision) {
+    return handled_on_network_thread(*app, network_thread_post("/v1/decisions", token, decision));
+  };
   auto size = ledger_size();
   EXPECT_TRUE(on_network_thread(body()).hand_off) << "a token never verified was taken on trust";
   EXPECT_EQ(ledger_size(), size);
   ASSERT_EQ(call("POST", "/v1/decisions", token, body()).status, 200);  // verifies and remembers the caller
   size = ledger_size();
   const std::string fresh = body();
-  auto answered = on_network_thread(fresh);
+  auto answered = decided_on_network_thread(fresh);
   ASSERT_FALSE(answered.hand_off);
   const Response answer = answer_of(std::move(answered));
   ASSERT_EQ(answer.status, 200) << answer.body;
   EXPECT_EQ(json(answer)["decision"], "allow") << answer.body;
   EXPECT_EQ(json(answer)["ledger_index"], size);
   EXPECT_EQ(ledger_size(), size + 1);
-  const Response replay = answer_of(on_network_thread(fresh));
+  const Response replay = answer_of(decided_on_network_thread(fresh));
   ASSERT_EQ(replay.status, 200) << replay.body;
   EXPECT_EQ(json(replay)["decision"], "deny");
   EXPECT_EQ(json(replay)["decided_by"], "proof");
   EXPECT_EQ(ledger_size(), size + 2);
-  const auto malformed = on_network_thread(R"({"token":"not-a-jws","action":"deploy","resource":"prod/payments"})");
+  const auto malformed = decided_on_network_thread(R"({"token":"not-a-jws","action":"deploy","resource":"prod/payments"})");
   EXPECT_EQ(malformed.status, 400) << malformed.body;
   EXPECT_EQ(ledger_size(), size + 2);
 }
