@@ -87,19 +87,12 @@ struct World {
     }
   }
 
-  void refill_each(int per_caller) {
-    const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-    for (int c = 0; c < kMaxCallers; ++c) {
-      proofs[c].clear();
-      for (int i = 0; i < per_caller; ++i) proofs[c].push_back(token::make_proof(key, tokens[c], "deploy", "prod/payments", now));
-    }
-  }
-
-  void refill(int callers) {
+  // Fresh proofs, `per_caller` for each of the first `callers` mandates.
+  void refill(int callers, int per_caller) {
     const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
     for (int c = 0; c < callers; ++c) {
       proofs[c].clear();
-      for (int i = 0; i < decisions_per_caller(callers); ++i) proofs[c].push_back(token::make_proof(key, tokens[c], "deploy", "prod/payments", now));
+      for (int i = 0; i < per_caller; ++i) proofs[c].push_back(token::make_proof(key, tokens[c], "deploy", "prod/payments", now));
     }
   }
 };
@@ -107,7 +100,7 @@ struct World {
 void bm_authorize(benchmark::State& state, World& world) {
   // Proofs are made before timing, by the first caller; the others wait
   // for it at the benchmark's start barrier.
-  if (state.thread_index() == 0) world.refill(state.threads());
+  if (state.thread_index() == 0) world.refill(state.threads(), decisions_per_caller(state.threads()));
   const int caller = state.thread_index();
   std::size_t next = 0;
   std::vector<double> latencies;
@@ -149,7 +142,7 @@ struct InFlight {
 };
 
 void bm_authorize_without_waiting(benchmark::State& state, World& world) {
-  if (state.thread_index() == 0) world.refill_each(2 * kDecisionsPerDecider / kInFlightPerDecider);
+  if (state.thread_index() == 0) world.refill(kMaxCallers, 2 * kDecisionsPerDecider / kInFlightPerDecider);
   const int first = state.thread_index() * kInFlightPerDecider;
   InFlight flight;
   std::array<std::size_t, kInFlightPerDecider> next{};

@@ -228,6 +228,17 @@ Step decision_step(store::Store& store, const Broker::DecisionCall& call, core::
   return step;
 }
 
+// Where a decision's checks start: the verified token's claims and its
+// mandate's state, and what the result says of them.
+void present(const Broker::VerifiedToken& verified, std::shared_ptr<const DecisionState> state, Presentation& p,
+             DecisionResult& result) {
+  p.claims = &verified.claims;
+  p.state = std::move(state);
+  result.mandate_id = verified.claims.jti;
+  result.task_id = verified.claims.task_id;
+  result.executor = verified.claims.executor;
+}
+
 bool is_conflict(const std::exception_ptr& error) {
   try {
     std::rethrow_exception(error);
@@ -258,11 +269,7 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
     TaskTurns::Turn turn;
     if (verified) {
       turn = task_turns_->wait_for(verified->claims.task_id);
-      p.claims = &verified->claims;
-      p.state = decision_state(*p.claims, remembered, state_was_remembered);
-      result.mandate_id = p.claims->jti;
-      result.task_id = p.claims->task_id;
-      result.executor = p.claims->executor;
+      present(*verified, decision_state(verified->claims, remembered, state_was_remembered), p, result);
     }
     const std::shared_ptr<const PolicyContext> context = policy_cache_->current();
     result.policy_set_hash = context->policy_set_hash;
@@ -372,13 +379,7 @@ void Broker::decide_without_waiting(const std::shared_ptr<AsyncDecision>& async,
     Presentation p;
     p.token_ath = call.token_ath;
     bool state_was_remembered = false;
-    if (verified) {
-      p.claims = &verified->claims;
-      p.state = decision_state(*p.claims, remembered, state_was_remembered);
-      result.mandate_id = p.claims->jti;
-      result.task_id = p.claims->task_id;
-      result.executor = p.claims->executor;
-    }
+    if (verified) present(*verified, decision_state(verified->claims, remembered, state_was_remembered), p, result);
     result.policy_set_hash = context->policy_set_hash;
     run_checks(store_, settings_, *context, call, at, p, result, failure);
     if (failure && state_was_remembered) {
@@ -392,12 +393,12 @@ void Broker::decide_without_waiting(const std::shared_ptr<AsyncDecision>& async,
       // On the committing thread: a conflict is decided again here, on
       // state read afresh, still in the task's turn.
       try {
-        if (error && is_conflict(error) && ++async->attempt < kMaxDecisionAttempts) {
+        if (error && is_conflict(error)) {
+          if (++async->attempt >= kMaxDecisionAttempts) {
+            fail(ErrorKind::conflict, "the decision kept racing other decisions on its task");
+          }
           decide_without_waiting(async, policy_cache_->current(), true);
           return;
-        }
-        if (error && is_conflict(error)) {
-          fail(ErrorKind::conflict, "the decision kept racing other decisions on its task");
         }
         if (error) std::rethrow_exception(error);
         decided->ledger_index = index;

@@ -226,8 +226,8 @@ void Ledger::commit_batch(const std::vector<Waiter*>& all) {
   // batch is first committed as it is: a conflict is rare (another process,
   // or a remembered decision state gone stale). Only when the store finds
   // one does admit() read the versions and fail just the entries concerned;
-  // reading them before every commit cost the committing thread a fifth of
-  // its time.
+  // reading them before every commit cost the committing thread nearly a
+  // fifth of its time.
   bool admitted_all = true;
   for (int attempt = 0;; ++attempt) {
     std::vector<Waiter*> batch;

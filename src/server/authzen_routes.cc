@@ -68,10 +68,7 @@ RouteHandler evaluation_endpoint(Application& app) {
     } else if (!app.authzen().evaluation_without_waiting(*context, request.body, std::move(done))) {
       return Response::handed_off();
     }
-    Response placeholder;
-    placeholder.caller = context->caller.actor_id;
-    placeholder.deferred = std::move(deferred);
-    return placeholder;
+    return answered_later(std::move(deferred), context->caller.actor_id);
   };
 }
 

@@ -54,10 +54,7 @@ RouteHandler decision_endpoint(Application& app) {
     if (!app.broker().authorize_without_waiting(decision_request(request), who->caller, std::move(done))) {
       return Response::handed_off();
     }
-    Response placeholder;
-    placeholder.caller = who->caller.actor_id;
-    placeholder.deferred = std::move(deferred);
-    return placeholder;
+    return answered_later(std::move(deferred), who->caller.actor_id);
   };
 }
 

@@ -116,6 +116,13 @@ RouteHandler guarded(RouteHandler handler) {
   };
 }
 
+Response answered_later(std::shared_ptr<DeferredResponse> deferred, std::string caller) {
+  Response placeholder;
+  placeholder.caller = std::move(caller);
+  placeholder.deferred = std::move(deferred);
+  return placeholder;
+}
+
 Response error_answer(std::exception_ptr error) {
   try {
     std::rethrow_exception(std::move(error));

@@ -7,6 +7,7 @@
 // JSON, and turning mandate's errors into HTTP statuses.
 #include <exception>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,5 +59,8 @@ RouteHandler guarded(RouteHandler handler);
 // The answer guarded() gives for an error that came later (a deferred
 // answer's), without the challenge, which only admission errors carry.
 Response error_answer(std::exception_ptr error);
+// What a handler returns for an answer that `deferred` completes later
+// (a decision waiting for its commit), on behalf of `caller`.
+Response answered_later(std::shared_ptr<DeferredResponse> deferred, std::string caller);
 
 }  // namespace mandate::server

@@ -118,7 +118,7 @@ namespace {
 // SQLite counts every allocation under one process-wide mutex unless told
 // not to, and mandate reads none of those counts: with the committing
 // thread and the readers of the network threads allocating at once, that
-// mutex was a sixth of the committing thread's context switches. The
+// mutex was an eighth of the committing thread's context switches. The
 // setting only takes before SQLite initializes, hence once, before the
 // first connection (SQLITE_MISUSE after that is harmless: counting stays).
 void stop_counting_allocations() {

@@ -124,7 +124,6 @@ class SqliteStore final : public Store {
       select_version_->reset();
       select_node_row_->reset();
       upsert_record_->reset();
-      update_record_->reset();
       insert_new_record_->reset();
       update_known_record_->reset();
       db_.exec("ROLLBACK");
@@ -426,7 +425,6 @@ class SqliteStore final : public Store {
     select_version_.emplace(db_.prepare("SELECT version, ref FROM state_record WHERE kind = ?1 AND id = ?2"));
     upsert_record_.emplace(db_.prepare("INSERT OR REPLACE INTO state_record(kind, id, ref, version, body) "
                                        "VALUES (?1, ?2, ?3, ?4, ?5)"));
-    update_record_.emplace(db_.prepare("UPDATE state_record SET version = ?3, body = ?4 WHERE kind = ?1 AND id = ?2"));
     insert_new_record_.emplace(db_.prepare("INSERT INTO state_record(kind, id, ref, version, body) "
                                            "VALUES (?1, ?2, ?3, 1, ?4) ON CONFLICT DO NOTHING"));
     update_known_record_.emplace(db_.prepare("UPDATE state_record SET version = ?3 + 1, body = ?4 "
@@ -440,13 +438,19 @@ class SqliteStore final : public Store {
   // expects; apply_put then says why.
   bool put_as_expected(const RecordPut& put) {
     if (put.check_only || put.expected_version == kAnyVersion) return false;
-    Statement& s = put.expected_version == kAbsent ? *insert_new_record_ : *update_known_record_;
-    s.bind(1, put.kind).bind(2, put.id);
-    if (put.expected_version == kAbsent) {
-      s.bind(3, put.ref).bind(4, put.body);
-    } else {
-      s.bind(3, put.expected_version).bind(4, put.body).bind(5, put.ref);
-    }
+    if (put.expected_version != kAbsent) return update_in_place(put, put.expected_version);
+    Statement& s = *insert_new_record_;
+    s.bind(1, put.kind).bind(2, put.id).bind(3, put.ref).bind(4, put.body);
+    s.step();
+    s.reset();
+    return sqlite3_changes(db_.handle()) == 1;
+  }
+
+  // The record at `version` with the put's ref gets its body and the next
+  // version; false, changing nothing, when it is not so.
+  bool update_in_place(const RecordPut& put, std::int64_t version) {
+    Statement& s = *update_known_record_;
+    s.bind(1, put.kind).bind(2, put.id).bind(3, version).bind(4, put.body).bind(5, put.ref);
     s.step();
     s.reset();
     return sqlite3_changes(db_.handle()) == 1;
@@ -476,17 +480,14 @@ class SqliteStore final : public Store {
     }
     if (put.check_only) return;
     // A record whose ref stays is updated in place: a replace would take
-    // its index entry out and put it back, one more page for the commit
-    // (every decision moves two use counts).
-    const bool in_place = current.version != kAbsent && current.ref == put.ref;
-    Statement& s = in_place ? *update_record_ : *upsert_record_;
-    if (in_place) {
-      s.bind(1, put.kind).bind(2, put.id).bind(3, current.version + 1).bind(4, put.body);
-    } else {
-      s.bind(1, put.kind).bind(2, put.id).bind(3, put.ref).bind(4, current.version + 1).bind(5, put.body);
+    // its index entry out and put it back, one more page for the commit.
+    if (current.version != kAbsent && current.ref == put.ref) {
+      update_in_place(put, current.version);
+      return;
     }
-    s.step();
-    s.reset();
+    upsert_record_->bind(1, put.kind).bind(2, put.id).bind(3, put.ref).bind(4, current.version + 1).bind(5, put.body);
+    upsert_record_->step();
+    upsert_record_->reset();
   }
 
   std::optional<Hash> node_locked(NodeId id) { return node_in(*select_node_row_, id); }
@@ -532,7 +533,7 @@ class SqliteStore final : public Store {
   Database db_;
   sqlite::ReaderPool readers_;
   std::optional<Statement> insert_entry_, select_node_row_, select_size_;
-  std::optional<Statement> select_version_, upsert_record_, update_record_, insert_new_record_, update_known_record_;
+  std::optional<Statement> select_version_, upsert_record_, insert_new_record_, update_known_record_;
 };
 
 }  // namespace
