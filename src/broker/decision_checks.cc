@@ -20,6 +20,14 @@ bool lists(const std::vector<std::string>& list, const std::string& value) {
 
 Failure failed(std::string check, std::string reason) { return Failure{std::move(check), std::move(reason)}; }
 
+void read_task_uses(store::Store& store, UseCount& task) {
+  const auto record = store.record(task.kind, task.id);
+  if (!record) return;
+  task.used = record->version;
+  const auto body = nlohmann::json::parse(record->body);
+  if (const auto entry = body.find("entry"); entry != body.end()) task.last_use = entry->get<std::uint64_t>();
+}
+
 std::string spent_reason(const UseCount& u, const std::string& jti) {
   if (std::string_view(u.kind) == kTaskUsesKind) return "the task's approval covers " + std::to_string(u.limit) + " use(s), all spent";
   if (u.id == jti) return "the mandate's " + std::to_string(u.limit) + " use(s) are spent";
@@ -86,20 +94,20 @@ Verdict check_revocation(const std::string& token_hash, core::Timestamp at, Pres
   if (mandate.value.revocation) {
     return failed("revocation", "the mandate was revoked (" + std::string(core::to_string(mandate.value.revocation->reason)) + ")");
   }
-  p.uses = {{kUsesKind, claims.jti, claims.task_id, 0, claims.max_uses}};
+  p.uses = {{kUsesKind, claims.jti, claims.task_id, 0, claims.max_uses, std::nullopt}};
   p.standing = {{kMandateKind, claims.jti, mandate.version}};
   for (std::size_t i = 1;; ++i) {
     const auto& parent = state.chain[i - 1].value.mandate.parent_id;
     if (!parent) break;
     if (i == state.chain.size() || state.chain[i].value.revocation) return failed("revocation", "a parent mandate was revoked");
     const auto& record = state.chain[i];
-    p.uses.push_back({kUsesKind, record.value.mandate.id, claims.task_id, 0, record.value.mandate.max_uses});
+    p.uses.push_back({kUsesKind, record.value.mandate.id, claims.task_id, 0, record.value.mandate.max_uses, std::nullopt});
     p.standing.push_back({kMandateKind, record.value.mandate.id, record.version});
   }
   if (!state.task) fail(ErrorKind::not_found, "no task " + claims.task_id);
   p.task = state.task->value;
   p.standing.push_back({kTaskKind, claims.task_id, state.task->version});
-  p.uses.push_back({kTaskUsesKind, claims.task_id, claims.task_id, 0, p.task->use_budget});
+  p.uses.push_back({kTaskUsesKind, claims.task_id, claims.task_id, 0, p.task->use_budget, std::nullopt});
   if (p.task->task.state != core::TaskState::active) {
     return failed("revocation", "the task is " + std::string(core::to_string(p.task->task.state)));
   }
@@ -117,13 +125,15 @@ Verdict check_uses(store::Store& store, Presentation& p) {
   Verdict verdict;
   // Every counter is read, spent or not: an allowed decision's commit
   // names each version it must still find.
+  // The mandates' counters by version alone; the task's (last) whole, for
+  // the latest allowed decision it names at that same version.
   std::vector<std::pair<std::string, std::string>> keys;
-  keys.reserve(p.uses.size());
-  for (const UseCount& u : p.uses) keys.emplace_back(u.kind, u.id);
+  keys.reserve(p.uses.size() - 1);
+  for (std::size_t i = 0; i + 1 < p.uses.size(); ++i) keys.emplace_back(p.uses[i].kind, p.uses[i].id);
   const std::vector<std::int64_t> versions = store.record_versions(keys);
-  for (std::size_t i = 0; i < p.uses.size(); ++i) {
-    UseCount& u = p.uses[i];
-    u.used = versions[i];
+  for (std::size_t i = 0; i + 1 < p.uses.size(); ++i) p.uses[i].used = versions[i];
+  read_task_uses(store, p.uses.back());
+  for (const UseCount& u : p.uses) {
     if (u.used >= u.limit && !verdict) verdict = failed("uses", spent_reason(u, p.claims->jti));
   }
   return verdict;

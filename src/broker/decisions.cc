@@ -188,7 +188,10 @@ Step decision_step(store::Store& store, const Broker::DecisionCall& call, core::
                    const DecisionResult& result) {
   const DecisionRequest& request = call.request;
   Step step("decision", p.presenter, at);
-  if (p.claims) step.about_task(p.claims->task_id).ref("mandate", p.claims->jti);
+  // An allow is found from its task by the chain of its uses (entries_about_task);
+  // anything else is filed under the task.
+  if (p.claims && result.allow) step.ref("task", p.claims->task_id).ref("mandate", p.claims->jti);
+  if (p.claims && !result.allow) step.about_task(p.claims->task_id).ref("mandate", p.claims->jti);
   if (request.traceparent) step.entry().traceparent = request.traceparent;
   step.data("decision", result.allow ? "allow" : "deny")
       .data("decided_by", result.decided_by)
@@ -221,8 +224,14 @@ Step decision_step(store::Store& store, const Broker::DecisionCall& call, core::
   }
   if (result.allow) {
     for (const Presentation::Standing& s : p.standing) step.require(s.kind, s.id, s.version);
-    for (const UseCount& u : p.uses) step.put(u.kind, u.id, u.ref, {{"uses", u.used + 1}}, u.used);
-    step.data("task_uses", p.uses.back().used + 1).data("task_use_budget", p.uses.back().limit);
+    for (std::size_t i = 0; i + 1 < p.uses.size(); ++i) {
+      const UseCount& u = p.uses[i];
+      step.put(u.kind, u.id, u.ref, {{"uses", u.used + 1}}, u.used);
+    }
+    const UseCount& task = p.uses.back();
+    step.put_naming_entry(task.kind, task.id, task.ref, {{"uses", task.used + 1}}, task.used);
+    step.data("task_uses", task.used + 1).data("task_use_budget", task.limit);
+    if (task.last_use) step.data("previous_use", *task.last_use);
     if (p.approval) use_held_approval(store, step, *p.approval);
   }
   return step;

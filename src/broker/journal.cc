@@ -36,6 +36,14 @@ Step& Step::put(const std::string& kind, const std::string& id, const std::strin
   return *this;
 }
 
+Step& Step::put_naming_entry(const std::string& kind, const std::string& id, const std::string& ref,
+                             const nlohmann::json& body, std::int64_t expected_version) {
+  if (!body.is_object()) fail(ErrorKind::internal, "a record that names its entry needs an object body");
+  put(kind, id, ref, body, expected_version);
+  puts_.back().names_entry = true;
+  return *this;
+}
+
 Step& Step::require(const std::string& kind, const std::string& id, std::int64_t version) {
   store::RecordPut condition{kind, id, "", "", version, false};
   condition.check_only = true;

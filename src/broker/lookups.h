@@ -1,6 +1,7 @@
 #pragma once
 // Internal to the broker: reading state records back with the versions a
 // step must still hold at commit time, and the checks on who may act.
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -10,6 +11,10 @@
 #include "broker/records.h"
 #include "broker/step.h"
 #include "store/store.h"
+
+namespace mandate::ledger {
+class Ledger;
+}
 
 namespace mandate::broker {
 
@@ -23,6 +28,17 @@ std::vector<Versioned<MandateRecord>> task_mandates(store::Store& store, const s
 std::vector<core::ApprovalRule> loaded_rules(store::Store& store);
 // The loaded rules that apply to `task`, or the default rule when none does.
 std::vector<core::ApprovalRule> applicable_rules(store::Store& store, const core::Task& task);
+
+// One ledger entry about a task, parsed.
+struct TaskEntry {
+  std::uint64_t index = 0;
+  nlohmann::json entry;
+};
+// Every entry about the task, in ledger order: those filed under it
+// (Step::about_task) and its allowed decisions, found by walking back from
+// its use count through each decision's "previous_use". Error{check_failed}
+// when that chain names an entry that is not one of the task's decisions.
+std::vector<TaskEntry> entries_about_task(store::Store& store, ledger::Ledger& ledger, const std::string& task_id);
 
 // The caller as an active registered actor of an allowed kind, or a
 // bad_input error saying why not.

@@ -36,6 +36,10 @@ class Step {
   Step& data(const std::string& key, nlohmann::json value);
   Step& put(const std::string& kind, const std::string& id, const std::string& ref, const nlohmann::json& body,
             std::int64_t expected_version);
+  // The same put, with the index of the entry it commits with added to the
+  // body as "entry" (store::RecordPut::names_entry).
+  Step& put_naming_entry(const std::string& kind, const std::string& id, const std::string& ref,
+                         const nlohmann::json& body, std::int64_t expected_version);
   // Commits only if the record is still at `version` (read for this
   // step), without changing it.
   Step& require(const std::string& kind, const std::string& id, std::int64_t version);

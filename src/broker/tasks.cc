@@ -223,7 +223,7 @@ std::vector<AwaitingDecision> Broker::waiting_for(const std::string& approver_id
 
 std::vector<std::uint64_t> Broker::task_entries(const std::string& task_id) {
   std::vector<std::uint64_t> out;
-  for (const store::Record& r : store_.records(kTaskEntryKind, task_id)) out.push_back(std::stoull(r.id));
+  for (const TaskEntry& e : entries_about_task(store_, ledger_, task_id)) out.push_back(e.index);
   // A held call's task: also the decisions that held it or ran on it.
   for (const store::Record& r : store_.records(kHeldEntryKind, task_id)) out.push_back(std::stoull(r.id));
   std::sort(out.begin(), out.end());

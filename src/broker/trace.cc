@@ -39,11 +39,9 @@ void add_held_calls(store::Store& store, ledger::Ledger& ledger, std::vector<Tra
   std::set<std::uint64_t> present;
   for (const TraceStep& s : steps) present.insert(s.index);
   for (const std::string& id : held) {
-    for (const store::Record& r : store.records(kTaskEntryKind, id)) {
-      const std::uint64_t index = std::stoull(r.id);
-      if (!present.insert(index).second) continue;
-      TraceStep step{index, nlohmann::json::parse(ledger.entry_bytes(index)), id};
-      steps.push_back(std::move(step));
+    for (TaskEntry& e : entries_about_task(store, ledger, id)) {
+      if (!present.insert(e.index).second) continue;
+      steps.push_back(TraceStep{e.index, std::move(e.entry), id});
     }
   }
   std::sort(steps.begin(), steps.end(), [](const TraceStep& a, const TraceStep& b) { return a.index < b.index; });
@@ -166,11 +164,13 @@ Trace build_trace(store::Store& store, ledger::Ledger& ledger, const std::string
   const std::string task_id = task_of(store, ledger, id);
   trace.task = get_task(store, task_id).value;
   std::set<std::string> policy_sets;
-  std::vector<store::Record> entries = store.records(kTaskEntryKind, task_id);
-  for (store::Record& r : store.records(kHeldEntryKind, task_id)) entries.push_back(std::move(r));
-  for (const store::Record& r : entries) {
+  std::vector<TaskEntry> entries = entries_about_task(store, ledger, task_id);
+  for (const store::Record& r : store.records(kHeldEntryKind, task_id)) {
     const std::uint64_t index = std::stoull(r.id);
-    TraceStep step{index, nlohmann::json::parse(ledger.entry_bytes(index)), {}};
+    entries.push_back({index, nlohmann::json::parse(ledger.entry_bytes(index))});
+  }
+  for (TaskEntry& e : entries) {
+    TraceStep step{e.index, std::move(e.entry), {}};
     if (const auto& refs = step.entry.at("refs"); refs.contains("task") && refs.at("task") != task_id) {
       step.from_task = refs.at("task").get<std::string>();  // the agent's task, whose call this one held
     }

@@ -271,6 +271,21 @@ void Ledger::commit_batch(const std::vector<Waiter*>& all) {
   }
 }
 
+namespace {
+
+// `body` with "entry": index as its first member (RecordPut::names_entry).
+std::string with_entry_member(const std::string& body, std::uint64_t index) {
+  if (body.size() < 2 || body.front() != '{' || body.back() != '}') {
+    fail(ErrorKind::internal, "a record that names its entry has a body that is not a JSON object");
+  }
+  std::string out = "{\"entry\":" + std::to_string(index);
+  if (body != "{}") out += ',';
+  out.append(body, 1);
+  return out;
+}
+
+}  // namespace
+
 store::Sequenced Ledger::sequence(const std::vector<Waiter*>& batch, Frontier& next,
                                   std::vector<std::uint64_t>& indices) const {
   store::Sequenced out;
@@ -292,6 +307,7 @@ store::Sequenced Ledger::sequence(const std::vector<Waiter*>& batch, Frontier& n
     for (const store::RecordPut& put : w->puts) {
       out.puts.push_back(put);
       if (put.keyed_by_entry) out.puts.back().id = store::entry_record_id(indices.back());
+      if (put.names_entry) out.puts.back().body = with_entry_member(put.body, indices.back());
     }
   }
   return out;

@@ -72,6 +72,13 @@ struct RecordPut {
   // the writer cannot know beforehand. Lets "all entries about task T" be
   // one keyed read instead of a scan of the ledger.
   bool keyed_by_entry = false;
+  // The ledger adds the index of the entry this put is committed with to
+  // the body (a JSON object) as its member "entry". A task's use count
+  // names its latest allowed decision this way, and each decision names
+  // the one before, so the task's decisions are found by walking back
+  // from the record every allow updates anyway, not by an index entry at
+  // the task's place in the index (a page written per decision).
+  bool names_entry = false;
   // A condition, not a change: the record must still be at
   // expected_version when the entry commits, and is left as it is. A
   // decision holds the mandate, task and executor it read this way, so a

@@ -248,3 +248,38 @@ TEST(Ledger, AConflictingPutFailsOnlyItsOwnEntry) {
 
 }  // namespace
 }  // namespace mandate::ledger
+
+namespace mandate::ledger {
+namespace {
+
+TEST(Ledger, APutThatNamesItsEntryCarriesTheEntrysIndexInItsBody) {
+  TempDir tmp;
+  auto sqlite = store::create_sqlite_store((tmp / "m.db").string());
+  Ledger ledger(*sqlite, "test/ledger");
+  ledger.append(draft(0, 0));
+  store::RecordPut empty{"count", "a", "", "{}", store::kAbsent};
+  empty.names_entry = true;
+  store::RecordPut counted{"count", "b", "", R"({"uses":1})", store::kAbsent};
+  counted.names_entry = true;
+  const std::vector<store::RecordPut> puts{empty, counted};
+  EXPECT_EQ(ledger.append(draft(0, 1), puts), 1u);
+  EXPECT_EQ(sqlite->record("count", "a")->body, R"({"entry":1})");
+  EXPECT_EQ(sqlite->record("count", "b")->body, R"({"entry":1,"uses":1})");
+
+  // A body that is no JSON object is refused, and nothing is written.
+  store::RecordPut scalar{"count", "c", "", "7", store::kAbsent};
+  scalar.names_entry = true;
+  const std::vector<store::RecordPut> bad{scalar};
+  try {
+    ledger.append(draft(0, 2), bad);
+    FAIL() << "a scalar body was given an entry";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::internal);
+  }
+  EXPECT_EQ(ledger.size(), 2u);
+  EXPECT_FALSE(sqlite->record("count", "c"));
+  EXPECT_EQ(ledger.append(draft(0, 3)), 2u);
+}
+
+}  // namespace
+}  // namespace mandate::ledger

@@ -41,6 +41,9 @@ struct UseCount {
   std::string ref;
   std::int64_t used = 0;
   std::int64_t limit = 0;
+  // The task's count only: the ledger index of the task's latest allowed
+  // decision, which the next one's entry names as its "previous_use".
+  std::optional<std::uint64_t> last_use;
 };
 
 // What the revocation and policy checks read about one mandate, at the
