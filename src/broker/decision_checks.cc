@@ -20,14 +20,6 @@ bool lists(const std::vector<std::string>& list, const std::string& value) {
 
 Failure failed(std::string check, std::string reason) { return Failure{std::move(check), std::move(reason)}; }
 
-void read_task_uses(store::Store& store, UseCount& task) {
-  const auto record = store.record(task.kind, task.id);
-  if (!record) return;
-  task.used = record->version;
-  const auto body = nlohmann::json::parse(record->body);
-  if (const auto entry = body.find("entry"); entry != body.end()) task.last_use = entry->get<std::uint64_t>();
-}
-
 std::string spent_reason(const UseCount& u, const std::string& jti) {
   if (std::string_view(u.kind) == kTaskUsesKind) return "the task's approval covers " + std::to_string(u.limit) + " use(s), all spent";
   if (u.id == jti) return "the mandate's " + std::to_string(u.limit) + " use(s) are spent";
@@ -125,14 +117,17 @@ Verdict check_uses(store::Store& store, Presentation& p) {
   Verdict verdict;
   // Every counter is read, spent or not: an allowed decision's commit
   // names each version it must still find.
-  // The mandates' counters by version alone; the task's (last) whole, for
-  // the latest allowed decision it names at that same version.
   std::vector<std::pair<std::string, std::string>> keys;
-  keys.reserve(p.uses.size() - 1);
-  for (std::size_t i = 0; i + 1 < p.uses.size(); ++i) keys.emplace_back(p.uses[i].kind, p.uses[i].id);
-  const std::vector<std::int64_t> versions = store.record_versions(keys);
-  for (std::size_t i = 0; i + 1 < p.uses.size(); ++i) p.uses[i].used = versions[i];
-  read_task_uses(store, p.uses.back());
+  keys.reserve(p.uses.size());
+  for (const UseCount& u : p.uses) keys.emplace_back(u.kind, u.id);
+  const std::vector<std::optional<store::Record>> records = store.records_at(keys);
+  for (std::size_t i = 0; i < p.uses.size(); ++i) {
+    UseCount& u = p.uses[i];
+    if (!records[i]) continue;
+    u.used = records[i]->version;
+    // The task's count (the last) names its latest allow, at this version.
+    if (i + 1 == p.uses.size()) u.last_use = named_index(nlohmann::json::parse(records[i]->body), "entry");
+  }
   for (const UseCount& u : p.uses) {
     if (u.used >= u.limit && !verdict) verdict = failed("uses", spent_reason(u, p.claims->jti));
   }

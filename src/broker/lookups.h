@@ -29,6 +29,10 @@ std::vector<core::ApprovalRule> loaded_rules(store::Store& store);
 // The loaded rules that apply to `task`, or the default rule when none does.
 std::vector<core::ApprovalRule> applicable_rules(store::Store& store, const core::Task& task);
 
+// The ledger index `object` names under `member` ("entry" in a record put
+// with RecordPut::names_entry, "previous_use" in an allow's data), if any.
+std::optional<std::uint64_t> named_index(const nlohmann::json& object, const char* member);
+
 // One ledger entry about a task, parsed.
 struct TaskEntry {
   std::uint64_t index = 0;

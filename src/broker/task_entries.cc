@@ -10,12 +10,6 @@
 namespace mandate::broker {
 namespace {
 
-std::optional<std::uint64_t> index_member(const nlohmann::json& object, const char* name) {
-  const auto member = object.find(name);
-  if (member == object.end()) return std::nullopt;
-  return member->get<std::uint64_t>();
-}
-
 // Every allow moves the task's use count, which then names the allow's
 // entry; each allow's entry names the allow before it. An allow made
 // before decisions were chained (2026-12-06) has no "previous_use" and was
@@ -24,7 +18,7 @@ void add_allowed_decisions(store::Store& store, ledger::Ledger& ledger, const st
                            std::map<std::uint64_t, nlohmann::json>& out) {
   const auto uses = store.record(kTaskUsesKind, task_id);
   if (!uses) return;
-  std::optional<std::uint64_t> next = index_member(nlohmann::json::parse(uses->body), "entry");
+  std::optional<std::uint64_t> next = named_index(nlohmann::json::parse(uses->body), "entry");
   while (next) {
     const std::uint64_t index = *next;
     nlohmann::json entry = nlohmann::json::parse(ledger.entry_bytes(index));
@@ -33,7 +27,7 @@ void add_allowed_decisions(store::Store& store, ledger::Ledger& ledger, const st
       fail(ErrorKind::check_failed,
            "ledger entry " + std::to_string(index) + ", named as a use of task " + task_id + ", is not one of its decisions");
     }
-    next = index_member(entry.at("data"), "previous_use");
+    next = named_index(entry.at("data"), "previous_use");
     if (next && *next >= index) {
       fail(ErrorKind::check_failed, "ledger entry " + std::to_string(index) + " names a later entry as its task's previous use");
     }
@@ -42,6 +36,12 @@ void add_allowed_decisions(store::Store& store, ledger::Ledger& ledger, const st
 }
 
 }  // namespace
+
+std::optional<std::uint64_t> named_index(const nlohmann::json& object, const char* member) {
+  const auto found = object.find(member);
+  if (found == object.end()) return std::nullopt;
+  return found->get<std::uint64_t>();
+}
 
 std::vector<TaskEntry> entries_about_task(store::Store& store, ledger::Ledger& ledger, const std::string& task_id) {
   std::map<std::uint64_t, nlohmann::json> found;

@@ -484,6 +484,27 @@ TEST_P(StoreContract, ManyVersionsAreReadInTheOrderAsked) {
   EXPECT_TRUE(store->record_versions({}).empty());
 }
 
+TEST_P(StoreContract, ManyRecordsAreReadInTheOrderAsked) {
+  auto store = place_->create();
+  store->append_ledger_rows(std::vector<LedgerRow>{row(0)},
+                            std::vector<RecordPut>{{"task", "t1", "", R"({"a":1})", kAbsent}, {"uses", "m1", "t1", "{}", kAbsent}});
+  store->append_ledger_rows(std::vector<LedgerRow>{row(1)}, std::vector<RecordPut>{{"uses", "m1", "t1", R"({"uses":2})", 1}});
+  const std::vector<std::pair<std::string, std::string>> keys{{"uses", "m1"}, {"task", "nope"}, {"task", "t1"}, {"uses", "m1"}};
+  const auto records = store->records_at(keys);
+  ASSERT_EQ(records.size(), 4u);
+  ASSERT_TRUE(records[0] && records[2] && records[3]);
+  EXPECT_FALSE(records[1]);
+  EXPECT_EQ(records[0]->version, 2);
+  EXPECT_EQ(records[0]->ref, "t1");
+  EXPECT_EQ(records[0]->body, R"({"uses":2})");
+  EXPECT_EQ(records[3]->body, records[0]->body);
+  EXPECT_EQ(records[2]->kind, "task");
+  EXPECT_EQ(records[2]->id, "t1");
+  EXPECT_EQ(records[2]->version, 1);
+  EXPECT_EQ(records[2]->body, R"({"a":1})");
+  EXPECT_TRUE(store->records_at({}).empty());
+}
+
 TEST_P(StoreContract, HealthSaysReachableAndCountsCommits) {
   auto store = place_->create();
   store->append_ledger_rows(std::vector<LedgerRow>{row(0)});

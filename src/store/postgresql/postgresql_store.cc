@@ -264,6 +264,32 @@ class PostgresStore final : public Store {
     return Record{kind, id, r.text(0, 0), r.integer(0, 1), r.text(0, 2)};
   }
 
+  std::vector<std::optional<Record>> records_at(std::span<const std::pair<std::string, std::string>> keys) override {
+    auto c = pool_.acquire();
+    std::map<Key, Record> found;
+    for (std::size_t start = 0; start < keys.size(); start += kKeysPerQuery) {
+      const std::size_t n = std::min(kKeysPerQuery, keys.size() - start);
+      std::string sql = "SELECT kind, id, ref, version, body FROM state_record WHERE (kind, id) IN (";
+      Params params;
+      for (std::size_t i = 0; i < n; ++i) {
+        sql += (i > 0 ? ",($" : "($") + std::to_string(2 * i + 1) + "::text,$" + std::to_string(2 * i + 2) + "::text)";
+        params.text(keys[start + i].first).text(keys[start + i].second);
+      }
+      Result r = c->query(sql + ")", params);
+      for (int i = 0; i < r.rows(); ++i) {
+        Record record{r.text(i, 0), r.text(i, 1), r.text(i, 2), r.integer(i, 3), r.text(i, 4)};
+        found.emplace(Key{record.kind, record.id}, std::move(record));
+      }
+    }
+    std::vector<std::optional<Record>> out;
+    out.reserve(keys.size());
+    for (const auto& key : keys) {
+      const auto it = found.find(key);
+      out.push_back(it == found.end() ? std::nullopt : std::optional<Record>(it->second));
+    }
+    return out;
+  }
+
   std::vector<Record> records(const std::string& kind, const std::optional<std::string>& ref) override {
     auto c = pool_.acquire();
     // The ref index holds set refs only (migration 4): records with no ref

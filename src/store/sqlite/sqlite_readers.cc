@@ -18,7 +18,19 @@ Reader::Reader(const std::string& path)
                         "SELECT e.idx, e.leaf_hash, e.nodes FROM k CROSS JOIN ledger_entry e ON e.idx = k.i"),
       scan_entries(db.handle(), "SELECT idx, leaf_hash, nodes, type, body FROM ledger_entry "
                                 "WHERE idx >= ?1 AND idx < ?2 ORDER BY idx"),
-      select_size(db.handle(), "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entry") {}
+      select_size(db.handle(), "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entry"),
+      begin(db.handle(), "BEGIN"),
+      commit(db.handle(), "COMMIT") {}
+
+void Reader::begin_read() {
+  begin.step();
+  begin.reset();
+}
+
+void Reader::end_read() {
+  commit.step();
+  commit.reset();
+}
 
 ReaderPool::Lease ReaderPool::lease() {
   {

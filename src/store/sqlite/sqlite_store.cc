@@ -150,16 +150,11 @@ class SqliteStore final : public Store {
     auto reader = readers_.lease();
     // One read transaction instead of one per statement: the WAL read lock
     // is taken once for the whole proof.
-    reader->db.exec("BEGIN");
     std::vector<std::optional<Hash>> out;
     out.reserve(ids.size());
-    try {
-      for (const NodeId& id : ids) out.push_back(node_in(reader->select_node_row, id));
-    } catch (...) {
-      reader->db.exec("ROLLBACK");
-      throw;
-    }
-    reader->db.exec("COMMIT");
+    reader->begin_read();
+    for (const NodeId& id : ids) out.push_back(node_in(reader->select_node_row, id));
+    reader->end_read();
     return out;
   }
 
@@ -241,19 +236,30 @@ class SqliteStore final : public Store {
     if (keys.empty()) return out;
     auto reader = readers_.lease();
     Statement& s = reader->select_version;
-    reader->db.exec("BEGIN");
-    try {
-      for (const auto& [kind, id] : keys) {
-        s.bind(1, kind).bind(2, id);
-        out.push_back(s.step() ? s.column_int(0) : kAbsent);
-        s.reset();
-      }
-    } catch (...) {
+    reader->begin_read();
+    for (const auto& [kind, id] : keys) {
+      s.bind(1, kind).bind(2, id);
+      out.push_back(s.step() ? s.column_int(0) : kAbsent);
       s.reset();
-      reader->db.exec("ROLLBACK");
-      throw;
     }
-    reader->db.exec("COMMIT");
+    reader->end_read();
+    return out;
+  }
+
+  std::vector<std::optional<Record>> records_at(std::span<const std::pair<std::string, std::string>> keys) override {
+    std::vector<std::optional<Record>> out;
+    out.reserve(keys.size());
+    if (keys.empty()) return out;
+    auto reader = readers_.lease();
+    Statement& s = reader->select_record;
+    reader->begin_read();
+    for (const auto& [kind, id] : keys) {
+      s.bind(1, kind).bind(2, id);
+      out.push_back(s.step() ? std::optional<Record>(Record{kind, id, s.column_text(0), s.column_int(1), s.column_text(2)})
+                             : std::nullopt);
+      s.reset();
+    }
+    reader->end_read();
     return out;
   }
 
