@@ -75,12 +75,12 @@ std::uint32_t uses_for_child(store::Store& store, const LiveParent& parent, std:
 std::string holder_proof(store::Store& store, const Settings& settings, const Broker::Attenuation& request,
                          const core::Mandate& parent, const std::string& child_executor, core::Timestamp at) {
   auto proof = token::verify_proof(request.parent_proof, request.parent_token, parent.key_binding.thumbprint,
-                                   kAttenuateAction, child_executor, {at, settings.proof_max_age, std::chrono::seconds(5)});
+                                   kAttenuateAction, child_executor, {at, settings.proof_max_age, kProofClockSkew});
   if (!proof) {
     fail(ErrorKind::bad_input,
          "parent proof refused (" + std::string(token::to_string(proof.error().check)) + "): " + proof.error().reason);
   }
-  if (proof_was_seen(store, *proof)) fail(ErrorKind::bad_input, "parent proof replayed");
+  if (proof_was_seen(store, *proof, proofs_kept_by_jti_alone_until(store))) fail(ErrorKind::bad_input, "parent proof replayed");
   return seen_proof_id(*proof);
 }
 

@@ -3,6 +3,7 @@
 #include "broker/lookups.h"
 #include "broker/step.h"
 #include "broker/internal/policy_context.h"
+#include "broker/internal/seen_proofs.h"
 #include "broker/internal/task_turns.h"
 #include "core/error.h"
 #include "ledger/ledger.h"
@@ -43,7 +44,9 @@ Broker::Broker(store::Store& store, ledger::Ledger& ledger, const keys::SharedKe
       settings_(std::move(settings)),
       clock_(std::move(clock)),
       policy_cache_(std::make_unique<PolicyContextCache>(store)),
-      task_turns_(std::make_unique<TaskTurns>()) {}
+      task_turns_(std::make_unique<TaskTurns>()) {
+  note_time_ordered_proofs(store_, now());
+}
 
 // Decisions made without waiting may still be in the ledger's queue; each
 // holds its task's turn and uses the broker when its commit is told.

@@ -70,6 +70,7 @@ DecisionState read_decision_state(store::Store& store, const token::MandateClaim
     state.approvals = task_approvals(store, claims.task_id);
   }
   state.executor = find_actor(store, claims.executor);
+  state.proofs_kept_by_jti_alone_until = proofs_kept_by_jti_alone_until(store);
   if (state.executor && state.executor->value.public_jwk) {
     if (auto key = token::PublicKey::from_jwk(std::string_view(*state.executor->value.public_jwk))) state.executor_key = std::move(*key);
   }
@@ -138,7 +139,7 @@ Verdict check_proof(store::Store& store, const DecisionRequest& request, const S
                     Presentation& p) {
   const token::MandateClaims& claims = *p.claims;
   if (claims.key_binding.kind == core::KeyBindingKind::x5t_s256) return check_certificate(request, claims, p);
-  token::ProofOptions options{at, settings.proof_max_age, std::chrono::seconds(5)};
+  token::ProofOptions options{at, settings.proof_max_age, kProofClockSkew};
   options.registered_key = p.state->executor_key;
   if (!p.token_ath.empty()) options.token_ath = p.token_ath;
   if (request.http_request) options.profile = token::ProofProfile::http;
@@ -152,7 +153,7 @@ Verdict check_proof(store::Store& store, const DecisionRequest& request, const S
     p.presenter.authenticated_by = "unverified: proof " + why;
     return failed("proof", why);
   }
-  if (proof_was_seen(store, *proof)) {
+  if (proof_was_seen(store, *proof, p.state->proofs_kept_by_jti_alone_until)) {
     p.presenter.authenticated_by = "unverified: the proof was replayed";
     return failed("proof", "replayed: this proof was already presented");
   }

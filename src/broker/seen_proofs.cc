@@ -20,7 +20,28 @@ std::string seen_proof_id(const token::VerifiedProof& proof) {
   return iat.data() + proof.jti;
 }
 
-bool proof_was_seen(store::Store& store, const token::VerifiedProof& proof) {
+namespace {
+
+constexpr const char* kTimeOrderedSince = "seen_proofs.time_ordered_since";
+
+}  // namespace
+
+void note_time_ordered_proofs(store::Store& store, core::Timestamp now) {
+  if (store.meta(kTimeOrderedSince)) return;
+  store.set_meta(kTimeOrderedSince, std::to_string(std::chrono::floor<std::chrono::seconds>(now).time_since_epoch().count()));
+}
+
+std::optional<core::Timestamp> proofs_kept_by_jti_alone_until(store::Store& store) {
+  const auto since = store.meta(kTimeOrderedSince);
+  if (!since) return std::nullopt;
+  return core::Timestamp(std::chrono::seconds(std::stoll(*since))) + kProofClockSkew;
+}
+
+bool proof_was_seen(store::Store& store, const token::VerifiedProof& proof,
+                    std::optional<core::Timestamp> jti_alone_until) {
+  if (jti_alone_until && proof.issued_at > *jti_alone_until) {
+    return store.record_version(kProofKind, seen_proof_id(proof)) != store::kAbsent;
+  }
   const std::array<std::pair<std::string, std::string>, 2> keys{{{kProofKind, seen_proof_id(proof)}, {kProofKind, proof.jti}}};
   for (const std::int64_t version : store.record_versions(keys)) {
     if (version != store::kAbsent) return true;

@@ -111,6 +111,32 @@ TEST_F(DecisionChecks, AProofSeenUnderItsIdOrItsJtiAloneIsAReplay) {
   }
 }
 
+// A proof issued after the home began keeping seen proofs by time cannot
+// have been accepted under its jti alone, so that key is not read for it.
+TEST_F(DecisionChecks, AJtiAloneIsLookedUpOnlyForProofsIssuedBeforeTheHomeKeptThemByTime) {
+  const auto noted = proofs_kept_by_jti_alone_until(*store);
+  ASSERT_TRUE(noted) << "the broker notes the time when it opens a home";
+  EXPECT_GE(clock_now + kProofClockSkew, *noted);
+
+  Presentation fresh;
+  fresh.claims = &claims;
+  const DecisionRequest r = request();
+  ASSERT_FALSE(check_proof(*store, r, settings, clock_now, read_state(fresh)));
+  Step step("test.seen", as("tester"), clock_now);
+  step.put(kProofKind, *fresh.proof_jti, claims.jti, nlohmann::json::object(), store::kAbsent);
+  step.commit(*ledger);
+  const auto proof = token::verify_proof(r.proof, r.token, claims.key_binding.thumbprint, r.action, r.resource,
+                                         {clock_now, settings.proof_max_age, kProofClockSkew});
+  ASSERT_TRUE(proof);
+  EXPECT_TRUE(proof_was_seen(*store, *proof, std::nullopt)) << "not noted: both keys are read";
+  EXPECT_TRUE(proof_was_seen(*store, *proof, proof->issued_at)) << "issued by the noted time";
+  EXPECT_FALSE(proof_was_seen(*store, *proof, proof->issued_at - std::chrono::seconds(1))) << "issued after it";
+
+  // Noting again keeps the first time.
+  note_time_ordered_proofs(*store, clock_now + std::chrono::hours(1));
+  EXPECT_EQ(proofs_kept_by_jti_alone_until(*store), noted);
+}
+
 // Ids sort by the proof's iat first, so the records of one commit sit
 // together; the id still names the one proof (its jti).
 TEST(SeenProofs, IdsSortByIssueTimeThenJti) {

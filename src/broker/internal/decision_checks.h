@@ -57,6 +57,7 @@ struct Broker::DecisionState {
   // Recorded while the task was requested, and fixed once it is active.
   std::vector<core::Approval> approvals;
   std::optional<token::PublicKey> executor_key;  // the executor's registered key, parsed
+  std::optional<core::Timestamp> proofs_kept_by_jti_alone_until;  // seen_proofs.h
 };
 using DecisionState = Broker::DecisionState;
 

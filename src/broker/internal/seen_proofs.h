@@ -5,8 +5,11 @@
 #endif
 // Internal to the broker: the proofs of possession already accepted, kept
 // as `proof` records so that none is accepted twice (a replay).
+#include <chrono>
+#include <optional>
 #include <string>
 
+#include "core/time.h"
 #include "token/proof.h"
 
 namespace mandate::store {
@@ -26,9 +29,21 @@ class Step;
 // jti is remembered for the window in which it could be presented again.
 std::string seen_proof_id(const token::VerifiedProof& proof);
 
-// True when this proof was accepted before: under its id, or under its jti
-// alone, as homes written before the time-ordered ids remember it.
-bool proof_was_seen(store::Store& store, const token::VerifiedProof& proof);
+// How far a proof's iat may run ahead of the clock that accepts it.
+inline constexpr std::chrono::seconds kProofClockSkew{5};
+
+// Homes written before the time-ordered ids (2026-12-06) kept a seen proof
+// under its jti alone. The first broker to open a home since notes the
+// time in its meta (note_time_ordered_proofs); only a proof issued before
+// then, give or take the skew, can have been accepted under the old key.
+// nullopt (not yet noted): every proof is looked up under both.
+void note_time_ordered_proofs(store::Store& store, core::Timestamp now);
+std::optional<core::Timestamp> proofs_kept_by_jti_alone_until(store::Store& store);
+
+// True when this proof was accepted before: under its id, or, if issued by
+// `jti_alone_until`, under its jti alone.
+bool proof_was_seen(store::Store& store, const token::VerifiedProof& proof,
+                    std::optional<core::Timestamp> jti_alone_until);
 
 // Puts the proof's record into the step; the commit fails with
 // Error{conflict} when another commit recorded the same proof first.
