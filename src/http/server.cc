@@ -205,7 +205,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void close_if_idle() override {
     net::post(stream_.get_executor(), [self = this->shared_from_this()] {
       if (self->streaming_) return self->end_stream(true);
-      if (self->idle_) self->cancel();
+      if (self->idle_ && !self->bytes_waiting()) self->cancel();
     });
   }
   void force_close() override {
@@ -214,6 +214,16 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
  private:
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  // Whether the client has sent something not read yet: a connection that
+  // stops while a request's bytes wait (in the socket, the read buffer or
+  // the TLS layer) has a request in flight, which a graceful stop answers.
+  bool bytes_waiting() {
+    beast::error_code ec;
+    if (buffer_.size() > 0 || tcp_layer().socket().available(ec) > 0) return true;
+    if constexpr (kTls) return SSL_pending(stream_.native_handle()) > 0;
+    return false;
+  }
 
   beast::tcp_stream& tcp_layer() { return beast::get_lowest_layer(stream_); }
 
@@ -257,7 +267,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // then the request timeout to the whole request.
   void wait_for_request() {
     idle_ = true;
-    if (server_.stopping) return close();
+    if (server_.stopping && !bytes_waiting()) return close();
     if (buffer_.size() > 0) return read_request();
     tcp_layer().expires_never();
     idle_timer_ = std::make_unique<net::steady_timer>(stream_.get_executor());

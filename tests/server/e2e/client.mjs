@@ -122,7 +122,8 @@ export function makeClient({ port, ca, openapi }) {
   // One HTTPS request. `as`: a bearer token (string) or a TLS client
   // credential (object with cert/key); `cookies`: a Cookie header. Every
   // answer is checked against the OpenAPI document unless `validate` is false.
-  function call(method, path, { as, body, type, headers = {}, cookies, validate = true } = {}) {
+  // `onSent`: told once the whole request is handed to the OS.
+  function call(method, path, { as, body, type, headers = {}, cookies, validate = true, onSent } = {}) {
     return new Promise((resolvePromise, reject) => {
       const h = { ...headers };
       if (typeof as === 'string') h.authorization = `Bearer ${as}`;
@@ -158,6 +159,7 @@ export function makeClient({ port, ca, openapi }) {
         res.on('error', reject);
       });
       req.on('error', (e) => reject(new Failure(`${method} ${path}: ${e.message} (no answer)`)));
+      if (onSent) req.on('finish', onSent);
       req.end(payload);
     });
   }

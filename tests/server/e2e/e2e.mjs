@@ -497,11 +497,15 @@ async function gracefulShutdown() {
   const sizes = [200, 1000, 3000, 3000];
   const before = await ledgerSize();
   let answeredCount = 0;
-  const inFlight = sizes.map((n) => call('POST', '/access/v1/evaluations', { as: pki.paymentsRs, body: { ...body, evaluations: items.slice(0, n) } })
-    .finally(() => { answeredCount += 1; }));
+  let sentCount = 0;
+  const inFlight = sizes.map((n) => call('POST', '/access/v1/evaluations', {
+    as: pki.paymentsRs, body: { ...body, evaluations: items.slice(0, n) }, onSent: () => { sentCount += 1; },
+  }).finally(() => { answeredCount += 1; }));
   const total = sizes.reduce((a, b) => a + b, 0);
   let seen = before;
-  for (let i = 0; i < 800 && seen === before && answeredCount < sizes.length; ++i) {
+  // Stopped once every batch is sent (a request not yet sent is not in
+  // flight) and the first is in the ledger, while the larger are not.
+  for (let i = 0; i < 800 && (seen === before || sentCount < sizes.length) && answeredCount < sizes.length; ++i) {
     await new Promise((r) => setTimeout(r, 5));
     seen = await ledgerSize();
   }
