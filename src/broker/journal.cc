@@ -38,7 +38,10 @@ Step& Step::put(const std::string& kind, const std::string& id, const std::strin
 
 Step& Step::put_naming_entry(const std::string& kind, const std::string& id, const std::string& ref,
                              const nlohmann::json& body, std::int64_t expected_version) {
-  if (!body.is_object()) fail(ErrorKind::internal, "a record that names its entry needs an object body");
+  // The ledger adds "entry" first; a body holding one already would read as that one.
+  if (!body.is_object() || body.contains("entry")) {
+    fail(ErrorKind::internal, "a record that names its entry needs an object body without an \"entry\"");
+  }
   put(kind, id, ref, body, expected_version);
   puts_.back().names_entry = true;
   return *this;

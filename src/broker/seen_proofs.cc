@@ -2,6 +2,7 @@
 #include "broker/internal/seen_proofs.h"
 
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <utility>
@@ -34,7 +35,13 @@ void note_time_ordered_proofs(store::Store& store, core::Timestamp now) {
 std::optional<core::Timestamp> proofs_kept_by_jti_alone_until(store::Store& store) {
   const auto since = store.meta(kTimeOrderedSince);
   if (!since) return std::nullopt;
-  return core::Timestamp(std::chrono::seconds(std::stoll(*since))) + kProofClockSkew;
+  long long seconds = 0;
+  const char* end = since->data() + since->size();
+  // Not a number (a hand-edited meta): both keys are read.
+  if (const auto parsed = std::from_chars(since->data(), end, seconds); parsed.ec != std::errc{} || parsed.ptr != end) {
+    return std::nullopt;
+  }
+  return core::Timestamp(std::chrono::seconds(seconds)) + kProofClockSkew;
 }
 
 bool proof_was_seen(store::Store& store, const token::VerifiedProof& proof,

@@ -135,6 +135,12 @@ TEST_F(DecisionChecks, AJtiAloneIsLookedUpOnlyForProofsIssuedBeforeTheHomeKeptTh
   // Noting again keeps the first time.
   note_time_ordered_proofs(*store, clock_now + std::chrono::hours(1));
   EXPECT_EQ(proofs_kept_by_jti_alone_until(*store), noted);
+
+  // A time that is not one (a hand-edited meta) is read as not noted.
+  for (const char* damaged : {"", "soon", "17650000x"}) {
+    store->set_meta("seen_proofs.time_ordered_since", damaged);
+    EXPECT_FALSE(proofs_kept_by_jti_alone_until(*store)) << damaged;
+  }
 }
 
 // Ids sort by the proof's iat first, so the records of one commit sit

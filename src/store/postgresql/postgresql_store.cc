@@ -269,13 +269,10 @@ class PostgresStore final : public Store {
     std::map<Key, Record> found;
     for (std::size_t start = 0; start < keys.size(); start += kKeysPerQuery) {
       const std::size_t n = std::min(kKeysPerQuery, keys.size() - start);
-      std::string sql = "SELECT kind, id, ref, version, body FROM state_record WHERE (kind, id) IN (";
       Params params;
-      for (std::size_t i = 0; i < n; ++i) {
-        sql += (i > 0 ? ",($" : "($") + std::to_string(2 * i + 1) + "::text,$" + std::to_string(2 * i + 2) + "::text)";
-        params.text(keys[start + i].first).text(keys[start + i].second);
-      }
-      Result r = c->query(sql + ")", params);
+      Result r = c->query("SELECT kind, id, ref, version, body FROM state_record WHERE (kind, id) IN (" +
+                              key_list(keys.subspan(start, n), params) + ")",
+                          params);
       for (int i = 0; i < r.rows(); ++i) {
         Record record{r.text(i, 0), r.text(i, 1), r.text(i, 2), r.integer(i, 3), r.text(i, 4)};
         found.emplace(Key{record.kind, record.id}, std::move(record));
@@ -449,17 +446,25 @@ class PostgresStore final : public Store {
 
   using Key = std::pair<std::string, std::string>;
 
+  // "($1::text,$2::text),($3::text,$4::text),…" for `keys`, whose texts go
+  // into `params` in that order.
+  static std::string key_list(std::span<const Key> keys, Params& params) {
+    std::string out;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      out += (i > 0 ? ",($" : "($") + std::to_string(2 * i + 1) + "::text,$" + std::to_string(2 * i + 2) + "::text)";
+      params.text(keys[i].first).text(keys[i].second);
+    }
+    return out;
+  }
+
   static std::map<Key, std::int64_t> current_versions(Connection& c, const std::vector<Key>& keys) {
     std::map<Key, std::int64_t> out;
     for (std::size_t start = 0; start < keys.size(); start += kKeysPerQuery) {
       const std::size_t n = std::min(kKeysPerQuery, keys.size() - start);
-      std::string sql = "SELECT kind, id, version FROM state_record WHERE (kind, id) IN (";
       Params params;
-      for (std::size_t i = 0; i < n; ++i) {
-        sql += (i > 0 ? ",($" : "($") + std::to_string(2 * i + 1) + "::text,$" + std::to_string(2 * i + 2) + "::text)";
-        params.text(keys[start + i].first).text(keys[start + i].second);
-      }
-      Result r = c.query(sql + ")", params);
+      Result r = c.query("SELECT kind, id, version FROM state_record WHERE (kind, id) IN (" +
+                             key_list(std::span<const Key>(keys).subspan(start, n), params) + ")",
+                         params);
       for (int i = 0; i < r.rows(); ++i) out[{r.text(i, 0), r.text(i, 1)}] = r.integer(i, 2);
     }
     return out;
