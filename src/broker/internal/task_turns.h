@@ -12,6 +12,7 @@
 // does not wait for its commit hands its turn to the commit's callback.
 #include <array>
 #include <condition_variable>
+#include <cstdint>
 #include <cstddef>
 #include <mutex>
 #include <optional>
@@ -20,10 +21,13 @@
 namespace mandate::broker {
 
 class TaskTurns {
+  // Turns are taken in the order they were asked for (a ticket each), so
+  // no decision waits behind later ones on its task.
   struct Stripe {
     std::mutex mu;
     std::condition_variable free;
-    bool taken = false;
+    std::uint64_t next_ticket = 0;  // the one the next asker gets
+    std::uint64_t serving = 0;      // the one whose turn it is; free when == next_ticket
   };
 
  public:
@@ -45,6 +49,8 @@ class TaskTurns {
 
   Turn wait_for(std::string_view task_id);
   std::optional<Turn> take_if_free(std::string_view task_id);
+  // How many decisions wait for a turn on the task's stripe.
+  std::uint64_t waiting(std::string_view task_id);
   // Returns once no turn is held: a broker going away first lets the
   // decisions still waiting for their commits finish (they use it).
   void wait_until_all_end();
