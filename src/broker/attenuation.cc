@@ -72,7 +72,8 @@ std::uint32_t uses_for_child(store::Store& store, const LiveParent& parent, std:
 // The holder of the parent proves possession, naming the child executor:
 // a stolen bearer copy of the parent cannot mint children for a thief.
 // Returns the proof's seen-proof id, recorded so it cannot be replayed.
-std::string holder_proof(store::Store& store, const Settings& settings, const Broker::Attenuation& request,
+std::string holder_proof(store::Store& store, const Settings& settings, std::optional<core::Timestamp> jti_alone_until,
+                         const Broker::Attenuation& request,
                          const core::Mandate& parent, const std::string& child_executor, core::Timestamp at) {
   auto proof = token::verify_proof(request.parent_proof, request.parent_token, parent.key_binding.thumbprint,
                                    kAttenuateAction, child_executor, {at, settings.proof_max_age, kProofClockSkew});
@@ -80,7 +81,7 @@ std::string holder_proof(store::Store& store, const Settings& settings, const Br
     fail(ErrorKind::bad_input,
          "parent proof refused (" + std::string(token::to_string(proof.error().check)) + "): " + proof.error().reason);
   }
-  if (proof_was_seen(store, *proof, proofs_kept_by_jti_alone_until(store))) fail(ErrorKind::bad_input, "parent proof replayed");
+  if (proof_was_seen(store, *proof, jti_alone_until)) fail(ErrorKind::bad_input, "parent proof replayed");
   return seen_proof_id(*proof);
 }
 
@@ -129,7 +130,7 @@ IssuedMandate Broker::attenuate(const Attenuation& request) {
   const core::Mandate& p = parent.mandate.value.mandate;
   const std::uint32_t max_uses = uses_for_child(store_, parent, request.max_uses);
   const std::string child_executor = request.executor.value_or(p.executor);
-  const std::string seen_proof = holder_proof(store_, settings_, request, p, child_executor, at);
+  const std::string seen_proof = holder_proof(store_, settings_, proofs_kept_by_jti_alone_until_, request, p, child_executor, at);
   const ActorRecord executor = require_executor(store_, child_executor);
 
   MandateRecord record;

@@ -44,9 +44,8 @@ Broker::Broker(store::Store& store, ledger::Ledger& ledger, const keys::SharedKe
       settings_(std::move(settings)),
       clock_(std::move(clock)),
       policy_cache_(std::make_unique<PolicyContextCache>(store)),
-      task_turns_(std::make_unique<TaskTurns>()) {
-  note_time_ordered_proofs(store_, now());
-}
+      task_turns_(std::make_unique<TaskTurns>()),
+      proofs_kept_by_jti_alone_until_(note_time_ordered_proofs(store_, now())) {}
 
 // Decisions made without waiting may still be in the ledger's queue; each
 // holds its task's turn and uses the broker when its commit is told.

@@ -560,6 +560,11 @@ class Broker {
   // instead of racing and deciding again. Other processes still race, and
   // the commit's version checks settle it.
   std::unique_ptr<TaskTurns> task_turns_;
+  // Read once: noted by the first broker to open the home (seen_proofs.h).
+  std::optional<core::Timestamp> proofs_kept_by_jti_alone_until_;
+  // The mandate's decision state as stored now, with what the broker knows
+  // of the home (proofs_kept_by_jti_alone_until_).
+  std::shared_ptr<const DecisionState> read_state(const token::MandateClaims& claims);
   std::unordered_map<std::string, std::shared_ptr<const VerifiedToken>> verified_tokens_;
   std::unordered_map<std::string, std::shared_ptr<const DecisionState>> decision_states_;  // by mandate jti
 };

@@ -70,7 +70,6 @@ DecisionState read_decision_state(store::Store& store, const token::MandateClaim
     state.approvals = task_approvals(store, claims.task_id);
   }
   state.executor = find_actor(store, claims.executor);
-  state.proofs_kept_by_jti_alone_until = proofs_kept_by_jti_alone_until(store);
   if (state.executor && state.executor->value.public_jwk) {
     if (auto key = token::PublicKey::from_jwk(std::string_view(*state.executor->value.public_jwk))) state.executor_key = std::move(*key);
   }

@@ -124,11 +124,17 @@ std::shared_ptr<const DecisionState> Broker::decision_state(const token::Mandate
       return it->second;
     }
   }
-  auto state = std::make_shared<const DecisionState>(read_decision_state(store_, claims));
+  auto state = read_state(claims);
   std::lock_guard lock(cache_mu_);
   if (decision_states_.size() >= kMaxCachedStates) decision_states_.clear();
   decision_states_[claims.jti] = state;
   return state;
+}
+
+std::shared_ptr<const DecisionState> Broker::read_state(const token::MandateClaims& claims) {
+  DecisionState state = read_decision_state(store_, claims);
+  state.proofs_kept_by_jti_alone_until = proofs_kept_by_jti_alone_until_;
+  return std::make_shared<const DecisionState>(std::move(state));
 }
 
 DecisionResult Broker::authorize(const DecisionRequest& request) { return authorize(request, std::nullopt); }
@@ -431,7 +437,7 @@ PresentationCheck Broker::check_presentation(const DecisionRequest& request) {
   PresentationCheck out;
   if (verified) {
     p.claims = &verified->claims;
-    p.state = std::make_shared<const DecisionState>(read_decision_state(store_, *p.claims));
+    p.state = read_state(*p.claims);
     out.mandate_id = p.claims->jti;
     out.task_id = p.claims->task_id;
     out.executor = p.claims->executor;

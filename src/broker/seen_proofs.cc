@@ -27,9 +27,11 @@ constexpr const char* kTimeOrderedSince = "seen_proofs.time_ordered_since";
 
 }  // namespace
 
-void note_time_ordered_proofs(store::Store& store, core::Timestamp now) {
-  if (store.meta(kTimeOrderedSince)) return;
-  store.set_meta(kTimeOrderedSince, std::to_string(std::chrono::floor<std::chrono::seconds>(now).time_since_epoch().count()));
+std::optional<core::Timestamp> note_time_ordered_proofs(store::Store& store, core::Timestamp now) {
+  if (!store.meta(kTimeOrderedSince)) {
+    store.set_meta(kTimeOrderedSince, std::to_string(std::chrono::floor<std::chrono::seconds>(now).time_since_epoch().count()));
+  }
+  return proofs_kept_by_jti_alone_until(store);
 }
 
 std::optional<core::Timestamp> proofs_kept_by_jti_alone_until(store::Store& store) {

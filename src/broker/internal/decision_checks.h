@@ -57,7 +57,9 @@ struct Broker::DecisionState {
   // Recorded while the task was requested, and fixed once it is active.
   std::vector<core::Approval> approvals;
   std::optional<token::PublicKey> executor_key;  // the executor's registered key, parsed
-  std::optional<core::Timestamp> proofs_kept_by_jti_alone_until;  // seen_proofs.h
+  // Not read with the rest: what the broker read of the home when it
+  // opened it (seen_proofs.h); nullopt looks a proof up under both keys.
+  std::optional<core::Timestamp> proofs_kept_by_jti_alone_until;
 };
 using DecisionState = Broker::DecisionState;
 

@@ -37,7 +37,8 @@ inline constexpr std::chrono::seconds kProofClockSkew{5};
 // time in its meta (note_time_ordered_proofs); only a proof issued before
 // then, give or take the skew, can have been accepted under the old key.
 // nullopt (not yet noted): every proof is looked up under both.
-void note_time_ordered_proofs(store::Store& store, core::Timestamp now);
+// note_time_ordered_proofs returns proofs_kept_by_jti_alone_until once noted.
+std::optional<core::Timestamp> note_time_ordered_proofs(store::Store& store, core::Timestamp now);
 std::optional<core::Timestamp> proofs_kept_by_jti_alone_until(store::Store& store);
 
 // True when this proof was accepted before: under its id, or, if issued by

@@ -229,38 +229,15 @@ class SqliteStore final : public Store {
     return version;
   }
 
-  // One reader and one read transaction (one WAL read lock) for them all.
   std::vector<std::int64_t> record_versions(std::span<const std::pair<std::string, std::string>> keys) override {
-    std::vector<std::int64_t> out;
-    out.reserve(keys.size());
-    if (keys.empty()) return out;
-    auto reader = readers_.lease();
-    Statement& s = reader->select_version;
-    reader->begin_read();
-    for (const auto& [kind, id] : keys) {
-      s.bind(1, kind).bind(2, id);
-      out.push_back(s.step() ? s.column_int(0) : kAbsent);
-      s.reset();
-    }
-    reader->end_read();
-    return out;
+    return each_key(keys, &sqlite::Reader::select_version, std::int64_t{kAbsent},
+                    [](Statement& s, const std::string&, const std::string&) { return s.column_int(0); });
   }
 
   std::vector<std::optional<Record>> records_at(std::span<const std::pair<std::string, std::string>> keys) override {
-    std::vector<std::optional<Record>> out;
-    out.reserve(keys.size());
-    if (keys.empty()) return out;
-    auto reader = readers_.lease();
-    Statement& s = reader->select_record;
-    reader->begin_read();
-    for (const auto& [kind, id] : keys) {
-      s.bind(1, kind).bind(2, id);
-      out.push_back(s.step() ? std::optional<Record>(Record{kind, id, s.column_text(0), s.column_int(1), s.column_text(2)})
-                             : std::nullopt);
-      s.reset();
-    }
-    reader->end_read();
-    return out;
+    return each_key(keys, &sqlite::Reader::select_record, std::optional<Record>(), [](Statement& s, const std::string& kind, const std::string& id) {
+      return std::optional<Record>(record_in(s, kind, id));
+    });
   }
 
   std::optional<Record> record(const std::string& kind, const std::string& id) override {
@@ -268,7 +245,7 @@ class SqliteStore final : public Store {
     Statement& s = reader->select_record;
     s.bind(1, kind).bind(2, id);
     std::optional<Record> out;
-    if (s.step()) out = Record{kind, id, s.column_text(0), s.column_int(1), s.column_text(2)};
+    if (s.step()) out = record_in(s, kind, id);
     s.reset();
     return out;
   }
@@ -394,6 +371,32 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // A select_record row.
+  static Record record_in(const Statement& s, const std::string& kind, const std::string& id) {
+    return Record{kind, id, s.column_text(0), s.column_int(1), s.column_text(2)};
+  }
+
+  // Each key looked up with one of the reader's statements, in one read
+  // transaction (one WAL read lock): `found` answers for a row, `absent`
+  // for none.
+  template <typename Answer, typename Found>
+  std::vector<Answer> each_key(std::span<const std::pair<std::string, std::string>> keys, Statement sqlite::Reader::*statement,
+                               const Answer& absent, Found found) {
+    std::vector<Answer> out;
+    out.reserve(keys.size());
+    if (keys.empty()) return out;
+    auto reader = readers_.lease();
+    Statement& s = reader.operator->()->*statement;
+    reader->begin_read();
+    for (const auto& [kind, id] : keys) {
+      s.bind(1, kind).bind(2, id);
+      out.push_back(s.step() ? found(s, kind, id) : absent);
+      s.reset();
+    }
+    reader->end_read();
+    return out;
+  }
+
   void initialize() {
     db_.exec("BEGIN");
     db_.exec(kSchema);
