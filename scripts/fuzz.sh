@@ -33,7 +33,7 @@ samples=${MANDATE_SHARED_DIR:-../shared}/samples
 timeout=${FUZZ_TIMEOUT:-10}
 
 packages=(clang-16 libc++-16-dev libc++abi-16-dev libclang-rt-16-dev cmake ninja-build nlohmann-json3-dev python3
-  libssl-dev libsimdjson-dev zlib1g-dev libboost-dev openssl)
+  libssl-dev libsodium-dev libsimdjson-dev zlib1g-dev libboost-dev openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libssl-dev openssl python3
+  libsodium-dev
   libsqlite3-dev sqlite3
   postgresql libpq-dev
   nlohmann-json3-dev

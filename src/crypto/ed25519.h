@@ -1,5 +1,6 @@
 #pragma once
-// Ed25519 (RFC 8032) through OpenSSL 3.
+// Ed25519 (RFC 8032): keys and signatures through OpenSSL 3, verification
+// through libsodium (faster; see ed25519_verify).
 #include <array>
 #include <cstdint>
 #include <expected>

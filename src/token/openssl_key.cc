@@ -44,13 +44,13 @@ Coordinate bn_param(EVP_PKEY* pkey, const char* name) {
   return out;
 }
 
-std::string ed25519_jwk(EVP_PKEY* pkey) {
+Coordinate ed25519_raw(EVP_PKEY* pkey) {
   Coordinate x{};
   std::size_t len = x.size();
   if (EVP_PKEY_get_raw_public_key(pkey, x.data(), &len) != 1 || len != x.size()) {
     fail(ErrorKind::internal, "cannot read an Ed25519 public key");
   }
-  return canonical_public_jwk(Algorithm::EdDSA, x, {});
+  return x;
 }
 
 std::string p256_jwk(EVP_PKEY* pkey) {
@@ -113,9 +113,10 @@ std::expected<Algorithm, std::string> algorithm_of(EVP_PKEY* pkey) {
 }
 
 std::shared_ptr<const KeyState> make_key_state(Pkey pkey, Algorithm algorithm) {
-  std::string jwk = algorithm == Algorithm::EdDSA ? ed25519_jwk(pkey.get()) : p256_jwk(pkey.get());
+  const Coordinate raw = algorithm == Algorithm::EdDSA ? ed25519_raw(pkey.get()) : Coordinate{};
+  std::string jwk = algorithm == Algorithm::EdDSA ? canonical_public_jwk(Algorithm::EdDSA, raw, {}) : p256_jwk(pkey.get());
   std::string thumbprint = jwk_thumbprint(jwk);
-  return std::make_shared<const KeyState>(KeyState{std::move(pkey), algorithm, std::move(jwk), std::move(thumbprint)});
+  return std::make_shared<const KeyState>(KeyState{std::move(pkey), algorithm, std::move(jwk), std::move(thumbprint), raw});
 }
 
 std::expected<Pkey, std::string> ed25519_public(std::span<const std::uint8_t> x) {

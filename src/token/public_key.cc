@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/ed25519.h"
 #include "crypto/sha256.h"
 #include "encoding/base64.h"
 #include "encoding/json.h"
@@ -86,6 +87,7 @@ const std::string& PublicKey::jwk_json() const { return state_->jwk_json; }
 std::string PublicKey::to_pem() const { return detail::write_public_pem(state_->pkey.get()); }
 
 bool PublicKey::verify(std::string_view signing_input, std::span<const std::uint8_t> signature) const {
+  if (state_->algorithm == Algorithm::EdDSA) return crypto::ed25519_verify(state_->ed25519, signing_input, signature);
   return detail::jose_verify(state_->pkey.get(), state_->algorithm, signing_input, signature);
 }
 

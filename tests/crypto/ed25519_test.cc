@@ -1,5 +1,6 @@
 // Ed25519 against RFC 8032 §7.1 (TEST 1 and TEST 3), PEM round trips, and
-// every refusal a verifier owes: another message, key or signature.
+// every refusal a verifier owes: another message, key or signature, an S not
+// reduced modulo the order, a key of small order.
 #include "crypto/ed25519.h"
 
 #include <gtest/gtest.h>
@@ -64,6 +65,53 @@ TEST(Ed25519, PemRoundTripsAndBadPemIsAnError) {
   EXPECT_FALSE(Ed25519PrivateKey::from_pem("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n").has_value());
   EXPECT_FALSE(ed25519_public_key_from_pem("").has_value());
   EXPECT_FALSE(Ed25519PrivateKey::from_seed(std::vector<std::uint8_t>(31, 1)).has_value()) << "a seed is 32 bytes";
+}
+
+// Verification is libsodium's, signing OpenSSL's: every signature OpenSSL
+// makes verifies, and one bit off anywhere does not.
+TEST(Ed25519, EverySignatureOpenSslMakesVerifiesAndNoAlteredOne) {
+  for (int i = 0; i < 64; ++i) {
+    const auto key = Ed25519PrivateKey::generate();
+    const std::string message(static_cast<std::size_t>(i * 37), static_cast<char>('a' + i % 26));
+    const Ed25519Signature signature = key.sign(message);
+    ASSERT_TRUE(ed25519_verify(key.public_key(), message, signature)) << "message of " << message.size() << " bytes";
+    Ed25519Signature altered = signature;
+    altered[static_cast<std::size_t>(i)] ^= static_cast<std::uint8_t>(1u << (i % 8));
+    EXPECT_FALSE(ed25519_verify(key.public_key(), message, altered)) << "bit " << i % 8 << " of byte " << i;
+    Ed25519PublicKey other_key = key.public_key();
+    other_key[static_cast<std::size_t>(i % 32)] ^= 0x04;
+    EXPECT_FALSE(ed25519_verify(other_key, message, signature)) << "key byte " << i % 32;
+  }
+}
+
+// RFC 8032 §5.1.7: S must be below the group order L. S + L verifies the
+// same equation, so a verifier that skips the check accepts a second
+// signature for every signature it has seen.
+TEST(Ed25519, RefusesASignatureWhoseSIsNotReducedModuloTheOrder) {
+  const auto& c = kCases[1];
+  const auto key = Ed25519PrivateKey::from_seed(bytes(c.secret)).value();
+  std::vector<std::uint8_t> signature = bytes(c.signature);
+  const auto order = bytes("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");  // L, little-endian
+  unsigned carry = 0;
+  for (std::size_t i = 0; i < 32; ++i) {
+    const unsigned sum = signature[32 + i] + order[i] + carry;
+    signature[32 + i] = static_cast<std::uint8_t>(sum & 0xff);
+    carry = sum >> 8;
+  }
+  ASSERT_EQ(carry, 0u);
+  EXPECT_FALSE(ed25519_verify(key.public_key(), bytes(c.message), signature));
+}
+
+// The identity point is a key of small order: with R the identity and S = 0
+// the verification equation holds for every message, and OpenSSL 3.0 accepts
+// it. No key made from a seed is of small order; libsodium refuses them.
+TEST(Ed25519, AKeyOfSmallOrderVerifiesNothing) {
+  Ed25519PublicKey identity{};
+  identity[0] = 0x01;
+  Ed25519Signature forged{};
+  forged[0] = 0x01;
+  EXPECT_FALSE(ed25519_verify(identity, "deploy payments", forged));
+  EXPECT_FALSE(ed25519_verify(identity, "", forged));
 }
 
 }  // namespace

@@ -29,6 +29,7 @@ struct KeyState {
   Algorithm algorithm;
   std::string jwk_json;    // RFC 7638 canonical public JWK
   std::string thumbprint;  // base64url(SHA-256(jwk_json))
+  Coordinate ed25519{};    // an EdDSA key's raw bytes, verified by crypto::ed25519_verify
 };
 
 // Which of our two key types `pkey` is, or an error for anything else.
@@ -51,6 +52,7 @@ std::string write_public_pem(EVP_PKEY* pkey);
 std::string write_private_pem(EVP_PKEY* pkey);
 
 // JOSE signatures (RFC 7515 §A.3.1 for ES256: r||s, each 32 bytes big-endian).
+// PublicKey::verify takes EdDSA to crypto::ed25519_verify instead of jose_verify.
 std::string jose_sign(EVP_PKEY* pkey, Algorithm algorithm, std::string_view signing_input);
 bool jose_verify(EVP_PKEY* pkey, Algorithm algorithm, std::string_view signing_input,
                  std::span<const std::uint8_t> signature);
