@@ -3,7 +3,8 @@
 # resource server (a registered workload presenting a JWT-SVID), each with a
 # mandate and a fresh DPoP proof that mandate verifies, every decision
 # durable in the ledger before its answer. The reference, measured in the
-# same run: OpenSSL's raw Ed25519 verify rate on both cores (`openssl speed`).
+# same run: OpenSSL's raw Ed25519 verify rate on both cores (`openssl speed`),
+# and libsodium's (the verifier mandate uses) from bench_broker when it is built.
 #
 #   bench/server/decisions_wrk.sh [mandate-binary]
 #   CONNECTIONS=64 DURATION=8s TASKS=64 RATE_CAP=12000 bench/server/decisions_wrk.sh
@@ -93,7 +94,13 @@ wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$root/bench/se
 allows=$(( $(decisions allow) - allows_before )); denies=$(( $(decisions deny) - denies_before ))
 kill -TERM "${server_pids[@]}"; wait "${server_pids[@]}" || true; server_pids=()
 verify=$(openssl speed -seconds 3 -multi 2 ed25519 2>/dev/null | awk '/^ 253 bits EdDSA/{print $NF}')
-STORE=$STORE python3 - "$WORK/wrk.out" "$allows" "$denies" "$verify" "$proofs" <<'PY'
+# The verifier mandate uses (libsodium), raw on both cores, when bench_broker is built.
+sodium=""
+if [[ -x "$root/build/bench/bench_broker" ]]; then
+  sodium=$("$root/build/bench/bench_broker" --benchmark_filter='raw_ed25519_verify_libsodium/real_time/threads:2' \
+             --benchmark_min_time=3 2>/dev/null | awk -F'items_per_second=' 'NF > 1 {print $2}' | awk '{print $1}')
+fi
+STORE=$STORE SODIUM="$sodium" python3 - "$WORK/wrk.out" "$allows" "$denies" "$verify" "$proofs" <<'PY'
 import os, re, sys
 text = open(sys.argv[1]).read()
 allows, denies, verify, proofs = int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4] or 0), int(sys.argv[5])
@@ -107,5 +114,10 @@ if allows + denies >= proofs:
     print(f"  ran out of fresh proofs ({proofs:,}): raise RATE_CAP")
 if verify:
     print(f"  raw Ed25519 verify, both cores (openssl speed -multi 2): {verify:,.0f}/s -> decisions are {100 * rps / verify:.1f}% of it")
+sodium = os.environ.get("SODIUM", "")
+if sodium:
+    sodium = sodium.removesuffix("/s")
+    rate = float(sodium[:-1]) * {"k": 1e3, "M": 1e6}[sodium[-1]] if sodium[-1] in "kM" else float(sodium)
+    print(f"  libsodium's raw verify (mandate's verifier), both cores (bench_broker): {rate:,.0f}/s -> decisions are {100 * rps / rate:.1f}% of it")
 PY
 "$M" --home "$home" ledger verify | head -c 300; echo

@@ -404,6 +404,15 @@ std::optional<json> parse_json_fast(std::string_view text, int max_depth) {
   return out;
 }
 
+std::optional<std::string> string_at_pointer(std::string_view text, std::string_view pointer) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS) return std::nullopt;
+  std::string_view found;
+  if (root.at_pointer(pointer).get_string().get(found) != simdjson::SUCCESS) return std::nullopt;
+  return std::string(found);
+}
+
 std::expected<json, std::string> parse_json_strict(std::string_view text, int max_depth) {
   if (auto fast = parse_json_fast(text, max_depth)) return std::move(*fast);
   return parse_json_with_positions(text, max_depth);

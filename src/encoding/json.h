@@ -2,6 +2,7 @@
 // Strict JSON in and canonical JSON out. Every byte that mandate hashes or
 // signs goes through canonicalize(), so one value has exactly one encoding.
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,11 @@ namespace mandate::encoding {
 // reason.
 std::expected<nlohmann::json, std::string> parse_json_strict(std::string_view text,
                                                              int max_depth = 64);
+
+// The string at a JSON pointer (RFC 6901, e.g. "/refs/task") in JSON text,
+// without building the value: for readers that need one member of many
+// entries. Nothing when the text is not JSON or holds no string there.
+std::optional<std::string> string_at_pointer(std::string_view text, std::string_view pointer);
 
 // RFC 8785 JSON Canonicalization Scheme: members sorted by UTF-16 code units,
 // ECMAScript number form, minimal string escapes, no whitespace. Fails for

@@ -6,17 +6,11 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/broker.h"
+#include "encoding/json.h"
 #include "store/store.h"
 
 namespace mandate::server {
 namespace {
-
-// The string `name` of an entry's refs (refs.task, refs.actor).
-std::optional<std::string> reference(const nlohmann::json& refs, const char* name) {
-  const auto id = refs.find(name);
-  if (id == refs.end() || !id->is_string()) return std::nullopt;
-  return id->get<std::string>();
-}
 
 // One read of an entry's canonical bytes: the task it is about (entries
 // about no task, e.g. rules or policies, have none), and the actor whose
@@ -29,12 +23,9 @@ void read_row(const store::LedgerRow& row, std::vector<TaskEvent>& found, std::v
   // everything else the server does for it.
   const bool ends_standing = row.type == "actor.suspended" || row.type == "actor.offboarded";
   if (!ends_standing && row.body.find("\"task\":") == std::string::npos) return;
-  const auto entry = nlohmann::json::parse(row.body, nullptr, false);
-  const auto refs = entry.is_object() ? entry.find("refs") : entry.end();
-  if (!entry.is_object() || refs == entry.end() || !refs->is_object()) return;
-  if (auto task = reference(*refs, "task")) found.push_back(TaskEvent{row.index, std::move(*task), row.type});
+  if (auto task = encoding::string_at_pointer(row.body, "/refs/task")) found.push_back(TaskEvent{row.index, std::move(*task), row.type});
   if (ends_standing) {
-    if (auto actor = reference(*refs, "actor")) ended.push_back(std::move(*actor));
+    if (auto actor = encoding::string_at_pointer(row.body, "/refs/actor")) ended.push_back(std::move(*actor));
   }
 }
 

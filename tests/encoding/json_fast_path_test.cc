@@ -4,6 +4,7 @@
 // value (same types too, so canonical bytes and Cedar values agree), and
 // what the strict parser refuses, the fast path refuses.
 #include <cmath>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -125,6 +126,19 @@ TEST(ParseJsonFastPath, ADuplicateNameIsLeftToTheStrictParserToExplain) {
   const auto parsed = parse_json_strict(R"({"a":1,"b":{"c":1,"c":2}})");
   ASSERT_FALSE(parsed.has_value());
   EXPECT_NE(parsed.error().find("duplicate member name \"c\""), std::string::npos) << parsed.error();
+}
+
+TEST(StringAtPointer, FindsAStringMemberAndNothingElse) {
+  const std::string entry = R"({"refs":{"actor":"alice","task":"t-1\u00e9"},"seq":3,"type":"task.approved"})";
+  EXPECT_EQ(string_at_pointer(entry, "/refs/task"), std::optional<std::string>("t-1\xc3\xa9"));
+  EXPECT_EQ(string_at_pointer(entry, "/refs/actor"), std::optional<std::string>("alice"));
+  EXPECT_EQ(string_at_pointer(entry, "/type"), std::optional<std::string>("task.approved"));
+  EXPECT_EQ(string_at_pointer(entry, "/refs/mandate"), std::nullopt) << "absent";
+  EXPECT_EQ(string_at_pointer(entry, "/seq"), std::nullopt) << "not a string";
+  EXPECT_EQ(string_at_pointer(entry, "/refs"), std::nullopt) << "an object";
+  EXPECT_EQ(string_at_pointer(R"(["refs"])", "/refs/task"), std::nullopt) << "not an object";
+  EXPECT_EQ(string_at_pointer(R"({"refs":{"task":"t-1"})", "/refs/task"), std::nullopt) << "not JSON";
+  EXPECT_EQ(string_at_pointer("", "/refs/task"), std::nullopt);
 }
 
 }  // namespace
