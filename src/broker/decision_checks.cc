@@ -2,6 +2,10 @@
 #include "broker/internal/decision_checks.h"
 
 #include <algorithm>
+#include <expected>
+#include <span>
+#include <utility>
+#include <vector>
 
 #include "broker/lookups.h"
 #include "broker/internal/policy_context.h"
@@ -113,14 +117,13 @@ Verdict check_revocation(const std::string& token_hash, core::Timestamp at, Pres
   return std::nullopt;
 }
 
-Verdict check_uses(store::Store& store, Presentation& p) {
+namespace {
+
+using Key = std::pair<std::string, std::string>;
+
+// The counters of p.uses as read (records in p.uses' order): none may be spent.
+Verdict take_use_counts(std::span<const std::optional<store::Record>> records, Presentation& p) {
   Verdict verdict;
-  // Every counter is read, spent or not: an allowed decision's commit
-  // names each version it must still find.
-  std::vector<std::pair<std::string, std::string>> keys;
-  keys.reserve(p.uses.size());
-  for (const UseCount& u : p.uses) keys.emplace_back(u.kind, u.id);
-  const std::vector<std::optional<store::Record>> records = store.records_at(keys);
   for (std::size_t i = 0; i < p.uses.size(); ++i) {
     UseCount& u = p.uses[i];
     if (!records[i]) continue;
@@ -134,33 +137,63 @@ Verdict check_uses(store::Store& store, Presentation& p) {
   return verdict;
 }
 
-Verdict check_proof(store::Store& store, const DecisionRequest& request, const Settings& settings, core::Timestamp at,
-                    Presentation& p) {
+// The proof's own checks (a signature, no reads): DPoP of the HTTP request
+// when one is named, else of the action on the resource.
+std::expected<token::VerifiedProof, token::ProofRejection> verify_presented_proof(const DecisionRequest& request,
+                                                                                 const Settings& settings,
+                                                                                 core::Timestamp at, const Presentation& p) {
   const token::MandateClaims& claims = *p.claims;
-  if (claims.key_binding.kind == core::KeyBindingKind::x5t_s256) return check_certificate(request, claims, p);
   token::ProofOptions options{at, settings.proof_max_age, kProofClockSkew};
   options.registered_key = p.state->executor_key;
   if (!p.token_ath.empty()) options.token_ath = p.token_ath;
   if (request.http_request) options.profile = token::ProofProfile::http;
-  const auto proof = request.http_request
-                         ? token::verify_proof(request.proof, request.token, claims.key_binding.thumbprint,
-                                               request.http_request->method, request.http_request->uri, options)
-                         : token::verify_proof(request.proof, request.token, claims.key_binding.thumbprint,
-                                               request.action, request.resource, options);
+  return request.http_request ? token::verify_proof(request.proof, request.token, claims.key_binding.thumbprint,
+                                                    request.http_request->method, request.http_request->uri, options)
+                              : token::verify_proof(request.proof, request.token, claims.key_binding.thumbprint,
+                                                    request.action, request.resource, options);
+}
+
+// A verified proof seen under none of its records is accepted.
+Verdict take_proof(const std::expected<token::VerifiedProof, token::ProofRejection>& proof, bool seen, Presentation& p) {
   if (!proof) {
     const std::string why = std::string(token::to_string(proof.error().check)) + ": " + proof.error().reason;
     p.presenter.authenticated_by = "unverified: proof " + why;
     return failed("proof", why);
   }
-  if (proof_was_seen(store, *proof, p.state->proofs_kept_by_jti_alone_until)) {
+  if (seen) {
     p.presenter.authenticated_by = "unverified: the proof was replayed";
     return failed("proof", "replayed: this proof was already presented");
   }
   p.proof_jti = proof->jti;
   p.seen_proof_id = seen_proof_id(*proof);
-  p.presenter = {claims.executor, caller_kind(*p.executor_kind),
-                 "proof-of-possession:jkt=" + proof->thumbprint};
+  p.presenter = {p.claims->executor, caller_kind(*p.executor_kind), "proof-of-possession:jkt=" + proof->thumbprint};
   return std::nullopt;
+}
+
+}  // namespace
+
+Verdict check_uses_and_proof(store::Store& store, const DecisionRequest& request, const Settings& settings,
+                             core::Timestamp at, Presentation& p) {
+  std::vector<Key> keys;
+  keys.reserve(p.uses.size() + 2);
+  for (const UseCount& u : p.uses) keys.emplace_back(u.kind, u.id);
+  const bool by_certificate = p.claims->key_binding.kind == core::KeyBindingKind::x5t_s256;
+  std::optional<std::expected<token::VerifiedProof, token::ProofRejection>> proof;
+  if (!by_certificate) {
+    proof = verify_presented_proof(request, settings, at, p);
+    if (*proof) {
+      for (auto& key : seen_proof_keys(**proof, p.state->proofs_kept_by_jti_alone_until)) keys.push_back(std::move(key));
+    }
+  }
+  // One read for the counters and the proof's records (one read transaction
+  // on SQLite, one query on PostgreSQL).
+  const std::vector<std::optional<store::Record>> records = store.records_at(keys);
+  const std::span<const std::optional<store::Record>> all(records);
+  if (auto spent = take_use_counts(all.first(p.uses.size()), p)) return spent;
+  if (by_certificate) return check_certificate(request, *p.claims, p);
+  const auto seen_records = all.subspan(p.uses.size());
+  const bool seen = std::any_of(seen_records.begin(), seen_records.end(), [](const auto& r) { return r.has_value(); });
+  return take_proof(*proof, seen, p);
 }
 
 Verdict check_scope(const token::MandateClaims& claims, const DecisionRequest& request) {

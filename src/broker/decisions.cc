@@ -170,8 +170,7 @@ void run_checks(store::Store& store, const Settings& settings, const Broker::Pol
   if (failure || !p.claims) return;
   failure = check_audience(*p.claims, call.audience, settings);
   if (!failure) failure = check_revocation(call.token_hash, at, p);
-  if (!failure) failure = check_uses(store, p);
-  if (!failure) failure = check_proof(store, call.request, settings, at, p);
+  if (!failure) failure = check_uses_and_proof(store, call.request, settings, at, p);
   if (!failure) failure = check_scope(*p.claims, call.request);
   if (!failure) failure = check_policy(context, call.request, call.user_context, p, result);
 }
@@ -445,8 +444,7 @@ PresentationCheck Broker::check_presentation(const DecisionRequest& request) {
   }
   if (!failure && p.claims) failure = check_audience(*p.claims, audience, settings_);
   if (!failure && p.claims) failure = check_revocation(token_hash, at, p);
-  if (!failure && p.claims) failure = check_uses(store_, p);
-  if (!failure && p.claims) failure = check_proof(store_, request, settings_, at, p);
+  if (!failure && p.claims) failure = check_uses_and_proof(store_, request, settings_, at, p);
   if (failure) {
     out.failed_check = failure->check;
     out.reason = failure->reason;

@@ -46,12 +46,17 @@ std::optional<core::Timestamp> proofs_kept_by_jti_alone_until(store::Store& stor
   return core::Timestamp(std::chrono::seconds(seconds)) + kProofClockSkew;
 }
 
+std::vector<std::pair<std::string, std::string>> seen_proof_keys(const token::VerifiedProof& proof,
+                                                                 std::optional<core::Timestamp> jti_alone_until) {
+  std::vector<std::pair<std::string, std::string>> keys{{kProofKind, seen_proof_id(proof)}};
+  if (!jti_alone_until || proof.issued_at <= *jti_alone_until) keys.emplace_back(kProofKind, proof.jti);
+  return keys;
+}
+
 bool proof_was_seen(store::Store& store, const token::VerifiedProof& proof,
                     std::optional<core::Timestamp> jti_alone_until) {
-  if (jti_alone_until && proof.issued_at > *jti_alone_until) {
-    return store.record_version(kProofKind, seen_proof_id(proof)) != store::kAbsent;
-  }
-  const std::array<std::pair<std::string, std::string>, 2> keys{{{kProofKind, seen_proof_id(proof)}, {kProofKind, proof.jti}}};
+  const auto keys = seen_proof_keys(proof, jti_alone_until);
+  if (keys.size() == 1) return store.record_version(keys[0].first, keys[0].second) != store::kAbsent;
   for (const std::int64_t version : store.record_versions(keys)) {
     if (version != store::kAbsent) return true;
   }

@@ -66,21 +66,34 @@ TEST_F(DecisionChecks, RevocationFillsWhatLaterChecksNeed) {
 
 TEST_F(DecisionChecks, UsesReadsEveryCounter) {
   ASSERT_FALSE(check_revocation(token::token_hash(mandate.token), clock_now, read_state(presentation)));
-  EXPECT_FALSE(check_uses(*store, presentation));
+  EXPECT_FALSE(check_uses_and_proof(*store, request(), settings, clock_now, presentation));
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(use(mandate.token).allow);
-  const auto spent = check_uses(*store, presentation);
+  const auto spent = check_uses_and_proof(*store, request(), settings, clock_now, presentation);
   ASSERT_TRUE(spent);
   EXPECT_EQ(spent->check, "uses");
   EXPECT_EQ(presentation.uses.front().used, 3);
+}
+
+// The proof is verified before the one read, but the checks' order holds:
+// a spent counter is the failure reported, whatever the proof.
+TEST_F(DecisionChecks, ASpentCounterIsReportedBeforeABadProof) {
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(use(mandate.token).allow);
+  ASSERT_FALSE(check_revocation(token::token_hash(mandate.token), clock_now, read_state(presentation)));
+  DecisionRequest r = request();
+  r.proof.clear();
+  const auto verdict = check_uses_and_proof(*store, r, settings, clock_now, presentation);
+  ASSERT_TRUE(verdict);
+  EXPECT_EQ(verdict->check, "uses");
+  EXPECT_EQ(presentation.presenter.authenticated_by, "unverified: the decision failed before possession was checked");
 }
 
 TEST_F(DecisionChecks, ProofSetsThePresenterOnlyWhenProven) {
   ASSERT_FALSE(check_revocation(token::token_hash(mandate.token), clock_now, read_state(presentation)));
   DecisionRequest r = request();
   r.proof.clear();
-  EXPECT_EQ(check_proof(*store, r, settings, clock_now, presentation)->check, "proof");
+  EXPECT_EQ(check_uses_and_proof(*store, r, settings, clock_now, presentation)->check, "proof");
   EXPECT_EQ(presentation.presenter.actor_id, "unverified-presenter");
-  EXPECT_FALSE(check_proof(*store, request(), settings, clock_now, presentation));
+  EXPECT_FALSE(check_uses_and_proof(*store, request(), settings, clock_now, presentation));
   EXPECT_EQ(presentation.presenter.actor_id, kWorkload);
   EXPECT_TRUE(presentation.proof_jti.has_value());
 }
@@ -93,7 +106,7 @@ TEST_F(DecisionChecks, AProofSeenUnderItsIdOrItsJtiAloneIsAReplay) {
     fresh.claims = &claims;
     read_state(fresh);
     const DecisionRequest r = request();
-    ASSERT_FALSE(check_proof(*store, r, settings, clock_now, fresh));
+    ASSERT_FALSE(check_uses_and_proof(*store, r, settings, clock_now, fresh));
     ASSERT_TRUE(fresh.proof_jti.has_value());
     Step step("test.seen", as("tester"), clock_now);
     if (by_jti_alone) {
@@ -105,7 +118,7 @@ TEST_F(DecisionChecks, AProofSeenUnderItsIdOrItsJtiAloneIsAReplay) {
     Presentation again;
     again.claims = &claims;
     read_state(again);
-    const auto verdict = check_proof(*store, r, settings, clock_now, again);
+    const auto verdict = check_uses_and_proof(*store, r, settings, clock_now, again);
     ASSERT_TRUE(verdict) << (by_jti_alone ? "by jti alone" : "by id");
     EXPECT_EQ(verdict->reason, "replayed: this proof was already presented");
   }
@@ -121,7 +134,7 @@ TEST_F(DecisionChecks, AJtiAloneIsLookedUpOnlyForProofsIssuedBeforeTheHomeKeptTh
   Presentation fresh;
   fresh.claims = &claims;
   const DecisionRequest r = request();
-  ASSERT_FALSE(check_proof(*store, r, settings, clock_now, read_state(fresh)));
+  ASSERT_FALSE(check_uses_and_proof(*store, r, settings, clock_now, read_state(fresh)));
   Step step("test.seen", as("tester"), clock_now);
   step.put(kProofKind, *fresh.proof_jti, claims.jti, nlohmann::json::object(), store::kAbsent);
   step.commit(*ledger);

@@ -113,15 +113,15 @@ Verdict check_audience(const token::MandateClaims& claims, const std::string& au
 // task and executor_kind.
 Verdict check_revocation(const std::string& token_hash, core::Timestamp at, Presentation& p);
 
-// Reads every counter in p.uses: none may be spent.
-Verdict check_uses(store::Store& store, Presentation& p);
-
-// Possession: a fresh, bound, unreplayed proof (DPoP: of the HTTP request
-// when one is named, else of the action on the resource), or the bound
-// certificate. Sets presenter and proof_jti as far as proven.
-Verdict check_proof(store::Store& store, const DecisionRequest& request, const Settings& settings, core::Timestamp at,
-                    Presentation& p);
-
+// Checks 3 and 4, with one read of the store: every counter in p.uses, none
+// of which may be spent; then possession: a fresh, bound, unreplayed proof
+// (DPoP: of the HTTP request when one is named, else of the action on the
+// resource), or the bound certificate. The proof's signature is checked
+// before the read (its records are keyed by its verified iat and jti), but
+// a spent counter is still the failure reported before a bad proof. Sets
+// presenter and proof_jti as far as proven.
+Verdict check_uses_and_proof(store::Store& store, const DecisionRequest& request, const Settings& settings,
+                             core::Timestamp at, Presentation& p);
 // The action on the resource is inside the approved authorization_details.
 Verdict check_scope(const token::MandateClaims& claims, const DecisionRequest& request);
 

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/time.h"
 #include "token/proof.h"
@@ -41,8 +43,12 @@ inline constexpr std::chrono::seconds kProofClockSkew{5};
 std::optional<core::Timestamp> note_time_ordered_proofs(store::Store& store, core::Timestamp now);
 std::optional<core::Timestamp> proofs_kept_by_jti_alone_until(store::Store& store);
 
-// True when this proof was accepted before: under its id, or, if issued by
-// `jti_alone_until`, under its jti alone.
+// The records under which this proof would have been kept: its id, and,
+// if issued by `jti_alone_until`, its jti alone. Any of them present: seen.
+std::vector<std::pair<std::string, std::string>> seen_proof_keys(const token::VerifiedProof& proof,
+                                                                 std::optional<core::Timestamp> jti_alone_until);
+
+// True when this proof was accepted before (one of seen_proof_keys stored).
 bool proof_was_seen(store::Store& store, const token::VerifiedProof& proof,
                     std::optional<core::Timestamp> jti_alone_until);
 
