@@ -113,6 +113,10 @@ bool ed25519_verify(const Ed25519PublicKey& key, std::span<const std::uint8_t> m
   return crypto_sign_verify_detached(signature.data(), message.data(), message.size(), key.data()) == 0;
 }
 
+bool ed25519_public_key_is_valid(const Ed25519PublicKey& key) {
+  return crypto_core_ed25519_is_valid_point(key.data()) == 1;
+}
+
 std::string ed25519_public_key_to_pem(const Ed25519PublicKey& key) {
   Pkey pkey = public_pkey(key);
   Bio bio(BIO_new(BIO_s_mem()));

@@ -49,6 +49,12 @@ inline bool ed25519_verify(const Ed25519PublicKey& key, std::string_view message
                         signature);
 }
 
+// Whether `key` can be anyone's public key: a canonical encoding of a point
+// of the prime-order subgroup, not of small order. Every key made from a
+// seed (RFC 8032 §5.1.5) is; ed25519_verify refuses every signature under
+// one that is not, so a registration should refuse it up front.
+bool ed25519_public_key_is_valid(const Ed25519PublicKey& key);
+
 // SubjectPublicKeyInfo "PUBLIC KEY" PEM.
 std::string ed25519_public_key_to_pem(const Ed25519PublicKey& key);
 std::expected<Ed25519PublicKey, std::string> ed25519_public_key_from_pem(std::string_view pem);

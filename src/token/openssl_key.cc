@@ -1,5 +1,6 @@
 #include "token/internal/openssl_key.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -10,6 +11,7 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
+#include "crypto/ed25519.h"
 #include "crypto/openssl_bio.h"
 #include "token/internal/jwk_members.h"
 #include "core/error.h"
@@ -112,6 +114,13 @@ std::expected<Algorithm, std::string> algorithm_of(EVP_PKEY* pkey) {
   }
 }
 
+bool usable_ed25519(std::span<const std::uint8_t> x) {
+  crypto::Ed25519PublicKey key{};
+  if (x.size() != key.size()) return false;
+  std::copy(x.begin(), x.end(), key.begin());
+  return crypto::ed25519_public_key_is_valid(key);
+}
+
 std::shared_ptr<const KeyState> make_key_state(Pkey pkey, Algorithm algorithm) {
   const Coordinate raw = algorithm == Algorithm::EdDSA ? ed25519_raw(pkey.get()) : Coordinate{};
   std::string jwk = algorithm == Algorithm::EdDSA ? canonical_public_jwk(Algorithm::EdDSA, raw, {}) : p256_jwk(pkey.get());
@@ -121,6 +130,7 @@ std::shared_ptr<const KeyState> make_key_state(Pkey pkey, Algorithm algorithm) {
 
 std::expected<Pkey, std::string> ed25519_public(std::span<const std::uint8_t> x) {
   if (x.size() != kCoordinateSize) return std::unexpected("an Ed25519 public key is 32 bytes");
+  if (!usable_ed25519(x)) return std::unexpected(kUnusableEd25519);
   Pkey pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, x.data(), x.size()));
   if (!pkey) return std::unexpected("not a valid Ed25519 public key");
   return pkey;

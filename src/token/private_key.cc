@@ -41,7 +41,9 @@ std::expected<detail::Pkey, std::string> from_jwk(std::string_view text) {
   if (!pkey) return pkey;
   crypto::Ed25519PublicKey stated{};
   std::copy(members->x.begin(), members->x.end(), stated.begin());
-  if (public_half(pkey->get()) != PublicKey::from_ed25519(stated)) {
+  // A stated x that is no usable key cannot be d's (and from_ed25519 takes
+  // only usable ones).
+  if (!detail::usable_ed25519(members->x) || public_half(pkey->get()) != PublicKey::from_ed25519(stated)) {
     return Refusal("the private key \"d\" does not belong to the public key \"x\"");
   }
   return pkey;

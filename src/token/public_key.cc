@@ -65,7 +65,9 @@ std::expected<PublicKey, std::string> PublicKey::from_pem(std::string_view pem) 
   if (!pkey) return Refusal(pkey.error());
   auto algorithm = detail::algorithm_of(pkey->get());
   if (!algorithm) return Refusal(algorithm.error());
-  return PublicKey(detail::make_key_state(std::move(*pkey), *algorithm));
+  auto state = detail::make_key_state(std::move(*pkey), *algorithm);
+  if (*algorithm == Algorithm::EdDSA && !detail::usable_ed25519(state->ed25519)) return Refusal(detail::kUnusableEd25519);
+  return PublicKey(std::move(state));
 }
 
 std::expected<PublicKey, std::string> PublicKey::parse(std::string_view jwk_or_pem) {
@@ -74,7 +76,7 @@ std::expected<PublicKey, std::string> PublicKey::parse(std::string_view jwk_or_p
 
 PublicKey PublicKey::from_ed25519(const crypto::Ed25519PublicKey& key) {
   auto pkey = detail::ed25519_public(key);
-  // Any 32 bytes load as a raw Ed25519 key; failure here is OpenSSL's.
+  // Called with keys made here (signing keys), which are always usable.
   if (!pkey) fail(ErrorKind::internal, pkey.error());
   return PublicKey(detail::make_key_state(std::move(*pkey), Algorithm::EdDSA));
 }

@@ -176,6 +176,13 @@ TEST(PublicKey, RefusesMalformedJwks) {
       R"({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHUR"})",
       R"({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","alg":"ES256"})",
       R"({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","use":"enc"})",
+      // The identity point, of small order: with R the identity and S = 0 it
+      // would "verify" every message under OpenSSL 3.0.
+      R"({"kty":"OKP","crv":"Ed25519","x":"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})",
+      // y = 0, a point of order 4.
+      R"({"kty":"OKP","crv":"Ed25519","x":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})",
+      // y = p (2^255 - 19), the non-canonical encoding of y = 0.
+      R"({"kty":"OKP","crv":"Ed25519","x":"7f_______________________________________38"})",
       R"({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})",
       R"({"kty":"EC","crv":"P-384","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"})",
       R"({"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU"})",
@@ -186,6 +193,17 @@ TEST(PublicKey, RefusesMalformedJwks) {
       "not json",
   };
   for (const char* text : bad) EXPECT_FALSE(PublicKey::parse(text).has_value()) << text;
+}
+
+// A key that verifies no signature is refused where it is given, with why:
+// the identity point (of small order) as a JWK and as a PEM.
+TEST(PublicKey, RefusesAnEd25519KeyOfSmallOrder) {
+  for (const char* text : {R"({"kty":"OKP","crv":"Ed25519","x":"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})",
+                           "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n-----END PUBLIC KEY-----\n"}) {
+    const auto key = PublicKey::parse(text);
+    ASSERT_FALSE(key.has_value()) << text;
+    EXPECT_NE(key.error().find("small order"), std::string::npos) << key.error();
+  }
 }
 
 TEST(PrivateKey, RefusesMismatchedOrMissingPrivateParts) {

@@ -37,6 +37,13 @@ std::expected<Algorithm, std::string> algorithm_of(EVP_PKEY* pkey);
 // Computes the JWK and thumbprint of a key that algorithm_of accepts.
 std::shared_ptr<const KeyState> make_key_state(Pkey pkey, Algorithm algorithm);
 
+// Whether raw Ed25519 bytes are a key anyone could hold
+// (crypto::ed25519_public_key_is_valid); ed25519_public refuses the others.
+bool usable_ed25519(std::span<const std::uint8_t> x);
+inline constexpr const char* kUnusableEd25519 =
+    "not a usable Ed25519 public key: a point of small order, off the curve's prime-order subgroup or "
+    "non-canonically encoded verifies no signature";
+
 std::expected<Pkey, std::string> ed25519_public(std::span<const std::uint8_t> x);
 std::expected<Pkey, std::string> ed25519_private(std::span<const std::uint8_t> d);
 // Refuses points that are not on P-256.
