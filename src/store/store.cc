@@ -23,13 +23,6 @@ void LedgerStore::append_ledger_rows(std::span<const LedgerRow> rows, std::span<
   });
 }
 
-std::vector<std::optional<Record>> Store::records_at(std::span<const std::pair<std::string, std::string>> keys) {
-  std::vector<std::optional<Record>> out;
-  out.reserve(keys.size());
-  for (const auto& [kind, id] : keys) out.push_back(record(kind, id));
-  return out;
-}
-
 std::vector<std::int64_t> LedgerStore::record_versions(std::span<const std::pair<std::string, std::string>> keys) {
   std::vector<std::int64_t> out;
   out.reserve(keys.size());

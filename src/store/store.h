@@ -194,7 +194,7 @@ class Store : public LedgerStore {
   virtual std::optional<Record> record(const std::string& kind, const std::string& id) = 0;
   // Many records, in the order of `keys`, in one read where the backend can
   // (a decision's use counts, read together at one snapshot).
-  virtual std::vector<std::optional<Record>> records_at(std::span<const std::pair<std::string, std::string>> keys);
+  virtual std::vector<std::optional<Record>> records_at(std::span<const std::pair<std::string, std::string>> keys) = 0;
   // All records of a kind (with `ref` when given), ordered by id.
   virtual std::vector<Record> records(const std::string& kind, const std::optional<std::string>& ref = std::nullopt) = 0;
   virtual std::optional<std::string> meta(const std::string& key) = 0;

@@ -267,17 +267,10 @@ class PostgresStore final : public Store {
   std::vector<std::optional<Record>> records_at(std::span<const std::pair<std::string, std::string>> keys) override {
     auto c = pool_.acquire();
     std::map<Key, Record> found;
-    for (std::size_t start = 0; start < keys.size(); start += kKeysPerQuery) {
-      const std::size_t n = std::min(kKeysPerQuery, keys.size() - start);
-      Params params;
-      Result r = c->query("SELECT kind, id, ref, version, body FROM state_record WHERE (kind, id) IN (" +
-                              key_list(keys.subspan(start, n), params) + ")",
-                          params);
-      for (int i = 0; i < r.rows(); ++i) {
-        Record record{r.text(i, 0), r.text(i, 1), r.text(i, 2), r.integer(i, 3), r.text(i, 4)};
-        found.emplace(Key{record.kind, record.id}, std::move(record));
-      }
-    }
+    rows_at(*c, "kind, id, ref, version, body", keys, [&](Result& r, int i) {
+      Record record{r.text(i, 0), r.text(i, 1), r.text(i, 2), r.integer(i, 3), r.text(i, 4)};
+      found.emplace(Key{record.kind, record.id}, std::move(record));
+    });
     std::vector<std::optional<Record>> out;
     out.reserve(keys.size());
     for (const auto& key : keys) {
@@ -457,16 +450,23 @@ class PostgresStore final : public Store {
     return out;
   }
 
-  static std::map<Key, std::int64_t> current_versions(Connection& c, const std::vector<Key>& keys) {
-    std::map<Key, std::int64_t> out;
+  // The state_record rows of `keys` that exist, `columns` of each visited,
+  // in queries of at most kKeysPerQuery keys.
+  template <typename Visit>
+  static void rows_at(Connection& c, const char* columns, std::span<const Key> keys, Visit visit) {
     for (std::size_t start = 0; start < keys.size(); start += kKeysPerQuery) {
       const std::size_t n = std::min(kKeysPerQuery, keys.size() - start);
       Params params;
-      Result r = c.query("SELECT kind, id, version FROM state_record WHERE (kind, id) IN (" +
-                             key_list(std::span<const Key>(keys).subspan(start, n), params) + ")",
+      Result r = c.query(std::string("SELECT ") + columns + " FROM state_record WHERE (kind, id) IN (" +
+                             key_list(keys.subspan(start, n), params) + ")",
                          params);
-      for (int i = 0; i < r.rows(); ++i) out[{r.text(i, 0), r.text(i, 1)}] = r.integer(i, 2);
+      for (int i = 0; i < r.rows(); ++i) visit(r, i);
     }
+  }
+
+  static std::map<Key, std::int64_t> current_versions(Connection& c, const std::vector<Key>& keys) {
+    std::map<Key, std::int64_t> out;
+    rows_at(c, "kind, id, version", keys, [&](Result& r, int i) { out[{r.text(i, 0), r.text(i, 1)}] = r.integer(i, 2); });
     return out;
   }
 
