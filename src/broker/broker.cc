@@ -3,6 +3,7 @@
 #include "broker/lookups.h"
 #include "broker/step.h"
 #include "broker/internal/policy_context.h"
+#include "broker/internal/replay_window.h"
 #include "broker/internal/seen_proofs.h"
 #include "broker/internal/task_turns.h"
 #include "core/error.h"
@@ -45,7 +46,10 @@ Broker::Broker(store::Store& store, ledger::Ledger& ledger, const keys::SharedKe
       clock_(std::move(clock)),
       policy_cache_(std::make_unique<PolicyContextCache>(store)),
       task_turns_(std::make_unique<TaskTurns>()),
-      proofs_kept_by_jti_alone_until_(note_time_ordered_proofs(store_, now())) {}
+      proofs_kept_by_jti_alone_until_(note_time_ordered_proofs(store_, now())),
+      seen_proofs_(ledger_.claims([&] {
+        return std::make_shared<ReplayWindow>(store_, proof_claim_lifetime(settings_.proof_max_age));
+      })) {}
 
 // Decisions made without waiting may still be in the ledger's queue; each
 // holds its task's turn and uses the broker when its commit is told.

@@ -30,6 +30,7 @@ namespace mandate::store {
 class Store;
 }
 namespace mandate::ledger {
+class ClaimRegister;
 class Ledger;
 }
 namespace mandate::token {
@@ -562,8 +563,10 @@ class Broker {
   std::unique_ptr<TaskTurns> task_turns_;
   // Read once: noted by the first broker to open the home (seen_proofs.h).
   std::optional<core::Timestamp> proofs_kept_by_jti_alone_until_;
-  // The mandate's decision state as stored now, with what the broker knows
-  // of the home (proofs_kept_by_jti_alone_until_).
+  // The proofs decisions accepted, held while they could be presented
+  // again (internal/replay_window.h); one per ledger.
+  std::shared_ptr<ledger::ClaimRegister> seen_proofs_;
+  // The mandate's decision state as stored now.
   std::shared_ptr<const DecisionState> read_state(const token::MandateClaims& claims);
   std::unordered_map<std::string, std::shared_ptr<const VerifiedToken>> verified_tokens_;
   std::unordered_map<std::string, std::shared_ptr<const DecisionState>> decision_states_;  // by mandate jti

@@ -9,6 +9,7 @@
 
 #include "broker/lookups.h"
 #include "broker/internal/policy_context.h"
+#include "broker/internal/replay_window.h"
 #include "broker/internal/seen_proofs.h"
 #include "broker/internal/tool_calls.h"
 #include "core/error.h"
@@ -165,34 +166,27 @@ Verdict take_proof(const std::expected<token::VerifiedProof, token::ProofRejecti
     return failed("proof", "replayed: this proof was already presented");
   }
   p.proof_jti = proof->jti;
-  p.seen_proof_id = seen_proof_id(*proof);
   p.presenter = {p.claims->executor, caller_kind(*p.executor_kind), "proof-of-possession:jkt=" + proof->thumbprint};
   return std::nullopt;
 }
 
 }  // namespace
 
-Verdict check_uses_and_proof(store::Store& store, const DecisionRequest& request, const Settings& settings,
-                             core::Timestamp at, Presentation& p) {
+Verdict check_uses_and_proof(store::Store& store, ledger::ClaimRegister& seen_proofs, const DecisionRequest& request,
+                             const Settings& settings, core::Timestamp at, Presentation& p) {
   std::vector<Key> keys;
-  keys.reserve(p.uses.size() + 2);
+  keys.reserve(p.uses.size());
   for (const UseCount& u : p.uses) keys.emplace_back(u.kind, u.id);
   const bool by_certificate = p.claims->key_binding.kind == core::KeyBindingKind::x5t_s256;
   std::optional<std::expected<token::VerifiedProof, token::ProofRejection>> proof;
-  if (!by_certificate) {
-    proof = verify_presented_proof(request, settings, at, p);
-    if (*proof) {
-      for (auto& key : seen_proof_keys(**proof, p.state->proofs_kept_by_jti_alone_until)) keys.push_back(std::move(key));
-    }
-  }
-  // One read for the counters and the proof's records (one read transaction
-  // on SQLite, one query on PostgreSQL).
+  if (!by_certificate) proof = verify_presented_proof(request, settings, at, p);
+  // One read for the counters (one read transaction on SQLite, one query
+  // on PostgreSQL); seen proofs are in memory.
   const std::vector<std::optional<store::Record>> records = store.records_at(keys);
-  const std::span<const std::optional<store::Record>> all(records);
-  if (auto spent = take_use_counts(all.first(p.uses.size()), p)) return spent;
+  if (auto spent = take_use_counts(records, p)) return spent;
   if (by_certificate) return check_certificate(request, *p.claims, p);
-  const auto seen_records = all.subspan(p.uses.size());
-  const bool seen = std::any_of(seen_records.begin(), seen_records.end(), [](const auto& r) { return r.has_value(); });
+  const bool seen = *proof && seen_proofs.held(kProofClaimKind, (*proof)->jti);
+  p.proof_claimed_until = at + proof_claim_lifetime(settings.proof_max_age);
   return take_proof(*proof, seen, p);
 }
 

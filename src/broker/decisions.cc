@@ -8,7 +8,7 @@
 #include "broker/key_acceptance.h"
 #include "broker/step.h"
 #include "broker/internal/policy_context.h"
-#include "broker/internal/seen_proofs.h"
+#include "broker/internal/replay_window.h"
 #include "broker/internal/task_turns.h"
 #include "broker/internal/tool_calls.h"
 #include "core/error.h"
@@ -132,9 +132,7 @@ std::shared_ptr<const DecisionState> Broker::decision_state(const token::Mandate
 }
 
 std::shared_ptr<const DecisionState> Broker::read_state(const token::MandateClaims& claims) {
-  DecisionState state = read_decision_state(store_, claims);
-  state.proofs_kept_by_jti_alone_until = proofs_kept_by_jti_alone_until_;
-  return std::make_shared<const DecisionState>(std::move(state));
+  return std::make_shared<const DecisionState>(read_decision_state(store_, claims));
 }
 
 DecisionResult Broker::authorize(const DecisionRequest& request) { return authorize(request, std::nullopt); }
@@ -164,13 +162,14 @@ namespace {
 
 // The checks after the token's own, in their order: the first that fails
 // decides and the later ones do not run.
-void run_checks(store::Store& store, const Settings& settings, const Broker::PolicyContext& context,
+void run_checks(store::Store& store, ledger::ClaimRegister& seen_proofs, const Settings& settings,
+                const Broker::PolicyContext& context,
                 const Broker::DecisionCall& call, core::Timestamp at, Presentation& p, DecisionResult& result,
                 std::optional<Failure>& failure) {
   if (failure || !p.claims) return;
   failure = check_audience(*p.claims, call.audience, settings);
   if (!failure) failure = check_revocation(call.token_hash, at, p);
-  if (!failure) failure = check_uses_and_proof(store, call.request, settings, at, p);
+  if (!failure) failure = check_uses_and_proof(store, seen_proofs, call.request, settings, at, p);
   if (!failure) failure = check_scope(*p.claims, call.request);
   if (!failure) failure = check_policy(context, call.request, call.user_context, p, result);
 }
@@ -225,7 +224,7 @@ Step decision_step(store::Store& store, const Broker::DecisionCall& call, core::
   }
   if (p.proof_jti) {
     step.data("proof_jti", *p.proof_jti);
-    remember_proof(step, p.seen_proof_id);
+    step.claim(kProofClaimKind, *p.proof_jti, p.proof_claimed_until);
   }
   if (result.allow) {
     for (const Presentation::Standing& s : p.standing) step.require(s.kind, s.id, s.version);
@@ -287,7 +286,7 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
     }
     const std::shared_ptr<const PolicyContext> context = policy_cache_->current();
     result.policy_set_hash = context->policy_set_hash;
-    run_checks(store_, settings_, *context, call, at, p, result, failure);
+    run_checks(store_, *seen_proofs_, settings_, *context, call, at, p, result, failure);
     if (failure && state_was_remembered) {
       remembered = false;
       continue;
@@ -395,7 +394,7 @@ void Broker::decide_without_waiting(const std::shared_ptr<AsyncDecision>& async,
     bool state_was_remembered = false;
     if (verified) present(*verified, decision_state(verified->claims, remembered, state_was_remembered), p, result);
     result.policy_set_hash = context->policy_set_hash;
-    run_checks(store_, settings_, *context, call, at, p, result, failure);
+    run_checks(store_, *seen_proofs_, settings_, *context, call, at, p, result, failure);
     if (failure && state_was_remembered) {
       remembered = false;
       continue;
@@ -444,7 +443,7 @@ PresentationCheck Broker::check_presentation(const DecisionRequest& request) {
   }
   if (!failure && p.claims) failure = check_audience(*p.claims, audience, settings_);
   if (!failure && p.claims) failure = check_revocation(token_hash, at, p);
-  if (!failure && p.claims) failure = check_uses_and_proof(store_, request, settings_, at, p);
+  if (!failure && p.claims) failure = check_uses_and_proof(store_, *seen_proofs_, request, settings_, at, p);
   if (failure) {
     out.failed_check = failure->check;
     out.reason = failure->reason;

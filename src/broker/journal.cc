@@ -1,6 +1,7 @@
 #include "broker/key_acceptance.h"
 #include "broker/limits.h"
 #include "broker/lookups.h"
+#include "broker/internal/replay_window.h"
 #include "broker/step.h"
 #include "broker/rules_file.h"
 
@@ -51,6 +52,13 @@ Step& Step::require(const std::string& kind, const std::string& id, std::int64_t
   store::RecordPut condition{kind, id, "", "", version, false};
   condition.check_only = true;
   puts_.push_back(std::move(condition));
+  return *this;
+}
+
+Step& Step::claim(const std::string& kind, const std::string& id, core::Timestamp until) {
+  store::RecordPut claim{kind, id, "", claim_body(until), store::kAbsent, false};
+  claim.claim = true;
+  puts_.push_back(std::move(claim));
   return *this;
 }
 

@@ -40,6 +40,10 @@ class Step {
   // body as "entry" (store::RecordPut::names_entry).
   Step& put_naming_entry(const std::string& kind, const std::string& id, const std::string& ref,
                          const nlohmann::json& body, std::int64_t expected_version);
+  // Holds (kind, id) for this entry alone until `until` (a proof's jti,
+  // store::RecordPut::claim): another entry claiming it meanwhile is
+  // refused with Error{conflict}.
+  Step& claim(const std::string& kind, const std::string& id, core::Timestamp until);
   // Commits only if the record is still at `version` (read for this
   // step), without changing it.
   Step& require(const std::string& kind, const std::string& id, std::int64_t version);

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "core/error.h"
@@ -195,7 +196,7 @@ std::vector<Ledger::Waiter*> Ledger::admit(const std::vector<Waiter*>& batch) {
   std::vector<std::pair<std::string, std::string>> keys;
   for (const Waiter* w : batch) {
     for (const store::RecordPut& put : w->puts) {
-      if (!put.keyed_by_entry) keys.emplace_back(put.kind, put.id);
+      if (!put.keyed_by_entry && !put.claim) keys.emplace_back(put.kind, put.id);
     }
   }
   std::sort(keys.begin(), keys.end());
@@ -212,7 +213,7 @@ std::vector<Ledger::Waiter*> Ledger::admit(const std::vector<Waiter*>& batch) {
     std::vector<std::pair<std::pair<std::string, std::string>, std::int64_t>> mine;  // this entry's own puts
     try {
       for (const store::RecordPut& put : w->puts) {
-        if (put.keyed_by_entry) continue;  // a fresh id: cannot conflict
+        if (put.keyed_by_entry || put.claim) continue;  // a fresh id, or the claim register's
         auto key = std::make_pair(put.kind, put.id);
         std::int64_t current = 0;
         if (auto own = std::find_if(mine.rbegin(), mine.rend(), [&](const auto& m) { return m.first == key; });
@@ -246,6 +247,14 @@ void Ledger::commit_batch(const std::vector<Waiter*>& all) {
   // one does admit() read the versions and fail just the entries concerned;
   // reading them before every commit cost the committing thread nearly a
   // fifth of its time.
+  std::shared_ptr<ClaimRegister> claims;
+  {
+    std::lock_guard lock(claims_mu_);
+    claims = claims_;
+  }
+  const bool claiming = claims && std::any_of(all.begin(), all.end(), [](const Waiter* w) {
+    return std::any_of(w->puts.begin(), w->puts.end(), [](const store::RecordPut& put) { return put.claim; });
+  });
   bool admitted_all = true;
   for (int attempt = 0;; ++attempt) {
     std::vector<Waiter*> batch;
@@ -258,8 +267,12 @@ void Ledger::commit_batch(const std::vector<Waiter*>& all) {
     if (batch.empty()) return;
     Frontier next;
     std::vector<std::uint64_t> indices;
+    std::uint64_t from = 0;
+    std::vector<Waiter*> numbered;
     try {
       store_.append_sequenced([&](std::uint64_t size, const store::NodeReader& nodes) {
+        from = size;
+        numbered = claiming ? without_held_claims(batch, size) : batch;
         // Another process or server may have appended since this one last
         // did: the frontier is then read again, in the same transaction.
         if (!frontier_loaded_ || frontier_.size() != size) {
@@ -268,7 +281,7 @@ void Ledger::commit_batch(const std::vector<Waiter*>& all) {
           frontier_loaded_ = true;
         }
         next = frontier_;
-        return sequence(batch, next, indices);
+        return sequence(numbered, next, indices);
       });
     } catch (const Error& e) {
       // A record changed under an entry of the batch (another process):
@@ -284,7 +297,14 @@ void Ledger::commit_batch(const std::vector<Waiter*>& all) {
       throw;
     }
     frontier_ = std::move(next);
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->index = indices[i];
+    std::vector<store::RecordPut> made;
+    for (std::size_t i = 0; i < numbered.size(); ++i) {
+      numbered[i]->index = indices[i];
+      for (const store::RecordPut& put : numbered[i]->puts) {
+        if (put.claim) made.push_back(put);
+      }
+    }
+    if (claims) claims->committed(from, frontier_.size(), made);
     return;
   }
 }
@@ -303,6 +323,33 @@ std::string with_entry_member(const std::string& body, std::uint64_t index) {
 }
 
 }  // namespace
+
+std::vector<Ledger::Waiter*> Ledger::without_held_claims(const std::vector<Waiter*>& batch, std::uint64_t size) {
+  claims_->catch_up(size);
+  std::set<std::pair<std::string, std::string>> made;  // by the waiters admitted so far
+  std::vector<Waiter*> admitted;
+  admitted.reserve(batch.size());
+  for (Waiter* w : batch) {
+    if (w->error) continue;  // already failed by admit()
+    std::vector<std::pair<std::string, std::string>> mine;
+    bool free = true;
+    for (const store::RecordPut& put : w->puts) {
+      if (!put.claim) continue;
+      auto key = std::make_pair(put.kind, put.id);
+      if (made.contains(key) || claims_->held(put.kind, put.id)) {
+        w->error = std::make_exception_ptr(
+            Error(ErrorKind::conflict, put.kind + " " + put.id + " is already claimed by another entry; nothing was recorded"));
+        free = false;
+        break;
+      }
+      mine.push_back(std::move(key));
+    }
+    if (!free) continue;
+    made.insert(mine.begin(), mine.end());
+    admitted.push_back(w);
+  }
+  return admitted;
+}
 
 store::Sequenced Ledger::sequence(const std::vector<Waiter*>& batch, Frontier& next,
                                   std::vector<std::uint64_t>& indices) const {
@@ -323,6 +370,7 @@ store::Sequenced Ledger::sequence(const std::vector<Waiter*>& batch, Frontier& n
       out.rows.push_back(std::move(row));
     }
     for (const store::RecordPut& put : w->puts) {
+      if (put.claim) continue;  // kept by the claim register, not the store
       out.puts.push_back(put);
       if (put.keyed_by_entry) out.puts.back().id = store::entry_record_id(indices.back());
       if (put.names_entry) out.puts.back().body = with_entry_member(put.body, indices.back());
@@ -362,6 +410,12 @@ std::vector<Hash> Ledger::consistency_proof(std::uint64_t first, std::uint64_t s
   if (first > second) fail(ErrorKind::bad_input, "first size " + std::to_string(first) + " exceeds second size " + std::to_string(second));
   return with_stored_nodes(store_,
                            [&](NodeSource& nodes) { return ledger::consistency_proof(nodes, first, second); });
+}
+
+std::shared_ptr<ClaimRegister> Ledger::claims(const std::function<std::shared_ptr<ClaimRegister>()>& make) {
+  std::lock_guard lock(claims_mu_);
+  if (!claims_) claims_ = make();
+  return claims_;
 }
 
 std::string Ledger::checkpoint(const crypto::Ed25519PublicKey& key, const SignFunction& sign) {

@@ -9,11 +9,13 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "crypto/ed25519.h"
@@ -23,6 +25,25 @@
 #include "store/store.h"
 
 namespace mandate::ledger {
+
+// The claims entries hold (store::RecordPut::claim), kept in memory: a
+// proof's jti, held by the decision that accepted it for as long as the
+// proof could be presented again. The entries are the durable copy, so a
+// register learns the claims of the rows other writers (processes,
+// servers) append by reading those rows. The ledger calls catch_up and
+// held under its append lock, committed after each commit; held may also
+// be asked at any time (a decision's own check, before it appends).
+class ClaimRegister {
+ public:
+  virtual ~ClaimRegister() = default;
+  // Learns the claims of every committed row before `size` it has not seen.
+  virtual void catch_up(std::uint64_t size) = 0;
+  virtual bool held(const std::string& kind, const std::string& id) = 0;
+  // Rows [from, to), appended by this process, committed with `claims`:
+  // these are held now, and if the register had learned every row before
+  // `from` it has learned every row before `to`.
+  virtual void committed(std::uint64_t from, std::uint64_t to, std::span<const store::RecordPut> claims) = 0;
+};
 
 class Ledger {
  public:
@@ -74,6 +95,10 @@ class Ledger {
   // stores it and returns the signed note.
   std::string checkpoint(const crypto::Ed25519PublicKey& key, const SignFunction& sign);
 
+  // The register that checks claims (one per ledger, shared by every
+  // broker on it): `make` makes it on the first call.
+  std::shared_ptr<ClaimRegister> claims(const std::function<std::shared_ptr<ClaimRegister>()>& make);
+
  private:
   struct Waiter;
   static constexpr std::size_t kMaxBatch = 4096;  // appends (or groups) per commit
@@ -103,6 +128,13 @@ class Ledger {
   bool stopping_ = false;
   std::condition_variable async_front_;  // the committer listens here
   std::thread committer_;                // started by the first append_async
+
+  // Fails, with Error{conflict}, the waiters of `batch` whose claims are
+  // held or made twice in it; returns the others. Under the append lock.
+  std::vector<Waiter*> without_held_claims(const std::vector<Waiter*>& batch, std::uint64_t size);
+
+  std::mutex claims_mu_;
+  std::shared_ptr<ClaimRegister> claims_;
 
   // Owned by whichever appender is the current batch leader.
   Frontier frontier_;

@@ -85,6 +85,13 @@ struct RecordPut {
   // revocation committed meanwhile (through any server) turns its allow
   // into a conflict, decided again.
   bool check_only = false;
+  // A claim, not a record: no two entries may claim the same (kind, id)
+  // while the ledger's claim register (ledger::ClaimRegister) holds it; a
+  // claim that is held fails its entry alone with Error{conflict}. The
+  // ledger checks claims in memory and never hands them to the store: the
+  // entry that makes a claim is its durable copy (a proof's jti is in its
+  // decision's entry), so a seen proof costs no record and no page.
+  bool claim = false;
 };
 
 std::string entry_record_id(std::uint64_t index);

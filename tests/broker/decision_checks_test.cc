@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "broker/internal/replay_window.h"
 #include "broker/internal/seen_proofs.h"
 #include "broker/key_acceptance.h"
 #include "broker/step.h"
@@ -31,6 +32,8 @@ class DecisionChecks : public BrokerTest {
   DecisionRequest request(const std::string& action = "deploy", const std::string& resource = "prod/payments") {
     return {mandate.token, prove(mandate.token, action, resource), action, resource, "{}", std::nullopt, std::nullopt};
   }
+  // The register the broker made for the ledger.
+  ledger::ClaimRegister& seen_proofs() { return *ledger->claims(nullptr); }
   IssuedMandate mandate;
   token::MandateClaims claims;
   Presentation presentation;
@@ -66,9 +69,9 @@ TEST_F(DecisionChecks, RevocationFillsWhatLaterChecksNeed) {
 
 TEST_F(DecisionChecks, UsesReadsEveryCounter) {
   ASSERT_FALSE(check_revocation(token::token_hash(mandate.token), clock_now, read_state(presentation)));
-  EXPECT_FALSE(check_uses_and_proof(*store, request(), settings, clock_now, presentation));
+  EXPECT_FALSE(check_uses_and_proof(*store, seen_proofs(), request(), settings, clock_now, presentation));
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(use(mandate.token).allow);
-  const auto spent = check_uses_and_proof(*store, request(), settings, clock_now, presentation);
+  const auto spent = check_uses_and_proof(*store, seen_proofs(), request(), settings, clock_now, presentation);
   ASSERT_TRUE(spent);
   EXPECT_EQ(spent->check, "uses");
   EXPECT_EQ(presentation.uses.front().used, 3);
@@ -81,7 +84,7 @@ TEST_F(DecisionChecks, ASpentCounterIsReportedBeforeABadProof) {
   ASSERT_FALSE(check_revocation(token::token_hash(mandate.token), clock_now, read_state(presentation)));
   DecisionRequest r = request();
   r.proof.clear();
-  const auto verdict = check_uses_and_proof(*store, r, settings, clock_now, presentation);
+  const auto verdict = check_uses_and_proof(*store, seen_proofs(), r, settings, clock_now, presentation);
   ASSERT_TRUE(verdict);
   EXPECT_EQ(verdict->check, "uses");
   EXPECT_EQ(presentation.presenter.authenticated_by, "unverified: the decision failed before possession was checked");
@@ -91,37 +94,36 @@ TEST_F(DecisionChecks, ProofSetsThePresenterOnlyWhenProven) {
   ASSERT_FALSE(check_revocation(token::token_hash(mandate.token), clock_now, read_state(presentation)));
   DecisionRequest r = request();
   r.proof.clear();
-  EXPECT_EQ(check_uses_and_proof(*store, r, settings, clock_now, presentation)->check, "proof");
+  EXPECT_EQ(check_uses_and_proof(*store, seen_proofs(), r, settings, clock_now, presentation)->check, "proof");
   EXPECT_EQ(presentation.presenter.actor_id, "unverified-presenter");
-  EXPECT_FALSE(check_uses_and_proof(*store, request(), settings, clock_now, presentation));
+  EXPECT_FALSE(check_uses_and_proof(*store, seen_proofs(), request(), settings, clock_now, presentation));
   EXPECT_EQ(presentation.presenter.actor_id, kWorkload);
   EXPECT_TRUE(presentation.proof_jti.has_value());
 }
 
-// A seen proof is found under its time-ordered id and, as homes written
-// before those ids keep it, under its jti alone; either refuses it again.
-TEST_F(DecisionChecks, AProofSeenUnderItsIdOrItsJtiAloneIsAReplay) {
-  for (const bool by_jti_alone : {false, true}) {
-    Presentation fresh;
-    fresh.claims = &claims;
-    read_state(fresh);
-    const DecisionRequest r = request();
-    ASSERT_FALSE(check_uses_and_proof(*store, r, settings, clock_now, fresh));
-    ASSERT_TRUE(fresh.proof_jti.has_value());
-    Step step("test.seen", as("tester"), clock_now);
-    if (by_jti_alone) {
-      step.put(kProofKind, *fresh.proof_jti, claims.jti, nlohmann::json::object(), store::kAbsent);
-    } else {
-      remember_proof(step, fresh.seen_proof_id);
-    }
-    step.commit(*ledger);
-    Presentation again;
-    again.claims = &claims;
-    read_state(again);
-    const auto verdict = check_uses_and_proof(*store, r, settings, clock_now, again);
-    ASSERT_TRUE(verdict) << (by_jti_alone ? "by jti alone" : "by id");
-    EXPECT_EQ(verdict->reason, "replayed: this proof was already presented");
-  }
+// A decision's proof is a replay once another entry holds its jti, and
+// the check reads no record for it.
+TEST_F(DecisionChecks, AProofWhoseJtiIsClaimedIsAReplay) {
+  Presentation fresh;
+  fresh.claims = &claims;
+  read_state(fresh);
+  const DecisionRequest r = request();
+  ASSERT_FALSE(check_uses_and_proof(*store, seen_proofs(), r, settings, clock_now, fresh));
+  ASSERT_TRUE(fresh.proof_jti.has_value());
+  EXPECT_EQ(fresh.proof_claimed_until, clock_now + proof_claim_lifetime(settings.proof_max_age));
+  EXPECT_FALSE(seen_proofs().held(kProofClaimKind, *fresh.proof_jti)) << "checking claims nothing";
+  Step step("test.seen", as("tester"), clock_now);
+  step.claim(kProofClaimKind, *fresh.proof_jti, fresh.proof_claimed_until);
+  step.commit(*ledger);
+  EXPECT_FALSE(store->record(kProofClaimKind, *fresh.proof_jti)) << "a claim is not a record";
+  Presentation again;
+  again.claims = &claims;
+  read_state(again);
+  const auto verdict = check_uses_and_proof(*store, seen_proofs(), r, settings, clock_now, again);
+  ASSERT_TRUE(verdict);
+  EXPECT_EQ(verdict->check, "proof");
+  EXPECT_EQ(verdict->reason, "replayed: this proof was already presented");
+  EXPECT_FALSE(again.proof_jti.has_value());
 }
 
 // A proof issued after the home began keeping seen proofs by time cannot
@@ -134,7 +136,7 @@ TEST_F(DecisionChecks, AJtiAloneIsLookedUpOnlyForProofsIssuedBeforeTheHomeKeptTh
   Presentation fresh;
   fresh.claims = &claims;
   const DecisionRequest r = request();
-  ASSERT_FALSE(check_uses_and_proof(*store, r, settings, clock_now, read_state(fresh)));
+  ASSERT_FALSE(check_uses_and_proof(*store, seen_proofs(), r, settings, clock_now, read_state(fresh)));
   Step step("test.seen", as("tester"), clock_now);
   step.put(kProofKind, *fresh.proof_jti, claims.jti, nlohmann::json::object(), store::kAbsent);
   step.commit(*ledger);

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
+#include <memory>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -279,6 +281,122 @@ TEST(Ledger, APutThatNamesItsEntryCarriesTheEntrysIndexInItsBody) {
   EXPECT_EQ(ledger.size(), 2u);
   EXPECT_FALSE(sqlite->record("count", "c"));
   EXPECT_EQ(ledger.append(draft(0, 3)), 2u);
+}
+
+}  // namespace
+}  // namespace mandate::ledger
+
+namespace mandate::ledger {
+namespace {
+
+// A register that holds what it is told, and notes how it is called.
+class ClaimsHeldInASet final : public ClaimRegister {
+ public:
+  void catch_up(std::uint64_t size) override {
+    std::lock_guard lock(mu);
+    caught_up_to.push_back(size);
+  }
+  bool held(const std::string& kind, const std::string& id) override {
+    std::lock_guard lock(mu);
+    return keys.contains(kind + "/" + id);
+  }
+  void committed(std::uint64_t from, std::uint64_t to, std::span<const store::RecordPut> claims) override {
+    std::lock_guard lock(mu);
+    for (const auto& c : claims) keys.insert(c.kind + "/" + c.id);
+    commits.emplace_back(from, to);
+  }
+  std::mutex mu;
+  std::set<std::string> keys;
+  std::vector<std::uint64_t> caught_up_to;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> commits;
+};
+
+store::RecordPut claim_of(const std::string& id) {
+  store::RecordPut put{"proof", id, "", "0", store::kAbsent, false};
+  put.claim = true;
+  return put;
+}
+
+bool is_conflict(const std::function<void()>& append) {
+  try {
+    append();
+  } catch (const Error& e) {
+    return e.kind() == ErrorKind::conflict;
+  }
+  return false;
+}
+
+TEST(LedgerClaims, AHeldClaimFailsOnlyItsEntryAndNoClaimIsStored) {
+  TempDir tmp;
+  auto sqlite = store::create_sqlite_store((tmp / "m.db").string());
+  Ledger ledger(*sqlite, "test/ledger");
+  const auto claims = std::make_shared<ClaimsHeldInASet>();
+  ASSERT_EQ(ledger.claims([&] { return claims; }), claims);
+  EXPECT_EQ(ledger.claims(nullptr), claims) << "made once";
+  claims->keys.insert("proof/taken");
+
+  const std::vector<store::RecordPut> taken{claim_of("taken")};
+  EXPECT_TRUE(is_conflict([&] { ledger.append(draft(0, 0), taken); }));
+  EXPECT_EQ(ledger.size(), 0u) << "nothing was recorded";
+  const std::vector<store::RecordPut> fresh{claim_of("fresh")};
+  EXPECT_EQ(ledger.append(draft(0, 1), fresh), 0u);
+  EXPECT_TRUE(claims->held("proof", "fresh")) << "told once committed";
+  EXPECT_FALSE(sqlite->record("proof", "fresh")) << "a claim is not a record";
+  EXPECT_TRUE(is_conflict([&] { ledger.append(draft(0, 2), fresh); }));
+  EXPECT_EQ(ledger.size(), 1u);
+  // Every commit is told, one that numbered no row too.
+  const std::vector<std::pair<std::uint64_t, std::uint64_t>> commits{{0, 0}, {0, 1}, {1, 1}};
+  EXPECT_EQ(claims->commits, commits);
+}
+
+// Appended without waiting, many entries claiming one key share commits:
+// exactly one of them holds it, whichever batch each lands in.
+TEST(LedgerClaims, OneOfManyEntriesClaimingOneKeyIsRecorded) {
+  TempDir tmp;
+  auto sqlite = store::create_sqlite_store((tmp / "m.db").string());
+  const auto claims = std::make_shared<ClaimsHeldInASet>();
+  std::atomic<int> recorded{0};
+  std::atomic<int> refused{0};
+  {
+    Ledger ledger(*sqlite, "test/ledger");
+    ledger.claims([&] { return claims; });
+    for (int i = 0; i < 50; ++i) {
+      auto entry = encode_entry(draft(i, 0)).value();
+      ledger.append_async(std::move(entry), {claim_of(i % 2 == 0 ? "same" : "own-" + std::to_string(i))},
+                          [&](std::uint64_t, std::exception_ptr error) {
+                            if (!error) {
+                              ++recorded;
+                            } else if (is_conflict([&] { std::rethrow_exception(error); })) {
+                              ++refused;
+                            }
+                          });
+    }
+  }
+  EXPECT_EQ(recorded, 26) << "the 25 own keys and one of the 25 claims of the same";
+  EXPECT_EQ(refused, 24);
+  EXPECT_EQ(sqlite->ledger_size(), 26u);
+}
+
+// Another writer's rows are before the size the store gives the sequencer:
+// the register catches up to it under the append lock, and a commit of
+// this ledger then tells it the rows it appended.
+TEST(LedgerClaims, TheRegisterCatchesUpWithAnotherWritersRowsBeforeAClaimCommits) {
+  TempDir tmp;
+  const std::string path = (tmp / "m.db").string();
+  auto a_store = store::create_sqlite_store(path);
+  auto b_store = store::open_sqlite_store(path);
+  Ledger a(*a_store, "test/ledger"), b(*b_store, "test/ledger");
+  const auto claims = std::make_shared<ClaimsHeldInASet>();
+  a.claims([&] { return claims; });
+  a.append(draft(0, 0));
+  EXPECT_TRUE(claims->caught_up_to.empty()) << "an entry without claims does not catch up";
+  b.append(draft(1, 0));
+  b.append(draft(1, 1));
+  const std::vector<store::RecordPut> mine{claim_of("mine")};
+  EXPECT_EQ(a.append(draft(0, 1), mine), 3u);
+  EXPECT_EQ(claims->caught_up_to, std::vector<std::uint64_t>{3});
+  const std::vector<std::pair<std::uint64_t, std::uint64_t>> commits{{0, 1}, {3, 4}};
+  EXPECT_EQ(claims->commits, commits);
 }
 
 }  // namespace

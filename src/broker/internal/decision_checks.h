@@ -25,6 +25,10 @@ namespace mandate::store {
 class Store;
 }
 
+namespace mandate::ledger {
+class ClaimRegister;
+}
+
 namespace mandate::broker {
 
 struct Broker::Failure {
@@ -57,9 +61,6 @@ struct Broker::DecisionState {
   // Recorded while the task was requested, and fixed once it is active.
   std::vector<core::Approval> approvals;
   std::optional<token::PublicKey> executor_key;  // the executor's registered key, parsed
-  // Not read with the rest: what the broker read of the home when it
-  // opened it (seen_proofs.h); nullopt looks a proof up under both keys.
-  std::optional<core::Timestamp> proofs_kept_by_jti_alone_until;
 };
 using DecisionState = Broker::DecisionState;
 
@@ -78,7 +79,7 @@ struct Broker::Presentation {
   // key's proof (or bound certificate) checked out.
   Caller presenter{"unverified-presenter", CallerKind::unauthenticated, "unverified: the decision failed before possession was checked"};
   std::optional<std::string> proof_jti;  // a verified, unreplayed proof
-  std::string seen_proof_id;             // its record once accepted (seen_proofs.h)
+  core::Timestamp proof_claimed_until{};  // how long its decision holds its jti (replay_window.h)
   // The records the revocation check found standing (mandate, ancestors,
   // task, executor) at the versions it read: an allow commits only if they
   // are unchanged.
@@ -116,12 +117,12 @@ Verdict check_revocation(const std::string& token_hash, core::Timestamp at, Pres
 // Checks 3 and 4, with one read of the store: every counter in p.uses, none
 // of which may be spent; then possession: a fresh, bound, unreplayed proof
 // (DPoP: of the HTTP request when one is named, else of the action on the
-// resource), or the bound certificate. The proof's signature is checked
-// before the read (its records are keyed by its verified iat and jti), but
-// a spent counter is still the failure reported before a bad proof. Sets
-// presenter and proof_jti as far as proven.
-Verdict check_uses_and_proof(store::Store& store, const DecisionRequest& request, const Settings& settings,
-                             core::Timestamp at, Presentation& p);
+// resource), or the bound certificate. A proof is a replay when its jti is
+// held in `seen_proofs` (replay_window.h). The proof's signature is checked
+// before the read, but a spent counter is still the failure reported before
+// a bad proof. Sets presenter and proof_jti as far as proven.
+Verdict check_uses_and_proof(store::Store& store, ledger::ClaimRegister& seen_proofs, const DecisionRequest& request,
+                             const Settings& settings, core::Timestamp at, Presentation& p);
 // The action on the resource is inside the approved authorization_details.
 Verdict check_scope(const token::MandateClaims& claims, const DecisionRequest& request);
 
