@@ -44,6 +44,7 @@ namespace mandate::broker {
 
 class PolicyContextCache;  // policy_context.h
 class TaskTurns;           // internal/task_turns.h
+class RememberedUses;     // internal/remembered_uses.h
 
 // What kind of caller acts: a registered actor of the home, the home's
 // operator, or a presenter whose possession of a mandate was not proven.
@@ -561,6 +562,9 @@ class Broker {
   // instead of racing and deciding again. Other processes still race, and
   // the commit's version checks settle it.
   std::unique_ptr<TaskTurns> task_turns_;
+  // Use counts as this process last read or committed them, recalled by a
+  // decision on a remembered state (internal/remembered_uses.h).
+  std::unique_ptr<RememberedUses> remembered_uses_;
   // Read once: noted by the first broker to open the home (seen_proofs.h).
   std::optional<core::Timestamp> proofs_kept_by_jti_alone_until_;
   // The proofs decisions accepted, held while they could be presented

@@ -9,6 +9,7 @@
 
 #include "broker/lookups.h"
 #include "broker/internal/policy_context.h"
+#include "broker/internal/remembered_uses.h"
 #include "broker/internal/replay_window.h"
 #include "broker/internal/seen_proofs.h"
 #include "broker/internal/tool_calls.h"
@@ -122,9 +123,8 @@ namespace {
 
 using Key = std::pair<std::string, std::string>;
 
-// The counters of p.uses as read (records in p.uses' order): none may be spent.
-Verdict take_use_counts(std::span<const std::optional<store::Record>> records, Presentation& p) {
-  Verdict verdict;
+// The counters of p.uses as read (records in p.uses' order).
+void take_use_counts(std::span<const std::optional<store::Record>> records, Presentation& p) {
   for (std::size_t i = 0; i < p.uses.size(); ++i) {
     UseCount& u = p.uses[i];
     if (!records[i]) continue;
@@ -132,10 +132,14 @@ Verdict take_use_counts(std::span<const std::optional<store::Record>> records, P
     // The task's count (the last) names its latest allow, at this version.
     if (i + 1 == p.uses.size()) u.last_use = named_index(nlohmann::json::parse(records[i]->body), "entry");
   }
+}
+
+// None of the counters may be spent.
+Verdict first_spent(const Presentation& p) {
   for (const UseCount& u : p.uses) {
-    if (u.used >= u.limit && !verdict) verdict = failed("uses", spent_reason(u, p.claims->jti));
+    if (u.used >= u.limit) return failed("uses", spent_reason(u, p.claims->jti));
   }
-  return verdict;
+  return std::nullopt;
 }
 
 // The proof's own checks (a signature, no reads): DPoP of the HTTP request
@@ -173,17 +177,22 @@ Verdict take_proof(const std::expected<token::VerifiedProof, token::ProofRejecti
 }  // namespace
 
 Verdict check_uses_and_proof(store::Store& store, ledger::ClaimRegister& seen_proofs, const DecisionRequest& request,
-                             const Settings& settings, core::Timestamp at, Presentation& p) {
-  std::vector<Key> keys;
-  keys.reserve(p.uses.size());
-  for (const UseCount& u : p.uses) keys.emplace_back(u.kind, u.id);
+                             const Settings& settings, core::Timestamp at, Presentation& p, RememberedUses* memory,
+                             bool recall) {
   const bool by_certificate = p.claims->key_binding.kind == core::KeyBindingKind::x5t_s256;
   std::optional<std::expected<token::VerifiedProof, token::ProofRejection>> proof;
   if (!by_certificate) proof = verify_presented_proof(request, settings, at, p);
-  // One read for the counters (one read transaction on SQLite, one query
-  // on PostgreSQL); seen proofs are in memory.
-  const std::vector<std::optional<store::Record>> records = store.records_at(keys);
-  if (auto spent = take_use_counts(records, p)) return spent;
+  // From memory, or one read for the counters (one read transaction on
+  // SQLite, one query on PostgreSQL); seen proofs are in memory.
+  p.uses_recalled = memory && recall && memory->recall(p.uses);
+  if (!p.uses_recalled) {
+    std::vector<Key> keys;
+    keys.reserve(p.uses.size());
+    for (const UseCount& u : p.uses) keys.emplace_back(u.kind, u.id);
+    take_use_counts(store.records_at(keys), p);
+    if (memory) memory->note_read(p.uses);
+  }
+  if (auto spent = first_spent(p)) return spent;
   if (by_certificate) return check_certificate(request, *p.claims, p);
   const bool seen = *proof && seen_proofs.held(kProofClaimKind, (*proof)->jti);
   p.proof_claimed_until = at + proof_claim_lifetime(settings.proof_max_age);

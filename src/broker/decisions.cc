@@ -8,6 +8,7 @@
 #include "broker/key_acceptance.h"
 #include "broker/step.h"
 #include "broker/internal/policy_context.h"
+#include "broker/internal/remembered_uses.h"
 #include "broker/internal/replay_window.h"
 #include "broker/internal/task_turns.h"
 #include "broker/internal/tool_calls.h"
@@ -162,14 +163,14 @@ namespace {
 
 // The checks after the token's own, in their order: the first that fails
 // decides and the later ones do not run.
-void run_checks(store::Store& store, ledger::ClaimRegister& seen_proofs, const Settings& settings,
-                const Broker::PolicyContext& context,
+void run_checks(store::Store& store, ledger::ClaimRegister& seen_proofs, RememberedUses& uses, bool recall,
+                const Settings& settings, const Broker::PolicyContext& context,
                 const Broker::DecisionCall& call, core::Timestamp at, Presentation& p, DecisionResult& result,
                 std::optional<Failure>& failure) {
   if (failure || !p.claims) return;
   failure = check_audience(*p.claims, call.audience, settings);
   if (!failure) failure = check_revocation(call.token_hash, at, p);
-  if (!failure) failure = check_uses_and_proof(store, seen_proofs, call.request, settings, at, p);
+  if (!failure) failure = check_uses_and_proof(store, seen_proofs, call.request, settings, at, p, &uses, recall);
   if (!failure) failure = check_scope(*p.claims, call.request);
   if (!failure) failure = check_policy(context, call.request, call.user_context, p, result);
 }
@@ -286,8 +287,8 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
     }
     const std::shared_ptr<const PolicyContext> context = policy_cache_->current();
     result.policy_set_hash = context->policy_set_hash;
-    run_checks(store_, *seen_proofs_, settings_, *context, call, at, p, result, failure);
-    if (failure && state_was_remembered) {
+    run_checks(store_, *seen_proofs_, *remembered_uses_, remembered, settings_, *context, call, at, p, result, failure);
+    if (failure && (state_was_remembered || p.uses_recalled)) {
       remembered = false;
       continue;
     }
@@ -394,15 +395,18 @@ void Broker::decide_without_waiting(const std::shared_ptr<AsyncDecision>& async,
     bool state_was_remembered = false;
     if (verified) present(*verified, decision_state(verified->claims, remembered, state_was_remembered), p, result);
     result.policy_set_hash = context->policy_set_hash;
-    run_checks(store_, *seen_proofs_, settings_, *context, call, at, p, result, failure);
-    if (failure && state_was_remembered) {
+    run_checks(store_, *seen_proofs_, *remembered_uses_, remembered, settings_, *context, call, at, p, result, failure);
+    if (failure && (state_was_remembered || p.uses_recalled)) {
       remembered = false;
       continue;
     }
     conclude(failure, p, result);
     Step step = decision_step(store_, call, at, p, result);
     auto decided = std::make_shared<DecisionResult>(std::move(result));
-    step.commit_without_waiting(ledger_, [this, async, decided](std::uint64_t index, std::exception_ptr error) {
+    std::vector<UseCount> used;  // what an allow moves
+    if (decided->allow) used = std::move(p.uses);
+    step.commit_without_waiting(ledger_, [this, async, decided, used = std::move(used)](std::uint64_t index,
+                                                                                       std::exception_ptr error) {
       // On the committing thread: a conflict is decided again here, on
       // state read afresh, still in the task's turn.
       try {
@@ -415,6 +419,7 @@ void Broker::decide_without_waiting(const std::shared_ptr<AsyncDecision>& async,
         }
         if (error) std::rethrow_exception(error);
         decided->ledger_index = index;
+        if (decided->allow) remembered_uses_->note_allowed(used, index);
         async->finish(decided.get(), nullptr);
       } catch (...) {
         async->finish(nullptr, std::current_exception());
@@ -478,7 +483,9 @@ std::uint64_t Broker::record_decision(const DecisionCall& call, core::Timestamp 
                                       const DecisionResult& result) {
   Step step = decision_step(store_, call, at, p, result);
   try {
-    return step.commit(ledger_);
+    const std::uint64_t index = step.commit(ledger_);
+    if (result.allow) remembered_uses_->note_allowed(p.uses, index);
+    return index;
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::conflict) return kDecisionConflict;
     throw;

@@ -31,6 +31,8 @@ class ClaimRegister;
 
 namespace mandate::broker {
 
+class RememberedUses;  // remembered_uses.h
+
 struct Broker::Failure {
   std::string check;  // "audience", "revocation", "uses", "proof", "scope", "policy", …
   std::string reason;
@@ -75,6 +77,7 @@ struct Broker::Presentation {
   std::optional<TaskRecord> task;
   std::optional<core::ActorKind> executor_kind;
   std::vector<UseCount> uses;  // the mandate, its ancestors, then the task
+  bool uses_recalled = false;  // the counts came from memory, not the store (remembered_uses.h)
   // Who presented, as far as it was proven: the executor only once its
   // key's proof (or bound certificate) checked out.
   Caller presenter{"unverified-presenter", CallerKind::unauthenticated, "unverified: the decision failed before possession was checked"};
@@ -121,8 +124,11 @@ Verdict check_revocation(const std::string& token_hash, core::Timestamp at, Pres
 // held in `seen_proofs` (replay_window.h). The proof's signature is checked
 // before the read, but a spent counter is still the failure reported before
 // a bad proof. Sets presenter and proof_jti as far as proven.
+// With `memory`, the counts read are noted in it, and with `recall` they
+// are taken from it instead of read when it has them all.
 Verdict check_uses_and_proof(store::Store& store, ledger::ClaimRegister& seen_proofs, const DecisionRequest& request,
-                             const Settings& settings, core::Timestamp at, Presentation& p);
+                             const Settings& settings, core::Timestamp at, Presentation& p,
+                             RememberedUses* memory = nullptr, bool recall = false);
 // The action on the resource is inside the approved authorization_details.
 Verdict check_scope(const token::MandateClaims& claims, const DecisionRequest& request);
 
