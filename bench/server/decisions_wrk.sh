@@ -7,7 +7,7 @@
 # and libsodium's (the verifier mandate uses) from bench_broker when it is built.
 #
 #   bench/server/decisions_wrk.sh [mandate-binary]
-#   CONNECTIONS=64 DURATION=8s TASKS=64 RATE_CAP=12000 bench/server/decisions_wrk.sh
+#   CONNECTIONS=64 DURATION=8s TASKS=64 RATE_CAP=16000 bench/server/decisions_wrk.sh
 #   STORE=postgresql bench/server/decisions_wrk.sh   # the home on a throwaway PostgreSQL cluster
 # TASKS mandates (one task each) are presented in turn; RATE_CAP × DURATION
 # fresh proofs are made beforehand, so a run faster than RATE_CAP/s would
@@ -19,7 +19,7 @@ CONNECTIONS=${CONNECTIONS:-64}
 DURATION=${DURATION:-8s}
 WRK_THREADS=${WRK_THREADS:-1}
 TASKS=${TASKS:-64}
-RATE_CAP=${RATE_CAP:-12000}
+RATE_CAP=${RATE_CAP:-16000}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mandate-decisions.XXXXXX")
 server_pids=()
 STORE=${STORE:-sqlite}
