@@ -46,6 +46,40 @@ TEST(PostgresqlConnection, APipelineStopsAtItsFirstFailureAndTheConnectionStaysU
   EXPECT_EQ(results[1].integer(0, 0), 7);
 }
 
+// A batch goes in as arrays: every text and every byte arrives as it was,
+// quotes, backslashes, braces, commas, NUL bytes and UTF-8 included, and a
+// prepared statement in a pipeline runs again with other arrays.
+TEST(PostgresqlConnection, ArrayParametersCarryAnyTextAndBytesIntoAPreparedStatement) {
+  const TestDatabase database = TestDatabase::create();
+  Connection c(settings_for(database.url()));
+  c.exec("CREATE TABLE t (k bigint PRIMARY KEY, name text, data bytea)");
+  const std::vector<std::int64_t> keys{1, -2, 9'007'199'254'740'993};
+  const std::vector<std::string_view> names{R"({"a":"b\"c"} ,{})", "", "NULL, é \\ \""};
+  const std::string binary("\0\x01\xff\"\\{},", 8);
+  const std::vector<std::string_view> data{binary, "", "plain"};
+  const std::string sql = "INSERT INTO t SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[])";
+  Params params;
+  params.integer_array(keys).text_array(names).bytes_array(data);
+  c.pipeline({{"BEGIN", Params()}, {sql, std::move(params), "insert_t"}, {"COMMIT", Params()}});
+  Result r = c.query("SELECT k, name, data FROM t ORDER BY k", Params());
+  ASSERT_EQ(r.rows(), 3);
+  EXPECT_EQ(r.integer(0, 0), -2);
+  EXPECT_EQ(r.text(0, 1), "");
+  EXPECT_EQ(r.bytes(0, 2), "");
+  EXPECT_EQ(r.text(1, 1), names[0]);
+  EXPECT_EQ(r.bytes(1, 2), binary);
+  EXPECT_EQ(r.text(2, 1), names[2]) << "NULL in quotes is the text, not a null";
+  EXPECT_EQ(r.bytes(2, 2), "plain");
+
+  const std::vector<std::int64_t> more_keys{5};
+  const std::vector<std::string_view> more_names{"again"};
+  const std::vector<std::string_view> more_data{"x"};
+  Params again;
+  again.integer_array(more_keys).text_array(more_names).bytes_array(more_data);
+  c.pipeline({{sql, std::move(again), "insert_t"}});
+  EXPECT_EQ(c.query("SELECT count(*) FROM t", Params()).integer(0, 0), 4);
+}
+
 TEST(PostgresqlConnection, ThePoolDropsWhatTheServerCutAndReconnectsWhenItIsBack) {
   PostgresCluster cluster = PostgresCluster::start_private();
   const TestDatabase database = TestDatabase::create(cluster);

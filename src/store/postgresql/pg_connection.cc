@@ -68,6 +68,58 @@ Params& Params::bytes(std::span<const std::uint8_t> value) {
   return *this;
 }
 
+namespace {
+
+// An array element, double-quoted: backslash and quote escaped (the array
+// literal's own rules), so any text survives, braces and commas included.
+void append_quoted(std::string& out, std::string_view value) {
+  out.push_back('"');
+  for (const char ch : value) {
+    if (ch == '"' || ch == '\\') out.push_back('\\');
+    out.push_back(ch);
+  }
+  out.push_back('"');
+}
+
+}  // namespace
+
+Params& Params::text_array(std::span<const std::string_view> values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    append_quoted(out, values[i]);
+  }
+  out.push_back('}');
+  return text(std::move(out));
+}
+
+Params& Params::bytes_array(std::span<const std::string_view> values) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    // bytea's hex input form, \x…, with its backslash escaped for the array.
+    out.append(i > 0 ? ",\"\\\\x" : "\"\\\\x");
+    for (const char ch : values[i]) {
+      const auto byte = static_cast<unsigned char>(ch);
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0xf]);
+    }
+    out.push_back('"');
+  }
+  out.push_back('}');
+  return text(std::move(out));
+}
+
+Params& Params::integer_array(std::span<const std::int64_t> values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += std::to_string(values[i]);
+  }
+  out.push_back('}');
+  return text(std::move(out));
+}
+
 int Result::rows() const { return PQntuples(result_.get()); }
 
 std::int64_t Result::integer(int row, int col) const {
@@ -186,11 +238,19 @@ Result Connection::prepared(const std::string& name, std::string_view sql, const
 
 std::vector<Result> Connection::pipeline(const std::vector<Statement>& statements) {
   pg_conn* c = conn_.get();
+  for (const Statement& s : statements) {
+    if (s.prepared_as.empty() || prepared_.contains(s.prepared_as)) continue;
+    checked(PQprepare(c, s.prepared_as.c_str(), s.sql.c_str(), 0, nullptr), "cannot prepare statement");
+    prepared_.insert(s.prepared_as);
+  }
   if (PQenterPipelineMode(c) != 1) checked(nullptr, "cannot enter pipeline mode");
   bool sent = true;
   for (const Statement& s : statements) {
-    sent = sent && PQsendQueryParams(c, s.sql.c_str(), s.params.count(), nullptr, s.params.values(), s.params.lengths(),
-                                     s.params.formats(), 1) == 1;
+    sent = sent && (s.prepared_as.empty()
+                        ? PQsendQueryParams(c, s.sql.c_str(), s.params.count(), nullptr, s.params.values(),
+                                            s.params.lengths(), s.params.formats(), 1)
+                        : PQsendQueryPrepared(c, s.prepared_as.c_str(), s.params.count(), s.params.values(),
+                                              s.params.lengths(), s.params.formats(), 1)) == 1;
   }
   sent = sent && PQpipelineSync(c) == 1;
   std::vector<Result> results;

@@ -28,7 +28,6 @@ using postgresql::rollback_quietly;
 constexpr std::int64_t kMigrationLock = 0x6d616e64617465;
 // Rows per INSERT: a statement carries at most 65535 parameters.
 constexpr std::size_t kRowsPerInsert = 1000;
-constexpr std::size_t kKeysPerQuery = 1000;
 
 Hash to_hash(std::string_view bytes) {
   Hash h{};
@@ -73,7 +72,8 @@ class PostgresStore final : public Store {
     try {
       // Every writer on every server queues here: the head row's lock is
       // what makes indices gap-free and the tree one tree.
-      const auto head = c->pipeline({{"BEGIN", Params()}, {"SELECT size FROM ledger_head WHERE id = 1 FOR UPDATE", Params()}});
+      const auto head = c->pipeline({{"BEGIN", Params(), ""},
+                                      {"SELECT size FROM ledger_head WHERE id = 1 FOR UPDATE", Params(), "lock_head"}});
       const auto size = static_cast<std::uint64_t>(head[1].integer(0, 0));
       const NodeReader nodes = [&](std::span<const NodeId> ids) { return read_nodes(*c, ids); };
       const Sequenced appended = sequence(size, nodes);
@@ -83,9 +83,9 @@ class PostgresStore final : public Store {
       add_record_writes(*c, appended.puts, writes);
       if (!appended.rows.empty()) {
         writes.push_back({"UPDATE ledger_head SET size = $1 WHERE id = 1",
-                          Params().integer(static_cast<std::int64_t>(size + appended.rows.size()))});
+                          Params().integer(static_cast<std::int64_t>(size + appended.rows.size())), "set_size"});
       }
-      writes.push_back({"COMMIT", Params()});
+      writes.push_back({"COMMIT", Params(), ""});
       c->pipeline(writes);
     } catch (...) {
       rollback_quietly(*c);
@@ -267,7 +267,7 @@ class PostgresStore final : public Store {
   std::vector<std::optional<Record>> records_at(std::span<const std::pair<std::string, std::string>> keys) override {
     auto c = pool_.acquire();
     std::map<Key, Record> found;
-    rows_at(*c, "kind, id, ref, version, body", keys, [&](Result& r, int i) {
+    rows_at(*c, "records_at", "kind, id, ref, version, body", keys, [&](Result& r, int i) {
       Record record{r.text(i, 0), r.text(i, 1), r.text(i, 2), r.integer(i, 3), r.text(i, 4)};
       found.emplace(Key{record.kind, record.id}, std::move(record));
     });
@@ -417,56 +417,52 @@ class PostgresStore final : public Store {
     return out;
   }
 
+  // One prepared statement for the whole batch, its columns as arrays.
   static void add_row_inserts(std::span<const LedgerRow> rows, std::vector<postgresql::Statement>& out) {
-    for (std::size_t start = 0; start < rows.size(); start += kRowsPerInsert) {
-      const std::size_t n = std::min(kRowsPerInsert, rows.size() - start);
-      std::string sql = "INSERT INTO ledger_entry (idx, leaf_hash, nodes, type, body) VALUES ";
-      Params params;
-      for (std::size_t i = 0; i < n; ++i) {
-        const LedgerRow& row = rows[start + i];
-        const std::size_t p = i * 5;
-        sql += (i > 0 ? ",($" : "($") + std::to_string(p + 1) + "::bigint,$" + std::to_string(p + 2) + "::bytea,$" +
-               std::to_string(p + 3) + "::bytea,$" + std::to_string(p + 4) + "::text,$" + std::to_string(p + 5) + "::bytea)";
-        params.integer(static_cast<std::int64_t>(row.index))
-            .bytes(std::span<const std::uint8_t>(row.leaf_hash))
-            .bytes(std::string_view(row.nodes))
-            .text(row.type)
-            .bytes(std::string_view(row.body));
-      }
-      out.push_back({std::move(sql), std::move(params)});
+    if (rows.empty()) return;
+    std::vector<std::int64_t> indices;
+    std::vector<std::string_view> leaf_hashes, nodes, types, bodies;
+    for (const LedgerRow& row : rows) {
+      indices.push_back(static_cast<std::int64_t>(row.index));
+      leaf_hashes.emplace_back(reinterpret_cast<const char*>(row.leaf_hash.data()), row.leaf_hash.size());
+      nodes.push_back(row.nodes);
+      types.push_back(row.type);
+      bodies.push_back(row.body);
     }
+    Params params;
+    params.integer_array(indices).bytes_array(leaf_hashes).bytes_array(nodes).text_array(types).bytes_array(bodies);
+    out.push_back({"INSERT INTO ledger_entry (idx, leaf_hash, nodes, type, body) "
+                   "SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::text[], $5::bytea[])",
+                   std::move(params), "insert_rows"});
   }
 
   using Key = std::pair<std::string, std::string>;
 
-  // "($1::text,$2::text),($3::text,$4::text),…" for `keys`, whose texts go
-  // into `params` in that order.
-  static std::string key_list(std::span<const Key> keys, Params& params) {
-    std::string out;
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-      out += (i > 0 ? ",($" : "($") + std::to_string(2 * i + 1) + "::text,$" + std::to_string(2 * i + 2) + "::text)";
-      params.text(keys[i].first).text(keys[i].second);
-    }
-    return out;
-  }
-
-  // The state_record rows of `keys` that exist, `columns` of each visited,
-  // in queries of at most kKeysPerQuery keys.
+  // The state_record rows of `keys` that exist, `columns` of each visited:
+  // one prepared statement (`name`) taking the keys as two arrays.
   template <typename Visit>
-  static void rows_at(Connection& c, const char* columns, std::span<const Key> keys, Visit visit) {
-    for (std::size_t start = 0; start < keys.size(); start += kKeysPerQuery) {
-      const std::size_t n = std::min(kKeysPerQuery, keys.size() - start);
-      Params params;
-      Result r = c.query(std::string("SELECT ") + columns + " FROM state_record WHERE (kind, id) IN (" +
-                             key_list(keys.subspan(start, n), params) + ")",
-                         params);
-      for (int i = 0; i < r.rows(); ++i) visit(r, i);
+  static void rows_at(Connection& c, const std::string& name, const char* columns, std::span<const Key> keys,
+                      Visit visit) {
+    if (keys.empty()) return;
+    std::vector<std::string_view> kinds, ids;
+    kinds.reserve(keys.size());
+    ids.reserve(keys.size());
+    for (const Key& key : keys) {
+      kinds.push_back(key.first);
+      ids.push_back(key.second);
     }
+    Params params;
+    params.text_array(kinds).text_array(ids);
+    Result r = c.prepared(name,
+                          std::string("SELECT ") + columns +
+                              " FROM state_record WHERE (kind, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+                          params);
+    for (int i = 0; i < r.rows(); ++i) visit(r, i);
   }
 
   static std::map<Key, std::int64_t> current_versions(Connection& c, const std::vector<Key>& keys) {
     std::map<Key, std::int64_t> out;
-    rows_at(c, "kind, id, version", keys, [&](Result& r, int i) { out[{r.text(i, 0), r.text(i, 1)}] = r.integer(i, 2); });
+    rows_at(c, "versions_at", "kind, id, version", keys, [&](Result& r, int i) { out[{r.text(i, 0), r.text(i, 1)}] = r.integer(i, 2); });
     return out;
   }
 
@@ -493,21 +489,22 @@ class PostgresStore final : public Store {
     }
     std::vector<std::pair<const RecordPut*, std::int64_t>> writes;
     for (const auto& [key, put] : last) writes.emplace_back(put, versions[key]);
-    for (std::size_t start = 0; start < writes.size(); start += kRowsPerInsert) {
-      const std::size_t n = std::min(kRowsPerInsert, writes.size() - start);
-      std::string sql = "INSERT INTO state_record (kind, id, ref, version, body) VALUES ";
-      Params params;
-      for (std::size_t i = 0; i < n; ++i) {
-        const auto& [put, version] = writes[start + i];
-        const std::size_t p = i * 5;
-        sql += (i > 0 ? ",($" : "($") + std::to_string(p + 1) + "::text,$" + std::to_string(p + 2) + "::text,$" +
-               std::to_string(p + 3) + "::text,$" + std::to_string(p + 4) + "::bigint,$" + std::to_string(p + 5) + "::text)";
-        params.text(put->kind).text(put->id).text(put->ref).integer(version).text(put->body);
-      }
-      out.push_back({sql + " ON CONFLICT (kind, id) DO UPDATE SET ref = EXCLUDED.ref, version = EXCLUDED.version, "
-                           "body = EXCLUDED.body",
-                     std::move(params)});
+    if (writes.empty()) return;
+    std::vector<std::string_view> kinds, ids, refs, bodies;
+    std::vector<std::int64_t> versions_written;
+    for (const auto& [put, version] : writes) {
+      kinds.push_back(put->kind);
+      ids.push_back(put->id);
+      refs.push_back(put->ref);
+      versions_written.push_back(version);
+      bodies.push_back(put->body);
     }
+    Params params;
+    params.text_array(kinds).text_array(ids).text_array(refs).integer_array(versions_written).text_array(bodies);
+    out.push_back({"INSERT INTO state_record (kind, id, ref, version, body) "
+                   "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) "
+                   "ON CONFLICT (kind, id) DO UPDATE SET ref = EXCLUDED.ref, version = EXCLUDED.version, body = EXCLUDED.body",
+                   std::move(params), "upsert_records"});
   }
 
   ConnectionPool pool_;

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "store/postgresql/postgresql_store.h"
@@ -27,6 +28,13 @@ class Params {
   Params& integer(std::int64_t value);
   Params& bytes(std::string_view value);
   Params& bytes(std::span<const std::uint8_t> value);
+  // One array parameter, as a text-format array literal (cast it in the
+  // SQL: $n::text[], $n::bytea[], $n::bigint[]). A statement that takes a
+  // batch as arrays (unnest) has one text whatever the batch's size, so it
+  // is prepared once instead of parsed and planned per batch.
+  Params& text_array(std::span<const std::string_view> values);
+  Params& bytes_array(std::span<const std::string_view> values);
+  Params& integer_array(std::span<const std::int64_t> values);
   int count() const { return static_cast<int>(values_.size()); }
   // Pointers into the values, taken when asked for: a moved Params (or a
   // short string moved with it) has its bytes elsewhere.
@@ -62,8 +70,13 @@ class Result {
 };
 
 struct Statement {
+  Statement(std::string text, Params parameters, std::string name = {})
+      : sql(std::move(text)), params(std::move(parameters)), prepared_as(std::move(name)) {}
   std::string sql;
   Params params;
+  // When set, the statement is prepared under this name once per
+  // connection (before the pipeline that first sends it).
+  std::string prepared_as;
 };
 
 class Connection {
