@@ -3,6 +3,7 @@
 #include "broker/lookups.h"
 #include "broker/step.h"
 #include "broker/internal/policy_context.h"
+#include "broker/internal/decision_retries.h"
 #include "broker/internal/remembered_uses.h"
 #include "broker/internal/replay_window.h"
 #include "broker/internal/seen_proofs.h"
@@ -48,6 +49,7 @@ Broker::Broker(store::Store& store, ledger::Ledger& ledger, const keys::SharedKe
       policy_cache_(std::make_unique<PolicyContextCache>(store)),
       task_turns_(std::make_unique<TaskTurns>()),
       remembered_uses_(std::make_unique<RememberedUses>()),
+      retries_(std::make_unique<DecisionRetries>()),
       proofs_kept_by_jti_alone_until_(note_time_ordered_proofs(store_, now())),
       seen_proofs_(ledger_.claims([&] {
         return std::make_shared<ReplayWindow>(store_, proof_claim_lifetime(settings_.proof_max_age));

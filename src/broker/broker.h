@@ -45,6 +45,7 @@ namespace mandate::broker {
 class PolicyContextCache;  // policy_context.h
 class TaskTurns;           // internal/task_turns.h
 class RememberedUses;     // internal/remembered_uses.h
+class DecisionRetries;    // internal/decision_retries.h
 
 // What kind of caller acts: a registered actor of the home, the home's
 // operator, or a presenter whose possession of a mandate was not proven.
@@ -432,9 +433,11 @@ class Broker {
   DecisionResult authorize(const DecisionRequest& request, const std::optional<Caller>& asked_by);
   // The same for a caller that must not wait (a network thread). False,
   // with nothing done, when deciding could wait: a tool call (it may be
-  // held), a store whose reads go over the network, a policy set not
-  // checked lately, another decision on the same task in flight in this
-  // process. Else true, and `done` is told the recorded decision, or the
+  // held), a policy set not checked lately, another decision on the same
+  // task in flight in this process, and on a store whose reads go over the
+  // network anything not decidable from memory alone (the mandate's state
+  // and use counts remembered, the seen proofs loaded; a deny, which is
+  // decided on fresh reads). Else true, and `done` is told the recorded decision, or the
   // error, on the thread that committed it; it must not block or throw.
   // A commit that finds a record moved decides again there, on fresh
   // state. Bad input throws before anything is decided, as authorize does.
@@ -549,8 +552,12 @@ class Broker {
   DecisionCall decision_call(const DecisionRequest& request, const std::optional<Caller>& asked_by) const;
   // One attempt without waiting, its commit's callback deciding again on a
   // conflict; `fresh` reads the state instead of using a remembered one.
-  void decide_without_waiting(const std::shared_ptr<AsyncDecision>& call,
-                              std::shared_ptr<const PolicyContext> context, bool fresh);
+  // `memory_only` (a store whose reads wait, on a thread that must not):
+  // false, with nothing done, where the attempt would have to read.
+  bool decide_without_waiting(const std::shared_ptr<AsyncDecision>& call,
+                              std::shared_ptr<const PolicyContext> context, bool fresh, bool memory_only);
+  // The mandate's remembered state, or nullptr; reads nothing.
+  std::shared_ptr<const DecisionState> remembered_state(const token::MandateClaims& claims);
   static constexpr std::uint64_t kDecisionConflict = ~std::uint64_t{0};
   std::uint64_t record_decision(const DecisionCall& call, core::Timestamp at, const Presentation& p,
                                 const DecisionResult& result);
@@ -565,6 +572,9 @@ class Broker {
   // Use counts as this process last read or committed them, recalled by a
   // decision on a remembered state (internal/remembered_uses.h).
   std::unique_ptr<RememberedUses> remembered_uses_;
+  // Where reads wait, conflicts of decisions made without waiting are
+  // decided again here, off the committing thread.
+  std::unique_ptr<DecisionRetries> retries_;
   // Read once: noted by the first broker to open the home (seen_proofs.h).
   std::optional<core::Timestamp> proofs_kept_by_jti_alone_until_;
   // The proofs decisions accepted, held while they could be presented

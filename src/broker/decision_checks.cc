@@ -178,13 +178,14 @@ Verdict take_proof(const std::expected<token::VerifiedProof, token::ProofRejecti
 
 Verdict check_uses_and_proof(store::Store& store, ledger::ClaimRegister& seen_proofs, const DecisionRequest& request,
                              const Settings& settings, core::Timestamp at, Presentation& p, RememberedUses* memory,
-                             bool recall) {
+                             bool recall, bool may_read) {
   const bool by_certificate = p.claims->key_binding.kind == core::KeyBindingKind::x5t_s256;
   std::optional<std::expected<token::VerifiedProof, token::ProofRejection>> proof;
   if (!by_certificate) proof = verify_presented_proof(request, settings, at, p);
   // From memory, or one read for the counters (one read transaction on
   // SQLite, one query on PostgreSQL); seen proofs are in memory.
   p.uses_recalled = memory && recall && memory->recall(p.uses);
+  if (!p.uses_recalled && !may_read) return Failure{kWouldWait, "the use counts are not in memory"};
   if (!p.uses_recalled) {
     std::vector<Key> keys;
     keys.reserve(p.uses.size());

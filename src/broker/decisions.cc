@@ -7,6 +7,7 @@
 #include "broker/internal/decision_checks.h"
 #include "broker/key_acceptance.h"
 #include "broker/step.h"
+#include "broker/internal/decision_retries.h"
 #include "broker/internal/policy_context.h"
 #include "broker/internal/remembered_uses.h"
 #include "broker/internal/replay_window.h"
@@ -115,6 +116,12 @@ std::shared_ptr<const Broker::VerifiedToken> Broker::verified_token(const std::s
 
 // The decision state of a mandate, as remembered from an earlier decision
 // when `remembered` allows and one is, else read now (and remembered).
+std::shared_ptr<const DecisionState> Broker::remembered_state(const token::MandateClaims& claims) {
+  std::lock_guard lock(cache_mu_);
+  const auto it = decision_states_.find(claims.jti);
+  return it == decision_states_.end() ? nullptr : it->second;
+}
+
 std::shared_ptr<const DecisionState> Broker::decision_state(const token::MandateClaims& claims, bool remembered,
                                                             bool& was_remembered) {
   was_remembered = false;
@@ -163,14 +170,14 @@ namespace {
 
 // The checks after the token's own, in their order: the first that fails
 // decides and the later ones do not run.
-void run_checks(store::Store& store, ledger::ClaimRegister& seen_proofs, RememberedUses& uses, bool recall,
+void run_checks(store::Store& store, ledger::ClaimRegister& seen_proofs, RememberedUses& uses, bool recall, bool may_read,
                 const Settings& settings, const Broker::PolicyContext& context,
                 const Broker::DecisionCall& call, core::Timestamp at, Presentation& p, DecisionResult& result,
                 std::optional<Failure>& failure) {
   if (failure || !p.claims) return;
   failure = check_audience(*p.claims, call.audience, settings);
   if (!failure) failure = check_revocation(call.token_hash, at, p);
-  if (!failure) failure = check_uses_and_proof(store, seen_proofs, call.request, settings, at, p, &uses, recall);
+  if (!failure) failure = check_uses_and_proof(store, seen_proofs, call.request, settings, at, p, &uses, recall, may_read);
   if (!failure) failure = check_scope(*p.claims, call.request);
   if (!failure) failure = check_policy(context, call.request, call.user_context, p, result);
 }
@@ -287,7 +294,7 @@ DecisionResult Broker::authorize(const DecisionRequest& request, const std::opti
     }
     const std::shared_ptr<const PolicyContext> context = policy_cache_->current();
     result.policy_set_hash = context->policy_set_hash;
-    run_checks(store_, *seen_proofs_, *remembered_uses_, remembered, settings_, *context, call, at, p, result, failure);
+    run_checks(store_, *seen_proofs_, *remembered_uses_, remembered, true, settings_, *context, call, at, p, result, failure);
     if (failure && (state_was_remembered || p.uses_recalled)) {
       remembered = false;
       continue;
@@ -354,7 +361,12 @@ struct Broker::AsyncDecision {
 
 bool Broker::authorize_without_waiting(const DecisionRequest& request, const std::optional<Caller>& asked_by,
                                        DecisionDone done) {
-  if (request.tool_call || !store_.reads_never_wait()) return false;
+  if (request.tool_call) return false;
+  // A store whose reads wait (PostgreSQL): only what is decided from
+  // memory alone, the mandate's state and use counts remembered and the
+  // proofs accepted so far loaded.
+  const bool memory_only = !store_.reads_never_wait();
+  if (memory_only && !seen_proofs_->answers_from_memory()) return false;
   std::shared_ptr<const PolicyContext> context = policy_cache_->current_if_checked();
   if (!context) return false;
   auto async = std::make_shared<AsyncDecision>();
@@ -369,12 +381,15 @@ bool Broker::authorize_without_waiting(const DecisionRequest& request, const std
     async->turn = std::move(*turn);
   }
   async->done = std::move(done);
-  decide_without_waiting(async, std::move(context), false);
+  if (!decide_without_waiting(async, std::move(context), false, memory_only)) {
+    async->turn.end();
+    return false;
+  }
   return true;
 }
 
-void Broker::decide_without_waiting(const std::shared_ptr<AsyncDecision>& async,
-                                    std::shared_ptr<const PolicyContext> context, bool fresh) {
+bool Broker::decide_without_waiting(const std::shared_ptr<AsyncDecision>& async,
+                                    std::shared_ptr<const PolicyContext> context, bool fresh, bool memory_only) {
   const DecisionCall& call = *async->call;
   bool remembered = !fresh;
   for (;;) {
@@ -393,10 +408,19 @@ void Broker::decide_without_waiting(const std::shared_ptr<AsyncDecision>& async,
     Presentation p;
     p.token_ath = call.token_ath;
     bool state_was_remembered = false;
-    if (verified) present(*verified, decision_state(verified->claims, remembered, state_was_remembered), p, result);
+    if (verified) {
+      auto state = memory_only ? remembered_state(verified->claims) : decision_state(verified->claims, remembered, state_was_remembered);
+      if (!state) return false;  // not in memory: nothing done yet
+      state_was_remembered = state_was_remembered || memory_only;
+      present(*verified, std::move(state), p, result);
+    }
     result.policy_set_hash = context->policy_set_hash;
-    run_checks(store_, *seen_proofs_, *remembered_uses_, remembered, settings_, *context, call, at, p, result, failure);
+    run_checks(store_, *seen_proofs_, *remembered_uses_, remembered, !memory_only, settings_, *context, call, at, p,
+               result, failure);
+    if (failure && failure->check == kWouldWait) return false;
     if (failure && (state_was_remembered || p.uses_recalled)) {
+      // A deny is decided on fresh reads: by a thread that may wait.
+      if (memory_only) return false;
       remembered = false;
       continue;
     }
@@ -407,14 +431,25 @@ void Broker::decide_without_waiting(const std::shared_ptr<AsyncDecision>& async,
     if (decided->allow) used = std::move(p.uses);
     step.commit_without_waiting(ledger_, [this, async, decided, used = std::move(used)](std::uint64_t index,
                                                                                        std::exception_ptr error) {
-      // On the committing thread: a conflict is decided again here, on
-      // state read afresh, still in the task's turn.
+      // On the committing thread: a conflict is decided again, on state
+      // read afresh, still in the task's turn; where reads wait, by the
+      // retry thread, so that no commit waits for them.
       try {
         if (error && is_conflict(error)) {
           if (++async->attempt >= kMaxDecisionAttempts) {
             fail(ErrorKind::conflict, "the decision kept racing other decisions on its task");
           }
-          decide_without_waiting(async, policy_cache_->current(), true);
+          if (store_.reads_never_wait()) {
+            decide_without_waiting(async, policy_cache_->current(), true, false);
+          } else {
+            retries_->post([this, async] {
+              try {
+                decide_without_waiting(async, policy_cache_->current(), true, false);
+              } catch (...) {
+                async->finish(nullptr, std::current_exception());
+              }
+            });
+          }
           return;
         }
         if (error) std::rethrow_exception(error);
@@ -425,7 +460,7 @@ void Broker::decide_without_waiting(const std::shared_ptr<AsyncDecision>& async,
         async->finish(nullptr, std::current_exception());
       }
     });
-    return;
+    return true;
   }
 }
 

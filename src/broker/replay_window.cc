@@ -81,6 +81,11 @@ void ReplayWindow::committed(std::uint64_t from, std::uint64_t to, std::span<con
   if (through_ >= from) through_ = std::max(through_, to);
 }
 
+bool ReplayWindow::answers_from_memory() {
+  std::lock_guard lock(mu_);
+  return loaded_;
+}
+
 std::size_t ReplayWindow::held_count() {
   std::lock_guard lock(mu_);
   return held_.size();

@@ -39,6 +39,9 @@ class ClaimRegister {
   // Learns the claims of every committed row before `size` it has not seen.
   virtual void catch_up(std::uint64_t size) = 0;
   virtual bool held(const std::string& kind, const std::string& id) = 0;
+  // True when held() answers from memory, reading nothing (a register
+  // reads the ledger once, when first asked).
+  virtual bool answers_from_memory() = 0;
   // Rows [from, to), appended by this process, committed with `claims`:
   // these are held now, and if the register had learned every row before
   // `from` it has learned every row before `to`.

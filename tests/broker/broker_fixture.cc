@@ -7,8 +7,10 @@
 
 namespace mandate::broker {
 
-BrokerTest::BrokerTest()
-    : store(store::create_sqlite_store((tmp / "m.db").string())),
+BrokerTest::BrokerTest() : BrokerTest(nullptr) {}
+
+BrokerTest::BrokerTest(std::unique_ptr<store::Store> given)
+    : store(given ? std::move(given) : store::create_sqlite_store((tmp / "m.db").string())),
       ledger(std::make_unique<ledger::Ledger>(*store, "test/broker")),
       keyring(std::make_unique<keys::SharedKeyring>(keys::Keyring::create(tmp / "keys").value())),
       clock_now(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())) {}

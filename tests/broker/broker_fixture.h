@@ -22,6 +22,8 @@ inline constexpr const char* kWorkload = "spiffe://example.org/ci/deployer";
 class BrokerTest : public ::testing::Test {
  protected:
   BrokerTest();
+  // Over the given store instead of a SQLite one in the temp dir.
+  explicit BrokerTest(std::unique_ptr<store::Store> given);
   void SetUp() override;
 
   Caller as(const std::string& id, CallerKind kind = CallerKind::human) { return {id, kind, "test"}; }

@@ -300,6 +300,7 @@ class ClaimsHeldInASet final : public ClaimRegister {
     std::lock_guard lock(mu);
     return keys.contains(kind + "/" + id);
   }
+  bool answers_from_memory() override { return true; }
   void committed(std::uint64_t from, std::uint64_t to, std::span<const store::RecordPut> claims) override {
     std::lock_guard lock(mu);
     for (const auto& c : claims) keys.insert(c.kind + "/" + c.id);

@@ -40,6 +40,10 @@ struct Broker::Failure {
 using Failure = Broker::Failure;
 using Verdict = std::optional<Failure>;
 
+// Not a check's failure: a decision that must not wait (on a store whose
+// reads wait) would have had to read. It is handed to a thread that may.
+inline constexpr const char* kWouldWait = "would wait";
+
 // A use counter as read, with the version its commit must still find.
 struct UseCount {
   const char* kind;  // kUsesKind (a mandate) or kTaskUsesKind (the task's budget)
@@ -125,10 +129,11 @@ Verdict check_revocation(const std::string& token_hash, core::Timestamp at, Pres
 // before the read, but a spent counter is still the failure reported before
 // a bad proof. Sets presenter and proof_jti as far as proven.
 // With `memory`, the counts read are noted in it, and with `recall` they
-// are taken from it instead of read when it has them all.
+// are taken from it instead of read when it has them all; without
+// `may_read`, counts it does not have fail as kWouldWait.
 Verdict check_uses_and_proof(store::Store& store, ledger::ClaimRegister& seen_proofs, const DecisionRequest& request,
                              const Settings& settings, core::Timestamp at, Presentation& p,
-                             RememberedUses* memory = nullptr, bool recall = false);
+                             RememberedUses* memory = nullptr, bool recall = false, bool may_read = true);
 // The action on the resource is inside the approved authorization_details.
 Verdict check_scope(const token::MandateClaims& claims, const DecisionRequest& request);
 

@@ -50,6 +50,7 @@ class ReplayWindow final : public ledger::ClaimRegister {
 
   void catch_up(std::uint64_t size) override;
   bool held(const std::string& kind, const std::string& id) override;
+  bool answers_from_memory() override;
   void committed(std::uint64_t from, std::uint64_t to, std::span<const store::RecordPut> claims) override;
 
   std::size_t held_count();  // for tests
