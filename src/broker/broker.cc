@@ -52,7 +52,7 @@ Broker::Broker(store::Store& store, ledger::Ledger& ledger, const keys::SharedKe
       retries_(std::make_unique<DecisionRetries>()),
       proofs_kept_by_jti_alone_until_(note_time_ordered_proofs(store_, now())),
       seen_proofs_(ledger_.claims([&] {
-        return std::make_shared<ReplayWindow>(store_, proof_claim_lifetime(settings_.proof_max_age));
+        return std::make_shared<ReplayWindow>(store_, proof_claim_lifetime(settings_.proof_max_age), clock_);
       })) {}
 
 // Decisions made without waiting may still be in the ledger's queue; each

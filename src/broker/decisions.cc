@@ -114,14 +114,14 @@ std::shared_ptr<const Broker::VerifiedToken> Broker::verified_token(const std::s
   return entry;
 }
 
-// The decision state of a mandate, as remembered from an earlier decision
-// when `remembered` allows and one is, else read now (and remembered).
 std::shared_ptr<const DecisionState> Broker::remembered_state(const token::MandateClaims& claims) {
   std::lock_guard lock(cache_mu_);
   const auto it = decision_states_.find(claims.jti);
   return it == decision_states_.end() ? nullptr : it->second;
 }
 
+// The decision state of a mandate, as remembered from an earlier decision
+// when `remembered` allows and one is, else read now (and remembered).
 std::shared_ptr<const DecisionState> Broker::decision_state(const token::MandateClaims& claims, bool remembered,
                                                             bool& was_remembered) {
   was_remembered = false;

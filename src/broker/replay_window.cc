@@ -6,6 +6,7 @@
 #include <cstring>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include "broker/broker.h"
 #include "core/error.h"
@@ -32,8 +33,9 @@ std::optional<core::Timestamp> entry_time(std::string_view body) {
 
 std::string claim_body(core::Timestamp until) { return std::to_string(until.time_since_epoch().count()); }
 
-ReplayWindow::ReplayWindow(store::Store& store, std::chrono::microseconds lifetime)
-    : store_(store), lifetime_(lifetime) {}
+ReplayWindow::ReplayWindow(store::Store& store, std::chrono::microseconds lifetime,
+                           std::function<core::Timestamp()> clock)
+    : store_(store), lifetime_(lifetime), clock_(std::move(clock)) {}
 
 std::size_t ReplayWindow::KeyHash::operator()(const Key& key) const {
   std::size_t h = 0;
@@ -98,7 +100,7 @@ void ReplayWindow::load_locked() {
   if (size > 0) {
     const auto last = store_.ledger_row(size - 1);
     const auto last_time = last ? entry_time(last->body) : std::nullopt;
-    start = last_time ? first_row_since(*last_time - lifetime_ - kReadMargin, size) : 0;
+    start = last_time ? first_row_since(std::min(*last_time, clock_()) - lifetime_ - kReadMargin, size) : 0;
   }
   learn_locked(start, size);
   through_ = size;
@@ -136,12 +138,12 @@ void ReplayWindow::learn_locked(std::uint64_t from, std::uint64_t to) {
 }
 
 void ReplayWindow::hold_locked(const Key& key, core::Timestamp until) {
-  latest_ = std::max(latest_, until - lifetime_);
-  while (!by_expiry_.empty() && by_expiry_.front().first < latest_) {
+  const core::Timestamp now = clock_();
+  while (!by_expiry_.empty() && by_expiry_.front().first < now) {
     held_.erase(by_expiry_.front().second);
     by_expiry_.pop_front();
   }
-  if (until < latest_) return;  // could no longer be presented
+  if (until < now) return;  // could no longer be presented
   if (held_.insert(key).second) by_expiry_.emplace_back(until, key);
 }
 

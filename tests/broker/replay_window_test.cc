@@ -61,7 +61,7 @@ TEST_F(ReplayWindowTest, AWindowOpenedLaterHoldsTheProofsOfTheRecentDecisionsOnl
   const std::string recent_proof = prove(m.token);
   ASSERT_TRUE(decide(m.token, recent_proof, *broker).allow);
 
-  ReplayWindow opened(*store, lifetime());
+  ReplayWindow opened(*store, lifetime(), [this] { return clock_now; });
   EXPECT_TRUE(opened.held(kProofClaimKind, jti_of(recent_proof)));
   EXPECT_FALSE(opened.held(kProofClaimKind, jti_of(old_proof)));
   EXPECT_EQ(opened.held_count(), 1u);
@@ -74,26 +74,30 @@ TEST_F(ReplayWindowTest, AWindowOpenedLaterHoldsTheProofsOfTheRecentDecisionsOnl
   EXPECT_EQ(replay.decided_by, "proof");
 }
 
-// Expiry follows the ledger's time (the latest decision's), not a clock.
+// A claim is forgotten once this process's clock has passed its end: the
+// times another server writes, its clock an hour ahead, end nothing here.
 TEST_F(ReplayWindowTest, AClaimIsForgottenOnceItsProofCouldNoLongerBeFresh) {
-  ReplayWindow window(*store, lifetime());
+  ReplayWindow window(*store, lifetime(), [this] { return clock_now; });
   const auto claim = [](const std::string& id, core::Timestamp until) {
     store::RecordPut put{kProofClaimKind, id, "", claim_body(until), store::kAbsent, false};
     put.claim = true;
-    return put;
+    return std::vector<store::RecordPut>{put};
   };
   ASSERT_FALSE(window.held(kProofClaimKind, "first")) << "loads the home: no decisions in it";
-  const std::vector<store::RecordPut> first{claim("first", clock_now + lifetime())};
-  window.committed(0, 0, first);
+  const core::Timestamp start = clock_now;
+  window.committed(0, 0, claim("first", start + lifetime()));
   EXPECT_TRUE(window.held(kProofClaimKind, "first"));
-  const std::vector<store::RecordPut> at_its_end{claim("second", clock_now + 2 * lifetime())};
-  window.committed(0, 0, at_its_end);
+  window.committed(0, 0, claim("ahead", start + std::chrono::hours(1) + lifetime()));
+  EXPECT_TRUE(window.held(kProofClaimKind, "first")) << "another server's time ends nothing";
+
+  clock_now = start + lifetime();
+  window.committed(0, 0, claim("second", clock_now + lifetime()));
   EXPECT_TRUE(window.held(kProofClaimKind, "first")) << "held through the end of its lifetime";
-  const std::vector<store::RecordPut> after{claim("third", clock_now + 2 * lifetime() + std::chrono::seconds(1))};
-  window.committed(0, 0, after);
+  clock_now += std::chrono::seconds(1);
+  window.committed(0, 0, claim("third", clock_now + lifetime()));
   EXPECT_FALSE(window.held(kProofClaimKind, "first"));
   EXPECT_TRUE(window.held(kProofClaimKind, "second"));
-  EXPECT_EQ(window.held_count(), 2u);
+  EXPECT_EQ(window.held_count(), 3u) << "ahead, second and third";
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <span>
 #include <string>
@@ -45,8 +46,11 @@ std::string claim_body(core::Timestamp until);
 class ReplayWindow final : public ledger::ClaimRegister {
  public:
   // `lifetime`: how long after a decision's time its proof could still be
-  // accepted anywhere (the proofs' maximum age and twice the clock skew).
-  ReplayWindow(store::Store& store, std::chrono::microseconds lifetime);
+  // accepted anywhere (proof_claim_lifetime). `clock`: the one this
+  // process's freshness checks use, and so the one that says when a claim
+  // has expired; the times other servers write (their clocks may run
+  // ahead) never end a claim here.
+  ReplayWindow(store::Store& store, std::chrono::microseconds lifetime, std::function<core::Timestamp()> clock);
 
   void catch_up(std::uint64_t size) override;
   bool held(const std::string& kind, const std::string& id) override;
@@ -69,12 +73,10 @@ class ReplayWindow final : public ledger::ClaimRegister {
 
   store::Store& store_;
   const std::chrono::microseconds lifetime_;
+  const std::function<core::Timestamp()> clock_;
   std::mutex mu_;
   bool loaded_ = false;
   std::uint64_t through_ = 0;  // every row before it learned
-  // The latest decision time seen: what expires is measured against the
-  // ledger's own time, not a clock (a test's clock may stand still).
-  core::Timestamp latest_{};
   std::unordered_set<Key, KeyHash> held_;
   std::deque<std::pair<core::Timestamp, Key>> by_expiry_;  // in the order held; about time order
 };
