@@ -325,7 +325,12 @@ std::string with_entry_member(const std::string& body, std::uint64_t index) {
 }  // namespace
 
 std::vector<Ledger::Waiter*> Ledger::without_held_claims(const std::vector<Waiter*>& batch, std::uint64_t size) {
-  claims_->catch_up(size);
+  std::shared_ptr<ClaimRegister> claims;
+  {
+    std::lock_guard lock(claims_mu_);
+    claims = claims_;
+  }
+  claims->catch_up(size);
   std::set<std::pair<std::string, std::string>> made;  // by the waiters admitted so far
   std::vector<Waiter*> admitted;
   admitted.reserve(batch.size());
@@ -336,7 +341,7 @@ std::vector<Ledger::Waiter*> Ledger::without_held_claims(const std::vector<Waite
     for (const store::RecordPut& put : w->puts) {
       if (!put.claim) continue;
       auto key = std::make_pair(put.kind, put.id);
-      if (made.contains(key) || claims_->held(put.kind, put.id)) {
+      if (made.contains(key) || claims->held(put.kind, put.id)) {
         w->error = std::make_exception_ptr(
             Error(ErrorKind::conflict, put.kind + " " + put.id + " is already claimed by another entry; nothing was recorded"));
         free = false;
