@@ -260,6 +260,8 @@ struct Evaluation {
   std::optional<std::string> traceparent;
 };
 
+// The ledger entry type of a mandate-bound decision (authorize).
+inline constexpr std::string_view kDecisionEntry = "decision";
 // The ledger entry types of AuthZEN's decisions and searches: most entries
 // under load, and never about a task (followers of task entries skip them).
 inline constexpr std::string_view kEvaluationEntry = "evaluation";

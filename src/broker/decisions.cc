@@ -199,7 +199,7 @@ void conclude(const std::optional<Failure>& failure, const Presentation& p, Deci
 Step decision_step(store::Store& store, const Broker::DecisionCall& call, core::Timestamp at, const Presentation& p,
                    const DecisionResult& result) {
   const DecisionRequest& request = call.request;
-  Step step("decision", p.presenter, at);
+  Step step(std::string(kDecisionEntry), p.presenter, at);
   // An allow is found from its task by the chain of its uses (entries_about_task);
   // anything else is filed under the task.
   if (p.claims && result.allow) step.ref("task", p.claims->task_id).ref("mandate", p.claims->jti);

@@ -21,8 +21,6 @@ namespace {
 // their decisions' times (a commit's wait, another server's clock).
 constexpr std::chrono::seconds kReadMargin{30};
 
-constexpr std::string_view kDecisionEntry = "decision";
-
 std::optional<core::Timestamp> entry_time(std::string_view body) {
   const auto text = encoding::string_at_pointer(body, "/time");
   return text ? core::parse_timestamp(*text) : std::nullopt;

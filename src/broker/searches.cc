@@ -40,7 +40,7 @@ class DecisionReader {
 
   // False once the search is over (enough found, or older than `since`).
   bool consider(const store::LedgerRow& row) {
-    if (row.type != "decision") return true;
+    if (row.type != kDecisionEntry) return true;
     auto entry = nlohmann::json::parse(row.body);
     const auto time = core::parse_timestamp(entry.value("time", ""));
     if (time && query_.since && *time < *query_.since - kClockOrderMargin) return false;

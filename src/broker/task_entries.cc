@@ -23,7 +23,7 @@ void add_allowed_decisions(store::Store& store, ledger::Ledger& ledger, const st
     const std::uint64_t index = *next;
     nlohmann::json entry = nlohmann::json::parse(ledger.entry_bytes(index));
     const auto& refs = entry.at("refs");
-    if (entry.at("type") != "decision" || !refs.contains("task") || refs.at("task") != task_id) {
+    if (entry.at("type") != kDecisionEntry || !refs.contains("task") || refs.at("task") != task_id) {
       fail(ErrorKind::check_failed,
            "ledger entry " + std::to_string(index) + ", named as a use of task " + task_id + ", is not one of its decisions");
     }

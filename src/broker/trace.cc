@@ -63,7 +63,7 @@ std::vector<Attribution> attribute(const std::vector<TraceStep>& steps) {
     if ((type == "mandate.issued" || type == "mandate.attenuated") && approved) {
       approved_mandates.insert(s.entry.at("refs").at("mandate").get<std::string>());
     }
-    if (type != "decision") continue;
+    if (type != kDecisionEntry) continue;
     Attribution a;
     a.decision_index = s.index;
     a.allowed = s.entry.at("data").at("decision") == "allow";

@@ -1,5 +1,8 @@
 #include "broker_fixture.h"
 
+#include <future>
+#include <utility>
+
 #include "broker/records.h"
 #include "broker/rules_file.h"
 #include "store/sqlite/sqlite_store.h"
@@ -66,6 +69,23 @@ IssuedMandate BrokerTest::issued(const std::string& task_id) { return broker->is
 std::string BrokerTest::prove(const std::string& token, const std::string& action, const std::string& resource,
                               const token::PrivateKey* key) {
   return token::make_proof(key ? *key : executor_key, token, action, resource, clock_now);
+}
+
+std::optional<DecisionResult> BrokerTest::decide_without_waiting(Broker& on, const DecisionRequest& r) {
+  std::promise<std::pair<std::optional<DecisionResult>, std::exception_ptr>> told;
+  auto answer = told.get_future();
+  const auto done = [&](const DecisionResult* result, std::exception_ptr error) {
+    told.set_value({result ? std::optional<DecisionResult>(*result) : std::nullopt, error});
+  };
+  bool taken = false;
+  for (int attempt = 0; attempt < 20 && !taken; ++attempt) {
+    on.policy_snapshot();
+    taken = on.authorize_without_waiting(r, std::nullopt, done);
+  }
+  if (!taken) return std::nullopt;
+  auto [result, error] = answer.get();
+  if (error) std::rethrow_exception(error);
+  return result;
 }
 
 DecisionResult BrokerTest::use(const std::string& token, const std::string& action, const std::string& resource) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "broker/broker.h"
@@ -36,6 +37,13 @@ class BrokerTest : public ::testing::Test {
                     const std::string& resource = "prod/payments", const token::PrivateKey* key = nullptr);
   DecisionResult use(const std::string& token, const std::string& action = "deploy",
                      const std::string& resource = "prod/payments");
+  // Decides on `on` without waiting and waits here for what `done` is
+  // told; nullopt when the broker left the decision to authorize(). The
+  // broker only decides on a policy set checked within the last 100 ms,
+  // and a loaded machine can take longer than that between two
+  // statements: the set is checked again (policy_snapshot) and the call
+  // made again, a few times, before the answer counts as left to authorize.
+  static std::optional<DecisionResult> decide_without_waiting(Broker& on, const DecisionRequest& r);
 
   mandate::testing::TempDir tmp;
   std::unique_ptr<store::Store> store;

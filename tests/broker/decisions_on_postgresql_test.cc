@@ -2,9 +2,6 @@
 // server the tests start): made on the caller's thread only from memory, a
 // deny and anything not remembered left to authorize, and a conflict
 // decided again off the ledger's committing thread.
-#include <future>
-#include <utility>
-
 #include <gtest/gtest.h>
 
 #include "broker/records.h"
@@ -32,42 +29,23 @@ class DecisionsOnPostgresql : protected OnPostgresql, public BrokerTest {
   DecisionRequest request(const std::string& token) {
     return {token, prove(token), "deploy", "prod/payments", "{}", std::nullopt, std::nullopt};
   }
-  // What `done` is told, or nullopt when the broker left the decision to
-  // authorize() (after a few tries: it decides only on a policy set
-  // checked within the last 100 ms).
-  std::optional<DecisionResult> decide(Broker& on, const DecisionRequest& r) {
-    std::promise<std::pair<std::optional<DecisionResult>, std::exception_ptr>> told;
-    auto answer = told.get_future();
-    const auto done = [&](const DecisionResult* result, std::exception_ptr error) {
-      told.set_value({result ? std::optional<DecisionResult>(*result) : std::nullopt, error});
-    };
-    bool taken = false;
-    for (int attempt = 0; attempt < 20 && !taken; ++attempt) {
-      on.policy_snapshot();
-      taken = on.authorize_without_waiting(r, std::nullopt, done);
-    }
-    if (!taken) return std::nullopt;
-    auto [result, error] = answer.get();
-    if (error) std::rethrow_exception(error);
-    return result;
-  }
 };
 
 TEST_F(DecisionsOnPostgresql, OnlyWhatMemoryDecidesIsDecidedWithoutWaiting) {
   ASSERT_FALSE(store->reads_never_wait());
   const auto m = issued(approved_task(scope()));
-  EXPECT_FALSE(decide(*broker, request(m.token))) << "nothing remembered yet, the seen proofs not loaded";
+  EXPECT_FALSE(decide_without_waiting(*broker, request(m.token))) << "nothing remembered yet, the seen proofs not loaded";
   ASSERT_TRUE(use(m.token).allow) << "authorize reads, and remembers";
 
   const DecisionRequest r = request(m.token);
   const auto size = ledger->size();
-  const auto allowed = decide(*broker, r);
+  const auto allowed = decide_without_waiting(*broker, r);
   ASSERT_TRUE(allowed);
   EXPECT_TRUE(allowed->allow);
   EXPECT_EQ(allowed->ledger_index, size);
   EXPECT_EQ(store->record_version(kUsesKind, m.record.mandate.id), 2);
 
-  EXPECT_FALSE(decide(*broker, r)) << "a replay is a deny, decided on fresh reads by a thread that may wait";
+  EXPECT_FALSE(decide_without_waiting(*broker, r)) << "a replay is a deny, decided on fresh reads by a thread that may wait";
   const auto replay = broker->authorize(r);
   EXPECT_FALSE(replay.allow);
   EXPECT_EQ(replay.decided_by, "proof");
@@ -85,7 +63,7 @@ TEST_F(DecisionsOnPostgresql, AConflictIsDecidedAgainOnFreshCounts) {
   Broker other(*other_store, other_ledger, *keyring, settings, [this] { return clock_now; });
   ASSERT_TRUE(other.authorize(request(m.token)).allow);
 
-  const auto third = decide(*broker, request(m.token));
+  const auto third = decide_without_waiting(*broker, request(m.token));
   ASSERT_TRUE(third) << "decided from memory: the counts as this broker last committed them";
   EXPECT_TRUE(third->allow);
   EXPECT_EQ(store->record_version(kUsesKind, m.record.mandate.id), 3);

@@ -2,7 +2,6 @@
 // recorded the same way and told once durable; a commit that finds its
 // state moved is decided again from the committing thread. TaskTurns: a
 // turn taken is not free until it ends, on whichever thread.
-#include <future>
 #include <thread>
 #include <utility>
 
@@ -22,28 +21,7 @@ class DecisionsWithoutWaiting : public BrokerTest {
   DecisionRequest request(const std::string& token) {
     return {token, prove(token), "deploy", "prod/payments", "{}", std::nullopt, std::nullopt};
   }
-  // Decides without waiting and waits here for what `done` is told;
-  // nullopt when the broker left the decision to authorize(). The broker
-  // only decides on a policy set checked within the last 100 ms, and a
-  // loaded machine can take longer than that between two statements: the
-  // set is checked again (policy_snapshot) and the call made again, a few
-  // times, before the answer counts as left to authorize.
-  std::optional<DecisionResult> decide(const DecisionRequest& r) {
-    std::promise<std::pair<std::optional<DecisionResult>, std::exception_ptr>> told;
-    auto answer = told.get_future();
-    const auto done = [&](const DecisionResult* result, std::exception_ptr error) {
-      told.set_value({result ? std::optional<DecisionResult>(*result) : std::nullopt, error});
-    };
-    bool taken = false;
-    for (int attempt = 0; attempt < 20 && !taken; ++attempt) {
-      broker->policy_snapshot();
-      taken = broker->authorize_without_waiting(r, std::nullopt, done);
-    }
-    if (!taken) return std::nullopt;
-    auto [result, error] = answer.get();
-    if (error) std::rethrow_exception(error);
-    return result;
-  }
+  std::optional<DecisionResult> decide(const DecisionRequest& r) { return decide_without_waiting(*broker, r); }
   void put_executor_state(core::LifecycleState state) {
     auto executor = get_actor(*store, kWorkload);
     executor.value.actor.state = state;

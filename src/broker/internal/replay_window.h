@@ -33,8 +33,8 @@ inline constexpr const char* kProofClaimKind = "proof";
 
 // How long after a decision its proof's jti is held: as long as the proof
 // could be accepted again anywhere (its iat at most the skew ahead of the
-// decision, then max_age and the skew again), and a skew more for the
-// clocks of the servers that share the home.
+// decision's time on the server that accepted it, then max_age and the
+// skew again), and a skew more to spare.
 inline std::chrono::microseconds proof_claim_lifetime(std::chrono::seconds max_age) {
   return max_age + 3 * kProofClockSkew;
 }
