@@ -9,6 +9,7 @@
 #   bench/server/decisions_wrk.sh [mandate-binary]
 #   CONNECTIONS=64 DURATION=8s TASKS=64 RATE_CAP=16000 bench/server/decisions_wrk.sh
 #   STORE=postgresql bench/server/decisions_wrk.sh   # the home on a throwaway PostgreSQL cluster
+#   CPU=1 bench/server/decisions_wrk.sh              # also the cores each process took during the run
 # TASKS mandates (one task each) are presented in turn; RATE_CAP × DURATION
 # fresh proofs are made beforehand, so a run faster than RATE_CAP/s would
 # replay proofs (they are denied, and the script says so).
@@ -90,7 +91,9 @@ answer=$(curl -s -H "Authorization: Bearer $MANDATE_BENCH_TOKEN" -H 'Content-Typ
 # sent, passes over it (a replay would show below as a deny).
 decisions() { curl -s "$url/metrics" | awk -v d="$1" '$1 ~ "^mandate_decisions_total" && $1 ~ "result=\""d"\"" {print $2}'; }
 allows_before=$(decisions allow); denies_before=$(decisions deny)
+[[ -n "${CPU:-}" ]] && python3 "$root/bench/server/cpu_during.py" snap "$WORK/cpu.before"
 wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$root/bench/server/mandate_decision.lua" "$url" > "$WORK/wrk.out"
+[[ -n "${CPU:-}" ]] && python3 "$root/bench/server/cpu_during.py" snap "$WORK/cpu.after"
 allows=$(( $(decisions allow) - allows_before )); denies=$(( $(decisions deny) - denies_before ))
 kill -TERM "${server_pids[@]}"; wait "${server_pids[@]}" || true; server_pids=()
 verify=$(openssl speed -seconds 3 -multi 2 ed25519 2>/dev/null | awk '/^ 253 bits EdDSA/{print $NF}')
@@ -120,4 +123,8 @@ if sodium:
     rate = float(sodium[:-1]) * {"k": 1e3, "M": 1e6}[sodium[-1]] if sodium[-1] in "kM" else float(sodium)
     print(f"  libsodium's raw verify (mandate's verifier), both cores (bench_broker): {rate:,.0f}/s -> decisions are {100 * rps / rate:.1f}% of it")
 PY
+if [[ -n "${CPU:-}" ]]; then
+  echo "  CPU during the run (wrk's $DURATION):"
+  python3 "$root/bench/server/cpu_during.py" diff "$WORK/cpu.before" "$WORK/cpu.after"
+fi
 "$M" --home "$home" ledger verify | head -c 300; echo
