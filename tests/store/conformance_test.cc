@@ -400,6 +400,43 @@ TEST_P(StoreContract, ACheckOnlyConditionWritesNothingAndFailsWhenTheRecordMoved
   EXPECT_EQ(store->record_version("uses", "m1"), 1);
 }
 
+// Puts that name no version move a record from wherever it stands; puts
+// that do are held to it after the batch's own writes before them, and
+// two that cannot both hold fail the commit before anything is written.
+TEST_P(StoreContract, VersionsCountEachWriteOfABatchAndContradictionsAreConflicts) {
+  auto store = place_->create();
+  store->append_ledger_rows(std::vector<LedgerRow>{row(0)},
+                            std::vector<RecordPut>{{"uses", "m1", "", "{}", kAbsent}, {"uses", "m1", "", "{}", 1}});
+  EXPECT_EQ(store->record_version("uses", "m1"), 2);
+  store->append_ledger_rows(std::vector<LedgerRow>{row(1)},
+                            std::vector<RecordPut>{{"uses", "m1", "", R"({"n":3})", kAnyVersion},
+                                                   {"uses", "m2", "", "{}", kAnyVersion},
+                                                   {"uses", "m1", "", R"({"n":4})", kAnyVersion},
+                                                   {"uses", "m1", "", R"({"n":5})", 4}});
+  EXPECT_EQ(store->record_version("uses", "m1"), 5);
+  EXPECT_EQ(store->record("uses", "m1")->body, R"({"n":5})");
+  EXPECT_EQ(store->record_version("uses", "m2"), 1);
+  RecordPut holds{"uses", "m1", "", "", 6};
+  holds.check_only = true;
+  store->append_ledger_rows(std::vector<LedgerRow>{row(2)},
+                            std::vector<RecordPut>{{"uses", "m1", "", R"({"n":6})", 5}, holds});
+  EXPECT_EQ(store->record_version("uses", "m1"), 6);
+  for (const auto& puts : {std::vector<RecordPut>{{"uses", "m1", "", "{}", 6}, {"uses", "m1", "", "{}", 6}},
+                           std::vector<RecordPut>{{"uses", "m2", "", "{}", kAnyVersion}, {"uses", "m2", "", "{}", kAbsent}},
+                           std::vector<RecordPut>{{"uses", "m3", "", "{}", kAbsent}, {"uses", "m1", "", "{}", 5}}}) {
+    try {
+      store->append_ledger_rows(std::vector<LedgerRow>{row(3)}, puts);
+      FAIL() << "a commit whose puts cannot all hold was written";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::conflict);
+    }
+  }
+  EXPECT_EQ(store->ledger_size(), 3u);
+  EXPECT_EQ(store->record_version("uses", "m1"), 6);
+  EXPECT_EQ(store->record_version("uses", "m2"), 1);
+  EXPECT_EQ(store->record_version("uses", "m3"), kAbsent);
+}
+
 // A copy of a whole store (`mandate store copy`): every record read back in
 // key order, more than a page of them, and written with its exact version.
 TEST_P(StoreContract, ScanRecordsVisitsEveryRecordInKeyOrder) {

@@ -104,11 +104,34 @@ CREATE INDEX state_record_by_set_ref ON state_record (kind, ref, id) WHERE ref <
 DROP INDEX state_record_by_ref;
 )sql";
 
+// A commit checks the versions its puts expect in the same round trip as
+// its writes (postgresql_store.cc): the check fails the transaction, with
+// SQLSTATE MD001 (a conflict), before anything is written.
+constexpr std::string_view kVersionCheck = R"sql(
+CREATE FUNCTION mandate_expect_versions(record_kinds text[], record_ids text[], stored_versions bigint[])
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  stale record;
+BEGIN
+  SELECT wanted.kind, wanted.id, wanted.version AS expected, coalesce(s.version, 0) AS found INTO stale
+    FROM unnest(record_kinds, record_ids, stored_versions) AS wanted(kind, id, version)
+    LEFT JOIN state_record s ON s.kind = wanted.kind AND s.id = wanted.id
+   WHERE coalesce(s.version, 0) <> wanted.version
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION '% % changed under this writer (version %, expected %)',
+      stale.kind, stale.id, stale.found, stale.expected USING ERRCODE = 'MD001';
+  END IF;
+END
+$$;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "ledger, checkpoints, state records and meta", kLedgerAndRecords},
     Migration{2, "imported audit events", kImportedEvents},
     Migration{3, "source record ids of imported events", kSourceRecordIds},
     Migration{4, "records indexed by ref only where one is set", kIndexOfSetRefs},
+    Migration{5, "record versions checked in the commit's round trip", kVersionCheck},
 };
 
 }  // namespace

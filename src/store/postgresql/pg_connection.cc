@@ -18,6 +18,7 @@ namespace {
 // needs an operator; anything else in statements mandate wrote is a bug.
 ErrorKind kind_of(std::string_view sqlstate) {
   const std::string_view cls = sqlstate.substr(0, 2);
+  if (sqlstate == kStaleVersion) return ErrorKind::conflict;
   if (cls == "08" || cls == "57" || cls == "53" || cls == "58" || cls == "25") return ErrorKind::io;
   if (cls == "40" || cls == "23") return ErrorKind::conflict;
   if (cls == "XX" && (sqlstate == "XX001" || sqlstate == "XX002")) return ErrorKind::corruption;
@@ -70,54 +71,65 @@ Params& Params::bytes(std::span<const std::uint8_t> value) {
 
 namespace {
 
-// An array element, double-quoted: backslash and quote escaped (the array
-// literal's own rules), so any text survives, braces and commas included.
-void append_quoted(std::string& out, std::string_view value) {
-  out.push_back('"');
-  for (const char ch : value) {
-    if (ch == '"' || ch == '\\') out.push_back('\\');
-    out.push_back(ch);
+// Type oids from PostgreSQL's pg_type.dat: fixed since 7.x, part of the
+// binary protocol.
+constexpr std::uint32_t kInt8Oid = 20;
+constexpr std::uint32_t kByteaOid = 17;
+constexpr std::uint32_t kTextOid = 25;
+
+void append_int32(std::string& out, std::uint32_t value) {
+  const std::uint32_t be = htobe32(value);
+  out.append(reinterpret_cast<const char*>(&be), sizeof be);
+}
+
+// A one-dimensional array in the binary format array_recv reads
+// (src/backend/utils/adt/arrayfuncs.c): dimensions, a has-nulls flag, the
+// element type, the length and lower bound, then each element as its
+// length and its binary form. No element is escaped or parsed as text:
+// the server copies a bytea's bytes as they are.
+std::string binary_array(std::uint32_t element_type, std::size_t count, std::size_t payload) {
+  std::string out;
+  out.reserve(20 + 4 * count + payload);
+  append_int32(out, 1);  // dimensions
+  append_int32(out, 0);  // no NULLs
+  append_int32(out, element_type);
+  append_int32(out, static_cast<std::uint32_t>(count));
+  append_int32(out, 1);  // lower bound
+  return out;
+}
+
+std::string binary_array_of(std::uint32_t element_type, std::span<const std::string_view> values) {
+  std::size_t payload = 0;
+  for (const std::string_view v : values) payload += v.size();
+  std::string out = binary_array(element_type, values.size(), payload);
+  for (const std::string_view v : values) {
+    append_int32(out, static_cast<std::uint32_t>(v.size()));
+    out.append(v);
   }
-  out.push_back('"');
+  return out;
 }
 
 }  // namespace
 
 Params& Params::text_array(std::span<const std::string_view> values) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    append_quoted(out, values[i]);
-  }
-  out.push_back('}');
-  return text(std::move(out));
+  add(binary_array_of(kTextOid, values), 1);
+  return *this;
 }
 
 Params& Params::bytes_array(std::span<const std::string_view> values) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "{";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    // bytea's hex input form, \x…, with its backslash escaped for the array.
-    out.append(i > 0 ? ",\"\\\\x" : "\"\\\\x");
-    for (const char ch : values[i]) {
-      const auto byte = static_cast<unsigned char>(ch);
-      out.push_back(kHex[byte >> 4]);
-      out.push_back(kHex[byte & 0xf]);
-    }
-    out.push_back('"');
-  }
-  out.push_back('}');
-  return text(std::move(out));
+  add(binary_array_of(kByteaOid, values), 1);
+  return *this;
 }
 
 Params& Params::integer_array(std::span<const std::int64_t> values) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    out += std::to_string(values[i]);
+  std::string out = binary_array(kInt8Oid, values.size(), 8 * values.size());
+  for (const std::int64_t v : values) {
+    append_int32(out, 8);
+    const std::uint64_t be = htobe64(static_cast<std::uint64_t>(v));
+    out.append(reinterpret_cast<const char*>(&be), sizeof be);
   }
-  out.push_back('}');
-  return text(std::move(out));
+  add(std::move(out), 1);
+  return *this;
 }
 
 int Result::rows() const { return PQntuples(result_.get()); }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "core/error.h"
@@ -15,7 +16,6 @@
 
 namespace mandate::store {
 namespace {
-
 using postgresql::Connection;
 using postgresql::ConnectionPool;
 using postgresql::Params;
@@ -34,15 +34,6 @@ Hash to_hash(std::string_view bytes) {
   if (bytes.size() != h.size()) fail(ErrorKind::check_failed, "stored hash has " + std::to_string(bytes.size()) + " bytes");
   std::copy(bytes.begin(), bytes.end(), h.begin());
   return h;
-}
-
-std::string integer_array(std::span<const std::uint64_t> values) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += std::to_string(values[i]);
-  }
-  return out + "}";
 }
 
 void check_database(Connection& c, const std::string& where) {
@@ -64,8 +55,8 @@ class PostgresStore final : public Store {
     return static_cast<std::uint64_t>(c->prepared("size", "SELECT size FROM ledger_head WHERE id = 1", Params()).integer(0, 0));
   }
 
-  // Three round trips while the head is locked: lock, versions of the
-  // records the batch moves, and the writes with the commit in one pipeline.
+  // Two round trips while the head is locked: the lock, then the version
+  // check, the writes and the commit in one pipeline.
   void append_sequenced(const Sequencer& sequence) override {
     auto c = pool_.acquire();
     const auto started = std::chrono::steady_clock::now();
@@ -79,8 +70,8 @@ class PostgresStore final : public Store {
       const Sequenced appended = sequence(size, nodes);
       check_continues(appended.rows, size);
       std::vector<postgresql::Statement> writes;
+      add_record_writes(appended.puts, writes);  // its version check first: it fails the rest
       add_row_inserts(appended.rows, writes);
-      add_record_writes(*c, appended.puts, writes);
       if (!appended.rows.empty()) {
         writes.push_back({"UPDATE ledger_head SET size = $1 WHERE id = 1",
                           Params().integer(static_cast<std::int64_t>(size + appended.rows.size())), "set_size"});
@@ -177,7 +168,6 @@ class PostgresStore final : public Store {
 
   void scan_ledger_bodies(std::uint64_t from, std::uint64_t to, std::span<const std::string_view> skipped_types,
                           const std::function<bool(const LedgerRow&)>& visit) override {
-    const std::string skipped = text_array(skipped_types);
     scan_in_chunks(from, to, [&](std::uint64_t start, std::uint64_t end, std::vector<LedgerRow>& rows) {
       auto c = pool_.acquire();
       Result r = c->prepared("scan_bodies",
@@ -185,7 +175,7 @@ class PostgresStore final : public Store {
                              "WHERE idx >= $1 AND idx < $2 AND type <> ALL ($3::text[]) ORDER BY idx",
                              Params().integer(static_cast<std::int64_t>(start))
                                  .integer(static_cast<std::int64_t>(end))
-                                 .text(skipped));
+                                 .text_array(skipped_types));
       std::size_t count = 0;
       for (int i = 0; i < r.rows(); ++i) {
         LedgerRow& row = next_row(rows, count);
@@ -195,22 +185,6 @@ class PostgresStore final : public Store {
       }
       return count;
     }, visit);
-  }
-
-  // A PostgreSQL array literal of texts, each quoted (backslash and quote
-  // escaped), so any type name is matched as itself.
-  static std::string text_array(std::span<const std::string_view> texts) {
-    std::string out = "{";
-    for (const auto& t : texts) {
-      if (out.size() > 1) out += ',';
-      out += '"';
-      for (const char ch : t) {
-        if (ch == '"' || ch == '\\') out += '\\';
-        out += ch;
-      }
-      out += '"';
-    }
-    return out + "}";
   }
 
   void add_checkpoint(const StoredCheckpoint& checkpoint) override {
@@ -388,15 +362,15 @@ class PostgresStore final : public Store {
 
   // Node (level, j) lives in row ((j + 1) << level) - 1 (see LedgerRow).
   static std::vector<std::optional<Hash>> read_nodes(Connection& c, std::span<const NodeId> ids) {
-    std::vector<std::uint64_t> wanted;
+    std::vector<std::int64_t> wanted;
     wanted.reserve(ids.size());
-    for (const NodeId& id : ids) wanted.push_back(((id.index + 1) << id.level) - 1);
-    std::map<std::uint64_t, std::pair<Hash, std::string>> found;
+    for (const NodeId& id : ids) wanted.push_back(static_cast<std::int64_t>(((id.index + 1) << id.level) - 1));
+    std::map<std::int64_t, std::pair<Hash, std::string>> found;
     if (!wanted.empty()) {
       Result r = c.prepared("nodes", "SELECT idx, leaf_hash, nodes FROM ledger_entry WHERE idx = ANY($1::bigint[])",
-                            Params().text(integer_array(wanted)));
+                            Params().integer_array(wanted));
       for (int i = 0; i < r.rows(); ++i) {
-        found[static_cast<std::uint64_t>(r.integer(i, 0))] = {to_hash(r.bytes(i, 1)), std::string(r.bytes(i, 2))};
+        found[r.integer(i, 0)] = {to_hash(r.bytes(i, 1)), std::string(r.bytes(i, 2))};
       }
     }
     std::vector<std::optional<Hash>> out;
@@ -466,45 +440,70 @@ class PostgresStore final : public Store {
     return out;
   }
 
-  // Checks every put's expected version against the store and the puts
-  // before it, then writes each record's last state once (an upsert cannot
-  // touch one row twice in a statement).
-  static void add_record_writes(Connection& c, std::span<const RecordPut> puts, std::vector<postgresql::Statement>& out) {
+  // What a batch's puts ask of one record: the version it must have when
+  // the commit starts (when any put names one), and how many puts write it.
+  struct RecordChange {
+    std::optional<std::int64_t> stored;
+    std::int64_t writes = 0;
+    const RecordPut* last = nullptr;
+  };
+
+  // The puts' expected versions become one condition per record, checked
+  // by the server in the write pipeline (mandate_expect_versions, which
+  // fails the transaction on a mismatch), and each record's last state is
+  // written once, its version moved by its number of writes: no versions
+  // are read while the head is locked. An upsert cannot touch one row
+  // twice in a statement, hence one row per record.
+  static void add_record_writes(std::span<const RecordPut> puts, std::vector<postgresql::Statement>& out) {
     if (puts.empty()) return;
-    std::vector<Key> keys;
-    for (const RecordPut& put : puts) keys.emplace_back(put.kind, put.id);
-    std::sort(keys.begin(), keys.end());
-    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-    std::map<Key, std::int64_t> versions = current_versions(c, keys);
-    std::map<Key, const RecordPut*> last;
+    std::map<Key, RecordChange> changes;
     for (const RecordPut& put : puts) {
-      std::int64_t& version = versions[{put.kind, put.id}];
-      if (put.expected_version != kAnyVersion && put.expected_version != version) {
-        fail(ErrorKind::conflict, put.kind + " " + put.id + " changed under this writer (version " +
-                                      std::to_string(version) + ", expected " + std::to_string(put.expected_version) + ")");
+      RecordChange& change = changes[{put.kind, put.id}];
+      if (put.expected_version != kAnyVersion) {
+        const std::int64_t stored = put.expected_version - change.writes;
+        if (change.stored && *change.stored != stored) {
+          fail(ErrorKind::conflict, put.kind + " " + put.id + " is expected at two versions in one commit (" +
+                                        std::to_string(*change.stored + change.writes) + " after this commit's writes, and " +
+                                        std::to_string(put.expected_version) + ")");
+        }
+        change.stored = stored;
       }
       if (put.check_only) continue;
-      ++version;
-      last[{put.kind, put.id}] = &put;
+      ++change.writes;
+      change.last = &put;
     }
-    std::vector<std::pair<const RecordPut*, std::int64_t>> writes;
-    for (const auto& [key, put] : last) writes.emplace_back(put, versions[key]);
-    if (writes.empty()) return;
+    std::vector<std::string_view> expected_kinds, expected_ids;
+    std::vector<std::int64_t> expected_versions;
     std::vector<std::string_view> kinds, ids, refs, bodies;
-    std::vector<std::int64_t> versions_written;
-    for (const auto& [put, version] : writes) {
-      kinds.push_back(put->kind);
-      ids.push_back(put->id);
-      refs.push_back(put->ref);
-      versions_written.push_back(version);
-      bodies.push_back(put->body);
+    std::vector<std::int64_t> writes;
+    for (const auto& [key, change] : changes) {
+      if (change.stored) {
+        expected_kinds.push_back(key.first);
+        expected_ids.push_back(key.second);
+        expected_versions.push_back(*change.stored);
+      }
+      if (change.last == nullptr) continue;
+      kinds.push_back(key.first);
+      ids.push_back(key.second);
+      refs.push_back(change.last->ref);
+      writes.push_back(change.writes);
+      bodies.push_back(change.last->body);
     }
+    if (!expected_kinds.empty()) {
+      Params params;
+      params.text_array(expected_kinds).text_array(expected_ids).integer_array(expected_versions);
+      out.push_back({"SELECT mandate_expect_versions($1::text[], $2::text[], $3::bigint[])", std::move(params),
+                     "expect_versions"});
+    }
+    if (kinds.empty()) return;
     Params params;
-    params.text_array(kinds).text_array(ids).text_array(refs).integer_array(versions_written).text_array(bodies);
+    params.text_array(kinds).text_array(ids).text_array(refs).integer_array(writes).text_array(bodies);
+    // A new record's version is its number of writes (from kAbsent, 0).
     out.push_back({"INSERT INTO state_record (kind, id, ref, version, body) "
                    "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) "
-                   "ON CONFLICT (kind, id) DO UPDATE SET ref = EXCLUDED.ref, version = EXCLUDED.version, body = EXCLUDED.body",
-                   std::move(params), "upsert_records"});
+                   "ON CONFLICT (kind, id) DO UPDATE SET ref = EXCLUDED.ref, "
+                   "version = state_record.version + EXCLUDED.version, body = EXCLUDED.body",
+                   std::move(params), "write_records"});
   }
 
   ConnectionPool pool_;

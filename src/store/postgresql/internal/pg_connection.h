@@ -21,6 +21,10 @@ struct pg_result;
 
 namespace mandate::store::postgresql {
 
+// Raised by mandate_expect_versions (migration 5) when a record moved
+// under a commit: a conflict.
+inline constexpr std::string_view kStaleVersion = "MD001";
+
 // Parameters of one statement: text, or binary for bytea (format 1).
 class Params {
  public:
@@ -28,10 +32,11 @@ class Params {
   Params& integer(std::int64_t value);
   Params& bytes(std::string_view value);
   Params& bytes(std::span<const std::uint8_t> value);
-  // One array parameter, as a text-format array literal (cast it in the
-  // SQL: $n::text[], $n::bytea[], $n::bigint[]). A statement that takes a
-  // batch as arrays (unnest) has one text whatever the batch's size, so it
-  // is prepared once instead of parsed and planned per batch.
+  // One array parameter, in binary (cast it in the SQL: $n::text[],
+  // $n::bytea[], $n::bigint[]). A statement that takes a batch as arrays
+  // (unnest) has one text whatever the batch's size, so it is prepared
+  // once instead of parsed and planned per batch; binary, the server
+  // neither unescapes nor parses the elements.
   Params& text_array(std::span<const std::string_view> values);
   Params& bytes_array(std::span<const std::string_view> values);
   Params& integer_array(std::span<const std::int64_t> values);
