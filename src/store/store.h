@@ -119,11 +119,15 @@ struct Sequenced {
   std::vector<RecordPut> puts;
 };
 
-// The writer's side of an append, run by the store inside the transaction
-// once no other writer (thread, process or server) can move the ledger
-// until it ends: `size` is the committed size the rows must continue from.
-// Indices are given here and not before, so writers on several servers
-// never race for one and never leave a gap.
+// The writer's side of an append: `size` is the committed size the rows
+// must continue from. Indices are given here and not before, so writers on
+// several servers never race for one and never leave a gap. The store runs
+// it inside the transaction once no other writer (thread, process or
+// server) can move the ledger until it ends, or before, with the size its
+// own last commit left, and then writes only if the ledger is still at that
+// size once locked; when it is not, it runs `sequence` again under the
+// lock. So `sequence` may run more than once, and what the last run
+// returns is written.
 using Sequencer = std::function<Sequenced(std::uint64_t size, const NodeReader& nodes)>;
 
 class LedgerStore {

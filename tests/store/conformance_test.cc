@@ -159,8 +159,8 @@ TEST_P(StoreContract, ASecondHandleSeesCommittedRowsAndCannotOverwriteThem) {
   EXPECT_EQ(other->ledger_row(1)->body, "x");
 }
 
-// The sequencer runs under the append lock: it is given the committed size
-// and reads the tree as it stands, and whatever it throws writes nothing.
+// The sequencer is given the committed size and reads the tree as it
+// stands, and whatever it throws writes nothing.
 TEST_P(StoreContract, TheSequencerIsGivenTheLockedSizeAndItsFailureWritesNothing) {
   auto store = place_->create();
   std::vector<LedgerRow> first{row(0), row(1)};
@@ -189,6 +189,41 @@ TEST_P(StoreContract, TheSequencerIsGivenTheLockedSizeAndItsFailureWritesNothing
                Error);
   EXPECT_EQ(store->ledger_size(), 3u);
   EXPECT_EQ(store->record_version("task", "t1"), 1);
+}
+
+// A store may number a batch from the size its own last commit left,
+// before it holds the append lock (PostgreSQL does, when its last commit
+// found no other writer's rows): when another writer has appended
+// meanwhile, nothing of that numbering is written, and the batch is
+// numbered again from the size the lock finds.
+TEST_P(StoreContract, ABatchNumberedFromAStaleSizeIsNumberedAgainFromTheLockedSize) {
+  auto mine = place_->create();
+  auto other = place_->open();
+  const auto append = [](Store& store, const std::string& body, std::vector<std::uint64_t>& given) {
+    given.clear();
+    store.append_sequenced([&](std::uint64_t size, const NodeReader&) {
+      given.push_back(size);
+      return Sequenced{{row(size, body + "@" + std::to_string(size))}, {{"uses", "m1", "", body, kAnyVersion}}};
+    });
+  };
+  std::vector<std::uint64_t> given;
+  for (int i = 0; i < 3; ++i) append(*mine, "mine", given);
+  append(*other, "other", given);
+  append(*mine, "again", given);
+  const bool guesses = GetParam() == "postgresql";
+  const std::vector<std::uint64_t> numbered = guesses ? std::vector<std::uint64_t>{3, 4} : std::vector<std::uint64_t>{4};
+  EXPECT_EQ(given, numbered);
+  append(*mine, "locked", given);  // its last lock found another's row
+  EXPECT_EQ(given, std::vector<std::uint64_t>{5});
+  append(*mine, "alone", given);
+  EXPECT_EQ(given, std::vector<std::uint64_t>{6});
+  std::vector<std::string> bodies;
+  other->scan_ledger(0, 10, [&](const LedgerRow& r) {
+    bodies.push_back(r.body);
+    return true;
+  });
+  EXPECT_EQ(bodies, (std::vector<std::string>{"mine@0", "mine@1", "mine@2", "other@3", "again@4", "locked@5", "alone@6"}));
+  EXPECT_EQ(other->record_version("uses", "m1"), 7);  // the numbering that missed wrote nothing
 }
 
 // Decisions read state while another decision's commit is in flight (its

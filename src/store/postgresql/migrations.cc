@@ -106,8 +106,24 @@ DROP INDEX state_record_by_ref;
 
 // A commit checks the versions its puts expect in the same round trip as
 // its writes (postgresql_store.cc): the check fails the transaction, with
-// SQLSTATE MD001 (a conflict), before anything is written.
-constexpr std::string_view kVersionCheck = R"sql(
+// SQLSTATE MD001 (a conflict), before anything is written. A server that
+// was the last to append numbers its next batch from the size it left and
+// locks the head in that same round trip: mandate_lock_head fails the
+// transaction, with MD002, when another server appended meanwhile.
+constexpr std::string_view kCommitChecks = R"sql(
+CREATE FUNCTION mandate_lock_head(expected_size bigint)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  locked_size bigint;
+BEGIN
+  SELECT size INTO locked_size FROM ledger_head WHERE id = 1 FOR UPDATE;
+  IF locked_size <> expected_size THEN
+    RAISE EXCEPTION 'the ledger has % entries, not % (another writer appended)', locked_size, expected_size
+      USING ERRCODE = 'MD002';
+  END IF;
+END
+$$;
+
 CREATE FUNCTION mandate_expect_versions(record_kinds text[], record_ids text[], stored_versions bigint[])
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
@@ -131,7 +147,7 @@ constexpr std::array kMigrations{
     Migration{2, "imported audit events", kImportedEvents},
     Migration{3, "source record ids of imported events", kSourceRecordIds},
     Migration{4, "records indexed by ref only where one is set", kIndexOfSetRefs},
-    Migration{5, "record versions checked in the commit's round trip", kVersionCheck},
+    Migration{5, "the head locked and record versions checked in the commit's round trip", kCommitChecks},
 };
 
 }  // namespace

@@ -18,7 +18,7 @@ namespace {
 // needs an operator; anything else in statements mandate wrote is a bug.
 ErrorKind kind_of(std::string_view sqlstate) {
   const std::string_view cls = sqlstate.substr(0, 2);
-  if (sqlstate == kStaleVersion) return ErrorKind::conflict;
+  if (sqlstate == kStaleVersion || sqlstate == kLedgerMoved) return ErrorKind::conflict;
   if (cls == "08" || cls == "57" || cls == "53" || cls == "58" || cls == "25") return ErrorKind::io;
   if (cls == "40" || cls == "23") return ErrorKind::conflict;
   if (cls == "XX" && (sqlstate == "XX001" || sqlstate == "XX002")) return ErrorKind::corruption;
@@ -213,6 +213,7 @@ Result Connection::checked(pg_result* raw, std::string_view what) {
   const ExecStatusType status = raw != nullptr ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
   const char* state = raw != nullptr ? PQresultErrorField(raw, PG_DIAG_SQLSTATE) : nullptr;
+  last_failure_ = state != nullptr ? state : "";
   const std::string message = first_line(raw != nullptr && *PQresultErrorMessage(raw) != '\0'
                                              ? PQresultErrorMessage(raw)
                                              : PQerrorMessage(conn_.get()));

@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <optional>
 #include <utility>
@@ -55,36 +56,20 @@ class PostgresStore final : public Store {
     return static_cast<std::uint64_t>(c->prepared("size", "SELECT size FROM ledger_head WHERE id = 1", Params()).integer(0, 0));
   }
 
-  // Two round trips while the head is locked: the lock, then the version
-  // check, the writes and the commit in one pipeline.
+  // A server that was the last to append numbers its next batch from the
+  // size it left, and sends the lock, the checks, the writes and the commit
+  // in one round trip; the lock fails it when another server appended
+  // meanwhile, and the batch is numbered again under the lock. A server
+  // that found others' rows at its last lock goes there directly: with
+  // several servers appending, a guess would mostly miss, and each miss
+  // holds the head for two round trips.
   void append_sequenced(const Sequencer& sequence) override {
     auto c = pool_.acquire();
     const auto started = std::chrono::steady_clock::now();
-    try {
-      // Every writer on every server queues here: the head row's lock is
-      // what makes indices gap-free and the tree one tree.
-      const auto head = c->pipeline({{"BEGIN", Params(), ""},
-                                      {"SELECT size FROM ledger_head WHERE id = 1 FOR UPDATE", Params(), "lock_head"}});
-      const auto size = static_cast<std::uint64_t>(head[1].integer(0, 0));
-      const NodeReader nodes = [&](std::span<const NodeId> ids) { return read_nodes(*c, ids); };
-      const Sequenced appended = sequence(size, nodes);
-      check_continues(appended.rows, size);
-      std::vector<postgresql::Statement> writes;
-      add_record_writes(appended.puts, writes);  // its version check first: it fails the rest
-      add_row_inserts(appended.rows, writes);
-      if (!appended.rows.empty()) {
-        writes.push_back({"UPDATE ledger_head SET size = $1 WHERE id = 1",
-                          Params().integer(static_cast<std::int64_t>(size + appended.rows.size())), "set_size"});
-      }
-      writes.push_back({"COMMIT", Params(), ""});
-      c->pipeline(writes);
-    } catch (...) {
-      rollback_quietly(*c);
-      throw;
-    }
+    const std::int64_t guess = last_to_append_at_.load();
+    if (guess < 0 || !append_at_guess(*c, static_cast<std::uint64_t>(guess), sequence)) append_locked(*c, sequence);
     latency_.observe(std::chrono::steady_clock::now() - started);
   }
-
   std::int64_t record_version(const std::string& kind, const std::string& id) override {
     auto c = pool_.acquire();
     Result r = c->prepared("version", "SELECT version FROM state_record WHERE kind = $1 AND id = $2",
@@ -506,8 +491,76 @@ class PostgresStore final : public Store {
                    std::move(params), "write_records"});
   }
 
+  // False when the ledger was not at `guess` (nothing written): the batch
+  // must be numbered again under the lock.
+  bool append_at_guess(Connection& c, std::uint64_t guess, const Sequencer& sequence) {
+    const NodeReader nodes = [&](std::span<const NodeId> ids) { return read_nodes(c, ids); };
+    const Sequenced appended = sequence(guess, nodes);
+    check_continues(appended.rows, guess);
+    std::vector<postgresql::Statement> writes{
+        {"BEGIN", Params(), ""},
+        {"SELECT mandate_lock_head($1::bigint)", Params().integer(static_cast<std::int64_t>(guess)), "lock_head_at"}};
+    add_writes(appended, guess, writes);
+    last_to_append_at_ = -1;  // until this commit is known to have landed
+    try {
+      c.pipeline(writes);
+    } catch (const Error&) {
+      const bool moved = c.last_failure() == postgresql::kLedgerMoved;
+      rollback_quietly(c);
+      if (moved && c.usable()) return false;
+      throw;
+    } catch (...) {
+      rollback_quietly(c);
+      throw;
+    }
+    last_committed_at_ = last_to_append_at_ = static_cast<std::int64_t>(guess + appended.rows.size());
+    return true;
+  }
+
+  // Two round trips while the head is locked: the lock, then the checks,
+  // the writes and the commit in one pipeline.
+  void append_locked(Connection& c, const Sequencer& sequence) {
+    try {
+      // Every writer on every server queues here: the head row's lock is
+      // what makes indices gap-free and the tree one tree.
+      const auto head = c.pipeline({{"BEGIN", Params(), ""},
+                                     {"SELECT size FROM ledger_head WHERE id = 1 FOR UPDATE", Params(), "lock_head"}});
+      const auto size = static_cast<std::uint64_t>(head[1].integer(0, 0));
+      const bool alone = static_cast<std::int64_t>(size) == last_committed_at_.load();
+      const NodeReader nodes = [&](std::span<const NodeId> ids) { return read_nodes(c, ids); };
+      const Sequenced appended = sequence(size, nodes);
+      check_continues(appended.rows, size);
+      std::vector<postgresql::Statement> writes;
+      add_writes(appended, size, writes);
+      c.pipeline(writes);
+      const auto after = static_cast<std::int64_t>(size + appended.rows.size());
+      last_committed_at_ = after;
+      last_to_append_at_ = alone ? after : -1;
+    } catch (...) {
+      rollback_quietly(c);
+      throw;
+    }
+  }
+
+  // The version check first (it fails the rest), the rows, the records,
+  // the head's move and the commit.
+  static void add_writes(const Sequenced& appended, std::uint64_t size, std::vector<postgresql::Statement>& out) {
+    add_record_writes(appended.puts, out);
+    add_row_inserts(appended.rows, out);
+    if (!appended.rows.empty()) {
+      out.push_back({"UPDATE ledger_head SET size = $1 WHERE id = 1",
+                     Params().integer(static_cast<std::int64_t>(size + appended.rows.size())), "set_size"});
+    }
+    out.push_back({"COMMIT", Params(), ""});
+  }
+
   ConnectionPool pool_;
   CommitLatency latency_;
+  // The ledger's size after this handle's last commit, -1 before it has
+  // one. last_to_append_at_ is the same when no other writer had appended
+  // before that commit (so this one is likely the only writer), else -1.
+  std::atomic<std::int64_t> last_committed_at_{-1};
+  std::atomic<std::int64_t> last_to_append_at_{-1};
 };
 
 void apply_migrations(Connection& c, int from, MigrationReport& report) {

@@ -24,6 +24,9 @@ namespace mandate::store::postgresql {
 // Raised by mandate_expect_versions (migration 5) when a record moved
 // under a commit: a conflict.
 inline constexpr std::string_view kStaleVersion = "MD001";
+// Raised by mandate_lock_head (migration 5) when the ledger is not at the
+// size an append was numbered from: another server appended.
+inline constexpr std::string_view kLedgerMoved = "MD002";
 
 // Parameters of one statement: text, or binary for bytea (format 1).
 class Params {
@@ -106,6 +109,8 @@ class Connection {
   // usable(), and the server has not closed the connection while it sat
   // idle (a restart does that): one non-blocking poll of its socket.
   bool still_open();
+  // The SQLSTATE of the last statement that failed, "" when it had none.
+  const std::string& last_failure() const { return last_failure_; }
 
  private:
   struct Finish {
@@ -114,6 +119,7 @@ class Connection {
   Result checked(pg_result* result, std::string_view what);
   std::unique_ptr<pg_conn, Finish> conn_;
   std::set<std::string> prepared_;
+  std::string last_failure_;
   bool broken_ = false;
 };
 
