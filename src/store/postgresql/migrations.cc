@@ -129,10 +129,13 @@ RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   stale record;
 BEGIN
-  SELECT wanted.kind, wanted.id, wanted.version AS expected, coalesce(s.version, 0) AS found INTO stale
+  -- One primary-key lookup per record named: a join may be planned as a
+  -- scan of the whole table, and this runs in every commit.
+  SELECT wanted.kind, wanted.id, wanted.version AS expected, stored.version AS found INTO stale
     FROM unnest(record_kinds, record_ids, stored_versions) AS wanted(kind, id, version)
-    LEFT JOIN state_record s ON s.kind = wanted.kind AND s.id = wanted.id
-   WHERE coalesce(s.version, 0) <> wanted.version
+    CROSS JOIN LATERAL (SELECT coalesce((SELECT s.version FROM state_record s
+                                          WHERE s.kind = wanted.kind AND s.id = wanted.id), 0) AS version) stored
+   WHERE stored.version <> wanted.version
    LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION '% % changed under this writer (version %, expected %)',
