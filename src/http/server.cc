@@ -296,6 +296,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
   }
   static constexpr std::size_t kFirstRead = 4096;
+  static constexpr std::size_t kRequestRead = 16384;
 
   void read_request() {
     idle_ = false;
@@ -303,6 +304,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_.settings.limits.max_header_bytes));
     parser_->body_limit(server_.settings.limits.max_body_bytes);
+    // Beast reads max(512, the buffer's free space) at a time, and its
+    // parser consumes what it reads, so the buffer would stay at about 512
+    // bytes and a request of a few kilobytes (a mandate, a proof and a
+    // JWT-SVID) would take a read call per 512 bytes.
+    buffer_.reserve(kRequestRead);
     tcp_layer().expires_after(server_.settings.limits.request_timeout);
     bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
   }
