@@ -17,6 +17,7 @@
 
 namespace mandate::store {
 namespace {
+
 using postgresql::Connection;
 using postgresql::ConnectionPool;
 using postgresql::Params;
@@ -70,6 +71,7 @@ class PostgresStore final : public Store {
     if (guess < 0 || !append_at_guess(*c, static_cast<std::uint64_t>(guess), sequence)) append_locked(*c, sequence);
     latency_.observe(std::chrono::steady_clock::now() - started);
   }
+
   std::int64_t record_version(const std::string& kind, const std::string& id) override {
     auto c = pool_.acquire();
     Result r = c->prepared("version", "SELECT version FROM state_record WHERE kind = $1 AND id = $2",
