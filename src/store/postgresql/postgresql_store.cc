@@ -67,8 +67,10 @@ class PostgresStore final : public Store {
   void append_sequenced(const Sequencer& sequence) override {
     auto c = pool_.acquire();
     const auto started = std::chrono::steady_clock::now();
-    const std::int64_t guess = last_to_append_at_.load();
-    if (guess < 0 || !append_at_guess(*c, static_cast<std::uint64_t>(guess), sequence)) append_locked(*c, sequence);
+    const std::int64_t left = last_committed_at_.load();
+    if (!alone_.load() || !append_at_guess(*c, static_cast<std::uint64_t>(left), sequence)) {
+      append_locked(*c, sequence);
+    }
     latency_.observe(std::chrono::steady_clock::now() - started);
   }
 
@@ -503,7 +505,7 @@ class PostgresStore final : public Store {
         {"BEGIN", Params(), ""},
         {"SELECT mandate_lock_head($1::bigint)", Params().integer(static_cast<std::int64_t>(guess)), "lock_head_at"}};
     add_writes(appended, guess, writes);
-    last_to_append_at_ = -1;  // until this commit is known to have landed
+    alone_ = false;  // until this commit is known to have landed
     try {
       c.pipeline(writes);
     } catch (const Error&) {
@@ -515,7 +517,8 @@ class PostgresStore final : public Store {
       rollback_quietly(c);
       throw;
     }
-    last_committed_at_ = last_to_append_at_ = static_cast<std::int64_t>(guess + appended.rows.size());
+    last_committed_at_ = static_cast<std::int64_t>(guess + appended.rows.size());
+    alone_ = true;
     return true;
   }
 
@@ -535,9 +538,8 @@ class PostgresStore final : public Store {
       std::vector<postgresql::Statement> writes;
       add_writes(appended, size, writes);
       c.pipeline(writes);
-      const auto after = static_cast<std::int64_t>(size + appended.rows.size());
-      last_committed_at_ = after;
-      last_to_append_at_ = alone ? after : -1;
+      last_committed_at_ = static_cast<std::int64_t>(size + appended.rows.size());
+      alone_ = alone;
     } catch (...) {
       rollback_quietly(c);
       throw;
@@ -559,10 +561,10 @@ class PostgresStore final : public Store {
   ConnectionPool pool_;
   CommitLatency latency_;
   // The ledger's size after this handle's last commit, -1 before it has
-  // one. last_to_append_at_ is the same when no other writer had appended
-  // before that commit (so this one is likely the only writer), else -1.
+  // one; and whether no other writer had appended before that commit, so
+  // that this handle is likely the only writer and numbers from that size.
   std::atomic<std::int64_t> last_committed_at_{-1};
-  std::atomic<std::int64_t> last_to_append_at_{-1};
+  std::atomic<bool> alone_{false};
 };
 
 void apply_migrations(Connection& c, int from, MigrationReport& report) {
