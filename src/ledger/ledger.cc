@@ -19,6 +19,22 @@ namespace {
 // (Ledger::lead): several times the gap between AuthZEN's arrivals under
 // load (about 25 µs), about three mandate-bound decisions' (a verify apart).
 constexpr std::chrono::microseconds kArrivalGap{200};
+// The longest the committer gathers a batch while another is in flight: a
+// commit that stalls (a slow fsync) must not hold up the next one as long.
+constexpr std::chrono::milliseconds kMostGathered{2};
+
+// Runs `commit`: what it threw, if anything, and how long it took.
+template <typename Commit>
+std::pair<std::exception_ptr, std::chrono::nanoseconds> timed(Commit commit) {
+  const auto started = std::chrono::steady_clock::now();
+  std::exception_ptr error;
+  try {
+    commit();
+  } catch (...) {
+    error = std::current_exception();
+  }
+  return {error, std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started)};
+}
 
 }  // namespace
 
@@ -36,6 +52,46 @@ struct Ledger::Waiter {
   bool done = false;
   std::exception_ptr error;
   std::condition_variable cv;
+};
+
+// A batch sent to the store (Ledger::send) and what became of it.
+struct Ledger::Flight {
+  std::vector<Waiter*> batch;     // every waiter taken, those failed by a held claim too
+  std::vector<Waiter*> numbered;  // the waiters sent, in index order
+  std::vector<std::uint64_t> indices;  // each numbered waiter's first index
+  store::AppendTip tip;                // where the ledger must be for it to land
+  store::AppendTip end;                // where it leaves the ledger
+  Frontier after;                      // the tree once it has landed
+  std::vector<store::RecordPut> claims;  // the claims its entries make
+  std::unique_ptr<store::AppendInFlight> commit;  // null when nothing was sent
+  std::chrono::steady_clock::time_point sent{};
+  // What the store said, once asked (ask).
+  bool asked = false;
+  bool landed = false;
+  bool again = false;  // nothing was written for certain: commit it again
+  std::exception_ptr error;
+  // When the store answered: seen while gathering the next batch, or else
+  // once landed() returned.
+  std::optional<std::chrono::steady_clock::time_point> answered_at;
+
+  void ask() {
+    if (asked) return;
+    asked = true;
+    if (!commit) {
+      landed = true;
+      return;
+    }
+    try {
+      landed = commit->landed();
+      again = !landed;
+    } catch (const Error& e) {
+      again = e.kind() == ErrorKind::conflict;  // a put's version: nothing was written
+      error = std::current_exception();
+    } catch (...) {
+      error = std::current_exception();
+    }
+    if (!answered_at) answered_at = std::chrono::steady_clock::now();
+  }
 };
 
 Ledger::Ledger(store::LedgerStore& store, std::string origin) : store_(store), origin_(std::move(origin)) {}
@@ -67,7 +123,7 @@ void Ledger::append_async(EncodedEntry entry, std::vector<store::RecordPut> puts
   queue_.push_back(&self);
   if (queue_.size() == 1) {
     wake_front();
-  } else if (queue_.size() >= std::min(expected_batch_, kMaxBatch)) {
+  } else if (queue_.size() >= wake_leader_at_) {
     more_arrived_.notify_one();
   }
 }
@@ -88,7 +144,11 @@ void Ledger::run_committer() {
       return (!queue_.empty() && queue_.front()->on_done && !leading_) || (stopping_ && queue_.empty());
     });
     if (queue_.empty()) return;  // stopping, and nothing left to commit
-    lead(lock);
+    if (store_.sends_appends()) {
+      lead_sending(lock);
+    } else {
+      lead(lock);
+    }
   }
 }
 
@@ -125,7 +185,7 @@ std::uint64_t Ledger::wait_for_commit(Waiter& self) {
   queue_.push_back(&self);
   // The waiting leader needs waking only once the batch it waits for is
   // complete: a wake per arrival costs a context switch per entry.
-  if (queue_.size() > 1 && queue_.size() >= std::min(expected_batch_, kMaxBatch)) more_arrived_.notify_one();
+  if (queue_.size() > 1 && queue_.size() >= wake_leader_at_) more_arrived_.notify_one();
   // Followers wait; the appender at the front leads and commits everyone
   // queued so far in one transaction (LevelDB's writer queue).
   self.cv.wait(lock, [&] { return self.done || (queue_.front() == &self && !leading_); });
@@ -136,6 +196,32 @@ std::uint64_t Ledger::wait_for_commit(Waiter& self) {
 
 void Ledger::lead(std::unique_lock<std::mutex>& lock) {
   leading_ = true;
+  gather(lock, nullptr);
+  const std::vector<Waiter*> batch = take_batch();
+  lock.unlock();
+  const auto [error, took] = timed([&] { commit_batch(batch); });
+  lock.lock();
+  last_commit_duration_ = took;
+  auto finished = mark_done(batch, error);
+  leading_ = false;
+  wake_front();
+  tell_async(lock, std::move(finished));
+}
+
+void Ledger::gather(std::unique_lock<std::mutex>& lock, Flight* in_flight) {
+  if (in_flight != nullptr) {
+    // The next batch cannot commit before the one in flight has: until
+    // about then, waiting for more appenders costs none of them anything.
+    // The wait ends when the store has answered, so that the time a batch
+    // took is when it was answered, not when the committer got to it.
+    if (!in_flight->commit) return;
+    const auto starts = std::max(in_flight->sent, last_landed_);
+    const auto deadline = starts + std::min<std::chrono::nanoseconds>(last_commit_duration_ * 3 / 4, kMostGathered);
+    lock.unlock();
+    if (in_flight->commit->answered_by(deadline)) in_flight->answered_at = std::chrono::steady_clock::now();
+    lock.lock();
+    return;
+  }
   // Appenders of the last batch are usually on their way back with their
   // next entry. Waiting for as many as were active around the last commit,
   // at most half a commit's time (PostgreSQL's commit_delay idea), lets one
@@ -147,31 +233,34 @@ void Ledger::lead(std::unique_lock<std::mutex>& lock) {
   // arrive a verify apart, then stop), and every microsecond waited is one
   // more of every request's round trip.
   const std::size_t expected = std::min(expected_batch_, kMaxBatch);
-  if (queue_.size() < expected) {
-    const auto patience = std::min(last_commit_duration_ / 2, std::chrono::nanoseconds(std::chrono::milliseconds(1)));
-    const auto deadline = std::chrono::steady_clock::now() + patience;
-    for (std::size_t before = queue_.size(); queue_.size() < expected; before = queue_.size()) {
-      const auto until = std::min(deadline, std::chrono::steady_clock::now() + kArrivalGap);
-      more_arrived_.wait_until(lock, until, [&] { return queue_.size() >= expected; });
-      if (queue_.size() == before || until == deadline) break;
-    }
+  if (queue_.size() >= expected) return;
+  const auto patience = std::min(last_commit_duration_ / 2, std::chrono::nanoseconds(std::chrono::milliseconds(1)));
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  for (std::size_t before = queue_.size(); queue_.size() < expected; before = queue_.size()) {
+    const auto until = std::min(deadline, std::chrono::steady_clock::now() + kArrivalGap);
+    wait_for_appenders(lock, until, expected);
+    if (queue_.size() == before || until == deadline) break;
   }
-  std::vector<Waiter*> batch(queue_.begin(),
-                             queue_.begin() + static_cast<std::ptrdiff_t>(std::min(queue_.size(), kMaxBatch)));
-  lock.unlock();
-  const auto started = std::chrono::steady_clock::now();
-  std::exception_ptr error;
-  try {
-    commit_batch(batch);
-  } catch (...) {
-    error = std::current_exception();
-  }
-  const auto took = std::chrono::steady_clock::now() - started;
-  lock.lock();
-  last_commit_duration_ = std::chrono::duration_cast<std::chrono::nanoseconds>(took);
-  std::vector<std::unique_ptr<Waiter>> finished;  // asynchronous appends, told below
+}
+
+void Ledger::wait_for_appenders(std::unique_lock<std::mutex>& lock, std::chrono::steady_clock::time_point deadline,
+                                std::size_t count) {
+  wake_leader_at_ = count;
+  more_arrived_.wait_until(lock, deadline, [&] { return queue_.size() >= count; });
+  wake_leader_at_ = static_cast<std::size_t>(-1);
+}
+
+std::vector<Ledger::Waiter*> Ledger::take_batch() {
+  const auto count = static_cast<std::ptrdiff_t>(std::min(queue_.size(), kMaxBatch));
+  std::vector<Waiter*> batch(queue_.begin(), queue_.begin() + count);
+  queue_.erase(queue_.begin(), queue_.begin() + count);
+  return batch;
+}
+
+std::vector<std::unique_ptr<Ledger::Waiter>> Ledger::mark_done(const std::vector<Waiter*>& batch,
+                                                             std::exception_ptr error) {
+  std::vector<std::unique_ptr<Waiter>> finished;  // asynchronous appends, told by tell_async
   for (Waiter* w : batch) {
-    queue_.pop_front();
     if (!w->error) w->error = error;
     w->done = true;
     if (w->on_done) {
@@ -181,14 +270,122 @@ void Ledger::lead(std::unique_lock<std::mutex>& lock) {
     }
   }
   expected_batch_ = batch.size() + queue_.size();
-  leading_ = false;
-  wake_front();
+  return finished;
+}
+
+void Ledger::tell_async(std::unique_lock<std::mutex>& lock, std::vector<std::unique_ptr<Waiter>> finished) {
   if (finished.empty()) return;
   // Told outside the lock: what they do with the news (post an answer)
   // must not hold up the next batch.
   lock.unlock();
   for (const auto& w : finished) w->on_done(w->index, w->error);
   lock.lock();
+}
+
+void Ledger::lead_sending(std::unique_lock<std::mutex>& lock) {
+  leading_ = true;
+  std::unique_ptr<Flight> in_flight;
+  for (;;) {
+    gather(lock, in_flight.get());
+    const std::vector<Waiter*> batch = take_batch();
+    if (batch.empty() && !in_flight) break;
+    lock.unlock();
+    std::unique_ptr<Flight> next;
+    if (!batch.empty()) next = send(batch, in_flight.get());
+    if (in_flight) {
+      const std::exception_ptr error = land(*in_flight, next.get());
+      lock.lock();
+      if (in_flight->landed && in_flight->commit) {
+        last_commit_duration_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
+            *in_flight->answered_at - std::max(in_flight->sent, last_landed_));
+        last_landed_ = *in_flight->answered_at;
+      }
+      tell_async(lock, mark_done(in_flight->batch, error));
+      lock.unlock();
+    }
+    if (!batch.empty() && !next) {
+      // Not sent (the tree is not loaded yet, or another writer appended
+      // lately): committed here, as lead() commits.
+      const auto [error, took] = timed([&] { commit_batch(batch); });
+      lock.lock();
+      last_commit_duration_ = took;
+      last_landed_ = std::chrono::steady_clock::now();
+      tell_async(lock, mark_done(batch, error));
+      lock.unlock();
+    }
+    in_flight = std::move(next);
+    lock.lock();
+  }
+  leading_ = false;
+  wake_front();
+}
+
+std::unique_ptr<Ledger::Flight> Ledger::send(const std::vector<Waiter*>& batch, const Flight* after) {
+  // The first commit reads the tree under the lock (commit_batch), and
+  // nothing is numbered after a batch known not to have landed.
+  if (after == nullptr ? !frontier_loaded_ : after->asked && !after->landed) return nullptr;
+  std::shared_ptr<ClaimRegister> claims;
+  {
+    std::lock_guard lock(claims_mu_);
+    claims = claims_;
+  }
+  const bool claiming = claims && std::any_of(batch.begin(), batch.end(), [](const Waiter* w) {
+    return std::any_of(w->puts.begin(), w->puts.end(), [](const store::RecordPut& put) { return put.claim; });
+  });
+  auto flight = std::make_unique<Flight>();
+  flight->batch = batch;
+  flight->tip = after != nullptr ? after->end : store::AppendTip{frontier_.size(), std::nullopt};
+  flight->end = flight->tip;
+  flight->after = after != nullptr ? after->after : frontier_;
+  try {
+    for (Waiter* w : batch) w->error = nullptr;
+    // Claims are checked against what has landed, and what is in flight.
+    const std::span<const store::RecordPut> in_flight =
+        after != nullptr ? std::span<const store::RecordPut>(after->claims) : std::span<const store::RecordPut>();
+    flight->numbered = claiming ? without_held_claims(batch, frontier_.size(), in_flight) : batch;
+    if (flight->numbered.empty()) return flight;  // every one failed: nothing to send
+    const store::Sequenced appended = sequence(flight->numbered, flight->after, flight->indices);
+    flight->end = {flight->after.size(), appended.rows.back().leaf_hash};
+    for (const Waiter* w : flight->numbered) {
+      for (const store::RecordPut& put : w->puts) {
+        if (put.claim) flight->claims.push_back(put);
+      }
+    }
+    flight->commit = store_.send_append(appended, flight->tip);
+  } catch (...) {
+    return nullptr;  // commit_batch commits it, and says why not if it cannot
+  }
+  if (!flight->commit) return nullptr;
+  flight->sent = std::chrono::steady_clock::now();
+  return flight;
+}
+
+std::exception_ptr Ledger::land(Flight& flight, Flight* behind) {
+  flight.ask();
+  if (flight.landed) {
+    if (!flight.commit) return nullptr;  // nothing was sent
+    frontier_ = flight.after;
+    frontier_loaded_ = true;
+    for (std::size_t i = 0; i < flight.numbered.size(); ++i) flight.numbered[i]->index = flight.indices[i];
+    std::shared_ptr<ClaimRegister> claims;
+    {
+      std::lock_guard lock(claims_mu_);
+      claims = claims_;
+    }
+    if (claims) claims->committed(flight.tip.size, flight.end.size, flight.claims);
+    return nullptr;
+  }
+  frontier_loaded_ = false;
+  // What was numbered after this batch must not land on rows committed
+  // again below: it is drained first (it fails, as this batch is not there).
+  if (behind != nullptr) behind->ask();
+  if (!flight.again) return flight.error;  // the outcome is not known: not committed twice
+  try {
+    commit_batch(flight.batch);
+  } catch (...) {
+    return std::current_exception();
+  }
+  return nullptr;
 }
 
 std::vector<Ledger::Waiter*> Ledger::admit(const std::vector<Waiter*>& batch) {
@@ -324,14 +521,16 @@ std::string with_entry_member(const std::string& body, std::uint64_t index) {
 
 }  // namespace
 
-std::vector<Ledger::Waiter*> Ledger::without_held_claims(const std::vector<Waiter*>& batch, std::uint64_t size) {
+std::vector<Ledger::Waiter*> Ledger::without_held_claims(const std::vector<Waiter*>& batch, std::uint64_t size,
+                                                         std::span<const store::RecordPut> in_flight) {
   std::shared_ptr<ClaimRegister> claims;
   {
     std::lock_guard lock(claims_mu_);
     claims = claims_;
   }
   claims->catch_up(size);
-  std::set<std::pair<std::string, std::string>> made;  // by the waiters admitted so far
+  std::set<std::pair<std::string, std::string>> made;  // by the waiters admitted so far, and in flight
+  for (const store::RecordPut& put : in_flight) made.emplace(put.kind, put.id);
   std::vector<Waiter*> admitted;
   admitted.reserve(batch.size());
   for (Waiter* w : batch) {

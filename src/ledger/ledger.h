@@ -104,10 +104,36 @@ class Ledger {
 
  private:
   struct Waiter;
+  struct Flight;  // a batch sent to the store and not yet known to have landed
   static constexpr std::size_t kMaxBatch = 4096;  // appends (or groups) per commit
 
   std::uint64_t wait_for_commit(Waiter& self);
   void lead(std::unique_lock<std::mutex>& lock);
+  // The committer's leading on a store that sends appends: each batch is
+  // numbered after the one in flight and sent behind it, before that one
+  // is waited for, until the queue runs dry.
+  void lead_sending(std::unique_lock<std::mutex>& lock);
+  // Waits, under the lock, for the appenders of a fuller batch (see lead),
+  // or while `in_flight` commits, for those that can still join the next.
+  void gather(std::unique_lock<std::mutex>& lock, Flight* in_flight);
+  // Waits until `deadline` or until this many appenders are queued.
+  void wait_for_appenders(std::unique_lock<std::mutex>& lock, std::chrono::steady_clock::time_point deadline,
+                          std::size_t count);
+  // Takes the batch off the queue, under the lock.
+  std::vector<Waiter*> take_batch();
+  // Marks `batch` done (with `error` where a waiter has none of its own)
+  // and wakes its blocking appenders, under the lock; returns the
+  // asynchronous ones, to be told outside it (tell_async).
+  std::vector<std::unique_ptr<Waiter>> mark_done(const std::vector<Waiter*>& batch, std::exception_ptr error);
+  void tell_async(std::unique_lock<std::mutex>& lock, std::vector<std::unique_ptr<Waiter>> finished);
+  // Numbers `batch` after `after` (or after the committed tree) and sends
+  // it; nullptr when it was not sent (commit_batch it then).
+  std::unique_ptr<Flight> send(const std::vector<Waiter*>& batch, const Flight* after);
+  // Waits for `flight`; a batch that did not land for certain (the ledger
+  // was elsewhere, or a put's version changed) is committed again with
+  // commit_batch, once `behind` (sent after it) has been drained. Returns
+  // the error its waiters are told.
+  std::exception_ptr land(Flight& flight, Flight* behind);
   // Whoever the queue's front is, it learns that it leads now.
   void wake_front();
   void run_committer();
@@ -126,7 +152,12 @@ class Ledger {
   std::deque<Waiter*> queue_;
   std::condition_variable more_arrived_;  // the waiting leader listens here
   std::size_t expected_batch_ = 0;  // appenders active around the last commit
+  // An appender that makes the queue this long wakes the waiting leader.
+  std::size_t wake_leader_at_ = static_cast<std::size_t>(-1);
   std::chrono::nanoseconds last_commit_duration_{0};
+  // When the store last finished a sent batch (lead_sending): the next
+  // one's commit starts then at the earliest.
+  std::chrono::steady_clock::time_point last_landed_{};
   bool leading_ = false;
   bool stopping_ = false;
   std::condition_variable async_front_;  // the committer listens here
@@ -134,7 +165,9 @@ class Ledger {
 
   // Fails, with Error{conflict}, the waiters of `batch` whose claims are
   // held or made twice in it; returns the others. Under the append lock.
-  std::vector<Waiter*> without_held_claims(const std::vector<Waiter*>& batch, std::uint64_t size);
+  // `in_flight` are claims made by a batch sent and not yet landed.
+  std::vector<Waiter*> without_held_claims(const std::vector<Waiter*>& batch, std::uint64_t size,
+                                           std::span<const store::RecordPut> in_flight = {});
 
   std::mutex claims_mu_;
   std::shared_ptr<ClaimRegister> claims_;

@@ -4,8 +4,10 @@
 // several servers on one database) implement it. Every method that writes
 // is one transaction that is durable when it returns.
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <span>
@@ -130,6 +132,29 @@ struct Sequenced {
 // returns is written.
 using Sequencer = std::function<Sequenced(std::uint64_t size, const NodeReader& nodes)>;
 
+// Where a sent append expects the ledger to be when its commit locks it:
+// `size` rows, the last of them with the leaf hash `last_leaf` when one is
+// given. An append numbered after another still in flight names that one's
+// last leaf: the size alone would also match another writer's rows.
+struct AppendTip {
+  std::uint64_t size = 0;
+  std::optional<Hash> last_leaf;
+};
+
+// An append sent to the store and not yet known to have landed.
+class AppendInFlight {
+ public:
+  virtual ~AppendInFlight() = default;
+  // Waits for the commit: true once it is durable, false when the ledger
+  // was not at the tip it was numbered for (nothing was written: number it
+  // again). Throws as append_sequenced does, Error{conflict} when a put's
+  // expected version does not hold (nothing was written then either).
+  virtual bool landed() = 0;
+  // Waits until landed() would answer without waiting, or until
+  // `deadline`, whichever comes first; true in the first case.
+  virtual bool answered_by(std::chrono::steady_clock::time_point deadline) = 0;
+};
+
 class LedgerStore {
  public:
   virtual ~LedgerStore() = default;
@@ -141,6 +166,18 @@ class LedgerStore {
   // ledger), and nothing is written then; whatever `sequence` throws aborts
   // the transaction the same way.
   virtual void append_sequenced(const Sequencer& sequence) = 0;
+  // True when this store can take an append without waiting for it
+  // (send_append): PostgreSQL, whose commit costs a network round trip.
+  virtual bool sends_appends() const { return false; }
+  // Sends `appended`, its rows numbered from tip.size, to be written in one
+  // durable transaction if the ledger is at `tip` once it is locked, and
+  // returns without waiting, so that the next batch can be numbered after
+  // this one and sent behind it: the database then commits one batch after
+  // the other, without waiting for the writer between them. Appends land
+  // in the order they were sent. nullptr when the store cannot now (it
+  // does not send appends, or another writer appended lately, so that a
+  // guess would miss): append_sequenced then.
+  virtual std::unique_ptr<AppendInFlight> send_append(const Sequenced& appended, const AppendTip& tip);
   // Rows whose indices are already fixed (a copy of another store):
   // Error{conflict} unless they continue the ledger exactly.
   void append_ledger_rows(std::span<const LedgerRow> rows, std::span<const RecordPut> puts);

@@ -55,6 +55,8 @@ class PostgresPlace final : public Place {
   std::unique_ptr<Store> create() override { return create_postgresql_store(settings()); }
   std::unique_ptr<Store> open() override { return open_postgresql_store(settings()); }
 
+  const TestDatabase& database() const { return database_; }
+
  private:
   ConnectionSettings settings() const {
     ConnectionSettings s;
@@ -224,6 +226,88 @@ TEST_P(StoreContract, ABatchNumberedFromAStaleSizeIsNumberedAgainFromTheLockedSi
   });
   EXPECT_EQ(bodies, (std::vector<std::string>{"mine@0", "mine@1", "mine@2", "other@3", "again@4", "locked@5", "alone@6"}));
   EXPECT_EQ(other->record_version("uses", "m1"), 7);  // the numbering that missed wrote nothing
+}
+
+// A writer that need not wait for one batch before sending the next
+// (PostgreSQL): the second is numbered after the first and sent behind it,
+// and both land, in order. SQLite commits with no round trip to hide, and
+// does not send.
+TEST_P(StoreContract, ABatchSentBehindAnotherLandsAfterIt) {
+  auto store = place_->create();
+  const Sequenced first{{row(0, "a")}, {{"uses", "m1", "", "1", kAbsent}}};
+  if (!store->sends_appends()) {
+    EXPECT_EQ(store->send_append(first, {0, std::nullopt}), nullptr);
+    return;
+  }
+  // Two commits of its own first: a writer guesses once it has appended alone.
+  store->append_ledger_rows(std::vector<LedgerRow>{row(0, "a")}, std::vector<RecordPut>{{"uses", "m1", "", "1", kAbsent}});
+  store->append_ledger_rows(std::vector<LedgerRow>{row(1, "b")}, std::vector<RecordPut>{{"uses", "m1", "", "2", 1}});
+  auto second = store->send_append({{row(2, "c")}, {{"uses", "m1", "", "3", 2}}}, {2, std::nullopt});
+  ASSERT_NE(second, nullptr);
+  auto third = store->send_append({{row(3, "d"), row(4, "e")}, {{"uses", "m1", "", "4", 3}}}, {3, row(2).leaf_hash});
+  ASSERT_NE(third, nullptr);
+  EXPECT_TRUE(second->landed());
+  EXPECT_TRUE(third->landed());
+  EXPECT_EQ(store->ledger_size(), 5u);
+  EXPECT_EQ(store->record("uses", "m1")->body, "4");
+  EXPECT_EQ(store->record_version("uses", "m1"), 4);
+}
+
+// What only a store that sends appends does (PostgreSQL).
+class SentAppends : public ::testing::Test {
+ protected:
+  PostgresPlace place_;
+};
+
+// A batch sent behind one that fails lands nowhere, even when it is read
+// first: the failed one releases the ledger in the database itself.
+TEST_F(SentAppends, ABatchSentBehindOneThatFailsWritesNothing) {
+  auto store = place_.create();
+  ASSERT_TRUE(store->sends_appends());
+  store->append_ledger_rows(std::vector<LedgerRow>{row(0)}, std::vector<RecordPut>{{"uses", "m1", "", "1", kAbsent}});
+  store->append_ledger_rows(std::vector<LedgerRow>{row(1)});
+  auto stale = store->send_append({{row(2)}, {{"uses", "m1", "", "stale", 7}}}, {2, std::nullopt});
+  ASSERT_NE(stale, nullptr);
+  auto behind = store->send_append({{row(3)}, {{"uses", "m1", "", "behind", kAnyVersion}}}, {3, row(2).leaf_hash});
+  ASSERT_NE(behind, nullptr);
+  EXPECT_FALSE(behind->landed());
+  try {
+    stale->landed();
+    FAIL() << "a put at the wrong version landed";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::conflict) << e.what();
+  }
+  EXPECT_EQ(store->ledger_size(), 2u);
+  EXPECT_EQ(store->record("uses", "m1")->body, "1");
+  // Missed: the next append locks first, and lands.
+  EXPECT_EQ(store->send_append({{row(2)}, {}}, {2, std::nullopt}), nullptr);
+  store->append_ledger_rows(std::vector<LedgerRow>{row(2, "again")});
+  EXPECT_EQ(store->ledger_row(2)->body, "again");
+}
+
+// The batch in flight does not land, and another writer fills the ledger
+// to the very size the batch behind it was numbered for: that one must not
+// land either, or its tree would be built on rows that are not there.
+TEST_F(SentAppends, ABatchNumberedAfterOneThatDidNotLandMissesAnotherWritersRowsOfTheSameSize) {
+  auto store = place_.create();
+  ASSERT_TRUE(store->sends_appends());
+  store->append_ledger_rows(std::vector<LedgerRow>{row(0)});
+  store->append_ledger_rows(std::vector<LedgerRow>{row(1)});
+  const auto& database = place_.database();
+  auto other = database.connect();
+  // The other writer holds the head while both batches are sent.
+  mandate::testing::pg_exec(other.get(), "BEGIN; SELECT size FROM ledger_head WHERE id = 1 FOR UPDATE");
+  auto first = store->send_append({{row(2, "mine")}, {}}, {2, std::nullopt});
+  ASSERT_NE(first, nullptr);
+  auto behind = store->send_append({{row(3, "behind")}, {}}, {3, row(2).leaf_hash});
+  ASSERT_NE(behind, nullptr);
+  mandate::testing::pg_exec(other.get(), "INSERT INTO ledger_entry (idx, leaf_hash, nodes, type, body) "
+                                         "VALUES (2, '\\x" + std::string(64, 'e') + "', '', 't', 'theirs'); "
+                                         "UPDATE ledger_head SET size = 3 WHERE id = 1; COMMIT");
+  EXPECT_FALSE(first->landed());
+  EXPECT_FALSE(behind->landed());
+  EXPECT_EQ(store->ledger_size(), 3u);
+  EXPECT_EQ(store->ledger_row(2)->body, "theirs");
 }
 
 // Decisions read state while another decision's commit is in flight (its

@@ -514,7 +514,8 @@ TEST(PostgresEventStore, ADatabaseWithoutTheEventTablesIsMigratedFirst) {
     auto c = place.database().connect();
     mandate::testing::pg_exec(c.get(), "DROP TABLE observed_event; DELETE FROM mandate_schema_migration WHERE version >= 2; "
                               "DROP INDEX state_record_by_set_ref; CREATE INDEX state_record_by_ref ON state_record (kind, ref, id); "
-                              "DROP FUNCTION mandate_expect_versions; DROP FUNCTION mandate_lock_head;");
+                              "DROP FUNCTION mandate_expect_versions; DROP FUNCTION mandate_lock_head(bigint); "
+                              "DROP FUNCTION mandate_lock_head(bigint, bytea);");
   }
   try {
     place.open();
@@ -526,11 +527,12 @@ TEST(PostgresEventStore, ADatabaseWithoutTheEventTablesIsMigratedFirst) {
   const MigrationReport report = migrate_postgresql_store(place.settings());
   EXPECT_EQ(report.from_version, 1);
   EXPECT_EQ(report.to_version, postgresql_schema_version());
-  ASSERT_EQ(report.applied.size(), 4u);
+  ASSERT_EQ(report.applied.size(), 5u);
   EXPECT_EQ(report.applied[0].description, "imported audit events");
   EXPECT_EQ(report.applied[1].description, "source record ids of imported events");
   EXPECT_EQ(report.applied[2].description, "records indexed by ref only where one is set");
   EXPECT_EQ(report.applied[3].description, "the head locked and record versions checked in the commit's round trip");
+  EXPECT_EQ(report.applied[4].description, "the head locked after a batch still in flight, by its last leaf");
   auto events = place.open();
   EXPECT_EQ(events->add_events(std::vector<AuditEvent>{event("e1", at(1))}).added, 1u);
 }
@@ -543,7 +545,8 @@ TEST(PostgresEventStore, EventsImportedBeforeSourceRecordIdsAreKeptByTheMigratio
                               "ALTER TABLE observed_event DROP COLUMN source_id; "
                               "DELETE FROM mandate_schema_migration WHERE version >= 3; "
                               "DROP INDEX state_record_by_set_ref; CREATE INDEX state_record_by_ref ON state_record (kind, ref, id); "
-                              "DROP FUNCTION mandate_expect_versions; DROP FUNCTION mandate_lock_head; "
+                              "DROP FUNCTION mandate_expect_versions; DROP FUNCTION mandate_lock_head(bigint); "
+                              "DROP FUNCTION mandate_lock_head(bigint, bytea); "
                               "INSERT INTO observed_event (id, source, account, time, actor_id, actor_kind, actor_name, "
                               "credential, credential_kind, chain, category, action, resource, result, source_address, "
                               "user_agent, interactive, signals, issued_credential, reference, origin, parent_id, raw) "

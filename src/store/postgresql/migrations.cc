@@ -145,12 +145,36 @@ END
 $$;
 )sql";
 
+// A batch numbered after another still in flight expects the ledger to
+// end with that batch's last leaf, not just at its size: if the batch
+// before did not land, another writer's rows could fill the same size.
+constexpr std::string_view kLockAfterLeaf = R"sql(
+CREATE FUNCTION mandate_lock_head(expected_size bigint, expected_last_leaf bytea)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  locked_size bigint;
+  last_leaf bytea;
+BEGIN
+  SELECT size INTO locked_size FROM ledger_head WHERE id = 1 FOR UPDATE;
+  IF locked_size = expected_size THEN
+    SELECT leaf_hash INTO last_leaf FROM ledger_entry WHERE idx = expected_size - 1;
+    IF last_leaf = expected_last_leaf THEN
+      RETURN;
+    END IF;
+  END IF;
+  RAISE EXCEPTION 'the ledger has % entries, not the % this batch was numbered after (a batch before it did not land, or another writer appended)',
+    locked_size, expected_size USING ERRCODE = 'MD002';
+END
+$$;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "ledger, checkpoints, state records and meta", kLedgerAndRecords},
     Migration{2, "imported audit events", kImportedEvents},
     Migration{3, "source record ids of imported events", kSourceRecordIds},
     Migration{4, "records indexed by ref only where one is set", kIndexOfSetRefs},
     Migration{5, "the head locked and record versions checked in the commit's round trip", kCommitChecks},
+    Migration{6, "the head locked after a batch still in flight, by its last leaf", kLockAfterLeaf},
 };
 
 }  // namespace

@@ -250,30 +250,62 @@ Result Connection::prepared(const std::string& name, std::string_view sql, const
 }
 
 std::vector<Result> Connection::pipeline(const std::vector<Statement>& statements) {
+  send_pipeline(statements);
+  return receive_pipeline(statements.size());
+}
+
+void Connection::send_pipeline(const std::vector<Statement>& statements) {
   pg_conn* c = conn_.get();
+  // A statement is prepared while nothing is in flight (PQprepare waits
+  // for its answer); until then it goes unprepared.
   for (const Statement& s : statements) {
-    if (s.prepared_as.empty() || prepared_.contains(s.prepared_as)) continue;
+    if (unread_syncs_ > 0 || s.prepared_as.empty() || prepared_.contains(s.prepared_as)) continue;
     checked(PQprepare(c, s.prepared_as.c_str(), s.sql.c_str(), 0, nullptr), "cannot prepare statement");
     prepared_.insert(s.prepared_as);
   }
-  if (PQenterPipelineMode(c) != 1) checked(nullptr, "cannot enter pipeline mode");
+  if (unread_syncs_ == 0 && PQenterPipelineMode(c) != 1) checked(nullptr, "cannot enter pipeline mode");
   bool sent = true;
   for (const Statement& s : statements) {
-    sent = sent && (s.prepared_as.empty()
+    sent = sent && (!prepared_.contains(s.prepared_as)
                         ? PQsendQueryParams(c, s.sql.c_str(), s.params.count(), nullptr, s.params.values(),
                                             s.params.lengths(), s.params.formats(), 1)
                         : PQsendQueryPrepared(c, s.prepared_as.c_str(), s.params.count(), s.params.values(),
                                               s.params.lengths(), s.params.formats(), 1)) == 1;
   }
   sent = sent && PQpipelineSync(c) == 1;
+  if (sent) ++unread_syncs_;
+  if (!sent) {
+    broken_ = true;
+    fail(ErrorKind::io, "the database is unavailable: " + first_line(PQerrorMessage(c)));
+  }
+}
+
+bool Connection::answered_by(std::chrono::steady_clock::time_point deadline) {
+  pg_conn* c = conn_.get();
+  for (;;) {
+    if (PQconsumeInput(c) != 1 || PQisBusy(c) == 0) return true;
+    const auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) return false;
+    const auto nanoseconds = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+    const timespec timeout{static_cast<time_t>(nanoseconds / 1'000'000'000), static_cast<long>(nanoseconds % 1'000'000'000)};
+    pollfd fd{PQsocket(c), POLLIN, 0};
+    if (fd.fd < 0) return true;
+    ::ppoll(&fd, 1, &timeout, nullptr);
+  }
+}
+
+std::vector<Result> Connection::receive_pipeline(std::size_t count) {
+  pg_conn* c = conn_.get();
+  last_failure_.clear();
+  bool received = true;
   std::vector<Result> results;
   std::optional<Result> failed;  // the first statement that did not succeed
   // Read until the sync point even after a failure: the connection is only
   // usable again once the pipeline is drained.
-  for (std::size_t i = 0; sent && i < statements.size(); ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     pg_result* r = PQgetResult(c);
     if (r == nullptr) {
-      sent = false;
+      received = false;
       break;
     }
     while (pg_result* extra = PQgetResult(c)) PQclear(extra);  // each statement ends with a null result
@@ -286,12 +318,13 @@ std::vector<Result> Connection::pipeline(const std::vector<Statement>& statement
       PQclear(r);
     }
   }
-  if (sent) {
+  if (received) {
     pg_result* sync = PQgetResult(c);
-    sent = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+    received = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
     PQclear(sync);
   }
-  if (!sent || PQexitPipelineMode(c) != 1) {
+  if (received) --unread_syncs_;
+  if (!received || (unread_syncs_ == 0 && PQexitPipelineMode(c) != 1)) {
     broken_ = true;
     fail(ErrorKind::io, "the database is unavailable: " + first_line(PQerrorMessage(c)));
   }

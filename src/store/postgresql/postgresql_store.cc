@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
+#include <memory>
+#include <mutex>
 #include <map>
 #include <optional>
 #include <utility>
@@ -49,6 +52,64 @@ void check_database(Connection& c, const std::string& where) {
 }
 
 class PostgresStore final : public Store {
+  class SentAppend;
+
+  // The connection appends are sent on, one behind the other: PostgreSQL
+  // runs each after the one before has committed, in the order sent, and
+  // their results are read in that order.
+  struct SendingConnection {
+    explicit SendingConnection(ConnectionPool::Lease connection) : lease(std::move(connection)) {}
+    ConnectionPool::Lease lease;
+    std::deque<SentAppend*> unread;
+  };
+
+  // An append sent by send_append. Its outcome is read once, after those
+  // sent before it on its connection.
+  class SentAppend final : public AppendInFlight {
+   public:
+    SentAppend(PostgresStore& store, std::shared_ptr<SendingConnection> connection, std::size_t statements,
+               std::uint64_t end, std::chrono::steady_clock::time_point sent)
+        : store_(store), connection_(std::move(connection)), statements_(statements), end_(end), sent_(sent) {
+      connection_->unread.push_back(this);
+    }
+    SentAppend(const SentAppend&) = delete;
+    SentAppend& operator=(const SentAppend&) = delete;
+    // Read even when nobody asked: the connection goes back to the pool
+    // drained, and a commit that landed still counts.
+    ~SentAppend() override { read(); }
+    bool answered_by(std::chrono::steady_clock::time_point deadline) override {
+      return read_ || connection_->lease->answered_by(deadline);
+    }
+    bool landed() override {
+      read();
+      if (error_) std::rethrow_exception(error_);
+      return landed_;
+    }
+
+   private:
+    void read() {
+      if (read_) return;
+      while (connection_->unread.front() != this) connection_->unread.front()->read();
+      connection_->unread.pop_front();
+      read_ = true;
+      try {
+        landed_ = store_.receive_at_tip(*connection_->lease, statements_, end_);
+        if (landed_) store_.latency_.observe(std::chrono::steady_clock::now() - sent_);
+      } catch (...) {
+        error_ = std::current_exception();
+      }
+    }
+
+    PostgresStore& store_;
+    std::shared_ptr<SendingConnection> connection_;
+    std::size_t statements_;
+    std::uint64_t end_;
+    std::chrono::steady_clock::time_point sent_;
+    bool read_ = false;
+    bool landed_ = false;
+    std::exception_ptr error_;
+  };
+
  public:
   explicit PostgresStore(ConnectionSettings settings) : pool_(std::move(settings)) {}
 
@@ -72,6 +133,23 @@ class PostgresStore final : public Store {
       append_locked(*c, sequence);
     }
     latency_.observe(std::chrono::steady_clock::now() - started);
+  }
+
+  bool sends_appends() const override { return true; }
+
+  // Sent behind the append still unread, on its connection, if there is
+  // one: the database then starts on it the moment that one has committed,
+  // and cannot start on it before.
+  std::unique_ptr<AppendInFlight> send_append(const Sequenced& appended, const AppendTip& tip) override {
+    if (!alone_.load()) return nullptr;
+    std::lock_guard lock(sending_mu_);
+    std::shared_ptr<SendingConnection> connection = sending_.lock();
+    if (!connection) connection = std::make_shared<SendingConnection>(pool_.acquire());
+    const auto started = std::chrono::steady_clock::now();
+    const std::size_t statements = send_at_tip(*connection->lease, appended, tip);
+    sending_ = connection;
+    return std::make_unique<SentAppend>(*this, std::move(connection), statements, tip.size + appended.rows.size(),
+                                        started);
   }
 
   std::int64_t record_version(const std::string& kind, const std::string& id) override {
@@ -500,24 +578,44 @@ class PostgresStore final : public Store {
   bool append_at_guess(Connection& c, std::uint64_t guess, const Sequencer& sequence) {
     const NodeReader nodes = [&](std::span<const NodeId> ids) { return read_nodes(c, ids); };
     const Sequenced appended = sequence(guess, nodes);
-    check_continues(appended.rows, guess);
-    std::vector<postgresql::Statement> writes{
-        {"BEGIN", Params(), ""},
-        {"SELECT mandate_lock_head($1::bigint)", Params().integer(static_cast<std::int64_t>(guess)), "lock_head_at"}};
-    add_writes(appended, guess, writes);
-    alone_ = false;  // until this commit is known to have landed
+    const std::size_t statements = send_at_tip(c, appended, {guess, std::nullopt});
+    return receive_at_tip(c, statements, guess + appended.rows.size());
+  }
+
+  // The lock, the checks, the writes and the commit, sent in one pipeline
+  // without BEGIN: the statements before a sync point are one implicit
+  // transaction, committed at the sync, or rolled back there as soon as
+  // one fails. So a batch that missed releases the head in the database
+  // itself, even while its writer is not reading yet (a batch sent behind
+  // another). Returns the number of statements sent.
+  std::size_t send_at_tip(Connection& c, const Sequenced& appended, const AppendTip& tip) {
+    check_continues(appended.rows, tip.size);
+    std::vector<postgresql::Statement> writes;
+    const auto size = static_cast<std::int64_t>(tip.size);
+    if (tip.last_leaf) {
+      const std::string_view leaf(reinterpret_cast<const char*>(tip.last_leaf->data()), tip.last_leaf->size());
+      writes.push_back({"SELECT mandate_lock_head($1::bigint, $2::bytea)", Params().integer(size).bytes(leaf),
+                        "lock_head_after"});
+    } else {
+      writes.push_back({"SELECT mandate_lock_head($1::bigint)", Params().integer(size), "lock_head_at"});
+    }
+    add_writes(appended, tip.size, writes);
+    writes.pop_back();  // the sync point commits
+    c.send_pipeline(writes);
+    return writes.size();
+  }
+
+  // What send_at_tip's statements returned: true once they are durable,
+  // false when the ledger was elsewhere (MD002, nothing written).
+  bool receive_at_tip(Connection& c, std::size_t statements, std::uint64_t end) {
     try {
-      c.pipeline(writes);
+      c.receive_pipeline(statements);
     } catch (const Error&) {
-      const bool moved = c.last_failure() == postgresql::kLedgerMoved;
-      rollback_quietly(c);
-      if (moved && c.usable()) return false;
-      throw;
-    } catch (...) {
-      rollback_quietly(c);
+      alone_ = false;  // the next commit locks first, and learns whether it is
+      if (c.last_failure() == postgresql::kLedgerMoved && c.usable()) return false;
       throw;
     }
-    last_committed_at_ = static_cast<std::int64_t>(guess + appended.rows.size());
+    last_committed_at_ = static_cast<std::int64_t>(end);
     alone_ = true;
     return true;
   }
@@ -565,6 +663,9 @@ class PostgresStore final : public Store {
   // that this handle is likely the only writer and numbers from that size.
   std::atomic<std::int64_t> last_committed_at_{-1};
   std::atomic<bool> alone_{false};
+  // The connection of the appends sent and not all read yet.
+  std::mutex sending_mu_;
+  std::weak_ptr<SendingConnection> sending_;
 };
 
 void apply_migrations(Connection& c, int from, MigrationReport& report) {

@@ -5,6 +5,7 @@
 #endif
 // Thin RAII wrappers over libpq: one connection, one result, the
 // parameters of one statement, and what a failure means.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <set>
@@ -103,6 +104,16 @@ class Connection {
   // returns their results in order; throws the first statement's failure,
   // after which the later ones did not run.
   std::vector<Result> pipeline(const std::vector<Statement>& statements);
+  // pipeline() in two halves: the statements are sent, and what they
+  // returned is read later (a commit the caller does not wait for yet).
+  // Several may be sent before the first is read; they are read in the
+  // order sent. Nothing else may use the connection in between.
+  void send_pipeline(const std::vector<Statement>& statements);
+  std::vector<Result> receive_pipeline(std::size_t count);
+  // Waits until the server has answered what was sent (the next result can
+  // be read without waiting), or until `deadline`; true in the first case,
+  // and when the connection failed (reading then says how).
+  bool answered_by(std::chrono::steady_clock::time_point deadline);
   // False once the server went away or a statement left it unusable: the
   // pool then drops the connection instead of lending it again.
   bool usable() const;
@@ -121,6 +132,7 @@ class Connection {
   std::set<std::string> prepared_;
   std::string last_failure_;
   bool broken_ = false;
+  std::size_t unread_syncs_ = 0;  // pipelines sent and not read yet
 };
 
 // The server named without credentials, for messages: host:port/dbname.
