@@ -36,6 +36,15 @@ std::pair<std::exception_ptr, std::chrono::nanoseconds> timed(Commit commit) {
   return {error, std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started)};
 }
 
+// Whether any waiter of `batch` makes a claim (the claim register is
+// asked only then).
+template <typename Waiter>
+bool makes_claims(const std::vector<Waiter*>& batch) {
+  return std::any_of(batch.begin(), batch.end(), [](const Waiter* w) {
+    return std::any_of(w->puts.begin(), w->puts.end(), [](const store::RecordPut& put) { return put.claim; });
+  });
+}
+
 }  // namespace
 
 
@@ -329,9 +338,7 @@ std::unique_ptr<Ledger::Flight> Ledger::send(const std::vector<Waiter*>& batch, 
     std::lock_guard lock(claims_mu_);
     claims = claims_;
   }
-  const bool claiming = claims && std::any_of(batch.begin(), batch.end(), [](const Waiter* w) {
-    return std::any_of(w->puts.begin(), w->puts.end(), [](const store::RecordPut& put) { return put.claim; });
-  });
+  const bool claiming = claims && makes_claims(batch);
   auto flight = std::make_unique<Flight>();
   flight->batch = batch;
   flight->tip = after != nullptr ? after->end : store::AppendTip{frontier_.size(), std::nullopt};
@@ -449,9 +456,7 @@ void Ledger::commit_batch(const std::vector<Waiter*>& all) {
     std::lock_guard lock(claims_mu_);
     claims = claims_;
   }
-  const bool claiming = claims && std::any_of(all.begin(), all.end(), [](const Waiter* w) {
-    return std::any_of(w->puts.begin(), w->puts.end(), [](const store::RecordPut& put) { return put.claim; });
-  });
+  const bool claiming = claims && makes_claims(all);
   bool admitted_all = true;
   for (int attempt = 0;; ++attempt) {
     std::vector<Waiter*> batch;
