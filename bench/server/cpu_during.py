@@ -33,9 +33,14 @@ def diff(before, after):
     total = after['total'] - before['total']
     print(f"  machine idle {100 * (after['idle'] - before['idle']) / total:.1f} %")
     per_core = total / os.cpu_count()
+    # By pid: a kernel worker renames itself after the work it runs
+    # (kworker/u8:2-events_unbound, then -writeback), and keyed by its name
+    # as well it would count its whole life as used in the window.
+    before_by_pid = {key.split(' ', 1)[0]: value for key, value in before['processes'].items()}
     by_name = collections.Counter()
     for key, value in after['processes'].items():
-        by_name[key.split(' ', 1)[1]] += value - before['processes'].get(key, 0)
+        pid, name = key.split(' ', 1)
+        by_name[name] += value - before_by_pid.get(pid, 0)
     for name, used in by_name.most_common(6):
         if used > 0:
             print(f"  {name:24s} {used / per_core:.2f} cores")
