@@ -32,7 +32,7 @@ void read_row(const store::LedgerRow& row, std::vector<TaskEvent>& found, std::v
 class TaskEventStream final : public BodyStream {
  public:
   TaskEventStream(const TaskEventFeed& feed, std::uint64_t from, std::function<bool()> still_admitted)
-      : feed_(feed), next_(from), still_admitted_(std::move(still_admitted)) {}
+      : feed_(feed), listening_(feed), next_(from), still_admitted_(std::move(still_admitted)) {}
 
   std::optional<std::string> next() override {
     const auto now = std::chrono::steady_clock::now();
@@ -59,6 +59,7 @@ class TaskEventStream final : public BodyStream {
  private:
   static constexpr std::size_t kBatch = 256;
   const TaskEventFeed& feed_;
+  TaskEventFeed::Listening listening_;
   std::uint64_t next_;
   std::function<bool()> still_admitted_;
   bool greeted_ = false;
@@ -66,21 +67,35 @@ class TaskEventStream final : public BodyStream {
   std::chrono::steady_clock::time_point last_check_ = std::chrono::steady_clock::now();
 };
 
+// Where the reader starts: kKept entries before the ledger's end, so that
+// a client that reconnects after a restart can resume.
+std::uint64_t backlog_start(std::uint64_t size) { return size > TaskEventFeed::kKept ? size - TaskEventFeed::kKept : 0; }
+
 }  // namespace
 
 TaskEventFeed::TaskEventFeed(store::Store& store, std::chrono::milliseconds interval)
     : store_(store),
       interval_(interval),
-      start_size_(store.ledger_size()),
-      read_to_(start_size_ > kKept ? start_size_ - kKept : 0),
+      read_to_(backlog_start(store.ledger_size())),
       reader_([this](std::stop_token stop) { run(std::move(stop)); }) {}
 
 TaskEventFeed::~TaskEventFeed() { reader_.request_stop(); }  // wakes the reader's wait at once
+
+TaskEventFeed::Listening::Listening(const TaskEventFeed& feed) : feed_(feed) {
+  std::lock_guard lock(feed_.mu_);
+  if (feed_.listeners_++ == 0) feed_.wake_.notify_all();
+}
+
+TaskEventFeed::Listening::~Listening() {
+  std::lock_guard lock(feed_.mu_);
+  --feed_.listeners_;
+}
 
 void TaskEventFeed::run(std::stop_token stop) {
   bool failing = false;
   std::unique_lock lock(mu_);
   while (!stop.stop_requested()) {
+    if (!wake_.wait(lock, stop, [this] { return listeners_ > 0; })) break;
     lock.unlock();
     try {
       read_new_entries();
@@ -104,7 +119,7 @@ void TaskEventFeed::read_new_entries() {
   std::uint64_t from = 0;
   {
     std::lock_guard lock(mu_);
-    from = read_to_;
+    from = std::max(read_to_, size > kCatchUp ? size - kCatchUp : 0);
   }
   if (size <= from) return;
   std::vector<TaskEvent> found;
@@ -136,9 +151,10 @@ bool TaskEventFeed::standing_ended(const std::string& actor) const {
   return ended_.contains(actor);
 }
 
-std::uint64_t TaskEventFeed::read_to() const {
-  std::lock_guard lock(mu_);
-  return std::max(read_to_, start_size_);
+std::uint64_t TaskEventFeed::start_for_new_listener() const {
+  // Not read_to_: with nobody listening the reader may be far behind, and
+  // a new listener hears what is appended from now on.
+  return store_.ledger_size();
 }
 
 std::shared_ptr<BodyStream> task_event_stream(const TaskEventFeed& feed, std::uint64_t from,

@@ -131,7 +131,7 @@ void add_task_routes(Router& router, Application& app) {
   router.add("GET", "/v1/events", guarded([&app](Request& request, const PathParameters&) {
     const auto who = app.authenticate(request, Access::authenticated);
     const QueryParameters takes_none(request, {});
-    std::uint64_t from = app.task_events().read_to();
+    std::uint64_t from = app.task_events().start_for_new_listener();
     if (const auto last = request.header("last-event-id")) {
       std::uint64_t seen = 0;
       const auto [end, ec] = std::from_chars(last->data(), last->data() + last->size(), seen);

@@ -295,6 +295,28 @@ TEST_F(AuditApi, EventsStreamEveryLedgerEntryAboutATaskAndResumeFromLastEventId)
   EXPECT_EQ(call("GET", "/v1/events?since=0", human("carol")).status, 400);
 }
 
+// With no stream open the feed reads nothing; the first stream after the
+// silence makes it catch up.
+TEST_F(AuditApi, AfterASilenceAResumingStreamHearsWhatItMissedAndANewOneStartsAtTheEnd) {
+  const std::string earlier = request("alice");
+  const auto approved = json(call("POST", "/v1/tasks/" + earlier + "/approvals", human("bob"), "{}"))["ledger_index"].get<std::uint64_t>();
+
+  auto resumed = call("GET", "/v1/events", human("carol"), "", "application/json",
+                      {{"last-event-id", std::to_string(approved - 1)}});
+  ASSERT_EQ(resumed.status, 200) << resumed.body;
+  const std::string missed = read_stream(*resumed.stream, "id: " + std::to_string(approved) + "\n");
+  EXPECT_NE(missed.find("\"kind\":\"task.approval\",\"ledger_index\":" + std::to_string(approved) + ",\"task\":\"" + earlier + "\""),
+            std::string::npos)
+      << missed;
+
+  auto fresh = call("GET", "/v1/events", human("carol"));
+  ASSERT_EQ(fresh.status, 200) << fresh.body;
+  const std::string later = request("alice");
+  const std::string heard = read_stream(*fresh.stream, "\"task\":\"" + later + "\"");
+  EXPECT_NE(heard.find("\"task\":\"" + later + "\""), std::string::npos) << heard;
+  EXPECT_EQ(heard.find(earlier), std::string::npos) << "a new stream starts at the ledger's end: " << heard;
+}
+
 TEST_F(AuditApi, TheLedgerStatus) {
   auto r = call("GET", "/v1/ledger", human("carol"));
   ASSERT_EQ(r.status, 200) << r.body;

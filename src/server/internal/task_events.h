@@ -39,18 +39,33 @@ struct TaskEvent {
 
 class TaskEventFeed {
  public:
-  // Reads `store`'s ledger every `interval` on a thread of its own, from
-  // kKept entries before its end at start (so a client that reconnects
-  // after a restart can resume).
+  // Reads `store`'s ledger every `interval` on a thread of its own while a
+  // listener holds a Listening, from kKept entries before its end at start
+  // (so a client that reconnects after a restart can resume). While nobody
+  // listens it reads nothing: on a busy decision point the read would cost
+  // the database a second pass over every decision it just wrote.
   explicit TaskEventFeed(store::Store& store, std::chrono::milliseconds interval = std::chrono::milliseconds(250));
   ~TaskEventFeed();
   TaskEventFeed(const TaskEventFeed&) = delete;
   TaskEventFeed& operator=(const TaskEventFeed&) = delete;
 
+  // An open stream's hold on the feed: the first one wakes the reader,
+  // which catches up from where it stopped (at most kCatchUp entries back).
+  class Listening {
+   public:
+    explicit Listening(const TaskEventFeed& feed);
+    ~Listening();
+    Listening(const Listening&) = delete;
+    Listening& operator=(const Listening&) = delete;
+
+   private:
+    const TaskEventFeed& feed_;
+  };
+
   // The kept events at index `from` or later, oldest first, at most `max`.
   std::vector<TaskEvent> since(std::uint64_t from, std::size_t max) const;
-  // The index the next entry read will have: where a new listener starts.
-  std::uint64_t read_to() const;
+  // Where a new listener starts: the ledger's end now.
+  std::uint64_t start_for_new_listener() const;
   // Whether the feed has read the suspension or offboarding of `actor`
   // since it began. A listener admitted while active stops hearing once
   // this says so: the check costs a set lookup on the connection's thread,
@@ -59,6 +74,10 @@ class TaskEventFeed {
 
   // How many of the newest task events are kept for listeners that resume.
   static constexpr std::size_t kKept = 4096;
+  // How far back the reader catches up when a listener comes after a
+  // silence: a listener that resumes from further back misses the rest,
+  // as one that resumes from before the kept events does.
+  static constexpr std::uint64_t kCatchUp = 16 * kKept;
 
  private:
   void run(std::stop_token stop);
@@ -66,14 +85,12 @@ class TaskEventFeed {
 
   store::Store& store_;
   const std::chrono::milliseconds interval_;
-  // The ledger's size when the feed began: a listener that arrives before
-  // the first read starts here, not in the backlog.
-  const std::uint64_t start_size_;
   mutable std::mutex mu_;
   std::deque<TaskEvent> events_;
   std::set<std::string> ended_;  // actors suspended or offboarded (there is no way back)
   std::uint64_t read_to_;
-  std::condition_variable_any wake_;
+  mutable std::size_t listeners_ = 0;
+  mutable std::condition_variable_any wake_;
   std::jthread reader_;  // last: stops and joins before the state above goes
 };
 
