@@ -60,6 +60,22 @@ Verdict check_audience(const token::MandateClaims& claims, const std::string& au
   return failed("audience", "the mandate is not for this resource server (" + audience + ")");
 }
 
+namespace {
+
+std::expected<policy::Value, std::string> mandate_context(const token::MandateClaims& claims, const DecisionState& state) {
+  nlohmann::json approvers = nlohmann::json::array();
+  for (const auto& a : state.approvals) {
+    if (a.decision == core::ApprovalDecision::approve) approvers.push_back(a.approver);
+  }
+  const std::string task_ref = state.task ? state.task->value.task.external_ref.value_or("") : "";
+  return policy::value_from_json({{"initiator", claims.on_behalf_of.front()}, {"on_behalf_of", claims.on_behalf_of},
+                                  {"approvers", approvers},                   {"task", claims.task_id},
+                                  {"task_ref", task_ref},                     {"break_glass", claims.break_glass},
+                                  {"depth", claims.depth},                    {"jti", claims.jti}});
+}
+
+}  // namespace
+
 DecisionState read_decision_state(store::Store& store, const token::MandateClaims& claims) {
   // Attenuation stops at depth 3; a longer chain can only be a damaged
   // store, and its unread tail is then denied as a missing parent.
@@ -79,6 +95,7 @@ DecisionState read_decision_state(store::Store& store, const token::MandateClaim
   if (state.executor && state.executor->value.public_jwk) {
     if (auto key = token::PublicKey::from_jwk(std::string_view(*state.executor->value.public_jwk))) state.executor_key = std::move(*key);
   }
+  state.mandate_context = mandate_context(claims, state);
   return state;
 }
 
@@ -215,25 +232,20 @@ Verdict check_policy(const Broker::PolicyContext& context, const DecisionRequest
                      const nlohmann::json& user_context, const Presentation& p, DecisionResult& result) {
   if (context.policy_set_hash.empty()) return failed("policy", "no policy set is loaded (mandate policy load)");
   const token::MandateClaims& claims = *p.claims;
-  nlohmann::json approvers = nlohmann::json::array();
-  for (const auto& a : p.state->approvals) {
-    if (a.decision == core::ApprovalDecision::approve) approvers.push_back(a.approver);
+  // The caller's members, then `mandate` (parse_context refused a context
+  // that sets it).
+  policy::Record fields;
+  for (const auto& [name, value] : user_context.items()) {
+    auto member = policy::value_from_json(value);
+    if (!member) fail(ErrorKind::bad_input, "context: " + member.error());
+    fields.emplace(name, std::move(*member));
   }
-  nlohmann::json ctx = user_context;
-  ctx["mandate"] = {{"initiator", claims.on_behalf_of.front()}, {"on_behalf_of", claims.on_behalf_of},
-                    {"approvers", approvers},                   {"task", claims.task_id},
-                    {"task_ref", p.task->task.external_ref.value_or("")},
-                    {"break_glass", claims.break_glass},        {"depth", claims.depth},
-                    {"jti", claims.jti}};
-  auto ctx_value = policy::value_from_json(ctx);
-  if (!ctx_value) fail(ErrorKind::bad_input, "context: " + ctx_value.error());
-  if (request.tool_call) {
-    policy::Record fields = *std::get<policy::RecordPtr>(ctx_value->data);
-    add_tool_context(*request.tool_call, p.approval, fields);
-    ctx_value = policy::make_record(std::move(fields));
-  }
+  if (!p.state->mandate_context) fail(ErrorKind::bad_input, "context: " + p.state->mandate_context.error());
+  fields["mandate"] = *p.state->mandate_context;
+  if (request.tool_call) add_tool_context(*request.tool_call, p.approval, fields);
+  const policy::Value ctx_value = policy::make_record(std::move(fields));
   const policy::Request cedar{actor_uid(claims.executor, *p.executor_kind), {"Action", request.action},
-                              {"Resource", request.resource}, *ctx_value};
+                              {"Resource", request.resource}, ctx_value};
   std::vector<policy::Entity> overrides;
   add_override(context.entities, cedar.action, request.action_properties, "action", overrides);
   std::optional<policy::Entities> with_properties;

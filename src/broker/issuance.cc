@@ -54,14 +54,16 @@ token::MandateClaims claims_for(const core::Mandate& m, const Settings& settings
 
 namespace {
 
+// Counted from when its successor began to sign, not from when that was
+// made: a staged successor leaves a key signing until its activation.
+bool still_standing(const std::optional<std::chrono::sys_seconds>& superseded, core::Timestamp now, std::chrono::seconds grace) {
+  return !superseded || core::Timestamp(*superseded) + grace >= now;
+}
+
 const keys::KeyInfo* standing_key(const std::vector<keys::KeyInfo>& keys, std::string_view kid, core::Timestamp now,
                                   std::chrono::seconds grace) {
   for (const keys::KeyInfo& info : keys) {
-    if (info.kid != kid) continue;
-    // Counted from when its successor began to sign, not from when that was
-    // made: a staged successor leaves this key signing until its activation.
-    if (info.superseded && core::Timestamp(*info.superseded) + grace < now) return nullptr;
-    return &info;
+    if (info.kid == kid) return still_standing(info.superseded, now, grace) ? &info : nullptr;
   }
   return nullptr;
 }
@@ -79,7 +81,8 @@ std::optional<token::PublicKey> acceptable_key(const keys::Keyring& keyring, std
 }
 
 bool key_still_accepted(const keys::Keyring& keyring, std::string_view kid, core::Timestamp now, std::chrono::seconds grace) {
-  return standing_key(keyring.list(std::chrono::floor<std::chrono::seconds>(now)), kid, now, grace) != nullptr;
+  const auto succession = keyring.succession(kid);
+  return succession && still_standing(succession->superseded, now, grace);
 }
 
 namespace {

@@ -256,11 +256,7 @@ std::vector<KeyInfo> Keyring::list(std::chrono::sys_seconds now) const {
   infos.reserve(keys_.size());
   for (std::size_t i = 0; i < keys_.size(); ++i) {
     const StoredKey& stored = keys_[i];
-    std::optional<std::chrono::sys_seconds> superseded;
-    for (std::size_t j = i + 1; j < keys_.size(); ++j) {
-      const auto from = signs_from(keys_[j].name);
-      if (!superseded || from < *superseded) superseded = from;
-    }
+    const std::optional<std::chrono::sys_seconds> superseded = this->superseded(i);
     const bool active = &stored.key == &signing;
     // A staged key overtaken by a newer key already signing will never sign.
     const bool overtaken = superseded && *superseded <= now;
@@ -280,6 +276,22 @@ std::vector<KeyInfo> Keyring::list(std::chrono::sys_seconds now) const {
 }
 
 std::vector<KeyInfo> Keyring::list() const { return list(system_now()); }
+
+std::optional<std::chrono::sys_seconds> Keyring::superseded(std::size_t i) const {
+  std::optional<std::chrono::sys_seconds> out;
+  for (std::size_t j = i + 1; j < keys_.size(); ++j) {
+    const auto from = signs_from(keys_[j].name);
+    if (!out || from < *out) out = from;
+  }
+  return out;
+}
+
+std::optional<Keyring::Succession> Keyring::succession(std::string_view kid) const {
+  for (std::size_t i = 0; i < keys_.size(); ++i) {
+    if (keys_[i].key.kid() == kid) return Succession{superseded(i)};
+  }
+  return std::nullopt;
+}
 
 std::optional<crypto::Ed25519PublicKey> Keyring::find(std::string_view kid) const {
   for (const StoredKey& stored : keys_) {

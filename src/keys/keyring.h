@@ -92,6 +92,14 @@ class Keyring {
 
   // The public key with this kid, active or not.
   std::optional<crypto::Ed25519PublicKey> find(std::string_view kid) const;
+  // When a newer key took (or takes) over signing from the key with this
+  // kid, as KeyInfo::superseded; nothing for a kid the keyring does not
+  // hold. What a decision asks of its mandate's key, without the JWK of
+  // every key that list() builds.
+  struct Succession {
+    std::optional<std::chrono::sys_seconds> superseded;
+  };
+  std::optional<Succession> succession(std::string_view kid) const;
 
   // RFC 7517 JWK Set of every key, oldest first: {"keys":[{kty, crv, x, kid,
   // alg, use}, ...]}. Never any private member.
@@ -104,6 +112,9 @@ class Keyring {
   };
 
   Keyring(std::filesystem::path directory, std::vector<StoredKey> keys);
+
+  // The earliest time a key newer than keys_[i] signs from.
+  std::optional<std::chrono::sys_seconds> superseded(std::size_t i) const;
 
   // Generates a key with the next sequence number and writes it durably
   // into the directory open (and locked) as `dir_fd`.

@@ -66,6 +66,13 @@ TEST(StagedKey, VerifiesAtOnceButSignsOnlyFromItsActivation) {
   ASSERT_EQ(listed.size(), 2u);
   EXPECT_EQ(listed[1].activates, at);
   EXPECT_EQ(listed[0].superseded, at);  // the old key signs until then
+  // A decision asks only the succession of its mandate's key: the same answer.
+  for (const auto& info : listed) {
+    const auto succession = reopened.succession(info.kid);
+    ASSERT_TRUE(succession) << info.kid;
+    EXPECT_EQ(succession->superseded, info.superseded) << info.kid;
+  }
+  EXPECT_FALSE(reopened.succession("no-such-kid"));
 }
 
 TEST(StagedKey, AnActivationInThePastIsAnImmediateRotation) {

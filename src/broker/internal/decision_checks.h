@@ -9,6 +9,7 @@
 // Verdict: nullopt when the check passed, else the check that failed and why.
 // None writes anything; authorize records the outcome in one durable step.
 #include <cstdint>
+#include <expected>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "broker/broker.h"
 #include "broker/records.h"
 #include "broker/step.h"
+#include "policy/value.h"
 #include "token/mandate_token.h"
 #include "token/public_key.h"
 
@@ -67,6 +69,10 @@ struct Broker::DecisionState {
   // Recorded while the task was requested, and fixed once it is active.
   std::vector<core::Approval> approvals;
   std::optional<token::PublicKey> executor_key;  // the executor's registered key, parsed
+  // context.mandate as the policies see it. It depends on the mandate, its
+  // task and its approvals alone, so it is made once with the state, not on
+  // every decision; an error when its values are not Cedar values.
+  std::expected<policy::Value, std::string> mandate_context;
 };
 using DecisionState = Broker::DecisionState;
 
