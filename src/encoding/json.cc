@@ -257,6 +257,19 @@ std::expected<void, std::string> append_integer(std::string& out, const json& v)
   // the text names that double and canonicalizes to itself, however often
   // it is parsed again. 2^53 + 1 or 2^60 (1152921504606846976, which prints
   // as 1152921504606847000) would silently become another number: refused.
+  // Up to 2^53 every integer is a double, printed as its own digits.
+  constexpr std::uint64_t kExact = std::uint64_t{1} << 53;
+  const bool negative = v.is_number_integer() && !v.is_number_unsigned() && v.get<std::int64_t>() < 0;
+  const std::uint64_t magnitude = v.is_number_unsigned() ? v.get<std::uint64_t>()
+                                  : negative             ? 0 - static_cast<std::uint64_t>(v.get<std::int64_t>())
+                                                         : static_cast<std::uint64_t>(v.get<std::int64_t>());
+  if (magnitude <= kExact) {
+    char digits[24];
+    const auto [end, ec] = v.is_number_unsigned() ? std::to_chars(digits, digits + sizeof digits, v.get<std::uint64_t>())
+                                                  : std::to_chars(digits, digits + sizeof digits, v.get<std::int64_t>());
+    out.append(digits, end);
+    return {};
+  }
   const double d = v.is_number_unsigned() ? static_cast<double>(v.get<std::uint64_t>())
                                           : static_cast<double>(v.get<std::int64_t>());
   const std::string text = format_es_number(d);
@@ -280,26 +293,39 @@ bool byte_order_is_utf16_order(const json::object_t& object) {
   return true;
 }
 
+std::expected<void, std::string> append_member(std::string& out, const json::object_t::value_type& member, bool first) {
+  if (!first) out += ',';
+  append_string(out, member.first);
+  out += ':';
+  return append_value(out, member.second);
+}
+
 std::expected<void, std::string> append_object(std::string& out, const json& v) {
   const auto& object = v.get_ref<const json::object_t&>();
+  const bool sorted = byte_order_is_utf16_order(object);
+  if (sorted) {  // nearly every object: written in the map's order, nothing to gather
+    out += '{';
+    bool first = true;
+    for (const auto& member : object) {
+      if (!valid_utf8(member.first)) return std::unexpected("member name is not valid UTF-8");
+      if (auto r = append_member(out, member, first); !r) return r;
+      first = false;
+    }
+    out += '}';
+    return {};
+  }
   std::vector<std::pair<std::u16string, const json::object_t::value_type*>> members;
   members.reserve(v.size());
-  const bool sorted = byte_order_is_utf16_order(object);
   for (const auto& member : object) {
     if (!valid_utf8(member.first)) return std::unexpected("member name is not valid UTF-8");
-    members.emplace_back(sorted ? std::u16string() : to_utf16(member.first), &member);
+    members.emplace_back(to_utf16(member.first), &member);
   }
-  if (!sorted) {
-    std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  }
+  std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   out += '{';
   bool first = true;
   for (const auto& [key16, member] : members) {
-    if (!first) out += ',';
+    if (auto r = append_member(out, *member, first); !r) return r;
     first = false;
-    append_string(out, member->first);
-    out += ':';
-    if (auto r = append_value(out, member->second); !r) return r;
   }
   out += '}';
   return {};
