@@ -26,12 +26,16 @@ def snap():
         fields = stat[stat.rindex(')') + 2:].split()
         ticks[f'{pid} {name}'] = int(fields[11]) + int(fields[12])  # utime + stime
     machine = [int(x) for x in open('/proc/stat').readline().split()[1:]]
-    return {'processes': ticks, 'total': sum(machine), 'idle': machine[3] + machine[4]}
+    # user nice system idle iowait irq softirq steal ...: steal is what the
+    # hypervisor gave to other guests, on a shared machine the usual noise.
+    steal = machine[7] if len(machine) > 7 else 0
+    return {'processes': ticks, 'total': sum(machine), 'idle': machine[3] + machine[4], 'steal': steal}
 
 
 def diff(before, after):
     total = after['total'] - before['total']
-    print(f"  machine idle {100 * (after['idle'] - before['idle']) / total:.1f} %")
+    stolen = after.get('steal', 0) - before.get('steal', 0)
+    print(f"  machine idle {100 * (after['idle'] - before['idle']) / total:.1f} %, stolen by the host {100 * stolen / total:.1f} %")
     per_core = total / os.cpu_count()
     # By pid: a kernel worker renames itself after the work it runs
     # (kworker/u8:2-events_unbound, then -writeback), and keyed by its name
