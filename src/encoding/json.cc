@@ -265,8 +265,8 @@ std::expected<void, std::string> append_integer(std::string& out, const json& v)
                                                          : static_cast<std::uint64_t>(v.get<std::int64_t>());
   if (magnitude <= kExact) {
     char digits[24];
-    const auto [end, ec] = v.is_number_unsigned() ? std::to_chars(digits, digits + sizeof digits, v.get<std::uint64_t>())
-                                                  : std::to_chars(digits, digits + sizeof digits, v.get<std::int64_t>());
+    char* end = v.is_number_unsigned() ? std::to_chars(digits, digits + sizeof digits, v.get<std::uint64_t>()).ptr
+                                       : std::to_chars(digits, digits + sizeof digits, v.get<std::int64_t>()).ptr;
     out.append(digits, end);
     return {};
   }

@@ -36,6 +36,13 @@ std::pair<std::exception_ptr, std::chrono::nanoseconds> timed(Commit commit) {
   return {error, std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started)};
 }
 
+// The claim register as set now: a server sets it once, at its first
+// decision, while the committer may be reading it.
+std::shared_ptr<ClaimRegister> register_now(std::mutex& mu, const std::shared_ptr<ClaimRegister>& claims) {
+  std::lock_guard lock(mu);
+  return claims;
+}
+
 // Whether any waiter of `batch` makes a claim (the claim register is
 // asked only then).
 template <typename Waiter>
@@ -333,11 +340,7 @@ std::unique_ptr<Ledger::Flight> Ledger::send(const std::vector<Waiter*>& batch, 
   // The first commit reads the tree under the lock (commit_batch), and
   // nothing is numbered after a batch known not to have landed.
   if (after == nullptr ? !frontier_loaded_ : after->asked && !after->landed) return nullptr;
-  std::shared_ptr<ClaimRegister> claims;
-  {
-    std::lock_guard lock(claims_mu_);
-    claims = claims_;
-  }
+  const std::shared_ptr<ClaimRegister> claims = register_now(claims_mu_, claims_);
   const bool claiming = claims && makes_claims(batch);
   auto flight = std::make_unique<Flight>();
   flight->batch = batch;
@@ -374,11 +377,7 @@ std::exception_ptr Ledger::land(Flight& flight, Flight* behind) {
     frontier_ = flight.after;
     frontier_loaded_ = true;
     for (std::size_t i = 0; i < flight.numbered.size(); ++i) flight.numbered[i]->index = flight.indices[i];
-    std::shared_ptr<ClaimRegister> claims;
-    {
-      std::lock_guard lock(claims_mu_);
-      claims = claims_;
-    }
+    const std::shared_ptr<ClaimRegister> claims = register_now(claims_mu_, claims_);
     if (claims) claims->committed(flight.tip.size, flight.end.size, flight.claims);
     return nullptr;
   }
@@ -451,11 +450,7 @@ void Ledger::commit_batch(const std::vector<Waiter*>& all) {
   // one does admit() read the versions and fail just the entries concerned;
   // reading them before every commit cost the committing thread nearly a
   // fifth of its time.
-  std::shared_ptr<ClaimRegister> claims;
-  {
-    std::lock_guard lock(claims_mu_);
-    claims = claims_;
-  }
+  const std::shared_ptr<ClaimRegister> claims = register_now(claims_mu_, claims_);
   const bool claiming = claims && makes_claims(all);
   bool admitted_all = true;
   for (int attempt = 0;; ++attempt) {
@@ -528,11 +523,7 @@ std::string with_entry_member(const std::string& body, std::uint64_t index) {
 
 std::vector<Ledger::Waiter*> Ledger::without_held_claims(const std::vector<Waiter*>& batch, std::uint64_t size,
                                                          std::span<const store::RecordPut> in_flight) {
-  std::shared_ptr<ClaimRegister> claims;
-  {
-    std::lock_guard lock(claims_mu_);
-    claims = claims_;
-  }
+  const std::shared_ptr<ClaimRegister> claims = register_now(claims_mu_, claims_);
   claims->catch_up(size);
   std::set<std::pair<std::string, std::string>> made;  // by the waiters admitted so far, and in flight
   for (const store::RecordPut& put : in_flight) made.emplace(put.kind, put.id);
