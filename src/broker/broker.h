@@ -567,7 +567,7 @@ class Broker {
   std::unique_ptr<PolicyContextCache> policy_cache_;
   std::mutex cache_mu_;  // guards verified_tokens_ and decision_states_
   // Decisions on one task all move its use count: in this process they take
-  // turns (by a stripe of the task id) from their reads to their commit,
+  // turns (the task's own, never another's) from their reads to their commit,
   // instead of racing and deciding again. Other processes still race, and
   // the commit's version checks settle it.
   std::unique_ptr<TaskTurns> task_turns_;

@@ -2,60 +2,76 @@
 #include "broker/internal/task_turns.h"
 
 #include <functional>
-#include <utility>
 
 namespace mandate::broker {
+
+TaskTurns::Turn::Turn(Turn&& other) noexcept
+    : shard_(std::exchange(other.shard_, nullptr)), entry_(std::exchange(other.entry_, nullptr)) {}
 
 TaskTurns::Turn& TaskTurns::Turn::operator=(Turn&& other) noexcept {
   if (this != &other) {
     end();
-    stripe_ = std::exchange(other.stripe_, nullptr);
+    shard_ = std::exchange(other.shard_, nullptr);
+    entry_ = std::exchange(other.entry_, nullptr);
   }
   return *this;
 }
 
 void TaskTurns::Turn::end() {
-  Stripe* stripe = std::exchange(stripe_, nullptr);
-  if (!stripe) return;
+  Shard* shard = std::exchange(shard_, nullptr);
+  Entry* entry = std::exchange(entry_, nullptr);
+  if (!shard) return;
   {
-    std::lock_guard lock(stripe->mu);
-    ++stripe->serving;
+    std::lock_guard lock(shard->mu);
+    Queue& queue = entry->second;
+    // Free and asked for by no one: the task is forgotten, so that the map
+    // holds only the tasks decided on right now.
+    if (++queue.serving == queue.next_ticket) shard->tasks.erase(shard->tasks.find(entry->first));
   }
-  // All: the next ticket's decision, and a broker going away.
-  stripe->free.notify_all();
+  // All: the next ticket's decision (whichever of the shard's waiters it
+  // is), and a broker going away.
+  shard->ended.notify_all();
 }
 
-TaskTurns::Stripe& TaskTurns::stripe_of(std::string_view task_id) {
-  return stripes_[std::hash<std::string_view>{}(task_id) % stripes_.size()];
+TaskTurns::Shard& TaskTurns::shard_of(std::string_view task_id) {
+  return shards_[std::hash<std::string_view>{}(task_id) % shards_.size()];
+}
+
+TaskTurns::Entry& TaskTurns::entry_of(Shard& shard, std::string_view task_id) {
+  return *shard.tasks.try_emplace(std::string(task_id)).first;
 }
 
 TaskTurns::Turn TaskTurns::wait_for(std::string_view task_id) {
-  Stripe& stripe = stripe_of(task_id);
-  std::unique_lock lock(stripe.mu);
-  const std::uint64_t ticket = stripe.next_ticket++;
-  stripe.free.wait(lock, [&] { return stripe.serving == ticket; });
-  return Turn(stripe);
+  Shard& shard = shard_of(task_id);
+  std::unique_lock lock(shard.mu);
+  Entry& entry = entry_of(shard, task_id);
+  const std::uint64_t ticket = entry.second.next_ticket++;
+  shard.ended.wait(lock, [&] { return entry.second.serving == ticket; });
+  return Turn(shard, entry);
 }
 
 std::optional<TaskTurns::Turn> TaskTurns::take_if_free(std::string_view task_id) {
-  Stripe& stripe = stripe_of(task_id);
-  std::lock_guard lock(stripe.mu);
-  if (stripe.serving != stripe.next_ticket) return std::nullopt;
-  ++stripe.next_ticket;
-  return Turn(stripe);
+  Shard& shard = shard_of(task_id);
+  std::lock_guard lock(shard.mu);
+  Entry& entry = entry_of(shard, task_id);
+  if (entry.second.serving != entry.second.next_ticket) return std::nullopt;
+  ++entry.second.next_ticket;
+  return Turn(shard, entry);
 }
 
 std::uint64_t TaskTurns::waiting(std::string_view task_id) {
-  Stripe& stripe = stripe_of(task_id);
-  std::lock_guard lock(stripe.mu);
-  const std::uint64_t asked = stripe.next_ticket - stripe.serving;
+  Shard& shard = shard_of(task_id);
+  std::lock_guard lock(shard.mu);
+  const auto it = shard.tasks.find(std::string(task_id));
+  if (it == shard.tasks.end()) return 0;
+  const std::uint64_t asked = it->second.next_ticket - it->second.serving;
   return asked == 0 ? 0 : asked - 1;  // less the one whose turn it is
 }
 
 void TaskTurns::wait_until_all_end() {
-  for (Stripe& stripe : stripes_) {
-    std::unique_lock lock(stripe.mu);
-    stripe.free.wait(lock, [&] { return stripe.serving == stripe.next_ticket; });
+  for (Shard& shard : shards_) {
+    std::unique_lock lock(shard.mu);
+    shard.ended.wait(lock, [&] { return shard.tasks.empty(); });
   }
 }
 

@@ -5,38 +5,48 @@
 #endif
 // Internal to the broker: decisions on one task take turns, in this
 // process, from their reads to their commit (they all move its use count;
-// racing, all but one would conflict and be decided again). A turn is a
-// stripe of the task id. A blocking decision waits for its turn; one that
-// must not wait (on a network thread) takes it only when it is free. A turn
-// may end on another thread than the one that took it: a decision that
-// does not wait for its commit hands its turn to the commit's callback.
+// racing, all but one would conflict and be decided again). A turn belongs
+// to one task: decisions on two tasks never wait for each other. A blocking
+// decision waits for its turn; one that must not wait (on a network thread)
+// takes it only when it is free. A turn may end on another thread than the
+// one that took it: a decision that does not wait for its commit hands its
+// turn to the commit's callback.
 #include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <cstddef>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 
 namespace mandate::broker {
 
 class TaskTurns {
   // Turns are taken in the order they were asked for (a ticket each), so
   // no decision waits behind later ones on its task.
-  struct Stripe {
-    std::mutex mu;
-    std::condition_variable free;
+  struct Queue {
     std::uint64_t next_ticket = 0;  // the one the next asker gets
     std::uint64_t serving = 0;      // the one whose turn it is; free when == next_ticket
   };
+  // The tasks with a turn held or asked for, by task id, in shards that
+  // each have their own lock: a task is forgotten once its turn is free.
+  struct Shard {
+    std::mutex mu;
+    std::condition_variable ended;  // a turn of one of this shard's tasks ended
+    std::unordered_map<std::string, Queue> tasks;
+  };
+  using Entry = std::pair<const std::string, Queue>;  // a node of Shard::tasks: stable until erased
 
  public:
   // Held while a decision has its task's turn; ends it when destroyed.
   class Turn {
    public:
     Turn() = default;
-    explicit Turn(Stripe& stripe) : stripe_(&stripe) {}
-    Turn(Turn&& other) noexcept : stripe_(other.stripe_) { other.stripe_ = nullptr; }
+    Turn(Shard& shard, Entry& entry) : shard_(&shard), entry_(&entry) {}
+    Turn(Turn&& other) noexcept;
     Turn& operator=(Turn&& other) noexcept;
     Turn(const Turn&) = delete;
     Turn& operator=(const Turn&) = delete;
@@ -44,20 +54,22 @@ class TaskTurns {
     void end();
 
    private:
-    Stripe* stripe_ = nullptr;
+    Shard* shard_ = nullptr;
+    Entry* entry_ = nullptr;  // the task's, kept while a turn is held or asked for
   };
 
   Turn wait_for(std::string_view task_id);
   std::optional<Turn> take_if_free(std::string_view task_id);
-  // How many decisions wait for a turn on the task's stripe.
+  // How many decisions wait for a turn on the task.
   std::uint64_t waiting(std::string_view task_id);
   // Returns once no turn is held: a broker going away first lets the
   // decisions still waiting for their commits finish (they use it).
   void wait_until_all_end();
 
  private:
-  Stripe& stripe_of(std::string_view task_id);
-  std::array<Stripe, 1024> stripes_;
+  Shard& shard_of(std::string_view task_id);
+  static Entry& entry_of(Shard& shard, std::string_view task_id);
+  std::array<Shard, 64> shards_;
 };
 
 }  // namespace mandate::broker
