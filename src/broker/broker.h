@@ -443,9 +443,15 @@ class Broker {
   // error, on the thread that committed it; it must not block or throw.
   // A commit that finds a record moved decides again there, on fresh
   // state. Bad input throws before anything is decided, as authorize does.
+  // Given `resume` (which runs a task later on a thread that must not wait
+  // either), a decision whose task's turn is taken does not give up: it
+  // waits for its turn holding no thread, is then decided through `resume`,
+  // and where that cannot be done from memory, on the thread that decides
+  // conflicts again.
   using DecisionDone = std::function<void(const DecisionResult* result, std::exception_ptr error)>;
+  using Resume = std::function<void(std::function<void()> task)>;
   bool authorize_without_waiting(const DecisionRequest& request, const std::optional<Caller>& asked_by,
-                                 DecisionDone done);
+                                 DecisionDone done, Resume resume = {});
   // The checks of authorize() up to possession (signature, issuer, time,
   // audience, revocation, uses, proof), recording nothing.
   PresentationCheck check_presentation(const DecisionRequest& request);
@@ -558,6 +564,11 @@ class Broker {
   // false, with nothing done, where the attempt would have to read.
   bool decide_without_waiting(const std::shared_ptr<AsyncDecision>& call,
                               std::shared_ptr<const PolicyContext> context, bool fresh, bool memory_only);
+  // A decision that waited for its task's turn, now that it has it: decided
+  // from memory here, or else on the retry thread.
+  void decide_in_turn(const std::shared_ptr<AsyncDecision>& call, bool memory_only);
+  // A decision told to decide_again on the retry thread (reads may wait there).
+  void decide_on_retry_thread(const std::shared_ptr<AsyncDecision>& call);
   // The mandate's remembered state, or nullptr; reads nothing.
   std::shared_ptr<const DecisionState> remembered_state(const token::MandateClaims& claims);
   static constexpr std::uint64_t kDecisionConflict = ~std::uint64_t{0};

@@ -360,7 +360,7 @@ struct Broker::AsyncDecision {
 };
 
 bool Broker::authorize_without_waiting(const DecisionRequest& request, const std::optional<Caller>& asked_by,
-                                       DecisionDone done) {
+                                       DecisionDone done, Resume resume) {
   if (request.tool_call) return false;
   // A store whose reads wait (PostgreSQL): only what is decided from
   // memory alone, the mandate's state and use counts remembered and the
@@ -375,12 +375,22 @@ bool Broker::authorize_without_waiting(const DecisionRequest& request, const std
   async->call.emplace(decision_call(async->request, async->asked_by));
   async->first_at = now();
   async->first_verified = verified_token(request.token, async->call->token_hash, *async->first_at, async->first_failure);
+  async->done = std::move(done);
   if (async->first_verified) {
-    auto turn = task_turns_->take_if_free(async->first_verified->claims.task_id);
-    if (!turn) return false;
+    const std::string& task_id = async->first_verified->claims.task_id;
+    std::optional<TaskTurns::Turn> turn;
+    if (resume) {
+      turn = task_turns_->take_or_park(task_id, [this, async, resume, memory_only](TaskTurns::Turn taken) {
+        async->turn = std::move(taken);
+        resume([this, async, memory_only] { decide_in_turn(async, memory_only); });
+      });
+      if (!turn) return true;  // parked: decided once its turn comes
+    } else {
+      turn = task_turns_->take_if_free(task_id);
+      if (!turn) return false;
+    }
     async->turn = std::move(*turn);
   }
-  async->done = std::move(done);
   if (!decide_without_waiting(async, std::move(context), false, memory_only)) {
     async->turn.end();
     return false;
@@ -442,13 +452,7 @@ bool Broker::decide_without_waiting(const std::shared_ptr<AsyncDecision>& async,
           if (store_.reads_never_wait()) {
             decide_without_waiting(async, policy_cache_->current(), true, false);
           } else {
-            retries_->post([this, async] {
-              try {
-                decide_without_waiting(async, policy_cache_->current(), true, false);
-              } catch (...) {
-                async->finish(nullptr, std::current_exception());
-              }
-            });
+            decide_on_retry_thread(async);
           }
           return;
         }
@@ -462,6 +466,31 @@ bool Broker::decide_without_waiting(const std::shared_ptr<AsyncDecision>& async,
     });
     return true;
   }
+}
+
+void Broker::decide_in_turn(const std::shared_ptr<AsyncDecision>& async, bool memory_only) {
+  try {
+    // Decided as of now, on the token and state as they are now: the
+    // decision before it on the task has just been committed.
+    async->first_at.reset();
+    async->first_verified.reset();
+    async->first_failure.reset();
+    std::shared_ptr<const PolicyContext> context = policy_cache_->current_if_checked();
+    if (context && decide_without_waiting(async, std::move(context), false, memory_only)) return;
+    decide_on_retry_thread(async);
+  } catch (...) {
+    async->finish(nullptr, std::current_exception());
+  }
+}
+
+void Broker::decide_on_retry_thread(const std::shared_ptr<AsyncDecision>& async) {
+  retries_->post([this, async] {
+    try {
+      decide_without_waiting(async, policy_cache_->current(), true, false);
+    } catch (...) {
+      async->finish(nullptr, std::current_exception());
+    }
+  });
 }
 
 PresentationCheck Broker::check_presentation(const DecisionRequest& request) {

@@ -21,12 +21,28 @@ void TaskTurns::Turn::end() {
   Shard* shard = std::exchange(shard_, nullptr);
   Entry* entry = std::exchange(entry_, nullptr);
   if (!shard) return;
+  std::function<void(Turn)> parked;
   {
     std::lock_guard lock(shard->mu);
     Queue& queue = entry->second;
-    // Free and asked for by no one: the task is forgotten, so that the map
-    // holds only the tasks decided on right now.
-    if (++queue.serving == queue.next_ticket) shard->tasks.erase(shard->tasks.find(entry->first));
+    if (++queue.serving == queue.next_ticket) {
+      // Free and asked for by no one: the task is forgotten, so that the
+      // map holds only the tasks decided on right now.
+      shard->tasks.erase(shard->tasks.find(entry->first));
+    } else if (!queue.parked.empty() && queue.parked.front().first == queue.serving) {
+      parked = std::move(queue.parked.front().second);
+      queue.parked.pop_front();
+    }
+  }
+  if (parked) {
+    // The turn passes on as it is: no waiter's ticket came up.
+    try {
+      parked(Turn(*shard, *entry));
+    } catch (...) {
+      // It could not be posted (out of memory): the turn it was given has
+      // ended with it, and the decision is not answered.
+    }
+    return;
   }
   // All: the next ticket's decision (whichever of the shard's waiters it
   // is), and a broker going away.
@@ -57,6 +73,17 @@ std::optional<TaskTurns::Turn> TaskTurns::take_if_free(std::string_view task_id)
   if (entry.second.serving != entry.second.next_ticket) return std::nullopt;
   ++entry.second.next_ticket;
   return Turn(shard, entry);
+}
+
+std::optional<TaskTurns::Turn> TaskTurns::take_or_park(std::string_view task_id,
+                                                       std::function<void(Turn)> when_taken) {
+  Shard& shard = shard_of(task_id);
+  std::lock_guard lock(shard.mu);
+  Entry& entry = entry_of(shard, task_id);
+  const std::uint64_t ticket = entry.second.next_ticket++;
+  if (entry.second.serving == ticket) return Turn(shard, entry);
+  entry.second.parked.emplace_back(ticket, std::move(when_taken));
+  return std::nullopt;
 }
 
 std::uint64_t TaskTurns::waiting(std::string_view task_id) {

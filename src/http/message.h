@@ -29,6 +29,11 @@ struct Request {
   // for anything. One that would answers Response::handed_off(), and runs
   // again on the handler pool.
   bool on_network_thread = false;
+  // Set with on_network_thread: runs a task later on a network thread (it
+  // must not wait either), for a handler whose answer must first wait for
+  // something else without holding the thread (a decision waiting for its
+  // task's turn).
+  std::function<void(std::function<void()> task)> later_on_network_thread;
 
   // The first header of that (lower-case) name.
   std::optional<std::string_view> header(std::string_view lower_name) const;

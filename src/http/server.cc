@@ -356,8 +356,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto request = std::make_shared<Request>(std::move(*made));
     if (server_.on_network_thread(*request)) {
       request->on_network_thread = true;
+      request->later_on_network_thread = [executor = server_.ioc.get_executor()](std::function<void()> task) {
+        net::post(executor, std::move(task));
+      };
       Response response = handled(*request);
       request->on_network_thread = false;
+      request->later_on_network_thread = nullptr;
       if (!response.hand_off) return answer(request, std::move(response), net::make_work_guard(stream_.get_executor()));
     }
     auto& pool = server_.has_priority(*request) ? server_.priority_workers : server_.workers;

@@ -33,8 +33,10 @@ broker::DecisionRequest decision_request(const Request& request) {
 // (serve.cc) when nothing in it waits: a caller known from memory and a
 // decision the broker can make without waiting (Broker::
 // authorize_without_waiting), answered once it is durable without holding
-// a thread. Anything else is handed off to the handler pool and decided
-// there, waiting for its commit.
+// a thread; one whose task has a decision in flight waits for its turn
+// without holding one either, and is decided on a network thread then.
+// Anything else is handed off to the handler pool and decided there,
+// waiting for its commit.
 RouteHandler decision_endpoint(Application& app) {
   return [&app](Request& request, const PathParameters&) {
     if (!request.on_network_thread) {
@@ -51,7 +53,8 @@ RouteHandler decision_endpoint(Application& app) {
       app.metrics().observe_decision(result->allow);
       deferred->complete(json_ok(broker::to_json(*result)));
     };
-    if (!app.broker().authorize_without_waiting(decision_request(request), who->caller, std::move(done))) {
+    if (!app.broker().authorize_without_waiting(decision_request(request), who->caller, std::move(done),
+                                                request.later_on_network_thread)) {
       return Response::handed_off();
     }
     return answered_later(std::move(deferred), who->caller.actor_id);

@@ -2,6 +2,12 @@
 // recorded the same way and told once durable; a commit that finds its
 // state moved is decided again from the committing thread. TaskTurns: a
 // turn taken is not free until it ends, on whichever thread.
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -91,6 +97,77 @@ TEST_F(DecisionsWithoutWaiting, BadInputThrowsAndAToolCallIsLeftToAuthorize) {
   EXPECT_EQ(ledger->size(), size);
 }
 
+// Decisions on one task sent together: the first takes the task's turn,
+// the others wait for theirs holding no thread and are then decided
+// through `resume` (here a thread of the test's, as the server's network
+// threads), none handed back to a thread that waits. Each is recorded once,
+// in the order they took their turns, and the mandate's use budget holds.
+TEST_F(DecisionsWithoutWaiting, DecisionsOnATaskInFlightWaitForTheirTurnsHoldingNoThread) {
+  const auto m = issued(approved_task(scope()));
+  ASSERT_TRUE(use(m.token).allow);
+  broker->policy_snapshot();
+  std::mutex mu;
+  std::condition_variable changed;
+  std::deque<std::function<void()>> resumed;
+  std::vector<DecisionResult> told;
+  std::size_t resumes = 0;
+  bool stopping = false;
+  std::thread network([&] {
+    std::unique_lock lock(mu);
+    for (;;) {
+      changed.wait(lock, [&] { return stopping || !resumed.empty(); });
+      if (resumed.empty()) return;
+      auto task = std::move(resumed.front());
+      resumed.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+    }
+  });
+  const Broker::Resume resume = [&](std::function<void()> task) {
+    std::lock_guard lock(mu);
+    ++resumes;
+    resumed.push_back(std::move(task));
+    changed.notify_all();
+  };
+  const auto done = [&](const DecisionResult* result, std::exception_ptr error) {
+    std::lock_guard lock(mu);
+    EXPECT_FALSE(error);
+    if (result) told.push_back(*result);
+    changed.notify_all();
+  };
+  const auto size = ledger->size();
+  constexpr int kDecisions = 12;
+  for (int i = 0; i < kDecisions; ++i) {
+    EXPECT_TRUE(broker->authorize_without_waiting(request(m.token), std::nullopt, done, resume)) << "decision " << i;
+  }
+  {
+    std::unique_lock lock(mu);
+    changed.wait(lock, [&] { return told.size() == kDecisions; });
+    stopping = true;
+    changed.notify_all();
+  }
+  network.join();
+  EXPECT_GE(resumes, 1u) << "some decisions found the task's turn taken";
+  // The mandate allows 3 uses and one went to the first decision above:
+  // the next two in turn are allowed, every later one denied as spent.
+  std::sort(told.begin(), told.end(), [](const auto& a, const auto& b) { return a.ledger_index < b.ledger_index; });
+  for (int i = 0; i < kDecisions; ++i) {
+    const DecisionResult& r = told[static_cast<std::size_t>(i)];
+    ASSERT_EQ(r.ledger_index, size + i) << "each recorded once, one after another";
+    const std::string entry = ledger->entry_bytes(r.ledger_index);
+    if (i < 2) {
+      EXPECT_TRUE(r.allow) << (r.reasons.empty() ? "" : r.reasons.front());
+      EXPECT_NE(entry.find("\"task_uses\":" + std::to_string(i + 2) + ","), std::string::npos) << entry;
+    } else {
+      EXPECT_FALSE(r.allow) << "decision " << i;
+      EXPECT_NE(entry.find("spent"), std::string::npos) << entry;
+    }
+  }
+  EXPECT_EQ(ledger->size(), size + kDecisions);
+  EXPECT_EQ(store->record_version(kTaskUsesKind, told.front().task_id), 3);
+}
+
 TEST(TaskTurns, ATurnIsTakenOnlyWhenFreeAndEndsOnAnyThread) {
   TaskTurns turns;
   auto turn = turns.take_if_free("t-1");
@@ -148,6 +225,43 @@ TEST(TaskTurns, TurnsAreTakenInTheOrderAskedFor) {
   EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3}));
   EXPECT_EQ(turns.waiting("t"), 0u);
   EXPECT_TRUE(turns.take_if_free("t"));
+}
+
+// An asker that does not wait is called with its turn, in ticket order
+// among those that wait, on the thread that ends the turn before it.
+TEST(TaskTurns, AParkedAskerIsGivenItsTurnInOrderByTheThreadEndingTheOneBefore) {
+  TaskTurns turns;
+  auto held = turns.take_if_free("t");
+  ASSERT_TRUE(held);
+  std::mutex order_mu;
+  std::vector<std::string> order;
+  std::optional<TaskTurns::Turn> parked_first;
+  std::thread::id given_on;
+  EXPECT_FALSE(turns.take_or_park("t", [&](TaskTurns::Turn turn) {
+    given_on = std::this_thread::get_id();
+    std::lock_guard lock(order_mu);
+    order.push_back("parked first");
+    parked_first = std::move(turn);
+  }));
+  std::thread waiter([&] {
+    auto turn = turns.wait_for("t");
+    std::lock_guard lock(order_mu);
+    order.push_back("waited");
+  });
+  while (turns.waiting("t") < 2) std::this_thread::yield();
+  EXPECT_FALSE(turns.take_or_park("t", [&](TaskTurns::Turn) {
+    std::lock_guard lock(order_mu);
+    order.push_back("parked last");
+  }));
+  EXPECT_EQ(turns.waiting("t"), 3u);
+  held->end();
+  ASSERT_TRUE(parked_first) << "the first parked asker has the turn now";
+  EXPECT_EQ(given_on, std::this_thread::get_id());
+  parked_first->end();
+  waiter.join();
+  EXPECT_EQ(order, (std::vector<std::string>{"parked first", "waited", "parked last"}));
+  turns.wait_until_all_end();
+  EXPECT_TRUE(turns.take_or_park("t", [](TaskTurns::Turn) { FAIL() << "the turn was free"; }));
 }
 
 }  // namespace

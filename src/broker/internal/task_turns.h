@@ -8,11 +8,15 @@
 // racing, all but one would conflict and be decided again). A turn belongs
 // to one task: decisions on two tasks never wait for each other. A blocking
 // decision waits for its turn; one that must not wait (on a network thread)
-// takes it only when it is free. A turn may end on another thread than the
-// one that took it: a decision that does not wait for its commit hands its
-// turn to the commit's callback.
+// takes it when it is free, or else parks what it will do once it has it,
+// without holding a thread. A turn may end on another thread than the one
+// that took it: a decision that does not wait for its commit hands its turn
+// to the commit's callback, and the turn's end passes it on to a parked
+// decision, on that thread.
 #include <array>
 #include <condition_variable>
+#include <deque>
+#include <functional>
 #include <cstdint>
 #include <cstddef>
 #include <mutex>
@@ -25,11 +29,18 @@
 namespace mandate::broker {
 
 class TaskTurns {
+ public:
+  class Turn;
+
+ private:
   // Turns are taken in the order they were asked for (a ticket each), so
   // no decision waits behind later ones on its task.
   struct Queue {
     std::uint64_t next_ticket = 0;  // the one the next asker gets
     std::uint64_t serving = 0;      // the one whose turn it is; free when == next_ticket
+    // The askers that did not wait, by ticket (in order): each is called
+    // with its turn when the one before it ends.
+    std::deque<std::pair<std::uint64_t, std::function<void(Turn)>>> parked;
   };
   // The tasks with a turn held or asked for, by task id, in shards that
   // each have their own lock: a task is forgotten once its turn is free.
@@ -60,6 +71,10 @@ class TaskTurns {
 
   Turn wait_for(std::string_view task_id);
   std::optional<Turn> take_if_free(std::string_view task_id);
+  // The turn now when it is free; else nullopt, and `when_taken` is called
+  // with the turn, after every earlier asker's, on the thread that ends the
+  // one before it: it must not block (it posts the work elsewhere).
+  std::optional<Turn> take_or_park(std::string_view task_id, std::function<void(Turn)> when_taken);
   // How many decisions wait for a turn on the task.
   std::uint64_t waiting(std::string_view task_id);
   // Returns once no turn is held: a broker going away first lets the
