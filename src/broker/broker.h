@@ -567,7 +567,8 @@ class Broker {
   // A decision that waited for its task's turn, now that it has it: decided
   // from memory here, or else on the retry thread.
   void decide_in_turn(const std::shared_ptr<AsyncDecision>& call, bool memory_only);
-  // A decision told to decide_again on the retry thread (reads may wait there).
+  // Decides `call` again on the retry thread, where reads may wait; an
+  // error goes to its `done`.
   void decide_on_retry_thread(const std::shared_ptr<AsyncDecision>& call);
   // The mandate's remembered state, or nullptr; reads nothing.
   std::shared_ptr<const DecisionState> remembered_state(const token::MandateClaims& claims);
