@@ -436,7 +436,7 @@ class Broker {
   // The same for a caller that must not wait (a network thread). False,
   // with nothing done, when deciding could wait: a tool call (it may be
   // held), a policy set not checked lately, another decision on the same
-  // task in flight in this process, and on a store whose reads go over the
+  // task in flight in this process (unless given `resume`, below), and on a store whose reads go over the
   // network anything not decidable from memory alone (the mandate's state
   // and use counts remembered, the seen proofs loaded; a deny, which is
   // decided on fresh reads). Else true, and `done` is told the recorded decision, or the
