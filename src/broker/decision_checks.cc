@@ -120,7 +120,7 @@ Verdict check_revocation(const std::string& token_hash, core::Timestamp at, Pres
     p.standing.push_back({kMandateKind, record.value.mandate.id, record.version});
   }
   if (!state.task) fail(ErrorKind::not_found, "no task " + claims.task_id);
-  p.task = state.task->value;
+  p.task = &state.task->value;
   p.standing.push_back({kTaskKind, claims.task_id, state.task->version});
   p.uses.push_back({kTaskUsesKind, claims.task_id, claims.task_id, 0, p.task->use_budget, std::nullopt});
   if (p.task->task.state != core::TaskState::active) {

@@ -2,6 +2,7 @@
 
 #include "broker/records.h"
 #include "core/time.h"
+#include "encoding/json.h"
 
 namespace mandate::broker {
 
@@ -38,6 +39,54 @@ nlohmann::json to_json(const DecisionResult& d) {
           {"mandate", d.mandate_id},
           {"task", d.task_id},
           {"ledger_index", d.ledger_index}};
+}
+
+namespace {
+
+bool append_member(std::string& out, std::string_view name, std::string_view text) {
+  out += '"';
+  out += name;
+  out += "\":";
+  return encoding::append_canonical_string(out, text);
+}
+
+bool append_member(std::string& out, std::string_view name, const std::vector<std::string>& texts) {
+  out += '"';
+  out += name;
+  out += "\":[";
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    if (i > 0) out += ',';
+    if (!encoding::append_canonical_string(out, texts[i])) return false;
+  }
+  out += ']';
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> decision_answer_text(const DecisionResult& d) {
+  // The names in to_json's order, which is nlohmann's (std::map's) byte order.
+  std::string out;
+  out.reserve(256);
+  out += '{';
+  bool ok = append_member(out, "decided_by", d.decided_by);
+  out += ',';
+  ok = ok && append_member(out, "decision", d.allow ? "allow" : "deny");
+  out += ",\"ledger_index\":";
+  out += std::to_string(d.ledger_index);
+  out += ',';
+  ok = ok && append_member(out, "mandate", d.mandate_id);
+  out += ',';
+  ok = ok && append_member(out, "policy_errors", d.policy_errors);
+  out += ',';
+  ok = ok && append_member(out, "policy_set", d.policy_set_hash);
+  out += ',';
+  ok = ok && append_member(out, "reasons", d.reasons);
+  out += ',';
+  ok = ok && append_member(out, "task", d.task_id);
+  out += '}';
+  if (!ok) return std::nullopt;
+  return out;
 }
 
 nlohmann::json to_json(const AwaitingDecision& a) {

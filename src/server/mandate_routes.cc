@@ -29,6 +29,11 @@ broker::DecisionRequest decision_request(const Request& request) {
   return d;
 }
 
+Response decision_answer(const broker::DecisionResult& result) {
+  if (auto text = broker::decision_answer_text(result)) return json_response(200, *text);
+  return json_ok(broker::to_json(result));
+}
+
 // A mandate-bound decision. Served on the network thread that read it
 // (serve.cc) when nothing in it waits: a caller known from memory and a
 // decision the broker can make without waiting (Broker::
@@ -43,7 +48,7 @@ RouteHandler decision_endpoint(Application& app) {
       const auto who = app.authenticate(request, Access::workload);
       const auto result = app.broker().authorize(decision_request(request), who.caller);
       app.metrics().observe_decision(result.allow);
-      return json_ok(broker::to_json(result));
+      return decision_answer(result);
     }
     const auto who = app.authenticate_from_memory(request, Access::workload);
     if (!who) return Response::handed_off();
@@ -51,7 +56,7 @@ RouteHandler decision_endpoint(Application& app) {
     auto done = [&app, deferred](const broker::DecisionResult* result, std::exception_ptr error) {
       if (error) return deferred->complete(error_answer(error));
       app.metrics().observe_decision(result->allow);
-      deferred->complete(json_ok(broker::to_json(*result)));
+      deferred->complete(decision_answer(*result));
     };
     if (!app.broker().authorize_without_waiting(decision_request(request), who->caller, std::move(done),
                                                 request.later_on_network_thread)) {

@@ -84,7 +84,7 @@ struct Broker::Presentation {
   const token::MandateClaims* claims = nullptr;  // set once the token verified
   std::shared_ptr<const DecisionState> state;    // set with claims
   std::string token_ath;                         // the token's SHA-256, base64url (a proof's "ath")
-  std::optional<TaskRecord> task;
+  const TaskRecord* task = nullptr;  // in `state`, once the revocation check found it
   std::optional<core::ActorKind> executor_kind;
   std::vector<UseCount> uses;  // the mandate, its ancestors, then the task
   bool uses_recalled = false;  // the counts came from memory, not the store (remembered_uses.h)
