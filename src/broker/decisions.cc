@@ -44,7 +44,7 @@ constexpr int kMaxDecisionAttempts = 64;
 nlohmann::json parse_context(const std::string& text) {
   // Most decisions bring no context of their own.
   if (text.empty() || text == "{}") return nlohmann::json::object();
-  auto context = encoding::parse_json_strict(text.empty() ? "{}" : text);
+  auto context = encoding::parse_json_strict(text);
   if (!context) fail(ErrorKind::bad_input, "context: " + context.error());
   if (!context->is_object()) fail(ErrorKind::bad_input, "context must be a JSON object");
   if (context->contains("mandate")) fail(ErrorKind::bad_input, "context.mandate is set by mandate itself");
