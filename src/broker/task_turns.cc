@@ -50,10 +50,11 @@ void TaskTurns::Turn::end() {
 }
 
 TaskTurns::Shard& TaskTurns::shard_of(std::string_view task_id) {
-  return shards_[std::hash<std::string_view>{}(task_id) % shards_.size()];
+  return shards_[TaskIdHash{}(task_id) % shards_.size()];
 }
 
 TaskTurns::Entry& TaskTurns::entry_of(Shard& shard, std::string_view task_id) {
+  if (const auto it = shard.tasks.find(task_id); it != shard.tasks.end()) return *it;
   return *shard.tasks.try_emplace(std::string(task_id)).first;
 }
 
@@ -89,7 +90,7 @@ std::optional<TaskTurns::Turn> TaskTurns::take_or_park(std::string_view task_id,
 std::uint64_t TaskTurns::waiting(std::string_view task_id) {
   Shard& shard = shard_of(task_id);
   std::lock_guard lock(shard.mu);
-  const auto it = shard.tasks.find(std::string(task_id));
+  const auto it = shard.tasks.find(task_id);
   if (it == shard.tasks.end()) return 0;
   const std::uint64_t asked = it->second.next_ticket - it->second.serving;
   return asked == 0 ? 0 : asked - 1;  // less the one whose turn it is

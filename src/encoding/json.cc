@@ -505,10 +505,7 @@ std::string format_es_number(double value) {
 }
 
 std::expected<std::string, std::string> canonicalize(const json& value) {
-  // Grown once for the common sizes (a ledger entry's data is about a
-  // kilobyte), not doubled from empty on every append.
   std::string out;
-  out.reserve(1024);
   if (auto r = append_value(out, value); !r) return std::unexpected(r.error());
   return out;
 }

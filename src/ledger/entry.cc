@@ -31,8 +31,13 @@ bool has_control_chars(std::string_view s) {
 }
 
 std::expected<std::string, std::string> canonical(const nlohmann::json& value, std::string_view what) {
-  auto text = encoding::canonicalize(value);
-  if (!text) return std::unexpected(std::string(what) + ": " + text.error());
+  // Grown once for the common sizes (a decision's data is about a
+  // kilobyte), not doubled from empty as it is written.
+  std::string text;
+  text.reserve(1024);
+  if (auto written = encoding::append_canonical(text, value); !written) {
+    return std::unexpected(std::string(what) + ": " + written.error());
+  }
   return text;
 }
 

@@ -44,10 +44,16 @@ class TaskTurns {
   };
   // The tasks with a turn held or asked for, by task id, in shards that
   // each have their own lock: a task is forgotten once its turn is free.
+  // Looked up by the caller's string_view: asking for a task already
+  // there makes no string (every decision asks once).
+  struct TaskIdHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view task_id) const noexcept { return std::hash<std::string_view>{}(task_id); }
+  };
   struct Shard {
     std::mutex mu;
     std::condition_variable ended;  // a turn of one of this shard's tasks ended
-    std::unordered_map<std::string, Queue> tasks;
+    std::unordered_map<std::string, Queue, TaskIdHash, std::equal_to<>> tasks;
   };
   using Entry = std::pair<const std::string, Queue>;  // a node of Shard::tasks: stable until erased
 
