@@ -306,19 +306,14 @@ void Ledger::lead_sending(std::unique_lock<std::mutex>& lock) {
     const std::vector<Waiter*> batch = take_batch();
     if (batch.empty() && !in_flight) break;
     lock.unlock();
+    // A batch the store has already answered is told first: its appenders'
+    // answers would otherwise wait while the next batch is numbered and sent.
+    // One still committing is told after, so that the next is sent behind it.
+    const bool answered = in_flight && in_flight->answered_at.has_value();
+    if (answered) finish(lock, *in_flight, nullptr);
     std::unique_ptr<Flight> next;
     if (!batch.empty()) next = send(batch, in_flight.get());
-    if (in_flight) {
-      const std::exception_ptr error = land(*in_flight, next.get());
-      lock.lock();
-      if (in_flight->landed && in_flight->commit) {
-        last_commit_duration_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
-            *in_flight->answered_at - std::max(in_flight->sent, last_landed_));
-        last_landed_ = *in_flight->answered_at;
-      }
-      tell_async(lock, mark_done(in_flight->batch, error));
-      lock.unlock();
-    }
+    if (in_flight && !answered) finish(lock, *in_flight, next.get());
     if (!batch.empty() && !next) {
       // Not sent (the tree is not loaded yet, or another writer appended
       // lately): committed here, as lead() commits.
@@ -334,6 +329,18 @@ void Ledger::lead_sending(std::unique_lock<std::mutex>& lock) {
   }
   leading_ = false;
   wake_front();
+}
+
+void Ledger::finish(std::unique_lock<std::mutex>& lock, Flight& flight, Flight* behind) {
+  const std::exception_ptr error = land(flight, behind);
+  lock.lock();
+  if (flight.landed && flight.commit) {
+    last_commit_duration_ =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(*flight.answered_at - std::max(flight.sent, last_landed_));
+    last_landed_ = *flight.answered_at;
+  }
+  tell_async(lock, mark_done(flight.batch, error));
+  lock.unlock();
 }
 
 std::unique_ptr<Ledger::Flight> Ledger::send(const std::vector<Waiter*>& batch, const Flight* after) {

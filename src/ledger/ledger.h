@@ -116,6 +116,9 @@ class Ledger {
   // Waits, under the lock, for the appenders of a fuller batch (see lead),
   // or while `in_flight` commits, for those that can still join the next.
   void gather(std::unique_lock<std::mutex>& lock, Flight* in_flight);
+  // Lands `flight` (see land) and tells its appenders; called and returns
+  // without the lock.
+  void finish(std::unique_lock<std::mutex>& lock, Flight& flight, Flight* behind);
   // Waits until `deadline` or until this many appenders are queued.
   void wait_for_appenders(std::unique_lock<std::mutex>& lock, std::chrono::steady_clock::time_point deadline,
                           std::size_t count);
