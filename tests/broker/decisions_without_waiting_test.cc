@@ -31,10 +31,15 @@ namespace {
 class WriteLockHeld {
  public:
   explicit WriteLockHeld(const std::string& path) {
-    if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) throw std::runtime_error("cannot open " + path);
-    if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
-      throw std::runtime_error(std::string("cannot take the write lock: ") + sqlite3_errmsg(db_));
+    if (sqlite3_open(path.c_str(), &db_) == SQLITE_OK &&
+        sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK) {
+      return;
     }
+    // sqlite3_open makes a handle even when it fails: closed here, as no
+    // destructor runs for an object whose constructor throws.
+    const std::string why = sqlite3_errmsg(db_);
+    sqlite3_close(db_);
+    throw std::runtime_error("cannot take the write lock on " + path + ": " + why);
   }
   WriteLockHeld(const WriteLockHeld&) = delete;
   WriteLockHeld& operator=(const WriteLockHeld&) = delete;
