@@ -43,17 +43,20 @@ nlohmann::json to_json(const DecisionResult& d) {
 
 namespace {
 
-bool append_member(std::string& out, std::string_view name, std::string_view text) {
+void append_name(std::string& out, std::string_view name) {
   out += '"';
   out += name;
   out += "\":";
+}
+
+bool append_member(std::string& out, std::string_view name, std::string_view text) {
+  append_name(out, name);
   return encoding::append_canonical_string(out, text);
 }
 
 bool append_member(std::string& out, std::string_view name, const std::vector<std::string>& texts) {
-  out += '"';
-  out += name;
-  out += "\":[";
+  append_name(out, name);
+  out += '[';
   for (std::size_t i = 0; i < texts.size(); ++i) {
     if (i > 0) out += ',';
     if (!encoding::append_canonical_string(out, texts[i])) return false;

@@ -1,6 +1,8 @@
 // Mandates over REST: issue to the executor, attenuate, revoke, and the
 // runtime decision (the CLI's `authorize`). Token exchange (oauth_routes.cc)
 // is the standard way to get the same mandate.
+#include <utility>
+
 #include "broker/records.h"
 #include "broker/views.h"
 #include "core/error.h"
@@ -30,7 +32,7 @@ broker::DecisionRequest decision_request(const Request& request) {
 }
 
 Response decision_answer(const broker::DecisionResult& result) {
-  if (auto text = broker::decision_answer_text(result)) return json_response(200, *text);
+  if (auto text = broker::decision_answer_text(result)) return json_response(200, std::move(*text));
   return json_ok(broker::to_json(result));
 }
 

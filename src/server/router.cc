@@ -1,5 +1,7 @@
 #include "server/internal/router.h"
 
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 #include "encoding/json.h"
@@ -120,10 +122,10 @@ Response error_response(int status, const std::string& message) {
   return json_response(status, error_body(message));
 }
 
-Response json_response(int status, const std::string& json_text) {
+Response json_response(int status, std::string json_text) {
   Response response;
   response.status = status;
-  response.body = json_text;
+  response.body = std::move(json_text);
   return response;
 }
 

@@ -44,6 +44,6 @@ class Router {
 
 // {"error": message} with that status: the one shape every error takes.
 Response error_response(int status, const std::string& message);
-Response json_response(int status, const std::string& json_text);
+Response json_response(int status, std::string json_text);
 
 }  // namespace mandate::server
