@@ -12,7 +12,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -43,14 +42,26 @@ class SessionBase {
   virtual void force_close() = 0;
 };
 
-// A connection's operations run on its strand, named by its own type, not
-// the type-erased any_io_executor Beast uses by default: erased, the
-// executor was allocated again by many of a request's asynchronous
-// operations (callgrind: 19 fewer allocations per decision without it).
-using Strand = net::strand<net::io_context::executor_type>;
-using Socket = net::basic_stream_socket<tcp, Strand>;
-using TcpStream = beast::basic_stream<tcp, Strand>;
-using Timer = net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>, Strand>;
+// Each network thread runs an event loop of its own, and a connection
+// belongs to one loop for its life: its operations never run on two
+// threads at once without a strand's lock, and a completion posted to it
+// wakes the one thread that serves it. The executor is named by its own
+// type, not the type-erased any_io_executor Beast uses by default: erased,
+// it was allocated again by many of a request's asynchronous operations
+// (callgrind: 19 fewer allocations per decision without it).
+using LoopExecutor = net::io_context::executor_type;
+using Socket = net::basic_stream_socket<tcp, LoopExecutor>;
+using TcpStream = beast::basic_stream<tcp, LoopExecutor>;
+using Timer =
+    net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>, LoopExecutor>;
+
+// One loop per network thread, each told it is run by one thread only (a
+// concurrency hint of 1), so it never wakes another to share its work.
+std::vector<std::unique_ptr<net::io_context>> make_loops(unsigned network_threads) {
+  std::vector<std::unique_ptr<net::io_context>> loops;
+  for (unsigned i = 0; i < std::max(1u, network_threads); ++i) loops.push_back(std::make_unique<net::io_context>(1));
+  return loops;
+}
 
 // A line for whoever reads the server's stderr, in the access log's form
 // (one JSON object per line) so a log shipper reading both keeps parsing.
@@ -64,7 +75,10 @@ struct HttpServer::Impl {
   ListenSettings settings;
   Handler handler;
   Observer observer;
-  net::io_context ioc;
+  // loops[0] also runs the acceptor, the signals and the drain timer.
+  std::vector<std::unique_ptr<net::io_context>> loops;
+  net::io_context& ioc;
+  std::size_t next_loop = 0;  // touched only by the one accept chain
   std::optional<ssl::context> tls;
   tcp::acceptor acceptor;
   net::signal_set signals;
@@ -85,7 +99,8 @@ struct HttpServer::Impl {
       : settings(std::move(s)),
         handler(std::move(h)),
         observer(std::move(o)),
-        ioc(static_cast<int>(std::max(1u, settings.network_threads))),
+        loops(make_loops(settings.network_threads)),
+        ioc(*loops.front()),
         acceptor(ioc),
         signals(ioc),
         drain_timer(ioc),
@@ -273,36 +288,24 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   // Idle between requests: the idle timeout applies until the first byte,
-  // then the request timeout to the whole request.
+  // then the request timeout to the whole request. The first bytes are read,
+  // not waited for: a wait for readability re-arms the socket in epoll at
+  // every call (an epoll_ctl per request), where a read queued after the
+  // last one drained the socket costs no system call until bytes arrive.
+  // Over TLS the next request's bytes may also already sit in the TLS layer
+  // (read with the handshake's last flight, or with the previous request's
+  // records), where a wait on the socket would never see them.
   void wait_for_request() {
     idle_ = true;
     if (server_.stopping && !bytes_waiting()) return close();
     if (buffer_.size() > 0) return read_request();
-    tcp_layer().expires_never();
-    idle_timer_ = std::make_unique<Timer>(stream_.get_executor());
-    idle_timer_->expires_after(server_.settings.limits.idle_timeout);
-    idle_timer_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
-      if (!ec) self->cancel();
-    });
-    if constexpr (kTls) {
-      // Over TLS the next request's bytes may already sit in the TLS layer
-      // (read with the handshake's last flight, or with the previous
-      // request's records), where a wait on the socket never sees them: read
-      // through the stream instead.
-      stream_.async_read_some(buffer_.prepare(kFirstRead),
-                              [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
-                                self->idle_timer_->cancel();
-                                if (ec) return self->close();
-                                self->buffer_.commit(n);
-                                self->read_request();
-                              });
-    } else {
-      tcp_layer().socket().async_wait(tcp::socket::wait_read, [self = this->shared_from_this()](beast::error_code ec) {
-        self->idle_timer_->cancel();
-        if (ec) return self->close();
-        self->read_request();
-      });
-    }
+    tcp_layer().expires_after(server_.settings.limits.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(kFirstRead),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->close();
+                              self->buffer_.commit(n);
+                              self->read_request();
+                            });
   }
   static constexpr std::size_t kFirstRead = 4096;
   static constexpr std::size_t kRequestRead = 16384;
@@ -365,7 +368,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto request = std::make_shared<Request>(std::move(*made));
     if (server_.on_network_thread(*request)) {
       request->on_network_thread = true;
-      request->later_on_network_thread = [executor = server_.ioc.get_executor()](std::function<void()> task) {
+      request->later_on_network_thread = [executor = stream_.get_executor()](std::function<void()> task) {
         net::post(executor, std::move(task));
       };
       Response response = handled(*request);
@@ -454,7 +457,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   // Streamed answers (Server-Sent Events). The head goes out with chunked
   // transfer encoding, then whatever the BodyStream has, polled on this
-  // connection's own strand; a pending read notices the client leaving.
+  // connection's own loop; a pending read notices the client leaving.
   // One write at a time: an end asked for while a chunk is on its way waits
   // for it.
   bool reserve_stream() {
@@ -577,12 +580,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::vector<std::string> peer_chain_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::unique_ptr<Timer> idle_timer_;
   SteadyClock::time_point started_ = SteadyClock::now();
   bool idle_ = true;
   bool keep_alive_ = true;
   bool closed_ = false;
-  // A streamed answer's state; touched only on this connection's strand.
+  // A streamed answer's state; touched only on this connection's loop.
   std::shared_ptr<BodyStream> body_stream_;
   std::unique_ptr<Timer> stream_timer_;
   std::array<char, 256> hangup_buffer_{};
@@ -595,7 +597,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 }  // namespace
 
 void HttpServer::Impl::accept() {
-  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, Socket socket) {
+  auto& loop = *loops[next_loop++ % loops.size()];
+  acceptor.async_accept(loop.get_executor(), [this](beast::error_code ec, Socket socket) {
     on_accept(ec, std::move(socket));
   });
 }
@@ -637,15 +640,18 @@ void HttpServer::Impl::start_session(Socket socket) {
   ++connections;
   beast::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
+  // The session starts on its own loop's thread, not the acceptor's: its
+  // first completion could otherwise run there while start() still runs here.
+  const auto executor = socket.get_executor();
   if (tls) {
     auto s = std::make_shared<Session<beast::ssl_stream<TcpStream>>>(
         *this, beast::ssl_stream<TcpStream>(TcpStream(std::move(socket)), *tls));
     register_session(s);
-    s->start();
+    net::post(executor, [s] { s->start(); });
   } else {
     auto s = std::make_shared<Session<TcpStream>>(*this, TcpStream(std::move(socket)));
     register_session(s);
-    s->start();
+    net::post(executor, [s] { s->start(); });
   }
 }
 
@@ -671,11 +677,18 @@ void HttpServer::run(bool handle_signals) {
     });
   }
   impl_->accept();
+  // The other loops have nothing to do until a connection is given to them;
+  // each is kept running until the first, which holds the acceptor and the
+  // drain, has returned (every connection ended or the drain timed out).
+  using Guard = net::executor_work_guard<LoopExecutor>;
+  std::vector<Guard> keep_running;
   std::vector<std::thread> threads;
-  for (unsigned i = 1; i < std::max(1u, impl_->settings.network_threads); ++i) {
-    threads.emplace_back([this] { impl_->ioc.run(); });
+  for (std::size_t i = 1; i < impl_->loops.size(); ++i) {
+    keep_running.emplace_back(impl_->loops[i]->get_executor());
+    threads.emplace_back([loop = impl_->loops[i].get()] { loop->run(); });
   }
   impl_->ioc.run();
+  for (auto& guard : keep_running) guard.reset();
   for (auto& t : threads) t.join();
   impl_->workers.join();
   impl_->priority_workers.join();
