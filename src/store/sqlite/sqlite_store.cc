@@ -12,6 +12,7 @@
 #include "store/sqlite/internal/sqlite_db.h"
 #include "store/internal/chunked_scan.h"
 #include "store/sqlite/internal/sqlite_readers.h"
+#include "store/sqlite/internal/wal_checkpointer.h"
 
 namespace mandate::store {
 namespace {
@@ -82,6 +83,7 @@ class SqliteStore final : public Store {
     db_.exec(kRecordSchema);
     drop_index_of_every_ref();
     prepare();
+    checkpointer_.emplace(path, db_);
   }
 
   std::uint64_t ledger_size() override {
@@ -541,6 +543,7 @@ class SqliteStore final : public Store {
   CommitLatency latency_;
   Database db_;
   sqlite::ReaderPool readers_;
+  std::optional<sqlite::WalCheckpointer> checkpointer_;  // after db_: stops before it closes
   std::optional<Statement> insert_entry_, select_node_row_, select_size_;
   std::optional<Statement> select_version_, upsert_record_, insert_new_record_, update_known_record_;
 };
