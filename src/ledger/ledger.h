@@ -154,7 +154,7 @@ class Ledger {
   std::mutex queue_mu_;
   std::deque<Waiter*> queue_;
   std::condition_variable more_arrived_;  // the waiting leader listens here
-  std::size_t expected_batch_ = 0;  // appenders active around the last commit
+  std::size_t expected_batch_ = 0;  // blocking appenders active around the last commit, and those queued
   // An appender that makes the queue this long wakes the waiting leader.
   std::size_t wake_leader_at_ = static_cast<std::size_t>(-1);
   std::chrono::nanoseconds last_commit_duration_{0};
