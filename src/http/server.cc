@@ -12,6 +12,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -42,26 +43,14 @@ class SessionBase {
   virtual void force_close() = 0;
 };
 
-// Each network thread runs an event loop of its own, and a connection
-// belongs to one loop for its life: its operations never run on two
-// threads at once without a strand's lock, and a completion posted to it
-// wakes the one thread that serves it. The executor is named by its own
-// type, not the type-erased any_io_executor Beast uses by default: erased,
-// it was allocated again by many of a request's asynchronous operations
-// (callgrind: 19 fewer allocations per decision without it).
-using LoopExecutor = net::io_context::executor_type;
-using Socket = net::basic_stream_socket<tcp, LoopExecutor>;
-using TcpStream = beast::basic_stream<tcp, LoopExecutor>;
-using Timer =
-    net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>, LoopExecutor>;
-
-// One loop per network thread, each told it is run by one thread only (a
-// concurrency hint of 1), so it never wakes another to share its work.
-std::vector<std::unique_ptr<net::io_context>> make_loops(unsigned network_threads) {
-  std::vector<std::unique_ptr<net::io_context>> loops;
-  for (unsigned i = 0; i < std::max(1u, network_threads); ++i) loops.push_back(std::make_unique<net::io_context>(1));
-  return loops;
-}
+// A connection's operations run on its strand, named by its own type, not
+// the type-erased any_io_executor Beast uses by default: erased, the
+// executor was allocated again by many of a request's asynchronous
+// operations (callgrind: 19 fewer allocations per decision without it).
+using Strand = net::strand<net::io_context::executor_type>;
+using Socket = net::basic_stream_socket<tcp, Strand>;
+using TcpStream = beast::basic_stream<tcp, Strand>;
+using Timer = net::basic_waitable_timer<std::chrono::steady_clock, net::wait_traits<std::chrono::steady_clock>, Strand>;
 
 // A line for whoever reads the server's stderr, in the access log's form
 // (one JSON object per line) so a log shipper reading both keeps parsing.
@@ -75,10 +64,7 @@ struct HttpServer::Impl {
   ListenSettings settings;
   Handler handler;
   Observer observer;
-  // loops[0] also runs the acceptor, the signals and the drain timer.
-  std::vector<std::unique_ptr<net::io_context>> loops;
-  net::io_context& ioc;
-  std::size_t next_loop = 0;  // touched only by the one accept chain
+  net::io_context ioc;
   std::optional<ssl::context> tls;
   tcp::acceptor acceptor;
   net::signal_set signals;
@@ -99,8 +85,7 @@ struct HttpServer::Impl {
       : settings(std::move(s)),
         handler(std::move(h)),
         observer(std::move(o)),
-        loops(make_loops(settings.network_threads)),
-        ioc(*loops.front()),
+        ioc(static_cast<int>(std::max(1u, settings.network_threads))),
         acceptor(ioc),
         signals(ioc),
         drain_timer(ioc),
@@ -368,7 +353,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto request = std::make_shared<Request>(std::move(*made));
     if (server_.on_network_thread(*request)) {
       request->on_network_thread = true;
-      request->later_on_network_thread = [executor = stream_.get_executor()](std::function<void()> task) {
+      request->later_on_network_thread = [executor = server_.ioc.get_executor()](std::function<void()> task) {
         net::post(executor, std::move(task));
       };
       Response response = handled(*request);
@@ -457,7 +442,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   // Streamed answers (Server-Sent Events). The head goes out with chunked
   // transfer encoding, then whatever the BodyStream has, polled on this
-  // connection's own loop; a pending read notices the client leaving.
+  // connection's own strand; a pending read notices the client leaving.
   // One write at a time: an end asked for while a chunk is on its way waits
   // for it.
   bool reserve_stream() {
@@ -584,7 +569,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   bool idle_ = true;
   bool keep_alive_ = true;
   bool closed_ = false;
-  // A streamed answer's state; touched only on this connection's loop.
+  // A streamed answer's state; touched only on this connection's strand.
   std::shared_ptr<BodyStream> body_stream_;
   std::unique_ptr<Timer> stream_timer_;
   std::array<char, 256> hangup_buffer_{};
@@ -597,8 +582,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 }  // namespace
 
 void HttpServer::Impl::accept() {
-  auto& loop = *loops[next_loop++ % loops.size()];
-  acceptor.async_accept(loop.get_executor(), [this](beast::error_code ec, Socket socket) {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, Socket socket) {
     on_accept(ec, std::move(socket));
   });
 }
@@ -640,18 +624,15 @@ void HttpServer::Impl::start_session(Socket socket) {
   ++connections;
   beast::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  // The session starts on its own loop's thread, not the acceptor's: its
-  // first completion could otherwise run there while start() still runs here.
-  const auto executor = socket.get_executor();
   if (tls) {
     auto s = std::make_shared<Session<beast::ssl_stream<TcpStream>>>(
         *this, beast::ssl_stream<TcpStream>(TcpStream(std::move(socket)), *tls));
     register_session(s);
-    net::post(executor, [s] { s->start(); });
+    s->start();
   } else {
     auto s = std::make_shared<Session<TcpStream>>(*this, TcpStream(std::move(socket)));
     register_session(s);
-    net::post(executor, [s] { s->start(); });
+    s->start();
   }
 }
 
@@ -677,18 +658,11 @@ void HttpServer::run(bool handle_signals) {
     });
   }
   impl_->accept();
-  // The other loops have nothing to do until a connection is given to them;
-  // each is kept running until the first, which holds the acceptor and the
-  // drain, has returned (every connection ended or the drain timed out).
-  using Guard = net::executor_work_guard<LoopExecutor>;
-  std::vector<Guard> keep_running;
   std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < impl_->loops.size(); ++i) {
-    keep_running.emplace_back(impl_->loops[i]->get_executor());
-    threads.emplace_back([loop = impl_->loops[i].get()] { loop->run(); });
+  for (unsigned i = 1; i < std::max(1u, impl_->settings.network_threads); ++i) {
+    threads.emplace_back([this] { impl_->ioc.run(); });
   }
   impl_->ioc.run();
-  for (auto& guard : keep_running) guard.reset();
   for (auto& t : threads) t.join();
   impl_->workers.join();
   impl_->priority_workers.join();
