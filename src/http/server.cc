@@ -273,24 +273,36 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   // Idle between requests: the idle timeout applies until the first byte,
-  // then the request timeout to the whole request. The first bytes are read,
-  // not waited for: a wait for readability re-arms the socket in epoll at
-  // every call (an epoll_ctl per request), where a read queued after the
-  // last one drained the socket costs no system call until bytes arrive.
-  // Over TLS the next request's bytes may also already sit in the TLS layer
-  // (read with the handshake's last flight, or with the previous request's
-  // records), where a wait on the socket would never see them.
+  // then the request timeout to the whole request.
   void wait_for_request() {
     idle_ = true;
     if (server_.stopping && !bytes_waiting()) return close();
     if (buffer_.size() > 0) return read_request();
-    tcp_layer().expires_after(server_.settings.limits.idle_timeout);
-    stream_.async_read_some(buffer_.prepare(kFirstRead),
-                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
-                              if (ec) return self->close();
-                              self->buffer_.commit(n);
-                              self->read_request();
-                            });
+    tcp_layer().expires_never();
+    idle_timer_ = std::make_unique<Timer>(stream_.get_executor());
+    idle_timer_->expires_after(server_.settings.limits.idle_timeout);
+    idle_timer_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (!ec) self->cancel();
+    });
+    if constexpr (kTls) {
+      // Over TLS the next request's bytes may already sit in the TLS layer
+      // (read with the handshake's last flight, or with the previous
+      // request's records), where a wait on the socket never sees them: read
+      // through the stream instead.
+      stream_.async_read_some(buffer_.prepare(kFirstRead),
+                              [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                                self->idle_timer_->cancel();
+                                if (ec) return self->close();
+                                self->buffer_.commit(n);
+                                self->read_request();
+                              });
+    } else {
+      tcp_layer().socket().async_wait(tcp::socket::wait_read, [self = this->shared_from_this()](beast::error_code ec) {
+        self->idle_timer_->cancel();
+        if (ec) return self->close();
+        self->read_request();
+      });
+    }
   }
   static constexpr std::size_t kFirstRead = 4096;
   static constexpr std::size_t kRequestRead = 16384;
@@ -565,6 +577,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::vector<std::string> peer_chain_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::unique_ptr<Timer> idle_timer_;
   SteadyClock::time_point started_ = SteadyClock::now();
   bool idle_ = true;
   bool keep_alive_ = true;
