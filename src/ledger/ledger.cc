@@ -288,9 +288,9 @@ std::vector<std::unique_ptr<Ledger::Waiter>> Ledger::mark_done(const std::vector
   // Blocking appenders come back with their next entry microseconds after
   // they are told; an asynchronous append's next comes from its client, a
   // network round trip away, later than the wait: on SQLite, where a batch
-  // commits only after the one before, waiting for them cost AuthZEN about
-  // a tenth of its rate, so only the blocking ones are expected back (those
-  // already queued are here). A store that takes a batch while another is
+  // commits only after the one before, waiting for them cost AuthZEN 7-8 %
+  // of its rate, so only the blocking ones are expected back (those already
+  // queued are here). A store that takes a batch while another is
   // in flight (PostgreSQL) keeps expecting them all: its larger batches
   // meant fewer turns at the lock several servers share, and without the
   // wait two and three servers decided less (docs/BENCHMARKS.md, fourteenth pass).
