@@ -119,6 +119,14 @@ std::string render_store_health(const store::StoreHealth& h) {
   out << "mandate_store_commit_seconds_bucket{" << backend << ",le=\"+Inf\"} " << h.commits << "\n"
       << "mandate_store_commit_seconds_sum{" << backend << "} " << h.commit_seconds << "\n"
       << "mandate_store_commit_seconds_count{" << backend << "} " << h.commits << "\n";
+  if (h.log_copies) {
+    out << "# HELP mandate_store_log_copies_total Copies of the write-ahead log back into the database file, made "
+           "beside the commits, by outcome (after a failed one the log stays longer until a later copy succeeds).\n"
+        << "# TYPE mandate_store_log_copies_total counter\n"
+        << "mandate_store_log_copies_total{" << backend << ",outcome=\"done\"} " << *h.log_copies << "\n"
+        << "mandate_store_log_copies_total{" << backend << ",outcome=\"failed\"} " << h.log_copy_failures.value_or(0)
+        << "\n";
+  }
   return out.str();
 }
 

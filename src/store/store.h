@@ -230,6 +230,11 @@ struct StoreHealth {
   std::uint64_t commits = 0;
   double commit_seconds = 0;
   std::vector<std::pair<double, std::uint64_t>> commit_buckets;
+  // SQLite only: copies of the write-ahead log back into the database file
+  // made beside the commits, and those that failed (the log then stays
+  // longer until a later copy succeeds). Empty for other backends.
+  std::optional<std::uint64_t> log_copies;
+  std::optional<std::uint64_t> log_copy_failures;
 };
 
 class Store : public LedgerStore {

@@ -20,5 +20,20 @@ TEST(Metrics, AGaugeKeepsEveryDigitOfACount) {
   EXPECT_NE(text.find("\ntest_ratio 0.125\n"), std::string::npos) << text;
 }
 
+// The store's log copies appear only for a backend that reports them.
+TEST(Metrics, TheStoresLogCopiesAreCountedByOutcomeWhenTheBackendHasThem) {
+  store::StoreHealth sqlite;
+  sqlite.backend = "sqlite";
+  sqlite.log_copies = 12;
+  sqlite.log_copy_failures = 1;
+  const std::string text = render_store_health(sqlite);
+  EXPECT_NE(text.find("# TYPE mandate_store_log_copies_total counter\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nmandate_store_log_copies_total{backend=\"sqlite\",outcome=\"done\"} 12\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nmandate_store_log_copies_total{backend=\"sqlite\",outcome=\"failed\"} 1\n"), std::string::npos) << text;
+  store::StoreHealth postgresql;
+  postgresql.backend = "postgresql";
+  EXPECT_EQ(render_store_health(postgresql).find("mandate_store_log_copies_total"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mandate::server

@@ -671,6 +671,7 @@ TEST_P(StoreContract, HealthSaysReachableAndCountsCommits) {
   EXPECT_EQ(h.commits, 2u);
   ASSERT_FALSE(h.commit_buckets.empty());
   EXPECT_EQ(h.commit_buckets.back().second, 2u);  // both took less than the last bound
+  EXPECT_EQ(h.log_copies.has_value(), GetParam() == "sqlite");  // only SQLite copies a log of its own
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::Values("sqlite", "postgresql"),

@@ -297,6 +297,10 @@ class SqliteStore final : public Store {
     StoreHealth h;
     h.backend = "sqlite";
     latency_.report(h);
+    if (checkpointer_) {
+      h.log_copies = checkpointer_->copies();
+      h.log_copy_failures = checkpointer_->failures();
+    }
     return h;
   }
 
