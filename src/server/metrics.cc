@@ -123,9 +123,8 @@ std::string render_store_health(const store::StoreHealth& h) {
     out << "# HELP mandate_store_log_copies_total Copies of the write-ahead log back into the database file, made "
            "beside the commits, by outcome (after a failed one the log stays longer until a later copy succeeds).\n"
         << "# TYPE mandate_store_log_copies_total counter\n"
-        << "mandate_store_log_copies_total{" << backend << ",outcome=\"done\"} " << *h.log_copies << "\n"
-        << "mandate_store_log_copies_total{" << backend << ",outcome=\"failed\"} " << h.log_copy_failures.value_or(0)
-        << "\n";
+        << "mandate_store_log_copies_total{" << backend << ",outcome=\"done\"} " << h.log_copies->done << "\n"
+        << "mandate_store_log_copies_total{" << backend << ",outcome=\"failed\"} " << h.log_copies->failed << "\n";
   }
   return out.str();
 }

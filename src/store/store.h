@@ -233,8 +233,11 @@ struct StoreHealth {
   // SQLite only: copies of the write-ahead log back into the database file
   // made beside the commits, and those that failed (the log then stays
   // longer until a later copy succeeds). Empty for other backends.
-  std::optional<std::uint64_t> log_copies;
-  std::optional<std::uint64_t> log_copy_failures;
+  struct LogCopies {
+    std::uint64_t done = 0;
+    std::uint64_t failed = 0;
+  };
+  std::optional<LogCopies> log_copies;
 };
 
 class Store : public LedgerStore {

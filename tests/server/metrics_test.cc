@@ -24,8 +24,7 @@ TEST(Metrics, AGaugeKeepsEveryDigitOfACount) {
 TEST(Metrics, TheStoresLogCopiesAreCountedByOutcomeWhenTheBackendHasThem) {
   store::StoreHealth sqlite;
   sqlite.backend = "sqlite";
-  sqlite.log_copies = 12;
-  sqlite.log_copy_failures = 1;
+  sqlite.log_copies = store::StoreHealth::LogCopies{12, 1};
   const std::string text = render_store_health(sqlite);
   EXPECT_NE(text.find("# TYPE mandate_store_log_copies_total counter\n"), std::string::npos) << text;
   EXPECT_NE(text.find("\nmandate_store_log_copies_total{backend=\"sqlite\",outcome=\"done\"} 12\n"), std::string::npos) << text;

@@ -57,8 +57,6 @@ TEST(SqliteStore, ADamagedPageIsCorruptionNotBadInput) {
   }
 }
 
-// A read that fails part way (here a stored hash of the wrong size) leaves
-// its connection mid-statement: the next read must not inherit it.
 // Past 1,000 pages the write-ahead log is copied back beside the commits,
 // and the store's health counts the copies (mandate_store_log_copies_total).
 TEST(SqliteStore, CopiesItsLogBesideTheCommitsAndCountsTheCopies) {
@@ -68,22 +66,25 @@ TEST(SqliteStore, CopiesItsLogBesideTheCommitsAndCountsTheCopies) {
   const std::string body(60'000, 'b');  // four 16 KiB overflow pages a row
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   std::uint64_t appended = 0;
-  while (store->health().log_copies.value_or(0) == 0 && std::chrono::steady_clock::now() < deadline) {
+  const auto copies = [&] { return store->health().log_copies.value_or(StoreHealth::LogCopies{}); };
+  while (copies().done == 0 && std::chrono::steady_clock::now() < deadline) {
     store->append_ledger_rows(std::vector<LedgerRow>{row(appended, body)});
     ++appended;
   }
-  const StoreHealth h = store->health();
-  ASSERT_GT(h.log_copies.value_or(0), 0u) << "no copy after " << appended << " commits";
+  const StoreHealth::LogCopies made = copies();
+  ASSERT_GT(made.done, 0u) << "no copy after " << appended << " commits";
   // A commit of one row writes its four overflow pages, its leaf and at
   // most a few pages above: no more than 8 to the log.
   EXPECT_GE(appended, 1000u / 8) << "copied before the log reached 1,000 pages";
-  EXPECT_EQ(h.log_copy_failures.value_or(1), 0u);
+  EXPECT_EQ(made.failed, 0u);
   EXPECT_EQ(store->ledger_size(), appended);
   const auto last = store->ledger_row(appended - 1);
   ASSERT_TRUE(last.has_value());
   EXPECT_EQ(last->body, body);
 }
 
+// A read that fails part way (here a stored hash of the wrong size) leaves
+// its connection mid-statement: the next read must not inherit it.
 TEST(SqliteStore, AReadThatFailedLeavesNothingToTheNextRead) {
   TempDir tmp;
   const std::string path = (tmp / "m.db").string();

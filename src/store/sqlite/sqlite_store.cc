@@ -297,10 +297,7 @@ class SqliteStore final : public Store {
     StoreHealth h;
     h.backend = "sqlite";
     latency_.report(h);
-    if (checkpointer_) {
-      h.log_copies = checkpointer_->copies();
-      h.log_copy_failures = checkpointer_->failures();
-    }
+    h.log_copies = StoreHealth::LogCopies{checkpointer_->copies(), checkpointer_->failures()};
     return h;
   }
 
@@ -547,7 +544,9 @@ class SqliteStore final : public Store {
   CommitLatency latency_;
   Database db_;
   sqlite::ReaderPool readers_;
-  std::optional<sqlite::WalCheckpointer> checkpointer_;  // after db_: stops before it closes
+  // Set at the end of construction, once the file is in WAL mode; declared
+  // after db_ and readers_, so it stops before they close.
+  std::optional<sqlite::WalCheckpointer> checkpointer_;
   std::optional<Statement> insert_entry_, select_node_row_, select_size_;
   std::optional<Statement> select_version_, upsert_record_, insert_new_record_, update_known_record_;
 };
