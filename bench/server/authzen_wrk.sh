@@ -59,16 +59,28 @@ else
   echo "no peer at $PEER (set PEER=…/peer_pdp.mjs): measuring mandate alone" >&2
 fi
 run_on() { local saved=$url; url=$1; shift; run "$@"; url=$saved; }
+# Each target is warmed with the same load before it is measured: the
+# peer's engine is compiled while it runs (its first seconds are slower, with
+# a p99 of hundreds of ms), and a cold start is not what a decision point
+# in front of every request runs at. WARMUP=0 measures cold.
+WARMUP=${WARMUP:-3s}
+warm() {  # script [url]
+  [[ "$WARMUP" == 0 ]] && return
+  wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$root/bench/server/$1" "${2:-$url}" >/dev/null
+}
 
 ROUNDS=${ROUNDS:-2}
 results=()
 for round in $(seq "$ROUNDS"); do
+  warm authzen_evaluation.lua
   before=$(entries)
   read -r eval_rps eval_p50 eval_p99 eval_errors < <(run authzen_evaluation.lua)
   after=$(entries)
   peer="0 0 0 0"
-  [[ -n "$peer_url" ]] && peer=$(run_on "$peer_url" authzen_evaluation.lua)
+  [[ -n "$peer_url" ]] && warm authzen_evaluation.lua "$peer_url" && peer=$(run_on "$peer_url" authzen_evaluation.lua)
+  warm authzen_batch.lua
   read -r batch_rps batch_p50 batch_p99 batch_errors < <(run authzen_batch.lua)
+  warm fixed_response.lua
   read -r fixed_rps fixed_p50 fixed_p99 fixed_errors < <(run fixed_response.lua)
   results+=("$round $eval_rps $eval_p50 $eval_p99 $eval_errors $peer $batch_rps $batch_p50 $batch_p99 $batch_errors $fixed_rps $fixed_p50 $fixed_p99 $((after - before))")
 done
