@@ -6,10 +6,10 @@
 # interop "Todo" scenario's (tests/authzen/interop/todo).
 #
 #   bench/server/authzen_wrk.sh [mandate-binary]
-#   CONNECTIONS=64 DURATION=15s WRK_THREADS=1 ROUNDS=2 ITEMS=100 bench/server/authzen_wrk.sh
+#   CONNECTIONS=64 DURATION=15s WRK_THREADS=1 ROUNDS=2 ITEMS=100 WARMUP=3s bench/server/authzen_wrk.sh
 # Each round: AuthZEN evaluations, the same on the peer decision point
 # (../shared/bench/peer_pdp.mjs, PEER= to point elsewhere), 100-item
-# batches, and /healthz.
+# batches, and /healthz; each after WARMUP of the same load, not measured.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 M="${1:-$root/build/src/cli/mandate}"
