@@ -32,6 +32,7 @@
 namespace {
 
 constexpr std::size_t kMostHead = 16 * 1024;  // as mandate's request-head limit
+constexpr long kMostBody = 1024 * 1024;       // as mandate's request-body limit
 constexpr std::string_view kAnswer =
     "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nCache-Control: no-store\r\n"
     "X-Request-ID: 000000000000-00000\r\nContent-Security-Policy: frame-ancestors 'none'\r\n"
@@ -75,7 +76,8 @@ std::uint16_t port_of(const Fd& fd) {
 }
 
 // The body's length from a request head ("content-length", any case);
-// 0 without one; -1 when it is not a number.
+// 0 without one; -1 when it is not a number or is over kMostBody (the
+// connection is then closed).
 long body_length(std::string_view head) {
   constexpr std::string_view kName = "\r\ncontent-length:";
   for (std::size_t at = 0; (at = head.find("\r\n", at)) != std::string_view::npos; at += 2) {
@@ -88,7 +90,7 @@ long body_length(std::string_view head) {
     const char* start = head.data() + at + kName.size();
     char* end = nullptr;
     const long n = std::strtol(start, &end, 10);
-    return end == start || n < 0 ? -1 : n;
+    return end == start || n < 0 || n > kMostBody ? -1 : n;
   }
   return 0;
 }
