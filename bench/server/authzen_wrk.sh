@@ -16,16 +16,10 @@ M="${1:-$root/build/src/cli/mandate}"
 CONNECTIONS=${CONNECTIONS:-64}
 DURATION=${DURATION:-15s}
 WRK_THREADS=${WRK_THREADS:-1}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mandate-wrk.XXXXXX")
-server_pids=()
-cleanup() { [[ ${#server_pids[@]} -gt 0 ]] && kill "${server_pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
 source "$root/bench/server/todo_server.sh"
+bench_work wrk
 
-mkdir -p "$WORK/server"
-todo_home "$WORK/server/home"
-mint_token "$WORK/jwt-bundle.json"
-serve_todo "$WORK/server" "$WORK/jwt-bundle.json"
+serve_fresh_todo "$WORK"
 url=$served_url
 curl -sf -o /dev/null "$url/healthz"
 check_allows "$url"

@@ -21,16 +21,10 @@ WARMUP=${WARMUP:-3s}
 ROUNDS=${ROUNDS:-2}
 THREADS=${THREADS:-2}  # the reference's loops, as mandate's network threads
 [[ -x "$RAW" ]] || { echo "no $RAW: build it (ninja -C build raw_http_reference)" >&2; exit 2; }
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mandate-floor.XXXXXX")
-server_pids=()
-cleanup() { [[ ${#server_pids[@]} -gt 0 ]] && kill "${server_pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
 source "$root/bench/server/todo_server.sh"
+bench_work floor
 
-mkdir -p "$WORK/server"
-todo_home "$WORK/server/home"
-mint_token "$WORK/jwt-bundle.json"
-serve_todo "$WORK/server" "$WORK/jwt-bundle.json"
+serve_fresh_todo "$WORK"
 mandate_url=$served_url
 mandate_pid=${server_pids[0]}
 check_allows "$mandate_url"

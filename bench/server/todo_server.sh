@@ -1,8 +1,21 @@
-# Sourced by the wrk benchmarks (authzen_wrk.sh, multi_server_wrk.sh): a home
+# Sourced by the wrk benchmarks (authzen_wrk.sh, http_floor.sh, multi_server_wrk.sh): a home
 # holding the AuthZEN interop "Todo" policies and entities, a registered
 # resource server that presents a JWT-SVID, and `mandate serve` on it.
 # Needs: $root (the repository), $M (the mandate binary).
 RS=spiffe://bench.example/rs/gateway
+
+# bench_work NAME: WORK, a new directory, removed on exit once every server
+# whose pid is in server_pids has been stopped.
+bench_work() {
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/mandate-$1.XXXXXX")
+  server_pids=()
+  trap bench_cleanup EXIT
+}
+bench_cleanup() {
+  [[ ${#server_pids[@]} -gt 0 ]] && kill "${server_pids[@]}" 2>/dev/null
+  wait 2>/dev/null
+  rm -rf "$WORK"
+}
 AUDIENCE=http://127.0.0.1
 
 # todo_home DIR [init options...]: a new home with the caller and the policies.
@@ -53,6 +66,15 @@ TOML
   server_pids+=($!)
   for _ in $(seq 100); do [[ -s "$dir/serve.out" ]] && break; sleep 0.1; done
   served_url="http://$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["listening"])' "$dir/serve.out")"
+}
+
+# serve_fresh_todo WORK: all of the above in WORK (a new home in
+# WORK/server/home, a token, the server started): one server on one home.
+serve_fresh_todo() {
+  mkdir -p "$1/server"
+  todo_home "$1/server/home"
+  mint_token "$1/jwt-bundle.json"
+  serve_todo "$1/server" "$1/jwt-bundle.json"
 }
 
 # check_allows URL: one evaluation that the policies allow, or exit 1.
