@@ -3,6 +3,7 @@
 # resource server that presents a JWT-SVID, and `mandate serve` on it.
 # Needs: $root (the repository), $M (the mandate binary).
 RS=spiffe://bench.example/rs/gateway
+AUDIENCE=http://127.0.0.1
 
 # bench_work NAME: WORK, a new directory, removed on exit once every server
 # whose pid is in server_pids has been stopped.
@@ -16,7 +17,6 @@ bench_cleanup() {
   wait 2>/dev/null
   rm -rf "$WORK"
 }
-AUDIENCE=http://127.0.0.1
 
 # todo_home DIR [init options...]: a new home with the caller and the policies.
 todo_home() {
