@@ -1,6 +1,7 @@
-# Sourced by the wrk benchmarks (authzen_wrk.sh, http_floor.sh, multi_server_wrk.sh): a home
-# holding the AuthZEN interop "Todo" policies and entities, a registered
-# resource server that presents a JWT-SVID, and `mandate serve` on it.
+# Sourced by the wrk benchmarks (authzen_wrk.sh, decisions_wrk.sh,
+# http_floor.sh, multi_server_wrk.sh): a home holding the AuthZEN interop
+# "Todo" policies and entities, a registered resource server that presents
+# a JWT-SVID, and `mandate serve` on it.
 # Needs: $root (the repository), $M (the mandate binary).
 RS=spiffe://bench.example/rs/gateway
 AUDIENCE=http://127.0.0.1
