@@ -71,7 +71,10 @@ for round in $(seq "$ROUNDS"); do
   read -r eval_rps eval_p50 eval_p99 eval_errors < <(run authzen_evaluation.lua)
   after=$(entries)
   peer="0 0 0 0"
-  [[ -n "$peer_url" ]] && warm authzen_evaluation.lua "$peer_url" && peer=$(run_on "$peer_url" authzen_evaluation.lua)
+  if [[ -n "$peer_url" ]]; then
+    warm authzen_evaluation.lua "$peer_url"
+    peer=$(run_on "$peer_url" authzen_evaluation.lua)
+  fi
   warm authzen_batch.lua
   read -r batch_rps batch_p50 batch_p99 batch_errors < <(run authzen_batch.lua)
   warm fixed_response.lua

@@ -36,7 +36,6 @@ for _ in $(seq 50); do [[ -s "$WORK/raw.out" ]] && break; sleep 0.1; done
 raw_url="http://127.0.0.1:$(awk '/^port /{print $2}' "$WORK/raw.out")"
 curl -sf -o /dev/null "$raw_url/healthz"
 
-seconds() { local d=$1; case $d in *ms) echo "0.${d%ms}";; *s) echo "${d%s}";; *m) echo $(( ${d%m} * 60 ));; *) echo "$d";; esac; }
 ticks() {  # pid → utime + stime
   awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
 }
@@ -47,7 +46,11 @@ measure() {  # label url script server-pid
   [[ "$WARMUP" == 0 ]] || wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" -s "$root/bench/server/$script" "$url" >/dev/null
   wrk -t1 -c"$CONNECTIONS" -d"$DURATION" -s "$root/bench/server/$script" "$url" >"$WORK/wrk.out" &
   local wrk_pid=$! window
-  window=$(python3 -c "print(max(1.0, $(seconds "$DURATION") - 2))")
+  # wrk's duration (8, 8s, 1m) less a second at each end, at least one.
+  window=$(python3 -c '
+import re, sys
+n, unit = re.fullmatch(r"(\d+)([smh]?)", sys.argv[1]).groups()
+print(max(1, int(n) * {"": 1, "s": 1, "m": 60, "h": 3600}[unit] - 2))' "$DURATION")
   sleep 1
   local s0 w0 i0 s1 w1 i1
   s0=$(ticks "$pid"); w0=$(ticks "$wrk_pid"); i0=$(idle_total)
